@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { MoatError } from "../errors";
+
+/** Output streams, injectable so tests can run the CLI in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** One `moat <group>` command: returns the exit code. */
+export type CommandGroup = (argv: string[], io: CliIo) => Promise<number>;
+
+// Each group is loaded on demand: `moat pki` should not pay for loading cdktf.
+const GROUPS: Record<string, () => Promise<CommandGroup>> = {
+  synth: async () => (await import("./synth")).run,
+  pki: async () => (await import("./pki")).run,
+  review: async () => (await import("./review")).run,
+  lab: async () => (await import("./lab")).run,
+};
+
+const USAGE = `usage: moat <command> [options]
+
+commands:
+  synth   --env E | --all                   synthesize environment stacks to cdktf.out and review them
+  pki     init|issue|bulk|revoke|crl|list   the environment's private CA
+  review  [PATH...]                         check synthesized stacks against the security rules
+  lab     up|down|status|device             a local Mosquitto broker rendered from an environment
+
+Run 'moat <command> --help' for its options.`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [group, ...rest] = argv;
+  if (group === undefined || group === "--help" || group === "-h" || group === "help") {
+    (group === undefined ? io.stderr : io.stdout)(USAGE + "\n");
+    return group === undefined ? 2 : 0;
+  }
+  const load = GROUPS[group];
+  if (!load) {
+    io.stderr(`moat: unknown command '${group}'; expected one of ${Object.keys(GROUPS).join(", ")}\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (err) {
+    if (err instanceof MoatError) {
+      io.stderr(`moat ${group}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: Error) => {
+      process.stderr.write(`moat: internal error (a bug in moat, please report it): ${err.stack ?? err.message}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
