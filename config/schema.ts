@@ -1,0 +1,198 @@
+import { cidrProblem } from "./cidr";
+import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault } from "./schema-dsl";
+
+/**
+ * The environment file: the single source for the validator, the `EnvironmentConfig` type
+ * and environments/environment.schema.json (`npm run schema` regenerates it).
+ */
+
+const cidr = (description: string) => string({ description, check: cidrProblem });
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+
+const subnet = object(
+  {
+    az: required(string({ description: "Availability zone of the subnet; must be listed in network.availabilityZones.", pattern: AVAILABILITY_ZONE, patternHint: "an availability zone name such as eu-west-1a" })),
+    cidr: required(cidr("IPv4 CIDR of the subnet; inside network.vpcCidr and overlapping no other subnet.")),
+  },
+  { description: "A private subnet." },
+);
+
+const network = object(
+  {
+    vpcCidr: required(cidr("IPv4 CIDR of the isolated IoT VPC; must be private (RFC 1918).")),
+    availabilityZones: required(
+      array(string({ description: "Availability zone name.", pattern: AVAILABILITY_ZONE, patternHint: "an availability zone name such as eu-west-1a" }), {
+        description: "Availability zones the segment spans.",
+        minItems: 2,
+        minItemsReason: "the broker endpoint must survive the loss of one zone",
+      }),
+    ),
+    deviceSubnets: required(array(subnet, { description: "Subnets where devices (or their gateways) live: one per availability zone at least.", minItems: 1 })),
+    endpointSubnets: required(array(subnet, { description: "Subnets for the broker's interface VPC endpoint: one per availability zone at least.", minItems: 1 })),
+    officeCidrs: withDefault(
+      array(cidr("An office or corporate network range."), { description: "Office networks that must stay unreachable from the IoT segment: denied in every network ACL and never routed." }),
+      [],
+    ),
+  },
+  { description: "The isolated IoT network segment." },
+);
+
+const s3Backend = object(
+  {
+    bucket: required(string({ description: "State bucket name.", pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternHint: "an S3 bucket name" })),
+    key: required(string({ description: "State object key, e.g. moat/prod.tfstate.", minLength: 1, maxLength: 1024 })),
+    region: optional(string({ description: "Region of the state bucket; defaults to the environment's region.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" })),
+    kmsKeyId: optional(string({ description: "KMS key ARN or alias for state encryption; the bucket's default encryption is used when absent.", minLength: 1 })),
+  },
+  { description: "S3 state backend: encrypted, locked with an S3 lock file (use_lockfile)." },
+);
+
+const backend = object(
+  {
+    type: required(oneOf(["local", "s3"] as const, { description: "local: state in terraform.<stack>.tfstate (no AWS account needed to synthesize); s3: remote encrypted state." })),
+    s3: optional(s3Backend),
+  },
+  { description: "Where Terraform keeps this environment's state." },
+);
+
+const logs = object(
+  {
+    store: withDefault(oneOf(["cloudwatch", "s3", "both"] as const, { description: "Where VPC flow logs go." }), "cloudwatch"),
+    retentionDays: withDefault(
+      integer({ description: "Days flow logs are kept (CloudWatch retention, S3 expiration).", minimum: 365, minimumReason: "connection logs must cover at least a year", maximum: 3653 }),
+      365,
+    ),
+    archiveAfterDays: withDefault(integer({ description: "S3 store: days before flow-log objects move to Glacier storage.", minimum: 30, maximum: 3653 }), 90),
+  },
+  { description: "VPC flow-log store." },
+);
+
+const broker = object(
+  {
+    tlsPolicy: withDefault(
+      oneOf(["IoTSecurityPolicy_TLS13_1_3_2022_10", "IoTSecurityPolicy_TLS13_1_2_2022_10"] as const, {
+        description: "IoT Core TLS security policy: TLS 1.3 only, or TLS 1.3 with TLS 1.2 for older devices.",
+      }),
+      "IoTSecurityPolicy_TLS13_1_2_2022_10",
+    ),
+    logLevel: withDefault(oneOf(["DEBUG", "INFO", "WARN", "ERROR"] as const, { description: "IoT Core logging level." }), "WARN"),
+    accountLogging: withDefault(
+      object(
+        {
+          enabled: withDefault(boolean({ description: "Manage the account-wide IoT logging options from this environment." }), true),
+          reason: optional(string({ description: "Why logging is managed elsewhere; required when enabled is false.", minLength: 1 })),
+        },
+        { description: "IoT logging options are account-wide: one stack per account and region should own them." },
+      ),
+      { enabled: true },
+    ),
+    alarmEmails: withDefault(
+      array(string({ description: "Email address subscribed to the alarm topic.", pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, patternHint: "an email address" }), {
+        description: "Who is told about broker auth failures and rejected MQTT flows.",
+      }),
+      [],
+    ),
+  },
+  { description: "The managed broker: AWS IoT Core behind an interface VPC endpoint." },
+);
+
+const pki = object(
+  {
+    keyType: withDefault(oneOf(["p256", "rsa2048", "rsa3072"] as const, { description: "Key type of the CA keys (and of lab device keys)." }), "p256"),
+    deviceValidityDays: withDefault(integer({ description: "Validity of device certificates.", minimum: 1, maximum: 3650 }), 365),
+    crlValidityDays: withDefault(integer({ description: "Days until a CRL's nextUpdate; an expired CRL makes brokers refuse every client.", minimum: 1, maximum: 90 }), 7),
+    allowLocalKeys: withDefault(
+      boolean({ description: "Lab/dev only: allow device keys generated by `moat pki issue --device` and an unencrypted CA key. Never in production." }),
+      false,
+    ),
+  },
+  { description: "The environment's private CA." },
+);
+
+const THING_PLACEHOLDER_TOPIC = string({ description: "MQTT topic; {thing} stands for the device's thing name.", minLength: 1, maxLength: 256 });
+
+const deviceClass = object(
+  {
+    description: optional(string({ description: "What these devices are.", minLength: 1 })),
+    publish: withDefault(array(THING_PLACEHOLDER_TOPIC, { description: "Topics the device may publish to." }), []),
+    subscribe: withDefault(array(THING_PLACEHOLDER_TOPIC, { description: "Topic filters the device may subscribe to." }), []),
+    receive: withDefault(array(THING_PLACEHOLDER_TOPIC, { description: "Topics the device may receive messages from." }), []),
+    sharedTopics: withDefault(
+      array(
+        object(
+          {
+            topic: required(THING_PLACEHOLDER_TOPIC),
+            reason: required(string({ description: "Why every device of the class may use this topic.", minLength: 1 })),
+          },
+          { description: "A topic without {thing}, shared by the whole class on purpose." },
+        ),
+        { description: "Topics without {thing}: allowed only when listed here with a reason." },
+      ),
+      [],
+    ),
+  },
+  { description: "A device class and the topics its devices may use." },
+);
+
+const topics = object(
+  {
+    classes: required(
+      record(string({ description: "Device class name.", pattern: /^[a-z][a-z0-9-]{0,62}$/, patternHint: "a class name (lowercase letters, digits, '-')" }), deviceClass, {
+        description: "Device classes by name.",
+      }),
+    ),
+  },
+  { description: "Per-device topic permissions, compiled to IoT policies and the lab broker's ACL." },
+);
+
+const suppression = object(
+  {
+    rule: required(string({ description: "Review rule id, e.g. NET-5.", minLength: 1 })),
+    resource: required(string({ description: "Terraform address of the resource, e.g. aws_network_acl.iot_network_devices_acl_1234ABCD.", minLength: 1 })),
+    reason: required(string({ description: "Why the finding is accepted: at least a sentence.", minLength: 1 })),
+  },
+  { description: "An accepted review finding." },
+);
+
+export const environmentSchema = object(
+  {
+    region: required(string({ description: "AWS region of the environment.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" })),
+    backend: withDefault(backend, { type: "local" }),
+    network: required(network),
+    logs: withDefault(logs, { store: "cloudwatch", retentionDays: 365, archiveAfterDays: 90 }),
+    broker: withDefault(broker, {
+      tlsPolicy: "IoTSecurityPolicy_TLS13_1_2_2022_10",
+      logLevel: "WARN",
+      accountLogging: { enabled: true },
+      alarmEmails: [],
+    }),
+    pki: withDefault(pki, { keyType: "p256", deviceValidityDays: 365, crlValidityDays: 7, allowLocalKeys: false }),
+    topics: required(topics),
+    review: withDefault(object({ suppressions: withDefault(array(suppression, { description: "Accepted findings." }), []) }, { description: "moat review settings." }), {
+      suppressions: [],
+    }),
+    tags: withDefault(
+      record(string({ description: "Tag key.", pattern: /^[\w.:/=+@ -]{1,128}$/, patternHint: "a valid AWS tag key" }), string({ description: "Tag value.", maxLength: 256 }), {
+        description: "Tags applied to every resource.",
+      }),
+      {},
+    ),
+  },
+  { description: "A moat environment: one file per environment under environments/." },
+);
+
+/** The environment file's content, validated. */
+export type EnvironmentFile = Infer<typeof environmentSchema>;
+
+/** A loaded environment: the file's content plus where it came from. */
+export interface EnvironmentConfig extends EnvironmentFile {
+  /** Environment name, from the file name: `prod` for environments/prod.yaml. */
+  readonly name: string;
+  /** The file it was loaded from, as given (for error messages). */
+  readonly file: string;
+}
+
+export type SubnetConfig = EnvironmentFile["network"]["deviceSubnets"][number];
+export type DeviceClassConfig = EnvironmentFile["topics"]["classes"][string];
