@@ -1,0 +1,53 @@
+import { Construct } from "constructs";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Peer } from "./peer";
+import { Port } from "./port";
+
+/**
+ * The rules of one security group, written as intent:
+ * `endpoint.connections.allowFrom(Peer.subnets(deviceSubnets), Port.MQTT_TLS)`.
+ * Each (peer, port) becomes its own rule resource with a description derived from the two,
+ * so a plan shows exactly what was opened and why.
+ */
+export class Connections {
+  constructor(
+    private readonly scope: Construct,
+    /** The security group these rules belong to. */
+    public readonly securityGroupId: string,
+  ) {}
+
+  /** Allows inbound `port` from every target of `peer`. */
+  public allowFrom(peer: Peer, port: Port, description?: string): void {
+    for (const target of peer.targets()) {
+      new VpcSecurityGroupIngressRule(this.scope, ruleId("from", target.label, port), {
+        securityGroupId: this.securityGroupId,
+        ipProtocol: port.protocol,
+        fromPort: port.fromPort,
+        toPort: port.toPort,
+        cidrIpv4: target.cidrIpv4,
+        referencedSecurityGroupId: target.securityGroupId,
+        description: description ?? `${port} from ${target.label}`,
+      });
+    }
+  }
+
+  /** Allows outbound `port` to every target of `peer`. */
+  public allowTo(peer: Peer, port: Port, description?: string): void {
+    for (const target of peer.targets()) {
+      new VpcSecurityGroupEgressRule(this.scope, ruleId("to", target.label, port), {
+        securityGroupId: this.securityGroupId,
+        ipProtocol: port.protocol,
+        fromPort: port.fromPort,
+        toPort: port.toPort,
+        cidrIpv4: target.cidrIpv4,
+        referencedSecurityGroupId: target.securityGroupId,
+        description: description ?? `${port} to ${target.label}`,
+      });
+    }
+  }
+}
+
+function ruleId(direction: "from" | "to", label: string, port: Port): string {
+  return `${direction}-${label}-${port.protocol}-${port.fromPort}`.replace(/[^A-Za-z0-9-]/g, "-");
+}
