@@ -217,7 +217,7 @@ export function required<T>(schema: Schema<T>): Property<T> {
   return { schema, required: true };
 }
 
-export function withDefault<T>(schema: Schema<T>, defaultValue: T): Property<T> {
+export function withDefault<T>(schema: Schema<T>, defaultValue: NoInfer<T>): Property<T> {
   return { schema, required: false, default: defaultValue };
 }
 

@@ -1,0 +1,305 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Port } from "../security/port";
+import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "./flow-log-retention";
+
+export interface FlowLogsProps {
+  /** The VPC whose traffic is recorded (all of it: accepted and rejected). */
+  readonly vpcId: string;
+  /** Prefix for names of the log group, bucket, key alias and alarm, e.g. `iot-prod`. */
+  readonly name: string;
+  /** @default "cloudwatch" */
+  readonly store?: FlowLogStore;
+  /** Days records are kept: CloudWatch retention and S3 expiration. @default 365 */
+  readonly retentionDays?: number;
+  /** S3 store: days before objects move to Glacier Flexible Retrieval. @default 90 */
+  readonly archiveAfterDays?: number;
+}
+
+/**
+ * The custom record format: the default fields plus tcp-flags (to tell SYN probes from
+ * sessions) and pkt-src/dst addresses (the real peer behind an endpoint ENI).
+ * `$${` is Terraform's escape for a literal `${`.
+ */
+const FLOW_FIELDS = [
+  "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes",
+  "start", "end", "action", "log-status", "vpc-id", "subnet-id", "tcp-flags", "pkt-srcaddr", "pkt-dstaddr", "flow-direction",
+];
+export const FLOW_LOG_FORMAT = FLOW_FIELDS.map((field) => `$\${${field}}`).join(" ");
+
+/** Space-delimited metric-filter pattern: rejected TCP flows to the MQTT port. */
+const REJECTED_MQTT_PATTERN = `[${FLOW_FIELDS.map((field) => {
+  const name = field.replace(/-/g, "_");
+  if (field === "dstport") return `${name}="${Port.MQTT_TLS.fromPort}"`;
+  if (field === "protocol") return `${name}="${Port.MQTT_TLS.protocolNumber}"`;
+  if (field === "action") return `${name}="REJECT"`;
+  return name;
+}).join(", ")}]`;
+
+/**
+ * VPC flow logs (traffic type ALL) to an encrypted, retained store, and an alarm on
+ * rejected flows to TCP 8883: on an isolated segment, those are probes or misconfigured devices.
+ */
+export class FlowLogs extends Construct {
+  /** The customer-managed key that encrypts the store. */
+  public readonly kmsKeyArn: string;
+  /** CloudWatch store: the log group name. */
+  public readonly logGroupName?: string;
+  /** S3 store: the bucket name. */
+  public readonly bucketName?: string;
+  /** CloudWatch store: the alarm on rejected MQTT flows; add actions with {@link addAlarmAction}. */
+  public readonly rejectedMqttAlarm?: CloudwatchMetricAlarm;
+
+  private readonly partition: string;
+  private readonly account: string;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: FlowLogsProps) {
+    super(scope, id);
+    const store = props.store ?? "cloudwatch";
+    const retentionDays = props.retentionDays ?? MIN_FLOW_LOG_RETENTION_DAYS;
+    const archiveAfterDays = props.archiveAfterDays ?? 90;
+    validateRetention(store, retentionDays, archiveAfterDays);
+
+    this.partition = new DataAwsPartition(this, "partition").partition;
+    this.account = new DataAwsCallerIdentity(this, "account").accountId;
+    this.region = new DataAwsRegion(this, "region").region;
+    const logGroupName = `/moat/${props.name}/vpc-flow-logs`;
+    const withCloudWatch = store !== "s3";
+    const withS3 = store !== "cloudwatch";
+
+    const key = new KmsKey(this, "key", {
+      description: `Encrypts VPC flow logs of ${props.name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify(this.keyPolicy(logGroupName, withS3)),
+    });
+    new KmsAlias(this, "key-alias", { name: `alias/moat/${props.name}/flow-logs`, targetKeyId: key.keyId });
+    this.kmsKeyArn = key.arn;
+
+    if (withCloudWatch) {
+      const group = new CloudwatchLogGroup(this, "log-group", { name: logGroupName, retentionInDays: retentionDays, kmsKeyId: key.arn });
+      this.logGroupName = group.name;
+      const role = this.deliveryRole(group.arn);
+      new FlowLog(this, "to-cloudwatch", {
+        vpcId: props.vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: group.arn,
+        iamRoleArn: role.arn,
+        logFormat: FLOW_LOG_FORMAT,
+        maxAggregationInterval: 60,
+        tags: { Name: `${props.name}-flow-log-cloudwatch` },
+      });
+      this.rejectedMqttAlarm = this.rejectedMqttAlarmOn(group, props.name);
+    }
+
+    if (withS3) {
+      const bucket = this.logBucket(props.name, key.arn, retentionDays, archiveAfterDays);
+      this.bucketName = bucket.bucket;
+      new FlowLog(this, "to-s3", {
+        vpcId: props.vpcId,
+        trafficType: "ALL",
+        logDestinationType: "s3",
+        logDestination: bucket.arn,
+        logFormat: FLOW_LOG_FORMAT,
+        maxAggregationInterval: 60,
+        destinationOptions: { fileFormat: "parquet", hiveCompatiblePartitions: true, perHourPartition: true },
+        tags: { Name: `${props.name}-flow-log-s3` },
+      });
+    }
+  }
+
+  /** Sends the rejected-MQTT-flow alarm to an SNS topic (no-op for an S3-only store, which has no metric filter). */
+  public addAlarmAction(topicArn: string): void {
+    if (!this.rejectedMqttAlarm) return;
+    this.rejectedMqttAlarm.alarmActions = [...(this.rejectedMqttAlarm.alarmActions ?? []), topicArn];
+  }
+
+  private arn(service: string, resource: string, region = this.region): string {
+    return `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
+  }
+
+  private keyPolicy(logGroupName: string, withS3: boolean) {
+    const statements: object[] = [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${this.partition}:iam::${this.account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchLogsEncryptsThisGroupOnly",
+        Effect: "Allow",
+        Principal: { Service: `logs.${this.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.arn("logs", `log-group:${logGroupName}`) } },
+      },
+    ];
+    if (withS3) {
+      statements.push({
+        Sid: "FlowLogDeliveryToS3",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": this.account } },
+      });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+  }
+
+  /** Role the flow-log service assumes: writes to this one log group, for this account only. */
+  private deliveryRole(logGroupArn: string): IamRole {
+    const role = new IamRole(this, "delivery-role", {
+      namePrefix: "moat-flow-logs-",
+      description: "VPC flow logs delivery to CloudWatch Logs",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": this.account },
+              ArnLike: { "aws:SourceArn": this.arn("ec2", "vpc-flow-log/*") },
+            },
+          },
+        ],
+      }),
+    });
+    new IamRolePolicy(this, "delivery-policy", {
+      role: role.id,
+      name: "write-flow-log-group",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [logGroupArn, `${logGroupArn}:*`],
+          },
+        ],
+      }),
+    });
+    return role;
+  }
+
+  private rejectedMqttAlarmOn(group: CloudwatchLogGroup, name: string): CloudwatchMetricAlarm {
+    const namespace = `moat/${name}`;
+    const metricName = "RejectedMqttFlows";
+    new CloudwatchLogMetricFilter(this, "rejected-mqtt-filter", {
+      name: `${name}-rejected-mqtt-flows`,
+      logGroupName: group.name,
+      pattern: REJECTED_MQTT_PATTERN,
+      metricTransformation: { namespace, name: metricName, value: "1", defaultValue: "0" },
+    });
+    return new CloudwatchMetricAlarm(this, "rejected-mqtt-alarm", {
+      alarmName: `${name}-rejected-mqtt-flows`,
+      alarmDescription: `Flows to ${Port.MQTT_TLS} were rejected in the IoT segment: a probe, or a device outside the device subnets`,
+      namespace,
+      metricName,
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+  }
+
+  private logBucket(name: string, kmsKeyArn: string, retentionDays: number, archiveAfterDays: number): S3Bucket {
+    const bucket = new S3Bucket(this, "bucket", { bucketPrefix: `moat-${name}-flow-logs-`, forceDestroy: false });
+    new S3BucketPublicAccessBlock(this, "bucket-public-access", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "bucket-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }],
+    });
+    new S3BucketVersioningA(this, "bucket-versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketLifecycleConfiguration(this, "bucket-lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "archive-then-expire",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          transition: [{ days: archiveAfterDays, storageClass: "GLACIER" }],
+          expiration: [{ days: retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    const deliveryConditions = {
+      StringEquals: { "aws:SourceAccount": this.account },
+      ArnLike: { "aws:SourceArn": this.arn("logs", "*") },
+    };
+    new S3BucketPolicy(this, "bucket-policy", {
+      bucket: bucket.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucket.arn, `${bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          {
+            Sid: "FlowLogDeliveryWrite",
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `${bucket.arn}/AWSLogs/${this.account}/*`,
+            Condition: deliveryConditions,
+          },
+          {
+            Sid: "FlowLogDeliveryAclCheck",
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: "s3:GetBucketAcl",
+            Resource: bucket.arn,
+            Condition: deliveryConditions,
+          },
+        ],
+      }),
+    });
+    return bucket;
+  }
+}
+
+function validateRetention(store: FlowLogStore, retentionDays: number, archiveAfterDays: number): void {
+  if (Token.isUnresolved(retentionDays) || Token.isUnresolved(archiveAfterDays)) return;
+  const problem = flowLogRetentionProblem(store, retentionDays, archiveAfterDays);
+  if (problem) throw new Error(problem.message);
+}

@@ -1,0 +1,200 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
+import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
+import { NetworkAclRule } from "@cdktf/provider-aws/lib/network-acl-rule";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { IsolatedSecurityGroup } from "../security/isolated-security-group";
+import { Port } from "../security/port";
+import { addressPlanIssues } from "./address-plan";
+import { FlowLogs, FlowLogsProps } from "./flow-logs";
+
+/** A subnet to create: its zone and block. */
+export interface SubnetSpec {
+  readonly az: string;
+  readonly cidr: string;
+}
+
+/** A created subnet. `name` and `cidr` make it usable as `Peer.subnets([...])`. */
+export interface NetworkSubnet {
+  readonly name: string;
+  readonly az: string;
+  readonly cidr: string;
+  readonly subnetId: string;
+}
+
+/** The tag key that marks a subnet's role; `moat review` reads it to find device subnets. */
+export const SUBNET_ROLE_TAG = "moat:role";
+export type SubnetRole = "device" | "endpoint";
+
+/** Flow logs are on by default; turning them off needs a reason that lands in the code review. */
+export interface FlowLogsDisabled {
+  readonly disabled: true;
+  /** Why this VPC's traffic need not be recorded (at least a sentence). */
+  readonly reason: string;
+}
+
+export interface IsolatedIotNetworkProps {
+  /** Private (RFC 1918) IPv4 block of the VPC. */
+  readonly vpcCidr: string;
+  /** Subnets for devices or their gateways, one per zone at least. */
+  readonly deviceSubnets: readonly SubnetSpec[];
+  /** Subnets for the broker's interface endpoint, one per zone at least. */
+  readonly endpointSubnets: readonly SubnetSpec[];
+  /** Networks that must never be reached: denied first in every network ACL. @default [] */
+  readonly officeCidrs?: readonly string[];
+  /** Prefix for resource names. @default the construct id */
+  readonly name?: string;
+  /** Flow-log settings (the VPC id and name are filled in), or an explicit opt-out. @default CloudWatch Logs, 365 days */
+  readonly flowLogs?: Omit<FlowLogsProps, "vpcId" | "name"> | FlowLogsDisabled;
+}
+
+const OFFICE_DENY_BASE = 100;
+const ALLOW_BASE = 200;
+
+/**
+ * An IoT network segment with no way out: a VPC with DNS, private device and endpoint subnets
+ * across zones, no internet/NAT/egress-only gateway, no public IPs, route tables with the local
+ * route only, the default security group, route table and network ACL locked empty, and network
+ * ACLs that pass only MQTT over TLS between device and endpoint subnets (denying office networks
+ * first). Security groups are opened by the broker through `deviceSecurityGroup.connections`.
+ */
+export class IsolatedIotNetwork extends Construct {
+  public readonly vpcId: string;
+  public readonly vpcCidr: string;
+  public readonly deviceSubnets: readonly NetworkSubnet[];
+  public readonly endpointSubnets: readonly NetworkSubnet[];
+  /** Attach to device ENIs (or gateways). No rule at first; the broker opens egress to its endpoint on 8883. */
+  public readonly deviceSecurityGroup: IsolatedSecurityGroup;
+  /** Undefined only when flow logs were disabled with a reason. */
+  public readonly flowLogs?: FlowLogs;
+
+  constructor(scope: Construct, id: string, props: IsolatedIotNetworkProps) {
+    super(scope, id);
+    const name = props.name ?? id;
+    const officeCidrs = props.officeCidrs ?? [];
+    validateAddressPlan(props, officeCidrs);
+
+    const vpc = new Vpc(this, "vpc", {
+      cidrBlock: props.vpcCidr,
+      // The broker endpoint's private hosted zone needs both.
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: name },
+    });
+    this.vpcId = vpc.id;
+    this.vpcCidr = props.vpcCidr;
+
+    // Adopting the defaults strips their rules and routes, so nothing can fall back on them.
+    new DefaultSecurityGroup(this, "default-security-group", { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } });
+    new DefaultNetworkAcl(this, "default-network-acl", { defaultNetworkAclId: vpc.defaultNetworkAclId, tags: { Name: `${name}-default-deny-all` } });
+    new DefaultRouteTable(this, "default-route-table", { defaultRouteTableId: vpc.defaultRouteTableId, route: [], tags: { Name: `${name}-default-local-only` } });
+
+    this.deviceSubnets = this.subnetTier(vpc, name, "device", props.deviceSubnets);
+    this.endpointSubnets = this.subnetTier(vpc, name, "endpoint", props.endpointSubnets);
+
+    // Stateless ACLs: MQTT over TLS one way, ephemeral return ports the other.
+    this.networkAcl(vpc, name, "device", this.deviceSubnets, officeCidrs, {
+      egress: this.endpointSubnets.map((s) => ({ peer: s, port: Port.MQTT_TLS })),
+      ingress: this.endpointSubnets.map((s) => ({ peer: s, port: Port.EPHEMERAL_TCP })),
+    });
+    this.networkAcl(vpc, name, "endpoint", this.endpointSubnets, officeCidrs, {
+      ingress: this.deviceSubnets.map((s) => ({ peer: s, port: Port.MQTT_TLS })),
+      egress: this.deviceSubnets.map((s) => ({ peer: s, port: Port.EPHEMERAL_TCP })),
+    });
+
+    this.deviceSecurityGroup = new IsolatedSecurityGroup(this, "devices", {
+      vpcId: vpc.id,
+      namePrefix: `${name}-devices`,
+      description: "IoT devices: egress only to the broker endpoint on TCP 8883",
+    });
+
+    const flowLogs = props.flowLogs ?? {};
+    if ("disabled" in flowLogs) {
+      if (flowLogs.reason.trim().length < 20) {
+        throw new Error(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
+      }
+    } else {
+      this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: vpc.id, name });
+    }
+  }
+
+  private subnetTier(vpc: Vpc, name: string, role: SubnetRole, specs: readonly SubnetSpec[]): NetworkSubnet[] {
+    const table = new RouteTable(this, `${role}-routes`, { vpcId: vpc.id, tags: { Name: `${name}-${role}-local-only` } });
+    return specs.map((spec, index) => {
+      const subnetName = `${name}-${role}-${spec.az}${countSuffix(specs, spec, index)}`;
+      const subnet = new Subnet(this, `${role}-subnet-${index}`, {
+        vpcId: vpc.id,
+        cidrBlock: spec.cidr,
+        availabilityZone: spec.az,
+        mapPublicIpOnLaunch: false,
+        tags: { Name: subnetName, [SUBNET_ROLE_TAG]: role },
+      });
+      new RouteTableAssociation(this, `${role}-subnet-${index}-routes`, { subnetId: subnet.id, routeTableId: table.id });
+      return { name: subnetName, az: spec.az, cidr: spec.cidr, subnetId: subnet.id };
+    });
+  }
+
+  private networkAcl(
+    vpc: Vpc,
+    name: string,
+    role: SubnetRole,
+    subnets: readonly NetworkSubnet[],
+    officeCidrs: readonly string[],
+    allows: Record<"ingress" | "egress", { peer: NetworkSubnet; port: Port }[]>,
+  ): void {
+    const acl = new NetworkAcl(this, `${role}-acl`, {
+      vpcId: vpc.id,
+      subnetIds: subnets.map((s) => s.subnetId),
+      tags: { Name: `${name}-${role}-acl` },
+    });
+    for (const direction of ["ingress", "egress"] as const) {
+      const egress = direction === "egress";
+      officeCidrs.forEach((cidr, index) => {
+        new NetworkAclRule(this, `${role}-acl-${direction}-deny-office-${index}`, {
+          networkAclId: acl.id,
+          egress,
+          ruleNumber: OFFICE_DENY_BASE + index,
+          ruleAction: "deny",
+          protocol: "-1",
+          cidrBlock: cidr,
+        });
+      });
+      allows[direction].forEach(({ peer, port }, index) => {
+        new NetworkAclRule(this, `${role}-acl-${direction}-allow-${index}`, {
+          networkAclId: acl.id,
+          egress,
+          ruleNumber: ALLOW_BASE + index,
+          ruleAction: "allow",
+          protocol: port.protocolNumber,
+          cidrBlock: peer.cidr,
+          fromPort: port.fromPort,
+          toPort: port.toPort,
+        });
+      });
+    }
+  }
+}
+
+function countSuffix(specs: readonly SubnetSpec[], spec: SubnetSpec, index: number): string {
+  const sameZone = specs.filter((s) => s.az === spec.az);
+  return sameZone.length > 1 ? `-${sameZone.indexOf(specs[index]) + 1}` : "";
+}
+
+/** Construct-level guard for callers that do not go through the environment loader. */
+function validateAddressPlan(props: IsolatedIotNetworkProps, officeCidrs: readonly string[]): void {
+  const plan = { ...props, officeCidrs };
+  const all = [plan.vpcCidr, ...plan.deviceSubnets.map((s) => s.cidr), ...plan.endpointSubnets.map((s) => s.cidr), ...officeCidrs];
+  // Values known only at deploy time are skipped, not guessed.
+  if (all.some((c) => Token.isUnresolved(c))) return;
+  if (plan.deviceSubnets.length === 0 || plan.endpointSubnets.length === 0) {
+    throw new Error("an isolated IoT network needs at least one device subnet and one endpoint subnet");
+  }
+  const issues = addressPlanIssues(plan);
+  if (issues.length > 0) throw new Error(issues.map((i) => `${i.path} ${i.message}`).join("; "));
+}
