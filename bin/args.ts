@@ -11,7 +11,7 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}; run '${command} --help'`);
+    throw new UsageError(`${(err as Error).message}; run '${command} --help'`);
   }
 }
 
@@ -19,7 +19,7 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
 export function requireOption(command: string, values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== "string" || value === "") {
-    throw new UsageError(`${command}: --${name} is required`);
+    throw new UsageError(`--${name} is required; run '${command} --help'`);
   }
   return value;
 }

@@ -43,7 +43,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await (await load())(rest, io);
   } catch (err) {
     if (err instanceof MoatError) {
-      io.stderr(`moat ${group}: ${err.message}\n`);
+      // Multi-problem errors (a config file with several mistakes) keep one line per problem.
+      io.stderr(err.message.split("\n").map((line) => `moat ${group}: ${line}\n`).join(""));
       return err.exitCode;
     }
     throw err;
