@@ -51,11 +51,11 @@ export function topicProblem(topic: string): string | undefined {
   for (const level of body.split("/")) {
     if (level === THING_PLACEHOLDER) continue;
     if (level.includes("{") || level.includes("}")) {
-      return `has level "${level}": {thing} must fill a whole level and is the only placeholder`;
+      return `has level ${JSON.stringify(level)}: {thing} must fill a whole level and is the only placeholder`;
     }
     if (!LEVEL.test(level)) {
       const bad = [...level].find((c) => !LEVEL.test(c)) ?? "";
-      return `has ${describeChar(bad)} in level "${level}"; use only A-Z a-z 0-9 _ - . : = @ in a level`;
+      return `has ${describeChar(bad)} in level ${JSON.stringify(level)}; use only A-Z a-z 0-9 _ - . : = @ in a level`;
     }
   }
   const slashes = topic.split("/").length - 1;
