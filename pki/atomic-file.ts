@@ -1,0 +1,47 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+/** How a file is written. */
+export interface AtomicWriteOptions {
+  /** File mode; private keys use 0o600. @default 0o644 */
+  readonly mode?: number;
+  /**
+   * fsync the file and its directory so the write survives a power cut. Bulk issuance turns it
+   * off for certificate copies (the index journal, synced once per batch, is the record).
+   * @default true
+   */
+  readonly durable?: boolean;
+}
+
+/**
+ * Writes a file so readers see the old content or the new, never half of either:
+ * a temp file in the same directory, fsync, rename over the target, fsync the directory.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
+  const durable = options.durable ?? true;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", options.mode ?? 0o644);
+  try {
+    if (typeof data === "string") writeSync(fd, data);
+    else writeSync(fd, data);
+    if (durable) fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+  if (durable) syncDirectory(dirname(path));
+}
+
+/** fsync a directory so a rename or a new entry in it is durable. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { writeFileAtomic } from "./atomic-file";
+import { loadIssuingCa } from "./ca";
+import { checkCsr } from "./csr";
+import { IssuedEvent, readIndex } from "./index-journal";
+import { issueLeaves, LeafRequest } from "./issuance";
+import { StoreOptions } from "./issue";
+import { toPem } from "./pem";
+import { validityWindow, ValidityOptions } from "./validity";
+import { MoatError } from "../errors";
+
+/** Options of {@link bulkIssue}. */
+export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBefore" | "notAfter"> {
+  /** Directory of CSRs, one per `*.csr` or `*.pem` file. */
+  readonly csrDir: string;
+  /** Receives `<name>.cert.pem` per CSR `<name>.csr` and `chain.pem`; must differ from csrDir. */
+  readonly outDir: string;
+  /** CSRs signed per lock and per journal fsync. @default 500 */
+  readonly batchSize?: number;
+  /** Called after each batch. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** What a bulk run did. */
+export interface BulkSummary {
+  readonly total: number;
+  readonly issued: number;
+  /** Already issued by an earlier run (same CSR bytes): not issued again. */
+  readonly skipped: number;
+  /** CSRs that failed a check, with the one-line reason. */
+  readonly refused: { readonly file: string; readonly reason: string }[];
+}
+
+/**
+ * Issues a certificate for every CSR in a directory. Resumable: a CSR whose SHA-256 is already
+ * in the index is skipped (its certificate is rewritten from the index if the output file is
+ * missing), so rerunning after a crash or a refusal issues only what is left. A refused CSR does
+ * not stop the run; it is listed in the summary.
+ */
+export function bulkIssue(options: BulkOptions): BulkSummary {
+  const csrDir = resolve(options.csrDir);
+  const outDir = resolve(options.outDir);
+  if (csrDir === outDir) throw new MoatError(`--out-dir ${outDir} is the CSR directory; write certificates to a separate directory`);
+  if (!existsSync(csrDir)) throw new MoatError(`CSR directory ${csrDir} does not exist`);
+  const files = readdirSync(csrDir)
+    .filter((f) => /\.(csr|pem)$/.test(f))
+    .sort();
+  if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
+  const batchSize = options.batchSize ?? 500;
+  const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
+  const now = options.now ?? new Date();
+  const validity = validityWindow(options, 365, now, ca.identity.notAfter);
+
+  const done = new Map<string, IssuedEvent>();
+  for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
+
+  const refused: { file: string; reason: string }[] = [];
+  let issued = 0;
+  let skipped = 0;
+  for (let start = 0; start < files.length; start += batchSize) {
+    // Keyed by CSR hash: the same CSR twice in the directory gets one certificate, in both files.
+    const pending = new Map<string, { outs: string[]; request: LeafRequest }>();
+    for (const file of files.slice(start, start + batchSize)) {
+      const out = join(outDir, `${basename(file).replace(/\.(csr|pem)$/, "")}.cert.pem`);
+      try {
+        const csr = checkCsr(readFileSync(join(csrDir, file), "utf8"), join(csrDir, file));
+        const earlier = done.get(csr.sha256);
+        const queued = pending.get(csr.sha256);
+        if (earlier) {
+          if (!existsSync(out)) writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false });
+          skipped++;
+        } else if (queued) {
+          queued.outs.push(out);
+          skipped++;
+        } else {
+          pending.set(csr.sha256, { outs: [out], request: { commonName: csr.thingName, subjectPublicKeyInfo: csr.subjectPublicKeyInfo, profile: "device", csrSha256: csr.sha256, ...validity } });
+        }
+      } catch (err) {
+        if (!(err instanceof MoatError)) throw err;
+        refused.push({ file, reason: err.message });
+      }
+    }
+    const batch = [...pending.values()];
+    // Output files are written after the journal is synced: nothing is handed out unrecorded,
+    // and a file lost in a crash is rewritten from the journal by the next run.
+    const leaves = issueLeaves(
+      ca,
+      batch.map((p) => p.request),
+      now,
+      false,
+    );
+    leaves.forEach((leaf, i) => {
+      for (const out of batch[i].outs) writeFileAtomic(out, leaf.certPem, { durable: false });
+      done.set(leaf.event.csrSha256 as string, leaf.event);
+    });
+    issued += leaves.length;
+    options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
+  }
+  return { total: files.length, issued, skipped, refused };
+}

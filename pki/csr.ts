@@ -1,0 +1,121 @@
+import { createHash, createPublicKey, KeyObject, verify } from "node:crypto";
+import { childrenOf, expectTag, oidOf, readDer, Tag, Tlv } from "./der-reader";
+import { commonNamesOf } from "./distinguished-name";
+import { OID } from "./oids";
+import { fromPem } from "./pem";
+import { checkThingName } from "./thing-name";
+import { MoatError } from "../errors";
+
+/** A CSR that passed every check: only these fields are used, nothing else the device asked for. */
+export interface CheckedCsr {
+  /** The subject CN, a valid thing name. */
+  readonly thingName: string;
+  /** DER SubjectPublicKeyInfo exactly as the device sent it. */
+  readonly subjectPublicKeyInfo: Buffer;
+  /** SHA-256 of the CSR DER, hex. */
+  readonly sha256: string;
+}
+
+/** Signature algorithms accepted on a CSR: SHA-2 only, no RSA-PSS (IoT Core devices do not use it). */
+const SIGNATURE_ALGORITHMS: Record<string, { hash: string; keyType: "rsa" | "ec" }> = {
+  [OID.sha256WithRSAEncryption]: { hash: "sha256", keyType: "rsa" },
+  [OID.sha384WithRSAEncryption]: { hash: "sha384", keyType: "rsa" },
+  [OID.sha512WithRSAEncryption]: { hash: "sha512", keyType: "rsa" },
+  [OID.ecdsaWithSHA256]: { hash: "sha256", keyType: "ec" },
+  [OID.ecdsaWithSHA384]: { hash: "sha384", keyType: "ec" },
+  [OID.ecdsaWithSHA512]: { hash: "sha512", keyType: "ec" },
+};
+
+/** Curves AWS IoT Core accepts for device certificates. */
+const EC_CURVES: ReadonlySet<string> = new Set(["prime256v1", "secp384r1"]);
+
+/**
+ * Checks a PKCS#10 CSR (PEM) from a device: well-formed DER, a signature that verifies with the
+ * CSR's own key (proof of possession; forge's csr.verify() throws on some bad signatures and has
+ * no ECDSA, so Node verifies), an accepted key, a subject with exactly one CN that is a valid
+ * thing name, and no request to be a CA. Every other requested extension is ignored: the
+ * device profile decides what the certificate says.
+ * CA:TRUE is refused rather than ignored: a device asking to be a CA is hostile or misbuilt,
+ * and issuing it anything would hide that from the operator.
+ * `what` names the input (a file path) in every error line.
+ */
+export function checkCsr(pem: string, what: string): CheckedCsr {
+  const der = fromPem(pem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"], what);
+  const outer = childrenOf(readDer(der, what, Tag.SEQUENCE), what);
+  if (outer.length !== 3) throw malformed(what, "a CSR has three parts");
+  const [info, algorithm, signature] = outer;
+  expectTag(info, Tag.SEQUENCE, what);
+  const fields = childrenOf(info, what);
+  const [version, subject, spki, attributes] = fields;
+  if (fields.length !== 4 || version.tag !== Tag.INTEGER || version.contents.length !== 1 || version.contents[0] !== 0 || attributes.tag !== Tag.CONTEXT_0) {
+    throw malformed(what, "CertificationRequestInfo is not version 1 with attributes");
+  }
+
+  const algorithmOid = oidOf(childrenOf(algorithm, what)[0], what);
+  const scheme = SIGNATURE_ALGORITHMS[algorithmOid];
+  if (!scheme) throw new MoatError(`${what}: signature algorithm ${algorithmOid} is not accepted; sign the CSR with SHA-256 and RSA (PKCS#1 v1.5) or ECDSA`);
+  const key = publicKey(spki, what);
+  checkKey(key, scheme.keyType, what);
+  expectTag(signature, Tag.BIT_STRING, what);
+  if (signature.contents[0] !== 0 || !verifies(scheme.hash, info.bytes, key, signature.contents.subarray(1))) {
+    throw new MoatError(`${what}: CSR signature does not verify with its own public key; the CSR was altered or corrupted: regenerate it on the device`);
+  }
+
+  const names = commonNamesOf(subject, what);
+  if (names.length !== 1) throw new MoatError(`${what}: subject has ${names.length} CNs; a device CSR needs exactly one CN, its thing name`);
+  checkThingName(names[0], what);
+  refuseCaRequest(attributes, what);
+  return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: createHash("sha256").update(der).digest("hex") };
+}
+
+function publicKey(spki: Tlv, what: string): KeyObject {
+  try {
+    return createPublicKey({ key: Buffer.from(spki.bytes), format: "der", type: "spki" });
+  } catch {
+    throw new MoatError(`${what}: the CSR's public key cannot be read; generate the key with a standard tool (openssl genpkey)`);
+  }
+}
+
+function checkKey(key: KeyObject, expected: "rsa" | "ec", what: string): void {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType !== expected) {
+    throw new MoatError(`${what}: key type ${key.asymmetricKeyType} does not match the signature algorithm (${expected}); regenerate the CSR`);
+  }
+  if (expected === "rsa" && (details.modulusLength ?? 0) < 2048) {
+    throw new MoatError(`${what}: RSA key of ${details.modulusLength} bits is too weak; use RSA 2048 or more, or EC P-256`);
+  }
+  if (expected === "ec" && !EC_CURVES.has(details.namedCurve ?? "")) {
+    throw new MoatError(`${what}: EC curve ${details.namedCurve} is not accepted by AWS IoT; use P-256 (prime256v1) or P-384`);
+  }
+}
+
+function verifies(hash: string, data: Buffer, key: KeyObject, signatureBytes: Buffer): boolean {
+  try {
+    return verify(hash, data, key, signatureBytes);
+  } catch {
+    return false; // a malformed ECDSA signature throws instead of returning false
+  }
+}
+
+function refuseCaRequest(attributes: Tlv, what: string): void {
+  for (const attribute of childrenOf(attributes, what)) {
+    const [type, values] = childrenOf(attribute, what);
+    if (type === undefined || values === undefined || oidOf(type, what) !== OID.extensionRequest) continue;
+    for (const extensions of childrenOf(values, what)) {
+      for (const ext of childrenOf(extensions, what)) {
+        const parts = childrenOf(ext, what);
+        if (oidOf(parts[0], what) !== OID.basicConstraints) continue;
+        const value = parts[parts.length - 1];
+        expectTag(value, Tag.OCTET_STRING, what);
+        const constraints = childrenOf(readDer(value.contents, what, Tag.SEQUENCE), what);
+        if (constraints[0]?.tag === Tag.BOOLEAN && constraints[0].contents[0] !== 0) {
+          throw new MoatError(`${what}: CSR requests basicConstraints CA:TRUE; a device certificate can never be a CA: remove the CA extension from the request`);
+        }
+      }
+    }
+  }
+}
+
+function malformed(what: string, why: string): MoatError {
+  return new MoatError(`${what}: not a PKCS#10 certificate request (${why}); create it with 'openssl req -new'`);
+}

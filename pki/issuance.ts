@@ -1,0 +1,99 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "./atomic-file";
+import type { IssuingCa } from "./ca";
+import { signCertificate } from "./certificate";
+import { distinguishedName } from "./distinguished-name";
+import { authorityKeyIdentifier, basicConstraints, extendedKeyUsage, keyUsage, KeyUsage, subjectAltName, subjectKeyIdentifier } from "./extensions";
+import { appendIndex, CertificateProfile, IssuedEvent, readIndex } from "./index-journal";
+import { OID } from "./oids";
+import { toPem } from "./pem";
+import { newSerial } from "./serial";
+import { keyIdentifier } from "./signer";
+import { withStoreLock } from "./store-lock";
+import { Asn1 } from "./asn1";
+
+/** One leaf certificate to issue. */
+export interface LeafRequest {
+  /** Subject CN (a thing name for devices). */
+  readonly commonName: string;
+  /** DER SubjectPublicKeyInfo of the subject's key. */
+  readonly subjectPublicKeyInfo: Buffer;
+  readonly profile: CertificateProfile;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** Server certificates: SAN entries. */
+  readonly dnsNames?: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  /** SHA-256 of the CSR, recorded so bulk reruns recognise it. */
+  readonly csrSha256?: string;
+}
+
+/** One issued certificate. */
+export interface IssuedLeaf {
+  readonly serial: string;
+  readonly certPem: string;
+  readonly event: IssuedEvent;
+}
+
+/**
+ * Issues a batch of leaves under the store lock: serials are drawn against every serial in the
+ * index, each certificate is copied to issued/<serial>.pem, then the journal lines are appended
+ * and fsynced once. Certificates are handed to the caller only after they are on record.
+ * `durableCopies: false` (bulk) skips the per-file fsync of the issued/ copies: the journal
+ * holds every certificate, so a copy lost in a crash can be recovered from it.
+ */
+export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now: Date, durableCopies = true): IssuedLeaf[] {
+  return withStoreLock(ca.paths.lock, () => {
+    const taken = new Set(readIndex(ca.paths.index).map((e) => e.serial));
+    mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
+    const issuedAt = now.toISOString();
+    const leaves = requests.map((request) => {
+      const serial = newSerial(taken);
+      taken.add(serial);
+      const der = signCertificate(
+        {
+          serial: Buffer.from(serial, "hex"),
+          issuerName: ca.identity.subjectName,
+          subjectName: distinguishedName({ commonName: request.commonName }),
+          subjectPublicKeyInfo: request.subjectPublicKeyInfo,
+          notBefore: request.notBefore,
+          notAfter: request.notAfter,
+          extensions: profileExtensions(request, ca.identity.keyId),
+        },
+        ca.signer,
+      );
+      const certPem = toPem("CERTIFICATE", der);
+      writeFileAtomic(join(ca.paths.issuedDir, `${serial}.pem`), certPem, { durable: durableCopies });
+      const event: IssuedEvent = {
+        event: "issued",
+        serial,
+        subject: request.commonName,
+        profile: request.profile,
+        notBefore: request.notBefore.toISOString(),
+        notAfter: request.notAfter.toISOString(),
+        issuedAt,
+        ...(request.csrSha256 === undefined ? {} : { csrSha256: request.csrSha256 }),
+        certificate: der.toString("base64"),
+      };
+      return { serial, certPem, event };
+    });
+    appendIndex(
+      ca.paths.index,
+      leaves.map((l) => l.event),
+    );
+    return leaves;
+  });
+}
+
+function profileExtensions(request: LeafRequest, issuerKeyId: Buffer): Asn1[] {
+  const common = [basicConstraints(false), subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeyInfo)), authorityKeyIdentifier(issuerKeyId)];
+  switch (request.profile) {
+    case "device":
+      return [...common, keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.clientAuth)];
+    case "server":
+      return [...common, keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.serverAuth), subjectAltName(request.dnsNames ?? [], request.ipAddresses ?? [])];
+    case "verification":
+      return [...common, keyUsage(KeyUsage.digitalSignature)];
+  }
+}

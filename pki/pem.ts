@@ -1,0 +1,29 @@
+import { MoatError } from "../errors";
+
+/** PEM armour: base64 in 64-character lines between BEGIN/END labels (RFC 7468). */
+export function toPem(label: string, der: Buffer): string {
+  const b64 = der.toString("base64");
+  let body = "";
+  for (let i = 0; i < b64.length; i += 64) body += b64.slice(i, i + 64) + "\n";
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}
+
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----/g;
+
+/** Every PEM block in `text`, in order, with its label. */
+export function pemBlocks(text: string): { label: string; der: Buffer }[] {
+  return [...text.matchAll(BLOCK)].map((m) => ({ label: m[1], der: Buffer.from(m[2].replace(/\s+/g, ""), "base64") }));
+}
+
+/**
+ * The DER of the one PEM block in `text` whose label is one of `labels`.
+ * `what` names the input (file path) for the error line.
+ */
+export function fromPem(text: string, labels: readonly string[], what: string): Buffer {
+  const blocks = pemBlocks(text).filter((b) => labels.includes(b.label));
+  if (blocks.length !== 1) {
+    const found = blocks.length === 0 ? "no" : `${blocks.length}`;
+    throw new MoatError(`${what}: expected exactly one PEM block labelled ${labels.join(" or ")}, found ${found}; supply a PEM file (openssl ... -outform PEM)`);
+  }
+  return blocks[0].der;
+}

@@ -1,0 +1,23 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * A new serial: 16 CSPRNG bytes (RFC 5280 allows up to 20; CA/B asks for >= 64 random bits),
+ * positive (top bit clear) and minimally encoded (first byte not zero), not in `taken`.
+ * Returns uppercase hex, the form openssl and Node's X509Certificate print.
+ */
+export function newSerial(taken: ReadonlySet<string>): string {
+  for (;;) {
+    const bytes = randomBytes(16);
+    bytes[0] &= 0x7f;
+    if (bytes[0] === 0) continue;
+    const hex = bytes.toString("hex").toUpperCase();
+    if (!taken.has(hex)) return hex;
+  }
+}
+
+/** Canonical form of a serial typed by a person: uppercase hex, no colons, no leading zeros beyond one byte. */
+export function normalizeSerial(text: string): string | undefined {
+  const hex = text.trim().replace(/:/g, "").toUpperCase();
+  if (!/^[0-9A-F]{1,40}$/.test(hex)) return undefined;
+  return hex.length % 2 === 1 ? "0" + hex : hex;
+}
