@@ -22,7 +22,7 @@ export function pemBlocks(text: string): { label: string; der: Buffer }[] {
 export function fromPem(text: string, labels: readonly string[], what: string): Buffer {
   const blocks = pemBlocks(text).filter((b) => labels.includes(b.label));
   if (blocks.length !== 1) {
-    const found = blocks.length === 0 ? "no" : `${blocks.length}`;
+    const found = blocks.length === 0 ? "none" : `${blocks.length}`;
     throw new MoatError(`${what}: expected exactly one PEM block labelled ${labels.join(" or ")}, found ${found}; supply a PEM file (openssl ... -outform PEM)`);
   }
   return blocks[0].der;

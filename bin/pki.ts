@@ -1,0 +1,218 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadEnvironment } from "../config";
+import { MoatError, UsageError } from "../errors";
+import {
+  bulkIssue,
+  crlStatus,
+  initCa,
+  issueDeviceWithKey,
+  issueFromCsr,
+  KEY_TYPES,
+  KeyType,
+  listIssued,
+  pkiPaths,
+  REVOCATION_REASONS,
+  RevocationReason,
+  revoke,
+  verificationCert,
+  writeCrl,
+} from "../pki";
+import { parseCommandArgs, requireOption } from "./args";
+import { CliIo } from "./moat";
+
+const HELP = `usage: moat pki <command> --env E [options]
+
+commands:
+  init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key]   root + issuing CA
+  issue     --csr FILE --out FILE           device certificate from the device's CSR
+  issue     --device ID --out-dir DIR       lab/dev only (pki.allowLocalKeys): key made here
+  bulk      --csr-dir DIR --out-dir DIR     a certificate per *.csr/*.pem; resumable
+  revoke    --serial HEX [--reason R]       R: ${Object.keys(REVOCATION_REASONS).join(", ")}
+  crl       [--out FILE]                    sign a fresh CRL; prints its nextUpdate
+  list      [--json]                        issued certificates; warns when the CRL is near expiry
+  verification-cert --registration-code C   AWS IoT CA verification certificate
+
+options:
+  --env E                 environment (environments/E.yaml)
+  --pki-dir DIR           PKI store (default .pki/)
+  --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
+  --environments-dir DIR  where environment files are (default environments)
+`;
+
+const GLOBAL = {
+  env: { type: "string" },
+  "pki-dir": { type: "string" },
+  "passphrase-file": { type: "string" },
+  "environments-dir": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+type Command = { options: Record<string, { type: "string" | "boolean" }>; run: (v: Values, ctx: Context) => number };
+
+interface Context {
+  readonly io: CliIo;
+  readonly env: string;
+  readonly pkiDir: string;
+  readonly passphrase: () => string | undefined;
+  readonly config: () => ReturnType<typeof loadEnvironment>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  init: {
+    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" } },
+    run: (v, ctx) => {
+      const config = ctx.config();
+      const keyType = (v["key-type"] as string | undefined) ?? config.pki.keyType;
+      if (!KEY_TYPES.includes(keyType as KeyType)) throw new UsageError(`moat pki init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
+      const unencrypted = v["unencrypted-dev-key"] === true;
+      if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
+      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays });
+      for (const warning of result.warnings) ctx.io.stderr(`moat pki: ${warning}\n`);
+      ctx.io.stdout(`created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`);
+      return 0;
+    },
+  },
+  issue: {
+    options: { csr: { type: "string" }, out: { type: "string" }, device: { type: "string" }, "out-dir": { type: "string" } },
+    run: (v, ctx) => {
+      const config = ctx.config();
+      const validityDays = config.pki.deviceValidityDays;
+      if (typeof v.device === "string") {
+        if (v.csr !== undefined || v.out !== undefined) throw new UsageError("moat pki issue: give --device with --out-dir, or --csr with --out, not both");
+        requireLocalKeys(config, "--device");
+        const outDir = requireOption("moat pki issue", v, "out-dir");
+        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, outDir, passphrase: ctx.passphrase(), validityDays });
+        ctx.io.stdout(`issued ${paths.serial} for ${v.device}\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
+        return 0;
+      }
+      const csrFile = requireOption("moat pki issue", v, "csr");
+      const out = requireOption("moat pki issue", v, "out");
+      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, passphrase: ctx.passphrase(), validityDays });
+      writeFileSync(out, issued.certPem);
+      ctx.io.stdout(`issued ${issued.serial} -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
+      return 0;
+    },
+  },
+  bulk: {
+    options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" } },
+    run: (v, ctx) => {
+      const config = ctx.config();
+      const started = Date.now();
+      const summary = bulkIssue({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        csrDir: requireOption("moat pki bulk", v, "csr-dir"),
+        outDir: requireOption("moat pki bulk", v, "out-dir"),
+        passphrase: ctx.passphrase(),
+        validityDays: config.pki.deviceValidityDays,
+        onProgress: (done, total) => ctx.io.stderr(`moat pki bulk: [${progressBar(done / total)}] ${done}/${total}\n`),
+      });
+      for (const r of summary.refused) ctx.io.stderr(`moat pki bulk: refused ${r.reason}\n`);
+      const seconds = (Date.now() - started) / 1000;
+      ctx.io.stdout(`bulk: ${summary.total} CSRs: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`);
+      return summary.refused.length > 0 ? 1 : 0;
+    },
+  },
+  revoke: {
+    options: { serial: { type: "string" }, reason: { type: "string" } },
+    run: (v, ctx) => {
+      const reason = (v.reason as string | undefined) ?? "unspecified";
+      if (!(reason in REVOCATION_REASONS)) throw new UsageError(`moat pki revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
+      const result = revoke({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        serial: requireOption("moat pki revoke", v, "serial"),
+        reason: reason as RevocationReason,
+        passphrase: ctx.passphrase(),
+        crlValidityDays: ctx.config().pki.crlValidityDays,
+      });
+      ctx.io.stdout(`revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n`);
+      return 0;
+    },
+  },
+  crl: {
+    options: { out: { type: "string" } },
+    run: (v, ctx) => {
+      const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
+      if (typeof v.out === "string") writeFileSync(v.out, crl.crlPem);
+      const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
+      ctx.io.stdout(`CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`);
+      return 0;
+    },
+  },
+  list: {
+    options: { json: { type: "boolean" } },
+    run: (v, ctx) => {
+      const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env }).map(({ certificate: _c, ...rest }) => rest);
+      if (v.json) ctx.io.stdout(JSON.stringify(certificates, null, 2) + "\n");
+      else {
+        ctx.io.stdout(`${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"notAfter".padEnd(24)}  subject\n`);
+        for (const c of certificates) ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
+      }
+      const crl = crlStatus({ pkiDir: ctx.pkiDir, env: ctx.env });
+      if (crl.expired) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expired at ${crl.nextUpdate.toISOString()}: brokers refuse every client; run 'moat pki crl --env ${ctx.env}' and deploy it now\n`);
+      else if (crl.expiresSoon) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expires at ${crl.nextUpdate.toISOString()}; run 'moat pki crl --env ${ctx.env}' and deploy it before then\n`);
+      return 0;
+    },
+  },
+  "verification-cert": {
+    options: { "registration-code": { type: "string" } },
+    run: (v, ctx) => {
+      const result = verificationCert({ pkiDir: ctx.pkiDir, env: ctx.env, registrationCode: requireOption("moat pki verification-cert", v, "registration-code"), passphrase: ctx.passphrase() });
+      ctx.io.stdout(`verification certificate -> ${result.path}\nCA certificate          -> ${pkiPaths(ctx.pkiDir, ctx.env).issuingCert}\n`);
+      return 0;
+    },
+  },
+};
+
+/** `moat pki <command> ...` */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    (name === undefined ? io.stderr : io.stdout)(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(COMMANDS).join(", ")}`);
+  const { values } = parseCommandArgs(`moat pki ${name}`, rest, { ...GLOBAL, ...command.options });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const v = values as Values;
+  const env = requireOption(`moat pki ${name}`, v, "env");
+  let config: ReturnType<typeof loadEnvironment> | undefined;
+  return command.run(v, {
+    io,
+    env,
+    pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
+    passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
+    config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
+  });
+}
+
+function requireLocalKeys(config: ReturnType<typeof loadEnvironment>, flag: string): void {
+  if (!config.pki.allowLocalKeys) {
+    throw new MoatError(`${flag} is lab/dev only and ${config.file} has pki.allowLocalKeys false; devices must send a CSR (moat pki issue --csr), or set allowLocalKeys: true in a lab environment`);
+  }
+}
+
+function readPassphrase(file: string | undefined): string | undefined {
+  if (file !== undefined) return readInput(file, "passphrase file").replace(/\r?\n$/, "");
+  return process.env.MOAT_CA_PASSPHRASE || undefined;
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    throw new MoatError(`${what} ${file} cannot be read; check the path`);
+  }
+}
+
+function progressBar(fraction: number): string {
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  return "#".repeat(filled) + ".".repeat(width - filled);
+}
