@@ -8,7 +8,7 @@ import { childPath, Issue } from "./schema-dsl";
  * office ranges, backend and logging choices. Runs only on a file that passed the schema.
  */
 export function crossFieldIssues(env: EnvironmentFile): Issue[] {
-  return [...addressPlanIssues(env.network).map((issue) => ({ ...issue, path: `network.${issue.path}` })), ...zoneIssues(env), ...choiceIssues(env)];
+  return [...addressPlanIssues(env.network, "network"), ...zoneIssues(env), ...choiceIssues(env)];
 }
 
 function zoneIssues(env: EnvironmentFile): Issue[] {

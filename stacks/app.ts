@@ -6,7 +6,7 @@ import { IotEnvironmentStack, stackName } from "./environment-stack";
 export interface BuildAppOptions extends LoadOptions {
   /** Environments to build. @default every environments/*.yaml */
   readonly environments?: readonly string[];
-  /** Where cdktf writes. @default "cdktf.out" */
+  /** Where cdktf writes. @default cdktf's own choice: $CDKTF_OUTDIR (set by `cdktf synth --output`) or cdktf.out */
   readonly outdir?: string;
 }
 
@@ -30,7 +30,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stacks: Iot
   const errors = loaded.flatMap((l) => (l.error ? [l.error.message] : []));
   if (errors.length > 0) throw new MoatError(errors.join("\n"));
 
-  const app = new App({ outdir: options.outdir ?? "cdktf.out" });
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
   const stacks = loaded.map((l) => new IotEnvironmentStack(app, stackName(l.name), { environment: l.environment! }));
   return { app, stacks };
 }

@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { devDocument, environmentsDir } from "../support/environment-files";
+import { ROOT, runMoat, STACK_TRACE } from "../support/run-moat";
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "moat-out-"));
+}
+
+describe("moat synth", () => {
+  test("GIVEN dev WHEN synthesized offline THEN it writes cdktf.out/stacks/iot-dev and exits 0", () => {
+    const out = tempDir();
+    const result = runMoat(["synth", "--env", "dev", "--out", out]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"), "utf8"));
+    expect(Object.keys(json.resource)).toContain("aws_vpc");
+  });
+
+  test.each<[string, (doc: Record<string, any>) => void, RegExp]>([
+    ["an unknown key", (d) => (d.network.vpcId = "vpc-1"), /^moat synth: \S+broken\.yaml: network\.vpcId is not a known key/],
+    ["an overlapping CIDR", (d) => (d.network.endpointSubnets[0].cidr = "10.42.0.0/26"), /network\.endpointSubnets\[0\]\.cidr "10\.42\.0\.0\/26" overlaps network\.deviceSubnets\[0\]\.cidr/],
+    ["a public CIDR", (d) => (d.network.officeCidrs = ["10.42.0.0/8"]), /network\.officeCidrs\[0\] "10\.42\.0\.0\/8" has host bits set/],
+    ["fewer than 2 AZs", (d) => (d.network.availabilityZones = ["eu-west-1a"]), /network\.availabilityZones has 1 entries, needs at least 2/],
+    ["office CIDRs inside the VPC", (d) => (d.network.officeCidrs = ["10.42.0.0/24"]), /network\.officeCidrs\[0\] "10\.42\.0\.0\/24" overlaps network\.vpcCidr/],
+  ])("GIVEN %s THEN exit 1 with one line per problem naming file and key, no stack trace, nothing written", (_name, mutate, expected) => {
+    const doc = devDocument();
+    mutate(doc);
+    const out = tempDir();
+    const result = runMoat(["synth", "--env", "broken", "--environments-dir", environmentsDir({ broken: doc }), "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(expected);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  test("broken YAML is one line naming file, line and column", () => {
+    const result = runMoat(["synth", "--env", "broken", "--environments-dir", environmentsDir({ broken: "network: [\n" })]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/broken\.yaml: line \d+, column \d+ is not valid YAML/);
+  });
+
+  test.each([[["synth"]], [["synth", "--env", "dev", "--all"]], [["synth", "--bogus"]]])("usage mistakes exit 2: %p", (args) => {
+    const result = runMoat(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^moat synth: /);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe("cdktf's own CLI", () => {
+  test("`cdktf synth` works offline and writes iot-dev and iot-prod", () => {
+    const out = tempDir();
+    const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", out], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 180_000,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" },
+    });
+    expect(result.status).toBe(0);
+    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["iot-dev", "iot-prod"]);
+  });
+});

@@ -1,0 +1,20 @@
+import { spawnSync, SpawnSyncOptions } from "node:child_process";
+import * as path from "node:path";
+
+export const ROOT = path.join(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI as a process (true exit codes and streams): `moat <args>`. */
+export function runMoat(args: string[], options: SpawnSyncOptions = {}): RunResult {
+  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, ...options });
+  return { code: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** A stack trace line, which bad input must never produce. */
+export const STACK_TRACE = /^\s+at .+\(.+:\d+:\d+\)$/m;
