@@ -1,0 +1,58 @@
+import { writeFileSync, renameSync } from "node:fs";
+import { UsageError } from "../errors";
+import { loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession } from "../review";
+import { parseCommandArgs } from "./args";
+import { CliIo } from "./moat";
+
+const HELP = `usage: moat review [PATH...] [--format text|markdown|json|sarif] [--base DIR] [options]
+
+Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') against moat's security rules.
+  PATH                  a cdk.tf.json, a plan JSON, a stack directory or cdktf.out (default cdktf.out)
+  --format F            text (default), markdown (pull-request comment), json, sarif (code scanning)
+  --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
+  --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
+  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name)
+  --environments-dir D  where environment files are (default environments)
+  --out FILE            write the report to FILE instead of stdout
+Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.
+`;
+
+const DEFAULT_PATH = "cdktf.out";
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "moat review",
+    argv,
+    {
+      format: { type: "string" },
+      base: { type: "string" },
+      suppressions: { type: "string" },
+      env: { type: "string" },
+      "environments-dir": { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    true,
+  );
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const format = (values.format ?? "text") as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`moat review: --format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
+
+  const { result, diff } = reviewSession({
+    paths: positionals.length > 0 ? positionals : [DEFAULT_PATH],
+    base: values.base,
+    env: values.env,
+    environmentsDir: values["environments-dir"],
+    suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
+  });
+  const report = renderReport(format, { result, diff });
+  if (values.out) {
+    // Written whole or not at all: CI uploads this file even when the review fails.
+    writeFileSync(`${values.out}.tmp`, report);
+    renameSync(`${values.out}.tmp`, values.out);
+  } else io.stdout(report);
+  return result.blocking.length > 0 ? 1 : 0;
+}

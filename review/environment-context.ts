@@ -1,0 +1,31 @@
+import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
+import { ReviewContext } from "./rule";
+import { Suppression } from "./suppressions";
+
+/** What the review needs to know from an environment file. */
+export function contextFromEnvironment(env: EnvironmentConfig): ReviewContext {
+  return {
+    officeCidrs: env.network.officeCidrs,
+    deviceSubnetCidrs: env.network.deviceSubnets.map((s) => s.cidr),
+    minRetentionDays: Math.max(365, env.logs.retentionDays),
+  };
+}
+
+/** The environment's `review.suppressions`, applying to its own stack only. */
+export function suppressionsFromEnvironment(env: EnvironmentConfig, stack: string): Suppression[] {
+  return env.review.suppressions.map((s) => ({ rule: s.rule, resource: s.resource, reason: s.reason, source: env.file, stacks: [stack] }));
+}
+
+/** cdktf stack names are `iot-<env>` (stacks/environment-stack.ts). */
+const STACK_NAME = /^iot-([a-z][a-z0-9-]*)$/;
+
+/**
+ * The environment a stack was built from: `env` when given, else the one its `iot-<env>` name
+ * points to if that file exists; undefined when none applies (rules needing it report unknown).
+ */
+export function environmentForStack(stack: string, options: { env?: string; dir?: string } = {}): EnvironmentConfig | undefined {
+  const name = options.env ?? STACK_NAME.exec(stack)?.[1];
+  if (name === undefined) return undefined;
+  if (options.env === undefined && !listEnvironments({ dir: options.dir }).includes(name)) return undefined;
+  return loadEnvironment(name, { dir: options.dir });
+}

@@ -1,0 +1,42 @@
+import { ReviewModel } from "./model";
+import { PolicyReading, readPolicy, Statement } from "./policy-document";
+import { fail, unknown, Violation } from "./rule";
+import { Unknown } from "./value";
+
+/**
+ * Each `aws_iot_policy` with its Allow statements; policies the file does not let the review
+ * read become violations (unknown, or failed when the document itself is broken).
+ */
+export function readIotPolicies(model: ReviewModel): { policies: { address: string; allows: Statement[] }[]; violations: Violation[] } {
+  const policies: { address: string; allows: Statement[] }[] = [];
+  const violations: Violation[] = [];
+  for (const policy of model.ofType("aws_iot_policy")) {
+    const reading: PolicyReading = readPolicy(model, policy.attributes.policy);
+    if ("problem" in reading) {
+      const raw = policy.attributes.policy;
+      const unescaped = raw instanceof Unknown && /\$\{iot:/.test(raw.expression) ? "; it holds an unescaped ${iot:...} variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}" : "";
+      violations.push(reading.unknown && !unescaped ? unknown(policy.address, reading.problem) : fail(policy.address, reading.problem + unescaped));
+      continue;
+    }
+    const allows: Statement[] = [];
+    for (const statement of reading.statements) {
+      if (statement.effect === "Allow") allows.push(statement);
+      else if (statement.effect !== "Deny") violations.push(unknown(policy.address, `statement Effect ${String(statement.effect)} is neither Allow nor Deny`));
+    }
+    policies.push({ address: policy.address, allows });
+  }
+  return { policies, violations };
+}
+
+/** The resource part of an ARN (`topic/devices/x` of `arn:aws:iot:eu-west-1:123:topic/devices/x`), `\u0000` marking unknown text. */
+export function arnResource(arn: string): string {
+  const parts = arn.split(":");
+  return parts.length >= 6 ? parts.slice(5).join(":") : arn;
+}
+
+/** IoT resources that mean the stack runs an IoT Core broker. */
+const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
+
+export function brokerTypesPresent(model: ReviewModel): boolean {
+  return BROKER_TYPES.some((t) => model.ofType(t).length > 0);
+}

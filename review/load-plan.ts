@@ -1,0 +1,158 @@
+import { MoatError } from "../errors";
+import { LineIndex } from "./line-index";
+import { LooseValue, Resource, ReviewModel } from "./model";
+import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
+
+/** True when a parsed JSON document looks like `terraform show -json <planfile>`. */
+export function isPlanJson(json: unknown): boolean {
+  return isRecord(json) && "format_version" in json && ("resource_changes" in json || "planned_values" in json);
+}
+
+interface ResourceJson {
+  readonly address: string;
+  readonly mode?: string;
+  readonly type: string;
+  readonly values?: unknown;
+}
+
+/**
+ * The review model of a plan JSON (`terraform show -json`): the state each resource will have
+ * after apply. `after_unknown` leaves become `Unknown`, and when the plan's `configuration`
+ * says which resource such a value comes from, a {@link Ref} to it, as in a cdk.tf.json.
+ */
+export function loadPlanJson(json: unknown, file: string, stack: string, text = ""): ReviewModel {
+  if (!isRecord(json)) throw shapeError(file, "the top level is not an object");
+  const plan = json as Record<string, unknown>;
+  const version = plan.format_version;
+  if (typeof version !== "string" || !version.startsWith("1.")) {
+    throw shapeError(file, `format_version ${JSON.stringify(version)} is not supported (moat reads plan format 1.x)`);
+  }
+  const lines = new LineIndex(text);
+  const expressions = configurationExpressions(plan.configuration);
+  const after = new Map<string, { type: string; mode: "managed" | "data"; values: unknown; unknown: unknown }>();
+
+  for (const r of plannedResources(plan.planned_values, file)) {
+    after.set(r.address, { type: r.type, mode: r.mode === "data" ? "data" : "managed", values: r.values, unknown: undefined });
+  }
+  const changes = plan.resource_changes ?? [];
+  if (!Array.isArray(changes)) throw shapeError(file, '"resource_changes" is not a list');
+  for (const change of changes) {
+    if (!isRecord(change) || typeof change.address !== "string" || typeof change.type !== "string" || !isRecord(change.change)) {
+      throw shapeError(file, "a resource_changes entry has no address, type or change");
+    }
+    const body = change.change as Record<string, unknown>;
+    if (body.after === null || body.after === undefined) {
+      after.delete(change.address);
+      continue;
+    }
+    after.set(change.address, { type: change.type, mode: change.mode === "data" ? "data" : "managed", values: body.after, unknown: body.after_unknown });
+  }
+  const addresses = new Set(after.keys());
+
+  const resources = [...after.entries()].map(([address, r]): Resource => {
+    const configAddress = address.replace(/\[[^\]]*\]$/, "");
+    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), addresses) as Record<string, Value>;
+    const at = lines.find([`"address":"${address}"`, `"address": "${address}"`]);
+    return {
+      type: r.type,
+      mode: r.mode,
+      address,
+      attributes: isRecord(attributes) ? attributes : {},
+      references: referencesIn(attributes),
+      location: { file, line: at?.line },
+    };
+  });
+
+  const loose: LooseValue[] = [];
+  const outputs = (plan.planned_values as { outputs?: unknown } | undefined)?.outputs;
+  if (isRecord(outputs)) {
+    for (const [name, output] of Object.entries(outputs)) {
+      loose.push({ address: `output.${name}`, value: (output as { value?: Value }).value ?? null, location: { file } });
+    }
+  }
+  return new ReviewModel(stack, file, "plan", resources, loose);
+}
+
+function plannedResources(plannedValues: unknown, file: string): ResourceJson[] {
+  if (plannedValues === undefined) return [];
+  if (!isRecord(plannedValues)) throw shapeError(file, '"planned_values" is not an object');
+  const out: ResourceJson[] = [];
+  const visit = (module: unknown): void => {
+    if (!isRecord(module)) return;
+    const resources = (module as { resources?: unknown }).resources;
+    if (Array.isArray(resources)) {
+      for (const r of resources) {
+        if (!isRecord(r) || typeof r.address !== "string" || typeof r.type !== "string") throw shapeError(file, "a planned_values resource has no address or type");
+        out.push(r as unknown as ResourceJson);
+      }
+    }
+    const children = (module as { child_modules?: unknown }).child_modules;
+    if (Array.isArray(children)) children.forEach(visit);
+  };
+  visit((plannedValues as { root_module?: unknown }).root_module);
+  return out;
+}
+
+/** `configuration.root_module.resources[].expressions`, by resource address. */
+function configurationExpressions(configuration: unknown): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  const resources = (configuration as { root_module?: { resources?: unknown } } | undefined)?.root_module?.resources;
+  if (Array.isArray(resources)) {
+    for (const r of resources) {
+      if (isRecord(r) && typeof r.address === "string") map.set(r.address, r.expressions);
+    }
+  }
+  return map;
+}
+
+/** A planned value with its `after_unknown` marks applied, walking the configuration expressions alongside. */
+function merge(value: unknown, unknown: unknown, expression: unknown, addresses: ReadonlySet<string>): Value {
+  if (unknown === true) return unknownValue(expression, addresses);
+  if (Array.isArray(value) || Array.isArray(unknown)) {
+    const items = Array.isArray(value) ? value : [];
+    const marks = Array.isArray(unknown) ? unknown : [];
+    const length = Math.max(items.length, marks.length);
+    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : undefined, addresses));
+  }
+  if (isRecord(value) || isRecord(unknown)) {
+    const out: Record<string, Value> = {};
+    const keys = new Set([...Object.keys(isRecord(value) ? value : {}), ...Object.keys(isRecord(unknown) ? unknown : {})]);
+    for (const key of keys) {
+      const child = merge(
+        isRecord(value) ? (value as Record<string, unknown>)[key] : undefined,
+        isRecord(unknown) ? (unknown as Record<string, unknown>)[key] : undefined,
+        isRecord(expression) ? (expression as Record<string, unknown>)[key] : undefined,
+        addresses,
+      );
+      if (child !== undefined) out[key] = child;
+    }
+    return out;
+  }
+  return value as Value;
+}
+
+/**
+ * An apply-time value. Terraform lists a traversal's references longest first
+ * (`["aws_vpc.main.id", "aws_vpc.main"]`); one resource attribute becomes a {@link Ref}.
+ */
+function unknownValue(expression: unknown, addresses: ReadonlySet<string>): Value {
+  const references = isRecord(expression) && Array.isArray(expression.references) ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string") : [];
+  const targets = [...new Set(references.map((r) => resourceOf(r, addresses)).filter((r): r is { address: string; attribute: string } => r !== undefined))];
+  const distinct = new Set(targets.map((t) => t.address));
+  if (distinct.size === 1 && references.length <= 2) {
+    const best = targets.reduce((a, b) => (b.attribute.length > a.attribute.length ? b : a));
+    return new Ref(best.address, best.attribute);
+  }
+  return new Unknown(references.length ? `known after apply from ${references.join(", ")}` : "known after apply", [...distinct]);
+}
+
+function resourceOf(reference: string, addresses: ReadonlySet<string>): { address: string; attribute: string } | undefined {
+  const parts = reference.split(".");
+  const length = parts[0] === "data" ? 3 : 2;
+  const address = parts.slice(0, length).join(".");
+  return addresses.has(address) ? { address, attribute: parts.slice(length).join(".") } : undefined;
+}
+
+function shapeError(file: string, problem: string): MoatError {
+  return new MoatError(`${file}: ${problem}; expected a plan as 'terraform show -json PLANFILE' writes it`, 2);
+}

@@ -1,0 +1,62 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { MoatError } from "../errors";
+import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
+import { isPlanJson, loadPlanJson } from "./load-plan";
+import { ReviewModel } from "./model";
+
+const STACK_FILE = "cdk.tf.json";
+
+/**
+ * The files behind the paths given to `moat review`: a cdk.tf.json or plan JSON file, a stack
+ * directory, a cdktf.out directory or its stacks/ directory. Throws (exit 2) on a path that
+ * holds nothing to review, so an empty synth never reviews "clean".
+ */
+export function discoverStackFiles(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path)) throw new MoatError(`${path}: no such file or directory; run 'npx cdktf synth' first or pass a cdk.tf.json or plan JSON`, 2);
+    if (statSync(path).isFile()) {
+      files.push(path);
+      continue;
+    }
+    const found = stackFilesIn(path);
+    if (found.length === 0) {
+      throw new MoatError(`${path}: no ${STACK_FILE} in it or in its stacks/*/ directories; run 'npx cdktf synth' first or pass a stack file`, 2);
+    }
+    files.push(...found);
+  }
+  return files;
+}
+
+function stackFilesIn(dir: string): string[] {
+  if (existsSync(join(dir, STACK_FILE))) return [join(dir, STACK_FILE)];
+  const stacksDir = existsSync(join(dir, "stacks")) ? join(dir, "stacks") : dir;
+  return readdirSync(stacksDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(stacksDir, entry.name, STACK_FILE)))
+    .map((entry) => join(stacksDir, entry.name, STACK_FILE))
+    .sort();
+}
+
+/** The stack name of a file: its directory for cdk.tf.json, its base name for a plan. */
+export function stackNameOf(file: string): string {
+  return basename(file) === STACK_FILE ? basename(dirname(file)) : basename(file).replace(/\.json$/, "");
+}
+
+/** Parses one file into a review model, telling cdk.tf.json from plan JSON by shape. */
+export function loadStackFile(file: string): ReviewModel {
+  const text = readFileSync(file, "utf8");
+  return parseStackText(text, file, stackNameOf(file));
+}
+
+export function parseStackText(text: string, file: string, stack: string): ReviewModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
+  }
+  if (isPlanJson(json)) return loadPlanJson(json, file, stack, text);
+  if (isCdktfJson(json)) return loadCdktfJson(json, file, stack, text);
+  throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
+}

@@ -1,0 +1,87 @@
+import { isRecord, Ref, Value } from "./value";
+
+/** Where a resource was written, for reports and SARIF locations. */
+export interface SourceLocation {
+  /** The file reviewed, as given on the command line. */
+  readonly file: string;
+  /** 1-based line of the resource in that file, when found. */
+  readonly line?: number;
+  /** The cdktf construct path (`iot-dev/network/vpc`), when the file records it. */
+  readonly constructPath?: string;
+}
+
+/** One resource or data source, from a cdk.tf.json or a plan, in one shape. */
+export interface Resource {
+  /** `aws_vpc`. */
+  readonly type: string;
+  /** `aws_vpc.main`, `data.aws_region.current`, `module.m.aws_vpc.main[0]`. */
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  /** Attributes with references as {@link Ref} and apply-time values as `Unknown`. */
+  readonly attributes: { readonly [key: string]: Value };
+  /** Addresses this resource refers to. */
+  readonly references: ReadonlySet<string>;
+  readonly location: SourceLocation;
+}
+
+/** A value outside any resource (an output, a local, a variable default) that rules may scan. */
+export interface LooseValue {
+  /** `output.ca_pem`, `locals.x`, `provider.aws`. */
+  readonly address: string;
+  readonly value: Value;
+  readonly location: SourceLocation;
+}
+
+/** One reviewed stack: every resource of a cdk.tf.json or a plan. */
+export class ReviewModel {
+  private readonly byAddress: ReadonlyMap<string, Resource>;
+
+  constructor(
+    /** The stack name (cdktf's stack directory, or the plan file's name). */
+    public readonly stack: string,
+    public readonly file: string,
+    public readonly format: "cdktf" | "plan",
+    public readonly resources: readonly Resource[],
+    public readonly looseValues: readonly LooseValue[] = [],
+  ) {
+    this.byAddress = new Map(resources.map((r) => [r.address, r]));
+  }
+
+  /** Resources of one type, managed only. */
+  ofType(type: string): Resource[] {
+    return this.resources.filter((r) => r.mode === "managed" && r.type === type);
+  }
+
+  get(address: string): Resource | undefined {
+    return this.byAddress.get(address);
+  }
+
+  /** The resource a value points at (a {@link Ref}), if it is in this file. */
+  target(value: Value | undefined): Resource | undefined {
+    return value instanceof Ref ? this.byAddress.get(value.address) : undefined;
+  }
+
+  /**
+   * A reference to a plain attribute of another resource replaced by that attribute's value
+   * when the file states it (`aws_subnet.a.cidr_block` -> `"10.0.1.0/24"`); anything else as is.
+   */
+  deref(value: Value | undefined): Value | undefined {
+    if (!(value instanceof Ref) || value.attribute === "" || value.attribute.includes(".") || value.attribute.includes("[")) return value;
+    const attribute = this.byAddress.get(value.address)?.attributes[value.attribute];
+    return attribute === undefined ? value : attribute;
+  }
+
+  /** True when `value` refers to resource `address` (any attribute of it). */
+  static refersTo(value: Value | undefined, address: string): boolean {
+    return value instanceof Ref && value.address === address;
+  }
+}
+
+/** A resource's tag value, from `tags` (or `tags_all` in plans). */
+export function tag(resource: Resource, key: string): Value | undefined {
+  for (const field of ["tags", "tags_all"]) {
+    const tags = resource.attributes[field];
+    if (isRecord(tags) && tags[key] !== undefined) return tags[key];
+  }
+  return undefined;
+}

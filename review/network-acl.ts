@@ -1,0 +1,88 @@
+import { ReviewModel } from "./model";
+import { blocks, isRecord, Ref, Value } from "./value";
+
+/** One network ACL entry, inline or an `aws_network_acl_rule`. */
+export interface AclEntry {
+  readonly resource: string;
+  /** Address of the ACL it belongs to, undefined when the file cannot tell. */
+  readonly acl: string | undefined;
+  readonly egress: boolean;
+  readonly ruleNumber: Value | undefined;
+  readonly action: Value | undefined;
+  readonly protocol: Value | undefined;
+  readonly cidr: Value | undefined;
+  readonly ipv6Cidr: Value | undefined;
+  readonly fromPort: Value | undefined;
+  readonly toPort: Value | undefined;
+}
+
+const ACL_TYPES = ["aws_network_acl", "aws_default_network_acl"];
+
+export function aclEntries(model: ReviewModel): AclEntry[] {
+  const entries: AclEntry[] = [];
+  for (const type of ACL_TYPES) {
+    for (const acl of model.ofType(type)) {
+      for (const direction of ["ingress", "egress"]) {
+        for (const block of blocks(acl.attributes[direction])) {
+          const b = isRecord(block) ? block : {};
+          entries.push({
+            resource: acl.address,
+            acl: acl.address,
+            egress: direction === "egress",
+            ruleNumber: b.rule_no,
+            action: b.action,
+            protocol: b.protocol,
+            cidr: b.cidr_block,
+            ipv6Cidr: b.ipv6_cidr_block,
+            fromPort: b.from_port,
+            toPort: b.to_port,
+          });
+        }
+      }
+    }
+  }
+  for (const rule of model.ofType("aws_network_acl_rule")) {
+    const a = rule.attributes;
+    entries.push({
+      resource: rule.address,
+      acl: model.target(a.network_acl_id)?.address,
+      egress: a.egress === true,
+      ruleNumber: a.rule_number,
+      action: a.rule_action,
+      protocol: a.protocol,
+      cidr: a.cidr_block,
+      ipv6Cidr: a.ipv6_cidr_block,
+      fromPort: a.from_port,
+      toPort: a.to_port,
+    });
+  }
+  return entries;
+}
+
+/**
+ * Subnet address -> addresses of the ACLs associated with it, from `subnet_ids` and
+ * `aws_network_acl_association`; `unresolved` lists associations the file cannot place.
+ */
+export function aclAssociations(model: ReviewModel): { bySubnet: Map<string, string[]>; unresolved: { resource: string; value: Value }[] } {
+  const bySubnet = new Map<string, string[]>();
+  const unresolved: { resource: string; value: Value }[] = [];
+  const associate = (resource: string, subnet: Value, acl: string | undefined) => {
+    const target = model.target(subnet);
+    if (!target || !acl) {
+      unresolved.push({ resource, value: subnet });
+      return;
+    }
+    bySubnet.set(target.address, [...(bySubnet.get(target.address) ?? []), acl]);
+  };
+  for (const type of ACL_TYPES) {
+    for (const acl of model.ofType(type)) {
+      const ids = acl.attributes.subnet_ids;
+      if (ids instanceof Ref || (ids !== undefined && !Array.isArray(ids))) unresolved.push({ resource: acl.address, value: ids });
+      else blocks(ids).forEach((s) => associate(acl.address, s, acl.address));
+    }
+  }
+  for (const association of model.ofType("aws_network_acl_association")) {
+    associate(association.address, association.attributes.subnet_id, model.target(association.attributes.network_acl_id)?.address);
+  }
+  return { bySubnet, unresolved };
+}

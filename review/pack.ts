@@ -1,0 +1,242 @@
+import { RuleDefinition } from "./rule";
+import { registeredCa } from "./rules/auth-1";
+import { noPrivateKeys } from "./rules/auth-2";
+import { noWildcardGrants } from "./rules/authz-1";
+import { thingScopedConnect } from "./rules/authz-2";
+import { endpointOnlyConnect } from "./rules/authz-3";
+import { mqttTlsOnly } from "./rules/fw-1";
+import { deviceSourcesOnly } from "./rules/fw-2";
+import { deviceEgressToBrokerOnly } from "./rules/fw-3";
+import { describedGroups } from "./rules/fw-4";
+import { vpcFlowLog } from "./rules/log-1";
+import { encryptedRetainedLogGroup } from "./rules/log-2";
+import { hardenedLogBucket } from "./rules/log-3";
+import { iotLoggingEnabled } from "./rules/log-4";
+import { authFailureAlarms } from "./rules/mon-1";
+import { hardenedMqBroker } from "./rules/mq-1";
+import { noInternetGateway } from "./rules/net-1";
+import { localRoutesOnly } from "./rules/net-2";
+import { noPublicIps } from "./rules/net-3";
+import { lockedDefaultGroup } from "./rules/net-4";
+import { subnetAcls } from "./rules/net-5";
+import { officeDenied } from "./rules/net-6";
+import { tls13DomainPolicy } from "./rules/tls-1";
+import { privateMqBroker } from "./rules/tls-2";
+
+/**
+ * moat's rule pack: the rules of shared/SECURITY-RULES.md with what reports show about them.
+ * Rule bodies hold none of this, so ids, wording and severities change here alone.
+ */
+export const MOAT_PACK: readonly RuleDefinition[] = [
+  {
+    id: "NET-1",
+    severity: "error",
+    title: "The IoT segment VPC has no internet, egress-only or NAT gateway",
+    why: "A gateway gives devices and broker a path to and from the Internet, undoing the isolation the fleet relies on.",
+    fix: "Remove the gateway; devices reach AWS IoT through the iot.data interface endpoint.",
+    matches: [],
+    check: noInternetGateway,
+  },
+  {
+    id: "NET-2",
+    severity: "error",
+    title: "Segment route tables have local routes only",
+    why: "A route to a gateway, NAT, peering, transit gateway or VPN lets traffic leave the segment.",
+    fix: "Remove the route and any peering, transit or VPN attachment; keep only the VPC's local route.",
+    matches: [],
+    check: localRoutesOnly,
+  },
+  {
+    id: "NET-3",
+    severity: "error",
+    title: "Subnets do not map public IPs on launch",
+    why: "A public address makes an instance reachable from the Internet the moment a route appears.",
+    fix: "Set map_public_ip_on_launch = false (and assign_ipv6_address_on_creation = false); remove Elastic IPs.",
+    matches: ["CKV_AWS_130", "AWS-0164", "EC2.15"],
+    check: noPublicIps,
+  },
+  {
+    id: "NET-4",
+    severity: "error",
+    title: "The default security group is managed with no ingress and no egress rules",
+    why: "Anything launched without a group lands in the default group; AWS's default rules let its members talk freely.",
+    fix: "Add aws_default_security_group for each VPC with no ingress and no egress blocks, and attach no rules to it.",
+    matches: ["CKV2_AWS_12", "AWS-0173", "EC2.2"],
+    check: lockedDefaultGroup,
+  },
+  {
+    id: "NET-5",
+    severity: "warn",
+    title: "Every subnet has a network ACL; no ACL allows everything",
+    why: "ACLs are the stateless second layer behind security groups; an allow-all entry removes it.",
+    fix: "Associate a moat ACL with every subnet and replace allow-all entries with the ports the segment needs.",
+    matches: ["CKV2_AWS_1", "CKV_AWS_352"],
+    check: subnetAcls,
+  },
+  {
+    id: "NET-6",
+    severity: "error",
+    title: "Office CIDRs from the environment are denied and not routed",
+    why: "Devices are untrusted; the office network must not be reachable from the segment, nor reach into it.",
+    fix: "Deny each office CIDR (all protocols, both ways) in every subnet's ACL before any allow, and remove routes and security group rules for it.",
+    matches: [],
+    check: officeDenied,
+  },
+  {
+    id: "FW-1",
+    severity: "error",
+    title: "Broker-side ingress is TCP 8883 only",
+    why: "MQTT on 1883 is cleartext: credentials and payloads travel unencrypted; any other open port widens the attack surface.",
+    fix: "Allow only TCP 8883 (from_port = to_port = 8883) on the broker endpoint's security group.",
+    matches: [],
+    check: mqttTlsOnly,
+  },
+  {
+    id: "FW-2",
+    severity: "error",
+    title: "8883 ingress comes only from the device subnets",
+    why: "A broker open to 0.0.0.0/0 or ::/0 can be reached and brute-forced from anywhere the network allows.",
+    fix: "Allow 8883 from the device subnet CIDRs (subnets tagged moat:role=device) or the device security group only.",
+    matches: ["EC2.18"],
+    check: deviceSourcesOnly,
+  },
+  {
+    id: "FW-3",
+    severity: "warn",
+    title: "Devices send only to the broker endpoint on 8883, and DNS inside the VPC",
+    why: "A compromised device with open egress can scan the segment or exfiltrate data.",
+    fix: "Limit the device security group's egress to TCP 8883 to the endpoint's group or subnets, and port 53 to the VPC CIDR.",
+    matches: ["CKV_AWS_382", "AWS-0104"],
+    check: deviceEgressToBrokerOnly,
+  },
+  {
+    id: "FW-4",
+    severity: "warn",
+    title: "Every security group and rule has a description",
+    why: "A reviewer cannot tell an intended rule from a leftover without one.",
+    fix: "Describe each group and rule (moat's Port/Peer value objects write descriptions for you).",
+    matches: ["CKV_AWS_23", "AWS-0099", "AWS-0124"],
+    check: describedGroups,
+  },
+  {
+    id: "TLS-1",
+    severity: "error",
+    title: "IoT domain configurations use a TLS 1.3 security policy",
+    why: "The default IoT policy accepts TLS 1.0 and 1.1 with weak ciphers.",
+    fix: "Set tls_config.security_policy to an IoTSecurityPolicy_TLS13_* policy.",
+    matches: [],
+    check: tls13DomainPolicy,
+  },
+  {
+    id: "TLS-2",
+    severity: "error",
+    title: "No Amazon MQ broker is publicly accessible",
+    why: "A public broker is reachable from the Internet, bypassing the segment.",
+    fix: "Set publicly_accessible = false and place the broker in the segment's subnets.",
+    matches: ["CKV_AWS_69", "AWS-0072"],
+    check: privateMqBroker,
+  },
+  {
+    id: "AUTH-1",
+    severity: "error",
+    title: "A CA is registered for mutual TLS; no AWS-generated device keys",
+    why: "Without a registered CA devices cannot prove identity; an aws_iot_certificate without csr or certificate_pem puts its private key in Terraform state.",
+    fix: "Register the moat issuing CA (aws_iot_ca_certificate, active) and issue device certificates from CSRs with 'moat pki'.",
+    matches: [],
+    check: registeredCa,
+  },
+  {
+    id: "AUTH-2",
+    severity: "error",
+    title: "No PEM private key anywhere in the configuration",
+    why: "Terraform config and state are read by many people and systems; a key there is a key leaked.",
+    fix: "Keep private keys out of Terraform: pass only public PEMs, issue from CSRs, drop tls_private_key.",
+    matches: [],
+    check: noPrivateKeys,
+  },
+  {
+    id: "AUTHZ-1",
+    severity: "error",
+    title: "IoT policies grant no * action or resource and no MQTT # or + topic",
+    why: "A wildcard lets one stolen device certificate read or write every topic of the fleet.",
+    fix: "Name actions and topics explicitly; scope topics with ${iot:Connection.Thing.ThingName} (the topic schema in the environment does this).",
+    matches: ["IOT_POLICY_OVERLY_PERMISSIVE_CHECK"],
+    check: noWildcardGrants,
+  },
+  {
+    id: "AUTHZ-2",
+    severity: "error",
+    title: "iot:Connect is scoped to client/${iot:Connection.Thing.ThingName} with IsAttached true",
+    why: "Otherwise a device can connect under another device's client id and take over its session.",
+    fix: 'Allow iot:Connect only on client/${iot:Connection.Thing.ThingName} with "Bool": {"iot:Connection.Thing.IsAttached": "true"}.',
+    matches: [],
+    check: thingScopedConnect,
+  },
+  {
+    id: "AUTHZ-3",
+    severity: "error",
+    title: "iot:Connect requires aws:SourceVpce = the segment's endpoint",
+    why: "Without it a stolen certificate works from the Internet through the public IoT endpoint.",
+    fix: 'Add "StringEquals": {"aws:SourceVpce": <iot.data endpoint id>} to the iot:Connect statement.',
+    matches: [],
+    check: endpointOnlyConnect,
+  },
+  {
+    id: "LOG-1",
+    severity: "error",
+    title: "The segment VPC has a flow log of ALL traffic",
+    why: "Without flow logs there is no record of who connected to the broker, or tried to.",
+    fix: "Add aws_flow_log with vpc_id = the segment VPC and traffic_type = ALL.",
+    matches: ["CKV2_AWS_11", "AWS-0178", "EC2.6"],
+    check: vpcFlowLog,
+  },
+  {
+    id: "LOG-2",
+    severity: "error",
+    title: "The flow-log group uses a KMS CMK and keeps logs 365 days or more",
+    why: "Logs must outlive an incident's discovery and be readable only by those the key policy allows.",
+    fix: "Set kms_key_id to an aws_kms_key and retention_in_days >= 365 on the log group.",
+    matches: ["CKV_AWS_158", "CKV_AWS_338", "AWS-0017", "CloudWatch.16"],
+    check: encryptedRetainedLogGroup,
+  },
+  {
+    id: "LOG-3",
+    severity: "error",
+    title: "An S3 log store blocks public access, uses SSE-KMS, versioning, TLS-only policy and lifecycle",
+    why: "A public, unencrypted or overwritable log bucket leaks or loses the evidence.",
+    fix: "Add the public access block, SSE-KMS default encryption, versioning, a policy denying aws:SecureTransport=false and a lifecycle rule.",
+    matches: ["CKV2_AWS_6", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_61", "AWS-0086", "AWS-0087", "AWS-0088", "AWS-0090", "AWS-0091", "AWS-0093", "AWS-0094"],
+    check: hardenedLogBucket,
+  },
+  {
+    id: "LOG-4",
+    severity: "error",
+    title: "AWS IoT logging is enabled",
+    why: "IoT logs are the only record of connects, auth failures and policy denials at the broker.",
+    fix: "Add aws_iot_logging_options with default_log_level INFO or WARN (or ERROR), never DISABLED.",
+    matches: ["LOGGING_DISABLED_CHECK"],
+    check: iotLoggingEnabled,
+  },
+  {
+    id: "MON-1",
+    severity: "warn",
+    title: "Alarms on broker auth failures and on rejected 8883 flows",
+    why: "Credential stuffing and scanning show up as auth errors and rejected flows long before a breach.",
+    fix: "Alarm on AWS/IoT Connect.AuthError, PublishIn.AuthError and Subscribe.AuthError, and on a flow-log metric filter for REJECT on 8883.",
+    matches: [],
+    check: authFailureAlarms,
+  },
+  {
+    id: "MQ-1",
+    severity: "error",
+    title: "An Amazon MQ broker keeps audit and general logs, auto-upgrades and uses a CMK",
+    why: "Without logs there is no trail; without upgrades known CVEs stay; without a CMK the data key is AWS's.",
+    fix: "Enable logs.audit and logs.general, auto_minor_version_upgrade = true, and encryption_options with use_aws_owned_key = false and kms_key_id.",
+    matches: ["CKV_AWS_48", "CKV_AWS_197", "CKV_AWS_207", "CKV_AWS_209", "MQ.2"],
+    check: hardenedMqBroker,
+  },
+];
+
+export function ruleById(id: string): RuleDefinition | undefined {
+  return MOAT_PACK.find((r) => r.id === id);
+}

@@ -1,0 +1,91 @@
+import { ReviewModel } from "./model";
+import { blocks, Encoded, isRecord, Ref, Value } from "./value";
+
+/** One condition of a policy statement: `StringEquals` / `aws:SourceVpce` / values. */
+export interface Condition {
+  readonly test: string;
+  readonly variable: string;
+  readonly values: readonly Value[];
+}
+
+/** A policy statement as rules read it, from JSON text, `jsonencode` or `data.aws_iam_policy_document`. */
+export interface Statement {
+  readonly effect: Value;
+  readonly actions: readonly Value[];
+  /** `NotAction` present: grants everything but the list, which no rule can bound. */
+  readonly notAction: boolean;
+  readonly resources: readonly Value[];
+  readonly notResource: boolean;
+  readonly conditions: readonly Condition[];
+}
+
+export type PolicyReading = { readonly statements: readonly Statement[] } | { readonly problem: string; readonly unknown: boolean };
+
+/** Reads a `policy` attribute; says why when the file does not let it be read. */
+export function readPolicy(model: ReviewModel, value: Value | undefined): PolicyReading {
+  if (typeof value === "string") {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(value);
+    } catch {
+      return { problem: "the policy is not valid JSON", unknown: false };
+    }
+    return fromDocument(doc as Value);
+  }
+  if (value instanceof Encoded) return fromDocument(value.value);
+  if (value instanceof Ref && value.attribute === "json") {
+    const source = model.get(value.address);
+    if (source?.type === "aws_iam_policy_document") return fromDataSource(source.attributes.statement);
+  }
+  return { problem: `the policy is not known until apply (${String(value)})`, unknown: true };
+}
+
+function asList(value: Value | undefined): readonly Value[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value as Value];
+}
+
+function fromDocument(doc: Value): PolicyReading {
+  if (!isRecord(doc)) return { problem: "the policy is not a JSON object", unknown: false };
+  const statements = asList(doc.Statement).map((s): Statement => {
+    const st = isRecord(s) ? s : {};
+    const conditions: Condition[] = [];
+    if (isRecord(st.Condition)) {
+      for (const [test, byKey] of Object.entries(st.Condition)) {
+        if (isRecord(byKey)) for (const [variable, values] of Object.entries(byKey)) conditions.push({ test, variable, values: asList(values) });
+      }
+    }
+    return {
+      effect: st.Effect ?? null,
+      actions: asList(st.Action),
+      notAction: st.NotAction !== undefined,
+      resources: asList(st.Resource),
+      notResource: st.NotResource !== undefined,
+      conditions,
+    };
+  });
+  return { statements };
+}
+
+function fromDataSource(statementBlocks: Value | undefined): PolicyReading {
+  const statements = blocks(statementBlocks).map((s): Statement => {
+    const st = isRecord(s) ? s : {};
+    return {
+      effect: st.effect ?? "Allow",
+      actions: asList(st.actions),
+      notAction: asList(st.not_actions).length > 0,
+      resources: asList(st.resources),
+      notResource: asList(st.not_resources).length > 0,
+      conditions: blocks(st.condition).map((c) => {
+        const cond = isRecord(c) ? c : {};
+        return { test: String(cond.test), variable: String(cond.variable), values: asList(cond.values) };
+      }),
+    };
+  });
+  return { statements };
+}
+
+/** True when a statement's action list grants `action` (exact, or by a wildcard pattern). */
+export function grants(statement: Statement, action: string): boolean {
+  return statement.actions.some((a) => typeof a === "string" && new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action));
+}

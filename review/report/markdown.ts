@@ -1,0 +1,55 @@
+import { Finding, isBlocking } from "../finding";
+import { findingText, ordered, ReportInput, summaryLine, where } from "./report-input";
+
+/** Marks moat's pull-request comment so CI updates it instead of adding another. */
+export const COMMENT_MARKER = "<!-- moat-review -->";
+
+/** The pull-request comment: verdict, what the PR changes, findings, suppressions, rule help. */
+export function renderMarkdown(input: ReportInput): string {
+  const { result, diff } = input;
+  const out: string[] = [COMMENT_MARKER, "## moat review", "", `**${summaryLine(input)}**`, ""];
+  if (diff) {
+    out.push("### What this pull request changes", "", "| stack | added | removed | changed |", "|---|---|---|---|");
+    diff.stacks.forEach((s) => out.push(`| ${cell(s.stack)} | ${list(s.added)} | ${list(s.removed)} | ${list(s.changed)} |`));
+    out.push("");
+    out.push(...findingTable(`New findings (${diff.newFindings.length})`, diff.newFindings));
+    out.push(...findingTable(`Fixed findings (${diff.fixedFindings.length})`, diff.fixedFindings));
+  }
+  for (const { model, findings } of result.stacks) {
+    out.push(...findingTable(`${model.stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"}`, ordered(findings)));
+  }
+  if (result.suppressions.length > 0) {
+    out.push("### Suppressions", "", "| rule | resource | reason | source | findings |", "|---|---|---|---|---|");
+    for (const { suppression: s, matched } of result.suppressions) {
+      out.push(`| ${s.rule} | ${cell(s.resource ?? "every resource")} | ${cell(s.reason)} | ${cell(s.source)} | ${matched} |`);
+    }
+    out.push("");
+  }
+  const seen = new Set(result.stacks.flatMap((s) => s.findings.map((f) => f.rule)));
+  const rules = result.pack.filter((r) => seen.has(r.id));
+  if (rules.length > 0) {
+    out.push("<details><summary>Rules with findings</summary>", "");
+    for (const r of rules) out.push(`- **${r.id}** (${r.severity}) ${cell(r.title)}. ${cell(r.why)} Fix: ${cell(r.fix)}${r.matches.length ? ` Matches: ${r.matches.join(", ")}.` : ""}`);
+    out.push("", "</details>", "");
+  }
+  return out.join("\n");
+}
+
+function findingTable(title: string, findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return [`### ${title}`, "", "None.", ""];
+  const rows = findings.map((f) => {
+    const state = f.suppression ? "suppressed" : isBlocking(f) ? ":x: error" : f.severity === "error" ? "error" : ":warning: warn";
+    return `| ${state} | ${f.rule} | \`${cell(f.resource)}\` | ${cell(findingText(f))} | ${cell(where(f))} |`;
+  });
+  return [`### ${title}`, "", "| | rule | resource | finding | where |", "|---|---|---|---|---|", ...rows, ""];
+}
+
+function list(addresses: readonly string[]): string {
+  if (addresses.length === 0) return "";
+  return addresses.map((a) => `\`${cell(a)}\``).join("<br>");
+}
+
+/** Table-cell safe: no pipes or newlines; backticks would break inline code. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/`/g, "'");
+}

@@ -1,0 +1,24 @@
+import { brokerTypesPresent } from "../iot-policies";
+import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
+import { isOpen } from "../segment";
+
+/** AUTH-1: devices authenticate with certificates of a CA registered for mutual TLS; no certificate whose private key AWS makes (it would land in state). */
+export const registeredCa: RuleCheck = (model) => {
+  const violations: Violation[] = [];
+  for (const cert of model.ofType("aws_iot_certificate")) {
+    const { csr, certificate_pem: pem } = cert.attributes;
+    if ((csr === undefined || csr === null) && (pem === undefined || pem === null)) {
+      violations.push(fail(cert.address, "aws_iot_certificate without csr or certificate_pem: AWS generates the key pair and its private key lands in Terraform state"));
+    }
+  }
+  const cas = model.ofType("aws_iot_ca_certificate");
+  for (const ca of cas) {
+    const active = ca.attributes.active;
+    if (active === false) violations.push(fail(ca.address, "the CA certificate is registered inactive: devices cannot authenticate with it"));
+    else if (isOpen(active)) violations.push(unknown(ca.address, `active is ${String(active)}, known only at apply time`));
+  }
+  if (cas.length === 0 && brokerTypesPresent(model)) {
+    violations.push(fail(STACK, "the stack runs an IoT broker but registers no CA certificate (aws_iot_ca_certificate) for mutual TLS"));
+  }
+  return violations;
+};

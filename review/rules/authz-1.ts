@@ -1,0 +1,31 @@
+import { arnResource, readIotPolicies } from "../iot-policies";
+import { fail, RuleCheck, unknown, Violation } from "../rule";
+import { knownText } from "../segment";
+
+/** AUTHZ-1: no IoT policy allows a `*` action or resource, or an MQTT wildcard (`#`, `+`) in a topic or topic filter. */
+export const noWildcardGrants: RuleCheck = (model) => {
+  const { policies, violations } = readIotPolicies(model);
+  const out: Violation[] = [...violations];
+  for (const { address, allows } of policies) {
+    for (const statement of allows) {
+      if (statement.notAction) out.push(fail(address, "an Allow statement uses NotAction: it grants every other action"));
+      if (statement.notResource) out.push(fail(address, "an Allow statement uses NotResource: it grants every other resource"));
+      for (const action of statement.actions) {
+        if (typeof action !== "string") out.push(unknown(address, `action ${String(action)} is known only at apply time`));
+        else if (action.includes("*")) out.push(fail(address, `allows action ${action}`));
+      }
+      for (const resource of statement.resources) {
+        const text = knownText(resource);
+        if (text === undefined) {
+          out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
+          continue;
+        }
+        const part = arnResource(text);
+        if (part.includes("\u0000")) out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
+        else if (part.includes("*")) out.push(fail(address, `allows resource ${text.replace(/\u0000/g, "?")}`));
+        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, `allows MQTT wildcard in ${text.replace(/\u0000/g, "?")}`));
+      }
+    }
+  }
+  return out;
+};

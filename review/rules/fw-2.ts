@@ -1,0 +1,63 @@
+import { contains } from "../../config/cidr";
+import { cidrOf } from "../cidr-value";
+import { ReviewModel } from "../model";
+import { fail, RuleCheck, unknown, Violation } from "../rule";
+import { brokerSecurityGroups, deviceSecurityGroups, groupRules, Peer, subnetsWithRole } from "../segment";
+import { Role, ROLE_TAG } from "../tags";
+import { Ref, Value } from "../value";
+
+/** FW-2: ingress to the broker comes only from the device subnets (tagged `moat:role=device`) or the device security group; never 0.0.0.0/0 or ::/0. */
+export const deviceSourcesOnly: RuleCheck = (model, context) => {
+  const violations: Violation[] = [];
+  const { groups } = brokerSecurityGroups(model);
+  const deviceSubnets = subnetsWithRole(model, Role.DEVICE);
+  const deviceCidrs = deviceSubnets.map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined);
+  const configured = context.deviceSubnetCidrs?.map((c) => cidrOf(c)).filter((c) => c !== undefined);
+  const deviceGroups = deviceSecurityGroups(model);
+
+  for (const rule of groupRules(model)) {
+    if (rule.direction !== "ingress" || rule.group === undefined || !groups.has(rule.group)) continue;
+    for (const peer of rule.peers) {
+      const verdict = judge(model, peer, deviceCidrs, configured, deviceGroups, new Set(deviceSubnets.map((s) => s.address)));
+      if (verdict === "unknown") violations.push(unknown(rule.resource, `source ${String(peer.value)} is known only at apply time`));
+      else if (verdict !== undefined) violations.push(fail(rule.resource, verdict));
+    }
+  }
+  return violations;
+};
+
+/** Why a peer is not a device source, "unknown", or undefined when it is one. */
+function judge(
+  model: ReviewModel,
+  peer: Peer,
+  deviceCidrs: NonNullable<ReturnType<typeof cidrOf>>[],
+  configured: NonNullable<ReturnType<typeof cidrOf>>[] | undefined,
+  deviceGroups: ReadonlySet<string>,
+  deviceSubnets: ReadonlySet<string>,
+): string | "unknown" | undefined {
+  const value: Value = peer.value;
+  switch (peer.kind) {
+    case "cidr": {
+      if (value instanceof Ref) {
+        return deviceSubnets.has(value.address) && value.attribute === "cidr_block" ? undefined : `allows ${value.toString()}, which is not a device subnet's CIDR (tag device subnets ${ROLE_TAG}=${Role.DEVICE})`;
+      }
+      const cidr = cidrOf(value);
+      if (!cidr) return typeof value === "string" ? `allows ${value}, which is not an IPv4 CIDR` : "unknown";
+      if (cidr.prefix === 0) return `allows ${cidr.text}: the whole Internet can reach the broker`;
+      if (!deviceCidrs.some((d) => contains(d, cidr))) return `allows ${cidr.text}, which is not inside a device subnet (subnets tagged ${ROLE_TAG}=${Role.DEVICE})`;
+      if (configured && !configured.some((d) => contains(d, cidr))) return `allows ${cidr.text}, which is not among the environment's device subnets`;
+      return undefined;
+    }
+    case "cidr6":
+      return typeof value === "string" ? `allows IPv6 ${value}${value === "::/0" ? ": the whole Internet" : ""}; device subnets are IPv4` : "unknown";
+    case "group": {
+      const target = model.target(value);
+      if (!target) return typeof value === "string" ? `allows security group ${value}, which is not a device group of this stack` : "unknown";
+      return deviceGroups.has(target.address) ? undefined : `allows security group ${target.address}, which is not tagged ${ROLE_TAG}=${Role.DEVICE}`;
+    }
+    case "prefix-list":
+      return `allows prefix list ${String(value)}: only device subnets may reach the broker`;
+    case "self":
+      return "allows the group itself (self): only device subnets may reach the broker";
+  }
+}

@@ -1,0 +1,38 @@
+import { flowLogs } from "../flow-logs";
+import { brokerTypesPresent } from "../iot-policies";
+import { Resource } from "../model";
+import { MQTT_TLS_PORT } from "../ports";
+import { fail, RuleCheck, STACK, Violation } from "../rule";
+import { blocks, isRecord, Ref } from "../value";
+
+/** AWS IoT Core metrics counting requests refused for authentication or authorization. */
+const AUTH_ERROR_METRICS = ["Connect.AuthError", "PublishIn.AuthError", "Subscribe.AuthError"];
+
+/** MON-1: alarms on broker auth failures (connect, publish, subscribe) and on rejected 8883 flows. */
+export const authFailureAlarms: RuleCheck = (model) => {
+  if (!brokerTypesPresent(model)) return [];
+  const violations: Violation[] = [];
+  const alarmed = model.ofType("aws_cloudwatch_metric_alarm").flatMap(alarmMetrics);
+  for (const metric of AUTH_ERROR_METRICS) {
+    if (!alarmed.some((a) => a.namespace === "AWS/IoT" && a.name === metric)) violations.push(fail(STACK, `no alarm on AWS/IoT ${metric}`));
+  }
+  const flowGroups = new Set(flowLogs(model).flatMap((f) => (f.target ? [f.target.address] : [])));
+  const rejectFilters = model.ofType("aws_cloudwatch_log_metric_filter").filter((f) => {
+    const group = f.attributes.log_group_name;
+    const pattern = String(f.attributes.pattern ?? "");
+    return group instanceof Ref && flowGroups.has(group.address) && pattern.includes(String(MQTT_TLS_PORT)) && pattern.includes("REJECT");
+  });
+  const rejectAlarmed = rejectFilters.some((f) =>
+    blocks(f.attributes.metric_transformation).some((t) => isRecord(t) && alarmed.some((a) => a.name === t.name && a.namespace === t.namespace)),
+  );
+  if (!rejectAlarmed) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
+  return violations;
+};
+
+function alarmMetrics(alarm: Resource): { namespace: unknown; name: unknown }[] {
+  const direct = { namespace: alarm.attributes.namespace, name: alarm.attributes.metric_name };
+  const queried = blocks(alarm.attributes.metric_query).flatMap((q) =>
+    isRecord(q) ? blocks(q.metric).map((m) => (isRecord(m) ? { namespace: m.namespace, name: m.metric_name } : { namespace: undefined, name: undefined })) : [],
+  );
+  return [direct, ...queried];
+}

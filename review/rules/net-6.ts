@@ -1,0 +1,69 @@
+import { contains, overlaps } from "../../config/cidr";
+import { cidrOf } from "../cidr-value";
+import { AclEntry, aclAssociations, aclEntries } from "../network-acl";
+import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
+import { groupRules, isAllProtocols } from "../segment";
+import { blocks, isRecord, Value } from "../value";
+
+/** NET-6: every office CIDR of the environment is denied both ways by each subnet's ACL, before any allow, and never routed or allowed by a security group. */
+export const officeDenied: RuleCheck = (model, context) => {
+  if (context.officeCidrs === undefined) {
+    return [unknown(STACK, "the environment's office CIDRs are not known; review with the environment (moat review --env E) so they can be checked")];
+  }
+  const violations: Violation[] = [];
+  const offices = context.officeCidrs.map((text) => ({ text, cidr: cidrOf(text) }));
+  const destinations: { resource: string; value: Value | undefined }[] = [];
+  for (const table of [...model.ofType("aws_route_table"), ...model.ofType("aws_default_route_table")]) {
+    blocks(table.attributes.route).forEach((r) => destinations.push({ resource: table.address, value: isRecord(r) ? r.cidr_block : undefined }));
+  }
+  model.ofType("aws_route").forEach((r) => destinations.push({ resource: r.address, value: r.attributes.destination_cidr_block }));
+
+  const entries = aclEntries(model);
+  const { bySubnet, unresolved } = aclAssociations(model);
+  for (const office of offices) {
+    if (!office.cidr) {
+      violations.push(fail(STACK, `office CIDR ${office.text} from the environment is not an IPv4 CIDR`));
+      continue;
+    }
+    const cidr = office.cidr;
+    for (const d of destinations) {
+      const destination = cidrOf(d.value);
+      if (destination && overlaps(destination, cidr)) violations.push(fail(d.resource, `routes ${destination.text}, which overlaps office network ${office.text}`));
+    }
+    for (const rule of groupRules(model)) {
+      for (const peer of rule.peers) {
+        const source = peer.kind === "cidr" ? cidrOf(peer.value) : undefined;
+        if (source && overlaps(source, cidr)) violations.push(fail(rule.resource, `${rule.direction} rule allows ${source.text}, which overlaps office network ${office.text}`));
+      }
+    }
+    for (const subnet of model.ofType("aws_subnet")) {
+      const acls = bySubnet.get(subnet.address);
+      if (!acls) {
+        if (unresolved.length === 0) violations.push(fail(subnet.address, `no network ACL denies office network ${office.text}`));
+        continue;
+      }
+      for (const egress of [false, true]) {
+        const verdict = deniedFirst(entries.filter((e) => e.acl !== undefined && acls.includes(e.acl) && e.egress === egress), cidr);
+        const way = egress ? "egress to" : "ingress from";
+        if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether its ACL denies ${way} office network ${office.text}: an entry is known only at apply time`));
+        else if (!verdict) violations.push(fail(subnet.address, `its ACL does not deny ${way} office network ${office.text} before any allow`));
+      }
+    }
+  }
+  return violations;
+};
+
+/** True when a deny of every protocol covering `office` comes before every allow that overlaps it (ACLs apply the lowest rule number first). */
+function deniedFirst(entries: AclEntry[], office: NonNullable<ReturnType<typeof cidrOf>>): boolean | "unknown" {
+  let deny = Infinity;
+  let allow = Infinity;
+  for (const entry of entries) {
+    const number = typeof entry.ruleNumber === "number" ? entry.ruleNumber : NaN;
+    const cidr = cidrOf(entry.cidr);
+    if (entry.ipv6Cidr !== undefined && entry.cidr === undefined) continue;
+    if (!cidr || Number.isNaN(number)) return "unknown";
+    if (entry.action === "deny" && isAllProtocols(entry.protocol) && contains(cidr, office)) deny = Math.min(deny, number);
+    if (entry.action === "allow" && overlaps(cidr, office)) allow = Math.min(allow, number);
+  }
+  return deny < allow;
+}
