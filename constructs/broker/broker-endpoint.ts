@@ -1,0 +1,73 @@
+import { Construct } from "constructs";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { IsolatedSecurityGroup, NamedCidr, Peer, Port } from "../security";
+
+export interface BrokerEndpointProps {
+  /** Name prefix of the resources. */
+  readonly name: string;
+  readonly region: string;
+  readonly vpcId: string;
+  /** Subnets the endpoint's network interfaces are placed in (one per availability zone). */
+  readonly endpointSubnetIds: readonly string[];
+  /** The only sources allowed to reach the endpoint, on TCP 8883. */
+  readonly deviceSubnets: readonly NamedCidr[];
+  /** The name devices connect to: the account's ATS data endpoint or a custom domain. */
+  readonly dnsName: string;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The interface VPC endpoint for the IoT Core data plane, reachable only on TCP 8883 from the
+ * device subnets, and the private DNS that sends devices to it. The iot.data endpoint does not
+ * support AWS-managed private DNS, so a private hosted zone on the VPC answers for `dnsName`
+ * with an alias to the endpoint.
+ */
+export class BrokerEndpoint extends Construct {
+  public readonly endpointId: string;
+  public readonly securityGroup: IsolatedSecurityGroup;
+  public readonly hostedZoneId: string;
+
+  constructor(scope: Construct, id: string, props: BrokerEndpointProps) {
+    super(scope, id);
+    this.securityGroup = new IsolatedSecurityGroup(this, "security-group", {
+      vpcId: props.vpcId,
+      namePrefix: `${props.name}-broker-endpoint`,
+      description: "IoT Core data endpoint: MQTT over TLS from the device subnets only",
+      tags: props.tags,
+    });
+    this.securityGroup.connections.allowFrom(Peer.subnets(props.deviceSubnets), Port.MQTT_TLS);
+
+    const endpoint = new VpcEndpoint(this, "endpoint", {
+      vpcId: props.vpcId,
+      serviceName: `com.amazonaws.${props.region}.iot.data`,
+      vpcEndpointType: "Interface",
+      subnetIds: [...props.endpointSubnetIds],
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      // Not supported for iot.data: the hosted zone below does the job.
+      privateDnsEnabled: false,
+      tags: { Name: `${props.name}-iot-data`, ...props.tags },
+    });
+    this.endpointId = endpoint.id;
+
+    const zone = new Route53Zone(this, "zone", {
+      name: props.dnsName,
+      comment: "IoT Core data endpoint, answered inside the IoT VPC by its interface endpoint",
+      vpc: [{ vpcId: props.vpcId }],
+      tags: props.tags,
+    });
+    this.hostedZoneId = zone.zoneId;
+    new Route53Record(this, "record", {
+      zoneId: zone.zoneId,
+      name: props.dnsName,
+      type: "A",
+      alias: {
+        name: endpoint.dnsEntry.get(0).dnsName,
+        zoneId: endpoint.dnsEntry.get(0).hostedZoneId,
+        evaluateTargetHealth: true,
+      },
+    });
+  }
+}

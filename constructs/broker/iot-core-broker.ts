@@ -1,0 +1,238 @@
+import { Construct } from "constructs";
+import { Annotations, Token } from "cdktf";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsIotEndpoint } from "@cdktf/provider-aws/lib/data-aws-iot-endpoint";
+import { IotDomainConfiguration } from "@cdktf/provider-aws/lib/iot-domain-configuration";
+import { IotPolicy } from "@cdktf/provider-aws/lib/iot-policy";
+import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachment";
+import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
+import { compileIotPolicies, IotPolicyTarget, TopicModel } from "../../authz";
+import { MoatError } from "../../errors";
+import { IsolatedSecurityGroup, NamedCidr } from "../security";
+import { AuthFailureAlarms } from "./auth-failure-alarms";
+import { BrokerEndpoint } from "./broker-endpoint";
+import { BrokerLogging, IotLogLevel } from "./broker-logging";
+import { CaRegistration } from "./ca-registration";
+import { terraformLiteral } from "./terraform-literal";
+
+export type IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
+
+/** A domain you own, served by IoT Core with your ACM certificate (and the chosen TLS policy). */
+export interface IotCustomDomain {
+  readonly domainName: string;
+  /** ACM certificate for `domainName` (serverAuth, RSA 2048 or P-256). */
+  readonly serverCertificateArn: string;
+}
+
+export interface IotCoreBrokerProps {
+  /** Prefix of every resource name, e.g. `iot-prod`. */
+  readonly name: string;
+  /** Region the broker lives in (a literal, not a token: it names the endpoint service). */
+  readonly region: string;
+  readonly vpcId: string;
+  /** Subnets for the interface endpoint, one per availability zone. */
+  readonly endpointSubnetIds: readonly string[];
+  /** Device subnets: the only sources the endpoint accepts, on TCP 8883. */
+  readonly deviceSubnets: readonly NamedCidr[];
+  /** The validated topic model (authz `parseTopicModel`): one thing group and its policies per class. */
+  readonly topics: TopicModel;
+  /** The environment's issuing CA certificate, PUBLIC PEM only (`pkiPaths(dir, env).issuingCert`). */
+  readonly caCertificatePem: string;
+  /**
+   * CA verification certificate (CN = the account's registration code, signed by the CA) for
+   * certificate mode DEFAULT, written by `moat pki verification-cert`.
+   * @default undefined: SNI_ONLY mode, which requires `sniOnlyReason`
+   */
+  readonly verificationCertificatePem?: string;
+  /**
+   * Why registering the CA without proof of possession (SNI_ONLY) is acceptable here.
+   * @default undefined (a verification certificate is then required)
+   */
+  readonly sniOnlyReason?: string;
+  /**
+   * TLS security policy of the domain configuration.
+   * @default "IoTSecurityPolicy_TLS13_1_3_2022_10"
+   */
+  readonly tlsPolicy?: IotTlsPolicy;
+  /**
+   * Serve a domain you own instead of the account's ATS endpoint. Only then does Terraform
+   * control the TLS policy devices meet (see README: the default `iot:Data-ATS` domain
+   * configuration is AWS-created and cannot be created by the provider).
+   * @default undefined: devices use the account's ATS data endpoint
+   */
+  readonly customDomain?: IotCustomDomain;
+  /**
+   * IoT Core logging. It is account-wide: when another stack owns it, set `enabled: false` with a reason.
+   * @default { enabled: true, level: "WARN" }
+   */
+  readonly logging?: { readonly enabled?: boolean; readonly level?: IotLogLevel; readonly disabledReason?: string };
+  /** @default [] */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Auth failures per 5 minutes above which an alarm fires.
+   * @default 0 (any failure)
+   */
+  readonly authFailureThreshold?: number;
+  /** @default "aws" for commercial regions, "aws-cn" and "aws-us-gov" from the region name */
+  readonly partition?: string;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * AWS IoT Core as the fleet's broker, reachable only from the isolated segment: interface
+ * endpoint + private DNS, the CA registered for mutual TLS with just-in-time provisioning,
+ * per-class IoT policies compiled from the topic model (no wildcards; Connect only as the
+ * certificate's own thing through this endpoint), logging and auth-failure alarms.
+ */
+export class IotCoreBroker extends Construct {
+  /** Id of the interface VPC endpoint (the `aws:SourceVpce` every Connect requires). */
+  public readonly endpointId: string;
+  public readonly endpointSecurityGroup: IsolatedSecurityGroup;
+  /** The name devices connect to (port 8883); resolves to the endpoint inside the VPC. */
+  public readonly privateEndpointName: string;
+  public readonly caCertificateId: string;
+  public readonly certificateMode: "DEFAULT" | "SNI_ONLY";
+  public readonly connectPolicyName: string;
+  /** Per class: its thing group and topic policy names. */
+  public readonly classes: ReadonlyArray<{ readonly className: string; readonly thingGroupName: string; readonly policyNames: readonly string[] }>;
+  public readonly alarmTopicArn: string;
+  /** The domain configuration carrying the TLS policy, when this construct manages one. */
+  public readonly domainConfigurationName?: string;
+
+  constructor(scope: Construct, id: string, props: IotCoreBrokerProps) {
+    super(scope, id);
+    const tlsPolicy = props.tlsPolicy ?? "IoTSecurityPolicy_TLS13_1_3_2022_10";
+    const logging = { enabled: true, level: "WARN" as IotLogLevel, ...props.logging };
+    const partition = props.partition ?? partitionOf(props.region);
+    const threshold = props.authFailureThreshold ?? 0;
+    if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(props.region)) {
+      throw new MoatError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
+    }
+    if (!logging.enabled && (logging.disabledReason ?? "").trim().length < 20) {
+      throw new MoatError(`IotCoreBroker ${id}: IoT logging is off without a reason; say (in a sentence) which stack owns the account's IoT logging options`);
+    }
+    if (threshold < 0 || !Number.isInteger(threshold)) {
+      throw new MoatError(`IotCoreBroker ${id}: authFailureThreshold ${threshold} is not a whole number >= 0`);
+    }
+    if (props.deviceSubnets.length === 0 || props.endpointSubnetIds.length === 0) {
+      throw new MoatError(`IotCoreBroker ${id}: needs at least one device subnet and one endpoint subnet`);
+    }
+
+    const account = new DataAwsCallerIdentity(this, "account");
+    const iotArnPrefix = `arn:${partition}:iot:${props.region}:${account.accountId}`;
+
+    if (props.customDomain) {
+      const domain = new IotDomainConfiguration(this, "domain", {
+        name: `${props.name}-data`,
+        domainName: props.customDomain.domainName,
+        serverCertificateArns: [props.customDomain.serverCertificateArn],
+        serviceType: "DATA",
+        applicationProtocol: "SECURE_MQTT",
+        authenticationType: "AWS_X509",
+        tlsConfig: { securityPolicy: tlsPolicy },
+        tags: props.tags,
+      });
+      this.domainConfigurationName = domain.name;
+      this.privateEndpointName = props.customDomain.domainName;
+    } else {
+      this.privateEndpointName = new DataAwsIotEndpoint(this, "ats-endpoint", { endpointType: "iot:Data-ATS" }).endpointAddress;
+      Annotations.of(this).addWarning(
+        `TLS policy ${tlsPolicy} is not applied by Terraform to the account's default iot:Data-ATS domain configuration; after deploy run: aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=${tlsPolicy} (or set a custom domain)`,
+      );
+    }
+
+    const endpoint = new BrokerEndpoint(this, "endpoint", {
+      name: props.name,
+      region: props.region,
+      vpcId: props.vpcId,
+      endpointSubnetIds: props.endpointSubnetIds,
+      deviceSubnets: props.deviceSubnets,
+      dnsName: this.privateEndpointName,
+      tags: props.tags,
+    });
+    this.endpointId = endpoint.endpointId;
+    this.endpointSecurityGroup = endpoint.securityGroup;
+
+    // Policies are compiled with placeholders for the deploy-time ids, escaped for Terraform,
+    // then the placeholders become references (see terraform-literal.ts).
+    const placeholders = { accountId: "__MOAT_ACCOUNT_ID__", sourceVpceId: "__MOAT_SOURCE_VPCE__" };
+    const target: IotPolicyTarget = { partition, region: props.region, ...placeholders };
+    const references = { [placeholders.accountId]: account.accountId, [placeholders.sourceVpceId]: endpoint.endpointId };
+    const compiled = compileIotPolicies(props.topics, target);
+
+    this.connectPolicyName = `${props.name}-connect`;
+    const connectPolicy = new IotPolicy(this, "connect-policy", {
+      name: this.connectPolicyName,
+      policy: terraformLiteral(JSON.stringify(compiled.connect), references),
+      tags: props.tags,
+    });
+
+    const groups: IotThingGroup[] = [];
+    this.classes = compiled.classes.map(({ className, documents }) => {
+      const thingGroupName = `${props.name}-${className}`;
+      const group = new IotThingGroup(this, `class-${className}`, {
+        name: thingGroupName,
+        properties: { description: `moat device class ${className}: its topic policies are attached here` },
+        tags: props.tags,
+      });
+      const policyNames = documents.map((document, i) => {
+        const policyName = `${props.name}-${className}-${i}`;
+        const policy = new IotPolicy(this, `class-${className}-policy-${i}`, {
+          name: policyName,
+          policy: terraformLiteral(JSON.stringify(document), references),
+          tags: props.tags,
+        });
+        new IotPolicyAttachment(this, `class-${className}-attachment-${i}`, { policy: policy.name, target: group.arn });
+        return policyName;
+      });
+      groups.push(group);
+      return { className, thingGroupName, policyNames };
+    });
+
+    const registration = new CaRegistration(this, "ca", {
+      name: props.name,
+      iotArnPrefix,
+      accountId: account.accountId,
+      caCertificatePem: props.caCertificatePem,
+      verificationCertificatePem: props.verificationCertificatePem,
+      sniOnlyReason: props.sniOnlyReason,
+      template: {
+        connectPolicyName: this.connectPolicyName,
+        thingGroup: this.classes.length === 1 ? { fixed: this.classes[0].thingGroupName } : { prefix: `${props.name}-` },
+      },
+      thingGroupNames: this.classes.map((c) => c.thingGroupName),
+      tags: props.tags,
+    });
+    // The template names the policy and groups as strings: they must exist before devices arrive.
+    registration.node.addDependency(connectPolicy, ...groups);
+    this.caCertificateId = registration.caCertificateId;
+    this.certificateMode = registration.certificateMode;
+
+    if (logging.enabled) {
+      new BrokerLogging(this, "logging", {
+        name: props.name,
+        logsArnPrefix: `arn:${partition}:logs:${props.region}:${account.accountId}`,
+        accountId: account.accountId,
+        level: logging.level,
+        tags: props.tags,
+      });
+    }
+
+    const alarms = new AuthFailureAlarms(this, "alarms", {
+      name: props.name,
+      accountId: account.accountId,
+      partition,
+      emails: props.alarmEmails ?? [],
+      threshold,
+      tags: props.tags,
+    });
+    this.alarmTopicArn = alarms.topicArn;
+  }
+}
+
+function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
