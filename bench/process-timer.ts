@@ -1,0 +1,51 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** One finished run of a command, measured from outside. */
+export interface ProcessRun {
+  readonly wallSeconds: number;
+  /** Peak resident set size of the process, in MiB (GNU time's %M). */
+  readonly peakMiB: number;
+}
+
+/**
+ * Runs `command` to completion under GNU time and returns its wall time and peak memory;
+ * throws with the command's output when it fails, so a broken benchmark never prints numbers.
+ */
+export function timeProcess(command: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ProcessRun {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-")), "time.txt");
+  const started = process.hrtime.bigint();
+  const result = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, ...command], { cwd: options.cwd, env: options.env ?? process.env, encoding: "utf8" });
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) {
+    throw new Error(`${command.join(" ")} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  }
+  const peakKiB = Number(fs.readFileSync(report, "utf8").trim().split("\n").pop());
+  return { wallSeconds, peakMiB: peakKiB / 1024 };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs A and B in turn (A B A B ...) after one warm-up each, so drift in machine speed hits
+ * both alike, and returns the per-pair ratios with the runs.
+ */
+export function pairedRuns(a: () => ProcessRun, b: () => ProcessRun, runs: number): { a: ProcessRun[]; b: ProcessRun[]; ratios: number[] } {
+  a();
+  b();
+  const result = { a: [] as ProcessRun[], b: [] as ProcessRun[], ratios: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const ra = a();
+    const rb = b();
+    result.a.push(ra);
+    result.b.push(rb);
+    result.ratios.push(ra.wallSeconds / rb.wallSeconds);
+  }
+  return result;
+}
