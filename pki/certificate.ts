@@ -1,4 +1,4 @@
-import { Asn1, bitString, encode, explicit, integer, preEncoded, sequence, time } from "./asn1";
+import { Asn1, bitString, encode, contextTagged, integer, preEncoded, sequence, time } from "./asn1";
 import { childrenOf, readDer, Tag, timeOf } from "./der-reader";
 import { keyIdentifier, Signer } from "./signer";
 import { MoatError } from "../errors";
@@ -26,21 +26,21 @@ export interface CertificateFields {
 export function signCertificate(fields: CertificateFields, signer: Signer): Buffer {
   const tbs = encode(
     sequence(
-      explicit(0, integer(2)), // v3
+      contextTagged(0, integer(2)), // v3
       integer(fields.serial),
       signer.algorithm,
       preEncoded(fields.issuerName),
       sequence(time(fields.notBefore), time(fields.notAfter)),
       fields.subjectName,
       preEncoded(fields.subjectPublicKeyInfo),
-      explicit(3, sequence(...fields.extensions)),
+      contextTagged(3, sequence(...fields.extensions)),
     ),
   );
   return signedStructure(tbs, signer);
 }
 
 /**
- * SEQUENCE { tbs, signatureAlgorithm, signature }: the shape shared by certificates and CRLs.
+ * SEQUENCE { tbs, signatureAlgorithm, signature }: the shape shared by certificates, CRLs and CSRs.
  * The TBS is spliced as the bytes that were signed, never re-encoded.
  */
 export function signedStructure(tbs: Buffer, signer: Signer): Buffer {

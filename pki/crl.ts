@@ -1,4 +1,4 @@
-import { Asn1, encode, enumerated, explicit, integer, preEncoded, sequence, time } from "./asn1";
+import { Asn1, encode, enumerated, contextTagged, integer, preEncoded, sequence, time } from "./asn1";
 import { IssuerIdentity, signedStructure } from "./certificate";
 import { authorityKeyIdentifier, extension } from "./extensions";
 import { REVOCATION_REASONS, RevocationReason } from "./index-journal";
@@ -36,7 +36,7 @@ export function signCrl(fields: CrlFields, signer: Signer): Buffer {
     time(fields.nextUpdate),
   ];
   if (fields.entries.length > 0) tbs.push(sequence(...fields.entries.map(revokedCertificate)));
-  tbs.push(explicit(0, sequence(authorityKeyIdentifier(fields.issuer.keyId), extension(OID.cRLNumber, false, integer(fields.crlNumber)))));
+  tbs.push(contextTagged(0, sequence(authorityKeyIdentifier(fields.issuer.keyId), extension(OID.cRLNumber, false, integer(fields.crlNumber)))));
   return signedStructure(encode(sequence(...tbs)), signer);
 }
 

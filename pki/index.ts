@@ -25,3 +25,4 @@ export { checkThingName, THING_NAME } from "./thing-name";
 export { KeyType, KEY_TYPES } from "./signer";
 export { IssuedCertificate, CertificateProfile, RevocationReason, REVOCATION_REASONS } from "./index-journal";
 export { ValidityOptions } from "./validity";
+export { buildCsr, CsrRequest } from "./csr-builder";
