@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import { loadEnvironment } from "../config";
+import { MoatError, UsageError } from "../errors";
+import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice } from "../lab";
+import { pkiPaths } from "../pki";
+import { parseCommandArgs, requireOption } from "./args";
+import { CliIo } from "./moat";
+
+const HELP = `usage: moat lab <command> --env E [options]
+
+A local Mosquitto broker rendered from environments/E.yaml: one mutual-TLS listener on
+${LAB_HOST}, the environment's CA and CRL, the ACL compiled from its topic model.
+
+commands:
+  up      [--port N]                       start the broker in the background (default port ${MQTT_TLS_PORT})
+  down                                     stop it
+  status                                   is it running, on what; exit 1 when it is not
+  reload  [--keep-sessions]                load the current CRL: restarts the broker so open
+                                           sessions of revoked devices close (--keep-sessions: SIGHUP only)
+  device  --device ID [--class C] [--messages N] [--topic T] [--port N]
+                                           a lab device over MQTT 5: enrolls it on first use (key and
+                                           certificate from the environment's CA), publishes telemetry to
+                                           its own topics (and to T, to see a refusal), prints the answers
+
+options:
+  --env E                 environment (environments/E.yaml)
+  --pki-dir DIR           PKI store (default .pki/); the lab lives in DIR/E/lab
+  --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
+  --environments-dir DIR  where environment files are (default environments)
+
+Needs Mosquitto 2: 'sudo apt-get install mosquitto'.
+`;
+
+const GLOBAL = {
+  env: { type: "string" },
+  "pki-dir": { type: "string" },
+  "passphrase-file": { type: "string" },
+  "environments-dir": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+interface Context {
+  readonly io: CliIo;
+  readonly env: string;
+  readonly pkiDir: string;
+  readonly values: Values;
+  readonly config: () => ReturnType<typeof loadEnvironment>;
+  readonly passphrase: () => string | undefined;
+}
+
+interface Command {
+  readonly options: Record<string, { type: "string" | "boolean" }>;
+  readonly run: (ctx: Context) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  up: {
+    options: { port: { type: "string" } },
+    run: async (ctx) => {
+      const port = portOption(ctx.values, MQTT_TLS_PORT);
+      const up = await labUp({ pkiDir: ctx.pkiDir, config: ctx.config(), port, passphrase: ctx.passphrase() });
+      const chain = pkiPaths(ctx.pkiDir, ctx.env).chain;
+      ctx.io.stdout(
+        `lab broker '${ctx.env}' ${up.alreadyRunning ? "already running" : "started"}: mqtts://${LAB_HOST}:${up.port} (mutual TLS, TLS 1.2 minimum; pid ${up.pid})\n` +
+          `  config  ${up.paths.config}\n  acl     ${up.paths.acl}\n  log     ${up.paths.logFile}\n` +
+          `connect a device:\n  moat lab device --env ${ctx.env} --device sensor-1 --class <class>\n` +
+          `or with any client (CA chain ${chain}; device cert and key in ${up.paths.devicesDir}/<id>/):\n` +
+          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${chain} --cert <id>.pem --key <id>.key -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
+      );
+      return 0;
+    },
+  },
+  down: {
+    options: {},
+    run: async (ctx) => {
+      const pid = await labDown(ctx.pkiDir, ctx.env);
+      ctx.io.stdout(pid === undefined ? `no '${ctx.env}' lab broker was running\n` : `lab broker '${ctx.env}' stopped (pid ${pid})\n`);
+      return 0;
+    },
+  },
+  status: {
+    options: {},
+    run: async (ctx) => {
+      const { paths, running } = labStatus(ctx.pkiDir, ctx.env);
+      if (!running) {
+        ctx.io.stdout(`lab broker '${ctx.env}': not running (start it with 'moat lab up --env ${ctx.env}')\n`);
+        return 1;
+      }
+      const sockets = running.sockets.map((s) => `${s.protocol} ${s.address}:${s.port}`).join(", ") || "none";
+      ctx.io.stdout(`lab broker '${ctx.env}': running, pid ${running.pid}, port ${running.port}\n  listening on  ${sockets}\n  config        ${paths.config}\n  log           ${paths.logFile}\n`);
+      return 0;
+    },
+  },
+  reload: {
+    options: { "keep-sessions": { type: "boolean" } },
+    run: async (ctx) => {
+      const result = await reloadLabBroker(ctx.pkiDir, ctx.env, { keepSessions: ctx.values["keep-sessions"] === true });
+      ctx.io.stdout(result.message + "\n");
+      return 0;
+    },
+  },
+  device: {
+    options: { device: { type: "string" }, class: { type: "string" }, messages: { type: "string" }, topic: { type: "string" }, port: { type: "string" } },
+    run: async (ctx) => {
+      const config = ctx.config();
+      const deviceId = requireOption("moat lab device", ctx.values, "device");
+      const messages = countOption(ctx.values, "messages", 3);
+      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const enrollment = enrollLabDevice({ pkiDir: ctx.pkiDir, config, deviceId, deviceClass: ctx.values.class as string | undefined, passphrase: ctx.passphrase() });
+      if (enrollment.issued) {
+        ctx.io.stdout(`enrolled ${deviceId} (class ${enrollment.device.deviceClass}, serial ${enrollment.serial}); key and certificate in ${enrollment.files.cert.replace(/\/[^/]+$/, "")}\n`);
+        if (await refreshLabAcl(ctx.pkiDir, config)) ctx.io.stdout(`the running broker reloaded its ACL\n`);
+      }
+      const result = await simulateDevice({ pkiDir: ctx.pkiDir, config, deviceId, port, messages, extraTopic: ctx.values.topic as string | undefined, report: (line) => ctx.io.stdout(`${deviceId}: ${line}\n`) });
+      ctx.io.stdout(`${deviceId}: ${result.accepted} publishes accepted, ${result.denied} refused, ${result.received} messages received\n`);
+      return result.denied > 0 ? 1 : 0;
+    },
+  },
+};
+
+/** `moat lab <command> ...` */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    (name === undefined ? io.stderr : io.stdout)(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(COMMANDS).join(", ")}`);
+  const { values } = parseCommandArgs(`moat lab ${name}`, rest, { ...GLOBAL, ...command.options });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const v = values as Values;
+  const env = requireOption(`moat lab ${name}`, v, "env");
+  let config: ReturnType<typeof loadEnvironment> | undefined;
+  return command.run({
+    io,
+    env,
+    pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
+    values: v,
+    config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
+    passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
+  });
+}
+
+function portOption(values: Values, fallback: number): number {
+  const text = values.port;
+  if (text === undefined) return fallback;
+  if (typeof text !== "string" || !/^\d{1,5}$/.test(text)) throw new UsageError(`--port '${String(text)}' is not a port number; use e.g. --port ${MQTT_TLS_PORT}`);
+  return Number(text);
+}
+
+function countOption(values: Values, name: string, fallback: number): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number`);
+  return Number(text);
+}
+
+function readPassphrase(file: string | undefined): string | undefined {
+  if (file === undefined) return process.env.MOAT_CA_PASSPHRASE || undefined;
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch {
+    throw new MoatError(`passphrase file ${file} cannot be read; check the path`);
+  }
+}
