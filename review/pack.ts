@@ -222,7 +222,7 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     severity: "warn",
     title: "Alarms on broker auth failures and on rejected 8883 flows",
     why: "Credential stuffing and scanning show up as auth errors and rejected flows long before a breach.",
-    fix: "Alarm on AWS/IoT Connect.AuthError, PublishIn.AuthError and Subscribe.AuthError, and on a flow-log metric filter for REJECT on 8883.",
+    fix: "Alarm on AWS/IoT Connect.AuthNError (or Connection.AuthNError), Connect.AuthZError, PublishIn.AuthZError and Subscribe.AuthZError, and on a flow-log metric filter for REJECT on 8883.",
     matches: [],
     check: authFailureAlarms,
   },

@@ -5,16 +5,26 @@ import { MQTT_TLS_PORT } from "../ports";
 import { fail, RuleCheck, STACK, Violation } from "../rule";
 import { blocks, isRecord, Ref } from "../value";
 
-/** AWS IoT Core metrics counting requests refused for authentication or authorization. */
-const AUTH_ERROR_METRICS = ["Connect.AuthError", "PublishIn.AuthError", "Subscribe.AuthError"];
+/**
+ * AWS IoT Core metrics (namespace AWS/IoT) counting refused requests: each concern needs an
+ * alarm on one of its metrics.
+ */
+const AUTH_FAILURE_CONCERNS: readonly { readonly concern: string; readonly metrics: readonly string[] }[] = [
+  { concern: "connect authentication failures", metrics: ["Connect.AuthNError", "Connection.AuthNError"] },
+  { concern: "connect authorization failures", metrics: ["Connect.AuthZError"] },
+  { concern: "publish authorization failures", metrics: ["PublishIn.AuthZError"] },
+  { concern: "subscribe authorization failures", metrics: ["Subscribe.AuthZError"] },
+];
 
 /** MON-1: alarms on broker auth failures (connect, publish, subscribe) and on rejected 8883 flows. */
 export const authFailureAlarms: RuleCheck = (model) => {
   if (!brokerTypesPresent(model)) return [];
   const violations: Violation[] = [];
   const alarmed = model.ofType("aws_cloudwatch_metric_alarm").flatMap(alarmMetrics);
-  for (const metric of AUTH_ERROR_METRICS) {
-    if (!alarmed.some((a) => a.namespace === "AWS/IoT" && a.name === metric)) violations.push(fail(STACK, `no alarm on AWS/IoT ${metric}`));
+  for (const { concern, metrics } of AUTH_FAILURE_CONCERNS) {
+    if (!alarmed.some((a) => a.namespace === "AWS/IoT" && metrics.includes(String(a.name)))) {
+      violations.push(fail(STACK, `no alarm on ${concern} (AWS/IoT ${metrics.join(" or ")})`));
+    }
   }
   const flowGroups = new Set(flowLogs(model).flatMap((f) => (f.target ? [f.target.address] : [])));
   const rejectFilters = model.ofType("aws_cloudwatch_log_metric_filter").filter((f) => {
