@@ -11,8 +11,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * A stale lock (its process gone) is NOT broken automatically: two waiters could both decide it
  * is stale and one would delete the other's fresh lock. The error says how to clear it.
  */
-export function withStoreLock<T>(lockPath: string, body: () => T): T {
-  const deadline = Date.now() + WAIT_MS;
+export function withStoreLock<T>(lockPath: string, body: () => T, waitMs = WAIT_MS): T {
+  const deadline = Date.now() + waitMs;
   let delay = 2;
   for (;;) {
     try {
@@ -22,7 +22,7 @@ export function withStoreLock<T>(lockPath: string, body: () => T): T {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      if (Date.now() > deadline) throw lockTimeout(lockPath);
+      if (Date.now() > deadline) throw lockTimeout(lockPath, waitMs);
       Atomics.wait(sleeper, 0, 0, delay);
       delay = Math.min(delay * 2, 100);
     }
@@ -34,7 +34,7 @@ export function withStoreLock<T>(lockPath: string, body: () => T): T {
   }
 }
 
-function lockTimeout(lockPath: string): MoatError {
+function lockTimeout(lockPath: string, waitMs: number): MoatError {
   let holder = "an unknown process";
   try {
     const pid = Number(readFileSync(lockPath, "utf8").trim());
@@ -43,5 +43,5 @@ function lockTimeout(lockPath: string): MoatError {
   } catch {
     return new MoatError(`PKI store lock ${lockPath} is held by ${holder}, which is not running; if no 'moat pki' is running, delete the lock file and retry`);
   }
-  return new MoatError(`PKI store lock ${lockPath} is still held by ${holder} after ${WAIT_MS / 1000} s; wait for it to finish and retry`);
+  return new MoatError(`PKI store lock ${lockPath} is still held by ${holder} after ${waitMs / 1000} s; wait for it to finish and retry`);
 }

@@ -1,0 +1,25 @@
+// Child process for the concurrency tests. It prepares its work, says it is ready, waits for
+// the go file so both children start together, then hammers the store:
+//   issue  <pkiDir> <syncDir> <name> <count>        issues count device certificates
+//   revoke <pkiDir> <syncDir> <name> <serialsFile>  revokes each serial (one per line)
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { buildCsr, issueFromCsr, revoke } from "../../pki";
+import { PASSPHRASE } from "./pki-fixtures";
+
+const [mode, pkiDir, syncDir, name, arg] = process.argv.slice(2);
+const store = { pkiDir, env: "lab", passphrase: PASSPHRASE };
+let work: (() => void)[];
+if (mode === "issue") {
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  work = Array.from({ length: Number(arg) }, (_, i) => buildCsr({ commonName: `${name}-${i}`, ...keys })).map((csrPem) => () => issueFromCsr({ ...store, csrPem }));
+} else {
+  work = readFileSync(arg, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((serial) => () => revoke({ ...store, serial, reason: "keyCompromise" }));
+}
+writeFileSync(`${syncDir}/ready-${name}`, "");
+const pause = new Int32Array(new SharedArrayBuffer(4));
+while (!existsSync(`${syncDir}/go`)) Atomics.wait(pause, 0, 0, 2);
+for (const step of work) step();
