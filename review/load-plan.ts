@@ -112,7 +112,8 @@ function merge(value: unknown, unknown: unknown, expression: unknown, addresses:
     const items = Array.isArray(value) ? value : [];
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
-    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : undefined, addresses));
+    // Blocks have one expression object per element; a list attribute has one expression for the whole list.
+    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, addresses));
   }
   if (isRecord(value) || isRecord(unknown)) {
     const out: Record<string, Value> = {};

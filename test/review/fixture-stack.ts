@@ -7,7 +7,7 @@ import { runRules } from "../../review/engine";
 import { ReviewContext } from "../../review/rule";
 import { Finding } from "../../review/finding";
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 const meta = (path: string) => ({ "//": { metadata: { path: `iot-test/${path}`, uniqueId: path } } });
 
