@@ -1,0 +1,101 @@
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
+import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
+
+describe("bulk issuance", () => {
+  let dir: string;
+  let paths: PkiPaths;
+  let csrDir: string;
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const writeCsrs = (names: string[]) => names.forEach((n) => writeFileSync(join(csrDir, `${n}.csr`), buildCsr({ commonName: n, ...keys })));
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
+
+  beforeEach(() => {
+    dir = scratch();
+    paths = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE }).paths;
+    csrDir = join(dir, "csrs");
+    mkdirSync(csrDir);
+  });
+  afterEach(() => cleanup(dir));
+
+  it("issues one certificate per CSR, each passing openssl verify, with progress per batch", () => {
+    writeCsrs(Array.from({ length: 25 }, (_, i) => `dev-${String(i).padStart(2, "0")}`));
+    const progress: [number, number][] = [];
+    const outDir = join(dir, "out");
+
+    const summary = bulkIssue({ ...store(), csrDir, outDir, batchSize: 10, onProgress: (d, t) => progress.push([d, t]) });
+
+    expect(summary).toEqual({ total: 25, issued: 25, skipped: 0, refused: [] });
+    expect(progress).toEqual([
+      [10, 25],
+      [20, 25],
+      [25, 25],
+    ]);
+    const outputs = readdirSync(outDir).filter((f) => f.endsWith(".cert.pem"));
+    expect(outputs).toHaveLength(25);
+    const verified = openssl(["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, ...outputs.map((f) => join(outDir, f))]);
+    expect(verified.trim().split("\n").every((l) => l.endsWith(": OK"))).toBe(true);
+    expect(openssl(["x509", "-in", join(outDir, "dev-07.cert.pem"), "-noout", "-subject"])).toBe("subject=CN = dev-07\n");
+    expect(readFileSync(join(outDir, "chain.pem"), "utf8")).toBe(readFileSync(paths.chain, "utf8"));
+  });
+
+  it("is resumable: a rerun skips what was issued, issues what is new, and restores a lost output file from the index", () => {
+    writeCsrs(["a", "b", "c"]);
+    const outDir = join(dir, "out");
+    bulkIssue({ ...store(), csrDir, outDir });
+    const firstB = readFileSync(join(outDir, "b.cert.pem"), "utf8");
+    rmSync(join(outDir, "b.cert.pem"));
+    writeCsrs(["d"]);
+
+    const summary = bulkIssue({ ...store(), csrDir, outDir });
+
+    expect(summary).toEqual({ total: 4, issued: 1, skipped: 3, refused: [] });
+    expect(readFileSync(join(outDir, "b.cert.pem"), "utf8")).toBe(firstB); // the same certificate, not a new one
+    expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("the same CSR twice in one run gets one certificate, written for both files", () => {
+    writeCsrs(["twin"]);
+    writeFileSync(join(csrDir, "twin-copy.csr"), readFileSync(join(csrDir, "twin.csr")));
+    const outDir = join(dir, "out");
+    expect(bulkIssue({ ...store(), csrDir, outDir })).toEqual({ total: 2, issued: 1, skipped: 1, refused: [] });
+    expect(readFileSync(join(outDir, "twin-copy.cert.pem"), "utf8")).toBe(readFileSync(join(outDir, "twin.cert.pem"), "utf8"));
+  });
+
+  it("a refused CSR does not stop the run; it is listed with its reason and nothing is issued for it", () => {
+    writeCsrs(["good-1", "good-2"]);
+    writeFileSync(join(csrDir, "evil.csr"), buildCsr({ commonName: "devices/#", ...keys }));
+    writeFileSync(join(csrDir, "junk.pem"), "not a csr\n");
+    const summary = bulkIssue({ ...store(), csrDir, outDir: join(dir, "out") });
+    expect(summary.issued).toBe(2);
+    expect(summary.refused).toEqual([
+      { file: "evil.csr", reason: expect.stringContaining('CN "devices/#" is not a valid thing name') },
+      { file: "junk.pem", reason: expect.stringContaining("found none") },
+    ]);
+    expect(existsSync(join(dir, "out", "evil.cert.pem"))).toBe(false);
+  });
+
+  it("refuses an empty or missing CSR directory and an output directory equal to it", () => {
+    expect(() => bulkIssue({ ...store(), csrDir, outDir: join(dir, "out") })).toThrow(`CSR directory ${csrDir} has no *.csr or *.pem files`);
+    expect(() => bulkIssue({ ...store(), csrDir: join(dir, "nope"), outDir: join(dir, "out") })).toThrow("does not exist");
+    expect(() => bulkIssue({ ...store(), csrDir, outDir: csrDir })).toThrow("is the CSR directory; write certificates to a separate directory");
+  });
+
+  it("moat pki bulk shows a progress bar and a summary, and exits 1 when any CSR was refused", async () => {
+    writeCsrs(["c1", "c2"]);
+    const ctx = { pkiDir: dir, environmentsDir: environmentsDir(dir), passphraseFile: passphraseFile(dir) };
+    const args = ["bulk", "--env", "lab", "--csr-dir", csrDir, "--out-dir", join(dir, "cli-out")];
+    const ok = await moatPki(args, ctx);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe(`moat pki bulk: [${"#".repeat(30)}] 2/2\n`);
+    expect(ok.stdout).toMatch(/^bulk: 2 CSRs: 2 issued, 0 already issued \(skipped\), 0 refused in \d+\.\d s\n$/);
+
+    writeFileSync(join(csrDir, "bad.csr"), buildCsr({ commonName: "a+b", ...keys }));
+    const rerun = await moatPki(args, ctx);
+    expect(rerun.code).toBe(1);
+    expect(rerun.stdout).toMatch(/^bulk: 3 CSRs: 0 issued, 2 already issued \(skipped\), 1 refused/);
+    expect(rerun.stderr).toContain(`moat pki bulk: refused ${join(csrDir, "bad.csr")}: CN "a+b" is not a valid thing name`);
+  });
+});
