@@ -94,6 +94,27 @@ const broker = object(
       }),
       [],
     ),
+    authFailureThreshold: withDefault(
+      integer({ description: "IoT Core auth failures per 5 minutes above which an alarm fires (0: any failure).", minimum: 0, maximum: 100000 }),
+      0,
+    ),
+    certificateMode: withDefault(
+      oneOf(["DEFAULT", "SNI_ONLY"] as const, {
+        description:
+          "How the issuing CA is registered. DEFAULT proves possession of the CA key with a verification certificate (moat pki verification-cert); SNI_ONLY skips the proof and needs certificateModeReason.",
+      }),
+      "DEFAULT",
+    ),
+    certificateModeReason: optional(string({ description: "Why SNI_ONLY registration (no proof of CA key possession) is acceptable here: a sentence.", minLength: 20 })),
+    customDomain: optional(
+      object(
+        {
+          domainName: required(string({ description: "Fully qualified domain name devices connect to.", pattern: /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, patternHint: "a lowercase domain name" })),
+          serverCertificateArn: required(string({ description: "ACM certificate ARN for the domain (serverAuth).", pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, patternHint: "an ACM certificate ARN" })),
+        },
+        { description: "A domain you own: the only way Terraform sets the TLS policy devices meet (see README, Broker and topic permissions)." },
+      ),
+    ),
   },
   { description: "The managed broker: AWS IoT Core behind an interface VPC endpoint." },
 );
@@ -167,6 +188,8 @@ export const environmentSchema = object(
       logLevel: "WARN",
       accountLogging: { enabled: true },
       alarmEmails: [],
+      authFailureThreshold: 0,
+      certificateMode: "DEFAULT",
     }),
     pki: withDefault(pki, { keyType: "p256", deviceValidityDays: 365, crlValidityDays: 7, allowLocalKeys: false }),
     topics: required(topics),

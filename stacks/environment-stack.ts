@@ -1,12 +1,22 @@
 import { Construct } from "constructs";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import * as fs from "node:fs";
 import { EnvironmentConfig } from "../config";
 import { IsolatedIotNetwork } from "../constructs/network";
+import { IotCoreBroker } from "../constructs/broker";
+import { parseTopicModel } from "../authz";
+import { pkiPaths } from "../pki/paths";
+import { MoatError } from "../errors";
 
 export interface IotEnvironmentStackProps {
   /** A loaded, validated environment file. */
   readonly environment: EnvironmentConfig;
+  /**
+   * PKI store the broker's CA certificate is read from (public PEMs only).
+   * @default $MOAT_PKI_DIR, else ".pki"
+   */
+  readonly pkiDir?: string;
 }
 
 /** The stack name for an environment: `cdktf deploy iot-prod` deploys environments/prod.yaml. */
@@ -20,6 +30,7 @@ export function stackName(environment: string): string {
  */
 export class IotEnvironmentStack extends TerraformStack {
   public readonly network: IsolatedIotNetwork;
+  public readonly broker: IotCoreBroker;
 
   constructor(scope: Construct, id: string, props: IotEnvironmentStackProps) {
     super(scope, id);
@@ -40,6 +51,8 @@ export class IotEnvironmentStack extends TerraformStack {
       flowLogs: { store: env.logs.store, retentionDays: env.logs.retentionDays, archiveAfterDays: env.logs.archiveAfterDays },
     });
 
+    this.broker = this.buildBroker(env, id, props.pkiDir ?? process.env.MOAT_PKI_DIR ?? ".pki");
+
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "Id of the isolated IoT VPC" });
     new TerraformOutput(this, "device_subnet_ids", {
       value: this.network.deviceSubnets.map((s) => s.subnetId),
@@ -57,6 +70,47 @@ export class IotEnvironmentStack extends TerraformStack {
     }
   }
 
+  /** The broker, with the CA's public PEMs read from the PKI store: never a key. */
+  private buildBroker(env: EnvironmentConfig, id: string, pkiDir: string): IotCoreBroker {
+    const paths = pkiPaths(pkiDir, env.name);
+    const caCertificatePem = readPem(paths.issuingCert, `${env.file}: no issuing CA certificate at ${paths.issuingCert}; run moat pki init --env ${env.name} (or point MOAT_PKI_DIR at the store)`);
+    let verificationCertificatePem: string | undefined;
+    if (env.broker.certificateMode === "DEFAULT") {
+      verificationCertificatePem = readPem(
+        paths.verificationCert,
+        `${env.file}: broker.certificateMode DEFAULT needs the CA verification certificate at ${paths.verificationCert}; run aws iot get-registration-code, then moat pki verification-cert --env ${env.name} --registration-code CODE`,
+      );
+    } else if (!env.broker.certificateModeReason) {
+      throw new MoatError(`${env.file}: broker.certificateModeReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`);
+    }
+    const broker = new IotCoreBroker(this, "broker", {
+      name: id,
+      region: env.region,
+      vpcId: this.network.vpcId,
+      endpointSubnetIds: this.network.endpointSubnets.map((s) => s.subnetId),
+      deviceSubnets: this.network.deviceSubnets,
+      topics: parseTopicModel(env.topics, env.file),
+      caCertificatePem,
+      verificationCertificatePem,
+      sniOnlyReason: env.broker.certificateModeReason,
+      tlsPolicy: env.broker.tlsPolicy,
+      customDomain: env.broker.customDomain,
+      logging: { enabled: env.broker.accountLogging.enabled, level: env.broker.logLevel, disabledReason: env.broker.accountLogging.reason },
+      alarmEmails: env.broker.alarmEmails,
+      authFailureThreshold: env.broker.authFailureThreshold,
+    });
+    new TerraformOutput(this, "broker_endpoint", { value: broker.privateEndpointName, description: "MQTT endpoint devices connect to on TCP 8883 (resolves to the VPC endpoint inside the VPC)" });
+    new TerraformOutput(this, "broker_vpc_endpoint_id", { value: broker.endpointId, description: "Interface VPC endpoint every IoT Connect must come through (aws:SourceVpce)" });
+    new TerraformOutput(this, "broker_ca_certificate_id", { value: broker.caCertificateId, description: `Registered issuing CA (certificate mode ${broker.certificateMode}, just-in-time provisioning)` });
+    new TerraformOutput(this, "broker_connect_policy", { value: broker.connectPolicyName, description: "IoT policy attached to every device certificate by the provisioning template" });
+    new TerraformOutput(this, "broker_class_policies", {
+      value: Object.fromEntries(broker.classes.map((c) => [c.className, { thing_group: c.thingGroupName, policies: c.policyNames }])),
+      description: "Per device class: its thing group and the topic policies attached to it",
+    });
+    new TerraformOutput(this, "broker_alarm_topic_arn", { value: broker.alarmTopicArn, description: "KMS-encrypted SNS topic of the IoT auth-failure alarms" });
+    return broker;
+  }
+
   private configureBackend(env: EnvironmentConfig, id: string): void {
     if (env.backend.type === "local" || !env.backend.s3) {
       new LocalBackend(this, { path: `terraform.${id}.tfstate` });
@@ -72,5 +126,13 @@ export class IotEnvironmentStack extends TerraformStack {
     });
     // cdktf 0.21 predates S3-native locking (Terraform 1.10+): no DynamoDB table needed.
     backend.addOverride("use_lockfile", true);
+  }
+}
+
+function readPem(file: string, missing: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    throw new MoatError(missing);
   }
 }

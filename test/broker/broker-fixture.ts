@@ -5,8 +5,14 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { parseTopicModel } from "../../authz";
 import { IotCoreBroker, IotCoreBrokerProps } from "../../constructs/broker";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "broker");
-export const fixturePem = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), "utf8");
+const FIXTURES = path.join(__dirname, "..", "fixtures");
+/** The committed test CA's public PEMs, in the PKI store layout. */
+export const FIXTURE_PKI_DIR = path.join(FIXTURES, "pki");
+const FIXTURE_FILES: Record<string, string> = {
+  "issuing-ca.pem": path.join(FIXTURE_PKI_DIR, "dev", "ca", "issuing.pem"),
+  "verification.pem": path.join(FIXTURE_PKI_DIR, "dev", "aws", "verification.pem"),
+};
+export const fixturePem = (name: string): string => fs.readFileSync(FIXTURE_FILES[name] ?? path.join(FIXTURES, "broker", name), "utf8");
 
 export const DEVICE_SUBNETS = [
   { name: "devices-a", cidr: "10.9.0.0/20" },

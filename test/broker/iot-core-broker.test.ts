@@ -15,6 +15,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { parseTopicModel } from "../../authz";
 import { AUTH_FAILURE_METRICS } from "../../constructs/broker";
 import { brokerStack, fixturePem, resourcesOf, synthJson } from "./broker-fixture";
 
@@ -184,7 +185,6 @@ describe("IotCoreBroker options", () => {
   });
 
   test("GIVEN a single class WHEN synthesized THEN the JITP template puts every device in that class's group", () => {
-    const { parseTopicModel } = jest.requireActual("../../authz") as typeof import("../../authz");
     const topics = parseTopicModel({ classes: { sensor: { publish: ["devices/{thing}/telemetry"] } } }, "one.yaml");
     const json = synthJson(brokerStack({ topics }).stack);
     const template = JSON.parse((resourcesOf(json, "aws_iot_ca_certificate")[0].registration_config as { template_body: string }).template_body);
