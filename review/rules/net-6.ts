@@ -5,7 +5,7 @@ import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
 import { groupRules, isAllProtocols } from "../segment";
 import { blocks, isRecord, Value } from "../value";
 
-/** NET-6: every office CIDR of the environment is denied both ways by each subnet's ACL, before any allow, and never routed or allowed by a security group. */
+/** NET-6: every office CIDR of the environment is denied both ways by each subnet's ACL, before any allow, and never routed to or allowed by a security group rule. */
 export const officeDenied: RuleCheck = (model, context) => {
   if (context.officeCidrs === undefined) {
     return [unknown(STACK, "the environment's office CIDRs are not known; review with the environment (moat review --env E) so they can be checked")];
@@ -33,7 +33,8 @@ export const officeDenied: RuleCheck = (model, context) => {
     for (const rule of groupRules(model)) {
       for (const peer of rule.peers) {
         const source = peer.kind === "cidr" ? cidrOf(peer.value) : undefined;
-        if (source && overlaps(source, cidr)) violations.push(fail(rule.resource, `${rule.direction} rule allows ${source.text}, which overlaps office network ${office.text}`));
+        // Wider sources (0.0.0.0/0) are FW-2's and FW-3's findings; here, rules aimed at the office.
+        if (source && contains(cidr, source)) violations.push(fail(rule.resource, `${rule.direction} rule allows ${source.text}, inside office network ${office.text}`));
       }
     }
     for (const subnet of model.ofType("aws_subnet")) {
