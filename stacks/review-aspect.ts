@@ -1,0 +1,57 @@
+import { Annotations, IAspect, TerraformStack } from "cdktf";
+import { IConstruct } from "constructs";
+import { EnvironmentConfig } from "../config";
+import { MoatError } from "../errors";
+import { contextFromEnvironment, isBlocking, loadCdktfJson, review, ReviewContext, Suppression, suppressionsFromEnvironment } from "../review";
+
+export interface ReviewAspectProps {
+  /**
+   * What the environment intends (office CIDRs, device subnets, retention).
+   * @default {}: rules that need it report "unknown", which stops synth
+   */
+  readonly context?: ReviewContext;
+  /**
+   * Accepted findings, each with a reason.
+   * @default []
+   */
+  readonly suppressions?: readonly Suppression[];
+}
+
+/**
+ * Runs `moat review`'s rules on each stack it visits, as cdktf would write it, so `cdktf synth`
+ * and `cdktf deploy` stop on an error finding (an error annotation makes synth throw).
+ * Warnings and suppressed findings become warning and info annotations.
+ *
+ * The stack is reviewed when the aspect reaches it, before aspects reach its children:
+ * attach this aspect to the stack, and change resources in constructs rather than aspects.
+ */
+export class ReviewAspect implements IAspect {
+  /** The aspect for a stack built from `env`, with its context and `review.suppressions`. */
+  static forEnvironment(env: EnvironmentConfig, stackName: string): ReviewAspect {
+    return new ReviewAspect({ context: contextFromEnvironment(env), suppressions: suppressionsFromEnvironment(env, stackName) });
+  }
+
+  constructor(private readonly props: ReviewAspectProps = {}) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformStack)) return;
+    const stack = node.node.id;
+    const model = loadCdktfJson(node.toTerraform(), `${stack}/cdk.tf.json`, stack);
+    let result;
+    try {
+      result = review([{ model, context: this.props.context }], this.props.suppressions ?? []);
+    } catch (err) {
+      if (!(err instanceof MoatError)) throw err;
+      Annotations.of(node).addError(`moat review: ${err.message}`);
+      return;
+    }
+    const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c]));
+    for (const finding of result.stacks[0].findings) {
+      const target = (finding.location.constructPath && byPath.get(finding.location.constructPath)) || node;
+      const text = `moat review ${finding.rule} ${finding.resource}: ${finding.status === "unknown" ? "unknown until apply, so not a pass: " : ""}${finding.message}`;
+      if (finding.suppression) Annotations.of(target).addInfo(`${text} (suppressed: ${finding.suppression.reason})`);
+      else if (isBlocking(finding)) Annotations.of(target).addError(text);
+      else Annotations.of(target).addWarning(text);
+    }
+  }
+}

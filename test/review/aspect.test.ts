@@ -1,0 +1,78 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Aspects, TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { loadEnvironment } from "../../config";
+import { IsolatedIotNetwork } from "../../constructs/network";
+import { contextFromEnvironment } from "../../review";
+import { ReviewAspect } from "../../stacks/review-aspect";
+
+/** A stack with the real isolated network of dev.yaml, reviewed by the aspect. */
+function devNetworkStack(app: App, aspect: ReviewAspect) {
+  const env = loadEnvironment("dev");
+  const stack = new TerraformStack(app, "iot-aspect");
+  new AwsProvider(stack, "aws", { region: env.region });
+  const network = new IsolatedIotNetwork(stack, "network", {
+    vpcCidr: env.network.vpcCidr,
+    deviceSubnets: env.network.deviceSubnets,
+    endpointSubnets: env.network.endpointSubnets,
+    officeCidrs: env.network.officeCidrs,
+  });
+  Aspects.of(stack).add(aspect);
+  return { stack, network, env };
+}
+
+const outdir = () => mkdtempSync(join(tmpdir(), "moat-aspect-"));
+const messages = (stack: TerraformStack, level: string) =>
+  stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === level).map((m) => `${c.node.path} ${String(m.data)}`));
+
+describe("ReviewAspect", () => {
+  it("lets a compliant stack synthesize", () => {
+    const app = new App({ outdir: outdir() });
+    const { stack } = devNetworkStack(app, ReviewAspect.forEnvironment(loadEnvironment("dev"), "iot-aspect"));
+    expect(() => app.synth()).not.toThrow();
+    expect(messages(stack, "@cdktf/error")).toEqual([]);
+  });
+
+  it("stops synth on an error finding, on the construct at fault", () => {
+    const app = new App({ outdir: outdir() });
+    const { stack, network, env } = devNetworkStack(app, new ReviewAspect({ context: contextFromEnvironment(loadEnvironment("dev")) }));
+    const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
+    new VpcSecurityGroupIngressRule(stack, "open-mqtt", { securityGroupId: broker.id, ipProtocol: "tcp", fromPort: 1883, toPort: 1883, cidrIpv4: "0.0.0.0/0", description: "plain MQTT" });
+    // The broker side is the group on the iot.data endpoint.
+    new VpcEndpoint(stack, "endpoint", {
+      vpcId: network.vpcId,
+      serviceName: `com.amazonaws.${env.region}.iot.data`,
+      vpcEndpointType: "Interface",
+      securityGroupIds: [broker.id],
+    });
+    expect(() => app.synth()).toThrow(/iot-aspect\/open-mqtt\] moat review FW-1 aws_vpc_security_group_ingress_rule\.open-mqtt: allows TCP port 1883/);
+    expect(messages(stack, "@cdktf/error").join("\n")).toMatch(/FW-2 .*0\.0\.0\.0\/0: the whole Internet/);
+  });
+
+  it("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
+    const app = new App({ outdir: outdir() });
+    const { stack } = devNetworkStack(app, new ReviewAspect());
+    Testing.synth(stack);
+    expect(messages(stack, "@cdktf/error")).toEqual([expect.stringMatching(/^iot-aspect moat review NET-6 stack: unknown until apply/)]);
+  });
+
+  it("turns suppressed findings into info and bad suppressions into an error", () => {
+    const env = loadEnvironment("dev");
+    const reason = "The lab stack has no office network to protect at all.";
+    const suppressed = new App({ outdir: outdir() });
+    const ok = devNetworkStack(suppressed, new ReviewAspect({ suppressions: [{ rule: "NET-6", resource: "stack", reason, source: "test" }] })).stack;
+    Testing.synth(ok);
+    expect(messages(ok, "@cdktf/info")).toEqual([expect.stringContaining(`(suppressed: ${reason})`)]);
+    expect(messages(ok, "@cdktf/error")).toEqual([]);
+
+    const unmatched = new App({ outdir: outdir() });
+    const bad = devNetworkStack(unmatched, new ReviewAspect({ context: contextFromEnvironment(env), suppressions: [{ rule: "NET-1", resource: "aws_internet_gateway.x", reason, source: "test" }] })).stack;
+    Testing.synth(bad);
+    expect(messages(bad, "@cdktf/error")).toEqual([expect.stringMatching(/suppression matches no finding: NET-1 on aws_internet_gateway\.x/)]);
+  });
+});
