@@ -197,7 +197,8 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
     });
 
     it("a client id naming another device neither takes over its session nor gains its topics", async () => {
-      const a = track(await fx.connectAs("sensor-a"));
+      // Devices use their thing name as client id, as IoT Core requires.
+      const a = track(await fx.connectAs("sensor-a", "sensor-a"));
       let aClosed = false;
       a.client.on("close", () => (aClosed = true));
       const toA = collect(a.client);
