@@ -3,4 +3,4 @@ export type { IotCoreBrokerProps, IotCustomDomain, IotTlsPolicy } from "./iot-co
 export { AUTH_FAILURE_METRICS } from "./auth-failure-alarms";
 export type { IotLogLevel } from "./broker-logging";
 export { jitpTemplateBody } from "./jitp-template";
-export { terraformLiteral } from "./terraform-literal";
+export { iotPolicyExpression } from "./iot-policy-expression";

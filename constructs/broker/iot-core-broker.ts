@@ -6,14 +6,14 @@ import { IotDomainConfiguration } from "@cdktf/provider-aws/lib/iot-domain-confi
 import { IotPolicy } from "@cdktf/provider-aws/lib/iot-policy";
 import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachment";
 import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
-import { compileIotPolicies, IotPolicyTarget, TopicModel } from "../../authz";
+import { compileIotPolicies, TopicModel } from "../../authz";
 import { MoatError } from "../../errors";
 import { IsolatedSecurityGroup, NamedCidr } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
 import { BrokerEndpoint } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
-import { terraformLiteral } from "./terraform-literal";
+import { iotPolicyExpression } from "./iot-policy-expression";
 
 export type IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
 
@@ -154,17 +154,12 @@ export class IotCoreBroker extends Construct {
     this.endpointId = endpoint.endpointId;
     this.endpointSecurityGroup = endpoint.securityGroup;
 
-    // Policies are compiled with placeholders for the deploy-time ids, escaped for Terraform,
-    // then the placeholders become references (see terraform-literal.ts).
-    const placeholders = { accountId: "__MOAT_ACCOUNT_ID__", sourceVpceId: "__MOAT_SOURCE_VPCE__" };
-    const target: IotPolicyTarget = { partition, region: props.region, ...placeholders };
-    const references = { [placeholders.accountId]: account.accountId, [placeholders.sourceVpceId]: endpoint.endpointId };
-    const compiled = compileIotPolicies(props.topics, target);
+    const compiled = compileIotPolicies(props.topics, { partition, region: props.region, accountId: account.accountId, sourceVpceId: endpoint.endpointId });
 
     this.connectPolicyName = `${props.name}-connect`;
     const connectPolicy = new IotPolicy(this, "connect-policy", {
       name: this.connectPolicyName,
-      policy: terraformLiteral(JSON.stringify(compiled.connect), references),
+      policy: iotPolicyExpression(compiled.connect),
       tags: props.tags,
     });
 
@@ -180,7 +175,7 @@ export class IotCoreBroker extends Construct {
         const policyName = `${props.name}-${className}-${i}`;
         const policy = new IotPolicy(this, `class-${className}-policy-${i}`, {
           name: policyName,
-          policy: terraformLiteral(JSON.stringify(document), references),
+          policy: iotPolicyExpression(document),
           tags: props.tags,
         });
         new IotPolicyAttachment(this, `class-${className}-attachment-${i}`, { policy: policy.name, target: group.arn });
@@ -236,3 +231,4 @@ function partitionOf(region: string): string {
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   return "aws";
 }
+
