@@ -47,8 +47,7 @@ function concatenate(text: string, parts: Value[]): Value {
   if (parts.every((p) => typeof p === "string" || typeof p === "number" || typeof p === "boolean")) return parts.join("");
   const refs = new Set<string>();
   parts.forEach((p) => referencesIn(p, refs));
-  const holes = parts.map((p) => (typeof p === "string" || typeof p === "number" ? String(p) : null));
-  return new Unknown(text, [...refs], holes);
+  return new Unknown(text, [...refs], parts.map((p) => (typeof p === "number" || typeof p === "boolean" ? String(p) : p)));
 }
 
 /** Index of the `}` closing an interpolation that starts at `from`, skipping quoted strings and nested braces. */

@@ -1,7 +1,7 @@
 import { ReviewModel } from "./model";
 import { PolicyReading, readPolicy, Statement } from "./policy-document";
 import { fail, unknown, Violation } from "./rule";
-import { Unknown } from "./value";
+import { Unknown, Value } from "./value";
 
 /**
  * Each `aws_iot_policy` with its Allow statements; policies the file does not let the review
@@ -13,9 +13,12 @@ export function readIotPolicies(model: ReviewModel): { policies: { address: stri
   for (const policy of model.ofType("aws_iot_policy")) {
     const reading: PolicyReading = readPolicy(model, policy.attributes.policy);
     if ("problem" in reading) {
-      const raw = policy.attributes.policy;
-      const unescaped = raw instanceof Unknown && /\$\{iot:/.test(raw.expression) ? "; it holds an unescaped ${iot:...} variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}" : "";
+      const unescaped = hasUnescapedPolicyVariable(policy.attributes.policy) ? UNESCAPED : "";
       violations.push(reading.unknown && !unescaped ? unknown(policy.address, reading.problem) : fail(policy.address, reading.problem + unescaped));
+      continue;
+    }
+    if (hasUnescapedPolicyVariable(policy.attributes.policy)) {
+      violations.push(fail(policy.address, `the policy${UNESCAPED}`));
       continue;
     }
     const allows: Statement[] = [];
@@ -39,4 +42,12 @@ const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domai
 
 export function brokerTypesPresent(model: ReviewModel): boolean {
   return BROKER_TYPES.some((t) => model.ofType(t).length > 0);
+}
+
+const UNESCAPED = " holds an unescaped ${iot:...} policy variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}";
+
+/** `${iot:Connection.Thing.ThingName}` written without the `$$` escape (JSON.stringify in cdktf) is an invalid interpolation, not a policy variable. */
+function hasUnescapedPolicyVariable(value: Value | undefined): boolean {
+  if (value instanceof Unknown) return /^iot:/.test(value.expression) || (value.parts ?? []).some(hasUnescapedPolicyVariable);
+  return false;
 }

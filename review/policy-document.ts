@@ -1,5 +1,5 @@
 import { ReviewModel } from "./model";
-import { blocks, Encoded, isRecord, Ref, Value } from "./value";
+import { blocks, Encoded, isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
 /** One condition of a policy statement: `StringEquals` / `aws:SourceVpce` / values. */
 export interface Condition {
@@ -33,6 +33,10 @@ export function readPolicy(model: ReviewModel, value: Value | undefined): Policy
     return fromDocument(doc as Value);
   }
   if (value instanceof Encoded) return fromDocument(value.value);
+  if (value instanceof Unknown && value.parts) {
+    const doc = parseWithHoles(value.parts);
+    if (doc !== undefined) return fromDocument(doc);
+  }
   if (value instanceof Ref && value.attribute === "json") {
     const source = model.get(value.address);
     if (source?.type === "aws_iam_policy_document") return fromDataSource(source.attributes.statement);
@@ -88,4 +92,34 @@ function fromDataSource(statementBlocks: Value | undefined): PolicyReading {
 /** True when a statement's action list grants `action` (exact, or by a wildcard pattern). */
 export function grants(statement: Statement, action: string): boolean {
   return statement.actions.some((a) => typeof a === "string" && new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action));
+}
+
+const HOLE = /@@moat-hole-(\d+)@@/g;
+
+/**
+ * A JSON policy written as text with interpolations inside its strings
+ * (`"Resource": "${aws_s3_bucket.logs.arn}/*"`): parsed with placeholders, each string that held
+ * a hole becomes that hole's value or an {@link Unknown} template. Undefined when a hole sits
+ * outside a JSON string, where no placeholder can stand in for it.
+ */
+function parseWithHoles(parts: readonly Value[]): Value | undefined {
+  const holes: Value[] = [];
+  const text = parts.map((p) => (typeof p === "string" ? p : `@@moat-hole-${holes.push(p) - 1}@@`)).join("");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const restore = (node: unknown): Value => {
+    if (typeof node === "string") {
+      const pieces = node.split(HOLE).map((piece, i) => (i % 2 === 1 ? holes[Number(piece)] : piece)).filter((piece) => piece !== "");
+      if (pieces.length === 1) return pieces[0];
+      return pieces.every((p) => typeof p === "string") ? pieces.join("") : new Unknown(node, [...referencesIn(pieces)], pieces);
+    }
+    if (Array.isArray(node)) return node.map(restore);
+    if (isRecord(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, restore(v)]));
+    return node as Value;
+  };
+  return restore(doc);
 }

@@ -17,10 +17,15 @@ export function subnetsWithRole(model: ReviewModel, role: string): Resource[] {
   return model.ofType("aws_subnet").filter((s) => hasRole(s, role));
 }
 
-/** The text of a string value, with unknown holes as `null` parts; undefined when nothing is known. */
+/** How a text from {@link knownText} reads in a message: each hole as `${…}`. */
+export function showText(text: string): string {
+  return text.replace(/\u0000/g, "${…}");
+}
+
+/** The text of a string value, with each apply-time hole as `\u0000`; undefined when nothing is known. */
 export function knownText(value: Value | undefined): string | undefined {
   if (typeof value === "string") return value;
-  if (value instanceof Unknown && value.parts) return value.parts.map((p) => p ?? "\u0000").join("");
+  if (value instanceof Unknown && value.parts) return value.parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
   return undefined;
 }
 

@@ -25,7 +25,8 @@ export class Ref {
 
 /**
  * A value known only at apply time: a variable, a function of a reference, or a plan's
- * `after_unknown`. `parts`, when present, is a string template whose `null` holes are unknown.
+ * `after_unknown`. `parts`, when present, is a string template: its strings are literal text,
+ * every other part (a {@link Ref}, a nested Unknown) is a hole filled at apply time.
  */
 export class Unknown {
   constructor(
@@ -33,7 +34,7 @@ export class Unknown {
     public readonly expression: string,
     /** Addresses of the resources it depends on. */
     public readonly refs: readonly string[] = [],
-    public readonly parts?: readonly (string | null)[],
+    public readonly parts?: readonly Value[],
   ) {}
 
   toString(): string {

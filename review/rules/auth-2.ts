@@ -22,7 +22,7 @@ export const noPrivateKeys: RuleCheck = (model) => {
 
 function keyPaths(value: Value | undefined, path: string): string[] {
   if (typeof value === "string") return PRIVATE_KEY.test(value) ? [path] : [];
-  if (value instanceof Unknown) return (value.parts ?? []).some((p) => p !== null && PRIVATE_KEY.test(p)) ? [path] : [];
+  if (value instanceof Unknown) return (value.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p)) ? [path] : [];
   if (value instanceof Encoded) return keyPaths(value.value, path);
   if (value instanceof Ref || value === null || value === undefined) return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => keyPaths(v, `${path}[${i}]`));

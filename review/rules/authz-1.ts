@@ -1,6 +1,6 @@
 import { arnResource, readIotPolicies } from "../iot-policies";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
-import { knownText } from "../segment";
+import { knownText, showText } from "../segment";
 
 /** AUTHZ-1: no IoT policy allows a `*` action or resource, or an MQTT wildcard (`#`, `+`) in a topic or topic filter. */
 export const noWildcardGrants: RuleCheck = (model) => {
@@ -22,8 +22,8 @@ export const noWildcardGrants: RuleCheck = (model) => {
         }
         const part = arnResource(text);
         if (part.includes("\u0000")) out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
-        else if (part.includes("*")) out.push(fail(address, `allows resource ${text.replace(/\u0000/g, "?")}`));
-        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, `allows MQTT wildcard in ${text.replace(/\u0000/g, "?")}`));
+        else if (part.includes("*")) out.push(fail(address, `allows resource ${showText(text)}`));
+        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, `allows MQTT wildcard in ${showText(text)}`));
       }
     }
   }

@@ -1,7 +1,7 @@
 import { arnResource, readIotPolicies } from "../iot-policies";
 import { grants } from "../policy-document";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
-import { knownText } from "../segment";
+import { knownText, showText } from "../segment";
 
 /** The only client id a device may connect with: the name of the thing its certificate is attached to. */
 const CLIENT_RESOURCE = "client/${iot:Connection.Thing.ThingName}";
@@ -16,9 +16,8 @@ export const thingScopedConnect: RuleCheck = (model) => {
     for (const statement of allows.filter((s) => grants(s, "iot:Connect"))) {
       for (const resource of statement.resources) {
         const text = knownText(resource);
-        const part = text === undefined ? undefined : arnResource(text);
-        if (part === undefined || part.includes("\u0000")) out.push(unknown(address, `iot:Connect resource ${String(resource)} is known only at apply time`));
-        else if (part !== CLIENT_RESOURCE) out.push(fail(address, `iot:Connect is allowed on ${text}, not only on ${CLIENT_RESOURCE}`));
+        if (text === undefined || arnResource(text).includes("\u0000")) out.push(unknown(address, `iot:Connect resource ${String(resource)} is known only at apply time`));
+        else if (arnResource(text) !== CLIENT_RESOURCE) out.push(fail(address, `iot:Connect is allowed on ${showText(text)}, not only on ${CLIENT_RESOURCE}`));
       }
       const attached = statement.conditions.find((c) => c.test === "Bool" && c.variable.toLowerCase() === IS_ATTACHED);
       if (!attached || !attached.values.every((v) => v === true || v === "true")) {

@@ -27,7 +27,7 @@ describe("Terraform JSON string evaluation", () => {
   it("keeps the known parts of a template with unknown holes", () => {
     const value = evaluate("arn:${data.aws_partition.p.partition}:iot:eu-west-1:1:client/x");
     expect(value).toBeInstanceOf(Unknown);
-    expect((value as Unknown).parts).toEqual(["arn:", null, ":iot:eu-west-1:1:client/x"]);
+    expect((value as Unknown).parts).toEqual(["arn:", new Ref("data.aws_partition.p", "partition"), ":iot:eu-west-1:1:client/x"]);
     expect((value as Unknown).refs).toEqual(["data.aws_partition.p"]);
   });
 
