@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { loadEnvironment } from "../config";
 import { MoatError, UsageError } from "../errors";
 import {
@@ -17,6 +17,7 @@ import {
   verificationCert,
   writeCrl,
 } from "../pki";
+import { writeFileAtomic } from "../pki/atomic-file";
 import { parseCommandArgs, requireOption } from "./args";
 import { CliIo } from "./moat";
 
@@ -89,7 +90,7 @@ const COMMANDS: Record<string, Command> = {
       const csrFile = requireOption("moat pki issue", v, "csr");
       const out = requireOption("moat pki issue", v, "out");
       const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, passphrase: ctx.passphrase(), validityDays });
-      writeFileSync(out, issued.certPem);
+      writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
       return 0;
     },
@@ -135,7 +136,7 @@ const COMMANDS: Record<string, Command> = {
     options: { out: { type: "string" } },
     run: (v, ctx) => {
       const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
-      if (typeof v.out === "string") writeFileSync(v.out, crl.crlPem);
+      if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
       const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
       ctx.io.stdout(`CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`);
       return 0;

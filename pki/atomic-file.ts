@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -44,4 +44,20 @@ export function syncDirectory(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Makes `target` a second name for the finished file `source`, replacing any old `target`
+ * atomically: a hard link (no data written, far cheaper than creating a file on a busy disk),
+ * or a copy when the two are on different filesystems. `source` must never change afterwards.
+ */
+export function publishCopy(source: string, target: string): void {
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    linkSync(source, temp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+    copyFileSync(source, temp);
+  }
+  renameSync(temp, target);
 }

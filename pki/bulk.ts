@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { publishCopy, writeFileAtomic } from "./atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
 import { IssuedEvent, readIndex } from "./index-journal";
-import { issueLeaves, LeafRequest } from "./issuance";
+import { issuedCopyPath, issueLeaves, LeafRequest } from "./issuance";
 import { StoreOptions } from "./issue";
 import { toPem } from "./pem";
 import { validityWindow, ValidityOptions } from "./validity";
@@ -70,7 +70,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
         const earlier = done.get(csr.sha256);
         const queued = pending.get(csr.sha256);
         if (earlier) {
-          if (!existsSync(out)) writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false });
+          if (!existsSync(out)) writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false, mode: 0o444 });
           skipped++;
         } else if (queued) {
           queued.outs.push(out);
@@ -93,7 +93,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
       false,
     );
     leaves.forEach((leaf, i) => {
-      for (const out of batch[i].outs) writeFileAtomic(out, leaf.certPem, { durable: false });
+      for (const out of batch[i].outs) publishCopy(issuedCopyPath(ca, leaf.serial), out);
       done.set(leaf.event.csrSha256 as string, leaf.event);
     });
     issued += leaves.length;

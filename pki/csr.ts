@@ -1,7 +1,8 @@
-import { createHash, createPublicKey, KeyObject, verify } from "node:crypto";
+import { createHash, KeyObject, verify } from "node:crypto";
 import { childrenOf, expectTag, oidOf, readDer, Tag, Tlv } from "./der-reader";
 import { commonNamesOf } from "./distinguished-name";
 import { OID } from "./oids";
+import { importSubjectPublicKey, SubjectPublicKey } from "./public-key";
 import { fromPem } from "./pem";
 import { checkThingName } from "./thing-name";
 import { MoatError } from "../errors";
@@ -25,9 +26,6 @@ const SIGNATURE_ALGORITHMS: Record<string, { hash: string; keyType: "rsa" | "ec"
   [OID.ecdsaWithSHA384]: { hash: "sha384", keyType: "ec" },
   [OID.ecdsaWithSHA512]: { hash: "sha512", keyType: "ec" },
 };
-
-/** Curves AWS IoT Core accepts for device certificates. */
-const EC_CURVES: ReadonlySet<string> = new Set(["prime256v1", "secp384r1"]);
 
 /**
  * Checks a PKCS#10 CSR (PEM) from a device: well-formed DER, a signature that verifies with the
@@ -54,10 +52,10 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
   const algorithmOid = oidOf(childrenOf(algorithm, what)[0], what);
   const scheme = SIGNATURE_ALGORITHMS[algorithmOid];
   if (!scheme) throw new MoatError(`${what}: signature algorithm ${algorithmOid} is not accepted; sign the CSR with SHA-256 and RSA (PKCS#1 v1.5) or ECDSA`);
-  const key = publicKey(spki, what);
-  checkKey(key, scheme.keyType, what);
+  const publicKey = importSubjectPublicKey(spki, what);
+  checkKey(publicKey, scheme.keyType, what);
   expectTag(signature, Tag.BIT_STRING, what);
-  if (signature.contents[0] !== 0 || !verifies(scheme.hash, info.bytes, key, signature.contents.subarray(1))) {
+  if (signature.contents[0] !== 0 || !verifies(scheme.hash, info.bytes, publicKey.key, signature.contents.subarray(1))) {
     throw new MoatError(`${what}: CSR signature does not verify with its own public key; the CSR was altered or corrupted: regenerate it on the device`);
   }
 
@@ -68,24 +66,12 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
   return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: createHash("sha256").update(der).digest("hex") };
 }
 
-function publicKey(spki: Tlv, what: string): KeyObject {
-  try {
-    return createPublicKey({ key: Buffer.from(spki.bytes), format: "der", type: "spki" });
-  } catch {
-    throw new MoatError(`${what}: the CSR's public key cannot be read; generate the key with a standard tool (openssl genpkey)`);
+function checkKey(publicKey: SubjectPublicKey, expected: "rsa" | "ec", what: string): void {
+  if (publicKey.type !== expected) {
+    throw new MoatError(`${what}: key type ${publicKey.type} does not match the signature algorithm (${expected}); regenerate the CSR`);
   }
-}
-
-function checkKey(key: KeyObject, expected: "rsa" | "ec", what: string): void {
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType !== expected) {
-    throw new MoatError(`${what}: key type ${key.asymmetricKeyType} does not match the signature algorithm (${expected}); regenerate the CSR`);
-  }
-  if (expected === "rsa" && (details.modulusLength ?? 0) < 2048) {
-    throw new MoatError(`${what}: RSA key of ${details.modulusLength} bits is too weak; use RSA 2048 or more, or EC P-256`);
-  }
-  if (expected === "ec" && !EC_CURVES.has(details.namedCurve ?? "")) {
-    throw new MoatError(`${what}: EC curve ${details.namedCurve} is not accepted by AWS IoT; use P-256 (prime256v1) or P-384`);
+  if (publicKey.type === "rsa" && publicKey.modulusBits < 2048) {
+    throw new MoatError(`${what}: RSA key of ${publicKey.modulusBits} bits is too weak; use RSA 2048 or more, or EC P-256`);
   }
 }
 

@@ -64,7 +64,8 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
         ca.signer,
       );
       const certPem = toPem("CERTIFICATE", der);
-      writeFileAtomic(join(ca.paths.issuedDir, `${serial}.pem`), certPem, { durable: durableCopies });
+      // Read-only: bulk output files are hard links to these copies.
+      writeFileAtomic(issuedCopyPath(ca, serial), certPem, { durable: durableCopies, mode: 0o444 });
       const event: IssuedEvent = {
         event: "issued",
         serial,
@@ -85,6 +86,9 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
     return leaves;
   });
 }
+
+/** Where the store keeps its copy of an issued certificate. */
+export const issuedCopyPath = (ca: IssuingCa, serial: string): string => join(ca.paths.issuedDir, `${serial}.pem`);
 
 function profileExtensions(request: LeafRequest, issuerKeyId: Buffer): Asn1[] {
   const common = [basicConstraints(false), subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeyInfo)), authorityKeyIdentifier(issuerKeyId)];

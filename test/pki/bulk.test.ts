@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
@@ -39,6 +39,10 @@ describe("bulk issuance", () => {
     expect(verified.trim().split("\n").every((l) => l.endsWith(": OK"))).toBe(true);
     expect(openssl(["x509", "-in", join(outDir, "dev-07.cert.pem"), "-noout", "-subject"])).toBe("subject=CN = dev-07\n");
     expect(readFileSync(join(outDir, "chain.pem"), "utf8")).toBe(readFileSync(paths.chain, "utf8"));
+    // outputs are hard links to the store's read-only copies: no second file written per certificate
+    const out = statSync(join(outDir, "dev-07.cert.pem"));
+    expect(out.nlink).toBe(2);
+    expect(out.mode & 0o777).toBe(0o444);
   });
 
   it("is resumable: a rerun skips what was issued, issues what is new, and restores a lost output file from the index", () => {

@@ -99,6 +99,18 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(csr), "CSR requests basicConstraints CA:TRUE; a device certificate can never be a CA");
   });
 
+  it("an EC public key that is not on its curve", async () => {
+    const csr = tampered("off-curve", (der) => {
+      const point = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04])) + 4; // BIT STRING of a P-256 point
+      der[point + 40] ^= 0x01;
+    });
+    await refused(issue(csr), `${csr}: the CSR's public key is invalid`);
+  });
+
+  it("a key algorithm AWS IoT does not take (Ed25519)", async () => {
+    await refused(issue(opensslCsr(dir, "ed25519", "/CN=edwards", ["-newkey", "ed25519"]).csr), "signature algorithm 1.3.101.112 is not accepted");
+  });
+
   it("a weak or unsupported key, or a SHA-1 signature", async () => {
     await refused(issue(opensslCsr(dir, "rsa1024", "/CN=weak", ["-newkey", "rsa:1024"]).csr), "RSA key of 1024 bits is too weak");
     await refused(issue(opensslCsr(dir, "p521", "/CN=odd", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]).csr), "EC curve secp521r1 is not accepted");
