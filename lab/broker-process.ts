@@ -89,7 +89,11 @@ export async function spawnBroker(paths: LabPaths, options: SpawnOptions): Promi
     // Mosquitto binds before it drops privileges and writes its pid file after: wait for both,
     // so `status` and `down` find the broker as soon as `up` returns.
     const sockets = safeSockets(pid);
-    if (sockets.some((s) => s.port === options.port) && readPid(paths.pidFile) === pid) return { pid, port: options.port, sockets };
+    if (sockets.some((s) => s.port === options.port) && readPid(paths.pidFile) === pid) {
+      // Mosquitto writes its pid file 0644; the directory is 0700 anyway, but keep one rule for every file.
+      handOver(paths.brokerDir, options.user);
+      return { pid, port: options.port, sockets };
+    }
   }
   if (pid !== undefined) process.kill(pid, "SIGKILL");
   throw new MoatError(`mosquitto did not listen on ${LAB_HOST}:${options.port} within ${options.timeoutMs ?? 10_000} ms; see ${paths.logFile}`);
