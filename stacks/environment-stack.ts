@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { EnvironmentConfig } from "../config";
 import { IsolatedIotNetwork } from "../constructs/network";
 import { IotCoreBroker } from "../constructs/broker";
+import { Peer, Port } from "../constructs/security";
 import { parseTopicModel } from "../authz";
 import { pkiPaths } from "../pki/paths";
 import { MoatError } from "../errors";
@@ -99,6 +100,8 @@ export class IotEnvironmentStack extends TerraformStack {
       alarmEmails: env.broker.alarmEmails,
       authFailureThreshold: env.broker.authFailureThreshold,
     });
+    // Devices may open exactly one kind of connection: MQTT over TLS to the broker's endpoint.
+    this.network.deviceSecurityGroup.connections.allowTo(Peer.securityGroup(broker.endpointSecurityGroup.securityGroupId, "broker-endpoint"), Port.MQTT_TLS);
     new TerraformOutput(this, "broker_endpoint", { value: broker.privateEndpointName, description: "MQTT endpoint devices connect to on TCP 8883 (resolves to the VPC endpoint inside the VPC)" });
     new TerraformOutput(this, "broker_vpc_endpoint_id", { value: broker.endpointId, description: "Interface VPC endpoint every IoT Connect must come through (aws:SourceVpce)" });
     new TerraformOutput(this, "broker_ca_certificate_id", { value: broker.caCertificateId, description: `Registered issuing CA (certificate mode ${broker.certificateMode}, just-in-time provisioning)` });

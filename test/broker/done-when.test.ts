@@ -67,6 +67,13 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
     expect(code).toBe(0);
   });
 
+  test("devices may egress only to the broker endpoint's security group on TCP 8883", () => {
+    const endpointGroup = (Object.values(resources.aws_vpc_endpoint)[0].security_group_ids as string[])[0];
+    const egress = Object.values(resources.aws_vpc_security_group_egress_rule ?? {});
+    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([["tcp", 8883, 8883, endpointGroup, undefined]]);
+    expect(egress[0].security_group_id).not.toBe(endpointGroup);
+  });
+
   test("no aws_iot_certificate without a CSR and no PEM private key anywhere in cdktf.out", () => {
     for (const certificate of Object.values(resources.aws_iot_certificate ?? {})) expect(certificate.csr).toEqual(expect.any(String));
     const files = filesUnder(outdir);
