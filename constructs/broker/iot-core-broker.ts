@@ -106,6 +106,10 @@ export class IotCoreBroker extends Construct {
     const logging = { enabled: true, level: "WARN" as IotLogLevel, ...props.logging };
     const partition = props.partition ?? partitionOf(props.region);
     const threshold = props.authFailureThreshold ?? 0;
+    // It prefixes IoT policy, thing group and IAM names: the narrowest of their character sets.
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(props.name)) {
+      throw new MoatError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
+    }
     if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(props.region)) {
       throw new MoatError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
     }

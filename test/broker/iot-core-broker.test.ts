@@ -239,6 +239,7 @@ describe("IotCoreBroker refuses bad props", () => {
     ["no verification and no reason", { verificationCertificatePem: undefined }, "no CA verification certificate: get the code with `aws iot get-registration-code`, run `moat pki verification-cert --env E"],
     ["no verification and a short reason", { verificationCertificatePem: undefined, sniOnlyReason: "dev" }, "no CA verification certificate"],
     ["a bad region", { region: "europe" }, 'region "europe" is not an AWS region name'],
+    ["a name with a space", { name: "iot dev" }, 'name "iot dev" must be 1-40 of A-Z a-z 0-9 _ -'],
     ["logging off without a reason", { logging: { enabled: false } }, "IoT logging is off without a reason"],
     ["a negative threshold", { authFailureThreshold: -1 }, "authFailureThreshold -1 is not a whole number >= 0"],
     ["no device subnets", { deviceSubnets: [] }, "needs at least one device subnet and one endpoint subnet"],
