@@ -1,6 +1,6 @@
 import { closeSync, copyFileSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 
 /** How a file is written. */
 export interface AtomicWriteOptions {
@@ -20,7 +20,7 @@ export interface AtomicWriteOptions {
  */
 export function writeFileAtomic(path: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
   const durable = options.durable ?? true;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = tempNameFor(path);
   const fd = openSync(temp, "wx", options.mode ?? 0o644);
   try {
     if (typeof data === "string") writeSync(fd, data);
@@ -35,6 +35,12 @@ export function writeFileAtomic(path: string, data: string | Buffer, options: At
   renameSync(temp, path);
   if (durable) syncDirectory(dirname(path));
 }
+
+// Temp names: a random tag per process (a crashed process's leftovers never collide, even
+// with a reused pid) and a counter within it (no CSPRNG call per file on the bulk path).
+const processTag = `${process.pid}-${randomBytes(6).toString("hex")}`;
+let tempCounter = 0;
+const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${processTag}.${tempCounter++}.tmp`);
 
 /** fsync a directory so a rename or a new entry in it is durable. */
 export function syncDirectory(dir: string): void {
@@ -52,7 +58,7 @@ export function syncDirectory(dir: string): void {
  * or a copy when the two are on different filesystems. `source` must never change afterwards.
  */
 export function publishCopy(source: string, target: string): void {
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = tempNameFor(target);
   try {
     linkSync(source, temp);
   } catch (err) {

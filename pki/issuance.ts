@@ -11,7 +11,7 @@ import { toPem } from "./pem";
 import { newSerial } from "./serial";
 import { keyIdentifier } from "./signer";
 import { withStoreLock } from "./store-lock";
-import { Asn1 } from "./asn1";
+import { Asn1, encode, preEncoded } from "./asn1";
 
 /** One leaf certificate to issue. */
 export interface LeafRequest {
@@ -48,6 +48,7 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
     const taken = new Set(readIndex(ca.paths.index).map((e) => e.serial));
     mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
     const issuedAt = now.toISOString();
+    const extensions = extensionsFor(ca.identity.keyId);
     const leaves = requests.map((request) => {
       const serial = newSerial(taken);
       taken.add(serial);
@@ -59,7 +60,7 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
           subjectPublicKeyInfo: request.subjectPublicKeyInfo,
           notBefore: request.notBefore,
           notAfter: request.notAfter,
-          extensions: profileExtensions(request, ca.identity.keyId),
+          extensions: extensions(request),
         },
         ca.signer,
       );
@@ -90,14 +91,22 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
 /** Where the store keeps its copy of an issued certificate. */
 export const issuedCopyPath = (ca: IssuingCa, serial: string): string => join(ca.paths.issuedDir, `${serial}.pem`);
 
-function profileExtensions(request: LeafRequest, issuerKeyId: Buffer): Asn1[] {
-  const common = [basicConstraints(false), subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeyInfo)), authorityKeyIdentifier(issuerKeyId)];
-  switch (request.profile) {
-    case "device":
-      return [...common, keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.clientAuth)];
-    case "server":
-      return [...common, keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.serverAuth), subjectAltName(request.dnsNames ?? [], request.ipAddresses ?? [])];
-    case "verification":
-      return [...common, keyUsage(KeyUsage.digitalSignature)];
-  }
+/**
+ * The extensions of each profile. Those that do not depend on the subject are encoded once per
+ * batch and spliced as bytes: rebuilding them with forge for every certificate was ~100 us of
+ * the ~500 us bulk spends per certificate.
+ */
+function extensionsFor(issuerKeyId: Buffer): (request: LeafRequest) => Asn1[] {
+  const fixed = (...extensions: Asn1[]) => extensions.map((e) => preEncoded(encode(e)));
+  const common = fixed(basicConstraints(false), authorityKeyIdentifier(issuerKeyId));
+  const byProfile: Record<CertificateProfile, Asn1[]> = {
+    device: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.clientAuth))],
+    server: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.serverAuth))],
+    verification: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature))],
+  };
+  return (request) => {
+    const own = [subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeyInfo))];
+    if (request.profile === "server") own.push(subjectAltName(request.dnsNames ?? [], request.ipAddresses ?? []));
+    return [...byProfile[request.profile], ...own];
+  };
 }

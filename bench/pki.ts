@@ -1,0 +1,132 @@
+// npm run bench:pki — bulk issuance from CSRs, printed beside its anchors from the same run:
+//   native sign   Node's crypto.sign with the same issuing key: the ceiling for signing alone
+//   CSR verify    importing each device key and verifying its CSR natively: work bulk must also do
+//   forge only    node-forge building and signing in pure JS (RSA only: forge has no ECDSA)
+//   openssl       one `openssl x509 -req` process per certificate
+// Device CSRs (P-256, one key each) are generated before anything is timed.
+// BULK_COUNT (default 2000) CSRs for bulk; forge and openssl use smaller counts, printed.
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import { join } from "node:path";
+import * as forge from "node-forge";
+import { buildCsr, bulkIssue, initCa, KeyType, pkiPaths } from "../pki";
+import { childrenOf, readDer } from "../pki/der-reader";
+import { fromPem } from "../pki/pem";
+import { importSubjectPublicKey } from "../pki/public-key";
+
+const BULK_COUNT = Number(process.env.BULK_COUNT ?? 2000);
+const ANCHOR_COUNT = 1000;
+const FORGE_COUNT = 40;
+const OPENSSL_COUNT = 30;
+/** tmpfs, when there is one: bulk there measures the CPU work without a shared disk's noise. */
+const TMPFS = existsSync("/dev/shm") ? "/dev/shm" : undefined;
+
+/** Runs `work` `count` times; operations per second. */
+function rate(count: number, work: (i: number) => void): number {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) work(i);
+  return count / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+const perSecond = (n: number) => `${Math.round(n).toLocaleString("en-US").padStart(7)} /s`;
+const pct = (r: number) => `${(r * 100).toFixed(0)}%`;
+
+/** A CA on `base` with the CSRs written into its csrs/ directory. */
+function prepare(base: string, keyType: KeyType, csrs: readonly string[]) {
+  const dir = mkdtempSync(join(base, `moat-bench-pki-${keyType}-`));
+  initCa({ pkiDir: dir, env: "bench", keyType, unencryptedDevKey: true });
+  const csrDir = join(dir, "csrs");
+  mkdirSync(csrDir);
+  csrs.forEach((pem, i) => writeFileSync(join(csrDir, `device-${String(i).padStart(5, "0")}.csr`), pem));
+  return { dir, csrDir, paths: pkiPaths(dir, "bench") };
+}
+
+function timedBulk(store: ReturnType<typeof prepare>): number {
+  const start = process.hrtime.bigint();
+  const summary = bulkIssue({ pkiDir: store.dir, env: "bench", csrDir: store.csrDir, outDir: join(store.dir, "out") });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (summary.issued !== BULK_COUNT) throw new Error(`bulk issued ${summary.issued} of ${BULK_COUNT}: ${JSON.stringify(summary.refused.slice(0, 3))}`);
+  return summary.issued / seconds;
+}
+
+function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
+  const onDisk = prepare(os.tmpdir(), keyType, csrs);
+  const onTmpfs = TMPFS === undefined ? undefined : prepare(TMPFS, keyType, csrs);
+  try {
+    const caKey = createPrivateKey(readFileSync(onDisk.paths.issuingKey));
+    const tbsLike = randomBytes(420); // a device TBSCertificate is ~400 bytes
+    const signCount = keyType === "p256" ? 10_000 : 1_500;
+    const csrParts = csrs.slice(0, ANCHOR_COUNT).map(csrPieces);
+
+    const signBefore = rate(signCount, () => sign("sha256", tbsLike, caKey));
+    const csrVerify = rate(csrParts.length, (i) => {
+      const { info, spki, signature } = csrParts[i];
+      if (!verify("sha256", info, importSubjectPublicKey(spki, "bench CSR").key, signature)) throw new Error("bench CSR did not verify");
+    });
+    const bulkDisk = timedBulk(onDisk);
+    const bulkTmpfs = onTmpfs === undefined ? undefined : timedBulk(onTmpfs);
+    const signAfter = rate(signCount, () => sign("sha256", tbsLike, caKey));
+    const native = (signBefore + signAfter) / 2;
+    const floor = 1 / (1 / native + 1 / csrVerify);
+    const forgeOnly = keyType === "p256" ? undefined : forgeRate(onDisk.paths.issuingKey, onDisk.paths.issuingCert);
+    const openssl = opensslLoop(onDisk);
+
+    const bulkLine = (label: string, bulk: number) =>
+      `  ${label.padEnd(38)}${perSecond(bulk)}   = ${pct(bulk / native)} of native sign, ${pct(bulk / floor)} of sign + CSR verify`;
+    console.log(`\n${keyType} issuing CA; ${BULK_COUNT} P-256 device CSRs`);
+    console.log(`  ${"native crypto.sign, same key".padEnd(38)}${perSecond(native)}   (before bulk ${perSecond(signBefore)}, after ${perSecond(signAfter)})`);
+    console.log(`  ${`native CSR key import + verify (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(csrVerify)}`);
+    console.log(`  ${"native floor: sign + CSR verify".padEnd(38)}${perSecond(floor)}`);
+    console.log(bulkLine(`moat pki bulk, store in ${os.tmpdir()}`, bulkDisk));
+    if (bulkTmpfs !== undefined) console.log(bulkLine(`moat pki bulk, store in ${TMPFS} (tmpfs)`, bulkTmpfs));
+    console.log(`  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`);
+    console.log(`  ${`openssl x509 -req per cert (${OPENSSL_COUNT})`.padEnd(38)}${perSecond(openssl)}   bulk is ${(bulkDisk / openssl).toFixed(0)}x faster`);
+    const best = Math.max(bulkDisk, bulkTmpfs ?? 0);
+    console.log(`  target bulk >= 50% of native sign: ${best >= native / 2 ? "met" : "NOT met"} (${pct(best / native)})`);
+  } finally {
+    for (const store of [onDisk, onTmpfs]) if (store) rmSync(store.dir, { recursive: true, force: true });
+  }
+}
+
+/** The signed bytes, the key and the signature of a CSR, sliced out before timing. */
+function csrPieces(pem: string) {
+  const [info, , signature] = childrenOf(readDer(fromPem(pem, ["CERTIFICATE REQUEST"], "bench CSR"), "bench CSR"), "bench CSR");
+  return { info: info.bytes, spki: childrenOf(info, "bench CSR")[2], signature: signature.contents.subarray(1) };
+}
+
+/** node-forge alone: build and sign an RSA certificate in pure JS. */
+function forgeRate(issuingKeyPath: string, issuingCertPath: string): number {
+  const key = forge.pki.privateKeyFromPem(readFileSync(issuingKeyPath, "utf8"));
+  const issuer = forge.pki.certificateFromPem(readFileSync(issuingCertPath, "utf8"));
+  const subjectKey = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 }).publicKey;
+  return rate(FORGE_COUNT, (i) => {
+    const cert = forge.pki.createCertificate();
+    cert.serialNumber = "4" + randomBytes(16).toString("hex").slice(1);
+    cert.publicKey = subjectKey;
+    cert.validity.notBefore = new Date();
+    cert.validity.notAfter = new Date(Date.now() + 365 * 86400_000);
+    cert.setSubject([{ name: "commonName", value: `device-${i}` }]);
+    cert.setIssuer(issuer.subject.attributes);
+    cert.setExtensions([{ name: "basicConstraints", cA: false }, { name: "keyUsage", digitalSignature: true }, { name: "extKeyUsage", clientAuth: true }]);
+    cert.sign(key, forge.md.sha256.create());
+    forge.pki.certificateToPem(cert);
+  });
+}
+
+/** One `openssl x509 -req` process per certificate: the usual shell-script CA. */
+function opensslLoop(store: ReturnType<typeof prepare>): number {
+  const out = join(store.dir, "openssl-out");
+  mkdirSync(out);
+  return rate(OPENSSL_COUNT, (i) => {
+    const name = `device-${String(i).padStart(5, "0")}`;
+    const serial = "0x4" + randomBytes(16).toString("hex").slice(1);
+    execFileSync("openssl", ["x509", "-req", "-in", join(store.csrDir, `${name}.csr`), "-CA", store.paths.issuingCert, "-CAkey", store.paths.issuingKey, "-set_serial", serial, "-days", "365", "-sha256", "-out", join(out, `${name}.pem`)], { stdio: "ignore" });
+  });
+}
+
+console.log(`moat pki bench: Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)} at start`);
+const csrs = Array.from({ length: BULK_COUNT }, (_, i) => buildCsr({ commonName: `device-${i}`, ...generateKeyPairSync("ec", { namedCurve: "P-256" }) }));
+for (const keyType of ["p256", "rsa2048"] as const) benchKeyType(keyType, csrs);
+console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at end (other processes on the machine skew every rate alike; compare the ratios)`);
