@@ -7,7 +7,12 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
  * `util.parseArgs` in strict mode, with its TypeErrors turned into usage errors (exit 2)
  * that name the command, so a typo never surfaces as a stack trace.
  */
-export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O, allowPositionals = false) {
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {
