@@ -4,7 +4,7 @@
 //   revoke <pkiDir> <syncDir> <name> <serialsFile>  revokes each serial (one per line)
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { buildCsr, issueFromCsr, revoke } from "../../pki";
+import { buildCsr, issueFromCsr, loadIssuingCa, revoke } from "../../pki";
 import { PASSPHRASE } from "./pki-fixtures";
 
 const [mode, pkiDir, syncDir, name, arg] = process.argv.slice(2);
@@ -19,6 +19,7 @@ if (mode === "issue") {
     .filter(Boolean)
     .map((serial) => () => revoke({ ...store, serial, reason: "keyCompromise" }));
 }
+loadIssuingCa(pkiDir, "lab", PASSPHRASE); // pay the key-decryption KDF before the start line
 writeFileSync(`${syncDir}/ready-${name}`, "");
 const pause = new Int32Array(new SharedArrayBuffer(4));
 while (!existsSync(`${syncDir}/go`)) Atomics.wait(pause, 0, 0, 2);
