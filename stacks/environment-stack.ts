@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { ReviewAspect } from "./review-aspect";
+import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import * as fs from "node:fs";
 import { EnvironmentConfig } from "../config";
@@ -53,6 +54,11 @@ export class IotEnvironmentStack extends TerraformStack {
     });
 
     this.broker = this.buildBroker(env, id, props.pkiDir ?? process.env.MOAT_PKI_DIR ?? ".pki");
+    // Rejected MQTT flows page the same people as broker auth failures.
+    this.network.flowLogs?.addAlarmAction(this.broker.alarmTopicArn);
+
+    // The review rules run at synth: `cdktf synth` and `cdktf deploy` stop on an error finding.
+    Aspects.of(this).add(ReviewAspect.forEnvironment(env, id));
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "Id of the isolated IoT VPC" });
     new TerraformOutput(this, "device_subnet_ids", {

@@ -68,6 +68,7 @@ export class FlowLogs extends Construct {
   /** CloudWatch store: the alarm on rejected MQTT flows; add actions with {@link addAlarmAction}. */
   public readonly rejectedMqttAlarm?: CloudwatchMetricAlarm;
 
+  private readonly alarmActions: string[] = [];
   private readonly partition: string;
   private readonly account: string;
   private readonly region: string;
@@ -131,7 +132,9 @@ export class FlowLogs extends Construct {
   /** Sends the rejected-MQTT-flow alarm to an SNS topic (no-op for an S3-only store, which has no metric filter). */
   public addAlarmAction(topicArn: string): void {
     if (!this.rejectedMqttAlarm) return;
-    this.rejectedMqttAlarm.alarmActions = [...(this.rejectedMqttAlarm.alarmActions ?? []), topicArn];
+    // Kept here: reading alarmActions back from the resource yields a token list that cannot be extended.
+    this.alarmActions.push(topicArn);
+    this.rejectedMqttAlarm.alarmActions = [...this.alarmActions];
   }
 
   private arn(service: string, resource: string, region = this.region): string {

@@ -200,3 +200,12 @@ describe("IsolatedIotNetwork: refused props", () => {
     expect(() => synthNetwork(props)).toThrow(expected);
   });
 });
+
+test("the rejected-MQTT alarm notifies every topic added", () => {
+  const result = synthWith((stack) => {
+    const network = new IsolatedIotNetwork(stack, "iot", PLAN);
+    network.flowLogs?.addAlarmAction("arn:aws:sns:eu-west-1:111122223333:oncall");
+    network.flowLogs?.addAlarmAction("arn:aws:sns:eu-west-1:111122223333:security");
+  });
+  expect(resourcesOf(result, "aws_cloudwatch_metric_alarm")[0].alarm_actions).toEqual(["arn:aws:sns:eu-west-1:111122223333:oncall", "arn:aws:sns:eu-west-1:111122223333:security"]);
+});

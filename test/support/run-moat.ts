@@ -12,7 +12,9 @@ export interface RunResult {
 
 /** Runs the real CLI as a process (true exit codes and streams): `moat <args>`. */
 export function runMoat(args: string[], options: SpawnSyncOptions = {}): RunResult {
-  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, ...options });
+  // Jest gives tests a copy of process.env; a child only sees what is passed explicitly
+  // (MOAT_PKI_DIR from test/setup.ts among it).
+  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env }, ...options });
   return { code: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
