@@ -23,8 +23,10 @@ export function withStoreLock<T>(lockPath: string, body: () => T, waitMs = WAIT_
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       if (Date.now() > deadline) throw lockTimeout(lockPath, waitMs);
-      Atomics.wait(sleeper, 0, 0, delay);
-      delay = Math.min(delay * 2, 100);
+      // Short, jittered polls: a holder that issues in a loop frees the lock for only a few
+      // milliseconds between certificates, and a slow poller would starve behind it.
+      Atomics.wait(sleeper, 0, 0, delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 8);
     }
   }
   try {
