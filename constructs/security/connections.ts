@@ -19,30 +19,24 @@ export class Connections {
 
   /** Allows inbound `port` from every target of `peer`. */
   public allowFrom(peer: Peer, port: Port, description?: string): void {
-    for (const target of peer.targets()) {
-      new VpcSecurityGroupIngressRule(this.scope, ruleId("from", target.label, port), {
-        securityGroupId: this.securityGroupId,
-        ipProtocol: port.protocol,
-        fromPort: port.fromPort,
-        toPort: port.toPort,
-        cidrIpv4: target.cidrIpv4,
-        referencedSecurityGroupId: target.securityGroupId,
-        description: description ?? `${port} from ${target.label}`,
-      });
-    }
+    this.addRules(VpcSecurityGroupIngressRule, "from", peer, port, description);
   }
 
   /** Allows outbound `port` to every target of `peer`. */
   public allowTo(peer: Peer, port: Port, description?: string): void {
+    this.addRules(VpcSecurityGroupEgressRule, "to", peer, port, description);
+  }
+
+  private addRules(rule: typeof VpcSecurityGroupIngressRule | typeof VpcSecurityGroupEgressRule, direction: "from" | "to", peer: Peer, port: Port, description?: string): void {
     for (const target of peer.targets()) {
-      new VpcSecurityGroupEgressRule(this.scope, ruleId("to", target.label, port), {
+      new rule(this.scope, ruleId(direction, target.label, port), {
         securityGroupId: this.securityGroupId,
         ipProtocol: port.protocol,
         fromPort: port.fromPort,
         toPort: port.toPort,
         cidrIpv4: target.cidrIpv4,
         referencedSecurityGroupId: target.securityGroupId,
-        description: description ?? `${port} to ${target.label}`,
+        description: description ?? `${port} ${direction} ${target.label}`,
       });
     }
   }
