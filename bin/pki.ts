@@ -83,7 +83,7 @@ const COMMANDS: Record<string, Command> = {
         if (v.csr !== undefined || v.out !== undefined) throw new UsageError("moat pki issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
         const outDir = requireOption("moat pki issue", v, "out-dir");
-        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, outDir, passphrase: ctx.passphrase(), validityDays });
+        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
         ctx.io.stdout(`issued ${paths.serial} for ${v.device}\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
         return 0;
       }

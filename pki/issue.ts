@@ -4,7 +4,7 @@ import { writeFileAtomic } from "./atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
 import { issueLeaves, LeafRequest } from "./issuance";
-import { generateKeyPair, spkiOf } from "./signer";
+import { generateKeyPair, KeyType, spkiOf } from "./signer";
 import { checkThingName } from "./thing-name";
 import { validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
@@ -74,15 +74,17 @@ export interface IssueDeviceOptions extends StoreOptions, ValidityOptions {
   readonly deviceId: string;
   /** Receives `<deviceId>.key`, `<deviceId>.pem` and `chain.pem`. */
   readonly outDir: string;
+  /** The device key's type (the CLI passes the environment's pki.keyType). @default "p256" */
+  readonly keyType?: KeyType;
 }
 
 /**
- * Lab/dev only: makes a P-256 device key here and certifies it. Production devices make their
+ * Lab/dev only: makes the device key here and certifies it. Production devices make their
  * own key and send a CSR; the CLI allows this only when the environment sets pki.allowLocalKeys.
  */
 export function issueDeviceWithKey(options: IssueDeviceOptions): KeyAndCertificatePaths {
   checkThingName(options.deviceId, "device id");
-  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device" }, DEVICE_DAYS);
+  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device" }, DEVICE_DAYS, options.keyType);
 }
 
 /** Options of {@link issueServerCert}. */
@@ -111,10 +113,11 @@ function issueWithLocalKey(
   fileStem: string,
   request: Pick<LeafRequest, "commonName" | "profile" | "dnsNames" | "ipAddresses">,
   defaultDays: number,
+  keyType: KeyType = "p256",
 ): KeyAndCertificatePaths {
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
-  const keys = generateKeyPair("p256");
+  const keys = generateKeyPair(keyType);
   const [leaf] = issueLeaves(ca, [{ ...request, subjectPublicKeyInfo: spkiOf(keys.publicKey), ...validityWindow(options, defaultDays, now, ca.identity.notAfter) }], now);
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
   const paths = { key: join(options.outDir, `${fileStem}.key`), cert: join(options.outDir, `${fileStem}.pem`), chain: join(options.outDir, "chain.pem"), serial: leaf.serial };

@@ -41,6 +41,12 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(openssl(["verify", "-x509_strict", "-CAfile", join(ctx.pkiDir, "lab/ca/root.pem"), "-untrusted", join(out, "chain.pem"), join(out, "bench-01.pem")])).toContain(": OK");
   });
 
+  it("issue --device makes a key of the environment's pki.keyType", async () => {
+    expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
+    expect((await moatPki(["issue", "--env", "lab", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code).toBe(0);
+    expect(openssl(["pkey", "-in", join(dir, "r", "rsa-dev.key"), "-noout", "-text"])).toContain("Private-Key: (2048 bit");
+  });
+
   it("issue --device uses the environment's deviceValidityDays", async () => {
     const envs = environmentsDir(join(dir, "short"), { deviceValidityDays: 10 });
     const c = { ...ctx, environmentsDir: envs };
