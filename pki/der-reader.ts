@@ -69,7 +69,7 @@ export function readDer(buf: Buffer, what: string, expectedTag?: number): Tlv {
   return tlv;
 }
 
-/** The TLVs inside a constructed value, each checked against `tags` when given. */
+/** The TLVs inside a constructed value, in order. */
 export function childrenOf(parent: Tlv, what: string): Tlv[] {
   const out: Tlv[] = [];
   let offset = 0;

@@ -101,6 +101,19 @@ describe("two issuers at once", () => {
     expect(listed.sort()).toEqual([...serials].sort());
   });
 
+  it("two `moat pki init` processes at once: exactly one CA is made, the other is refused", async () => {
+    const pkiDir = join(dir, "store");
+    const envs = environmentsDir(dir);
+    const pass = passphraseFile(dir);
+    const init = () => run(["bin/moat.ts", "pki", "init", "--env", "lab", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass]);
+    const results = await Promise.all([init(), init()]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)?.stderr).toMatch(/^moat pki: a CA for environment 'lab' (already exists|was created .* while this one was being made)/);
+    const paths = pkiPaths(pkiDir, "lab");
+    expect(openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, paths.issuingCert])).toBe(`${paths.issuingCert}: OK\n`);
+    expect(readdirSync(pkiDir)).toEqual(["lab"]); // no staging directory left behind
+  });
+
   it("a stale lock is reported with the way out, never broken silently", () => {
     const lock = join(dir, ".lock");
     writeFileSync(lock, "999999\n");
