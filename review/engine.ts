@@ -46,8 +46,6 @@ export function runRules(model: ReviewModel, context: ReviewContext = {}, pack: 
       continue;
     }
     for (const v of violations) {
-      const resource = model.get(v.resource);
-      const loose = resource ? undefined : model.looseValues.find((l) => l.address === v.resource);
       findings.push({
         rule: rule.id,
         severity: rule.severity,
@@ -55,7 +53,7 @@ export function runRules(model: ReviewModel, context: ReviewContext = {}, pack: 
         stack: model.stack,
         resource: v.resource,
         message: v.message,
-        location: resource?.location ?? loose?.location ?? { file: model.file },
+        location: model.locate(v.resource),
       });
     }
   }

@@ -15,9 +15,14 @@ export type Resolver = (traversal: readonly string[], text: string) => Value;
 
 class Unsupported extends Error {}
 
+/** The commonest Terraform string by far: one plain traversal, `${aws_vpc.main.id}`. */
+const SIMPLE_TRAVERSAL = /^\$\{([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)\}$/;
+
 /** The value of one Terraform JSON string. */
 export function evaluateString(text: string, resolve: Resolver): Value {
   if (!text.includes("${") && !text.includes("%{")) return text;
+  const simple = SIMPLE_TRAVERSAL.exec(text);
+  if (simple) return resolve(simple[1].split("."), simple[1]);
   const parts: Value[] = [];
   let literal = "";
   let i = 0;
@@ -92,6 +97,13 @@ function referencesInText(source: string, resolve: Resolver): Set<string> {
   return refs;
 }
 
+// Sticky: matched at the parser's position without copying the rest of the source.
+const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
+/** Characters of a quoted string that need no attention: everything but quote, backslash and `$`. */
+const PLAIN_RUN = /[^"\\$]+/y;
+
 class Parser {
   private pos = 0;
 
@@ -117,7 +129,7 @@ class Parser {
   }
 
   private skipSpace(): void {
-    while (this.pos < this.src.length && /\s/.test(this.src[this.pos])) this.pos += 1;
+    while (this.pos < this.src.length && WHITESPACE.has(this.src[this.pos])) this.pos += 1;
   }
 
   private expect(char: string): void {
@@ -132,7 +144,8 @@ class Parser {
   }
 
   private number(): Value {
-    const match = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(this.src.slice(this.pos));
+    NUMBER.lastIndex = this.pos;
+    const match = NUMBER.exec(this.src);
     if (!match) throw new Unsupported("number");
     this.pos += match[0].length;
     return Number(match[0]);
@@ -143,6 +156,13 @@ class Parser {
     this.pos += 1;
     let raw = "";
     while (this.pos < this.src.length && this.src[this.pos] !== '"') {
+      PLAIN_RUN.lastIndex = this.pos;
+      const run = PLAIN_RUN.exec(this.src);
+      if (run) {
+        raw += run[0];
+        this.pos += run[0].length;
+        continue;
+      }
       const c = this.src[this.pos];
       if (c === "\\") {
         raw += JSON.parse(`"${this.src.slice(this.pos, this.pos + (this.src[this.pos + 1] === "u" ? 6 : 2))}"`);
@@ -190,7 +210,8 @@ class Parser {
 
   private identifier(): string {
     this.skipSpace();
-    const match = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.src.slice(this.pos));
+    IDENTIFIER.lastIndex = this.pos;
+    const match = IDENTIFIER.exec(this.src);
     if (!match) throw new Unsupported("identifier");
     this.pos += match[0].length;
     return match[0];

@@ -1,4 +1,4 @@
-import { ReviewModel } from "./model";
+import { derived, ReviewModel } from "./model";
 import { PolicyReading, readPolicy, Statement } from "./policy-document";
 import { fail, unknown, Violation } from "./rule";
 import { Unknown, Value } from "./value";
@@ -7,7 +7,7 @@ import { Unknown, Value } from "./value";
  * Each `aws_iot_policy` with its Allow statements; policies the file does not let the review
  * read become violations (unknown, or failed when the document itself is broken).
  */
-export function readIotPolicies(model: ReviewModel): { policies: { address: string; allows: Statement[] }[]; violations: Violation[] } {
+export const readIotPolicies = derived((model: ReviewModel): { readonly policies: readonly { address: string; allows: Statement[] }[]; readonly violations: readonly Violation[] } => {
   const policies: { address: string; allows: Statement[] }[] = [];
   const violations: Violation[] = [];
   for (const policy of model.ofType("aws_iot_policy")) {
@@ -29,7 +29,7 @@ export function readIotPolicies(model: ReviewModel): { policies: { address: stri
     policies.push({ address: policy.address, allows });
   }
   return { policies, violations };
-}
+});
 
 /** The resource part of an ARN (`topic/devices/x` of `arn:aws:iot:eu-west-1:123:topic/devices/x`), `\u0000` marking unknown text. */
 export function arnResource(arn: string): string {

@@ -2,7 +2,13 @@ import { MoatError } from "../errors";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
 import { LooseValue, Resource, ReviewModel } from "./model";
-import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
+import { isRecord, Ref, Unknown, Value } from "./value";
+
+const NO_REFERENCES: ReadonlySet<string> = new Set();
+const SECTIONS = [
+  ["managed", "resource"],
+  ["data", "data"],
+] as const;
 
 /** Traversal roots that name no resource: their values are unknown until plan or apply. */
 const NON_RESOURCE_ROOTS = new Set(["var", "local", "each", "count", "path", "terraform", "self", "module"]);
@@ -18,55 +24,71 @@ export function isCdktfJson(json: unknown): boolean {
  */
 export function loadCdktfJson(json: unknown, file: string, stack: string, text = ""): ReviewModel {
   if (!isRecord(json)) throw shapeError(file, "the top level is not an object");
-  const lines = new LineIndex(text);
-  const declared: { mode: "managed" | "data"; type: string; name: string; body: Record<string, unknown> }[] = [];
-  for (const [mode, key] of [
-    ["managed", "resource"],
-    ["data", "data"],
-  ] as const) {
+  // for-in, not Object.entries: a 10,000-resource stack should not be copied to be walked.
+  const declared: { mode: "managed" | "data"; type: string; name: string; address: string; body: Record<string, unknown> }[] = [];
+  const addresses = new Set<string>();
+  for (const [mode, key] of SECTIONS) {
     const section = (json as Record<string, unknown>)[key];
     if (section === undefined) continue;
     if (!isPlainObject(section)) throw shapeError(file, `"${key}" is not an object of resource types`);
-    for (const [type, byName] of Object.entries(section)) {
+    for (const type in section) {
+      const byName = section[type];
       if (!isPlainObject(byName)) throw shapeError(file, `"${key}.${type}" is not an object of named ${type} blocks`);
-      for (const [name, body] of Object.entries(byName)) {
+      for (const name in byName) {
+        const body = byName[name];
         if (!isPlainObject(body)) throw shapeError(file, `"${key}.${type}.${name}" is not an object of attributes`);
-        declared.push({ mode, type, name, body });
+        const at = address(mode, type, name);
+        declared.push({ mode, type, name, address: at, body });
+        addresses.add(at);
       }
     }
   }
-  const addresses = new Set(declared.map((d) => address(d.mode, d.type, d.name)));
+  // The resolver records what each resource refers to while its attributes are evaluated.
+  let referenced: Set<string> | undefined;
   const resolve = (traversal: readonly string[], text: string): Value => {
-    const [root, ...rest] = traversal;
+    const root = traversal[0];
     if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
     const isData = root === "data";
-    const [type, name, ...attribute] = isData ? rest : traversal;
-    const target = address(isData ? "data" : "managed", type, name ?? "");
-    return addresses.has(target) ? new Ref(target, attribute.join(".").replace(/\.\[/g, "[")) : new Unknown(text);
+    const skip = isData ? 3 : 2;
+    const target = isData ? `data.${traversal[1]}.${traversal[2]}` : `${root}.${traversal[1]}`;
+    if (!addresses.has(target)) return new Unknown(text);
+    (referenced ??= new Set()).add(target);
+    return new Ref(target, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));
+  };
+  // A stack repeats the same strings (`${aws_vpc.main.id}` on every subnet): each is evaluated
+  // once, its references kept with it. Values are never changed after loading, so sharing is safe.
+  const evaluated = new Map<string, { value: Value; refs: readonly string[] }>();
+  const evaluateText = (text: string): Value => {
+    let hit = evaluated.get(text);
+    if (!hit) {
+      const outer = referenced;
+      referenced = undefined;
+      const value = evaluateString(text, resolve);
+      hit = { value, refs: referenced ? [...referenced] : [] };
+      evaluated.set(text, hit);
+      referenced = outer;
+    }
+    if (hit.refs.length > 0) {
+      referenced ??= new Set();
+      for (const ref of hit.refs) referenced.add(ref);
+    }
+    return hit.value;
   };
 
-  // Declarations come in file order, so each type's search resumes where its last name was found.
-  const cursors = new Map<string, number>();
-  const resources = declared.map(({ mode, type, name, body }): Resource => {
+  const resources = declared.map(({ mode, type, address: at, body }): Resource => {
+    referenced = undefined;
     const attributes: Record<string, Value> = {};
-    for (const [key, raw] of Object.entries(body)) {
-      if (key !== "//") attributes[key] = evaluate(raw, resolve);
+    for (const key in body) {
+      if (key !== "//") attributes[key] = evaluate(body[key], evaluateText);
     }
-    const cursorKey = `${mode} ${type}`;
-    if (!cursors.has(cursorKey)) {
-      const section = lines.find(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
-      cursors.set(cursorKey, lines.find([`"${type}": {`, `"${type}":{`], section?.offset ?? 0)?.offset ?? 0);
-    }
-    const at = lines.find([`"${name}": {`, `"${name}":{`], cursors.get(cursorKey));
-    if (at) cursors.set(cursorKey, at.offset + 1);
     const metadata = (body["//"] as { metadata?: { path?: unknown } } | undefined)?.metadata;
     return {
       type,
       mode,
-      address: address(mode, type, name),
+      address: at,
       attributes,
-      references: referencesIn(attributes),
-      location: { file, line: at?.line, constructPath: typeof metadata?.path === "string" ? metadata.path : undefined },
+      references: referenced ?? NO_REFERENCES,
+      location: { file, constructPath: typeof metadata?.path === "string" ? metadata.path : undefined },
     };
   });
 
@@ -75,26 +97,86 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
     const block = (json as Record<string, unknown>)[section];
     if (!isPlainObject(block)) continue;
     for (const [name, raw] of Object.entries(block)) {
-      const at = lines.find([`"${section}": {`, `"${section}":{`]);
-      loose.push({ address: `${section}.${name}`, value: evaluate(raw, resolve), location: { file, line: at?.line } });
+      loose.push({ address: `${section}.${name}`, value: evaluate(raw, evaluateText), location: { file } });
     }
   }
-  return new ReviewModel(stack, file, "cdktf", resources, loose);
+  return new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, declared));
+}
+
+/**
+ * Line lookup for a cdk.tf.json: a type's names are located in one forward scan the first time
+ * any of them is asked for (names come in file order), loose values by their section key.
+ */
+function cdktfLines(text: string, declared: readonly { mode: "managed" | "data"; type: string; name: string }[]): (address: string) => number | undefined {
+  let lines: LineIndex | undefined;
+  const byType = new Map<string, Map<string, number>>();
+  return (wanted) => {
+    lines ??= new LineIndex(text);
+    const index = lines;
+    const [head, ...rest] = wanted.split(".");
+    if (["output", "locals", "variable", "provider"].includes(head)) return index.find([`"${head}": {`, `"${head}":{`])?.line;
+    const mode = head === "data" ? "data" : "managed";
+    const type = mode === "data" ? rest[0] : head;
+    const key = `${mode} ${type}`;
+    if (!byType.has(key)) {
+      const found = new Map<string, number>();
+      const section = index.find(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
+      let cursor = index.find([`"${type}": {`, `"${type}":{`], section?.offset ?? 0)?.offset ?? 0;
+      for (const d of declared) {
+        if (d.mode !== mode || d.type !== type) continue;
+        const at = index.find([`"${d.name}": {`, `"${d.name}":{`], cursor);
+        if (!at) continue;
+        found.set(d.name, at.line);
+        cursor = at.offset + 1;
+      }
+      byType.set(key, found);
+    }
+    return byType.get(key)?.get(mode === "data" ? rest[1] : rest[0]);
+  };
 }
 
 function address(mode: "managed" | "data", type: string, name: string): string {
   return mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
 }
 
-function evaluate(raw: unknown, resolve: Parameters<typeof evaluateString>[1]): Value {
-  if (typeof raw === "string") return evaluateString(raw, resolve);
-  if (Array.isArray(raw)) return raw.map((item) => evaluate(item, resolve));
-  if (isPlainObject(raw)) {
-    const out: Record<string, Value> = {};
-    for (const [key, value] of Object.entries(raw)) if (key !== "//") out[key] = evaluate(value, resolve);
-    return out;
+/**
+ * A JSON value with its Terraform strings evaluated. Copy-on-write: a value without any
+ * `${`/`%{` is returned as parsed, so a large stack is not copied to be read.
+ */
+function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
+  if (typeof raw === "string") return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : evaluateText(raw);
+  if (typeof raw !== "object" || raw === null) return raw as Value;
+  if (Array.isArray(raw)) {
+    let out: Value[] | undefined;
+    for (let i = 0; i < raw.length; i++) {
+      const value = evaluate(raw[i], evaluateText);
+      if (value !== raw[i] && !out) out = raw.slice(0, i);
+      if (out) out.push(value);
+    }
+    return out ?? (raw as Value[]);
   }
-  return raw as Value;
+  let out: Record<string, Value> | undefined;
+  const source = raw as Record<string, unknown>;
+  for (const key in source) {
+    if (key === "//") {
+      out ??= copyBefore(source, key);
+      continue;
+    }
+    const value = evaluate(source[key], evaluateText);
+    if (value !== source[key] && !out) out = copyBefore(source, key);
+    if (out) out[key] = value;
+  }
+  return out ?? (source as Record<string, Value>);
+}
+
+/** The entries of `source` that come before `stop`, as a new object. */
+function copyBefore(source: Record<string, unknown>, stop: string): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const key in source) {
+    if (key === stop) break;
+    if (key !== "//") out[key] = source[key] as Value;
+  }
+  return out;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -27,7 +27,6 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   if (typeof version !== "string" || !version.startsWith("1.")) {
     throw shapeError(file, `format_version ${JSON.stringify(version)} is not supported (moat reads plan format 1.x)`);
   }
-  const lines = new LineIndex(text);
   const expressions = configurationExpressions(plan.configuration);
   const after = new Map<string, { type: string; mode: "managed" | "data"; values: unknown; unknown: unknown }>();
 
@@ -52,14 +51,13 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   const resources = [...after.entries()].map(([address, r]): Resource => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
     const attributes = merge(r.values, r.unknown, expressions.get(configAddress), addresses) as Record<string, Value>;
-    const at = lines.find([`"address":"${address}"`, `"address": "${address}"`]);
     return {
       type: r.type,
       mode: r.mode,
       address,
       attributes: isRecord(attributes) ? attributes : {},
       references: referencesIn(attributes),
-      location: { file, line: at?.line },
+      location: { file },
     };
   });
 
@@ -70,7 +68,12 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
       loose.push({ address: `output.${name}`, value: (output as { value?: Value }).value ?? null, location: { file } });
     }
   }
-  return new ReviewModel(stack, file, "plan", resources, loose);
+  let lines: LineIndex | undefined;
+  const lineOf = (address: string) => {
+    lines ??= new LineIndex(text);
+    return lines.find([`"address":"${address}"`, `"address": "${address}"`])?.line;
+  };
+  return new ReviewModel(stack, file, "plan", resources, loose, lineOf);
 }
 
 function plannedResources(plannedValues: unknown, file: string): ResourceJson[] {

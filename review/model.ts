@@ -4,7 +4,7 @@ import { isRecord, Ref, Value } from "./value";
 export interface SourceLocation {
   /** The file reviewed, as given on the command line. */
   readonly file: string;
-  /** 1-based line of the resource in that file, when found. */
+  /** 1-based line of the resource in that file, when found (filled in for findings). */
   readonly line?: number;
   /** The cdktf construct path (`iot-dev/network/vpc`), when the file records it. */
   readonly constructPath?: string;
@@ -32,9 +32,12 @@ export interface LooseValue {
   readonly location: SourceLocation;
 }
 
+const NONE: readonly Resource[] = [];
+
 /** One reviewed stack: every resource of a cdk.tf.json or a plan. */
 export class ReviewModel {
   private readonly byAddress: ReadonlyMap<string, Resource>;
+  private readonly byType = new Map<string, Resource[]>();
 
   constructor(
     /** The stack name (cdktf's stack directory, or the plan file's name). */
@@ -43,13 +46,21 @@ export class ReviewModel {
     public readonly format: "cdktf" | "plan",
     public readonly resources: readonly Resource[],
     public readonly looseValues: readonly LooseValue[] = [],
+    /** Finds an address's line in the file; asked only for findings, since most resources never need one. */
+    private readonly lineOf: (address: string) => number | undefined = () => undefined,
   ) {
     this.byAddress = new Map(resources.map((r) => [r.address, r]));
+    for (const r of resources) {
+      if (r.mode !== "managed") continue;
+      const list = this.byType.get(r.type);
+      if (list) list.push(r);
+      else this.byType.set(r.type, [r]);
+    }
   }
 
   /** Resources of one type, managed only. */
-  ofType(type: string): Resource[] {
-    return this.resources.filter((r) => r.mode === "managed" && r.type === type);
+  ofType(type: string): readonly Resource[] {
+    return this.byType.get(type) ?? NONE;
   }
 
   get(address: string): Resource | undefined {
@@ -71,6 +82,14 @@ export class ReviewModel {
     return attribute === undefined ? value : attribute;
   }
 
+  /** Where a resource, loose value or the stack itself is written, with its line when found. */
+  locate(address: string): SourceLocation {
+    const resource = this.byAddress.get(address);
+    const location = resource?.location ?? this.looseValues.find((l) => l.address === address)?.location ?? { file: this.file };
+    const line = location.line ?? this.lineOf(address);
+    return line === undefined ? location : { ...location, line };
+  }
+
   /** True when `value` refers to resource `address` (any attribute of it). */
   static refersTo(value: Value | undefined, address: string): boolean {
     return value instanceof Ref && value.address === address;
@@ -84,4 +103,17 @@ export function tag(resource: Resource, key: string): Value | undefined {
     if (isRecord(tags) && tags[key] !== undefined) return tags[key];
   }
   return undefined;
+}
+
+/**
+ * A value computed from a model once and shared by every rule that needs it (security group
+ * rules, ACL entries, parsed policies). Models are never changed after loading, so the
+ * cache cannot go stale; rules stay pure functions of the model.
+ */
+export function derived<T>(compute: (model: ReviewModel) => T): (model: ReviewModel) => T {
+  const cache = new WeakMap<ReviewModel, T>();
+  return (model) => {
+    if (!cache.has(model)) cache.set(model, compute(model));
+    return cache.get(model) as T;
+  };
 }

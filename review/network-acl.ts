@@ -1,4 +1,4 @@
-import { ReviewModel } from "./model";
+import { derived, ReviewModel } from "./model";
 import { blocks, isRecord, Ref, Value } from "./value";
 
 /** One network ACL entry, inline or an `aws_network_acl_rule`. */
@@ -18,7 +18,7 @@ export interface AclEntry {
 
 const ACL_TYPES = ["aws_network_acl", "aws_default_network_acl"];
 
-export function aclEntries(model: ReviewModel): AclEntry[] {
+export const aclEntries = derived((model: ReviewModel): readonly AclEntry[] => {
   const entries: AclEntry[] = [];
   for (const type of ACL_TYPES) {
     for (const acl of model.ofType(type)) {
@@ -57,13 +57,13 @@ export function aclEntries(model: ReviewModel): AclEntry[] {
     });
   }
   return entries;
-}
+});
 
 /**
  * Subnet address -> addresses of the ACLs associated with it, from `subnet_ids` and
  * `aws_network_acl_association`; `unresolved` lists associations the file cannot place.
  */
-export function aclAssociations(model: ReviewModel): { bySubnet: Map<string, string[]>; unresolved: { resource: string; value: Value }[] } {
+export const aclAssociations = derived((model: ReviewModel): { bySubnet: ReadonlyMap<string, string[]>; unresolved: readonly { resource: string; value: Value }[] } => {
   const bySubnet = new Map<string, string[]>();
   const unresolved: { resource: string; value: Value }[] = [];
   const associate = (resource: string, subnet: Value, acl: string | undefined) => {
@@ -72,7 +72,9 @@ export function aclAssociations(model: ReviewModel): { bySubnet: Map<string, str
       unresolved.push({ resource, value: subnet });
       return;
     }
-    bySubnet.set(target.address, [...(bySubnet.get(target.address) ?? []), acl]);
+    const list = bySubnet.get(target.address);
+    if (list) list.push(acl);
+    else bySubnet.set(target.address, [acl]);
   };
   for (const type of ACL_TYPES) {
     for (const acl of model.ofType(type)) {
@@ -85,4 +87,4 @@ export function aclAssociations(model: ReviewModel): { bySubnet: Map<string, str
     associate(association.address, association.attributes.subnet_id, model.target(association.attributes.network_acl_id)?.address);
   }
   return { bySubnet, unresolved };
-}
+});

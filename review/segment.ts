@@ -1,4 +1,4 @@
-import { Resource, ReviewModel, tag } from "./model";
+import { derived, Resource, ReviewModel, tag } from "./model";
 import { Role, ROLE_TAG } from "./tags";
 import { blocks, isRecord, Ref, Unknown, Value } from "./value";
 
@@ -35,7 +35,7 @@ export function brokerEndpoints(model: ReviewModel): Resource[] {
 }
 
 /** Addresses of security groups the broker side uses, and the values that could not be resolved. */
-export function brokerSecurityGroups(model: ReviewModel): { groups: Set<string>; unresolved: { resource: string; value: Value }[] } {
+export const brokerSecurityGroups = derived((model: ReviewModel): { groups: ReadonlySet<string>; unresolved: readonly { resource: string; value: Value }[] } => {
   const groups = new Set<string>();
   const unresolved: { resource: string; value: Value }[] = [];
   const collect = (owner: Resource, list: Value | undefined) => {
@@ -48,7 +48,7 @@ export function brokerSecurityGroups(model: ReviewModel): { groups: Set<string>;
   brokerEndpoints(model).forEach((e) => collect(e, e.attributes.security_group_ids));
   model.ofType("aws_mq_broker").forEach((b) => collect(b, b.attributes.security_groups));
   return { groups, unresolved };
-}
+});
 
 /**
  * Device-side security groups: those tagged `moat:role=device`, and every other group of the
@@ -81,7 +81,7 @@ export interface GroupRule {
 }
 
 /** Every security group rule of the model: inline blocks, `aws_security_group_rule` and the `aws_vpc_security_group_*_rule` resources. */
-export function groupRules(model: ReviewModel): GroupRule[] {
+export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => {
   const rules: GroupRule[] = [];
   for (const type of ["aws_security_group", "aws_default_security_group"]) {
     for (const group of model.ofType(type)) {
@@ -151,7 +151,7 @@ export function groupRules(model: ReviewModel): GroupRule[] {
     }
   }
   return rules;
-}
+});
 
 function listPeers(kind: Peer["kind"], list: Value | undefined): Peer[] {
   if (list instanceof Unknown || list instanceof Ref) return [{ kind, value: list }];

@@ -1,5 +1,5 @@
 import { fail, RuleCheck, Violation } from "../rule";
-import { Encoded, isRecord, Ref, Unknown, Value } from "../value";
+import { Encoded, Ref, Unknown, Value } from "../value";
 
 /** PEM private keys of every kind (`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`). */
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
@@ -20,12 +20,38 @@ export const noPrivateKeys: RuleCheck = (model) => {
   return violations;
 };
 
+/** Paths (`tags.key`, `[0].pem`) of the strings holding a private key; the path is built only for a hit. */
 function keyPaths(value: Value | undefined, path: string): string[] {
-  if (typeof value === "string") return PRIVATE_KEY.test(value) ? [path] : [];
-  if (value instanceof Unknown) return (value.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p)) ? [path] : [];
-  if (value instanceof Encoded) return keyPaths(value.value, path);
-  if (value instanceof Ref || value === null || value === undefined) return [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => keyPaths(v, `${path}[${i}]`));
-  if (isRecord(value)) return Object.entries(value).flatMap(([k, v]) => keyPaths(v, path ? `${path}.${k}` : k));
-  return [];
+  const hits: string[] = [];
+  const trail: (string | number)[] = [];
+  const walk = (v: Value | undefined): void => {
+    // Cheapest tests first: this walk visits every value of the stack.
+    if (typeof v === "string") {
+      if (v.length > 40 && v.indexOf("PRIVATE KEY-----") !== -1 && PRIVATE_KEY.test(v)) hits.push(pathOf(path, trail));
+    } else if (typeof v !== "object" || v === null || v instanceof Ref) {
+      return;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        trail.push(i);
+        walk(v[i]);
+        trail.pop();
+      }
+    } else if (v instanceof Unknown) {
+      if ((v.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p))) hits.push(pathOf(path, trail));
+    } else if (v instanceof Encoded) walk(v.value);
+    else {
+      const record = v as Record<string, Value>;
+      for (const key in record) {
+        trail.push(key);
+        walk(record[key]);
+        trail.pop();
+      }
+    }
+  };
+  walk(value);
+  return hits;
+}
+
+function pathOf(root: string, trail: readonly (string | number)[]): string {
+  return trail.reduce<string>((p, step) => (typeof step === "number" ? `${p}[${step}]` : p ? `${p}.${step}` : step), root);
 }

@@ -14,11 +14,16 @@ export const deviceSourcesOnly: RuleCheck = (model, context) => {
   const deviceCidrs = deviceSubnets.map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined);
   const configured = context.deviceSubnetCidrs?.map((c) => cidrOf(c)).filter((c) => c !== undefined);
   const deviceGroups = deviceSecurityGroups(model);
+  const deviceSubnetAddresses = new Set(deviceSubnets.map((s) => s.address));
 
+  // Many rules share a source; each distinct source is judged once.
+  const verdicts = new Map<string, ReturnType<typeof judge>>();
   for (const rule of groupRules(model)) {
     if (rule.direction !== "ingress" || rule.group === undefined || !groups.has(rule.group)) continue;
     for (const peer of rule.peers) {
-      const verdict = judge(model, peer, deviceCidrs, configured, deviceGroups, new Set(deviceSubnets.map((s) => s.address)));
+      const key = `${peer.kind} ${String(peer.value)} ${typeof peer.value}`;
+      if (!verdicts.has(key)) verdicts.set(key, judge(model, peer, deviceCidrs, configured, deviceGroups, deviceSubnetAddresses));
+      const verdict = verdicts.get(key);
       if (verdict === "unknown") violations.push(unknown(rule.resource, `source ${String(peer.value)} is known only at apply time`));
       else if (verdict !== undefined) violations.push(fail(rule.resource, verdict));
     }

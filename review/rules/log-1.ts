@@ -1,3 +1,4 @@
+import { Resource } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { Ref } from "../value";
 
@@ -5,9 +6,15 @@ import { Ref } from "../value";
 export const vpcFlowLog: RuleCheck = (model) => {
   const violations: Violation[] = [];
   const logs = model.ofType("aws_flow_log");
+  const byVpc = new Map<string, Resource[]>();
+  for (const log of logs) {
+    const vpc = log.attributes.vpc_id;
+    if (vpc instanceof Ref) byVpc.set(vpc.address, [...(byVpc.get(vpc.address) ?? []), log]);
+  }
+  const someUnplaced = logs.some((l) => !(l.attributes.vpc_id instanceof Ref));
   for (const vpc of model.ofType("aws_vpc")) {
-    const own = logs.filter((l) => l.attributes.vpc_id instanceof Ref && l.attributes.vpc_id.address === vpc.address);
-    if (own.length === 0 && !logs.some((l) => !(l.attributes.vpc_id instanceof Ref))) violations.push(fail(vpc.address, "the VPC has no flow log"));
+    const own = byVpc.get(vpc.address) ?? [];
+    if (own.length === 0 && !someUnplaced) violations.push(fail(vpc.address, "the VPC has no flow log"));
     else if (own.length > 0 && !own.some((l) => l.attributes.traffic_type === "ALL")) violations.push(fail(vpc.address, "no flow log of the VPC records ALL traffic"));
   }
   for (const log of logs) {

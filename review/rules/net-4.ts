@@ -7,8 +7,9 @@ import { blocks, Ref } from "../value";
 export const lockedDefaultGroup: RuleCheck = (model) => {
   const violations: Violation[] = [];
   const defaults = model.ofType("aws_default_security_group");
+  const managed = new Set(defaults.flatMap((g) => (g.attributes.vpc_id instanceof Ref ? [g.attributes.vpc_id.address] : [])));
   for (const vpc of model.ofType("aws_vpc")) {
-    if (!defaults.some((g) => g.attributes.vpc_id instanceof Ref && g.attributes.vpc_id.address === vpc.address)) {
+    if (!managed.has(vpc.address)) {
       violations.push(fail(vpc.address, "the VPC's default security group is not managed (aws_default_security_group), so it keeps AWS's allow-all rules"));
     }
   }

@@ -18,7 +18,13 @@ export const officeDenied: RuleCheck = (model, context) => {
   }
   model.ofType("aws_route").forEach((r) => destinations.push({ resource: r.address, value: r.attributes.destination_cidr_block }));
 
-  const entries = aclEntries(model);
+  const entriesByAcl = new Map<string, AclEntry[]>();
+  for (const entry of aclEntries(model)) {
+    if (entry.acl === undefined) continue;
+    const list = entriesByAcl.get(entry.acl);
+    if (list) list.push(entry);
+    else entriesByAcl.set(entry.acl, [entry]);
+  }
   const { bySubnet, unresolved } = aclAssociations(model);
   for (const office of offices) {
     if (!office.cidr) {
@@ -44,7 +50,7 @@ export const officeDenied: RuleCheck = (model, context) => {
         continue;
       }
       for (const egress of [false, true]) {
-        const verdict = deniedFirst(entries.filter((e) => e.acl !== undefined && acls.includes(e.acl) && e.egress === egress), cidr);
+        const verdict = deniedFirst(acls.flatMap((acl) => entriesByAcl.get(acl) ?? []).filter((e) => e.egress === egress), cidr);
         const way = egress ? "egress to" : "ingress from";
         if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether its ACL denies ${way} office network ${office.text}: an entry is known only at apply time`));
         else if (!verdict) violations.push(fail(subnet.address, `its ACL does not deny ${way} office network ${office.text} before any allow`));

@@ -83,7 +83,7 @@ describe("cdk.tf.json loading", () => {
     const model = loadCdktfJson(json, "f/cdk.tf.json", "s", text);
     const subnet = model.get("aws_subnet.a")!;
     expect(subnet.references).toEqual(new Set(["aws_vpc.main"]));
-    expect(model.get("aws_vpc.main")!.location).toEqual({ file: "f/cdk.tf.json", line: text.split("\n").findIndex((l) => l.includes('"main": {')) + 1, constructPath: "s/vpc" });
+    expect(model.locate("aws_vpc.main")).toEqual({ file: "f/cdk.tf.json", line: text.split("\n").findIndex((l) => l.includes('"main": {')) + 1, constructPath: "s/vpc" });
     expect(model.get("data.aws_partition.p")!.mode).toBe("data");
     expect(model.looseValues.map((l) => l.address)).toEqual(["output.vpc"]);
     expect(model.deref(subnet.attributes.vpc_id)).toEqual(new Ref("aws_vpc.main", "id"));

@@ -12,7 +12,7 @@ describe("plan JSON (terraform show -json)", () => {
     expect(model.format).toBe("plan");
     expect(model.get("aws_internet_gateway.gone")).toBeUndefined();
     expect(model.get("module.edge.aws_subnet.extra[0]")?.type).toBe("aws_subnet");
-    expect(model.get("aws_vpc.vpc")?.location.line).toBeGreaterThan(1);
+    expect(model.locate("aws_vpc.vpc").line).toBeGreaterThan(1);
   });
 
   it("turns after_unknown values into references where the configuration names one resource", () => {
