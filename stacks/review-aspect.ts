@@ -15,7 +15,16 @@ export interface ReviewAspectProps {
    * @default []
    */
   readonly suppressions?: readonly Suppression[];
+  /**
+   * false: error findings become warnings and synth goes on. For CI only, where `moat review`
+   * runs right after synth, reports every finding and fails the job itself.
+   * @default true
+   */
+  readonly enforce?: boolean;
 }
+
+/** `MOAT_REVIEW_AT_SYNTH=report` turns enforcement off for one synth (the PR workflow sets it). */
+export const REVIEW_AT_SYNTH_VARIABLE = "MOAT_REVIEW_AT_SYNTH";
 
 /**
  * Runs `moat review`'s rules on each stack it visits, as cdktf would write it, so `cdktf synth`
@@ -26,9 +35,16 @@ export interface ReviewAspectProps {
  * attach this aspect to the stack, and change resources in constructs rather than aspects.
  */
 export class ReviewAspect implements IAspect {
-  /** The aspect for a stack built from `env`, with its context and `review.suppressions`. */
+  /**
+   * The aspect for a stack built from `env`, with its context and `review.suppressions`;
+   * enforcing unless `MOAT_REVIEW_AT_SYNTH=report`.
+   */
   static forEnvironment(env: EnvironmentConfig, stackName: string): ReviewAspect {
-    return new ReviewAspect({ context: contextFromEnvironment(env), suppressions: suppressionsFromEnvironment(env, stackName) });
+    return new ReviewAspect({
+      context: contextFromEnvironment(env),
+      suppressions: suppressionsFromEnvironment(env, stackName),
+      enforce: process.env[REVIEW_AT_SYNTH_VARIABLE] !== "report",
+    });
   }
 
   constructor(private readonly props: ReviewAspectProps = {}) {}
@@ -42,7 +58,8 @@ export class ReviewAspect implements IAspect {
       result = review([{ model, context: this.props.context }], this.props.suppressions ?? []);
     } catch (err) {
       if (!(err instanceof MoatError)) throw err;
-      Annotations.of(node).addError(`moat review: ${err.message}`);
+      if (this.props.enforce === false) Annotations.of(node).addWarning(`moat review: ${err.message}`);
+      else Annotations.of(node).addError(`moat review: ${err.message}`);
       return;
     }
     const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c]));
@@ -50,7 +67,7 @@ export class ReviewAspect implements IAspect {
       const target = (finding.location.constructPath && byPath.get(finding.location.constructPath)) || node;
       const text = `moat review ${finding.rule} ${finding.resource}: ${finding.status === "unknown" ? "unknown until apply, so not a pass: " : ""}${finding.message}`;
       if (finding.suppression) Annotations.of(target).addInfo(`${text} (suppressed: ${finding.suppression.reason})`);
-      else if (isBlocking(finding)) Annotations.of(target).addError(text);
+      else if (isBlocking(finding) && this.props.enforce !== false) Annotations.of(target).addError(text);
       else Annotations.of(target).addWarning(text);
     }
   }

@@ -9,9 +9,14 @@ export function renderMarkdown(input: ReportInput): string {
   const { result, diff } = input;
   const out: string[] = [COMMENT_MARKER, "## moat review", "", `**${summaryLine(input)}**`, ""];
   if (diff) {
-    out.push("### What this pull request changes", "", "| stack | added | removed | changed |", "|---|---|---|---|");
-    diff.stacks.forEach((s) => out.push(`| ${cell(s.stack)} | ${list(s.added)} | ${list(s.removed)} | ${list(s.changed)} |`));
-    out.push("");
+    const changed = diff.stacks.filter((s) => s.added.length + s.removed.length + s.changed.length > 0);
+    out.push("### What this pull request changes", "");
+    if (changed.length === 0) out.push("No resource changes.", "");
+    else {
+      out.push("| stack | added | removed | changed |", "|---|---|---|---|");
+      changed.forEach((s) => out.push(`| ${cell(s.stack)} | ${list(s.added)} | ${list(s.removed)} | ${list(s.changed)} |`));
+      out.push("");
+    }
     out.push(...findingTable(`New findings (${diff.newFindings.length})`, diff.newFindings));
     out.push(...findingTable(`Fixed findings (${diff.fixedFindings.length})`, diff.fixedFindings));
   }

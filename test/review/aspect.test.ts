@@ -54,6 +54,22 @@ describe("ReviewAspect", () => {
     expect(messages(stack, "@cdktf/error").join("\n")).toMatch(/FW-2 .*0\.0\.0\.0\/0: the whole Internet/);
   });
 
+  it("reports without stopping when not enforcing (MOAT_REVIEW_AT_SYNTH=report, for CI)", () => {
+    const app = new App({ outdir: outdir() });
+    process.env.MOAT_REVIEW_AT_SYNTH = "report";
+    let aspect: ReviewAspect;
+    try {
+      aspect = ReviewAspect.forEnvironment(loadEnvironment("dev"), "iot-aspect");
+    } finally {
+      delete process.env.MOAT_REVIEW_AT_SYNTH;
+    }
+    const { stack, network } = devNetworkStack(app, aspect);
+    new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
+    new VpcEndpoint(stack, "endpoint", { vpcId: network.vpcId, serviceName: "com.amazonaws.eu-west-1.iot.data", vpcEndpointType: "Interface" });
+    expect(() => app.synth()).not.toThrow();
+    expect(messages(stack, "@cdktf/warn").join("\n")).toMatch(/moat review FW-1 aws_vpc_endpoint\.endpoint: the iot\.data endpoint has no security group/);
+  });
+
   it("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
     const app = new App({ outdir: outdir() });
     const { stack } = devNetworkStack(app, new ReviewAspect());
