@@ -223,6 +223,12 @@ describe("moat review --base: what a pull request changes", () => {
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
   });
 
+  it("says so when nothing changed", async () => {
+    const out = writeOut({ "iot-test": moatStack() });
+    const markdown = (await moat("review", out, "--base", out, "--env", "dev", "--format", "markdown")).stdout;
+    expect(markdown).toMatch(/### What this pull request changes\n\nNo resource changes\./);
+  });
+
   it("refuses an empty base directory with exit 2", async () => {
     const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev", "--base", mkdtempSync(join(tmpdir(), "moat-empty-")));
     expect(run.code).toBe(2);

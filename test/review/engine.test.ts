@@ -1,0 +1,58 @@
+import { review, runRules } from "../../review/engine";
+import { loadCdktfJson } from "../../review/load-cdktf";
+import { MOAT_PACK } from "../../review/pack";
+import { RuleDefinition } from "../../review/rule";
+import { FIXTURE_CONTEXT, moatStack } from "./fixture-stack";
+
+const model = () => loadCdktfJson(moatStack(), "fixture/cdk.tf.json", "iot-test", JSON.stringify(moatStack(), null, 2));
+
+const throwing: RuleDefinition = {
+  id: "TEST-1",
+  severity: "error",
+  title: "a rule with a bug",
+  why: "to show that a broken rule cannot hide a violation",
+  fix: "fix the rule",
+  matches: [],
+  check: () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'cidr_block')");
+  },
+};
+
+describe("the rule engine", () => {
+  it("turns a rule that throws into a blocking finding instead of a crash", () => {
+    const findings = runRules(model(), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: "TEST-1", status: "rule-error", severity: "error", resource: "stack", message: "rule TEST-1 failed on stack iot-test: Cannot read properties of undefined (reading 'cidr_block')" }),
+    ]);
+    expect(review([{ model: model(), context: FIXTURE_CONTEXT }], [], [throwing]).blocking).toHaveLength(1);
+  });
+
+  it("runs the other rules after one throws", () => {
+    const stack = moatStack();
+    stack.resource.aws_subnet.device.map_public_ip_on_launch = true;
+    const findings = runRules(loadCdktfJson(stack, "f", "iot-test"), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
+    expect(findings.map((f) => f.rule)).toEqual(["TEST-1", "NET-3"]);
+  });
+
+  it("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
+    expect(MOAT_PACK.map((r) => r.id)).toEqual([
+      "NET-1", "NET-2", "NET-3", "NET-4", "NET-5", "NET-6", "FW-1", "FW-2", "FW-3", "FW-4", "TLS-1", "TLS-2",
+      "AUTH-1", "AUTH-2", "AUTHZ-1", "AUTHZ-2", "AUTHZ-3", "LOG-1", "LOG-2", "LOG-3", "LOG-4", "MON-1", "MQ-1",
+    ]);
+    for (const rule of MOAT_PACK) {
+      expect(rule.title.length).toBeGreaterThan(10);
+      expect(rule.why.length).toBeGreaterThan(20);
+      expect(rule.fix.length).toBeGreaterThan(10);
+    }
+    expect(MOAT_PACK.filter((r) => r.severity === "warn").map((r) => r.id)).toEqual(["NET-5", "FW-3", "FW-4", "MON-1"]);
+  });
+
+  it("locates findings: line of the resource, construct path from the file", () => {
+    const stack = moatStack();
+    stack.resource.aws_subnet.device.map_public_ip_on_launch = true;
+    const text = JSON.stringify(stack, null, 2);
+    const [finding] = runRules(loadCdktfJson(stack, "f", "iot-test", text), FIXTURE_CONTEXT);
+    const line = text.split("\n").findIndex((l) => l.includes('"device": {') && l.startsWith("      ")) + 1;
+    expect(finding.location).toEqual({ file: "f", line, constructPath: "iot-test/network/device-subnet-0" });
+  });
+});
