@@ -83,8 +83,8 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     if (bulkTmpfs !== undefined) console.log(bulkLine(`moat pki bulk, store in ${TMPFS} (tmpfs)`, bulkTmpfs));
     console.log(`  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`);
     console.log(`  ${`openssl x509 -req per cert (${OPENSSL_COUNT})`.padEnd(38)}${perSecond(openssl)}   bulk is ${(bulkDisk / openssl).toFixed(0)}x faster`);
-    const best = Math.max(bulkDisk, bulkTmpfs ?? 0);
-    console.log(`  target bulk >= 50% of native sign: ${best >= native / 2 ? "met" : "NOT met"} (${pct(best / native)})`);
+    const verdict = (bulk: number) => `${bulk >= native / 2 ? "met" : "NOT met"} (${pct(bulk / native)})`;
+    console.log(`  target bulk >= 50% of native sign: on disk ${verdict(bulkDisk)}${bulkTmpfs === undefined ? "" : `, on tmpfs ${verdict(bulkTmpfs)}`}`);
   } finally {
     for (const store of [onDisk, onTmpfs]) if (store) rmSync(store.dir, { recursive: true, force: true });
   }
