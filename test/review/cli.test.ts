@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { moat, tempFile, writeOut } from "./cli-support";
 import { moatStack } from "./fixture-stack";
+import { brokerPlan } from "./plan-fixture";
 import { expectInvalidSarif, expectValidSarif } from "./sarif-validation";
 
 /** The fixture with 8883 open to the world. */
@@ -45,6 +46,16 @@ describe("moat review: exit codes", () => {
     expect((await moat("review", out, "--env", "dev")).stdout).toMatch(/2 stacks/);
     expect((await moat("review", join(out, "stacks", "iot-a"), "--env", "dev")).code).toBe(0);
     expect((await moat("review", join(out, "stacks", "iot-b", "cdk.tf.json"), "--env", "dev")).code).toBe(1);
+  });
+
+  it("reviews a plan JSON file (terraform show -json), naming the plan's address", async () => {
+    const plan = brokerPlan();
+    plan.resource_changes.find((c: { address: string }) => c.address === "aws_vpc_security_group_ingress_rule.broker_mqtt").change.after.cidr_ipv4 = "0.0.0.0/0";
+    const run = await moat("review", tempFile("plan.json", JSON.stringify(plan)), "--env", "dev", "--format", "json");
+    const report = JSON.parse(run.stdout);
+    expect(report.stacks[0]).toMatchObject({ stack: "plan", format: "plan" });
+    expect(report.stacks[0].findings).toContainEqual(expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", blocking: true }));
+    expect(run.code).toBe(1);
   });
 
   it("writes the report atomically with --out", async () => {
