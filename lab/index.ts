@@ -10,7 +10,8 @@ export { writeBrokerFiles, SERVER_DNS_NAMES, SERVER_IP_ADDRESSES } from "./broke
 export type { BrokerFilesOptions } from "./broker-files";
 export { brokerUser, BROKER_USER_NAME } from "./broker-user";
 export type { BrokerUser } from "./broker-user";
-export { findMosquitto, defaultSearchPath, runningBroker } from "./broker-process";
+export { findMosquitto, defaultSearchPath, runningBroker, spawnBroker, stopBroker } from "./broker-process";
+export type { SpawnOptions } from "./broker-process";
 export type { RunningBroker } from "./broker-process";
 export { labUp, labDown, labStatus, reloadLabBroker, refreshLabAcl } from "./lab-broker";
 export type { LabUpOptions, LabUpResult, ReloadOptions, ReloadResult } from "./lab-broker";
@@ -21,4 +22,5 @@ export type { Session, SessionOptions, TlsMaterial } from "./mqtt-session";
 export { simulateDevice } from "./device-simulator";
 export type { SimulatorOptions, SimulatorResult } from "./device-simulator";
 export { boundSockets, listeningTcpPorts } from "./listening-sockets";
+export { freeLoopbackPort } from "./free-port";
 export type { BoundSocket } from "./listening-sockets";

@@ -24,6 +24,11 @@ export interface SessionOptions {
   readonly tls?: TlsMaterial;
   /** What the client asks for; the lab broker replaces it with the certificate CN. @default a random id */
   readonly clientId?: string;
+  /**
+   * MQTT username. The lab listener ignores it (the certificate CN is the username); only a
+   * plaintext listener uses it, e.g. the benchmark's anchor broker.
+   */
+  readonly username?: string;
   /** @default 5 */
   readonly protocolVersion?: 4 | 5;
   /** @default 5000 */
@@ -57,6 +62,7 @@ export function openSession(options: SessionOptions): Promise<Session> {
     port: options.port,
     protocolVersion: options.protocolVersion ?? 5,
     clientId: options.clientId,
+    username: options.username,
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: options.timeoutMs ?? 5000,

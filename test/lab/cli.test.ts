@@ -230,8 +230,14 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
 
 lab.describe("moat lab as a normal user (not root)", () => {
   const isRoot = process.getuid?.() === 0;
-  const maybe = isRoot ? it : it.skip;
+  const repo = join(__dirname, "..", "..");
+  // uid 65534 must be able to read the checkout (not so under a 0700 home directory).
+  const reachable = isRoot && spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", join(repo, "package.json")]).status === 0;
+  const maybe = reachable ? it : it.skip;
   if (!isRoot) it("runs as a normal user already: the lifecycle tests above cover it", () => expect(brokerUser().uid).toBe(process.getuid?.()));
+  if (isRoot && !reachable) {
+    console.warn(`\n!!! SKIPPING the normal-user lab test: uid 65534 cannot read ${repo} (or setpriv is missing); the root path is still tested above\n`);
+  }
 
   maybe("GIVEN root drops to uid 65534 WHEN that user runs pki init, lab up, lab device THEN the broker runs as that user with its files, and serves", async () => {
     const work = mkdtempSync(join(tmpdir(), "moat-lab-user-"));
@@ -240,7 +246,6 @@ lab.describe("moat lab as a normal user (not root)", () => {
     execFileSync("chmod", ["755", envDir]);
     for (const f of readdirSync(envDir)) execFileSync("chmod", ["644", join(envDir, f)]);
     const port = await freePort();
-    const repo = join(__dirname, "..", "..");
     const as = (...args: string[]) =>
       spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(repo, "node_modules", ".bin", "tsx"), join(repo, "bin", "moat.ts"), ...args], {
         cwd: repo,

@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MqttClient } from "mqtt";
 import { loadEnvironment } from "../../config";
 import type { EnvironmentConfig } from "../../config";
-import { enrollLabDevice, findMosquitto, labDeviceFiles, labDown, labUp, LabUpResult, openSession, Session, TlsMaterial } from "../../lab";
+import { enrollLabDevice, findMosquitto, freeLoopbackPort, labDeviceFiles, labDown, labUp, LabUpResult, openSession, Session, TlsMaterial } from "../../lab";
 import { initCa, issueDeviceWithKey, pkiPaths } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
 
@@ -33,18 +32,8 @@ export function labPrerequisites(): { readonly available: boolean; readonly desc
   return { available: false, describe: describe.skip };
 }
 
-/** A free TCP port on loopback (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback. */
+export const freePort = freeLoopbackPort;
 
 /**
  * The lab environment of the tests: dev.yaml's network and PKI settings with a topic model
