@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { loadEnvironment } from "../config";
 import { MoatError, UsageError } from "../errors";
 import {
@@ -88,7 +89,7 @@ const COMMANDS: Record<string, Command> = {
         return 0;
       }
       const csrFile = requireOption("moat pki issue", v, "csr");
-      const out = requireOption("moat pki issue", v, "out");
+      const out = outputFile(requireOption("moat pki issue", v, "out"), "--out");
       const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, passphrase: ctx.passphrase(), validityDays });
       writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
@@ -135,6 +136,7 @@ const COMMANDS: Record<string, Command> = {
   crl: {
     options: { out: { type: "string" } },
     run: (v, ctx) => {
+      if (typeof v.out === "string") outputFile(v.out, "--out");
       const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
       if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
       const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
@@ -184,13 +186,33 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const v = values as Values;
   const env = requireOption(`moat pki ${name}`, v, "env");
   let config: ReturnType<typeof loadEnvironment> | undefined;
-  return command.run(v, {
-    io,
-    env,
-    pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
-    passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
-    config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
-  });
+  try {
+    return command.run(v, {
+      io,
+      env,
+      pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
+      passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
+      config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
+    });
+  } catch (err) {
+    throw filesystemRefusal(err);
+  }
+}
+
+const FILESYSTEM_CODES: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a path component is not a directory",
+  EEXIST: "already exists and is not a directory",
+  EROFS: "read-only filesystem",
+  ENOSPC: "no space left on the device",
+};
+
+/** A filesystem error on a path the user chose is theirs to fix, not a bug: one line, exit 1. */
+function filesystemRefusal(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === undefined || !(e.code in FILESYSTEM_CODES) || e.path === undefined) return err;
+  return new MoatError(`${e.path}: ${FILESYSTEM_CODES[e.code]} (${e.code}); check --pki-dir, --out-dir and their permissions`);
 }
 
 function requireLocalKeys(config: ReturnType<typeof loadEnvironment>, flag: string): void {
@@ -210,6 +232,14 @@ function readInput(file: string, what: string): string {
   } catch {
     throw new MoatError(`${what} ${file} cannot be read; check the path`);
   }
+}
+
+/** Checks an output file can be written before anything is issued, so a typo never strands a certificate. */
+function outputFile(path: string, option: string): string {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MoatError(`${option} ${path}: directory ${dir} does not exist; create it first`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new MoatError(`${option} ${path} is a directory; give a file name`);
+  return path;
 }
 
 function progressBar(fraction: number): string {

@@ -118,8 +118,9 @@ function issueWithLocalKey(
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
   const keys = generateKeyPair(keyType);
-  const [leaf] = issueLeaves(ca, [{ ...request, subjectPublicKeyInfo: spkiOf(keys.publicKey), ...validityWindow(options, defaultDays, now, ca.identity.notAfter) }], now);
-  mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
+  const validity = validityWindow(options, defaultDays, now, ca.identity.notAfter);
+  mkdirSync(options.outDir, { recursive: true, mode: 0o700 }); // before issuing: a bad --out-dir must not strand a certificate
+  const [leaf] = issueLeaves(ca, [{ ...request, subjectPublicKeyInfo: spkiOf(keys.publicKey), ...validity }], now);
   const paths = { key: join(options.outDir, `${fileStem}.key`), cert: join(options.outDir, `${fileStem}.pem`), chain: join(options.outDir, "chain.pem"), serial: leaf.serial };
   writeFileAtomic(paths.key, keys.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
   writeFileAtomic(paths.cert, leaf.certPem);

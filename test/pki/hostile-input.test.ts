@@ -153,6 +153,19 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(["revoke", "--env", "lab", "--serial", issuedSerial.toLowerCase()], `serial ${issuedSerial} (good-device) is already revoked`);
   });
 
+  it("an output path whose directory does not exist, or that is a directory (checked before issuing)", async () => {
+    await refused(["issue", "--env", "lab", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")], `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`);
+    await refused(["issue", "--env", "lab", "--csr", goodCsr, "--out", dir], `--out ${dir} is a directory`);
+    await refused(["crl", "--env", "lab", "--out", join(dir, "no-such-dir", "x.crl")], "does not exist; create it first");
+  });
+
+  it("an output directory that is a file, or a store path that cannot be created", async () => {
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "");
+    await refused(["issue", "--env", "lab", "--device", "d1", "--out-dir", file], `${file}: already exists and is not a directory (EEXIST)`);
+    await refused(["init", "--env", "lab"], `${join(file, "store")}: a path component is not a directory (ENOTDIR)`, { pkiDir: join(file, "store") });
+  });
+
   it("init over an existing CA", async () => {
     await refused(["init", "--env", "lab"], "a CA for environment 'lab' already exists");
     await refused(["init", "--env", "lab", "--key-type", "rsa2048"], "init never overwrites a CA");
