@@ -100,7 +100,6 @@ function referencesInText(source: string, resolve: Resolver): Set<string> {
 // Sticky: matched at the parser's position without copying the rest of the source.
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_-]*/y;
-const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 /** Characters of a quoted string that need no attention: everything but quote, backslash and `$`. */
 const PLAIN_RUN = /[^"\\$]+/y;
 
@@ -129,7 +128,9 @@ class Parser {
   }
 
   private skipSpace(): void {
-    while (this.pos < this.src.length && WHITESPACE.has(this.src[this.pos])) this.pos += 1;
+    let c = this.src.charCodeAt(this.pos);
+    // space, tab, newline, carriage return
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = this.src.charCodeAt(++this.pos);
   }
 
   private expect(char: string): void {
@@ -154,6 +155,15 @@ class Parser {
   /** A quoted template: escapes, `$${` and nested interpolations. */
   private quoted(): Value {
     this.pos += 1;
+    // Most quoted strings are plain ("Version", "iot:Publish"): no escape, no template.
+    const close = this.src.indexOf('"', this.pos);
+    if (close !== -1) {
+      const body = this.src.slice(this.pos, close);
+      if (body.indexOf("\\") === -1 && body.indexOf("$") === -1 && body.indexOf("%{") === -1) {
+        this.pos = close + 1;
+        return body;
+      }
+    }
     let raw = "";
     while (this.pos < this.src.length && this.src[this.pos] !== '"') {
       PLAIN_RUN.lastIndex = this.pos;
