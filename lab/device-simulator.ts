@@ -49,6 +49,9 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
   try {
     session = await openSession({ port: options.port, tls: { ca: readFileSync(files.chain), cert: readFileSync(files.cert), key: readFileSync(files.key) } });
   } catch (err) {
+    if (err instanceof SessionRefused && /ECONNREFUSED/.test(err.reason)) {
+      throw new MoatError(`lab device ${deviceId}: nothing listens on 127.0.0.1:${options.port}; start the broker with 'moat lab up --env ${config.name}'`);
+    }
     if (err instanceof SessionRefused) throw new MoatError(`lab device ${deviceId}: the broker on port ${options.port} refused the session: ${err.reason}`);
     throw err;
   }

@@ -152,6 +152,14 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.out).toContain("sensor-x: 2 publishes accepted, 1 refused");
   });
 
+  it("a device enrolled while the broker runs gets its class's rights at once (the ACL is reloaded)", async () => {
+    // Operators' rights exist only in per-device ACL lines: without the reload this publish gets 135.
+    const result = await moat("lab", "device", ...common(), "--device", "op-2", "--class", "operator", "--messages", "1", "--topic", "devices/sensor-a/commands");
+    expect(result.out).toContain("the running broker reloaded its ACL");
+    expect(result.out).toContain("op-2: PUBACK devices/sensor-a/commands #1: reason 0 (accepted)");
+    expect(result.code).toBe(0);
+  });
+
   it.each([
     [["--device", "new-one"], /--class is required for a new lab device: .* has classes gateway, operator, sensor/],
     [["--device", "new-one", "--class", "pump"], /--class 'pump' is not in .* topics.classes; use one of gateway, operator, sensor/],
@@ -190,6 +198,9 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect(await moat("lab", "down", ...common())).toMatchObject({ code: 0, out: "no 'lab' lab broker was running\n" });
     expect(await moat("lab", "reload", ...common())).toMatchObject({ code: 0, out: expect.stringContaining("no 'lab' lab broker is running") });
+    const device = await moat("lab", "device", ...common(), "--device", "sensor-x", "--port", String(port));
+    expect(device.code).toBe(1);
+    expect(device.err).toMatch(new RegExp(`nothing listens on 127.0.0.1:${port}; start the broker with 'moat lab up --env lab'`));
   });
 
   it("up on a port already in use exits 1 before starting anything", async () => {
