@@ -1,6 +1,5 @@
-import { writeFileSync, renameSync } from "node:fs";
 import { UsageError } from "../errors";
-import { loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession } from "../review";
+import { loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession, writeReport } from "../review";
 import { parseCommandArgs } from "./args";
 import { CliIo } from "./moat";
 
@@ -49,10 +48,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
   });
   const report = renderReport(format, { result, diff });
-  if (values.out) {
-    // Written whole or not at all: CI uploads this file even when the review fails.
-    writeFileSync(`${values.out}.tmp`, report);
-    renameSync(`${values.out}.tmp`, values.out);
-  } else io.stdout(report);
+  if (values.out) writeReport(values.out, report);
+  else io.stdout(report);
   return result.blocking.length > 0 ? 1 : 0;
 }

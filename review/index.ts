@@ -22,5 +22,6 @@ export { contextFromEnvironment, environmentForStack, suppressionsFromEnvironmen
 export { reviewSession } from "./review-session";
 export type { ReviewSessionOptions } from "./review-session";
 export { renderReport, REPORT_FORMATS } from "./report";
+export { writeReport } from "./report/write-report";
 export type { ReportFormat, ReportInput } from "./report";
 export { ROLE_TAG, Role } from "./tags";

@@ -67,6 +67,20 @@ describe("moat review: exit codes", () => {
   });
 });
 
+describe("moat review: refused input is one line", () => {
+  it("an --out path that cannot be written: exit 1, nothing written", async () => {
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev", "--out", join(tmpdir(), "moat-no-such-dir", "r.md"));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^moat review: --out .*r\.md: cannot write the report \(ENOENT\); give a path in an existing, writable directory\n$/);
+  });
+
+  it("an environment that does not exist: exit 1", async () => {
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "nope");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/nope\.yaml: no such environment file/);
+  });
+});
+
 describe("moat review: malformed input is one line and exit 2", () => {
   const cases: [string, () => string[], RegExp][] = [
     ["a file that is not JSON", () => [tempFile("cdk.tf.json", "{ not json")], /cdk\.tf\.json: not JSON \(/],
