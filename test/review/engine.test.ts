@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { review, runRules } from "../../review/engine";
 import { loadCdktfJson } from "../../review/load-cdktf";
 import { MOAT_PACK } from "../../review/pack";
@@ -54,5 +55,14 @@ describe("the rule engine", () => {
     const [finding] = runRules(loadCdktfJson(stack, "f", "iot-test", text), FIXTURE_CONTEXT);
     const line = text.split("\n").findIndex((l) => l.includes('"device": {') && l.startsWith("      ")) + 1;
     expect(finding.location).toEqual({ file: "f", line, constructPath: "iot-test/network/device-subnet-0" });
+  });
+});
+
+describe("review/ as a plain library", () => {
+  it("loads no cdktf, constructs or provider module (so it runs on any Terraform JSON, cdktn included)", () => {
+    const script = `require("tsx/cjs"); require("./review"); console.log(Object.keys(require.cache).filter((k) => /node_modules\\/(cdktf|constructs|@cdktf)\\//.test(k)).length);`;
+    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("0");
   });
 });
