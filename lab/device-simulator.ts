@@ -57,6 +57,11 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
   }
   const { client, connack } = session;
   report(`CONNACK reason ${connack.reasonCode ?? 0} (accepted) over ${session.tls?.protocol} ${session.tls?.cipher}, client id ${connack.properties?.assignedClientIdentifier ?? deviceId}`);
+  // mqtt.js resolves a publish without the PUBACK; read its reason code (0, or 16: no subscribers) off the wire.
+  const pubackReasons = new Map<number, number>();
+  client.on("packetreceive", (packet) => {
+    if (packet.cmd === "puback" && packet.messageId !== undefined) pubackReasons.set(packet.messageId, packet.reasonCode ?? 0);
+  });
   let received = 0;
   client.on("message", (topic, payload) => {
     received++;
@@ -74,9 +79,10 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
       for (const topic of topics) {
         const payload = JSON.stringify({ device: deviceId, seq, at: new Date().toISOString(), temperature: 20 + Math.round(Math.random() * 50) / 10 });
         try {
-          await client.publishAsync(topic, payload, { qos: 1 });
+          const sent = await client.publishAsync(topic, payload, { qos: 1 });
           accepted++;
-          report(`PUBACK ${topic} #${seq}: reason 0 (accepted)`);
+          const reason = sent?.messageId === undefined ? undefined : pubackReasons.get(sent.messageId);
+          report(`PUBACK ${topic} #${seq}: reason ${reason ?? 0} (${reason === 16 ? "accepted, no subscribers" : "accepted"})`);
         } catch (err) {
           denied++;
           const code = (err as { code?: number }).code;

@@ -139,7 +139,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.out).toMatch(/enrolled sensor-x \(class sensor, serial [0-9A-F]+\)/);
     expect(result.out).toMatch(/sensor-x: CONNACK reason 0 \(accepted\) over TLSv1\.3/);
     expect(result.out).toContain("sensor-x: SUBACK devices/sensor-x/commands: granted QoS 1");
-    expect(result.out).toContain("sensor-x: PUBACK devices/sensor-x/telemetry #2: reason 0 (accepted)");
+    expect(result.out).toContain("sensor-x: PUBACK devices/sensor-x/telemetry #2: reason 16 (accepted, no subscribers)");
     expect(result.out).toContain("sensor-x: 4 publishes accepted, 0 refused, 0 messages received");
     const keyFile = join(labPaths(join(work, "pki"), "lab").devicesDir, "sensor-x", "sensor-x.key");
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
@@ -156,7 +156,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     // Operators' rights exist only in per-device ACL lines: without the reload this publish gets 135.
     const result = await moat("lab", "device", ...common(), "--device", "op-2", "--class", "operator", "--messages", "1", "--topic", "devices/sensor-a/commands");
     expect(result.out).toContain("the running broker reloaded its ACL");
-    expect(result.out).toContain("op-2: PUBACK devices/sensor-a/commands #1: reason 0 (accepted)");
+    expect(result.out).toContain("op-2: PUBACK devices/sensor-a/commands #1: reason 16 (accepted, no subscribers)");
     expect(result.code).toBe(0);
   });
 
