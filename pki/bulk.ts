@@ -7,7 +7,7 @@ import { IssuedEvent, readIndex } from "./index-journal";
 import { issuedCopyPath, issueLeaves, LeafRequest } from "./issuance";
 import { StoreOptions } from "./issue";
 import { toPem } from "./pem";
-import { validityWindow, ValidityOptions } from "./validity";
+import { DEFAULT_LEAF_DAYS, validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
 
 /** Options of {@link bulkIssue}. */
@@ -50,7 +50,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
   const batchSize = options.batchSize ?? 500;
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
-  const validity = validityWindow(options, 365, now, ca.identity.notAfter);
+  const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
 
   const done = new Map<string, IssuedEvent>();
   for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);

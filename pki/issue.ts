@@ -6,7 +6,7 @@ import { checkCsr } from "./csr";
 import { issueLeaves, LeafRequest } from "./issuance";
 import { generateKeyPair, KeyType, spkiOf } from "./signer";
 import { checkThingName } from "./thing-name";
-import { validityWindow, ValidityOptions } from "./validity";
+import { DEFAULT_LEAF_DAYS, validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
 import { isIP } from "node:net";
 
@@ -20,9 +20,6 @@ export interface StoreOptions {
   /** @default the current time */
   readonly now?: Date;
 }
-
-/** Device certificate validity when the caller gives none (the config's deviceValidityDays). */
-const DEVICE_DAYS = 365;
 
 /** Options of {@link issueFromCsr}. */
 export interface IssueFromCsrOptions extends StoreOptions, ValidityOptions {
@@ -52,7 +49,7 @@ export function issueFromCsr(options: IssueFromCsrOptions): IssuedCertificatePem
       subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
       profile: "device",
       csrSha256: csr.sha256,
-      ...validityWindow(options, DEVICE_DAYS, now, ca.identity.notAfter),
+      ...validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter),
     },
   ], now);
   return { certPem: leaf.certPem, serial: leaf.serial, chainPem: ca.chainPem };
@@ -84,7 +81,7 @@ export interface IssueDeviceOptions extends StoreOptions, ValidityOptions {
  */
 export function issueDeviceWithKey(options: IssueDeviceOptions): KeyAndCertificatePaths {
   checkThingName(options.deviceId, "device id");
-  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device" }, DEVICE_DAYS, options.keyType);
+  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device" }, options.keyType);
 }
 
 /** Options of {@link issueServerCert}. */
@@ -105,20 +102,19 @@ export function issueServerCert(options: IssueServerOptions): KeyAndCertificateP
     if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(dns)) throw new MoatError(`server certificate DNS name '${dns}' is not a host name`);
   }
   const commonName = options.dnsNames[0] ?? options.ipAddresses[0];
-  return issueWithLocalKey(options, "server", { commonName, profile: "server", dnsNames: options.dnsNames, ipAddresses: options.ipAddresses }, 365);
+  return issueWithLocalKey(options, "server", { commonName, profile: "server", dnsNames: options.dnsNames, ipAddresses: options.ipAddresses });
 }
 
 function issueWithLocalKey(
   options: StoreOptions & ValidityOptions & { readonly outDir: string },
   fileStem: string,
   request: Pick<LeafRequest, "commonName" | "profile" | "dnsNames" | "ipAddresses">,
-  defaultDays: number,
   keyType: KeyType = "p256",
 ): KeyAndCertificatePaths {
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
   const keys = generateKeyPair(keyType);
-  const validity = validityWindow(options, defaultDays, now, ca.identity.notAfter);
+  const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 }); // before issuing: a bad --out-dir must not strand a certificate
   const [leaf] = issueLeaves(ca, [{ ...request, subjectPublicKeyInfo: spkiOf(keys.publicKey), ...validity }], now);
   const paths = { key: join(options.outDir, `${fileStem}.key`), cert: join(options.outDir, `${fileStem}.pem`), chain: join(options.outDir, "chain.pem"), serial: leaf.serial };

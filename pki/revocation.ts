@@ -5,7 +5,7 @@ import { appendIndex, certificatesOf, readIndex, REVOCATION_REASONS, RevocationR
 import { StoreOptions } from "./issue";
 import { normalizeSerial } from "./serial";
 import { withStoreLock } from "./store-lock";
-import { daysAfter } from "./validity";
+import { daysAfter, wholeSeconds } from "./validity";
 import { MoatError } from "../errors";
 
 /** Options of {@link writeCrl}. */
@@ -56,5 +56,3 @@ function crlFromIndex(ca: IssuingCa, now: Date, validityDays = 7): CrlResult {
   const thisUpdate = wholeSeconds(now);
   return writeCrlFile(ca, entries, thisUpdate, daysAfter(thisUpdate, validityDays));
 }
-
-const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);

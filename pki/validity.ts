@@ -4,6 +4,9 @@ import { MoatError } from "../errors";
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Leaf certificate validity when neither the caller nor the environment (pki.deviceValidityDays) says. */
+export const DEFAULT_LEAF_DAYS = 365;
+
 /** A certificate's validity request. */
 export interface ValidityOptions {
   /** Days from now. @default the caller's profile default */
@@ -33,7 +36,8 @@ export function validityWindow(options: ValidityOptions, defaultDays: number, no
   return { notBefore, notAfter };
 }
 
-const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
+/** X.509 times have no fractions of a second; the index and CRLs record what the DER says. */
+export const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
 /** `days` after `from`. */
 export const daysAfter = (from: Date, days: number): Date => new Date(from.getTime() + days * DAY_MS);
