@@ -10,7 +10,7 @@ import { readDer } from "../../pki/der-reader";
 import { OID } from "../../pki/oids";
 import { toPem } from "../../pki/pem";
 import { signerFor, spkiOf } from "../../pki/signer";
-import { cleanup, PASSPHRASE, scratch } from "./pki-fixtures";
+import { cleanup, openssl, PASSPHRASE, scratch } from "./pki-fixtures";
 
 const ec = () => generateKeyPairSync("ec", { namedCurve: "P-256" });
 
@@ -34,6 +34,17 @@ describe("DER reader refuses what DER forbids", () => {
 
   it("a tag other than the expected one", () => {
     expect(() => readDer(Buffer.from([0x31, 0x00]), "input X", 0x30)).toThrow("input X: unexpected ASN.1 tag 0x31 (expected 0x30)");
+  });
+});
+
+describe("buildCsr (device simulators, benchmarks)", () => {
+  it.each([
+    ["EC P-256", () => ec()],
+    ["RSA 2048", () => generateKeyPairSync("rsa", { modulusLength: 2048 })],
+  ])("makes %s CSRs that openssl req -verify accepts and checkCsr reads back", (_label, keys) => {
+    const pem = buildCsr({ commonName: "sim-0001", ...keys() });
+    expect(openssl(["req", "-verify", "-noout", "-subject"], pem)).toBe("subject=CN = sim-0001\n");
+    expect(checkCsr(pem, "sim.csr").thingName).toBe("sim-0001");
   });
 });
 
