@@ -1,7 +1,7 @@
 import { MoatError } from "../errors";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
-import { LooseValue, Resource, ReviewModel } from "./model";
+import { LooseValue, PEM_MARKER, Resource, ReviewModel } from "./model";
 import { isRecord, Ref, Unknown, Value } from "./value";
 
 const NO_REFERENCES: ReadonlySet<string> = new Set();
@@ -77,9 +77,10 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
 
   const resources = declared.map(({ mode, type, address: at, body }): Resource => {
     referenced = undefined;
+    const pass: Pass = { evaluateText, holdsPem: false };
     const attributes: Record<string, Value> = {};
     for (const key in body) {
-      if (key !== "//") attributes[key] = evaluate(body[key], evaluateText);
+      if (key !== "//") attributes[key] = evaluate(body[key], pass);
     }
     const metadata = (body["//"] as { metadata?: { path?: unknown } } | undefined)?.metadata;
     return {
@@ -88,6 +89,7 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       address: at,
       attributes,
       references: referenced ?? NO_REFERENCES,
+      holdsPem: pass.holdsPem,
       location: { file, constructPath: typeof metadata?.path === "string" ? metadata.path : undefined },
     };
   });
@@ -97,7 +99,8 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
     const block = (json as Record<string, unknown>)[section];
     if (!isPlainObject(block)) continue;
     for (const [name, raw] of Object.entries(block)) {
-      loose.push({ address: `${section}.${name}`, value: evaluate(raw, evaluateText), location: { file } });
+      const pass: Pass = { evaluateText, holdsPem: false };
+      loose.push({ address: `${section}.${name}`, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
     }
   }
   return new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, declared));
@@ -143,13 +146,22 @@ function address(mode: "managed" | "data", type: string, name: string): string {
  * A JSON value with its Terraform strings evaluated. Copy-on-write: a value without any
  * `${`/`%{` is returned as parsed, so a large stack is not copied to be read.
  */
-function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
-  if (typeof raw === "string") return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : evaluateText(raw);
+/** One pass over a resource's values: how to evaluate a template, and what was noticed on the way. */
+interface Pass {
+  readonly evaluateText: (text: string) => Value;
+  holdsPem: boolean;
+}
+
+function evaluate(raw: unknown, pass: Pass): Value {
+  if (typeof raw === "string") {
+    if (raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
+    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
+  }
   if (typeof raw !== "object" || raw === null) return raw as Value;
   if (Array.isArray(raw)) {
     let out: Value[] | undefined;
     for (let i = 0; i < raw.length; i++) {
-      const value = evaluate(raw[i], evaluateText);
+      const value = evaluate(raw[i], pass);
       if (value !== raw[i] && !out) out = raw.slice(0, i);
       if (out) out.push(value);
     }
@@ -162,7 +174,7 @@ function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
       out ??= copyBefore(source, key);
       continue;
     }
-    const value = evaluate(source[key], evaluateText);
+    const value = evaluate(source[key], pass);
     if (value !== source[key] && !out) out = copyBefore(source, key);
     if (out) out[key] = value;
   }

@@ -1,6 +1,6 @@
 import { MoatError } from "../errors";
 import { LineIndex } from "./line-index";
-import { LooseValue, Resource, ReviewModel } from "./model";
+import { LooseValue, PEM_MARKER, Resource, ReviewModel } from "./model";
 import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
 /** True when a parsed JSON document looks like `terraform show -json <planfile>`. */
@@ -50,13 +50,15 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
 
   const resources = [...after.entries()].map(([address, r]): Resource => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), addresses) as Record<string, Value>;
+    const pass = { holdsPem: false };
+    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), addresses, pass) as Record<string, Value>;
     return {
       type: r.type,
       mode: r.mode,
       address,
       attributes: isRecord(attributes) ? attributes : {},
       references: referencesIn(attributes),
+      holdsPem: pass.holdsPem,
       location: { file },
     };
   });
@@ -65,7 +67,8 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   const outputs = (plan.planned_values as { outputs?: unknown } | undefined)?.outputs;
   if (isRecord(outputs)) {
     for (const [name, output] of Object.entries(outputs)) {
-      loose.push({ address: `output.${name}`, value: (output as { value?: Value }).value ?? null, location: { file } });
+      const value = (output as { value?: Value }).value ?? null;
+      loose.push({ address: `output.${name}`, value, location: { file }, holdsPem: JSON.stringify(value).includes(PEM_MARKER) });
     }
   }
   let lines: LineIndex | undefined;
@@ -109,14 +112,15 @@ function configurationExpressions(configuration: unknown): Map<string, unknown> 
 }
 
 /** A planned value with its `after_unknown` marks applied, walking the configuration expressions alongside. */
-function merge(value: unknown, unknown: unknown, expression: unknown, addresses: ReadonlySet<string>): Value {
+function merge(value: unknown, unknown: unknown, expression: unknown, addresses: ReadonlySet<string>, pass: { holdsPem: boolean }): Value {
   if (unknown === true) return unknownValue(expression, addresses);
+  if (typeof value === "string" && value.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
   if (Array.isArray(value) || Array.isArray(unknown)) {
     const items = Array.isArray(value) ? value : [];
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, addresses));
+    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, addresses, pass));
   }
   if (isRecord(value) || isRecord(unknown)) {
     const out: Record<string, Value> = {};
@@ -127,6 +131,7 @@ function merge(value: unknown, unknown: unknown, expression: unknown, addresses:
         isRecord(unknown) ? (unknown as Record<string, unknown>)[key] : undefined,
         isRecord(expression) ? (expression as Record<string, unknown>)[key] : undefined,
         addresses,
+        pass,
       );
       if (child !== undefined) out[key] = child;
     }

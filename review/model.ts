@@ -21,6 +21,11 @@ export interface Resource {
   readonly attributes: { readonly [key: string]: Value };
   /** Addresses this resource refers to. */
   readonly references: ReadonlySet<string>;
+  /**
+   * Some string in it holds a PEM block (`-----BEGIN `), noticed on the loader's one pass over
+   * every string, so rules looking for key material need not walk the whole stack again.
+   */
+  readonly holdsPem: boolean;
   readonly location: SourceLocation;
 }
 
@@ -30,6 +35,8 @@ export interface LooseValue {
   readonly address: string;
   readonly value: Value;
   readonly location: SourceLocation;
+  /** As {@link Resource.holdsPem}. */
+  readonly holdsPem: boolean;
 }
 
 const NONE: readonly Resource[] = [];
@@ -117,3 +124,6 @@ export function derived<T>(compute: (model: ReviewModel) => T): (model: ReviewMo
     return cache.get(model) as T;
   };
 }
+
+/** The marker every PEM block starts with; loaders flag strings holding it. */
+export const PEM_MARKER = "-----BEGIN ";

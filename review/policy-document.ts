@@ -89,9 +89,21 @@ function fromDataSource(statementBlocks: Value | undefined): PolicyReading {
   return { statements };
 }
 
+const patterns = new Map<string, RegExp>();
+
+/** An IAM action pattern (`iot:*`, `iot:Conn?ct`) as a case-insensitive regular expression, compiled once. */
+function actionPattern(action: string): RegExp {
+  let pattern = patterns.get(action);
+  if (!pattern) {
+    pattern = new RegExp(`^${action.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    patterns.set(action, pattern);
+  }
+  return pattern;
+}
+
 /** True when a statement's action list grants `action` (exact, or by a wildcard pattern). */
 export function grants(statement: Statement, action: string): boolean {
-  return statement.actions.some((a) => typeof a === "string" && new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action));
+  return statement.actions.some((a) => typeof a === "string" && actionPattern(a).test(action));
 }
 
 const HOLE = /@@moat-hole-(\d+)@@/g;

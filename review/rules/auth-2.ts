@@ -10,12 +10,15 @@ const KEY_MAKERS = ["tls_private_key"];
 /** AUTH-2: no PEM private key anywhere in the configuration: not in a resource, an output, a local or a variable. */
 export const noPrivateKeys: RuleCheck = (model) => {
   const violations: Violation[] = [];
+  for (const type of KEY_MAKERS) {
+    model.ofType(type).forEach((r) => violations.push(fail(r.address, `${r.type} generates a private key into Terraform state`)));
+  }
+  // Only values the loader saw PEM text in can hold a PEM private key.
   for (const resource of model.resources) {
-    if (KEY_MAKERS.includes(resource.type)) violations.push(fail(resource.address, `${resource.type} generates a private key into Terraform state`));
-    for (const path of keyPaths(resource.attributes, "")) violations.push(fail(resource.address, `${path} holds a PEM private key`));
+    if (resource.holdsPem) for (const path of keyPaths(resource.attributes, "")) violations.push(fail(resource.address, `${path} holds a PEM private key`));
   }
   for (const loose of model.looseValues) {
-    for (const path of keyPaths(loose.value, "")) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
+    if (loose.holdsPem) for (const path of keyPaths(loose.value, "")) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
   }
   return violations;
 };

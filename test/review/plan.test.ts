@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { loadPlanJson } from "../../review/load-plan";
 import { runRules } from "../../review/engine";
 import { Ref, Unknown } from "../../review/value";
@@ -41,6 +42,16 @@ describe("plan JSON (terraform show -json)", () => {
     policy.after_unknown.policy = true;
     const findings = runRules(load(plan), {}).filter((f) => f.rule === "AUTHZ-1");
     expect(findings).toEqual([expect.objectContaining({ resource: "aws_iot_policy.connect", status: "unknown" })]);
+  });
+
+  it("finds a PEM private key in a planned value and in a planned output", () => {
+    const plan = brokerPlan();
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const pem = privateKey.export({ type: "sec1", format: "pem" }) as string;
+    plan.resource_changes.push({ address: "aws_ssm_parameter.key", mode: "managed", type: "aws_ssm_parameter", name: "key", change: { actions: ["create"], before: null, after: { name: "k", value: pem }, after_unknown: {} } });
+    plan.planned_values.outputs = { device_key: { sensitive: true, value: pem } };
+    const findings = runRules(load(plan), {}).filter((f) => f.rule === "AUTH-2");
+    expect(findings.map((f) => `${f.resource}: ${f.message}`)).toEqual(["aws_ssm_parameter.key: value holds a PEM private key", "output.device_key: value holds a PEM private key"]);
   });
 
   it.each([
