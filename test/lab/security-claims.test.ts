@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { boundSockets, closeSession, labDeviceFiles, listeningTcpPorts, openSession, Session, SessionRefused } from "../../lab";
+import { boundSockets, closeSession, labDeviceFiles, listeningTcpPorts, openSession, Session, SessionRefused, simulateDevice } from "../../lab";
 import { issueDeviceWithKey, pkiPaths } from "../../pki";
 import { collect, foreignCaDevice, LabFixture, labPrerequisites, opensslDeviceCert, sleep, startLab, waitFor } from "./lab-harness";
 
@@ -70,6 +70,36 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await op.client.publishAsync("fleet/firmware", "v2", { qos: 1 });
       await waitFor(() => seen.length > 0, QUIET_MS);
       expect(seen).toEqual([{ topic: "fleet/firmware", payload: "v2" }]);
+    });
+  });
+
+  describe("the device simulator (moat lab device)", () => {
+    it("reports CONNACK, SUBACK, PUBACK codes and the messages delivered to the device", async () => {
+      const op = track(await fx.connectAs("op"));
+      const lines: string[] = [];
+      const result = await simulateDevice({
+        pkiDir: fx.pkiDir,
+        config: fx.config,
+        deviceId: "sensor-a",
+        port: fx.port,
+        messages: 1,
+        listenMs: QUIET_MS,
+        extraTopic: "devices/sensor-b/telemetry",
+        report: (line) => {
+          lines.push(line);
+          if (line.startsWith("SUBACK")) void op.client.publishAsync("devices/sensor-a/commands", "calibrate", { qos: 1 });
+        },
+      });
+      expect(result).toEqual({ accepted: 2, denied: 1, received: 1 });
+      expect(lines[0]).toMatch(/^CONNACK reason 0 \(accepted\) over TLSv1\.3 \S+, client id sensor-a$/);
+      expect(lines[1]).toBe("SUBACK devices/sensor-a/commands: granted QoS 1");
+      // The command arrives while the publishes are under way: order between them is the broker's.
+      expect(lines.slice(2).sort()).toEqual([
+        expect.stringMatching(/^PUBACK devices\/sensor-a\/status #1: reason (0|16) \(accepted/),
+        expect.stringMatching(/^PUBACK devices\/sensor-a\/telemetry #1: reason (0|16) \(accepted/),
+        "PUBACK devices/sensor-b/telemetry #1: reason 135 (Not authorized)",
+        "message on devices/sensor-a/commands: calibrate",
+      ]);
     });
   });
 
