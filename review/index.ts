@@ -14,7 +14,7 @@ export { loadCdktfJson } from "./load-cdktf";
 export { loadPlanJson } from "./load-plan";
 export { ReviewModel } from "./model";
 export type { Resource, SourceLocation } from "./model";
-export { MOAT_PACK, ruleById } from "./pack";
+export { MOAT_PACK } from "./pack";
 export type { ReviewContext, RuleDefinition, Severity, Violation } from "./rule";
 export { loadSuppressionFile, validateSuppressions } from "./suppressions";
 export type { Suppression } from "./suppressions";

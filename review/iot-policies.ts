@@ -37,12 +37,6 @@ export function arnResource(arn: string): string {
   return parts.length >= 6 ? parts.slice(5).join(":") : arn;
 }
 
-/** IoT resources that mean the stack runs an IoT Core broker. */
-const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
-
-export function brokerTypesPresent(model: ReviewModel): boolean {
-  return BROKER_TYPES.some((t) => model.ofType(t).length > 0);
-}
 
 const UNESCAPED = " holds an unescaped ${iot:...} policy variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}";
 

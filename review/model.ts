@@ -79,27 +79,12 @@ export class ReviewModel {
     return value instanceof Ref ? this.byAddress.get(value.address) : undefined;
   }
 
-  /**
-   * A reference to a plain attribute of another resource replaced by that attribute's value
-   * when the file states it (`aws_subnet.a.cidr_block` -> `"10.0.1.0/24"`); anything else as is.
-   */
-  deref(value: Value | undefined): Value | undefined {
-    if (!(value instanceof Ref) || value.attribute === "" || value.attribute.includes(".") || value.attribute.includes("[")) return value;
-    const attribute = this.byAddress.get(value.address)?.attributes[value.attribute];
-    return attribute === undefined ? value : attribute;
-  }
-
   /** Where a resource, loose value or the stack itself is written, with its line when found. */
   locate(address: string): SourceLocation {
     const resource = this.byAddress.get(address);
     const location = resource?.location ?? this.looseValues.find((l) => l.address === address)?.location ?? { file: this.file };
     const line = location.line ?? this.lineOf(address);
     return line === undefined ? location : { ...location, line };
-  }
-
-  /** True when `value` refers to resource `address` (any attribute of it). */
-  static refersTo(value: Value | undefined, address: string): boolean {
-    return value instanceof Ref && value.address === address;
   }
 }
 

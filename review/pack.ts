@@ -236,7 +236,3 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     check: hardenedMqBroker,
   },
 ];
-
-export function ruleById(id: string): RuleDefinition | undefined {
-  return MOAT_PACK.find((r) => r.id === id);
-}

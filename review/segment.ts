@@ -34,6 +34,13 @@ export function brokerEndpoints(model: ReviewModel): Resource[] {
   return model.ofType("aws_vpc_endpoint").filter((e) => knownText(e.attributes.service_name)?.endsWith(".iot.data"));
 }
 
+/** IoT resources that mean the stack runs an IoT Core broker. */
+const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
+
+export function brokerTypesPresent(model: ReviewModel): boolean {
+  return BROKER_TYPES.some((t) => model.ofType(t).length > 0);
+}
+
 /** Addresses of security groups the broker side uses, and the values that could not be resolved. */
 export const brokerSecurityGroups = derived((model: ReviewModel): { groups: ReadonlySet<string>; unresolved: readonly { resource: string; value: Value }[] } => {
   const groups = new Set<string>();

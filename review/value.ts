@@ -57,10 +57,6 @@ export class Encoded {
 
 export type Value = null | boolean | number | string | Ref | Unknown | Encoded | readonly Value[] | { readonly [key: string]: Value };
 
-export function isUnknown(value: unknown): value is Unknown {
-  return value instanceof Unknown;
-}
-
 export function isRecord(value: unknown): value is { readonly [key: string]: Value } {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Ref) && !(value instanceof Unknown) && !(value instanceof Encoded);
 }
@@ -92,13 +88,3 @@ export function isLiteral(value: Value | undefined): boolean {
   return true;
 }
 
-/** Renders a value for a finding message. */
-export function show(value: Value | undefined): string {
-  if (value === undefined) return "(absent)";
-  if (value instanceof Ref || value instanceof Unknown) return `\${${value.toString()}}`;
-  if (value instanceof Encoded) return `jsonencode(${show(value.value)})`;
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
-  if (isRecord(value)) return `{${Object.entries(value).map(([k, v]) => `${k}: ${show(v)}`).join(", ")}}`;
-  return String(value);
-}

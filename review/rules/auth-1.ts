@@ -1,6 +1,5 @@
-import { brokerTypesPresent } from "../iot-policies";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
-import { isOpen } from "../segment";
+import { brokerTypesPresent, isOpen } from "../segment";
 
 /** AUTH-1: devices authenticate with certificates of a CA registered for mutual TLS; no certificate whose private key AWS makes (it would land in state). */
 export const registeredCa: RuleCheck = (model) => {

@@ -1,4 +1,4 @@
-import { brokerTypesPresent } from "../iot-policies";
+import { brokerTypesPresent } from "../segment";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
 
 /** LOG-4: AWS IoT logging is on: not DISABLED, not disable_all_logs. */

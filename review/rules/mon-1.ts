@@ -1,7 +1,7 @@
 import { flowLogs } from "../flow-logs";
-import { brokerTypesPresent } from "../iot-policies";
 import { Resource } from "../model";
 import { MQTT_TLS_PORT } from "../ports";
+import { brokerTypesPresent } from "../segment";
 import { fail, RuleCheck, STACK, Violation } from "../rule";
 import { blocks, isRecord, Ref } from "../value";
 

@@ -86,8 +86,7 @@ describe("cdk.tf.json loading", () => {
     expect(model.locate("aws_vpc.main")).toEqual({ file: "f/cdk.tf.json", line: text.split("\n").findIndex((l) => l.includes('"main": {')) + 1, constructPath: "s/vpc" });
     expect(model.get("data.aws_partition.p")!.mode).toBe("data");
     expect(model.looseValues.map((l) => l.address)).toEqual(["output.vpc"]);
-    expect(model.deref(subnet.attributes.vpc_id)).toEqual(new Ref("aws_vpc.main", "id"));
-    expect(model.deref(new Ref("aws_subnet.a", "cidr_block"))).toBe("10.0.1.0/24");
+    expect(subnet.attributes.vpc_id).toEqual(new Ref("aws_vpc.main", "id"));
   });
 
   it.each([
