@@ -4,6 +4,8 @@ import { ReviewModel } from "./model";
 /** How one stack's resources changed between the base branch and the pull request. */
 export interface StackChange {
   readonly stack: string;
+  /** `base-only`: a removed stack, or one not among the paths reviewed; `head-only`: a new stack. */
+  readonly presence: "both" | "base-only" | "head-only";
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly changed: readonly string[];
@@ -37,6 +39,7 @@ function resourceChanges(stack: string, base: ReviewModel | undefined, head: Rev
   const after = new Map((head?.resources ?? []).map((r) => [r.address, JSON.stringify(r.attributes)]));
   return {
     stack,
+    presence: base && head ? "both" : base ? "base-only" : "head-only",
     added: [...after.keys()].filter((a) => !before.has(a)),
     removed: [...before.keys()].filter((a) => !after.has(a)),
     changed: [...after.keys()].filter((a) => before.has(a) && before.get(a) !== after.get(a)),

@@ -9,8 +9,9 @@ export function renderMarkdown(input: ReportInput): string {
   const { result, diff } = input;
   const out: string[] = [COMMENT_MARKER, "## moat review", "", `**${summaryLine(input)}**`, ""];
   if (diff) {
-    const changed = diff.stacks.filter((s) => s.added.length + s.removed.length + s.changed.length > 0);
+    const changed = diff.stacks.filter((s) => s.presence !== "base-only" && s.added.length + s.removed.length + s.changed.length > 0);
     out.push("### What this pull request changes", "");
+    for (const s of diff.stacks.filter((d) => d.presence === "base-only")) out.push(`- \`${cell(s.stack)}\` is only in the base (${s.removed.length} resources): a removed stack, or one not reviewed here.`, "");
     if (changed.length === 0) out.push("No resource changes.", "");
     else {
       out.push("| stack | added | removed | changed |", "|---|---|---|---|");

@@ -24,7 +24,11 @@ export function renderText(input: ReportInput): string {
   if (diff) {
     lines.push("Compared with base:");
     for (const s of diff.stacks) {
-      lines.push(`  ${s.stack}: ${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`);
+      if (s.presence === "base-only") {
+        lines.push(`  ${s.stack}: only in base (${s.removed.length} resources): a removed stack, or one not reviewed here`);
+        continue;
+      }
+      lines.push(`  ${s.stack}: ${s.presence === "head-only" ? "new stack, " : ""}${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`);
       for (const [sign, list] of [["+", s.added], ["-", s.removed], ["~", s.changed]] as const) list.forEach((a) => lines.push(`    ${sign} ${a}`));
     }
     for (const [label, list] of [["new", diff.newFindings], ["fixed", diff.fixedFindings]] as const) {

@@ -228,7 +228,7 @@ describe("moat review --base: what a pull request changes", () => {
     const head = writeOut({ "iot-test": headStack });
 
     const json = JSON.parse((await moat("review", head, "--base", base, "--env", "dev", "--format", "json")).stdout);
-    expect(json.diff.stacks).toEqual([{ stack: "iot-test", added: ["aws_internet_gateway.igw"], removed: [], changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]) }]);
+    expect(json.diff.stacks).toEqual([{ stack: "iot-test", presence: "both", added: ["aws_internet_gateway.igw"], removed: [], changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]) }]);
     expect(json.diff.newFindings.map((f: { rule: string }) => f.rule).sort()).toEqual(["FW-2", "NET-1"]);
     expect(json.diff.fixedFindings.map((f: { rule: string }) => f.rule)).toEqual(["LOG-2"]);
     expect(json.diff.unchangedFindings.map((f: { rule: string }) => f.rule)).toEqual(["FW-4"]);
@@ -246,6 +246,16 @@ describe("moat review --base: what a pull request changes", () => {
     const text = (await moat("review", head, "--base", base, "--env", "dev")).stdout;
     expect(text).toMatch(/\+ aws_internet_gateway\.igw/);
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
+  });
+
+  it("summarizes a stack that only the base has instead of listing its resources", async () => {
+    const base = writeOut({ "iot-test": moatStack(), "iot-gone": moatStack() });
+    const head = writeOut({ "iot-test": moatStack() });
+    const text = (await moat("review", head, "--base", base, "--env", "dev")).stdout;
+    expect(text).toMatch(/iot-gone: only in base \(\d+ resources\): a removed stack, or one not reviewed here/);
+    expect(text).not.toMatch(/- aws_vpc\.vpc/);
+    const markdown = (await moat("review", head, "--base", base, "--env", "dev", "--format", "markdown")).stdout;
+    expect(markdown).toMatch(/`iot-gone` is only in the base/);
   });
 
   it("says so when nothing changed", async () => {
