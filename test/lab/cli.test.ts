@@ -63,6 +63,28 @@ describe("moat lab: command line errors (no broker needed)", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
+  describe("a machine without mosquitto", () => {
+    const saved = process.env.CI;
+    afterEach(() => {
+      if (saved === undefined) delete process.env.CI;
+      else process.env.CI = saved;
+      jest.restoreAllMocks();
+    });
+
+    it("with CI=true, the lab suites fail to load (never a silent skip)", () => {
+      process.env.CI = "true";
+      expect(() => labPrerequisites([])).toThrow(/LAB TESTS CANNOT RUN: mosquitto is not installed .*CI=true: a missing broker fails the run/);
+    });
+
+    it("without CI, they are skipped with a loud warning saying why", () => {
+      delete process.env.CI;
+      const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+      const result = labPrerequisites([]);
+      expect(result).toMatchObject({ available: false, describe: describe.skip });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/LAB TESTS CANNOT RUN: mosquitto is not installed[\s\S]*SKIPPING/));
+    });
+  });
+
   it("enrolling a device is refused when the environment does not allow local keys", async () => {
     const doc = devDocument();
     doc.pki.allowLocalKeys = false;

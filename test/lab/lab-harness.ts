@@ -13,17 +13,19 @@ import { devDocument, environmentsDir } from "../support/environment-files";
  * Whether the lab tests can run. With CI=true a missing broker or openssl fails the run (the
  * suite throws while loading); elsewhere the suite is skipped with a loud message saying why.
  */
-export function labPrerequisites(): { readonly available: boolean; readonly describe: jest.Describe } {
+export function labPrerequisites(searchPath?: readonly string[]): { readonly available: boolean; readonly describe: jest.Describe } {
   const missing: string[] = [];
   try {
-    findMosquitto();
+    findMosquitto(searchPath);
   } catch (err) {
     missing.push((err as Error).message);
   }
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-  } catch {
-    missing.push("openssl is not installed; install it with 'sudo apt-get install openssl'");
+  for (const [tool, args, pkg] of [["openssl", ["version"], "openssl"], ["ss", ["-V"], "iproute2"]] as const) {
+    try {
+      execFileSync(tool, [...args], { stdio: "ignore" });
+    } catch {
+      missing.push(`${tool} is not installed; install it with 'sudo apt-get install ${pkg}'`);
+    }
   }
   if (missing.length === 0) return { available: true, describe };
   const why = `LAB TESTS CANNOT RUN: ${missing.join("; ")}`;
