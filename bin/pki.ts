@@ -25,7 +25,7 @@ import { CliIo } from "./moat";
 const HELP = `usage: moat pki <command> --env E [options]
 
 commands:
-  init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key]   root + issuing CA
+  init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
   issue     --csr FILE --out FILE           device certificate from the device's CSR
   issue     --device ID --out-dir DIR       lab/dev only (pki.allowLocalKeys): key made here
   bulk      --csr-dir DIR --out-dir DIR     a certificate per *.csr/*.pem; resumable
@@ -62,11 +62,17 @@ interface Context {
 
 const COMMANDS: Record<string, Command> = {
   init: {
-    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" } },
+    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" } },
     run: (v, ctx) => {
       const config = ctx.config();
+      const existing = pkiPaths(ctx.pkiDir, ctx.env);
+      // `npm start` creates the dev CA once; init itself never overwrites a CA.
+      if (v["if-missing"] === true && existsSync(existing.issuingCert)) {
+        ctx.io.stdout(`CA for '${ctx.env}' already exists in ${existing.envDir}; nothing to do\n`);
+        return 0;
+      }
       const keyType = (v["key-type"] as string | undefined) ?? config.pki.keyType;
-      if (!KEY_TYPES.includes(keyType as KeyType)) throw new UsageError(`moat pki init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
+      if (!KEY_TYPES.includes(keyType as KeyType)) throw new UsageError(`init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
       const unencrypted = v["unencrypted-dev-key"] === true;
       if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
       const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays });
@@ -81,7 +87,7 @@ const COMMANDS: Record<string, Command> = {
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
       if (typeof v.device === "string") {
-        if (v.csr !== undefined || v.out !== undefined) throw new UsageError("moat pki issue: give --device with --out-dir, or --csr with --out, not both");
+        if (v.csr !== undefined || v.out !== undefined) throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
         const outDir = requireOption("moat pki issue", v, "out-dir");
         const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
@@ -120,7 +126,7 @@ const COMMANDS: Record<string, Command> = {
     options: { serial: { type: "string" }, reason: { type: "string" } },
     run: (v, ctx) => {
       const reason = (v.reason as string | undefined) ?? "unspecified";
-      if (!(reason in REVOCATION_REASONS)) throw new UsageError(`moat pki revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
+      if (!(reason in REVOCATION_REASONS)) throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
       const result = revoke({
         pkiDir: ctx.pkiDir,
         env: ctx.env,

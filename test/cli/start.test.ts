@@ -1,0 +1,38 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runMoat } from "../support/run-moat";
+
+/** `npm start` on a fresh clone: create the dev CA once, synthesize dev, review it. */
+describe("the npm start sequence", () => {
+  const pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-pki-"));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-out-"));
+  const env = { ...process.env, MOAT_PKI_DIR: pkiDir };
+
+  test("GIVEN no PKI store WHEN init --if-missing runs twice THEN the CA is created once and kept", () => {
+    const first = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], { env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/created p256 CA for 'dev'/);
+    const issuing = path.join(pkiDir, "dev", "ca", "issuing.pem");
+    const before = fs.readFileSync(issuing, "utf8");
+
+    const second = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], { env });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/already exists .*; nothing to do/);
+    expect(fs.readFileSync(issuing, "utf8")).toBe(before);
+
+    const withoutFlag = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env });
+    expect(withoutFlag.code).toBe(1);
+  });
+
+  test("THEN dev synthesizes against that CA and reviews clean", () => {
+    expect(runMoat(["synth", "--env", "dev", "--out", out], { env }).code).toBe(0);
+    const tf = fs.readFileSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"), "utf8");
+    const issuing = fs.readFileSync(path.join(pkiDir, "dev", "ca", "issuing.pem"), "utf8").trim();
+    expect(tf).toContain(JSON.stringify(issuing).slice(1, 60));
+    expect(tf).not.toMatch(/PRIVATE KEY/);
+    const review = runMoat(["review", path.join(out, "stacks", "iot-dev")], { env });
+    expect(review.stdout).toMatch(/^PASS\. 1 stack, 0 findings/m);
+    expect(review.code).toBe(0);
+  });
+});
