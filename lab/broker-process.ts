@@ -84,7 +84,7 @@ export async function spawnBroker(paths: LabPaths, options: SpawnOptions): Promi
   while (Date.now() < deadline) {
     await sleep(25);
     if (exit !== undefined || pid === undefined) {
-      throw new MoatError(`mosquitto exited at start (${exit?.code ?? exit?.signal ?? "did not start"}): ${lastLogLine(paths.logFile)}; see ${paths.logFile}`);
+      throw new MoatError(`mosquitto exited at start (${exit?.code ?? exit?.signal ?? "did not start"}): ${startupError(paths.logFile)}; see ${paths.logFile}`);
     }
     // Mosquitto binds before it drops privileges and writes its pid file after: wait for both,
     // so `status` and `down` find the broker as soon as `up` returns.
@@ -205,10 +205,12 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-function lastLogLine(logFile: string): string {
+/** Mosquitto's last error lines ("Error: Unknown configuration variable ...", "Error found at ..."), joined. */
+function startupError(logFile: string): string {
   try {
-    const lines = readFileSync(logFile, "utf8").trim().split("\n");
-    return lines[lines.length - 1] || "no log output";
+    const lines = readFileSync(logFile, "utf8").trim().split("\n").slice(-5);
+    const errors = lines.filter((l) => /error/i.test(l)).map((l) => l.replace(/^\S+: /, ""));
+    return (errors.length > 0 ? errors : lines.slice(-1)).join(" ") || "no log output";
   } catch {
     return "no log output";
   }

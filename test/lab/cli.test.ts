@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../bin/moat";
-import { BROKER_USER_NAME, brokerUser, findMosquitto, labDown, labPaths, labUp, runningBroker } from "../../lab";
+import { BROKER_USER_NAME, brokerUser, findMosquitto, labDown, labPaths, labUp, runningBroker, spawnBroker } from "../../lab";
 import { initCa, writeCrl } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
 import { freePort, labEnvironment, labPrerequisites, waitFor } from "./lab-harness";
@@ -306,5 +306,37 @@ lab.describe("moat lab as a normal user (not root)", () => {
       await labDown(join(work, "pki"), "lab");
       rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+lab.describe("spawnBroker: a broker that does not come up is reported, never left behind", () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), "moat-lab-spawn-"));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  const pathsWith = (config: string) => {
+    const paths = labPaths(join(work, "pki"), "broken");
+    mkdirSync(paths.brokerDir, { recursive: true });
+    writeFileSync(paths.config, config);
+    return paths;
+  };
+
+  it("mosquitto exiting at start is one line quoting its log", async () => {
+    const paths = pathsWith("listener 18999 127.0.0.1\nno_such_option true\n");
+    const port = await freePort();
+    await expect(spawnBroker(paths, { mosquitto: findMosquitto(), port, user: brokerUser() })).rejects.toThrow(/mosquitto exited at start \(\d+\): Error: Unknown configuration variable "no_such_option"\. Error found at mosquitto\.conf:2\.; see .*mosquitto\.log/);
+  });
+
+  it("a process that never listens is killed after the timeout", async () => {
+    const paths = pathsWith("");
+    const fake = join(work, "fake-mosquitto");
+    writeFileSync(fake, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
+    const port = await freePort();
+    const started = Date.now();
+    await expect(spawnBroker(paths, { mosquitto: fake, port, user: brokerUser(), timeoutMs: 500 })).rejects.toThrow(new RegExp(`did not listen on 127.0.0.1:${port} within 500 ms`));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(fake);
   });
 });
