@@ -11,6 +11,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { IsolatedSecurityGroup } from "../security/isolated-security-group";
 import { Port } from "../security/port";
+import { ROLE_TAG, Role } from "../../review/tags";
 import { addressPlanIssues } from "./address-plan";
 import { FlowLogs, FlowLogsProps } from "./flow-logs";
 
@@ -29,8 +30,8 @@ export interface NetworkSubnet {
 }
 
 /** The tag key that marks a subnet's role; `moat review` reads it to find device subnets. */
-export const SUBNET_ROLE_TAG = "moat:role";
-export type SubnetRole = "device" | "endpoint";
+export const SUBNET_ROLE_TAG = ROLE_TAG;
+export type SubnetRole = (typeof Role)[keyof typeof Role];
 
 /** Flow logs are on by default; turning them off needs a reason that lands in the code review. */
 export interface FlowLogsDisabled {
