@@ -89,9 +89,19 @@ export function openSession(options: SessionOptions): Promise<Session> {
       const details = stream instanceof TLSSocket ? { protocol: stream.getProtocol() ?? "unknown", cipher: stream.getCipher().name } : undefined;
       resolve({ client, connack, tls: details });
     });
-    client.once("error", (err: Error & { code?: string | number }) => fail(err.code !== undefined ? `${err.message} (${err.code})` : err.message));
+    client.once("error", (err: Error & { code?: string | number }) => fail(describeError(err)));
     client.once("close", () => fail("connection closed by the broker before CONNACK"));
   });
+}
+
+/**
+ * One line for what went wrong. A refused TLS handshake reaches Node as OpenSSL's multi-line
+ * error text; the alert in it is the broker's reason (unknown ca, certificate revoked, ...).
+ */
+function describeError(err: Error & { code?: string | number }): string {
+  const alert = /alert ([a-z0-9 ]+?)(?::|$)/i.exec(err.message)?.[1];
+  const text = alert ? `TLS alert "${alert}" from the broker` : err.message.replace(/\s+/g, " ").trim();
+  return err.code !== undefined ? `${text} (${err.code})` : text;
 }
 
 /** Closes a session and waits for the DISCONNECT to be sent. */
