@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { dirname } from "node:path";
+import { main } from "../../bin/moat";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { closeSession, labDeviceFiles, labStatus, openSession, reloadLabBroker, runningBroker, Session, SessionRefused } from "../../lab";
@@ -72,6 +74,15 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     expect(await refusal("sensor-r")).toMatch(/certificate revoked/i);
     const back = await connect("sensor-k");
     await expect(back.client.publishAsync("devices/sensor-k/telemetry", "back", { qos: 1 })).resolves.toBeDefined();
+
+    // What an operator sees from the simulator: one line with the broker's alert.
+    let err = "";
+    const code = await main(["lab", "device", "--env", "lab", "--device", "sensor-r", "--pki-dir", fx.pkiDir, "--environments-dir", dirname(fx.config.file)], {
+      stdout: () => undefined,
+      stderr: (t) => (err += t),
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(`moat lab: lab device sensor-r: the broker on port ${fx.port} refused the session: TLS alert "certificate revoked" from the broker (ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED)\n`);
   });
 
   it("an expired CRL is refused before it reaches the broker (Mosquitto would refuse every device)", async () => {
