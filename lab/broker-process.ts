@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { MoatError } from "../errors";
 import { BoundSocket, boundSockets } from "./listening-sockets";
 import { BROKER_FILES, LabPaths } from "./lab-paths";
@@ -215,5 +216,3 @@ function startupError(logFile: string): string {
     return "no log output";
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { THING_PLACEHOLDER } from "../authz/topic-limits";
+import { setTimeout as sleep } from "node:timers/promises";
+import { THING_PLACEHOLDER } from "../authz";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
 import { labDeviceFiles, readRoster } from "./lab-devices";
@@ -97,5 +98,3 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
     await closeSession(session);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

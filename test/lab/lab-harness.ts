@@ -158,4 +158,4 @@ export async function waitFor(predicate: () => boolean, ms: number): Promise<voi
   while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from "node:timers/promises";
