@@ -121,9 +121,9 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   {
     id: "TLS-1",
     severity: "error",
-    title: "IoT domain configurations use a TLS 1.3 security policy",
-    why: "The default IoT policy accepts TLS 1.0 and 1.1 with weak ciphers.",
-    fix: "Set tls_config.security_policy to an IoTSecurityPolicy_TLS13_* policy.",
+    title: "Device traffic is served by an IoT domain configuration with a TLS 1.3 security policy",
+    why: "Older IoT policies (IoTSecurityPolicy_TLS12_1_0_*) accept TLS 1.0 and 1.1 with weak ciphers. A stack without a DATA domain configuration of its own leaves the policy to the AWS-created iot:Data-ATS configuration, which Terraform cannot manage: the plan then enforces nothing.",
+    fix: "Set tls_config.security_policy to an IoTSecurityPolicy_TLS13_* policy on every domain configuration, and serve devices from one (moat: broker.customDomain). Without a custom domain, run `aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10` once per account and record that in a review.suppressions entry.",
     matches: [],
     check: tls13DomainPolicy,
   },

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dump, load } from "js-yaml";
 import { main } from "../../bin/moat";
 import { Json } from "./fixture-stack";
 
@@ -27,3 +28,20 @@ export function tempFile(name: string, content: string): string {
   writeFileSync(join(dir, name), content);
   return join(dir, name);
 }
+
+/**
+ * environments/dev.yaml without its `review.suppressions`, as YAML text: those name resources of
+ * the shipped dev stack, so reviewing a fixture stack against them would refuse them as matching nothing.
+ */
+export function devWithoutSuppressions(): string {
+  const dev = load(readFileSync("environments/dev.yaml", "utf8")) as Record<string, unknown>;
+  delete dev.review;
+  return dump(dev);
+}
+
+/** `--env dev` for fixture stacks: dev's network, log and topic settings, none of its suppressions. */
+export const FIXTURE_DEV: readonly string[] = (() => {
+  const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
+  writeFileSync(join(dir, "dev.yaml"), devWithoutSuppressions());
+  return ["--env", "dev", "--environments-dir", dir];
+})();

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { moat, tempFile, writeOut } from "./cli-support";
+import { devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut } from "./cli-support";
 import { moatStack } from "./fixture-stack";
 import { brokerPlan } from "./plan-fixture";
 import { expectInvalidSarif, expectValidSarif } from "./sarif-validation";
@@ -16,13 +16,13 @@ function openStack() {
 
 describe("moat review: exit codes", () => {
   it("exits 0 on a clean stack and prints PASS", async () => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev");
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV);
     expect(run.stdout).toMatch(/^PASS\. 1 stack, 0 findings/m);
     expect(run.code).toBe(0);
   });
 
   it("exits 1 on an error finding, naming rule and resource", async () => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev");
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/ERROR\s+FW-2\s+aws_vpc_security_group_ingress_rule\.broker_mqtt: allows 0\.0\.0\.0\/0/);
   });
@@ -30,7 +30,7 @@ describe("moat review: exit codes", () => {
   it("exits 0 on warnings alone", async () => {
     const stack = moatStack();
     delete stack.resource.aws_security_group.devices.description;
-    const run = await moat("review", writeOut({ "iot-test": stack }), "--env", "dev");
+    const run = await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV);
     expect(run.stdout).toMatch(/warn\s+FW-4\s+aws_security_group\.devices/);
     expect(run.code).toBe(0);
   });
@@ -43,15 +43,15 @@ describe("moat review: exit codes", () => {
 
   it("reviews every stack of a cdktf.out, a stack directory, or a single file", async () => {
     const out = writeOut({ "iot-a": moatStack(), "iot-b": openStack() });
-    expect((await moat("review", out, "--env", "dev")).stdout).toMatch(/2 stacks/);
-    expect((await moat("review", join(out, "stacks", "iot-a"), "--env", "dev")).code).toBe(0);
-    expect((await moat("review", join(out, "stacks", "iot-b", "cdk.tf.json"), "--env", "dev")).code).toBe(1);
+    expect((await moat("review", out, ...FIXTURE_DEV)).stdout).toMatch(/2 stacks/);
+    expect((await moat("review", join(out, "stacks", "iot-a"), ...FIXTURE_DEV)).code).toBe(0);
+    expect((await moat("review", join(out, "stacks", "iot-b", "cdk.tf.json"), ...FIXTURE_DEV)).code).toBe(1);
   });
 
   it("reviews a plan JSON file (terraform show -json), naming the plan's address", async () => {
     const plan = brokerPlan();
     plan.resource_changes.find((c: { address: string }) => c.address === "aws_vpc_security_group_ingress_rule.broker_mqtt").change.after.cidr_ipv4 = "0.0.0.0/0";
-    const run = await moat("review", tempFile("plan.json", JSON.stringify(plan)), "--env", "dev", "--format", "json");
+    const run = await moat("review", tempFile("plan.json", JSON.stringify(plan)), ...FIXTURE_DEV, "--format", "json");
     const report = JSON.parse(run.stdout);
     expect(report.stacks[0]).toMatchObject({ stack: "plan", format: "plan" });
     expect(report.stacks[0].findings).toContainEqual(expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", blocking: true }));
@@ -60,7 +60,7 @@ describe("moat review: exit codes", () => {
 
   it("writes the report atomically with --out", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "moat-out-")), "review.sarif");
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--format", "sarif", "--out", file);
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "sarif", "--out", file);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expectValidSarif(JSON.parse(readFileSync(file, "utf8")));
@@ -69,7 +69,7 @@ describe("moat review: exit codes", () => {
 
 describe("moat review: refused input is one line", () => {
   it("an --out path that cannot be written: exit 1, nothing written", async () => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev", "--out", join(tmpdir(), "moat-no-such-dir", "r.md"));
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--out", join(tmpdir(), "moat-no-such-dir", "r.md"));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^moat review: --out .*r\.md: cannot write the report \(ENOENT\); give a path in an existing, writable directory\n$/);
   });
@@ -118,14 +118,14 @@ describe("moat review: malformed input is one line and exit 2", () => {
 
 describe("moat review: the four formats name the rule and the resource", () => {
   it.each(["text", "markdown", "json", "sarif"])("%s", async (format) => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--format", format);
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", format);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("FW-2");
     expect(run.stdout).toContain("aws_vpc_security_group_ingress_rule.broker_mqtt");
   });
 
   it("json: structured findings with file, line and construct path", async () => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--format", "json");
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "json");
     const report = JSON.parse(run.stdout);
     expect(report.passed).toBe(false);
     const finding = report.stacks[0].findings.find((f: { rule: string }) => f.rule === "FW-2");
@@ -137,7 +137,7 @@ describe("moat review: the four formats name the rule and the resource", () => {
   it("sarif: valid 2.1.0 with rule metadata, levels and locations", async () => {
     const stack = openStack();
     delete stack.resource.aws_security_group.devices.description;
-    const run = await moat("review", writeOut({ "iot-test": stack }), "--env", "dev", "--format", "sarif");
+    const run = await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV, "--format", "sarif");
     const log = JSON.parse(run.stdout);
     expectValidSarif(log);
     expect(log.version).toBe("2.1.0");
@@ -158,7 +158,7 @@ describe("moat review: the four formats name the rule and the resource", () => {
   });
 
   it("markdown: a pull-request comment with a findings table", async () => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--format", "markdown");
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "markdown");
     expect(run.stdout).toMatch(/^<!-- moat-review -->\n## moat review/);
     expect(run.stdout).toMatch(/\| :x: error \| FW-2 \| `aws_vpc_security_group_ingress_rule\.broker_mqtt` \| allows 0\.0\.0\.0\/0/);
   });
@@ -169,7 +169,7 @@ describe("moat review: suppressions", () => {
   const fw2 = { rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", reason: "A public test broker for the lab, torn down every night." };
 
   it.each(["text", "markdown", "json", "sarif"])("accepts a finding and lists the suppression in %s", async (format) => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--suppressions", suppressionFile([fw2]), "--format", format);
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([fw2]), "--format", format);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("A public test broker for the lab, torn down every night.");
     if (format === "sarif") {
@@ -181,7 +181,7 @@ describe("moat review: suppressions", () => {
 
   it("matches a construct path as well as an address", async () => {
     const byPath = { ...fw2, resource: "iot-test/broker/endpoint/security-group/from-device-tcp-8883" };
-    expect((await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--suppressions", suppressionFile([byPath]))).code).toBe(0);
+    expect((await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([byPath]))).code).toBe(0);
   });
 
   it.each([
@@ -189,7 +189,7 @@ describe("moat review: suppressions", () => {
     ["a reason under a sentence", { ...fw2, reason: "lab" }, /reason "lab" is under a sentence/],
     ["a suppression matching nothing", { ...fw2, resource: "aws_security_group_rule.nothing" }, /suppression matches no finding: FW-2 on aws_security_group_rule\.nothing/],
   ])("refuses %s (exit 1, one line)", async (_what, entry, message) => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), "--env", "dev", "--suppressions", suppressionFile([entry]));
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([entry]));
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -201,15 +201,14 @@ describe("moat review: suppressions", () => {
     ["no list", "rules: []", /no "suppressions:" list/],
     ["an entry without reason", "suppressions:\n  - rule: FW-2\n", /suppressions\[0\]\.reason must be a string/],
   ])("refuses a suppressions file that is %s", async (_what, text, message) => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev", "--suppressions", tempFile("s.yaml", text));
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--suppressions", tempFile("s.yaml", text));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(message);
   });
 
   it("reads review.suppressions from the environment file, for that environment's stack", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
-    const dev = readFileSync("environments/dev.yaml", "utf8");
-    writeFileSync(join(dir, "dev.yaml"), `${dev}\nreview:\n  suppressions:\n    - rule: FW-2\n      resource: aws_vpc_security_group_ingress_rule.broker_mqtt\n      reason: ${fw2.reason}\n`);
+    writeFileSync(join(dir, "dev.yaml"), `${devWithoutSuppressions()}\nreview:\n  suppressions:\n    - rule: FW-2\n      resource: aws_vpc_security_group_ingress_rule.broker_mqtt\n      reason: ${fw2.reason}\n`);
     const run = await moat("review", writeOut({ "iot-dev": openStack() }), "--environments-dir", dir);
     expect(run.stdout).toMatch(/Suppressions:\n {2}FW-2 on aws_vpc_security_group_ingress_rule\.broker_mqtt \(.*dev\.yaml, 1 finding\)/);
     expect(run.code).toBe(0);
@@ -227,23 +226,23 @@ describe("moat review --base: what a pull request changes", () => {
     const base = writeOut({ "iot-test": baseStack });
     const head = writeOut({ "iot-test": headStack });
 
-    const json = JSON.parse((await moat("review", head, "--base", base, "--env", "dev", "--format", "json")).stdout);
+    const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "json")).stdout);
     expect(json.diff.stacks).toEqual([{ stack: "iot-test", presence: "both", added: ["aws_internet_gateway.igw"], removed: [], changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]) }]);
     expect(json.diff.newFindings.map((f: { rule: string }) => f.rule).sort()).toEqual(["FW-2", "NET-1"]);
     expect(json.diff.fixedFindings.map((f: { rule: string }) => f.rule)).toEqual(["LOG-2"]);
     expect(json.diff.unchangedFindings.map((f: { rule: string }) => f.rule)).toEqual(["FW-4"]);
 
-    const markdown = (await moat("review", head, "--base", base, "--env", "dev", "--format", "markdown")).stdout;
+    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/### New findings \(2\)/);
     expect(markdown).toMatch(/### Fixed findings \(1\)[\s\S]*LOG-2/);
     expect(markdown).toMatch(/\| iot-test \| `aws_internet_gateway\.igw` \|/);
 
-    const sarif = JSON.parse((await moat("review", head, "--base", base, "--env", "dev", "--format", "sarif")).stdout);
+    const sarif = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "sarif")).stdout);
     expectValidSarif(sarif);
     const states = Object.fromEntries(sarif.runs[0].results.map((r: { ruleId: string; baselineState: string }) => [r.ruleId, r.baselineState]));
     expect(states).toMatchObject({ "FW-2": "new", "NET-1": "new", "FW-4": "unchanged" });
 
-    const text = (await moat("review", head, "--base", base, "--env", "dev")).stdout;
+    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV)).stdout;
     expect(text).toMatch(/\+ aws_internet_gateway\.igw/);
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
   });
@@ -251,21 +250,21 @@ describe("moat review --base: what a pull request changes", () => {
   it("summarizes a stack that only the base has instead of listing its resources", async () => {
     const base = writeOut({ "iot-test": moatStack(), "iot-gone": moatStack() });
     const head = writeOut({ "iot-test": moatStack() });
-    const text = (await moat("review", head, "--base", base, "--env", "dev")).stdout;
+    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV)).stdout;
     expect(text).toMatch(/iot-gone: only in base \(\d+ resources\): a removed stack, or one not reviewed here/);
     expect(text).not.toMatch(/- aws_vpc\.vpc/);
-    const markdown = (await moat("review", head, "--base", base, "--env", "dev", "--format", "markdown")).stdout;
+    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/`iot-gone` is only in the base/);
   });
 
   it("says so when nothing changed", async () => {
     const out = writeOut({ "iot-test": moatStack() });
-    const markdown = (await moat("review", out, "--base", out, "--env", "dev", "--format", "markdown")).stdout;
+    const markdown = (await moat("review", out, "--base", out, ...FIXTURE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/### What this pull request changes\n\nNo resource changes\./);
   });
 
   it("refuses an empty base directory with exit 2", async () => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "dev", "--base", mkdtempSync(join(tmpdir(), "moat-empty-")));
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", mkdtempSync(join(tmpdir(), "moat-empty-")));
     expect(run.code).toBe(2);
   });
 });

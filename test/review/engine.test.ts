@@ -58,6 +58,26 @@ describe("the rule engine", () => {
   });
 });
 
+describe("suppressions in the engine", () => {
+  const reason = "The TLS policy of iot:Data-ATS is set once per account with aws iot update-domain-configuration.";
+
+  it("accepts a TLS-1 finding on the endpoint of a stack without a domain configuration, and counts the match", () => {
+    const stack = moatStack();
+    delete stack.resource.aws_iot_domain_configuration;
+    const tls1 = { rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", reason, source: "test" };
+    const result = review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }], [tls1]);
+    expect(result.stacks[0].findings).toEqual([expect.objectContaining({ rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", status: "fail", suppression: tls1 })]);
+    expect(result.blocking).toEqual([]);
+    expect(result.suppressions).toEqual([{ suppression: tls1, matched: 1 }]);
+  });
+
+  it("blocks on the same stack without the suppression", () => {
+    const stack = moatStack();
+    delete stack.resource.aws_iot_domain_configuration;
+    expect(review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }]).blocking.map((f) => f.rule)).toEqual(["TLS-1"]);
+  });
+});
+
 describe("review/ as a plain library", () => {
   it("loads no cdktf, constructs or provider module (so it runs on any Terraform JSON, cdktn included)", () => {
     const script = `require("tsx/cjs"); require("./review"); console.log(Object.keys(require.cache).filter((k) => /node_modules\\/(cdktf|constructs|@cdktf)\\//.test(k)).length);`;

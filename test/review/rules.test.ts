@@ -228,7 +228,26 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
     ],
   },
   "TLS-1": {
+    compliant: [
+      { name: "a TLS 1.3 policy that also offers TLS 1.2", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS13_1_2_2022_10") },
+      { name: "a DATA domain configuration with no service_type (DATA is the default)", mutate: (s) => delete r(s).aws_iot_domain_configuration.domain.service_type },
+    ],
     violations: [
+      {
+        name: "no domain configuration: the endpoint serves iot:Data-ATS, whose policy the plan does not set",
+        mutate: (s) => delete r(s).aws_iot_domain_configuration,
+        resource: "aws_vpc_endpoint.endpoint",
+        message: /no enabled DATA domain configuration .*TLS 1\.3 is not enforced by this plan.*broker\.customDomain.*aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS/,
+      },
+      {
+        name: "IoT policies but neither endpoint nor domain configuration",
+        mutate: (s) => (delete r(s).aws_iot_domain_configuration, delete r(s).aws_vpc_endpoint),
+        resource: "stack",
+        message: /runs an IoT broker but has no enabled DATA domain configuration/,
+      },
+      { name: "only a credential-provider domain configuration", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.service_type = "CREDENTIAL_PROVIDER"), resource: "aws_vpc_endpoint.endpoint", message: /no enabled DATA domain configuration/ },
+      { name: "a disabled DATA domain configuration", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.status = "DISABLED"), resource: "aws_vpc_endpoint.endpoint", message: /no enabled DATA domain configuration/ },
+      { name: "a service_type from a variable", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.service_type = "${var.service}"), resource: "aws_iot_domain_configuration.domain", message: /cannot be told/, status: "unknown" },
       { name: "TLS 1.2 with 1.0", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS12_1_0_2016_01"), resource: "aws_iot_domain_configuration.domain", message: /not a TLS 1\.3 policy/ },
       { name: "no tls_config", mutate: (s) => delete r(s).aws_iot_domain_configuration.domain.tls_config, resource: "aws_iot_domain_configuration.domain", message: /accepts TLS 1\.0/ },
       { name: "a policy from a variable", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "${var.p}"), resource: "aws_iot_domain_configuration.domain", message: /apply time/, status: "unknown" },
