@@ -45,7 +45,7 @@ function prepare(base: string, keyType: KeyType, csrs: readonly string[]) {
 
 function timedBulk(store: ReturnType<typeof prepare>): number {
   const start = process.hrtime.bigint();
-  const summary = bulkIssue({ pkiDir: store.dir, env: "bench", csrDir: store.csrDir, outDir: join(store.dir, "out") });
+  const summary = bulkIssue({ pkiDir: store.dir, env: "bench", deviceClass: "sensor", csrDir: store.csrDir, outDir: join(store.dir, "out") });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (summary.issued !== BULK_COUNT) throw new Error(`bulk issued ${summary.issued} of ${BULK_COUNT}: ${JSON.stringify(summary.refused.slice(0, 3))}`);
   return summary.issued / seconds;

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { loadEnvironment } from "../config";
-import { MoatError, UsageError } from "../errors";
+import { UsageError } from "../errors";
 import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice } from "../lab";
 import { pkiPaths } from "../pki";
 import { parseCommandArgs, requireOption } from "./args";
+import { readPassphrase } from "./passphrase";
 import { CliIo } from "./moat";
 
 const HELP = `usage: moat lab <command> --env E [options]
@@ -159,13 +159,4 @@ function countOption(values: Values, name: string, fallback: number): number {
   if (text === undefined) return fallback;
   if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number`);
   return Number(text);
-}
-
-function readPassphrase(file: string | undefined): string | undefined {
-  if (file === undefined) return process.env.MOAT_CA_PASSPHRASE || undefined;
-  try {
-    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
-  } catch {
-    throw new MoatError(`passphrase file ${file} cannot be read; check the path`);
-  }
 }

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { loadEnvironment } from "../config";
+import { EnvironmentConfig, loadEnvironment } from "../config";
+import { refreshLabAcl, reloadLabBroker } from "../lab";
 import { MoatError, UsageError } from "../errors";
 import {
   bulkIssue,
+  chooseDeviceClass,
   crlStatus,
   initCa,
   issueDeviceWithKey,
@@ -17,21 +19,26 @@ import {
   revoke,
   verificationCert,
   writeCrl,
+  writeFileAtomic,
 } from "../pki";
-import { writeFileAtomic } from "../pki/atomic-file";
 import { parseCommandArgs, requireOption } from "./args";
+import { readPassphrase } from "./passphrase";
 import { CliIo } from "./moat";
 
 const HELP = `usage: moat pki <command> --env E [options]
 
 commands:
   init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
-  issue     --csr FILE --out FILE           device certificate from the device's CSR
-  issue     --device ID --out-dir DIR       lab/dev only (pki.allowLocalKeys): key made here
-  bulk      --csr-dir DIR --out-dir DIR     a certificate per *.csr/*.pem; resumable
-  revoke    --serial HEX [--reason R]       R: ${Object.keys(REVOCATION_REASONS).join(", ")}
-  crl       [--out FILE]                    sign a fresh CRL; prints its nextUpdate
-  list      [--json]                        issued certificates; warns when the CRL is near expiry
+  issue     --csr FILE --out FILE [--class C]       device certificate from the device's CSR
+  issue     --device ID --out-dir DIR [--class C]   lab/dev only (pki.allowLocalKeys): key made here
+  bulk      --csr-dir DIR --out-dir DIR [--class C] a certificate per *.csr/*.pem; resumable
+  revoke    --serial HEX [--reason R]       R: ${Object.keys(REVOCATION_REASONS).join(", ")}; a running lab broker reloads
+  crl       [--out FILE]                    sign a fresh CRL; prints its nextUpdate; a running lab broker reloads
+  list      [--json]                        issued certificates and their class; warns when the CRL is near expiry
+
+--class C: the device class (topics.classes), written by the CA as the certificate's OU; AWS IoT
+provisioning puts the device in that class's thing group. Required when the environment has
+more than one class.
   verification-cert --registration-code C   AWS IoT CA verification certificate
 
 options:
@@ -50,14 +57,14 @@ const GLOBAL = {
 } as const;
 
 type Values = Record<string, string | boolean | undefined>;
-type Command = { options: Record<string, { type: "string" | "boolean" }>; run: (v: Values, ctx: Context) => number };
+type Command = { options: Record<string, { type: "string" | "boolean" }>; run: (v: Values, ctx: Context) => number | Promise<number> };
 
 interface Context {
   readonly io: CliIo;
   readonly env: string;
   readonly pkiDir: string;
   readonly passphrase: () => string | undefined;
-  readonly config: () => ReturnType<typeof loadEnvironment>;
+  readonly config: () => EnvironmentConfig;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -82,34 +89,37 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   issue: {
-    options: { csr: { type: "string" }, out: { type: "string" }, device: { type: "string" }, "out-dir": { type: "string" } },
-    run: (v, ctx) => {
+    options: { csr: { type: "string" }, out: { type: "string" }, device: { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
+    run: async (v, ctx) => {
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
+      const deviceClass = classOption(v, config);
       if (typeof v.device === "string") {
         if (v.csr !== undefined || v.out !== undefined) throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
         const outDir = requireOption("moat pki issue", v, "out-dir");
-        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
-        ctx.io.stdout(`issued ${paths.serial} for ${v.device}\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
-        return 0;
+        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, deviceClass, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
+        ctx.io.stdout(`issued ${paths.serial} for ${v.device} (class ${deviceClass})\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
+        return refreshLab(ctx, config);
       }
       const csrFile = requireOption("moat pki issue", v, "csr");
       const out = outputFile(requireOption("moat pki issue", v, "out"), "--out");
-      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, passphrase: ctx.passphrase(), validityDays });
+      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
       writeFileAtomic(out, issued.certPem);
-      ctx.io.stdout(`issued ${issued.serial} -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
-      return 0;
+      ctx.io.stdout(`issued ${issued.serial} (class ${deviceClass}) -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
+      return refreshLab(ctx, config);
     },
   },
   bulk: {
-    options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" } },
-    run: (v, ctx) => {
+    options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
+    run: async (v, ctx) => {
       const config = ctx.config();
+      const deviceClass = classOption(v, config);
       const started = Date.now();
       const summary = bulkIssue({
         pkiDir: ctx.pkiDir,
         env: ctx.env,
+        deviceClass,
         csrDir: requireOption("moat pki bulk", v, "csr-dir"),
         outDir: requireOption("moat pki bulk", v, "out-dir"),
         passphrase: ctx.passphrase(),
@@ -118,13 +128,14 @@ const COMMANDS: Record<string, Command> = {
       });
       for (const r of summary.refused) ctx.io.stderr(`moat pki bulk: refused ${r.reason}\n`);
       const seconds = (Date.now() - started) / 1000;
-      ctx.io.stdout(`bulk: ${summary.total} CSRs: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`);
-      return summary.refused.length > 0 ? 1 : 0;
+      ctx.io.stdout(`bulk: ${summary.total} CSRs of class ${deviceClass}: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`);
+      const labCode = summary.issued > 0 ? await refreshLab(ctx, config) : 0;
+      return summary.refused.length > 0 ? 1 : labCode;
     },
   },
   revoke: {
     options: { serial: { type: "string" }, reason: { type: "string" } },
-    run: (v, ctx) => {
+    run: async (v, ctx) => {
       const reason = (v.reason as string | undefined) ?? "unspecified";
       if (!(reason in REVOCATION_REASONS)) throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
       const result = revoke({
@@ -136,18 +147,18 @@ const COMMANDS: Record<string, Command> = {
         crlValidityDays: ctx.config().pki.crlValidityDays,
       });
       ctx.io.stdout(`revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n`);
-      return 0;
+      return reloadLab(ctx);
     },
   },
   crl: {
     options: { out: { type: "string" } },
-    run: (v, ctx) => {
+    run: async (v, ctx) => {
       if (typeof v.out === "string") outputFile(v.out, "--out");
       const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
       if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
       const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
       ctx.io.stdout(`CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`);
-      return 0;
+      return reloadLab(ctx);
     },
   },
   list: {
@@ -156,8 +167,10 @@ const COMMANDS: Record<string, Command> = {
       const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env }).map(({ certificate: _c, ...rest }) => rest);
       if (v.json) ctx.io.stdout(JSON.stringify(certificates, null, 2) + "\n");
       else {
-        ctx.io.stdout(`${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"notAfter".padEnd(24)}  subject\n`);
-        for (const c of certificates) ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
+        ctx.io.stdout(`${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"class".padEnd(16)}  ${"notAfter".padEnd(24)}  subject\n`);
+        for (const c of certificates) {
+          ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${(c.deviceClass ?? "-").padEnd(16)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
+        }
       }
       const crl = crlStatus({ pkiDir: ctx.pkiDir, env: ctx.env });
       if (crl.expired) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expired at ${crl.nextUpdate.toISOString()}: brokers refuse every client; run 'moat pki crl --env ${ctx.env}' and deploy it now\n`);
@@ -191,9 +204,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const v = values as Values;
   const env = requireOption(`moat pki ${name}`, v, "env");
-  let config: ReturnType<typeof loadEnvironment> | undefined;
+  let config: EnvironmentConfig | undefined;
   try {
-    return command.run(v, {
+    return await command.run(v, {
       io,
       env,
       pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
@@ -221,15 +234,10 @@ function filesystemRefusal(err: unknown): unknown {
   return new MoatError(`${e.path}: ${FILESYSTEM_CODES[e.code]} (${e.code}); check --pki-dir, --out-dir and their permissions`);
 }
 
-function requireLocalKeys(config: ReturnType<typeof loadEnvironment>, flag: string): void {
+function requireLocalKeys(config: EnvironmentConfig, flag: string): void {
   if (!config.pki.allowLocalKeys) {
     throw new MoatError(`${flag} is lab/dev only and ${config.file} has pki.allowLocalKeys false; devices must send a CSR (moat pki issue --csr), or set allowLocalKeys: true in a lab environment`);
   }
-}
-
-function readPassphrase(file: string | undefined): string | undefined {
-  if (file !== undefined) return readInput(file, "passphrase file").replace(/\r?\n$/, "");
-  return process.env.MOAT_CA_PASSPHRASE || undefined;
 }
 
 function readInput(file: string, what: string): string {
@@ -237,6 +245,45 @@ function readInput(file: string, what: string): string {
     return readFileSync(file, "utf8");
   } catch {
     throw new MoatError(`${what} ${file} cannot be read; check the path`);
+  }
+}
+
+/** `--class`, or the environment's only class; refused (exit 1) before anything is issued. */
+function classOption(v: Values, config: EnvironmentConfig): string {
+  return chooseDeviceClass({ classes: Object.keys(config.topics.classes), requested: v.class as string | undefined, source: config.file, purpose: "a device certificate" });
+}
+
+/**
+ * A lab broker of the environment grants the new certificates their class's topics: the lab
+ * ACL is compiled from the certificates' OUs. Nothing happens where no lab broker was set up.
+ */
+async function refreshLab(ctx: Context, config: EnvironmentConfig): Promise<number> {
+  return labFollowUp(ctx, "ACL", async () => {
+    if (await refreshLabAcl(ctx.pkiDir, config)) ctx.io.stdout(`the running '${ctx.env}' lab broker reloaded its ACL\n`);
+  });
+}
+
+/**
+ * A running lab broker of the environment loads the new CRL (Mosquitto checks it only in the
+ * handshake, so the lab restarts it). With no lab broker there is nothing to say.
+ */
+async function reloadLab(ctx: Context): Promise<number> {
+  return labFollowUp(ctx, "CRL", async () => {
+    const result = await reloadLabBroker(ctx.pkiDir, ctx.env);
+    if (result.action !== "none") ctx.io.stdout(result.message + "\n");
+  });
+}
+
+/** The store is already updated when the lab fails to follow, so that is a warning (exit 1) naming the command that finishes it. */
+async function labFollowUp(ctx: Context, what: "ACL" | "CRL", work: () => Promise<void>): Promise<number> {
+  try {
+    await work();
+    return 0;
+  } catch (err) {
+    if (!(err instanceof MoatError)) throw err;
+    const fix = what === "CRL" ? `moat lab reload --env ${ctx.env}` : `moat lab down --env ${ctx.env}' and 'moat lab up --env ${ctx.env}`;
+    ctx.io.stderr(`moat pki: WARNING: the store is updated but the '${ctx.env}' lab broker did not load the new ${what}: ${err.message}; then run '${fix}'\n`);
+    return 1;
   }
 }
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { THING_PLACEHOLDER } from "../authz";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
-import { labDeviceFiles, readRoster } from "./lab-devices";
+import { labDeviceClass, labDeviceFiles } from "./lab-devices";
 import { closeSession, openSession, SessionRefused } from "./mqtt-session";
 
 /** Options of {@link simulateDevice}. */
@@ -39,10 +39,10 @@ export interface SimulatorResult {
  */
 export async function simulateDevice(options: SimulatorOptions): Promise<SimulatorResult> {
   const { config, deviceId, report } = options;
-  const enrolled = readRoster(options.pkiDir, config.name).find((d) => d.thing === deviceId);
-  if (!enrolled) throw new MoatError(`lab device ${deviceId} is not enrolled in '${config.name}'; run 'moat lab device --env ${config.name} --device ${deviceId} --class CLASS'`);
-  const deviceClass = config.topics.classes[enrolled.deviceClass];
-  if (!deviceClass) throw new MoatError(`lab device ${deviceId} has class '${enrolled.deviceClass}', which ${config.file} no longer defines; enroll it again under another name`);
+  const className = labDeviceClass(options.pkiDir, config, deviceId);
+  if (className === undefined) throw new MoatError(`lab device ${deviceId} is not enrolled in '${config.name}'; run 'moat lab device --env ${config.name} --device ${deviceId} --class CLASS'`);
+  const deviceClass = config.topics.classes[className];
+  if (!deviceClass) throw new MoatError(`lab device ${deviceId} has class '${className}', which ${config.file} no longer defines; enroll it again under another name`);
   const own = (topic: string) => topic.split(THING_PLACEHOLDER).join(deviceId);
   const files = labDeviceFiles(options.pkiDir, config.name, deviceId);
 

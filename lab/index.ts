@@ -15,7 +15,7 @@ export type { SpawnOptions } from "./broker-process";
 export type { RunningBroker } from "./broker-process";
 export { labUp, labDown, labStatus, reloadLabBroker, refreshLabAcl } from "./lab-broker";
 export type { LabUpOptions, LabUpResult, ReloadOptions, ReloadResult } from "./lab-broker";
-export { enrollLabDevice, labDeviceFiles, readRoster } from "./lab-devices";
+export { enrollLabDevice, labDeviceClass, labDeviceFiles, labRoster } from "./lab-devices";
 export type { EnrollOptions, Enrollment, LabDeviceFiles } from "./lab-devices";
 export { openSession, closeSession, SessionRefused } from "./mqtt-session";
 export type { Session, SessionOptions, TlsMaterial } from "./mqtt-session";

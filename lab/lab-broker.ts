@@ -111,8 +111,9 @@ export async function reloadLabBroker(pkiDir: string, env: string, options: Relo
 }
 
 /**
- * Recompiles the ACL after the lab roster changed and makes a running broker load it. SIGHUP
- * suffices here: Mosquitto checks the ACL on every publish and delivery, not only at connect.
+ * Recompiles the ACL after a device certificate was issued (the ACL grants by each certificate's
+ * class) and makes a running broker load it. SIGHUP suffices here: Mosquitto checks the ACL on
+ * every publish and delivery, not only at connect. Returns whether a running broker reloaded.
  */
 export async function refreshLabAcl(pkiDir: string, config: EnvironmentConfig): Promise<boolean> {
   const paths = labPaths(pkiDir, config.name);

@@ -1,10 +1,10 @@
+import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LabDevice } from "../authz";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
-import { checkThingName, issueDeviceWithKey } from "../pki";
-import { writeFileAtomic } from "../pki/atomic-file";
+import { checkThingName, chooseDeviceClass, deviceSubjectOf, issueDeviceWithKey, listIssued } from "../pki";
 import { labPaths } from "./lab-paths";
 
 /** A lab device's key material, as written by `moat lab device`. */
@@ -22,7 +22,10 @@ export interface EnrollOptions {
   readonly config: EnvironmentConfig;
   /** Thing name: the certificate CN, the MQTT username and client id. */
   readonly deviceId: string;
-  /** @default the only class when the environment has one; required otherwise */
+  /**
+   * The class, written by the CA as the certificate's OU (as for a cloud device).
+   * @default the only class when the environment has one; required otherwise
+   */
   readonly deviceClass?: string;
   /** Decrypts the issuing CA key; omit for an unencrypted lab CA. */
   readonly passphrase?: string;
@@ -44,58 +47,72 @@ export function labDeviceFiles(pkiDir: string, env: string, deviceId: string): L
   return { key: join(dir, `${deviceId}.key`), cert: join(dir, `${deviceId}.pem`), chain: join(dir, "chain.pem") };
 }
 
-/** The lab's devices and their classes (empty before the first `moat lab device`). */
-export function readRoster(pkiDir: string, env: string): LabDevice[] {
-  const path = labPaths(pkiDir, env).roster;
-  if (!existsSync(path)) return [];
-  try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as { devices?: unknown };
-    if (!Array.isArray(parsed.devices)) throw new Error();
-    return parsed.devices.map((d: { thing?: unknown; deviceClass?: unknown }) => {
-      if (typeof d.thing !== "string" || typeof d.deviceClass !== "string") throw new Error();
-      return { thing: d.thing, deviceClass: d.deviceClass };
-    });
-  } catch {
-    throw new MoatError(`lab roster ${path} is not moat's device list; delete it and enroll the devices again with 'moat lab device'`);
+/**
+ * Which class each device of the environment belongs to, read where AWS IoT reads it: the OU of
+ * every valid device certificate the environment's CA issued (the journal holds each
+ * certificate). As in the cloud, a certificate whose OU names no class of the environment gets
+ * nothing, and one without an OU belongs to the only class of a single-class environment, to
+ * none otherwise. Mosquitto grants by CN, so one thing name with valid certificates of two
+ * classes is refused rather than given either class's rights.
+ */
+export function labRoster(pkiDir: string, config: EnvironmentConfig, now?: Date): LabDevice[] {
+  const classes = Object.keys(config.topics.classes);
+  const byThing = new Map<string, { deviceClass: string; serial: string }>();
+  for (const issued of listIssued({ pkiDir, env: config.name, now })) {
+    if (issued.profile !== "device" || issued.status !== "valid") continue;
+    const subject = deviceSubjectOf(Buffer.from(issued.certificate, "base64"), `certificate ${issued.serial} in the '${config.name}' PKI index`);
+    const deviceClass = subject.organizationalUnit ?? (classes.length === 1 ? classes[0] : undefined);
+    if (deviceClass === undefined || !classes.includes(deviceClass)) continue;
+    const seen = byThing.get(subject.commonName);
+    if (seen && seen.deviceClass !== deviceClass) {
+      throw new MoatError(
+        `thing ${subject.commonName} has valid certificates of two classes ('${seen.deviceClass}' serial ${seen.serial}, '${deviceClass}' serial ${issued.serial}); the lab grants by CN, so revoke the wrong one with 'moat pki revoke --env ${config.name} --serial ...'`,
+      );
+    }
+    byThing.set(subject.commonName, { deviceClass, serial: issued.serial });
   }
+  return [...byThing.entries()].map(([thing, { deviceClass }]) => ({ thing, deviceClass })).sort((a, b) => a.thing.localeCompare(b.thing));
+}
+
+/**
+ * The class of an enrolled lab device, from its certificate's OU; undefined when it is not
+ * enrolled (no key or certificate). A certificate without an OU is of the only class of a
+ * single-class environment, of none otherwise.
+ */
+export function labDeviceClass(pkiDir: string, config: EnvironmentConfig, deviceId: string): string | undefined {
+  const files = labDeviceFiles(pkiDir, config.name, deviceId);
+  if (!existsSync(files.key) || !existsSync(files.cert)) return undefined;
+  const subject = deviceSubjectOf(new X509Certificate(readFileSync(files.cert)).raw, files.cert);
+  const classes = Object.keys(config.topics.classes);
+  const deviceClass = subject.organizationalUnit ?? (classes.length === 1 ? classes[0] : undefined);
+  if (deviceClass === undefined) {
+    throw new MoatError(`lab device ${deviceId}: its certificate ${files.cert} names no class (no OU) and ${config.file} has several; enroll it again under another name`);
+  }
+  return deviceClass;
 }
 
 /**
  * Makes a lab device: a key and a certificate from the environment's CA (lab/dev only: the
- * environment must set pki.allowLocalKeys), and its class in the lab roster so the broker's
- * ACL grants it that class's topics. A device already enrolled is returned as it is.
+ * environment must set pki.allowLocalKeys) whose OU is the device's class, so the broker's ACL
+ * grants it that class's topics as the cloud's thing group would. A device already enrolled is
+ * returned as it is; asking for another class than its certificate's is refused.
  */
 export function enrollLabDevice(options: EnrollOptions): Enrollment {
   const { config, pkiDir, deviceId } = options;
   const files = labDeviceFiles(pkiDir, config.name, deviceId);
-  const roster = readRoster(pkiDir, config.name);
-  const known = roster.find((d) => d.thing === deviceId);
-  const deviceClass = resolveClass(config, options.deviceClass, known);
-  if (known && existsSync(files.key) && existsSync(files.cert)) return { device: known, files, issued: false };
+  const enrolledAs = labDeviceClass(pkiDir, config, deviceId);
+  if (enrolledAs !== undefined) {
+    if (options.deviceClass !== undefined && options.deviceClass !== enrolledAs) {
+      throw new MoatError(`lab device ${deviceId} is enrolled as class '${enrolledAs}', not '${options.deviceClass}'; use another --device name for a ${options.deviceClass}`);
+    }
+    return { device: { thing: deviceId, deviceClass: enrolledAs }, files, issued: false };
+  }
+  const deviceClass = chooseDeviceClass({ classes: Object.keys(config.topics.classes), requested: options.deviceClass, source: config.file, purpose: "a new lab device" });
   if (!config.pki.allowLocalKeys) {
     throw new MoatError(`${config.file}: pki.allowLocalKeys is false, so moat does not make device keys for '${config.name}'; use a lab/dev environment, or issue from the device's CSR with 'moat pki issue --csr'`);
   }
   const dir = join(labPaths(pkiDir, config.name).devicesDir, deviceId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const issued = issueDeviceWithKey({ pkiDir, env: config.name, deviceId, outDir: dir, passphrase: options.passphrase, validityDays: config.pki.deviceValidityDays });
-  const device = { thing: deviceId, deviceClass };
-  const next = [...roster.filter((d) => d.thing !== deviceId), device].sort((a, b) => a.thing.localeCompare(b.thing));
-  writeFileAtomic(labPaths(pkiDir, config.name).roster, JSON.stringify({ devices: next }, null, 2) + "\n", { mode: 0o600 });
-  return { device, files, issued: true, serial: issued.serial };
-}
-
-function resolveClass(config: EnvironmentConfig, requested: string | undefined, known: LabDevice | undefined): string {
-  const classes = Object.keys(config.topics.classes).sort();
-  if (known) {
-    if (requested !== undefined && requested !== known.deviceClass) {
-      throw new MoatError(`lab device ${known.thing} is enrolled as class '${known.deviceClass}', not '${requested}'; use another --device name for a ${requested}`);
-    }
-    return known.deviceClass;
-  }
-  if (requested === undefined) {
-    if (classes.length === 1) return classes[0];
-    throw new MoatError(`--class is required for a new lab device: ${config.file} has classes ${classes.join(", ")}`);
-  }
-  if (!classes.includes(requested)) throw new MoatError(`--class '${requested}' is not in ${config.file} topics.classes; use one of ${classes.join(", ")}`);
-  return requested;
+  const issued = issueDeviceWithKey({ pkiDir, env: config.name, deviceId, deviceClass, outDir: dir, passphrase: options.passphrase, validityDays: config.pki.deviceValidityDays });
+  return { device: { thing: deviceId, deviceClass }, files, issued: true, serial: issued.serial };
 }

@@ -26,8 +26,6 @@ export interface LabPaths {
   readonly portFile: string;
   /** Lab device keys and certificates, one directory per device (not readable by the broker). */
   readonly devicesDir: string;
-  /** Which class each lab device belongs to: the ACL grants per class. */
-  readonly roster: string;
 }
 
 /** File names inside the broker directory, as the rendered config refers to them. */
@@ -61,6 +59,5 @@ export function labPaths(pkiDir: string, env: string): LabPaths {
     logFile: inBroker(BROKER_FILES.logFile),
     portFile: inBroker(BROKER_FILES.portFile),
     devicesDir: join(labDir, "devices"),
-    roster: join(labDir, "devices.json"),
   };
 }

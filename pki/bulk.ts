@@ -3,6 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "./atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
+import { checkDeviceClass } from "./device-class";
 import { IssuedEvent, readIndex } from "./index-journal";
 import { issuedCopyPath, issueLeaves, LeafRequest } from "./issuance";
 import { StoreOptions } from "./issue";
@@ -16,6 +17,8 @@ export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBef
   readonly csrDir: string;
   /** Receives `<name>.cert.pem` per CSR `<name>.csr` and `chain.pem`; must differ from csrDir. */
   readonly outDir: string;
+  /** The class of every device in the directory, written as each certificate's OU. */
+  readonly deviceClass: string;
   /** CSRs signed per lock and per journal fsync. @default 500 */
   readonly batchSize?: number;
   /** Called after each batch. */
@@ -33,12 +36,14 @@ export interface BulkSummary {
 }
 
 /**
- * Issues a certificate for every CSR in a directory. Resumable: a CSR whose SHA-256 is already
- * in the index is skipped (its certificate is rewritten from the index if the output file is
- * missing), so rerunning after a crash or a refusal issues only what is left. A refused CSR does
- * not stop the run; it is listed in the summary.
+ * Issues a certificate of one device class for every CSR in a directory. Resumable: a CSR whose
+ * SHA-256 is already in the index is skipped (its certificate is rewritten from the index if the
+ * output file is missing), so rerunning after a crash or a refusal issues only what is left; one
+ * issued under another class is refused, never re-issued. A refused CSR does not stop the run;
+ * it is listed in the summary.
  */
 export function bulkIssue(options: BulkOptions): BulkSummary {
+  checkDeviceClass(options.deviceClass, "bulk");
   const csrDir = resolve(options.csrDir);
   const outDir = resolve(options.outDir);
   if (csrDir === outDir) throw new MoatError(`--out-dir ${outDir} is the CSR directory; write certificates to a separate directory`);
@@ -69,14 +74,16 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
         const csr = checkCsr(readFileSync(join(csrDir, file), "utf8"), join(csrDir, file));
         const earlier = done.get(csr.sha256);
         const queued = pending.get(csr.sha256);
-        if (earlier) {
+        if (earlier && earlier.deviceClass !== options.deviceClass) {
+          throw new MoatError(`${join(csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`);
+        } else if (earlier) {
           if (!existsSync(out)) writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false, mode: 0o444 });
           skipped++;
         } else if (queued) {
           queued.outs.push(out);
           skipped++;
         } else {
-          pending.set(csr.sha256, { outs: [out], request: { commonName: csr.thingName, subjectPublicKeyInfo: csr.subjectPublicKeyInfo, profile: "device", csrSha256: csr.sha256, ...validity } });
+          pending.set(csr.sha256, { outs: [out], request: { commonName: csr.thingName, subjectPublicKeyInfo: csr.subjectPublicKeyInfo, profile: "device", deviceClass: options.deviceClass, csrSha256: csr.sha256, ...validity } });
         }
       } catch (err) {
         if (!(err instanceof MoatError)) throw err;

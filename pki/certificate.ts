@@ -1,5 +1,7 @@
 import { Asn1, bitString, encode, contextTagged, integer, preEncoded, sequence, time } from "./asn1";
-import { childrenOf, readDer, Tag, timeOf } from "./der-reader";
+import { childrenOf, readDer, Tag, timeOf, Tlv } from "./der-reader";
+import { attributeValuesOf, commonNamesOf } from "./distinguished-name";
+import { OID } from "./oids";
 import { keyIdentifier, Signer } from "./signer";
 import { MoatError } from "../errors";
 
@@ -58,6 +60,34 @@ export interface IssuerIdentity {
 
 /** Reads an issuer's identity from its certificate DER. */
 export function issuerIdentityOf(certificateDer: Buffer, what: string): IssuerIdentity {
+  const { validity, subject, spki } = tbsFieldsOf(certificateDer, what);
+  return {
+    subjectName: Buffer.from(subject.bytes),
+    keyId: keyIdentifier(Buffer.from(spki.bytes)),
+    notAfter: timeOf(childrenOf(validity, what)[1], what),
+  };
+}
+
+/** The subject of a device certificate as AWS IoT reads it for provisioning. */
+export interface DeviceSubject {
+  /** The thing name. */
+  readonly commonName: string;
+  /** The device class, or undefined for a certificate issued before classes were written. */
+  readonly organizationalUnit?: string;
+}
+
+/** Reads CN and OU from a certificate DER; more than one of either is refused. */
+export function deviceSubjectOf(certificateDer: Buffer, what: string): DeviceSubject {
+  const { subject } = tbsFieldsOf(certificateDer, what);
+  const [commonName, ...moreCns] = commonNamesOf(subject, what);
+  const [organizationalUnit, ...moreOus] = attributeValuesOf(subject, OID.organizationalUnitName, what);
+  if (commonName === undefined || moreCns.length > 0 || moreOus.length > 0) {
+    throw new MoatError(`${what}: subject is not one CN and at most one OU; it is not a moat device certificate`);
+  }
+  return organizationalUnit === undefined ? { commonName } : { commonName, organizationalUnit };
+}
+
+function tbsFieldsOf(certificateDer: Buffer, what: string): { validity: Tlv; subject: Tlv; spki: Tlv } {
   const [tbs] = childrenOf(readDer(certificateDer, what, Tag.SEQUENCE), what);
   const fields = childrenOf(tbs, what);
   // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, subjectPublicKeyInfo, ...
@@ -66,9 +96,5 @@ export function issuerIdentityOf(certificateDer: Buffer, what: string): IssuerId
   const subject = fields[offset + 4];
   const spki = fields[offset + 5];
   if (validity === undefined || subject === undefined || spki === undefined) throw new MoatError(`${what}: truncated certificate; restore it from backup`);
-  return {
-    subjectName: Buffer.from(subject.bytes),
-    keyId: keyIdentifier(Buffer.from(spki.bytes)),
-    notAfter: timeOf(childrenOf(validity, what)[1], what),
-  };
+  return { validity, subject, spki };
 }

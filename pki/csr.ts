@@ -1,6 +1,6 @@
 import { createHash, KeyObject, verify } from "node:crypto";
 import { childrenOf, expectTag, oidOf, readDer, Tag, Tlv } from "./der-reader";
-import { commonNamesOf } from "./distinguished-name";
+import { attributeName, commonNamesOf, nameAttributesOf } from "./distinguished-name";
 import { OID } from "./oids";
 import { importSubjectPublicKey, SubjectPublicKey } from "./public-key";
 import { fromPem } from "./pem";
@@ -30,8 +30,8 @@ const SIGNATURE_ALGORITHMS: Record<string, { hash: string; keyType: "rsa" | "ec"
 /**
  * Checks a PKCS#10 CSR (PEM) from a device: well-formed DER, a signature that verifies with the
  * CSR's own key (proof of possession; forge's csr.verify() throws on some bad signatures and has
- * no ECDSA, so Node verifies), an accepted key, a subject with exactly one CN that is a valid
- * thing name, and no request to be a CA. Every other requested extension is ignored: the
+ * no ECDSA, so Node verifies), an accepted key, a subject that is exactly one CN, a valid thing
+ * name (no OU, O or other attribute), and no request to be a CA. Every other requested extension is ignored: the
  * device profile decides what the certificate says.
  * CA:TRUE is refused rather than ignored: a device asking to be a CA is hostile or misbuilt,
  * and issuing it anything would hide that from the operator.
@@ -62,6 +62,11 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
   const names = commonNamesOf(subject, what);
   if (names.length !== 1) throw new MoatError(`${what}: subject has ${names.length} CNs; a device CSR needs exactly one CN, its thing name`);
   checkThingName(names[0], what);
+  // The CA alone writes the rest of the subject: an OU here would let a device choose its class.
+  const other = nameAttributesOf(subject, what).find((a) => a.type !== OID.commonName);
+  if (other) {
+    throw new MoatError(`${what}: subject has ${attributeName(other.type)} besides the CN; a device CSR's subject must be only its CN (the CA sets the class, OU, itself): regenerate it with -subj "/CN=${names[0]}"`);
+  }
   refuseCaRequest(attributes, what);
   return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: createHash("sha256").update(der).digest("hex") };
 }

@@ -23,6 +23,8 @@ export interface IssuedEvent {
   /** Subject CN. */
   readonly subject: string;
   readonly profile: CertificateProfile;
+  /** Device certificates: the class, as written in the subject OU (absent in journals from before classes). */
+  readonly deviceClass?: string;
   readonly notBefore: string;
   readonly notAfter: string;
   readonly issuedAt: string;
@@ -47,6 +49,8 @@ export interface IssuedCertificate {
   readonly serial: string;
   readonly subject: string;
   readonly profile: CertificateProfile;
+  /** Device certificates: the class (subject OU). */
+  readonly deviceClass?: string;
   readonly notBefore: string;
   readonly notAfter: string;
   readonly issuedAt: string;

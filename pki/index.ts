@@ -22,6 +22,9 @@ export { verificationCert, VerificationCertOptions, CaRegistrationMaterial } fro
 export { bulkIssue, BulkOptions, BulkSummary } from "./bulk";
 export { checkCsr, CheckedCsr } from "./csr";
 export { checkThingName, THING_NAME } from "./thing-name";
+export { checkDeviceClass, chooseDeviceClass, DeviceClassChoice, DEVICE_CLASS } from "./device-class";
+export { deviceSubjectOf, DeviceSubject } from "./certificate";
+export { writeFileAtomic } from "./atomic-file";
 export { KeyType, KEY_TYPES } from "./signer";
 export { IssuedCertificate, CertificateProfile, RevocationReason, REVOCATION_REASONS } from "./index-journal";
 export { ValidityOptions } from "./validity";

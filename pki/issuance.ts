@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-file";
 import type { IssuingCa } from "./ca";
 import { signCertificate } from "./certificate";
+import { checkDeviceClass } from "./device-class";
 import { distinguishedName } from "./distinguished-name";
 import { authorityKeyIdentifier, basicConstraints, extendedKeyUsage, keyUsage, KeyUsage, subjectAltName, subjectKeyIdentifier } from "./extensions";
 import { appendIndex, CertificateProfile, IssuedEvent, readIndex } from "./index-journal";
@@ -20,6 +21,8 @@ export interface LeafRequest {
   /** DER SubjectPublicKeyInfo of the subject's key. */
   readonly subjectPublicKeyInfo: Buffer;
   readonly profile: CertificateProfile;
+  /** Device profile only, and required there: the class, written as the subject OU. */
+  readonly deviceClass?: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** Server certificates: SAN entries. */
@@ -44,6 +47,8 @@ export interface IssuedLeaf {
  * holds every certificate, so a copy lost in a crash can be recovered from it.
  */
 export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now: Date, durableCopies = true): IssuedLeaf[] {
+  // Checked before the lock: nothing is written for a batch that holds one bad request.
+  for (const request of requests) if (request.profile === "device") checkDeviceClass(request.deviceClass ?? "", `device ${request.commonName}`);
   return withStoreLock(ca.paths.lock, () => {
     const taken = new Set(readIndex(ca.paths.index).map((e) => e.serial));
     mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
@@ -56,7 +61,7 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
         {
           serial: Buffer.from(serial, "hex"),
           issuerName: ca.identity.subjectName,
-          subjectName: distinguishedName({ commonName: request.commonName }),
+          subjectName: distinguishedName({ organizationalUnit: request.deviceClass, commonName: request.commonName }),
           subjectPublicKeyInfo: request.subjectPublicKeyInfo,
           notBefore: request.notBefore,
           notAfter: request.notAfter,
@@ -72,6 +77,7 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
         serial,
         subject: request.commonName,
         profile: request.profile,
+        ...(request.deviceClass === undefined ? {} : { deviceClass: request.deviceClass }),
         notBefore: request.notBefore.toISOString(),
         notAfter: request.notAfter.toISOString(),
         issuedAt,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
+import { checkDeviceClass } from "./device-class";
 import { issueLeaves, LeafRequest } from "./issuance";
 import { generateKeyPair, KeyType, spkiOf } from "./signer";
 import { checkThingName } from "./thing-name";
@@ -27,6 +28,11 @@ export interface IssueFromCsrOptions extends StoreOptions, ValidityOptions {
   readonly csrPem: string;
   /** Names the CSR in error lines, e.g. its file path. @default "CSR" */
   readonly csrName?: string;
+  /**
+   * The device's class (a `topics.classes` key, see chooseDeviceClass), written by the CA as the
+   * subject OU: AWS IoT just-in-time provisioning puts the thing in the group `<broker>-<OU>`.
+   */
+  readonly deviceClass: string;
 }
 
 /** An issued certificate. */
@@ -48,6 +54,7 @@ export function issueFromCsr(options: IssueFromCsrOptions): IssuedCertificatePem
       commonName: csr.thingName,
       subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
       profile: "device",
+      deviceClass: options.deviceClass,
       csrSha256: csr.sha256,
       ...validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter),
     },
@@ -69,6 +76,8 @@ export interface KeyAndCertificatePaths {
 export interface IssueDeviceOptions extends StoreOptions, ValidityOptions {
   /** Thing name: becomes the CN. */
   readonly deviceId: string;
+  /** The device's class: becomes the OU (see {@link IssueFromCsrOptions.deviceClass}). */
+  readonly deviceClass: string;
   /** Receives `<deviceId>.key`, `<deviceId>.pem` and `chain.pem`. */
   readonly outDir: string;
   /** The device key's type (the CLI passes the environment's pki.keyType). @default "p256" */
@@ -81,7 +90,8 @@ export interface IssueDeviceOptions extends StoreOptions, ValidityOptions {
  */
 export function issueDeviceWithKey(options: IssueDeviceOptions): KeyAndCertificatePaths {
   checkThingName(options.deviceId, "device id");
-  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device" }, options.keyType);
+  checkDeviceClass(options.deviceClass, `device ${options.deviceId}`);
+  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device", deviceClass: options.deviceClass }, options.keyType);
 }
 
 /** Options of {@link issueServerCert}. */
@@ -108,7 +118,7 @@ export function issueServerCert(options: IssueServerOptions): KeyAndCertificateP
 function issueWithLocalKey(
   options: StoreOptions & ValidityOptions & { readonly outDir: string },
   fileStem: string,
-  request: Pick<LeafRequest, "commonName" | "profile" | "dnsNames" | "ipAddresses">,
+  request: Pick<LeafRequest, "commonName" | "profile" | "deviceClass" | "dnsNames" | "ipAddresses">,
   keyType: KeyType = "p256",
 ): KeyAndCertificatePaths {
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);

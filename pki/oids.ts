@@ -2,6 +2,7 @@
 export const OID = {
   commonName: "2.5.4.3",
   organizationName: "2.5.4.10",
+  organizationalUnitName: "2.5.4.11",
   rsaEncryption: "1.2.840.113549.1.1.1",
   sha256WithRSAEncryption: "1.2.840.113549.1.1.11",
   sha384WithRSAEncryption: "1.2.840.113549.1.1.12",
