@@ -1,10 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnvironment } from "../../config";
-import { brokerUser, enrollLabDevice, labPaths, readRoster, simulateDevice, writeBrokerFiles } from "../../lab";
-import { initCa, pkiPaths } from "../../pki";
+import { brokerUser, enrollLabDevice, labDeviceClass, labRoster, simulateDevice, writeBrokerFiles } from "../../lab";
+import { initCa, issueDeviceWithKey, listIssued, pkiPaths, revoke } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
 import { labEnvironment } from "./lab-harness";
 
@@ -18,21 +19,22 @@ describe("lab devices (no broker needed)", () => {
   });
   afterAll(() => rmSync(join(pkiDir, ".."), { recursive: true, force: true }));
 
-  it("enrolls a device: key 0600, a certificate from the environment's CA with CN = the thing name, and its class in the roster", () => {
+  it("enrolls a device: key 0600, a certificate from the environment's CA with OU = its class and CN = the thing name", () => {
     const enrollment = enrollLabDevice({ pkiDir, config, deviceId: "gw-1", deviceClass: "gateway" });
     expect(enrollment).toMatchObject({ issued: true, device: { thing: "gw-1", deviceClass: "gateway" } });
     expect(statSync(enrollment.files.key).mode & 0o777).toBe(0o600);
     const cert = new X509Certificate(readFileSync(enrollment.files.cert));
-    expect(cert.subject).toBe("CN=gw-1");
+    expect(cert.subject).toBe("OU=gateway\nCN=gw-1");
     expect(cert.verify(new X509Certificate(readFileSync(pkiPaths(pkiDir, config.name).issuingCert)).publicKey)).toBe(true);
     expect(cert.serialNumber).toBe(enrollment.serial);
-    expect(readRoster(pkiDir, config.name)).toEqual([{ thing: "gw-1", deviceClass: "gateway" }]);
+    expect(labRoster(pkiDir, config)).toEqual([{ thing: "gw-1", deviceClass: "gateway" }]);
+    expect(labDeviceClass(pkiDir, config, "gw-1")).toBe("gateway");
   });
 
   it("enrolling again returns the same device and issues nothing", () => {
-    const before = readFileSync(labPaths(pkiDir, config.name).roster, "utf8");
+    const before = listIssued({ pkiDir, env: config.name }).length;
     expect(enrollLabDevice({ pkiDir, config, deviceId: "gw-1" })).toMatchObject({ issued: false, device: { deviceClass: "gateway" } });
-    expect(readFileSync(labPaths(pkiDir, config.name).roster, "utf8")).toBe(before);
+    expect(listIssued({ pkiDir, env: config.name })).toHaveLength(before);
   });
 
   it("defaults the class when the environment has only one", () => {
@@ -59,11 +61,50 @@ describe("lab devices (no broker needed)", () => {
     expect(lines).toEqual([]);
   });
 
-  it("a roster that is not moat's is refused with the fix", () => {
-    const env = "corrupt";
-    mkdirSync(labPaths(pkiDir, env).labDir, { recursive: true });
-    writeFileSync(labPaths(pkiDir, env).roster, '{"devices": [{"thing": 1}]}');
-    expect(() => readRoster(pkiDir, env)).toThrow(/lab roster .* is not moat's device list; delete it and enroll the devices again/);
+  it("the roster is every valid device certificate's OU: a certificate issued outside the lab counts, a revoked one and an unknown class do not", () => {
+    const env = "roster";
+    initCa({ pkiDir, env, unencryptedDevKey: true });
+    const cfg = { ...config, name: env };
+    const out = join(pkiDir, "..", "roster-out");
+    issueDeviceWithKey({ pkiDir, env, deviceId: "field-gw", deviceClass: "gateway", outDir: out });
+    const revoked = issueDeviceWithKey({ pkiDir, env, deviceId: "stolen", deviceClass: "gateway", outDir: out });
+    revoke({ pkiDir, env, serial: revoked.serial });
+    issueDeviceWithKey({ pkiDir, env, deviceId: "pump-1", deviceClass: "pump", outDir: out });
+    enrollLabDevice({ pkiDir, config: cfg, deviceId: "s-1", deviceClass: "sensor" });
+    expect(labRoster(pkiDir, cfg)).toEqual([
+      { thing: "field-gw", deviceClass: "gateway" },
+      { thing: "s-1", deviceClass: "sensor" },
+    ]);
+    const acl = readFileSync(writeBrokerFiles({ pkiDir, config: cfg, port: 18883, user: brokerUser() }).acl, "utf8");
+    expect(acl).toContain("user field-gw\ntopic read fleet/firmware");
+    expect(acl).not.toMatch(/stolen|pump-1/);
+  });
+
+  it("one thing name with valid certificates of two classes is refused, naming both serials and the fix", () => {
+    const env = "conflict";
+    initCa({ pkiDir, env, unencryptedDevKey: true });
+    const out = join(pkiDir, "..", "conflict-out");
+    const first = issueDeviceWithKey({ pkiDir, env, deviceId: "twin", deviceClass: "sensor", outDir: out });
+    const second = issueDeviceWithKey({ pkiDir, env, deviceId: "twin", deviceClass: "gateway", outDir: out });
+    expect(() => labRoster(pkiDir, { ...config, name: env })).toThrow(
+      `thing twin has valid certificates of two classes ('sensor' serial ${first.serial}, 'gateway' serial ${second.serial}); the lab grants by CN, so revoke the wrong one with 'moat pki revoke --env conflict --serial ...'`,
+    );
+  });
+
+  it("a lab device whose certificate has no OU belongs to the only class of a single-class environment, to none otherwise", () => {
+    const env = "no-ou";
+    initCa({ pkiDir, env, unencryptedDevKey: true });
+    const cfg = { ...config, name: env };
+    const dir = join(pkiDir, env, "lab", "devices", "old");
+    mkdirSync(dir, { recursive: true });
+    // A certificate from before classes: made by openssl with the environment's CA, CN only.
+    const ca = pkiPaths(pkiDir, env);
+    writeFileSync(join(dir, "ext"), "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n");
+    execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "old.key"), "-subj", "/CN=old", "-out", join(dir, "old.csr")], { stdio: "pipe" });
+    execFileSync("openssl", ["x509", "-req", "-in", join(dir, "old.csr"), "-CA", ca.issuingCert, "-CAkey", ca.issuingKey, "-CAcreateserial", "-days", "5", "-extfile", join(dir, "ext"), "-out", join(dir, "old.pem")], { stdio: "pipe" });
+    expect(() => labDeviceClass(pkiDir, cfg, "old")).toThrow(/lab device old: its certificate .*old.pem names no class \(no OU\) and .* has several; enroll it again under another name/);
+    const single = { ...cfg, topics: { classes: { sensor: config.topics.classes.sensor } } };
+    expect(labDeviceClass(pkiDir, single, "old")).toBe("sensor");
   });
 
   it("the simulator refuses a device that is not enrolled, naming the command that enrolls it", async () => {

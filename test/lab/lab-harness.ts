@@ -141,7 +141,7 @@ export function opensslDeviceCert(work: string, name: string, subject: string, s
 export function foreignCaDevice(work: string, deviceId: string): TlsMaterial {
   const pkiDir = join(work, "other-pki");
   initCa({ pkiDir, env: "other", unencryptedDevKey: true });
-  const files = issueDeviceWithKey({ pkiDir, env: "other", deviceId, outDir: join(work, "other-device") });
+  const files = issueDeviceWithKey({ pkiDir, env: "other", deviceId, deviceClass: "sensor", outDir: join(work, "other-device") });
   return { ca: "", cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }
 

@@ -147,6 +147,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
         pkiDir: fx.pkiDir,
         env: fx.config.name,
         deviceId: "sensor-a",
+        deviceClass: "sensor",
         outDir: join(fx.work, "expired"),
         notBefore: new Date(Date.now() - 10 * day),
         notAfter: new Date(Date.now() - day),

@@ -10,7 +10,7 @@ describe("bulk issuance", () => {
   let csrDir: string;
   const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const writeCsrs = (names: string[]) => names.forEach((n) => writeFileSync(join(csrDir, `${n}.csr`), buildCsr({ commonName: n, ...keys })));
-  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
 
   beforeEach(() => {
     dir = scratch();

@@ -75,7 +75,7 @@ describe("CSR checks beyond the hostile-input list", () => {
 
 describe("library options refused with a clear line", () => {
   let dir: string;
-  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
   beforeAll(() => {
     dir = scratch();
     initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
@@ -135,7 +135,7 @@ describe("bulk output on another filesystem", () => {
       const csrDir = join(dir, "csrs");
       mkdirSync(csrDir);
       writeFileSync(join(csrDir, "x.csr"), buildCsr({ commonName: "x", ...ec() }));
-      expect(bulkIssue({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, csrDir, outDir: outBase }).issued).toBe(1);
+      expect(bulkIssue({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", csrDir, outDir: outBase }).issued).toBe(1);
       expect(statSync(join(outBase, "x.cert.pem")).nlink).toBe(1);
       expect(readFileSync(join(outBase, "x.cert.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
     } finally {

@@ -19,7 +19,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     paths = initCa({ pkiDir: dir, env: "lab", keyType, passphrase: PASSPHRASE }).paths;
   });
   afterAll(() => cleanup(dir));
-  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
 
   it.each([
     ["EC P-256", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]],

@@ -7,7 +7,7 @@ import { cleanup, environmentsDir, moatPki, openssl, opensslCsr, opensslResult, 
 describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issuing CA", (keyType) => {
   let dir: string;
   let paths: PkiPaths;
-  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
   const device = (name: string) => {
     const issued = issueFromCsr({ ...store(), csrPem: readFileSync(opensslCsr(dir, name, `/CN=${name}`).csr, "utf8") });
     const file = join(dir, `${name}.pem`);
@@ -98,11 +98,11 @@ describe("the index journal survives a crash mid-append", () => {
     dir = scratch();
     const { paths } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     const csr = (n: string) => readFileSync(opensslCsr(dir, n, `/CN=${n}`).csr, "utf8");
-    issueFromCsr({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, csrPem: csr("one") });
+    issueFromCsr({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", csrPem: csr("one") });
     appendFileSync(paths.index, '{"event":"issued","serial":"DEAD'); // a write cut short
 
     expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["one"]);
-    issueFromCsr({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, csrPem: csr("two") });
+    issueFromCsr({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", csrPem: csr("two") });
     const lines = readFileSync(paths.index, "utf8").split("\n");
     expect(lines.filter((l) => l !== "").map((l) => JSON.parse(l).subject)).toEqual(["one", "two"]);
   });
