@@ -93,17 +93,19 @@ const COMMANDS: Record<string, Command> = {
     run: async (v, ctx) => {
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
-      const deviceClass = classOption(v, config);
       if (typeof v.device === "string") {
         if (v.csr !== undefined || v.out !== undefined) throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
         const outDir = requireOption("moat pki issue", v, "out-dir");
+        const deviceClass = classOption(v, config);
         const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, deviceClass, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
         ctx.io.stdout(`issued ${paths.serial} for ${v.device} (class ${deviceClass})\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
         return refreshLab(ctx, config);
       }
       const csrFile = requireOption("moat pki issue", v, "csr");
-      const out = outputFile(requireOption("moat pki issue", v, "out"), "--out");
+      const outOption = requireOption("moat pki issue", v, "out");
+      const deviceClass = classOption(v, config);
+      const out = outputFile(outOption, "--out");
       const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
       writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} (class ${deviceClass}) -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
@@ -114,14 +116,16 @@ const COMMANDS: Record<string, Command> = {
     options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
     run: async (v, ctx) => {
       const config = ctx.config();
+      const csrDir = requireOption("moat pki bulk", v, "csr-dir");
+      const outDir = requireOption("moat pki bulk", v, "out-dir");
       const deviceClass = classOption(v, config);
       const started = Date.now();
       const summary = bulkIssue({
         pkiDir: ctx.pkiDir,
         env: ctx.env,
         deviceClass,
-        csrDir: requireOption("moat pki bulk", v, "csr-dir"),
-        outDir: requireOption("moat pki bulk", v, "out-dir"),
+        csrDir,
+        outDir,
         passphrase: ctx.passphrase(),
         validityDays: config.pki.deviceValidityDays,
         onProgress: (done, total) => ctx.io.stderr(`moat pki bulk: [${progressBar(done / total)}] ${done}/${total}\n`),

@@ -37,7 +37,7 @@ describe("bulk issuance", () => {
     expect(outputs).toHaveLength(25);
     const verified = openssl(["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, ...outputs.map((f) => join(outDir, f))]);
     expect(verified.trim().split("\n").every((l) => l.endsWith(": OK"))).toBe(true);
-    expect(openssl(["x509", "-in", join(outDir, "dev-07.cert.pem"), "-noout", "-subject"])).toBe("subject=CN = dev-07\n");
+    expect(openssl(["x509", "-in", join(outDir, "dev-07.cert.pem"), "-noout", "-subject"])).toBe("subject=OU = sensor, CN = dev-07\n");
     expect(readFileSync(join(outDir, "chain.pem"), "utf8")).toBe(readFileSync(paths.chain, "utf8"));
     // outputs are hard links to the store's read-only copies: no second file written per certificate
     const out = statSync(join(outDir, "dev-07.cert.pem"));
@@ -90,16 +90,16 @@ describe("bulk issuance", () => {
   it("moat pki bulk shows a progress bar and a summary, and exits 1 when any CSR was refused", async () => {
     writeCsrs(["c1", "c2"]);
     const ctx = { pkiDir: dir, environmentsDir: environmentsDir(dir), passphraseFile: passphraseFile(dir) };
-    const args = ["bulk", "--env", "lab", "--csr-dir", csrDir, "--out-dir", join(dir, "cli-out")];
+    const args = ["bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", join(dir, "cli-out")];
     const ok = await moatPki(args, ctx);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe(`moat pki bulk: [${"#".repeat(30)}] 2/2\n`);
-    expect(ok.stdout).toMatch(/^bulk: 2 CSRs: 2 issued, 0 already issued \(skipped\), 0 refused in \d+\.\d s\n$/);
+    expect(ok.stdout).toMatch(/^bulk: 2 CSRs of class sensor: 2 issued, 0 already issued \(skipped\), 0 refused in \d+\.\d s\n$/);
 
     writeFileSync(join(csrDir, "bad.csr"), buildCsr({ commonName: "a+b", ...keys }));
     const rerun = await moatPki(args, ctx);
     expect(rerun.code).toBe(1);
-    expect(rerun.stdout).toMatch(/^bulk: 3 CSRs: 0 issued, 2 already issued \(skipped\), 1 refused/);
+    expect(rerun.stdout).toMatch(/^bulk: 3 CSRs of class sensor: 0 issued, 2 already issued \(skipped\), 1 refused/);
     expect(rerun.stderr).toContain(`moat pki bulk: refused ${join(csrDir, "bad.csr")}: CN "a+b" is not a valid thing name`);
   });
 });

@@ -33,17 +33,17 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(init.stderr).toMatch(/^moat pki: WARNING: the CA keys in .* are NOT encrypted \(lab\/dev only\); never use this CA for production devices\n$/);
 
     const out = join(dir, "devices");
-    const issue = await moatPki(["issue", "--env", "lab", "--device", "bench-01", "--out-dir", out], ctx);
+    const issue = await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "bench-01", "--out-dir", out], ctx);
     expect(issue.code).toBe(0);
     expect(statSync(join(out, "bench-01.key")).mode & 0o777).toBe(0o600);
     const cert = new X509Certificate(readFileSync(join(out, "bench-01.pem")));
-    expect(cert.subject).toBe("CN=bench-01");
+    expect(cert.subject).toBe("OU=sensor\nCN=bench-01");
     expect(openssl(["verify", "-x509_strict", "-CAfile", join(ctx.pkiDir, "lab/ca/root.pem"), "-untrusted", join(out, "chain.pem"), join(out, "bench-01.pem")])).toContain(": OK");
   });
 
   it("issue --device makes a key of the environment's pki.keyType", async () => {
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
-    expect((await moatPki(["issue", "--env", "lab", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code).toBe(0);
+    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code).toBe(0);
     expect(openssl(["pkey", "-in", join(dir, "r", "rsa-dev.key"), "-noout", "-text"])).toContain("Private-Key: (2048 bit");
   });
 
@@ -51,7 +51,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     const envs = environmentsDir(join(dir, "short"), { deviceValidityDays: 10 });
     const c = { ...ctx, environmentsDir: envs };
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], c)).code).toBe(0);
-    expect((await moatPki(["issue", "--env", "lab", "--device", "d", "--out-dir", join(dir, "d")], c)).code).toBe(0);
+    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "d", "--out-dir", join(dir, "d")], c)).code).toBe(0);
     const cert = new X509Certificate(readFileSync(join(dir, "d", "d.pem")));
     const days = (Date.parse(cert.validTo) - Date.now()) / 86400_000;
     expect(days).toBeGreaterThan(9.9);

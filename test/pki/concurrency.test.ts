@@ -45,7 +45,7 @@ describe("two issuers at once", () => {
     const pass = passphraseFile(dir);
     const issue = (name: string) => {
       const { csr } = opensslCsr(dir, name, `/CN=${name}`);
-      return run(["bin/moat.ts", "pki", "issue", "--env", "lab", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass, "--csr", csr, "--out", join(dir, `${name}.pem`)]);
+      return run(["bin/moat.ts", "pki", "issue", "--env", "lab", "--class", "sensor", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass, "--csr", csr, "--out", join(dir, `${name}.pem`)]);
     };
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all([issue(`a-${round}`), issue(`b-${round}`)]);

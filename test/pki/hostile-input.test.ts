@@ -22,7 +22,7 @@ describe("moat pki refuses hostile and broken input", () => {
     ctx = { pkiDir, environmentsDir: environmentsDir(dir), passphraseFile: passphraseFile(dir) };
     expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
     goodCsr = opensslCsr(dir, "good", "/CN=good-device").csr;
-    const issued = await moatPki(["issue", "--env", "lab", "--csr", goodCsr, "--out", join(dir, "good.pem")], ctx);
+    const issued = await moatPki(["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", join(dir, "good.pem")], ctx);
     expect(issued.code).toBe(0);
     issuedSerial = /issued ([0-9A-F]{32})/.exec(issued.stdout)?.[1] as string;
     expect((await moatPki(["revoke", "--env", "lab", "--serial", issuedSerial], ctx)).code).toBe(0);
@@ -53,7 +53,7 @@ describe("moat pki refuses hostile and broken input", () => {
     return file;
   }
 
-  const issue = (csr: string) => ["issue", "--env", "lab", "--csr", csr, "--out", "OUT"];
+  const issue = (csr: string) => ["issue", "--env", "lab", "--class", "sensor", "--csr", csr, "--out", "OUT"];
 
   it("a CSR whose signature was altered", async () => {
     const csr = tampered("bad-signature", (der) => (der[der.length - 5] ^= 0x01));
@@ -154,15 +154,15 @@ describe("moat pki refuses hostile and broken input", () => {
   });
 
   it("an output path whose directory does not exist, or that is a directory (checked before issuing)", async () => {
-    await refused(["issue", "--env", "lab", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")], `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`);
-    await refused(["issue", "--env", "lab", "--csr", goodCsr, "--out", dir], `--out ${dir} is a directory`);
+    await refused(["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")], `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`);
+    await refused(["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", dir], `--out ${dir} is a directory`);
     await refused(["crl", "--env", "lab", "--out", join(dir, "no-such-dir", "x.crl")], "does not exist; create it first");
   });
 
   it("an output directory that is a file, or a store path that cannot be created", async () => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "");
-    await refused(["issue", "--env", "lab", "--device", "d1", "--out-dir", file], `${file}: already exists and is not a directory (EEXIST)`);
+    await refused(["issue", "--env", "lab", "--class", "sensor", "--device", "d1", "--out-dir", file], `${file}: already exists and is not a directory (EEXIST)`);
     await refused(["init", "--env", "lab"], `${join(file, "store")}: a path component is not a directory (ENOTDIR)`, { pkiDir: join(file, "store") });
   });
 

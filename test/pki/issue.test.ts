@@ -38,7 +38,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     // THEN OpenSSL verifies it strictly as a TLS client certificate
     expect(opensslVerify(paths, certFile, ["-purpose", "sslclient"])).toBe(`${certFile}: OK\n`);
     const text = openssl(["x509", "-in", certFile, "-noout", "-text"]);
-    expect(text).toMatch(/Subject: CN = sensor-0001\n/);
+    expect(text).toMatch(/Subject: OU = sensor, CN = sensor-0001\n/);
     expect(text).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
     expect(text).toMatch(/Key Usage: critical\s+Digital Signature\n/);
     expect(text).toMatch(/Extended Key Usage:\s+TLS Web Client Authentication\n/);

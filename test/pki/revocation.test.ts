@@ -121,7 +121,7 @@ describe("moat pki crl and list", () => {
     dir = scratch();
     ctx = { pkiDir: join(dir, "store"), environmentsDir: environmentsDir(dir, { crlValidityDays: 1 }), passphraseFile: passphraseFile(dir) };
     expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
-    expect((await moatPki(["issue", "--env", "lab", "--csr", opensslCsr(dir, "d1", "/CN=d1").csr, "--out", join(dir, "d1.pem")], ctx)).code).toBe(0);
+    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--csr", opensslCsr(dir, "d1", "/CN=d1").csr, "--out", join(dir, "d1.pem")], ctx)).code).toBe(0);
   });
   afterAll(() => cleanup(dir));
 
@@ -138,7 +138,7 @@ describe("moat pki crl and list", () => {
   it("list shows every certificate, and warns on stderr when the CRL expires within 2 days", async () => {
     const result = await moatPki(["list", "--env", "lab"], ctx);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^serial\s+status\s+profile\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+\S+\s+d1\n$/);
+    expect(result.stdout).toMatch(/^serial\s+status\s+profile\s+class\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+sensor\s+\S+\s+d1\n$/);
     expect(result.stderr).toMatch(/^moat pki: WARNING: CRL #2 expires at \S+; run 'moat pki crl --env lab' and deploy it before then\n$/);
   });
 
