@@ -19,7 +19,8 @@ commands:
                                            sessions of revoked devices close (--keep-sessions: SIGHUP only)
   device  --device ID [--class C] [--messages N] [--topic T] [--port N]
                                            a lab device over MQTT 5: enrolls it on first use (key and
-                                           certificate from the environment's CA), publishes telemetry to
+                                           certificate from the environment's CA, OU = its class C;
+                                           C is required when the environment has several), publishes telemetry to
                                            its own topics (and to T, to see a refusal), prints the answers
 
 options:

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { pkiPaths } from "../pki/paths";
+import { pkiPaths } from "../pki";
 
 /** Where one environment's lab broker and lab devices live, below its PKI store directory. */
 export interface LabPaths {
