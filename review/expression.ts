@@ -21,30 +21,11 @@ const SIMPLE_TRAVERSAL = /^\$\{([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)\}$/;
 /** The value of one Terraform JSON string. */
 export function evaluateString(text: string, resolve: Resolver): Value {
   if (!text.includes("${") && !text.includes("%{")) return text;
-  const simple = SIMPLE_TRAVERSAL.exec(text);
-  if (simple) return resolve(simple[1].split("."), simple[1]);
-  const parts: Value[] = [];
-  let literal = "";
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith("$${", i) || text.startsWith("%%{", i)) {
-      literal += text[i + 1] + "{";
-      i += 3;
-    } else if (text.startsWith("${", i)) {
-      if (literal) parts.push(literal);
-      literal = "";
-      const end = interpolationEnd(text, i + 2);
-      parts.push(evaluateExpression(text.slice(i + 2, end), resolve));
-      i = end + 1;
-    } else if (text.startsWith("%{", i)) {
-      return new Unknown(text, [...referencesInText(text, resolve)]);
-    } else {
-      literal += text[i];
-      i += 1;
-    }
+  if (SIMPLE_TRAVERSAL.test(text)) {
+    const traversal = text.slice(2, -1);
+    return resolve(traversal.split("."), traversal);
   }
-  if (literal) parts.push(literal);
-  return concatenate(text, parts);
+  return new Parser(text, resolve).template(text.length, text);
 }
 
 function concatenate(text: string, parts: Value[]): Value {
@@ -55,11 +36,21 @@ function concatenate(text: string, parts: Value[]): Value {
   return new Unknown(text, [...refs], parts.map((p) => (typeof p === "number" || typeof p === "boolean" ? String(p) : p)));
 }
 
+/** Characters that matter when looking for the end of an interpolation. */
+const INTERPOLATION_SYNTAX = /[{}"\\]/g;
+const STRING_SYNTAX = /["\\]/g;
+
 /** Index of the `}` closing an interpolation that starts at `from`, skipping quoted strings and nested braces. */
 function interpolationEnd(text: string, from: number): number {
   let depth = 0;
   let inString = false;
+  // Jump from one brace, quote or backslash to the next: policies are long and mostly plain text.
   for (let i = from; i < text.length; i++) {
+    const syntax = inString ? STRING_SYNTAX : INTERPOLATION_SYNTAX;
+    syntax.lastIndex = i;
+    // test, not exec: no match array for each of a policy's many quotes.
+    if (!syntax.test(text)) return text.length;
+    i = syntax.lastIndex - 1;
     const c = text[i];
     if (inString) {
       if (c === "\\") i += 1;
@@ -74,16 +65,23 @@ function interpolationEnd(text: string, from: number): number {
   return text.length;
 }
 
-function evaluateExpression(source: string, resolve: Resolver): Value {
-  try {
-    const parser = new Parser(source, resolve);
-    const value = parser.expression();
-    parser.end();
-    return value;
-  } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
-    return new Unknown(source.trim(), [...referencesInText(source, resolve)]);
+/**
+ * Index of the quote closing a quoted template whose text starts at `from`, skipping escapes
+ * and the quoted strings of nested interpolations; -1 when there is none.
+ */
+function closingQuote(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i += 1;
+    else if (c === '"') return i;
+    else if (c === "$" && text[i + 1] === "{" && text[i - 1] !== "$") i = interpolationEnd(text, i + 2);
   }
+  return -1;
+}
+
+/** An interpolation the parser does not evaluate: unknown, naming the references written in it. */
+function unsupported(source: string, resolve: Resolver): Unknown {
+  return new Unknown(source.trim(), [...referencesInText(source, resolve)]);
 }
 
 const TRAVERSAL = /\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g;
@@ -97,11 +95,12 @@ function referencesInText(source: string, resolve: Resolver): Set<string> {
   return refs;
 }
 
-// Sticky: matched at the parser's position without copying the rest of the source.
+// Sticky: matched at the parser's position without copying the rest of the source; read with
+// test() and lastIndex, which allocate no match array.
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_-]*/y;
-/** Characters of a quoted string that need no attention: everything but quote, backslash and `$`. */
-const PLAIN_RUN = /[^"\\$]+/y;
+/** Template text that needs no attention: everything but quote, backslash, `$` and `%`. */
+const PLAIN_RUN = /[^"\\$%]+/y;
 
 class Parser {
   private pos = 0;
@@ -110,11 +109,6 @@ class Parser {
     private readonly src: string,
     private readonly resolve: Resolver,
   ) {}
-
-  end(): void {
-    this.skipSpace();
-    if (this.pos < this.src.length) throw new Unsupported(`operator at ${this.pos}`);
-  }
 
   expression(): Value {
     this.skipSpace();
@@ -146,48 +140,85 @@ class Parser {
 
   private number(): Value {
     NUMBER.lastIndex = this.pos;
-    const match = NUMBER.exec(this.src);
-    if (!match) throw new Unsupported("number");
-    this.pos += match[0].length;
-    return Number(match[0]);
+    if (!NUMBER.test(this.src)) throw new Unsupported("number");
+    const text = this.src.slice(this.pos, NUMBER.lastIndex);
+    this.pos = NUMBER.lastIndex;
+    return Number(text);
   }
 
-  /** A quoted template: escapes, `$${` and nested interpolations. */
-  private quoted(): Value {
-    this.pos += 1;
-    // Most quoted strings are plain ("Version", "iot:Publish"): no escape, no template.
-    const close = this.src.indexOf('"', this.pos);
-    if (close !== -1) {
-      const body = this.src.slice(this.pos, close);
-      if (body.indexOf("\\") === -1 && body.indexOf("$") === -1 && body.indexOf("%{") === -1) {
-        this.pos = close + 1;
-        return body;
-      }
-    }
-    let raw = "";
-    while (this.pos < this.src.length && this.src[this.pos] !== '"') {
+  /**
+   * A template from the parser's position up to `stop` (the closing quote of a quoted string, or
+   * the end of the text): literal runs, escapes when quoted, `$${`/`%%{`, and `${...}`
+   * interpolations parsed in place, so each character is read once. `text` names the whole
+   * template in an {@link Unknown}.
+   */
+  template(stop: number, text: string, quoted = false): Value {
+    const parts: Value[] = [];
+    let literal = "";
+    const src = this.src;
+    while (this.pos < stop) {
       PLAIN_RUN.lastIndex = this.pos;
-      const run = PLAIN_RUN.exec(this.src);
-      if (run) {
-        raw += run[0];
-        this.pos += run[0].length;
+      if (PLAIN_RUN.test(src)) {
+        literal += src.slice(this.pos, PLAIN_RUN.lastIndex);
+        this.pos = PLAIN_RUN.lastIndex;
         continue;
       }
-      const c = this.src[this.pos];
-      if (c === "\\") {
-        raw += JSON.parse(`"${this.src.slice(this.pos, this.pos + (this.src[this.pos + 1] === "u" ? 6 : 2))}"`);
-        this.pos += this.src[this.pos + 1] === "u" ? 6 : 2;
-      } else if (this.src.startsWith("${", this.pos) && !this.src.endsWith("$", this.pos)) {
-        const end = interpolationEnd(this.src, this.pos + 2);
-        raw += this.src.slice(this.pos, end + 1);
-        this.pos = end + 1;
+      const c = src[this.pos];
+      if (c === "\\" && quoted) {
+        const length = src[this.pos + 1] === "u" ? 6 : 2;
+        literal += JSON.parse(`"${src.slice(this.pos, this.pos + length)}"`);
+        this.pos += length;
+      } else if ((c === "$" || c === "%") && src[this.pos + 1] === c && src[this.pos + 2] === "{") {
+        literal += c + "{";
+        this.pos += 3;
+      } else if (c === "$" && src[this.pos + 1] === "{") {
+        if (literal) parts.push(literal);
+        literal = "";
+        parts.push(this.interpolation());
+      } else if (c === "%" && src[this.pos + 1] === "{") {
+        // A template directive (`%{ if }`, `%{ for }`): the whole template is unknown.
+        return new Unknown(text, [...referencesInText(text, this.resolve)]);
       } else {
-        raw += c;
+        literal += c;
         this.pos += 1;
       }
     }
-    this.expect('"');
-    return evaluateString(raw, this.resolve);
+    if (literal) parts.push(literal);
+    return concatenate(text, parts);
+  }
+
+  /** `${ expression }` at the parser's position; what the parser does not evaluate is unknown. */
+  private interpolation(): Value {
+    const start = this.pos + 2;
+    this.pos = start;
+    try {
+      const value = this.expression();
+      this.skipSpace();
+      if (this.src[this.pos] !== "}") throw new Unsupported(`operator at ${this.pos}`);
+      this.pos += 1;
+      return value;
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      const end = interpolationEnd(this.src, start);
+      this.pos = end + 1;
+      return unsupported(this.src.slice(start, end), this.resolve);
+    }
+  }
+
+  /** A quoted template: `"..."` with escapes, `$${` and nested interpolations. */
+  private quoted(): Value {
+    this.pos += 1;
+    const close = closingQuote(this.src, this.pos);
+    if (close === -1) throw new Unsupported("unterminated string");
+    const body = this.src.slice(this.pos, close);
+    // Most quoted strings are plain ("Version", "iot:Publish"): no escape, no template.
+    if (body.indexOf("\\") === -1 && body.indexOf("$") === -1 && body.indexOf("%") === -1) {
+      this.pos = close + 1;
+      return body;
+    }
+    const value = this.template(close, body, true);
+    this.pos = close + 1;
+    return value;
   }
 
   private tuple(): Value[] {
@@ -221,10 +252,10 @@ class Parser {
   private identifier(): string {
     this.skipSpace();
     IDENTIFIER.lastIndex = this.pos;
-    const match = IDENTIFIER.exec(this.src);
-    if (!match) throw new Unsupported("identifier");
-    this.pos += match[0].length;
-    return match[0];
+    if (!IDENTIFIER.test(this.src)) throw new Unsupported("identifier");
+    const name = this.src.slice(this.pos, IDENTIFIER.lastIndex);
+    this.pos = IDENTIFIER.lastIndex;
+    return name;
   }
 
   private identifierExpression(): Value {

@@ -1,10 +1,9 @@
 import { MoatError } from "../errors";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
-import { LooseValue, PEM_MARKER, Resource, ReviewModel } from "./model";
-import { isRecord, Ref, Unknown, Value } from "./value";
+import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
+import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
-const NO_REFERENCES: ReadonlySet<string> = new Set();
 const SECTIONS = [
   ["managed", "resource"],
   ["data", "data"],
@@ -21,12 +20,16 @@ export function isCdktfJson(json: unknown): boolean {
 /**
  * The review model of a cdk.tf.json (`json` already parsed; `text` for line numbers).
  * Throws a MoatError (exit 2) naming the file when a block has the wrong shape.
+ *
+ * Resources are indexed, not evaluated: a resource's Terraform strings are evaluated the first
+ * time a rule reads its attributes, so a rule pack that reads a few types of a large stack does
+ * not pay for the rest, and the parsed tree is not copied into a second one up front.
  */
 export function loadCdktfJson(json: unknown, file: string, stack: string, text = ""): ReviewModel {
   if (!isRecord(json)) throw shapeError(file, "the top level is not an object");
+  const evaluator = new StackEvaluator();
   // for-in, not Object.entries: a 10,000-resource stack should not be copied to be walked.
-  const declared: { mode: "managed" | "data"; type: string; name: string; address: string; body: Record<string, unknown> }[] = [];
-  const addresses = new Set<string>();
+  const resources: CdktfResource[] = [];
   for (const [mode, key] of SECTIONS) {
     const section = (json as Record<string, unknown>)[key];
     if (section === undefined) continue;
@@ -37,73 +40,103 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       for (const name in byName) {
         const body = byName[name];
         if (!isPlainObject(body)) throw shapeError(file, `"${key}.${type}.${name}" is not an object of attributes`);
-        const at = address(mode, type, name);
-        declared.push({ mode, type, name, address: at, body });
-        addresses.add(at);
+        resources.push(new CdktfResource(type, mode, name, body, evaluator, file));
       }
     }
   }
-  // The resolver records what each resource refers to while its attributes are evaluated.
-  let referenced: Set<string> | undefined;
-  const resolve = (traversal: readonly string[], text: string): Value => {
+  // Filled once the model exists: loose values may refer to its resources.
+  const loose: LooseValue[] = [];
+  const model = new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, resources));
+  evaluator.model = model;
+  for (const section of ["output", "locals", "variable", "provider"]) {
+    const block = (json as Record<string, unknown>)[section];
+    if (!isPlainObject(block)) continue;
+    for (const [name, raw] of Object.entries(block)) {
+      loose.push({ address: `${section}.${name}`, value: evaluate(raw, evaluator.evaluateText), location: { file }, holdsPem: holdsPemText(raw) });
+    }
+  }
+  return model;
+}
+
+/**
+ * Evaluates the Terraform strings of one stack. A stack repeats the same strings
+ * (`${aws_vpc.main.id}` on every subnet): each is evaluated once. Values are never changed
+ * after loading, so sharing them is safe.
+ */
+class StackEvaluator {
+  /** The model whose resources references may point at; a reference to anything else is unknown. */
+  model: ReviewModel | undefined;
+  private readonly evaluated = new Map<string, Value>();
+
+  private readonly resolve = (traversal: readonly string[], text: string): Value => {
     const root = traversal[0];
     if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
     const isData = root === "data";
     const skip = isData ? 3 : 2;
     const target = isData ? `data.${traversal[1]}.${traversal[2]}` : `${root}.${traversal[1]}`;
-    if (!addresses.has(target)) return new Unknown(text);
-    (referenced ??= new Set()).add(target);
+    if (this.model?.get(target) === undefined) return new Unknown(text);
+    if (traversal.length === skip + 1) return new Ref(target, traversal[skip]);
     return new Ref(target, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));
   };
-  // A stack repeats the same strings (`${aws_vpc.main.id}` on every subnet): each is evaluated
-  // once, its references kept with it. Values are never changed after loading, so sharing is safe.
-  const evaluated = new Map<string, { value: Value; refs: readonly string[] }>();
-  const evaluateText = (text: string): Value => {
-    let hit = evaluated.get(text);
-    if (!hit) {
-      const outer = referenced;
-      referenced = undefined;
-      const value = evaluateString(text, resolve);
-      hit = { value, refs: referenced ? [...referenced] : [] };
-      evaluated.set(text, hit);
-      referenced = outer;
+
+  readonly evaluateText = (text: string): Value => {
+    let value = this.evaluated.get(text);
+    if (value === undefined) {
+      value = evaluateString(text, this.resolve);
+      this.evaluated.set(text, value);
     }
-    if (hit.refs.length > 0) {
-      referenced ??= new Set();
-      for (const ref of hit.refs) referenced.add(ref);
-    }
-    return hit.value;
+    return value;
   };
 
-  const resources = declared.map(({ mode, type, address: at, body }): Resource => {
-    referenced = undefined;
-    const pass: Pass = { evaluateText, holdsPem: false };
+  /** A resource body's attributes: every key but `//`, evaluated. */
+  attributes(body: Record<string, unknown>): Record<string, Value> {
     const attributes: Record<string, Value> = {};
     for (const key in body) {
-      if (key !== "//") attributes[key] = evaluate(body[key], pass);
+      if (key !== "//") attributes[key] = evaluate(body[key], this.evaluateText);
     }
-    const metadata = (body["//"] as { metadata?: { path?: unknown } } | undefined)?.metadata;
-    return {
-      type,
-      mode,
-      address: at,
-      attributes,
-      references: referenced ?? NO_REFERENCES,
-      holdsPem: pass.holdsPem,
-      location: { file, constructPath: typeof metadata?.path === "string" ? metadata.path : undefined },
-    };
-  });
-
-  const loose: LooseValue[] = [];
-  for (const section of ["output", "locals", "variable", "provider"]) {
-    const block = (json as Record<string, unknown>)[section];
-    if (!isPlainObject(block)) continue;
-    for (const [name, raw] of Object.entries(block)) {
-      const pass: Pass = { evaluateText, holdsPem: false };
-      loose.push({ address: `${section}.${name}`, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
-    }
+    return attributes;
   }
-  return new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, declared));
+}
+
+/** A resource of a cdk.tf.json: what the file says about it, evaluated when first read. */
+class CdktfResource implements Resource {
+  readonly address: string;
+  private evaluated?: Record<string, Value>;
+  private referenced?: ReadonlySet<string>;
+  private pem?: boolean;
+  private located?: SourceLocation;
+
+  constructor(
+    readonly type: string,
+    readonly mode: "managed" | "data",
+    /** The block's name in the file, for line lookups. */
+    readonly name: string,
+    private readonly body: Record<string, unknown>,
+    private readonly evaluator: StackEvaluator,
+    private readonly file: string,
+  ) {
+    this.address = mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
+  }
+
+  get attributes(): Record<string, Value> {
+    return (this.evaluated ??= this.evaluator.attributes(this.body));
+  }
+
+  get references(): ReadonlySet<string> {
+    return (this.referenced ??= referencesIn(this.attributes));
+  }
+
+  get holdsPem(): boolean {
+    return (this.pem ??= holdsPemText(this.body));
+  }
+
+  get location(): SourceLocation {
+    if (!this.located) {
+      const metadata = (this.body["//"] as { metadata?: { path?: unknown } } | undefined)?.metadata;
+      this.located = { file: this.file, constructPath: typeof metadata?.path === "string" ? metadata.path : undefined };
+    }
+    return this.located;
+  }
 }
 
 /**
@@ -138,30 +171,30 @@ function cdktfLines(text: string, declared: readonly { mode: "managed" | "data";
   };
 }
 
-function address(mode: "managed" | "data", type: string, name: string): string {
-  return mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
+/** True when a string in the raw value (outside `//` metadata) holds a PEM block marker. */
+function holdsPemText(raw: unknown): boolean {
+  if (typeof raw === "string") return raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1;
+  if (typeof raw !== "object" || raw === null) return false;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i++) if (holdsPemText(raw[i])) return true;
+    return false;
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key in record) if (key !== "//" && holdsPemText(record[key])) return true;
+  return false;
 }
 
 /**
  * A JSON value with its Terraform strings evaluated. Copy-on-write: a value without any
  * `${`/`%{` is returned as parsed, so a large stack is not copied to be read.
  */
-/** One pass over a resource's values: how to evaluate a template, and what was noticed on the way. */
-interface Pass {
-  readonly evaluateText: (text: string) => Value;
-  holdsPem: boolean;
-}
-
-function evaluate(raw: unknown, pass: Pass): Value {
-  if (typeof raw === "string") {
-    if (raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
-    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
-  }
+function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
+  if (typeof raw === "string") return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : evaluateText(raw);
   if (typeof raw !== "object" || raw === null) return raw as Value;
   if (Array.isArray(raw)) {
     let out: Value[] | undefined;
     for (let i = 0; i < raw.length; i++) {
-      const value = evaluate(raw[i], pass);
+      const value = evaluate(raw[i], evaluateText);
       if (value !== raw[i] && !out) out = raw.slice(0, i);
       if (out) out.push(value);
     }
@@ -174,7 +207,7 @@ function evaluate(raw: unknown, pass: Pass): Value {
       out ??= copyBefore(source, key);
       continue;
     }
-    const value = evaluate(source[key], pass);
+    const value = evaluate(source[key], evaluateText);
     if (value !== source[key] && !out) out = copyBefore(source, key);
     if (out) out[key] = value;
   }

@@ -56,13 +56,15 @@ export class ReviewModel {
     /** Finds an address's line in the file; asked only for findings, since most resources never need one. */
     private readonly lineOf: (address: string) => number | undefined = () => undefined,
   ) {
-    this.byAddress = new Map(resources.map((r) => [r.address, r]));
+    const byAddress = new Map<string, Resource>();
     for (const r of resources) {
+      byAddress.set(r.address, r);
       if (r.mode !== "managed") continue;
       const list = this.byType.get(r.type);
       if (list) list.push(r);
       else this.byType.set(r.type, [r]);
     }
+    this.byAddress = byAddress;
   }
 
   /** Resources of one type, managed only. */

@@ -75,8 +75,8 @@ export function referencesIn(value: Value | undefined, into: Set<string> = new S
   if (value instanceof Ref) into.add(value.address);
   else if (value instanceof Unknown) value.refs.forEach((r) => into.add(r));
   else if (value instanceof Encoded) referencesIn(value.value, into);
-  else if (Array.isArray(value)) value.forEach((v) => referencesIn(v, into));
-  else if (isRecord(value)) Object.values(value).forEach((v) => referencesIn(v, into));
+  else if (Array.isArray(value)) for (const v of value) referencesIn(v, into);
+  else if (isRecord(value)) for (const key in value) referencesIn(value[key], into);
   return into;
 }
 
@@ -84,7 +84,9 @@ export function referencesIn(value: Value | undefined, into: Set<string> = new S
 export function isLiteral(value: Value | undefined): boolean {
   if (value instanceof Ref || value instanceof Unknown || value instanceof Encoded) return false;
   if (Array.isArray(value)) return value.every(isLiteral);
-  if (isRecord(value)) return Object.values(value).every(isLiteral);
+  if (isRecord(value)) {
+    for (const key in value) if (!isLiteral(value[key])) return false;
+  }
   return true;
 }
 
