@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { LabDevice } from "../authz";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
-import { checkThingName, chooseDeviceClass, deviceSubjectOf, issueDeviceWithKey, listIssued } from "../pki";
+import { checkThingName, chooseDeviceClass, DeviceSubject, deviceSubjectOf, issueDeviceWithKey, listIssued } from "../pki";
 import { labPaths } from "./lab-paths";
 
 /** A lab device's key material, as written by `moat lab device`. */
@@ -50,9 +50,7 @@ export function labDeviceFiles(pkiDir: string, env: string, deviceId: string): L
 /**
  * Which class each device of the environment belongs to, read where AWS IoT reads it: the OU of
  * every valid device certificate the environment's CA issued (the journal holds each
- * certificate). As in the cloud, a certificate whose OU names no class of the environment gets
- * nothing, and one without an OU belongs to the only class of a single-class environment, to
- * none otherwise. Mosquitto grants by CN, so one thing name with valid certificates of two
+ * certificate), as {@link provisionedClass} says the cloud's template would. Mosquitto grants by CN, so one thing name with valid certificates of two
  * classes is refused rather than given either class's rights.
  */
 export function labRoster(pkiDir: string, config: EnvironmentConfig, now?: Date): LabDevice[] {
@@ -61,8 +59,8 @@ export function labRoster(pkiDir: string, config: EnvironmentConfig, now?: Date)
   for (const issued of listIssued({ pkiDir, env: config.name, now })) {
     if (issued.profile !== "device" || issued.status !== "valid") continue;
     const subject = deviceSubjectOf(Buffer.from(issued.certificate, "base64"), `certificate ${issued.serial} in the '${config.name}' PKI index`);
-    const deviceClass = subject.organizationalUnit ?? (classes.length === 1 ? classes[0] : undefined);
-    if (deviceClass === undefined || !classes.includes(deviceClass)) continue;
+    const deviceClass = provisionedClass(subject, classes);
+    if (deviceClass === undefined) continue;
     const seen = byThing.get(subject.commonName);
     if (seen && seen.deviceClass !== deviceClass) {
       throw new MoatError(
@@ -84,11 +82,22 @@ export function labDeviceClass(pkiDir: string, config: EnvironmentConfig, device
   if (!existsSync(files.key) || !existsSync(files.cert)) return undefined;
   const subject = deviceSubjectOf(new X509Certificate(readFileSync(files.cert)).raw, files.cert);
   const classes = Object.keys(config.topics.classes);
-  const deviceClass = subject.organizationalUnit ?? (classes.length === 1 ? classes[0] : undefined);
-  if (deviceClass === undefined) {
+  if (subject.organizationalUnit === undefined && classes.length > 1) {
     throw new MoatError(`lab device ${deviceId}: its certificate ${files.cert} names no class (no OU) and ${config.file} has several; enroll it again under another name`);
   }
-  return deviceClass;
+  // An OU the environment no longer defines is returned as it is: the simulator names it.
+  return provisionedClass(subject, classes) ?? (subject.organizationalUnit as string);
+}
+
+/**
+ * The class IoT Core's provisioning template gives a certificate (constructs/broker/jitp-template):
+ * a single-class environment's template has one fixed group and reads no OU; with several
+ * classes the group is the OU's, and an OU that names no class (or none at all) fails provisioning.
+ */
+function provisionedClass(subject: DeviceSubject, classes: readonly string[]): string | undefined {
+  if (classes.length === 1) return classes[0];
+  const ou = subject.organizationalUnit;
+  return ou !== undefined && classes.includes(ou) ? ou : undefined;
 }
 
 /**
