@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { main } from "../../bin/moat";
 import { loadEnvironment } from "../../config";
 import { brokerUser, enrollLabDevice, labDeviceClass, labRoster, simulateDevice, writeBrokerFiles } from "../../lab";
 import { initCa, issueDeviceWithKey, listIssued, pkiPaths, revoke } from "../../pki";
@@ -43,6 +44,34 @@ describe("lab devices (no broker needed)", () => {
     const single = loadEnvironment("single", { dir: environmentsDir({ single: doc }) });
     initCa({ pkiDir, env: "single", unencryptedDevKey: true });
     expect(enrollLabDevice({ pkiDir, config: single, deviceId: "s1" }).device).toEqual({ thing: "s1", deviceClass: "sensor" });
+    // The single-class template has a fixed group and reads no OU: any device certificate gets the class.
+    issueDeviceWithKey({ pkiDir, env: "single", deviceId: "odd", deviceClass: "pump", outDir: join(pkiDir, "..", "odd") });
+    expect(labRoster(pkiDir, single)).toEqual([
+      { thing: "odd", deviceClass: "sensor" },
+      { thing: "s1", deviceClass: "sensor" },
+    ]);
+  });
+
+  it("moat pki issue that the lab broker cannot follow keeps the certificate and warns with exit 1, naming the fix", async () => {
+    const env = "follow";
+    const envs = environmentsDir({ [env]: { ...devDocument(), pki: { ...devDocument().pki, allowLocalKeys: true } } });
+    initCa({ pkiDir, env, unencryptedDevKey: true });
+    writeBrokerFiles({ pkiDir, config: loadEnvironment(env, { dir: envs }), port: 18883, user: brokerUser() });
+    const issue = async (deviceClass: string) => {
+      let out = "";
+      let err = "";
+      const args = ["pki", "issue", "--env", env, "--device", "twin", "--class", deviceClass, "--out-dir", join(pkiDir, "..", `twin-${deviceClass}`), "--pki-dir", pkiDir, "--environments-dir", envs];
+      const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+      return { code, out, err };
+    };
+    expect(await issue("sensor")).toMatchObject({ code: 0, err: "" });
+    const second = await issue("gateway");
+    expect(second.code).toBe(1);
+    expect(second.out).toMatch(/^issued [0-9A-F]{32} for twin \(class gateway\)\n/);
+    expect(second.err).toMatch(
+      /^moat pki: WARNING: the store is updated but the 'follow' lab broker did not load the new ACL: thing twin has valid certificates of two classes .*; then run 'moat lab down --env follow' and 'moat lab up --env follow'\n$/,
+    );
+    expect(listIssued({ pkiDir, env }).filter((c) => c.subject === "twin")).toHaveLength(2);
   });
 
   it("the ACL grants per enrolled device: gateway rights to the gateway only", () => {
