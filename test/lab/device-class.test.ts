@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { main } from "../../bin/moat";
 import { closeSession, labStatus, openSession, Session, SessionRefused, TlsMaterial } from "../../lab";
+import { pkiPaths } from "../../pki";
 import { collect, LabFixture, labPrerequisites, startLab, waitFor } from "./lab-harness";
 
 const lab = labPrerequisites();
@@ -106,6 +107,17 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     const crl = await moat("pki", "crl", "--env", "lab");
     expect(crl.code).toBe(0);
     expect(crl.out).toMatch(/\nlab broker restarted with the new CRL/);
+  });
+
+  it("a lab broker that cannot restart on the new CRL: the CRL stands, the warning names 'moat lab reload' (exit 1)", async () => {
+    const { paths } = labStatus(fx.pkiDir, "lab");
+    appendFileSync(paths.config, "no_such_mosquitto_option true\n"); // the restart reads the config again and fails
+    const crlNumberBefore = readFileSync(pkiPaths(fx.pkiDir, "lab").crlNumber, "utf8");
+    const crl = await moat("pki", "crl", "--env", "lab");
+    expect(crl.code).toBe(1);
+    expect(crl.out).toMatch(/^CRL #\d+ -> /);
+    expect(crl.err).toMatch(/^moat pki: WARNING: the store is updated but the 'lab' lab broker did not load the new CRL: .*; then run 'moat lab reload --env lab'\n$/);
+    expect(readFileSync(pkiPaths(fx.pkiDir, "lab").crlNumber, "utf8")).not.toBe(crlNumberBefore);
   });
 
   it("'moat lab device --class' refuses a class other than the one its certificate carries", async () => {
