@@ -29,17 +29,18 @@ const HELP = `usage: moat pki <command> --env E [options]
 
 commands:
   init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
-  issue     --csr FILE --out FILE [--class C]       device certificate from the device's CSR
-  issue     --device ID --out-dir DIR [--class C]   lab/dev only (pki.allowLocalKeys): key made here
-  bulk      --csr-dir DIR --out-dir DIR [--class C] a certificate per *.csr/*.pem; resumable
-  revoke    --serial HEX [--reason R]       R: ${Object.keys(REVOCATION_REASONS).join(", ")}; a running lab broker reloads
-  crl       [--out FILE]                    sign a fresh CRL; prints its nextUpdate; a running lab broker reloads
-  list      [--json]                        issued certificates and their class; warns when the CRL is near expiry
+  issue     --csr FILE --out FILE [--class C]         device certificate from the device's CSR
+  issue     --device ID --out-dir DIR [--class C]     lab/dev only (pki.allowLocalKeys): key made here
+  bulk      --csr-dir DIR --out-dir DIR [--class C]   a certificate per *.csr/*.pem; resumable
+  revoke    --serial HEX [--reason R]                 R: ${Object.keys(REVOCATION_REASONS).join(", ")}
+  crl       [--out FILE]                              sign a fresh CRL; prints its nextUpdate
+  list      [--json]                                  issued certificates and their class; warns when the CRL is near expiry
+  verification-cert --registration-code C             AWS IoT CA verification certificate
 
---class C: the device class (topics.classes), written by the CA as the certificate's OU; AWS IoT
-provisioning puts the device in that class's thing group. Required when the environment has
-more than one class.
-  verification-cert --registration-code C   AWS IoT CA verification certificate
+--class C is the device class (a topics.classes key). The CA writes it as the certificate's OU,
+and AWS IoT provisioning puts the device in that class's thing group. Required when the
+environment has more than one class. A running lab broker of the environment follows: issue and
+bulk reload its ACL, revoke and crl restart it on the new CRL.
 
 options:
   --env E                 environment (environments/E.yaml)
