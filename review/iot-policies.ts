@@ -33,8 +33,12 @@ export const readIotPolicies = derived((model: ReviewModel): { readonly policies
 
 /** The resource part of an ARN (`topic/devices/x` of `arn:aws:iot:eu-west-1:123:topic/devices/x`), `\u0000` marking unknown text. */
 export function arnResource(arn: string): string {
-  const parts = arn.split(":");
-  return parts.length >= 6 ? parts.slice(5).join(":") : arn;
+  let at = -1;
+  for (let colons = 0; colons < 5; colons++) {
+    at = arn.indexOf(":", at + 1);
+    if (at === -1) return arn;
+  }
+  return arn.slice(at + 1);
 }
 
 

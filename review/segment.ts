@@ -13,8 +13,20 @@ export function hasRole(resource: Resource, role: string): boolean {
   return tag(resource, ROLE_TAG) === role;
 }
 
-export function subnetsWithRole(model: ReviewModel, role: string): Resource[] {
-  return model.ofType("aws_subnet").filter((s) => hasRole(s, role));
+/** Subnets by their `moat:role` tag, sorted once per model: several rules ask for each role. */
+const subnetsByRole = derived((model: ReviewModel): ReadonlyMap<Value | undefined, readonly Resource[]> => {
+  const byRole = new Map<Value | undefined, Resource[]>();
+  for (const subnet of model.ofType("aws_subnet")) {
+    const role = tag(subnet, ROLE_TAG);
+    const list = byRole.get(role);
+    if (list) list.push(subnet);
+    else byRole.set(role, [subnet]);
+  }
+  return byRole;
+});
+
+export function subnetsWithRole(model: ReviewModel, role: string): readonly Resource[] {
+  return subnetsByRole(model).get(role) ?? [];
 }
 
 /** How a text from {@link knownText} reads in a message: each hole as `${…}`. */
@@ -22,17 +34,25 @@ export function showText(text: string): string {
   return text.replace(/\u0000/g, "${…}");
 }
 
+// Rules ask for the text of the same policy resources and endpoint names again and again.
+const texts = new WeakMap<Unknown, string>();
+
 /** The text of a string value, with each apply-time hole as `\u0000`; undefined when nothing is known. */
 export function knownText(value: Value | undefined): string | undefined {
   if (typeof value === "string") return value;
-  if (value instanceof Unknown && value.parts) return value.parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
-  return undefined;
+  if (!(value instanceof Unknown) || !value.parts) return undefined;
+  let text = texts.get(value);
+  if (text === undefined) {
+    text = value.parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
+    texts.set(value, text);
+  }
+  return text;
 }
 
 /** Interface endpoints for the AWS IoT data plane (`com.amazonaws.<region>.iot.data`). */
-export function brokerEndpoints(model: ReviewModel): Resource[] {
-  return model.ofType("aws_vpc_endpoint").filter((e) => knownText(e.attributes.service_name)?.endsWith(".iot.data"));
-}
+export const brokerEndpoints = derived((model: ReviewModel): readonly Resource[] =>
+  model.ofType("aws_vpc_endpoint").filter((e) => knownText(e.attributes.service_name)?.endsWith(".iot.data")),
+);
 
 /** IoT resources that mean the stack runs an IoT Core broker. */
 const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
@@ -61,10 +81,10 @@ export const brokerSecurityGroups = derived((model: ReviewModel): { groups: Read
  * Device-side security groups: those tagged `moat:role=device`, and every other group of the
  * stack that is not on the broker side (a moat stack has no third kind of group).
  */
-export function deviceSecurityGroups(model: ReviewModel): Set<string> {
+export const deviceSecurityGroups = derived((model: ReviewModel): ReadonlySet<string> => {
   const broker = brokerSecurityGroups(model).groups;
   return new Set(model.ofType("aws_security_group").filter((g) => hasRole(g, Role.DEVICE) || !broker.has(g.address)).map((g) => g.address));
-}
+});
 
 /** Where traffic of a security group rule comes from or goes to. */
 export interface Peer {
@@ -103,13 +123,12 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
             protocol: b.protocol,
             fromPort: b.from_port,
             toPort: b.to_port,
-            peers: [
-              ...listPeers("cidr", b.cidr_blocks),
-              ...listPeers("cidr6", b.ipv6_cidr_blocks),
-              ...listPeers("group", b.security_groups),
-              ...listPeers("prefix-list", b.prefix_list_ids),
-              ...(b.self === true ? [{ kind: "self" as const, value: true }] : []),
-            ],
+            peers: peersOf([
+              ["cidr", b.cidr_blocks],
+              ["cidr6", b.ipv6_cidr_blocks],
+              ["group", b.security_groups],
+              ["prefix-list", b.prefix_list_ids],
+            ], b.self === true),
             description: b.description,
           });
         }
@@ -126,13 +145,12 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
       protocol: a.protocol,
       fromPort: a.from_port,
       toPort: a.to_port,
-      peers: [
-        ...listPeers("cidr", a.cidr_blocks),
-        ...listPeers("cidr6", a.ipv6_cidr_blocks),
-        ...listPeers("group", a.source_security_group_id === undefined ? undefined : [a.source_security_group_id]),
-        ...listPeers("prefix-list", a.prefix_list_ids),
-        ...(a.self === true ? [{ kind: "self" as const, value: true }] : []),
-      ],
+      peers: peersOf([
+        ["cidr", a.cidr_blocks],
+        ["cidr6", a.ipv6_cidr_blocks],
+        ["group", single(a.source_security_group_id)],
+        ["prefix-list", a.prefix_list_ids],
+      ], a.self === true),
       description: a.description,
     });
   }
@@ -147,12 +165,12 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
         protocol: a.ip_protocol,
         fromPort: a.from_port,
         toPort: a.to_port,
-        peers: [
-          ...listPeers("cidr", a.cidr_ipv4 === undefined ? undefined : [a.cidr_ipv4]),
-          ...listPeers("cidr6", a.cidr_ipv6 === undefined ? undefined : [a.cidr_ipv6]),
-          ...listPeers("group", a.referenced_security_group_id === undefined ? undefined : [a.referenced_security_group_id]),
-          ...listPeers("prefix-list", a.prefix_list_id === undefined ? undefined : [a.prefix_list_id]),
-        ],
+        peers: peersOf([
+          ["cidr", single(a.cidr_ipv4)],
+          ["cidr6", single(a.cidr_ipv6)],
+          ["group", single(a.referenced_security_group_id)],
+          ["prefix-list", single(a.prefix_list_id)],
+        ], false),
         description: a.description,
       });
     }
@@ -160,9 +178,20 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
   return rules;
 });
 
-function listPeers(kind: Peer["kind"], list: Value | undefined): Peer[] {
-  if (list instanceof Unknown || list instanceof Ref) return [{ kind, value: list }];
-  return blocks(list).map((value) => ({ kind, value }));
+/** The peers of a rule from its source lists (an unresolved list is one unknown peer), and `self`. */
+function peersOf(lists: readonly (readonly [Peer["kind"], Value | undefined])[], self: boolean): Peer[] {
+  const peers: Peer[] = [];
+  for (const [kind, list] of lists) {
+    if (list instanceof Unknown || list instanceof Ref) peers.push({ kind, value: list });
+    else for (const value of blocks(list)) peers.push({ kind, value });
+  }
+  if (self) peers.push({ kind: "self", value: true });
+  return peers;
+}
+
+/** A single-valued source as a list of itself, or nothing. */
+function single(value: Value | undefined): Value | undefined {
+  return value === undefined ? undefined : [value];
 }
 
 /** The address of the group a `security_group_id` points at; `aws_vpc.x.default_security_group_id` means the VPC's default group. */
