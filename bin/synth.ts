@@ -1,5 +1,6 @@
 import * as path from "node:path";
-import { UsageError } from "../errors";
+import { AnnotationMetadataEntryType, TerraformStack } from "cdktf";
+import { MoatError, UsageError } from "../errors";
 import { buildApp } from "../stacks/app";
 import { parseCommandArgs } from "./args";
 import { CliIo } from "./moat";
@@ -30,9 +31,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   const outdir = values.out ?? "cdktf.out";
   const { app, stacks } = buildApp({ environments: values.all ? undefined : values.env, dir: values["environments-dir"], outdir });
-  app.synth();
+  try {
+    app.synth();
+  } catch (err) {
+    // An error annotation (a blocking review finding, a construct's refusal) stops cdktf's
+    // synth with one long message; report each annotation as its own line instead.
+    const errors = annotations(stacks, AnnotationMetadataEntryType.ERROR);
+    if (errors.length === 0) throw err;
+    throw new MoatError(errors.join("\n"));
+  }
+  for (const warning of annotations(stacks, AnnotationMetadataEntryType.WARN)) io.stderr(`moat synth: warning: ${warning}\n`);
   for (const stack of stacks) {
     io.stdout(`synthesized ${stack.node.id} -> ${path.join(outdir, "stacks", stack.node.id, "cdk.tf.json")}\n`);
   }
   return 0;
+}
+
+/** Annotations of one level on every construct of the stacks, as `[construct path] message`. */
+function annotations(stacks: readonly TerraformStack[], level: AnnotationMetadataEntryType): string[] {
+  return stacks.flatMap((stack) =>
+    stack.node.findAll().flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === level).map((entry) => `[${construct.node.path}] ${String(entry.data)}`)),
+  );
 }

@@ -13,7 +13,8 @@ describe("moat synth", () => {
   test("GIVEN dev WHEN synthesized offline THEN it writes cdktf.out/stacks/iot-dev and exits 0", () => {
     const out = tempDir();
     const result = runMoat(["synth", "--env", "dev", "--out", out]);
-    expect(result.stderr).toBe("");
+    // Only construct warnings (the TLS policy step Terraform cannot take) may reach stderr.
+    for (const line of result.stderr.split("\n").filter(Boolean)) expect(line).toMatch(/^moat synth: warning: \[iot-dev\/\S+\] /);
     expect(result.code).toBe(0);
     const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"), "utf8"));
     expect(Object.keys(json.resource)).toContain("aws_vpc");
@@ -62,5 +63,19 @@ describe("cdktf's own CLI", () => {
     });
     expect(result.status).toBe(0);
     expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["iot-dev", "iot-prod"]);
+  });
+});
+
+describe("moat synth stops on the synth-time review", () => {
+  test("GIVEN a suppression that matches nothing THEN exit 1, each error on its own line naming the construct, nothing written", () => {
+    const doc = devDocument();
+    doc.review = { suppressions: [{ rule: "NET-5", resource: "aws_network_acl.does_not_exist", reason: "A suppression for a resource this stack does not have." }] };
+    const out = tempDir();
+    // Named dev so the committed test CA (test/fixtures/pki/dev) is found.
+    const result = runMoat(["synth", "--env", "dev", "--environments-dir", environmentsDir({ dev: doc }), "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^moat synth: \[iot-dev\] moat review: .*does_not_exist/m);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(fs.existsSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"))).toBe(false);
   });
 });
