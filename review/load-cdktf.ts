@@ -52,7 +52,8 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
     const block = (json as Record<string, unknown>)[section];
     if (!isPlainObject(block)) continue;
     for (const [name, raw] of Object.entries(block)) {
-      loose.push({ address: `${section}.${name}`, value: evaluate(raw, evaluator.evaluateText), location: { file }, holdsPem: holdsPemText(raw) });
+      const pass: Pass = { evaluateText: evaluator.evaluateText, holdsPem: false };
+      loose.push({ address: `${section}.${name}`, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
     }
   }
   return model;
@@ -88,22 +89,22 @@ class StackEvaluator {
     return value;
   };
 
-  /** A resource body's attributes: every key but `//`, evaluated. */
-  attributes(body: Record<string, unknown>): Record<string, Value> {
+  /** A resource body's attributes (every key but `//`, evaluated), and whether a string in it holds PEM text. */
+  attributes(body: Record<string, unknown>): { attributes: Record<string, Value>; holdsPem: boolean } {
+    const pass: Pass = { evaluateText: this.evaluateText, holdsPem: false };
     const attributes: Record<string, Value> = {};
     for (const key in body) {
-      if (key !== "//") attributes[key] = evaluate(body[key], this.evaluateText);
+      if (key !== "//") attributes[key] = evaluate(body[key], pass);
     }
-    return attributes;
+    return { attributes, holdsPem: pass.holdsPem };
   }
 }
 
 /** A resource of a cdk.tf.json: what the file says about it, evaluated when first read. */
 class CdktfResource implements Resource {
   readonly address: string;
-  private evaluated?: Record<string, Value>;
+  private evaluated?: { attributes: Record<string, Value>; holdsPem: boolean };
   private referenced?: ReadonlySet<string>;
-  private pem?: boolean;
   private located?: SourceLocation;
 
   constructor(
@@ -119,15 +120,16 @@ class CdktfResource implements Resource {
   }
 
   get attributes(): Record<string, Value> {
-    return (this.evaluated ??= this.evaluator.attributes(this.body));
+    return (this.evaluated ??= this.evaluator.attributes(this.body)).attributes;
   }
 
   get references(): ReadonlySet<string> {
     return (this.referenced ??= referencesIn(this.attributes));
   }
 
+  /** Noticed on the one pass that evaluates the attributes, which nearly every resource needs anyway. */
   get holdsPem(): boolean {
-    return (this.pem ??= holdsPemText(this.body));
+    return (this.evaluated ??= this.evaluator.attributes(this.body)).holdsPem;
   }
 
   get location(): SourceLocation {
@@ -171,30 +173,26 @@ function cdktfLines(text: string, declared: readonly { mode: "managed" | "data";
   };
 }
 
-/** True when a string in the raw value (outside `//` metadata) holds a PEM block marker. */
-function holdsPemText(raw: unknown): boolean {
-  if (typeof raw === "string") return raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1;
-  if (typeof raw !== "object" || raw === null) return false;
-  if (Array.isArray(raw)) {
-    for (let i = 0; i < raw.length; i++) if (holdsPemText(raw[i])) return true;
-    return false;
-  }
-  const record = raw as Record<string, unknown>;
-  for (const key in record) if (key !== "//" && holdsPemText(record[key])) return true;
-  return false;
+/** One evaluation pass over a value: how to evaluate a template, and what was noticed on the way. */
+interface Pass {
+  readonly evaluateText: (text: string) => Value;
+  holdsPem: boolean;
 }
 
 /**
  * A JSON value with its Terraform strings evaluated. Copy-on-write: a value without any
  * `${`/`%{` is returned as parsed, so a large stack is not copied to be read.
  */
-function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
-  if (typeof raw === "string") return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : evaluateText(raw);
+function evaluate(raw: unknown, pass: Pass): Value {
+  if (typeof raw === "string") {
+    if (raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
+    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
+  }
   if (typeof raw !== "object" || raw === null) return raw as Value;
   if (Array.isArray(raw)) {
     let out: Value[] | undefined;
     for (let i = 0; i < raw.length; i++) {
-      const value = evaluate(raw[i], evaluateText);
+      const value = evaluate(raw[i], pass);
       if (value !== raw[i] && !out) out = raw.slice(0, i);
       if (out) out.push(value);
     }
@@ -207,7 +205,7 @@ function evaluate(raw: unknown, evaluateText: (text: string) => Value): Value {
       out ??= copyBefore(source, key);
       continue;
     }
-    const value = evaluate(source[key], evaluateText);
+    const value = evaluate(source[key], pass);
     if (value !== source[key] && !out) out = copyBefore(source, key);
     if (out) out[key] = value;
   }

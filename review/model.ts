@@ -22,8 +22,8 @@ export interface Resource {
   /** Addresses this resource refers to. */
   readonly references: ReadonlySet<string>;
   /**
-   * Some string in it holds a PEM block (`-----BEGIN `), noticed on the loader's one pass over
-   * every string, so rules looking for key material need not walk the whole stack again.
+   * Some string in it holds a PEM block (`-----BEGIN `), noticed on the pass that reads its
+   * strings anyway, so rules looking for key material walk only the values that have one.
    */
   readonly holdsPem: boolean;
   readonly location: SourceLocation;
@@ -57,12 +57,16 @@ export class ReviewModel {
     private readonly lineOf: (address: string) => number | undefined = () => undefined,
   ) {
     const byAddress = new Map<string, Resource>();
+    // Loaders list a type's resources together: look its list up once per run, not per resource.
+    let list: Resource[] | undefined;
     for (const r of resources) {
       byAddress.set(r.address, r);
       if (r.mode !== "managed") continue;
-      const list = this.byType.get(r.type);
-      if (list) list.push(r);
-      else this.byType.set(r.type, [r]);
+      if (list === undefined || list[0].type !== r.type) {
+        list = this.byType.get(r.type);
+        if (!list) this.byType.set(r.type, (list = []));
+      }
+      list.push(r);
     }
     this.byAddress = byAddress;
   }

@@ -26,6 +26,13 @@ export const officeDenied: RuleCheck = (model, context) => {
     else entriesByAcl.set(entry.acl, [entry]);
   }
   const { bySubnet, unresolved } = aclAssociations(model);
+  // Each subnet's ACL entries by direction, gathered once for every office network.
+  const subnetEntries = new Map<string, { ingress: AclEntry[]; egress: AclEntry[] }>();
+  for (const [subnet, acls] of bySubnet) {
+    const entries = { ingress: [] as AclEntry[], egress: [] as AclEntry[] };
+    for (const acl of acls) for (const entry of entriesByAcl.get(acl) ?? []) (entry.egress ? entries.egress : entries.ingress).push(entry);
+    subnetEntries.set(subnet, entries);
+  }
   for (const office of offices) {
     if (!office.cidr) {
       violations.push(fail(STACK, `office CIDR ${office.text} from the environment is not an IPv4 CIDR`));
@@ -44,13 +51,13 @@ export const officeDenied: RuleCheck = (model, context) => {
       }
     }
     for (const subnet of model.ofType("aws_subnet")) {
-      const acls = bySubnet.get(subnet.address);
-      if (!acls) {
+      const entries = subnetEntries.get(subnet.address);
+      if (!entries) {
         if (unresolved.length === 0) violations.push(fail(subnet.address, `no network ACL denies office network ${office.text}`));
         continue;
       }
       for (const egress of [false, true]) {
-        const verdict = deniedFirst(acls.flatMap((acl) => entriesByAcl.get(acl) ?? []).filter((e) => e.egress === egress), cidr);
+        const verdict = deniedFirst(egress ? entries.egress : entries.ingress, cidr);
         const way = egress ? "egress to" : "ingress from";
         if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether its ACL denies ${way} office network ${office.text}: an entry is known only at apply time`));
         else if (!verdict) violations.push(fail(subnet.address, `its ACL does not deny ${way} office network ${office.text} before any allow`));
