@@ -8,7 +8,7 @@ const TLS13_POLICY = /^IoTSecurityPolicy_TLS13_/;
 
 /** What to do when no domain configuration of the plan carries the fleet's traffic. */
 const NOT_ENFORCED =
-  "TLS 1.3 is not enforced by this plan: devices use the AWS-created iot:Data-ATS domain configuration, which Terraform cannot manage, so its TLS policy is whatever the account has (older accounts: TLS12_1_0, which accepts TLS 1.0). " +
+  "TLS 1.3 is not enforced by this plan: devices use the AWS-created iot:Data-ATS domain configuration, which Terraform cannot manage, so its TLS policy is whatever the account has (an AWS-managed configuration may still carry a legacy IoTSecurityPolicy_TLS12_1_0_* policy, which accepts TLS 1.0). " +
   "Set broker.customDomain (moat then creates a DATA domain configuration with broker.tlsPolicy), or run " +
   "`aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10` once per account and suppress this finding with that reason";
 
@@ -24,7 +24,7 @@ export const tls13DomainPolicy: RuleCheck = (model) => {
   for (const domain of model.ofType("aws_iot_domain_configuration")) {
     const config = blocks(domain.attributes.tls_config)[0];
     const policy = isRecord(config) ? config.security_policy : undefined;
-    if (policy === undefined || policy === null) violations.push(fail(domain.address, "no tls_config.security_policy: AWS IoT's default policy accepts TLS 1.0"));
+    if (policy === undefined || policy === null) violations.push(fail(domain.address, "no tls_config.security_policy: the policy is left to AWS's default instead of being stated in the plan; set an IoTSecurityPolicy_TLS13_* policy"));
     else if (typeof policy !== "string") violations.push(unknown(domain.address, `security_policy ${String(policy)} is known only at apply time`));
     else if (!TLS13_POLICY.test(policy)) violations.push(fail(domain.address, `security_policy ${policy} is not a TLS 1.3 policy`));
     const serving = carriesDeviceData(domain);

@@ -249,7 +249,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "a disabled DATA domain configuration", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.status = "DISABLED"), resource: "aws_vpc_endpoint.endpoint", message: /no enabled DATA domain configuration/ },
       { name: "a service_type from a variable", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.service_type = "${var.service}"), resource: "aws_iot_domain_configuration.domain", message: /cannot be told/, status: "unknown" },
       { name: "TLS 1.2 with 1.0", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS12_1_0_2016_01"), resource: "aws_iot_domain_configuration.domain", message: /not a TLS 1\.3 policy/ },
-      { name: "no tls_config", mutate: (s) => delete r(s).aws_iot_domain_configuration.domain.tls_config, resource: "aws_iot_domain_configuration.domain", message: /accepts TLS 1\.0/ },
+      { name: "no tls_config", mutate: (s) => delete r(s).aws_iot_domain_configuration.domain.tls_config, resource: "aws_iot_domain_configuration.domain", message: /left to AWS's default/ },
       { name: "a policy from a variable", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "${var.p}"), resource: "aws_iot_domain_configuration.domain", message: /apply time/, status: "unknown" },
     ],
   },
