@@ -37,17 +37,20 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
     for (const type in section) {
       const byName = section[type];
       if (!isPlainObject(byName)) throw shapeError(file, `"${key}.${type}" is not an object of named ${type} blocks`);
+      const named = new Map<string, CdktfResource>();
+      evaluator.index[mode].set(type, named);
       for (const name in byName) {
         const body = byName[name];
         if (!isPlainObject(body)) throw shapeError(file, `"${key}.${type}.${name}" is not an object of attributes`);
-        resources.push(new CdktfResource(type, mode, name, body, evaluator, file));
+        const resource = new CdktfResource(type, mode, name, body, evaluator, file);
+        resources.push(resource);
+        named.set(name, resource);
       }
     }
   }
   // Filled once the model exists: loose values may refer to its resources.
   const loose: LooseValue[] = [];
-  const model = new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, resources));
-  evaluator.model = model;
+  const model = new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, resources), (address) => evaluator.find(address));
   for (const section of ["output", "locals", "variable", "provider"]) {
     const block = (json as Record<string, unknown>)[section];
     if (!isPlainObject(block)) continue;
@@ -65,8 +68,20 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
  * after loading, so sharing them is safe.
  */
 class StackEvaluator {
-  /** The model whose resources references may point at; a reference to anything else is unknown. */
-  model: ReviewModel | undefined;
+  /**
+   * Resources by mode, type and name: JSON keys, which the parser has already hashed, so the
+   * index costs no address strings (a resource makes its address when first asked).
+   */
+  readonly index = { managed: new Map<string, Map<string, CdktfResource>>(), data: new Map<string, Map<string, CdktfResource>>() };
+
+  /** The resource at a `type.name` or `data.type.name` address, if the file has it. */
+  find(address: string): CdktfResource | undefined {
+    const data = address.startsWith("data.");
+    const start = data ? 5 : 0;
+    const dot = address.indexOf(".", start);
+    if (dot === -1) return undefined;
+    return this.index[data ? "data" : "managed"].get(address.slice(start, dot))?.get(address.slice(dot + 1));
+  }
   private readonly evaluated = new Map<string, Value>();
 
   private readonly resolve = (traversal: readonly string[], text: string): Value => {
@@ -74,10 +89,10 @@ class StackEvaluator {
     if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
     const isData = root === "data";
     const skip = isData ? 3 : 2;
-    const target = isData ? `data.${traversal[1]}.${traversal[2]}` : `${root}.${traversal[1]}`;
-    if (this.model?.get(target) === undefined) return new Unknown(text);
-    if (traversal.length === skip + 1) return new Ref(target, traversal[skip]);
-    return new Ref(target, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));
+    const target = isData ? this.index.data.get(traversal[1])?.get(traversal[2]) : this.index.managed.get(root)?.get(traversal[1]);
+    if (target === undefined) return new Unknown(text);
+    if (traversal.length === skip + 1) return new Ref(target.address, traversal[skip]);
+    return new Ref(target.address, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));
   };
 
   readonly evaluateText = (text: string): Value => {
@@ -102,7 +117,7 @@ class StackEvaluator {
 
 /** A resource of a cdk.tf.json: what the file says about it, evaluated when first read. */
 class CdktfResource implements Resource {
-  readonly address: string;
+  private named?: string;
   private evaluated?: { attributes: Record<string, Value>; holdsPem: boolean };
   private referenced?: ReadonlySet<string>;
   private located?: SourceLocation;
@@ -115,8 +130,10 @@ class CdktfResource implements Resource {
     private readonly body: Record<string, unknown>,
     private readonly evaluator: StackEvaluator,
     private readonly file: string,
-  ) {
-    this.address = mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
+  ) {}
+
+  get address(): string {
+    return (this.named ??= this.mode === "data" ? `data.${this.type}.${this.name}` : `${this.type}.${this.name}`);
   }
 
   get attributes(): Record<string, Value> {

@@ -43,7 +43,7 @@ const NONE: readonly Resource[] = [];
 
 /** One reviewed stack: every resource of a cdk.tf.json or a plan. */
 export class ReviewModel {
-  private readonly byAddress: ReadonlyMap<string, Resource>;
+  private readonly find: (address: string) => Resource | undefined;
   private readonly byType = new Map<string, Resource[]>();
 
   constructor(
@@ -55,12 +55,17 @@ export class ReviewModel {
     public readonly looseValues: readonly LooseValue[] = [],
     /** Finds an address's line in the file; asked only for findings, since most resources never need one. */
     private readonly lineOf: (address: string) => number | undefined = () => undefined,
+    /**
+     * Finds a resource by address from the loader's own index, so no map of every address is built.
+     * @default a map of `resources` by address, built here
+     */
+    find?: (address: string) => Resource | undefined,
   ) {
-    const byAddress = new Map<string, Resource>();
+    const byAddress = find ? undefined : new Map<string, Resource>();
     // Loaders list a type's resources together: look its list up once per run, not per resource.
     let list: Resource[] | undefined;
     for (const r of resources) {
-      byAddress.set(r.address, r);
+      byAddress?.set(r.address, r);
       if (r.mode !== "managed") continue;
       if (list === undefined || list[0].type !== r.type) {
         list = this.byType.get(r.type);
@@ -68,7 +73,7 @@ export class ReviewModel {
       }
       list.push(r);
     }
-    this.byAddress = byAddress;
+    this.find = find ?? ((address) => byAddress?.get(address));
   }
 
   /** Resources of one type, managed only. */
@@ -77,17 +82,17 @@ export class ReviewModel {
   }
 
   get(address: string): Resource | undefined {
-    return this.byAddress.get(address);
+    return this.find(address);
   }
 
   /** The resource a value points at (a {@link Ref}), if it is in this file. */
   target(value: Value | undefined): Resource | undefined {
-    return value instanceof Ref ? this.byAddress.get(value.address) : undefined;
+    return value instanceof Ref ? this.find(value.address) : undefined;
   }
 
   /** Where a resource, loose value or the stack itself is written, with its line when found. */
   locate(address: string): SourceLocation {
-    const resource = this.byAddress.get(address);
+    const resource = this.find(address);
     const location = resource?.location ?? this.looseValues.find((l) => l.address === address)?.location ?? { file: this.file };
     const line = location.line ?? this.lineOf(address);
     return line === undefined ? location : { ...location, line };
