@@ -104,21 +104,21 @@ class StackEvaluator {
     return value;
   };
 
-  /** A resource body's attributes (every key but `//`, evaluated), and whether a string in it holds PEM text. */
-  attributes(body: Record<string, unknown>): { attributes: Record<string, Value>; holdsPem: boolean } {
-    const pass: Pass = { evaluateText: this.evaluateText, holdsPem: false };
+  /** A resource body's attributes (every key but `//`, evaluated); `pass` notes PEM text on the way. */
+  attributes(body: Record<string, unknown>, pass: Pass): Record<string, Value> {
     const attributes: Record<string, Value> = {};
     for (const key in body) {
       if (key !== "//") attributes[key] = evaluate(body[key], pass);
     }
-    return { attributes, holdsPem: pass.holdsPem };
+    return attributes;
   }
 }
 
 /** A resource of a cdk.tf.json: what the file says about it, evaluated when first read. */
 class CdktfResource implements Resource {
   private named?: string;
-  private evaluated?: { attributes: Record<string, Value>; holdsPem: boolean };
+  private evaluated?: Record<string, Value>;
+  private pem = false;
   private referenced?: ReadonlySet<string>;
   private located?: SourceLocation;
 
@@ -137,7 +137,7 @@ class CdktfResource implements Resource {
   }
 
   get attributes(): Record<string, Value> {
-    return (this.evaluated ??= this.evaluator.attributes(this.body)).attributes;
+    return this.evaluated ?? this.evaluate();
   }
 
   get references(): ReadonlySet<string> {
@@ -146,7 +146,15 @@ class CdktfResource implements Resource {
 
   /** Noticed on the one pass that evaluates the attributes, which nearly every resource needs anyway. */
   get holdsPem(): boolean {
-    return (this.evaluated ??= this.evaluator.attributes(this.body)).holdsPem;
+    if (this.evaluated === undefined) this.evaluate();
+    return this.pem;
+  }
+
+  private evaluate(): Record<string, Value> {
+    const pass: Pass = { evaluateText: this.evaluator.evaluateText, holdsPem: false };
+    this.evaluated = this.evaluator.attributes(this.body, pass);
+    this.pem = pass.holdsPem;
+    return this.evaluated;
   }
 
   get location(): SourceLocation {
