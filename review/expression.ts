@@ -39,6 +39,8 @@ function concatenate(text: string, parts: Value[]): Value {
 /** Characters that matter when looking for the end of an interpolation. */
 const INTERPOLATION_SYNTAX = /[{}"\\]/g;
 const STRING_SYNTAX = /["\\]/g;
+/** Characters that matter when looking for the end of a quoted template: quote, backslash, `$`. */
+const QUOTED_SYNTAX = /["\\$]/g;
 
 /** Index of the `}` closing an interpolation that starts at `from`, skipping quoted strings and nested braces. */
 function interpolationEnd(text: string, from: number): number {
@@ -71,10 +73,13 @@ function interpolationEnd(text: string, from: number): number {
  */
 function closingQuote(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
+    QUOTED_SYNTAX.lastIndex = i;
+    if (!QUOTED_SYNTAX.test(text)) return -1;
+    i = QUOTED_SYNTAX.lastIndex - 1;
     const c = text[i];
     if (c === "\\") i += 1;
     else if (c === '"') return i;
-    else if (c === "$" && text[i + 1] === "{" && text[i - 1] !== "$") i = interpolationEnd(text, i + 2);
+    else if (text[i + 1] === "{" && text[i - 1] !== "$") i = interpolationEnd(text, i + 2);
   }
   return -1;
 }
@@ -208,15 +213,18 @@ class Parser {
   /** A quoted template: `"..."` with escapes, `$${` and nested interpolations. */
   private quoted(): Value {
     this.pos += 1;
+    // Most quoted strings are plain ("Version", "iot:Publish"): up to the next quote, no escape, no template.
+    const next = this.src.indexOf('"', this.pos);
+    if (next !== -1) {
+      const body = this.src.slice(this.pos, next);
+      if (body.indexOf("\\") === -1 && body.indexOf("$") === -1 && body.indexOf("%") === -1) {
+        this.pos = next + 1;
+        return body;
+      }
+    }
     const close = closingQuote(this.src, this.pos);
     if (close === -1) throw new Unsupported("unterminated string");
-    const body = this.src.slice(this.pos, close);
-    // Most quoted strings are plain ("Version", "iot:Publish"): no escape, no template.
-    if (body.indexOf("\\") === -1 && body.indexOf("$") === -1 && body.indexOf("%") === -1) {
-      this.pos = close + 1;
-      return body;
-    }
-    const value = this.template(close, body, true);
+    const value = this.template(close, this.src.slice(this.pos, close), true);
     this.pos = close + 1;
     return value;
   }

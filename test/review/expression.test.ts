@@ -39,6 +39,17 @@ describe("Terraform JSON string evaluation", () => {
     expect(evaluate('${jsonencode({"a" = ["x\\"y", 1, true, null], b: {"c" = "$${iot:v}"}})}')).toBe(JSON.stringify({ a: ['x"y', 1, true, null], b: { c: "${iot:v}" } }));
   });
 
+  it("reads a template nested in a quoted string inside an interpolation in one pass", () => {
+    expect(evaluate('${jsonencode({"a" = "x${"y"}z", "b" = "$${iot:v}-${3}"})}')).toBe(JSON.stringify({ a: "xyz", b: "${iot:v}-3" }));
+    const value = evaluate('${jsonencode({"a" = "x-${aws_vpc.main.id}"})}') as Encoded;
+    expect((value.value as Record<string, Value>).a).toEqual(new Unknown("x-${aws_vpc.main.id}", ["aws_vpc.main"], ["x-", new Ref("aws_vpc.main", "id")]));
+  });
+
+  it("makes a template directive inside a quoted string unknown", () => {
+    const value = evaluate('${jsonencode({"a" = "%{ if var.x }y%{ endif }"})}') as Encoded;
+    expect((value.value as Record<string, Value>).a).toBeInstanceOf(Unknown);
+  });
+
   it("keeps jsonencode with references as a document", () => {
     const value = evaluate('${jsonencode({"Vpce" = aws_vpc_endpoint.ep.id, "Arn" = "arn:${data.aws_partition.p.partition}:iot"})}');
     expect(value).toBeInstanceOf(Encoded);
