@@ -84,6 +84,15 @@ function closingQuote(text: string, from: number): number {
   return -1;
 }
 
+/** The character one escape of a quoted string stands for (`\n`, `\u0041`); an escape JSON lacks (`\U0001F600`) is unsupported. */
+function escapedText(escape: string): string {
+  try {
+    return JSON.parse(`"${escape}"`) as string;
+  } catch {
+    throw new Unsupported(`escape ${escape}`);
+  }
+}
+
 /** An interpolation the parser does not evaluate: unknown, naming the references written in it. */
 function unsupported(source: string, resolve: Resolver): Unknown {
   return new Unknown(source.trim(), [...referencesInText(source, resolve)]);
@@ -171,7 +180,7 @@ class Parser {
       const c = src[this.pos];
       if (c === "\\" && quoted) {
         const length = src[this.pos + 1] === "u" ? 6 : 2;
-        literal += JSON.parse(`"${src.slice(this.pos, this.pos + length)}"`);
+        literal += escapedText(src.slice(this.pos, this.pos + length));
         this.pos += length;
       } else if ((c === "$" || c === "%") && src[this.pos + 1] === c && src[this.pos + 2] === "{") {
         literal += c + "{";

@@ -73,23 +73,26 @@ class StackEvaluator {
    * index costs no address strings (a resource makes its address when first asked).
    */
   readonly index = { managed: new Map<string, Map<string, CdktfResource>>(), data: new Map<string, Map<string, CdktfResource>>() };
+  private readonly evaluated = new Map<string, Value>();
 
   /** The resource at a `type.name` or `data.type.name` address, if the file has it. */
   find(address: string): CdktfResource | undefined {
     const data = address.startsWith("data.");
     const start = data ? 5 : 0;
     const dot = address.indexOf(".", start);
-    if (dot === -1) return undefined;
-    return this.index[data ? "data" : "managed"].get(address.slice(start, dot))?.get(address.slice(dot + 1));
+    return dot === -1 ? undefined : this.lookup(data ? "data" : "managed", address.slice(start, dot), address.slice(dot + 1));
   }
-  private readonly evaluated = new Map<string, Value>();
+
+  private lookup(mode: "managed" | "data", type: string, name: string): CdktfResource | undefined {
+    return this.index[mode].get(type)?.get(name);
+  }
 
   private readonly resolve = (traversal: readonly string[], text: string): Value => {
     const root = traversal[0];
     if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
     const isData = root === "data";
     const skip = isData ? 3 : 2;
-    const target = isData ? this.index.data.get(traversal[1])?.get(traversal[2]) : this.index.managed.get(root)?.get(traversal[1]);
+    const target = isData ? this.lookup("data", traversal[1], traversal[2]) : this.lookup("managed", root, traversal[1]);
     if (target === undefined) return new Unknown(text);
     if (traversal.length === skip + 1) return new Ref(target.address, traversal[skip]);
     return new Ref(target.address, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));

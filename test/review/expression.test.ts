@@ -45,6 +45,10 @@ describe("Terraform JSON string evaluation", () => {
     expect((value.value as Record<string, Value>).a).toEqual(new Unknown("x-${aws_vpc.main.id}", ["aws_vpc.main"], ["x-", new Ref("aws_vpc.main", "id")]));
   });
 
+  it("makes an interpolation with an escape JSON lacks unknown instead of failing", () => {
+    expect(evaluate('${jsonencode({"a" = "\\U0001F600"})}')).toBeInstanceOf(Unknown);
+  });
+
   it("makes a template directive inside a quoted string unknown", () => {
     const value = evaluate('${jsonencode({"a" = "%{ if var.x }y%{ endif }"})}') as Encoded;
     expect((value.value as Record<string, Value>).a).toBeInstanceOf(Unknown);
