@@ -2,7 +2,14 @@ import { Annotations, IAspect, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
-import { contextFromEnvironment, isBlocking, loadCdktfJson, review, ReviewContext, Suppression, suppressionsFromEnvironment } from "../review";
+// The engine's own modules, not the review index: synth should not load report formats,
+// plan loading and diffing it never uses.
+import { review } from "../review/engine";
+import { contextFromEnvironment, suppressionsFromEnvironment } from "../review/environment-context";
+import { isBlocking } from "../review/finding";
+import { loadCdktfJson } from "../review/load-cdktf";
+import type { ReviewContext } from "../review/rule";
+import type { Suppression } from "../review/suppressions";
 
 export interface ReviewAspectProps {
   /**
