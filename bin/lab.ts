@@ -1,9 +1,8 @@
-import { loadEnvironment } from "../config";
 import { UsageError } from "../errors";
 import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice } from "../lab";
 import { pkiPaths } from "../pki";
-import { parseCommandArgs, requireOption } from "./args";
-import { readPassphrase } from "./passphrase";
+import { requireOption } from "./args";
+import { EnvironmentCommand, runEnvironmentCommand, Values } from "./environment-command";
 import { CliIo } from "./moat";
 
 const HELP = `usage: moat lab <command> --env E [options]
@@ -32,31 +31,7 @@ options:
 Needs Mosquitto 2: 'sudo apt-get install mosquitto'.
 `;
 
-const GLOBAL = {
-  env: { type: "string" },
-  "pki-dir": { type: "string" },
-  "passphrase-file": { type: "string" },
-  "environments-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-type Values = Record<string, string | boolean | undefined>;
-
-interface Context {
-  readonly io: CliIo;
-  readonly env: string;
-  readonly pkiDir: string;
-  readonly values: Values;
-  readonly config: () => ReturnType<typeof loadEnvironment>;
-  readonly passphrase: () => string | undefined;
-}
-
-interface Command {
-  readonly options: Record<string, { type: "string" | "boolean" }>;
-  readonly run: (ctx: Context) => Promise<number>;
-}
-
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, EnvironmentCommand> = {
   up: {
     options: { port: { type: "string" } },
     run: async (ctx) => {
@@ -123,29 +98,7 @@ const COMMANDS: Record<string, Command> = {
 
 /** `moat lab <command> ...` */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h") {
-    (name === undefined ? io.stderr : io.stdout)(HELP);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(COMMANDS).join(", ")}`);
-  const { values } = parseCommandArgs(`moat lab ${name}`, rest, { ...GLOBAL, ...command.options });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  const v = values as Values;
-  const env = requireOption(`moat lab ${name}`, v, "env");
-  let config: ReturnType<typeof loadEnvironment> | undefined;
-  return command.run({
-    io,
-    env,
-    pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
-    values: v,
-    config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
-    passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
-  });
+  return runEnvironmentCommand("lab", argv, io, HELP, COMMANDS);
 }
 
 function portOption(values: Values, fallback: number): number {

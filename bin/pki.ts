@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { EnvironmentConfig, loadEnvironment } from "../config";
+import { EnvironmentConfig } from "../config";
 import { refreshLabAcl, reloadLabBroker } from "../lab";
 import { MoatError, UsageError } from "../errors";
 import {
@@ -21,8 +21,8 @@ import {
   writeCrl,
   writeFileAtomic,
 } from "../pki";
-import { parseCommandArgs, requireOption } from "./args";
-import { readPassphrase } from "./passphrase";
+import { requireOption } from "./args";
+import { EnvironmentCommand, EnvironmentContext, runEnvironmentCommand, Values } from "./environment-command";
 import { CliIo } from "./moat";
 
 const HELP = `usage: moat pki <command> --env E [options]
@@ -49,29 +49,13 @@ options:
   --environments-dir DIR  where environment files are (default environments)
 `;
 
-const GLOBAL = {
-  env: { type: "string" },
-  "pki-dir": { type: "string" },
-  "passphrase-file": { type: "string" },
-  "environments-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+type Context = EnvironmentContext;
 
-type Values = Record<string, string | boolean | undefined>;
-type Command = { options: Record<string, { type: "string" | "boolean" }>; run: (v: Values, ctx: Context) => number | Promise<number> };
-
-interface Context {
-  readonly io: CliIo;
-  readonly env: string;
-  readonly pkiDir: string;
-  readonly passphrase: () => string | undefined;
-  readonly config: () => EnvironmentConfig;
-}
-
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, EnvironmentCommand> = {
   init: {
     options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" } },
-    run: (v, ctx) => {
+    run: (ctx) => {
+      const v = ctx.values;
       const config = ctx.config();
       const existing = pkiPaths(ctx.pkiDir, ctx.env);
       // `npm start` creates the dev CA once; init itself never overwrites a CA.
@@ -91,7 +75,8 @@ const COMMANDS: Record<string, Command> = {
   },
   issue: {
     options: { csr: { type: "string" }, out: { type: "string" }, device: { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
-    run: async (v, ctx) => {
+    run: async (ctx) => {
+      const v = ctx.values;
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
       if (typeof v.device === "string") {
@@ -115,7 +100,8 @@ const COMMANDS: Record<string, Command> = {
   },
   bulk: {
     options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
-    run: async (v, ctx) => {
+    run: async (ctx) => {
+      const v = ctx.values;
       const config = ctx.config();
       const csrDir = requireOption("moat pki bulk", v, "csr-dir");
       const outDir = requireOption("moat pki bulk", v, "out-dir");
@@ -140,7 +126,8 @@ const COMMANDS: Record<string, Command> = {
   },
   revoke: {
     options: { serial: { type: "string" }, reason: { type: "string" } },
-    run: async (v, ctx) => {
+    run: async (ctx) => {
+      const v = ctx.values;
       const reason = (v.reason as string | undefined) ?? "unspecified";
       if (!(reason in REVOCATION_REASONS)) throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
       const result = revoke({
@@ -157,7 +144,8 @@ const COMMANDS: Record<string, Command> = {
   },
   crl: {
     options: { out: { type: "string" } },
-    run: async (v, ctx) => {
+    run: async (ctx) => {
+      const v = ctx.values;
       if (typeof v.out === "string") outputFile(v.out, "--out");
       const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
       if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
@@ -168,7 +156,8 @@ const COMMANDS: Record<string, Command> = {
   },
   list: {
     options: { json: { type: "boolean" } },
-    run: (v, ctx) => {
+    run: (ctx) => {
+      const v = ctx.values;
       const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env }).map(({ certificate: _c, ...rest }) => rest);
       if (v.json) ctx.io.stdout(JSON.stringify(certificates, null, 2) + "\n");
       else {
@@ -185,7 +174,8 @@ const COMMANDS: Record<string, Command> = {
   },
   "verification-cert": {
     options: { "registration-code": { type: "string" } },
-    run: (v, ctx) => {
+    run: (ctx) => {
+      const v = ctx.values;
       const result = verificationCert({ pkiDir: ctx.pkiDir, env: ctx.env, registrationCode: requireOption("moat pki verification-cert", v, "registration-code"), passphrase: ctx.passphrase() });
       ctx.io.stdout(`verification certificate -> ${result.path}\nCA certificate          -> ${pkiPaths(ctx.pkiDir, ctx.env).issuingCert}\n`);
       return 0;
@@ -195,48 +185,7 @@ const COMMANDS: Record<string, Command> = {
 
 /** `moat pki <command> ...` */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h") {
-    (name === undefined ? io.stderr : io.stdout)(HELP);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(COMMANDS).join(", ")}`);
-  const { values } = parseCommandArgs(`moat pki ${name}`, rest, { ...GLOBAL, ...command.options });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  const v = values as Values;
-  const env = requireOption(`moat pki ${name}`, v, "env");
-  let config: EnvironmentConfig | undefined;
-  try {
-    return await command.run(v, {
-      io,
-      env,
-      pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
-      passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
-      config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
-    });
-  } catch (err) {
-    throw filesystemRefusal(err);
-  }
-}
-
-const FILESYSTEM_CODES: Record<string, string> = {
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "a path component is not a directory",
-  EEXIST: "already exists and is not a directory",
-  EROFS: "read-only filesystem",
-  ENOSPC: "no space left on the device",
-};
-
-/** A filesystem error on a path the user chose is theirs to fix, not a bug: one line, exit 1. */
-function filesystemRefusal(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === undefined || !(e.code in FILESYSTEM_CODES) || e.path === undefined) return err;
-  return new MoatError(`${e.path}: ${FILESYSTEM_CODES[e.code]} (${e.code}); check --pki-dir, --out-dir and their permissions`);
+  return runEnvironmentCommand("pki", argv, io, HELP, COMMANDS);
 }
 
 function requireLocalKeys(config: EnvironmentConfig, flag: string): void {
