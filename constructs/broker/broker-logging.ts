@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { IotLoggingOptions } from "@cdktf/provider-aws/lib/iot-logging-options";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { serviceTrustPolicy } from "../security/service-trust-policy";
 
 export type IotLogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
@@ -27,17 +28,7 @@ export class BrokerLogging extends Construct {
     const role = new IamRole(this, "role", {
       namePrefix: `${props.name}-iot-logs-`,
       description: "Assumed by IoT Core to write its logs to CloudWatch Logs",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "iot.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("iot.amazonaws.com", props.accountId),
       tags: props.tags,
     });
     new IamRolePolicy(this, "permissions", {

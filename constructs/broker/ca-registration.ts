@@ -5,6 +5,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { MoatError } from "../../errors";
 import { jitpTemplateBody, JitpTemplateOptions } from "./jitp-template";
 import { parsePublicCertificate } from "./pem";
+import { serviceTrustPolicy } from "../security/service-trust-policy";
 
 export interface CaRegistrationProps {
   readonly name: string;
@@ -59,17 +60,7 @@ export class CaRegistration extends Construct {
     const role = new IamRole(this, "provisioning-role", {
       namePrefix: `${props.name}-jitp-`,
       description: "Assumed by IoT Core to run the just-in-time provisioning template of the moat CA",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "iot.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("iot.amazonaws.com", props.accountId),
       tags: props.tags,
     });
     this.provisioningRoleArn = role.arn;

@@ -20,6 +20,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Port } from "../security/port";
 import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "./flow-log-retention";
+import { serviceTrustPolicy } from "../security/service-trust-policy";
 
 export interface FlowLogsProps {
   /** The VPC whose traffic is recorded (all of it: accepted and rejected). */
@@ -177,20 +178,7 @@ export class FlowLogs extends Construct {
     const role = new IamRole(this, "delivery-role", {
       namePrefix: "moat-flow-logs-",
       description: "VPC flow logs delivery to CloudWatch Logs",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: {
-              StringEquals: { "aws:SourceAccount": this.account },
-              ArnLike: { "aws:SourceArn": this.arn("ec2", "vpc-flow-log/*") },
-            },
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", this.account, this.arn("ec2", "vpc-flow-log/*")),
     });
     new IamRolePolicy(this, "delivery-policy", {
       role: role.id,
