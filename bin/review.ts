@@ -38,7 +38,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const format = (values.format ?? "text") as ReportFormat;
-  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`moat review: --format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
+  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
 
   const { result, diff } = reviewSession({
     paths: positionals.length > 0 ? positionals : [DEFAULT_PATH],

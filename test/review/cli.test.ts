@@ -98,6 +98,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^moat review: /);
+    expect(run.stderr).not.toMatch(/^moat review: moat /);
     expect(run.stderr).toMatch(message);
   });
 
