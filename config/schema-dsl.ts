@@ -67,6 +67,7 @@ export function string(options: StringOptions): Schema<string> {
         return undefined;
       }
       const problem =
+        terraformTemplateProblem(value) ||
         (options.minLength !== undefined && value.length < options.minLength && `is shorter than ${options.minLength} characters`) ||
         (options.maxLength !== undefined && value.length > options.maxLength && `is longer than ${options.maxLength} characters`) ||
         (options.pattern && !options.pattern.test(value) && `is not ${options.patternHint ?? `matching ${options.pattern}`}`) ||
@@ -85,6 +86,16 @@ export function string(options: StringOptions): Schema<string> {
       ...(options.maxLength !== undefined && { maxLength: options.maxLength }),
     }),
   };
+}
+
+/**
+ * Every config string is literal text, but cdktf passes `${...}` and `%{...}` through to
+ * Terraform, which would evaluate them (`${file(".pki/dev/ca/issuing.key")}` in a tag would read
+ * the CA key into the plan). So they are refused everywhere, not escaped.
+ */
+function terraformTemplateProblem(value: string): string | undefined {
+  const sequence = ["${", "%{"].find((s) => value.includes(s));
+  return sequence && `contains "${sequence}", which Terraform would evaluate as an expression; config values are literal text: remove it`;
 }
 
 export function oneOf<const V extends readonly string[]>(values: V, options: Described): Schema<V[number]> {

@@ -197,7 +197,14 @@ export const environmentSchema = object(
       suppressions: [],
     }),
     tags: withDefault(
-      record(string({ description: "Tag key.", pattern: /^[\w.:/=+@ -]{1,128}$/, patternHint: "a valid AWS tag key" }), string({ description: "Tag value.", maxLength: 256 }), {
+      record(
+        string({
+          description: "Tag key (AWS tag characters; the aws: prefix is reserved).",
+          pattern: /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u,
+          patternHint: "a valid AWS tag key (letters, digits, spaces and _ . : / = + - @; not starting with aws:)",
+        }),
+        string({ description: "Tag value (AWS tag characters).", pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, patternHint: "a valid AWS tag value (letters, digits, spaces and _ . : / = + - @)" }),
+        {
         description: "Tags applied to every resource.",
       }),
       {},

@@ -92,6 +92,11 @@ describe("refused environment files: one line per problem naming file and key pa
     ["a wrong type", (d) => (d.network.availabilityZones = "eu-west-1a"), /network\.availabilityZones must be a list, got string "eu-west-1a"/],
     ["a bad region", (d) => (d.region = "Europe"), /region "Europe" is not an AWS region name such as eu-west-1/],
     ["a non-integer", (d) => (d.pki.deviceValidityDays = 1.5), /pki\.deviceValidityDays must be a whole number, got number 1\.5/],
+    ["a Terraform expression in a tag (it would read the CA key into the plan)", (d) => (d.tags.Environment = '${file(".pki/dev/ca/issuing.key")}'), /tags\.Environment "\$\{file.*" contains "\$\{", which Terraform would evaluate as an expression; config values are literal text: remove it/],
+    ["a Terraform directive in any string", (d) => (d.topics.classes.sensor.description = "%{ if true }x%{ endif }"), /topics\.classes\.sensor\.description .* contains "%\{"/],
+    ["an expression in a backend setting", (d) => (d.backend = { type: "s3", s3: { bucket: "moat-state", key: "${var.key}" } }), /backend\.s3\.key "\$\{var\.key\}" contains "\$\{"/],
+    ["a reserved aws: tag key", (d) => (d.tags["aws:owner"] = "me"), /tags\.aws:owner "aws:owner" is not a valid AWS tag key/],
+    ["a tag value with characters AWS refuses", (d) => (d.tags.Team = "a;b"), /tags\.Team "a;b" is not a valid AWS tag value/],
     ["a bad class name", (d) => (d.topics.classes["Bad Class"] = {}), /topics\.classes\.Bad Class "Bad Class" is not a class name/],
   ];
 
