@@ -157,8 +157,8 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   {
     id: "AUTHZ-1",
     severity: "error",
-    title: "IoT policies grant no * action or resource and no MQTT # or + topic",
-    why: "A wildcard lets one stolen device certificate read or write every topic of the fleet.",
+    title: "IoT policies grant no * or ? action or resource and no MQTT # or + topic",
+    why: "A wildcard (IAM's * and ?, MQTT's # and +) lets one stolen device certificate read or write topics of other devices or the whole fleet.",
     fix: "Name actions and topics explicitly; scope topics with ${iot:Connection.Thing.ThingName} (the topic schema in the environment does this).",
     matches: ["IOT_POLICY_OVERLY_PERMISSIVE_CHECK"],
     check: noWildcardGrants,

@@ -2,7 +2,10 @@ import { arnResource, readIotPolicies } from "../iot-policies";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { knownText, showText } from "../segment";
 
-/** AUTHZ-1: no IoT policy allows a `*` action or resource, or an MQTT wildcard (`#`, `+`) in a topic or topic filter. */
+/** IAM-style wildcards in IoT policy actions and resources: `*` any run of characters, `?` any one. */
+const WILDCARD = /[*?]/;
+
+/** AUTHZ-1: no IoT policy allows a `*` or `?` action or resource (a `?` matches a character, so it widens a grant too), or an MQTT wildcard (`#`, `+`) in a topic or topic filter. */
 export const noWildcardGrants: RuleCheck = (model) => {
   const { policies, violations } = readIotPolicies(model);
   const out: Violation[] = [...violations];
@@ -12,7 +15,7 @@ export const noWildcardGrants: RuleCheck = (model) => {
       if (statement.notResource) out.push(fail(address, "an Allow statement uses NotResource: it grants every other resource"));
       for (const action of statement.actions) {
         if (typeof action !== "string") out.push(unknown(address, `action ${String(action)} is known only at apply time`));
-        else if (action.includes("*")) out.push(fail(address, `allows action ${action}`));
+        else if (WILDCARD.test(action)) out.push(fail(address, `allows action ${action}`));
       }
       for (const resource of statement.resources) {
         const text = knownText(resource);
@@ -22,7 +25,7 @@ export const noWildcardGrants: RuleCheck = (model) => {
         }
         const part = arnResource(text);
         if (part.includes("\u0000")) out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
-        else if (part.includes("*")) out.push(fail(address, `allows resource ${showText(text)}`));
+        else if (WILDCARD.test(part)) out.push(fail(address, `allows resource ${showText(text)}`));
         else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, `allows MQTT wildcard in ${showText(text)}`));
       }
     }

@@ -292,6 +292,8 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
     ],
     violations: [
       { name: "a * action", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:*"]')), resource: "aws_iot_policy.connect", message: /allows action iot:\*/ },
+      { name: "a ? action", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:Publis?"]')), resource: "aws_iot_policy.connect", message: /allows action iot:Publis\?/ },
+      { name: "a ? in a topic", mutate: (s) => connectStatement(s, (p) => p.replace("/telemetry", "/telemetr?")), resource: "aws_iot_policy.connect", message: /allows resource .*telemetr\?/ },
       { name: "a # topic", mutate: (s) => connectStatement(s, (p) => p.replace("/telemetry", "/#")), resource: "aws_iot_policy.connect", message: /MQTT wildcard in arn:aws:iot:eu-west-1:\$\{…\}:topic\/devices/ },
       { name: "a + topic filter", mutate: (s) => connectStatement(s, (p) => p.replace("/commands", "/+")), resource: "aws_iot_policy.connect", message: /MQTT wildcard in .*topicfilter/ },
       { name: "a * resource", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", "topic/*")), resource: "aws_iot_policy.connect", message: /allows resource .*topic\/\*/ },
