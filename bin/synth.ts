@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { AnnotationMetadataEntryType, TerraformStack } from "cdktf";
 import { MoatError, UsageError } from "../errors";
@@ -30,6 +31,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (values.all && values.env?.length) throw new UsageError("give --env or --all, not both");
 
   const outdir = values.out ?? "cdktf.out";
+  prepareOutdir(outdir);
   const { app, stacks } = buildApp({ environments: values.all ? undefined : values.env, dir: values["environments-dir"], outdir });
   try {
     app.synth();
@@ -52,4 +54,15 @@ function annotations(stacks: readonly TerraformStack[], level: AnnotationMetadat
   return stacks.flatMap((stack) =>
     stack.node.findAll().flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === level).map((entry) => `[${construct.node.path}] ${String(entry.data)}`)),
   );
+}
+
+/** The output directory must be a directory we can write: say so in one line, not a stack trace. */
+function prepareOutdir(outdir: string): void {
+  try {
+    fs.mkdirSync(outdir, { recursive: true });
+    fs.accessSync(outdir, fs.constants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new MoatError(`--out ${outdir}: cannot write there (${e.code ?? e.message}); give a writable directory`);
+  }
 }

@@ -79,3 +79,21 @@ describe("moat synth stops on the synth-time review", () => {
     expect(fs.existsSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"))).toBe(false);
   });
 });
+
+test.each([
+  ["an existing file", () => {
+    const file = path.join(tempDir(), "a-file");
+    fs.writeFileSync(file, "");
+    return file;
+  }],
+  ["a path under a file", () => {
+    const file = path.join(tempDir(), "a-file");
+    fs.writeFileSync(file, "");
+    return path.join(file, "out");
+  }],
+])("moat synth --out %s: one line, exit 1, no stack trace", (_name, outdir) => {
+  const result = runMoat(["synth", "--env", "dev", "--out", outdir()]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^moat synth: --out .*: cannot write there \(E[A-Z]+\); give a writable directory\n$/);
+  expect(result.stderr).not.toMatch(STACK_TRACE);
+});
