@@ -2,8 +2,8 @@ import { flowLogs } from "../flow-logs";
 import { Resource } from "../model";
 import { MQTT_TLS_PORT } from "../ports";
 import { brokerTypesPresent } from "../segment";
-import { fail, RuleCheck, STACK, Violation } from "../rule";
-import { blocks, isRecord, Ref } from "../value";
+import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
+import { blocks, isRecord, Ref, Value } from "../value";
 
 /**
  * AWS IoT Core metrics (namespace AWS/IoT) counting refused requests: each concern needs an
@@ -16,15 +16,21 @@ const AUTH_FAILURE_CONCERNS: readonly { readonly concern: string; readonly metri
   { concern: "subscribe authorization failures", metrics: ["Subscribe.AuthZError"] },
 ];
 
-/** MON-1: alarms on broker auth failures (connect, publish, subscribe) and on rejected 8883 flows. */
+interface AlarmedMetric {
+  readonly alarm: Resource;
+  readonly namespace: Value | undefined;
+  readonly name: Value | undefined;
+}
+
+/** MON-1: alarms that notify someone on broker auth failures (connect, publish, subscribe) and on rejected 8883 flows. */
 export const authFailureAlarms: RuleCheck = (model) => {
   if (!brokerTypesPresent(model)) return [];
   const violations: Violation[] = [];
   const alarmed = model.ofType("aws_cloudwatch_metric_alarm").flatMap(alarmMetrics);
   for (const { concern, metrics } of AUTH_FAILURE_CONCERNS) {
-    if (!alarmed.some((a) => a.namespace === "AWS/IoT" && metrics.includes(String(a.name)))) {
-      violations.push(fail(STACK, `no alarm on ${concern} (AWS/IoT ${metrics.join(" or ")})`));
-    }
+    const on = alarmed.filter((a) => a.namespace === "AWS/IoT" && metrics.includes(String(a.name)));
+    if (on.length === 0) violations.push(fail(STACK, `no alarm on ${concern} (AWS/IoT ${metrics.join(" or ")})`));
+    else violations.push(...silentAlarms(on, concern));
   }
   const flowGroups = new Set(flowLogs(model).flatMap((f) => (f.target ? [f.target.address] : [])));
   const rejectFilters = model.ofType("aws_cloudwatch_log_metric_filter").filter((f) => {
@@ -32,17 +38,39 @@ export const authFailureAlarms: RuleCheck = (model) => {
     const pattern = String(f.attributes.pattern ?? "");
     return group instanceof Ref && flowGroups.has(group.address) && pattern.includes(String(MQTT_TLS_PORT)) && pattern.includes("REJECT");
   });
-  const rejectAlarmed = rejectFilters.some((f) =>
-    blocks(f.attributes.metric_transformation).some((t) => isRecord(t) && alarmed.some((a) => a.name === t.name && a.namespace === t.namespace)),
+  const rejectAlarms = rejectFilters.flatMap((f) =>
+    blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) ? alarmed.filter((a) => a.name === t.name && a.namespace === t.namespace) : [])),
   );
-  if (!rejectAlarmed) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
+  if (rejectAlarms.length === 0) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
+  else violations.push(...silentAlarms(rejectAlarms, `rejected ${MQTT_TLS_PORT} flows`));
   return violations;
 };
 
-function alarmMetrics(alarm: Resource): { namespace: unknown; name: unknown }[] {
-  const direct = { namespace: alarm.attributes.namespace, name: alarm.attributes.metric_name };
+/**
+ * Why none of the alarms on a concern reaches anyone: an alarm with actions disabled or no
+ * `alarm_actions` changes state in the console and nobody hears of the attack. Empty when one notifies.
+ */
+function silentAlarms(on: readonly AlarmedMetric[], concern: string): Violation[] {
+  const verdicts = on.map((a) => ({ alarm: a.alarm.address, why: silence(a.alarm) }));
+  if (verdicts.some((v) => v.why === undefined)) return [];
+  return verdicts.map(({ alarm, why }) => (why === "unknown" ? unknown(alarm, `the alarm on ${concern}: whether it notifies anyone is known only at apply time`) : fail(alarm, `the alarm on ${concern} notifies no one: ${why}`)));
+}
+
+/** Why an alarm notifies no one, "unknown" when the file cannot tell, undefined when it notifies. */
+function silence(alarm: Resource): string | "unknown" | undefined {
+  const { actions_enabled: enabled, alarm_actions: actions } = alarm.attributes;
+  if (enabled === false) return "actions_enabled is false; remove it or set it true";
+  const list = Array.isArray(actions) ? actions : undefined;
+  if (actions !== undefined && actions !== null && list === undefined) return "unknown";
+  if (!list || list.length === 0) return "it has no alarm_actions; add the on-call SNS topic";
+  if (enabled !== undefined && enabled !== true) return "unknown";
+  return undefined;
+}
+
+function alarmMetrics(alarm: Resource): AlarmedMetric[] {
+  const direct = { alarm, namespace: alarm.attributes.namespace, name: alarm.attributes.metric_name };
   const queried = blocks(alarm.attributes.metric_query).flatMap((q) =>
-    isRecord(q) ? blocks(q.metric).map((m) => (isRecord(m) ? { namespace: m.namespace, name: m.metric_name } : { namespace: undefined, name: undefined })) : [],
+    isRecord(q) ? blocks(q.metric).map((m) => (isRecord(m) ? { alarm, namespace: m.namespace, name: m.metric_name } : { alarm, namespace: undefined, name: undefined })) : [],
   );
   return [direct, ...queried];
 }

@@ -35,6 +35,7 @@ const alarm = (name: string, metric: string, namespace = "AWS/IoT") => ({
   period: 300,
   statistic: "Sum",
   threshold: 0,
+  alarm_actions: ["${aws_sns_topic.alarms.arn}"],
 });
 
 export function moatStack(): Json {
@@ -121,6 +122,7 @@ export function moatStack(): Json {
           metric_transformation: { name: "RejectedMqttFlows", namespace: "moat/iot-test", value: "1" },
         },
       },
+      aws_sns_topic: { alarms: { ...meta("alarms/topic"), name: "iot-test-alarms", kms_master_key_id: "${aws_kms_key.logs.arn}" } },
       aws_cloudwatch_metric_alarm: {
         rejected: alarm("rejected", "RejectedMqttFlows", "moat/iot-test"),
         connect_authn: alarm("connect_authn", "Connect.AuthNError"),
