@@ -324,6 +324,22 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
   "LOG-1": {
     violations: [
       { name: "no flow log", mutate: (s) => delete r(s).aws_flow_log, resource: "aws_vpc.vpc", message: /has no flow log/ },
+      {
+        name: "a subnet flow log only",
+        mutate: (s) => Object.assign(r(s).aws_flow_log.flow, { vpc_id: undefined, subnet_id: "${aws_subnet.device.id}" }),
+        resource: "aws_vpc.vpc",
+        message: /has no flow log/,
+      },
+      {
+        name: "an ENI flow log beside a VPC flow log of rejected traffic",
+        mutate: (s) => {
+          r(s).aws_flow_log.flow.traffic_type = "REJECT";
+          r(s).aws_flow_log.eni = { ...r(s).aws_flow_log.flow, vpc_id: undefined, eni_id: "eni-0abc", traffic_type: "ALL" };
+        },
+        resource: "aws_vpc.vpc",
+        message: /no flow log of the VPC records ALL traffic/,
+      },
+      { name: "a VPC from a variable", mutate: (s) => (r(s).aws_flow_log.flow.vpc_id = "${var.vpc}"), resource: "aws_vpc.vpc", message: /no flow log unless .*var\.vpc/, status: "unknown" },
       { name: "rejected traffic only", mutate: (s) => (r(s).aws_flow_log.flow.traffic_type = "REJECT"), resource: "aws_flow_log.flow", message: /traffic_type REJECT misses accepted connections/ },
       { name: "traffic type from a variable", mutate: (s) => (r(s).aws_flow_log.flow.traffic_type = "${var.t}"), resource: "aws_flow_log.flow", message: /apply time/, status: "unknown" },
     ],
