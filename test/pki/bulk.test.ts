@@ -1,6 +1,7 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
@@ -79,6 +80,65 @@ describe("bulk issuance", () => {
       { file: "junk.pem", reason: expect.stringContaining("found none") },
     ]);
     expect(existsSync(join(dir, "out", "evil.cert.pem"))).toBe(false);
+  });
+
+  it("an entry that cannot be read as a CSR file is refused and the run goes on, in every batch", () => {
+    // GIVEN readable CSRs in the first and the last batch, and between them every kind of entry
+    // that used to crash the run after earlier batches were issued
+    writeCsrs(["a-good", "d-good", "h-good"]);
+    symlinkSync(join(dir, "nowhere.csr"), join(csrDir, "b-dangling.csr"));
+    mkdirSync(join(csrDir, "c-directory.csr"));
+    execFileSync("mkfifo", [join(csrDir, "e-fifo.csr")]); // reading it would block the run for ever
+    symlinkSync("/dev/zero", join(csrDir, "f-device.pem")); // reading it would never end
+    writeFileSync(join(csrDir, "g-huge.csr"), "");
+    truncateSync(join(csrDir, "g-huge.csr"), 64 * 1024 + 1);
+    symlinkSync("/proc/self/mem", join(csrDir, "g-io-error.csr")); // opens as a regular file, the read fails with EIO
+    const outDir = join(dir, "out");
+    const progress: number[] = [];
+
+    // WHEN
+    const summary = bulkIssue({ ...store(), csrDir, outDir, batchSize: 2, onProgress: (d) => progress.push(d) });
+
+    // THEN the readable ones are issued, each other entry is listed with a line naming it and the fix
+    const at = (f: string) => join(csrDir, f);
+    expect(summary).toEqual({
+      total: 9,
+      issued: 3,
+      skipped: 0,
+      refused: [
+        { file: "b-dangling.csr", reason: `${at("b-dangling.csr")}: cannot be read (ENOENT: a dangling symbolic link?); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        { file: "c-directory.csr", reason: `${at("c-directory.csr")}: is a directory, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
+        { file: "e-fifo.csr", reason: `${at("e-fifo.csr")}: is a FIFO, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
+        { file: "f-device.pem", reason: `${at("f-device.pem")}: is a device or other special file, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
+        { file: "g-huge.csr", reason: `${at("g-huge.csr")}: 65537 bytes is too large for a CSR (at most 65536); move it out of ${csrDir}, then rerun` },
+        { file: "g-io-error.csr", reason: `${at("g-io-error.csr")}: cannot be read (EIO); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+      ],
+    });
+    expect(progress).toEqual([2, 4, 6, 8, 9]);
+    expect(readdirSync(outDir).sort()).toEqual(["a-good.cert.pem", "chain.pem", "d-good.cert.pem", "h-good.cert.pem"]);
+    expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["a-good", "d-good", "h-good"]);
+  });
+
+  it("moat pki bulk (a real process, without root's DAC override) lists an unreadable file, issues the rest and exits 1", () => {
+    // GIVEN a CSR file its owner cannot read: root reads anything, so root drops the capability
+    writeCsrs(["good"]);
+    writeCsrs(["secret"]);
+    chmodSync(join(csrDir, "secret.csr"), 0o000);
+    const envs = environmentsDir(dir);
+    const args = ["bin/moat.ts", "pki", "bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", join(dir, "out"), "--pki-dir", dir, "--environments-dir", envs, "--passphrase-file", passphraseFile(dir)];
+    const tsx = resolve(__dirname, "../../node_modules/.bin/tsx");
+    const dropDac = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", tsx];
+    const cwd = resolve(__dirname, "../..");
+
+    // WHEN
+    const result = process.getuid?.() === 0 ? spawnSync("setpriv", [...dropDac, ...args], { cwd, encoding: "utf8" }) : spawnSync(tsx, args, { cwd, encoding: "utf8" });
+
+    // THEN
+    expect(result.stderr).toContain(`moat pki bulk: refused ${join(csrDir, "secret.csr")}: cannot be read (EACCES); make it a readable CSR file or move it out of ${csrDir}, then rerun\n`);
+    expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(result.stdout).toMatch(/^bulk: 2 CSRs of class sensor: 1 issued, 0 already issued \(skipped\), 1 refused/);
+    expect(result.status).toBe(1);
+    expect(readdirSync(join(dir, "out")).sort()).toEqual(["chain.pem", "good.cert.pem"]);
   });
 
   it("refuses an empty or missing CSR directory and an output directory equal to it", () => {
