@@ -10,6 +10,8 @@ export interface Condition {
 
 /** A policy statement as rules read it, from JSON text, `jsonencode` or `data.aws_iam_policy_document`. */
 export interface Statement {
+  /** `Sid`, by which `aws_iam_policy_document` lets a later statement replace an earlier one. */
+  readonly sid?: Value;
   readonly effect: Value;
   readonly actions: readonly Value[];
   /** `NotAction` present: grants everything but the list, which no rule can bound. */
@@ -22,7 +24,7 @@ export interface Statement {
 export type PolicyReading = { readonly statements: readonly Statement[] } | { readonly problem: string; readonly unknown: boolean };
 
 /** Reads a `policy` attribute; says why when the file does not let it be read. */
-export function readPolicy(model: ReviewModel, value: Value | undefined): PolicyReading {
+export function readPolicy(model: ReviewModel, value: Value | undefined, seen: ReadonlySet<string> = new Set()): PolicyReading {
   if (typeof value === "string") {
     let doc: unknown;
     try {
@@ -39,7 +41,7 @@ export function readPolicy(model: ReviewModel, value: Value | undefined): Policy
   }
   if (value instanceof Ref && value.attribute === "json") {
     const source = model.get(value.address);
-    if (source?.type === "aws_iam_policy_document") return fromDataSource(source.attributes.statement);
+    if (source?.type === "aws_iam_policy_document" && !seen.has(source.address)) return fromDataSource(model, source.attributes, new Set([...seen, source.address]));
   }
   return { problem: `the policy is not known until apply (${String(value)})`, unknown: true };
 }
@@ -60,6 +62,7 @@ function fromDocument(doc: Value): PolicyReading {
       }
     }
     return {
+      sid: st.Sid,
       effect: st.Effect ?? null,
       actions: asList(st.Action),
       notAction: st.NotAction !== undefined,
@@ -71,10 +74,36 @@ function fromDocument(doc: Value): PolicyReading {
   return { statements };
 }
 
-function fromDataSource(statementBlocks: Value | undefined): PolicyReading {
-  const statements = blocks(statementBlocks).map((s): Statement => {
+/**
+ * A `data.aws_iam_policy_document` as AWS receives it: the statements of `source_policy_documents`,
+ * then its own `statement` blocks, then those of `override_policy_documents`, a later statement
+ * replacing an earlier one of the same Sid (the provider's merge). A document that cannot be
+ * read makes the whole policy unknown: a wide grant could hide in it.
+ */
+function fromDataSource(model: ReviewModel, attributes: { readonly [key: string]: Value }, seen: ReadonlySet<string>): PolicyReading {
+  const merged: Statement[] = [];
+  const add = (statement: Statement) => {
+    const at = statement.sid === undefined || statement.sid === null || statement.sid === "" ? -1 : merged.findIndex((m) => m.sid === statement.sid);
+    if (at === -1) merged.push(statement);
+    else merged[at] = statement;
+  };
+  const addDocuments = (argument: string): string | undefined => {
+    const list = attributes[argument];
+    if (list === undefined || list === null) return undefined;
+    if (!Array.isArray(list)) return `${argument} ${String(list)} is known only at apply time`;
+    for (const document of list as readonly Value[]) {
+      const reading = readPolicy(model, document, seen);
+      if ("problem" in reading) return `${argument} entry ${String(document)} cannot be read: ${reading.problem}`;
+      reading.statements.forEach(add);
+    }
+    return undefined;
+  };
+  const sourceProblem = addDocuments("source_policy_documents");
+  if (sourceProblem) return { problem: sourceProblem, unknown: true };
+  for (const s of blocks(attributes.statement)) {
     const st = isRecord(s) ? s : {};
-    return {
+    add({
+      sid: st.sid,
       effect: st.effect ?? "Allow",
       actions: asList(st.actions),
       notAction: asList(st.not_actions).length > 0,
@@ -84,9 +113,11 @@ function fromDataSource(statementBlocks: Value | undefined): PolicyReading {
         const cond = isRecord(c) ? c : {};
         return { test: String(cond.test), variable: String(cond.variable), values: asList(cond.values) };
       }),
-    };
-  });
-  return { statements };
+    });
+  }
+  const overrideProblem = addDocuments("override_policy_documents");
+  if (overrideProblem) return { problem: overrideProblem, unknown: true };
+  return { statements: merged };
 }
 
 const patterns = new Map<string, RegExp>();

@@ -57,6 +57,15 @@ const mqBroker = (stack: Json) => {
     },
   };
 };
+/** The connect policy read from `data.aws_iam_policy_document.iot`, with the given extra arguments beside one narrow statement. */
+const iotPolicyDocument = (stack: Json, extra: Json, others: Json = {}) => {
+  stack.data.aws_iam_policy_document = {
+    ...others,
+    iot: { statement: [{ sid: "publish", actions: ["iot:Publish"], resources: ["arn:aws:iot:eu-west-1:1:topic/devices/telemetry"] }], ...extra },
+  };
+  r(stack).aws_iot_policy.connect.policy = "${data.aws_iam_policy_document.iot.json}";
+};
+const WIDE_JSON = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "publish", Effect: "Allow", Action: "iot:*", Resource: "*" }] });
 const ingress = (stack: Json) => r(stack).aws_vpc_security_group_ingress_rule.broker_mqtt;
 const egress = (stack: Json) => r(stack).aws_vpc_security_group_egress_rule.devices_mqtt;
 
@@ -289,11 +298,21 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
         name: "a Deny with wildcards",
         mutate: (s) => connectStatement(s, (p) => p.replace('"Statement" = [', '"Statement" = [{"Effect" = "Deny", "Action" = ["iot:*"], "Resource" = ["*"]}, ')),
       },
+      { name: "a narrow statement of the document overriding a wide source by Sid", mutate: (s) => iotPolicyDocument(s, { source_policy_documents: [WIDE_JSON] }) },
     ],
     violations: [
       { name: "a * action", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:*"]')), resource: "aws_iot_policy.connect", message: /allows action iot:\*/ },
       { name: "a ? action", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:Publis?"]')), resource: "aws_iot_policy.connect", message: /allows action iot:Publis\?/ },
       { name: "a ? in a topic", mutate: (s) => connectStatement(s, (p) => p.replace("/telemetry", "/telemetr?")), resource: "aws_iot_policy.connect", message: /allows resource .*telemetr\?/ },
+      { name: "a wide source_policy_documents JSON", mutate: (s) => iotPolicyDocument(s, { statement: [], source_policy_documents: [WIDE_JSON] }), resource: "aws_iot_policy.connect", message: /allows action iot:\*/ },
+      {
+        name: "a wide override_policy_documents reference",
+        mutate: (s) => iotPolicyDocument(s, { override_policy_documents: ["${data.aws_iam_policy_document.wide.json}"] }, { wide: { statement: [{ sid: "publish", actions: ["iot:*"], resources: ["*"] }] } }),
+        resource: "aws_iot_policy.connect",
+        message: /allows resource \*/,
+      },
+      { name: "source_policy_documents from a variable", mutate: (s) => iotPolicyDocument(s, { source_policy_documents: ["${var.base}"] }), resource: "aws_iot_policy.connect", message: /source_policy_documents .*var\.base/, status: "unknown" },
+      { name: "override_policy_documents as a whole from a variable", mutate: (s) => iotPolicyDocument(s, { override_policy_documents: "${var.overrides}" }), resource: "aws_iot_policy.connect", message: /override_policy_documents .*apply/, status: "unknown" },
       { name: "a # topic", mutate: (s) => connectStatement(s, (p) => p.replace("/telemetry", "/#")), resource: "aws_iot_policy.connect", message: /MQTT wildcard in arn:aws:iot:eu-west-1:\$\{…\}:topic\/devices/ },
       { name: "a + topic filter", mutate: (s) => connectStatement(s, (p) => p.replace("/commands", "/+")), resource: "aws_iot_policy.connect", message: /MQTT wildcard in .*topicfilter/ },
       { name: "a * resource", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", "topic/*")), resource: "aws_iot_policy.connect", message: /allows resource .*topic\/\*/ },
