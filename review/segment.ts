@@ -1,11 +1,12 @@
 import { derived, Resource, ReviewModel, tag } from "./model";
 import { Role, ROLE_TAG } from "./tags";
-import { blocks, isRecord, Ref, Unknown, Value } from "./value";
+import { unknown, Violation } from "./rule";
+import { blocks, isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
 /**
  * The IoT segment as the synthesized JSON shows it. Every VPC in a moat stack is a segment VPC;
- * the broker side is the security groups attached to the `iot.data` interface endpoint (and to
- * any Amazon MQ broker); device subnets carry `moat:role=device`, endpoint subnets
+ * the broker side is the security groups attached to the `iot.data` interface endpoint (by
+ * `security_group_ids`, an association or an ENI attachment) and to any Amazon MQ broker; device subnets carry `moat:role=device`, endpoint subnets
  * `moat:role=endpoint`.
  */
 
@@ -49,10 +50,23 @@ export function knownText(value: Value | undefined): string | undefined {
   return text;
 }
 
+const IOT_DATA = ".iot.data";
+
+/**
+ * What an endpoint's `service_name` says: the IoT data plane, another service, or "unknown" when
+ * an apply-time part could still make it end in `.iot.data` (`com.amazonaws.${var.region}.s3`
+ * cannot, `${var.service}` can).
+ */
+function endpointService(endpoint: Resource): "broker" | "other" | "unknown" {
+  const text = knownText(endpoint.attributes.service_name);
+  if (text === undefined) return "unknown";
+  if (text.endsWith(IOT_DATA)) return "broker";
+  const hole = text.lastIndexOf("\u0000");
+  return hole !== -1 && IOT_DATA.endsWith(text.slice(hole + 1)) ? "unknown" : "other";
+}
+
 /** Interface endpoints for the AWS IoT data plane (`com.amazonaws.<region>.iot.data`). */
-export const brokerEndpoints = derived((model: ReviewModel): readonly Resource[] =>
-  model.ofType("aws_vpc_endpoint").filter((e) => knownText(e.attributes.service_name)?.endsWith(".iot.data")),
-);
+export const brokerEndpoints = derived((model: ReviewModel): readonly Resource[] => model.ofType("aws_vpc_endpoint").filter((e) => endpointService(e) === "broker"));
 
 /** IoT resources that mean the stack runs an IoT Core broker. */
 const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
@@ -61,30 +75,93 @@ export function brokerTypesPresent(model: ReviewModel): boolean {
   return BROKER_TYPES.some((t) => model.ofType(t).length > 0);
 }
 
-/** Addresses of security groups the broker side uses, and the values that could not be resolved. */
-export const brokerSecurityGroups = derived((model: ReviewModel): { groups: ReadonlySet<string>; unresolved: readonly { resource: string; value: Value }[] } => {
+/** The broker side of the segment's security groups, as far as the file tells. */
+export interface BrokerSide {
+  /** Addresses of groups on the broker side. */
+  readonly groups: ReadonlySet<string>;
+  /** Groups that are on the broker side unless an apply-time value says otherwise: their rules are judged, failures reported as unknown. */
+  readonly maybe: ReadonlySet<string>;
+  /** Why the broker side is not fully known: each is an unknown finding of FW-1. */
+  readonly unresolved: readonly { readonly resource: string; readonly message: string }[];
+}
+
+/**
+ * The security groups of the broker side: those of the iot.data endpoint and of any Amazon MQ
+ * broker, however attached: `security_group_ids`, `aws_vpc_endpoint_security_group_association`,
+ * or `aws_network_interface_sg_attachment` to one of the endpoint's network interfaces.
+ */
+export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => {
   const groups = new Set<string>();
-  const unresolved: { resource: string; value: Value }[] = [];
-  const collect = (owner: Resource, list: Value | undefined) => {
+  const maybe = new Set<string>();
+  const unresolved: { resource: string; message: string }[] = [];
+  const collect = (owner: Resource, list: Value | undefined, into: Set<string>) => {
     for (const item of blocks(list)) {
       const target = model.target(item);
-      if (target) groups.add(target.address);
-      else unresolved.push({ resource: owner.address, value: item });
+      if (target) into.add(target.address);
+      else unresolved.push({ resource: owner.address, message: `security group ${String(item)} is not a group of this stack, so its rules cannot be checked` });
     }
   };
-  brokerEndpoints(model).forEach((e) => collect(e, e.attributes.security_group_ids));
-  model.ofType("aws_mq_broker").forEach((b) => collect(b, b.attributes.security_groups));
-  return { groups, unresolved };
+  const sides = new Map<string, Set<string> | undefined>();
+  for (const endpoint of model.ofType("aws_vpc_endpoint")) {
+    const service = endpointService(endpoint);
+    const into = service === "broker" ? groups : service === "unknown" ? maybe : undefined;
+    sides.set(endpoint.address, into);
+    if (service === "unknown") {
+      unresolved.push({ resource: endpoint.address, message: `service_name ${String(endpoint.attributes.service_name)} is known only at apply time: cannot tell whether it is the iot.data endpoint, so the ingress of its security groups is reported as unknown` });
+    }
+    if (into) collect(endpoint, endpoint.attributes.security_group_ids, into);
+  }
+  model.ofType("aws_mq_broker").forEach((b) => collect(b, b.attributes.security_groups, groups));
+  for (const association of model.ofType("aws_vpc_endpoint_security_group_association")) {
+    const { vpc_endpoint_id: endpoint, security_group_id: group } = association.attributes;
+    const target = model.target(endpoint);
+    if (target?.type === "aws_vpc_endpoint") {
+      const into = sides.get(target.address);
+      if (into) collect(association, group, into);
+      continue;
+    }
+    unresolved.push({ resource: association.address, message: `cannot tell whether ${String(endpoint)} is the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown` });
+    collect(association, group, maybe);
+  }
+  for (const attachment of model.ofType("aws_network_interface_sg_attachment")) {
+    const { network_interface_id: eni, security_group_id: group } = attachment.attributes;
+    const targets = [...referencesIn(eni)].map((address) => model.get(address)).filter((t) => t !== undefined);
+    const endpointSides = targets.filter((t) => t.type === "aws_vpc_endpoint").map((t) => sides.get(t.address));
+    if (endpointSides.includes(groups)) collect(attachment, group, groups);
+    else if (endpointSides.includes(maybe)) collect(attachment, group, maybe);
+    else if (!targets.some((t) => t.mode === "managed")) {
+      // A literal ENI id or a data source: it may be one of the endpoint's interfaces.
+      unresolved.push({ resource: attachment.address, message: `cannot tell whether network interface ${String(eni)} belongs to the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown` });
+      collect(attachment, group, maybe);
+    }
+  }
+  groups.forEach((g) => maybe.delete(g));
+  return { groups, maybe, unresolved };
 });
 
 /**
  * Device-side security groups: those tagged `moat:role=device`, and every other group of the
- * stack that is not on the broker side (a moat stack has no third kind of group).
+ * stack that is not (or may not be) on the broker side (a moat stack has no third kind of group).
  */
 export const deviceSecurityGroups = derived((model: ReviewModel): ReadonlySet<string> => {
-  const broker = brokerSecurityGroups(model).groups;
-  return new Set(model.ofType("aws_security_group").filter((g) => hasRole(g, Role.DEVICE) || !broker.has(g.address)).map((g) => g.address));
+  const { groups, maybe } = brokerSecurityGroups(model);
+  return new Set(model.ofType("aws_security_group").filter((g) => hasRole(g, Role.DEVICE) || (!groups.has(g.address) && !maybe.has(g.address))).map((g) => g.address));
 });
+
+/**
+ * Which side a rule's group is on: "broker", "maybe" (its findings become unknowns, see
+ * {@link asUnknownIfMaybe}), or undefined for neither.
+ */
+export function brokerSideOf(side: BrokerSide, group: string | undefined): "broker" | "maybe" | undefined {
+  if (group === undefined) return undefined;
+  return side.groups.has(group) ? "broker" : side.maybe.has(group) ? "maybe" : undefined;
+}
+
+/** A failure on a group that may be on the broker side, as the unknown it is. */
+export function asUnknownIfMaybe(violation: Violation, side: "broker" | "maybe", group: string): Violation {
+  if (side === "broker" || violation.unknown) return violation;
+  return unknown(violation.resource, `${violation.message} (if ${group} is on the broker side; its endpoint is known only at apply time)`);
+}
 
 /** Where traffic of a security group rule comes from or goes to. */
 export interface Peer {

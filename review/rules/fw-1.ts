@@ -1,35 +1,42 @@
 import { MQTT_TLS_PORT } from "../ports";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
-import { brokerEndpoints, brokerSecurityGroups, groupRules, isAllProtocols, isTcp, portRange } from "../segment";
+import { asUnknownIfMaybe, brokerEndpoints, brokerSecurityGroups, brokerSideOf, GroupRule, groupRules, isAllProtocols, isTcp, portRange } from "../segment";
 import { blocks } from "../value";
 
 /** FW-1: the broker side accepts TCP 8883 and nothing else: no 1883, no range, no other port or protocol. */
 export const mqttTlsOnly: RuleCheck = (model) => {
   const violations: Violation[] = [];
-  const { groups, unresolved } = brokerSecurityGroups(model);
-  unresolved.forEach((u) => violations.push(unknown(u.resource, `security group ${String(u.value)} is not a group of this stack, so its rules cannot be checked`)));
+  const side = brokerSecurityGroups(model);
+  side.unresolved.forEach((u) => violations.push(unknown(u.resource, u.message)));
   for (const endpoint of brokerEndpoints(model)) {
     if (blocks(endpoint.attributes.security_group_ids).length === 0) {
       violations.push(fail(endpoint.address, "the iot.data endpoint has no security group, so it gets the VPC's default group"));
     }
   }
-  const rules = groupRules(model).filter((r) => r.direction === "ingress");
-  for (const rule of rules) {
+  for (const rule of groupRules(model)) {
+    if (rule.direction !== "ingress") continue;
     if (rule.group === undefined) {
-      if (groups.size > 0) violations.push(unknown(rule.resource, `ingress rule on ${String(rule.groupValue)}: cannot tell whether that is a broker security group`));
+      if (side.groups.size > 0) violations.push(unknown(rule.resource, `ingress rule on ${String(rule.groupValue)}: cannot tell whether that is a broker security group`));
       continue;
     }
-    if (!groups.has(rule.group)) continue;
-    const range = portRange(rule);
-    if (isAllProtocols(rule.protocol)) violations.push(fail(rule.resource, "allows every protocol and port to the broker"));
-    else if (!isTcp(rule.protocol)) {
-      if (typeof rule.protocol === "string" || typeof rule.protocol === "number") violations.push(fail(rule.resource, `allows protocol ${rule.protocol} to the broker; only TCP ${MQTT_TLS_PORT}`));
-      else violations.push(unknown(rule.resource, `protocol ${String(rule.protocol)} is known only at apply time`));
-    } else if (!range) violations.push(unknown(rule.resource, "its ports are known only at apply time"));
-    else if (range[0] !== MQTT_TLS_PORT || range[1] !== MQTT_TLS_PORT) {
-      const ports = range[0] === range[1] ? `port ${range[0]}` : `ports ${range[0]}-${range[1]}`;
-      violations.push(fail(rule.resource, `allows TCP ${ports} to the broker; only ${MQTT_TLS_PORT} (MQTT over TLS) is allowed`));
-    }
+    const on = brokerSideOf(side, rule.group);
+    const problem = on && portProblem(rule);
+    if (on && problem) violations.push(asUnknownIfMaybe(problem, on, rule.group));
   }
   return violations;
 };
+
+/** What is wrong with a broker-side ingress rule's protocol and ports, if anything. */
+function portProblem(rule: GroupRule): Violation | undefined {
+  if (isAllProtocols(rule.protocol)) return fail(rule.resource, "allows every protocol and port to the broker");
+  if (!isTcp(rule.protocol)) {
+    return typeof rule.protocol === "string" || typeof rule.protocol === "number"
+      ? fail(rule.resource, `allows protocol ${rule.protocol} to the broker; only TCP ${MQTT_TLS_PORT}`)
+      : unknown(rule.resource, `protocol ${String(rule.protocol)} is known only at apply time`);
+  }
+  const range = portRange(rule);
+  if (!range) return unknown(rule.resource, "its ports are known only at apply time");
+  if (range[0] === MQTT_TLS_PORT && range[1] === MQTT_TLS_PORT) return undefined;
+  const ports = range[0] === range[1] ? `port ${range[0]}` : `ports ${range[0]}-${range[1]}`;
+  return fail(rule.resource, `allows TCP ${ports} to the broker; only ${MQTT_TLS_PORT} (MQTT over TLS) is allowed`);
+}

@@ -2,14 +2,19 @@ import { contains } from "../../config/cidr";
 import { cidrOf } from "../cidr-value";
 import { ReviewModel } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
-import { brokerSecurityGroups, deviceSecurityGroups, groupRules, Peer, subnetsWithRole } from "../segment";
+import { asUnknownIfMaybe, brokerSecurityGroups, brokerSideOf, deviceSecurityGroups, GroupRule, groupRules, Peer, subnetsWithRole } from "../segment";
 import { Role, ROLE_TAG } from "../tags";
 import { Ref, Value } from "../value";
 
-/** FW-2: ingress to the broker comes only from the device subnets (tagged `moat:role=device`) or the device security group; never 0.0.0.0/0 or ::/0. */
+/**
+ * FW-2: ingress to the broker comes only from the device subnets (tagged `moat:role=device`) or the
+ * device security group; never 0.0.0.0/0 or ::/0. No other group of the segment takes ingress
+ * from 0.0.0.0/0 or ::/0 either: a group the file shows only as "not the broker's" may still sit
+ * on something devices or the Internet reach, and nothing in an isolated segment needs such a rule.
+ */
 export const deviceSourcesOnly: RuleCheck = (model, context) => {
   const violations: Violation[] = [];
-  const { groups } = brokerSecurityGroups(model);
+  const side = brokerSecurityGroups(model);
   const deviceSubnets = subnetsWithRole(model, Role.DEVICE);
   const deviceCidrs = deviceSubnets.map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined);
   const configured = context.deviceSubnetCidrs?.map((c) => cidrOf(c)).filter((c) => c !== undefined);
@@ -19,17 +24,32 @@ export const deviceSourcesOnly: RuleCheck = (model, context) => {
   // Many rules share a source; each distinct source is judged once.
   const verdicts = new Map<string, ReturnType<typeof judge>>();
   for (const rule of groupRules(model)) {
-    if (rule.direction !== "ingress" || rule.group === undefined || !groups.has(rule.group)) continue;
+    if (rule.direction !== "ingress") continue;
+    const on = brokerSideOf(side, rule.group);
+    if (on === undefined || rule.group === undefined) {
+      violations.push(...fromEverywhere(rule));
+      continue;
+    }
     for (const peer of rule.peers) {
       const key = `${peer.kind} ${String(peer.value)} ${typeof peer.value}`;
       if (!verdicts.has(key)) verdicts.set(key, judge(model, peer, deviceCidrs, configured, deviceGroups, deviceSubnetAddresses));
       const verdict = verdicts.get(key);
       if (verdict === "unknown") violations.push(unknown(rule.resource, `source ${String(peer.value)} is known only at apply time`));
-      else if (verdict !== undefined) violations.push(fail(rule.resource, verdict));
+      else if (verdict !== undefined) violations.push(asUnknownIfMaybe(fail(rule.resource, verdict), on, rule.group));
     }
   }
   return violations;
 };
+
+/** Ingress from 0.0.0.0/0 or ::/0 on a group that is not the broker's. */
+function fromEverywhere(rule: GroupRule): Violation[] {
+  const into = rule.group ?? String(rule.groupValue);
+  return rule.peers.flatMap((peer) => {
+    const everywhere = peer.kind === "cidr" ? cidrOf(peer.value)?.prefix === 0 : peer.kind === "cidr6" && typeof peer.value === "string" && /\/0$/.test(peer.value);
+    if (!everywhere) return [];
+    return [fail(rule.resource, `allows ${peer.kind === "cidr6" ? "IPv6 " : ""}${String(peer.value)} into ${into}: the whole Internet; no group of the IoT segment takes traffic from everywhere (devices need no ingress)`)];
+  });
+}
 
 /** Why a peer is not a device source, "unknown", or undefined when it is one. */
 function judge(

@@ -7,7 +7,11 @@ import { brokerSecurityGroups, deviceSecurityGroups, GroupRule, groupRules, isTc
 import { Role } from "../tags";
 import { Ref } from "../value";
 
-/** FW-3: device security groups send only TCP 8883 to the broker endpoint, and DNS (53) inside the VPC. */
+/**
+ * FW-3: device security groups send only TCP 8883 to the broker endpoint, and DNS (53) inside the
+ * VPC, and take no ingress at all: devices open every connection they need, and security groups
+ * are stateful, so replies come back without an ingress rule.
+ */
 export const deviceEgressToBrokerOnly: RuleCheck = (model) => {
   const violations: Violation[] = [];
   const devices = deviceSecurityGroups(model);
@@ -17,7 +21,11 @@ export const deviceEgressToBrokerOnly: RuleCheck = (model) => {
   const vpcCidrs = model.ofType("aws_vpc").map((v) => cidrOf(v.attributes.cidr_block)).filter((c) => c !== undefined);
 
   for (const rule of groupRules(model)) {
-    if (rule.direction !== "egress" || rule.group === undefined || !devices.has(rule.group)) continue;
+    if (rule.group === undefined || !devices.has(rule.group)) continue;
+    if (rule.direction === "ingress") {
+      violations.push(fail(rule.resource, `ingress to device group ${rule.group}: devices need no ingress (they open every MQTT connection and the group lets replies back in); remove the rule`));
+      continue;
+    }
     const range = portRange(rule);
     const protocol = typeof rule.protocol === "string" || typeof rule.protocol === "number" ? String(rule.protocol) : undefined;
     if (!range || protocol === undefined) {

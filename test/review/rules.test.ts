@@ -66,6 +66,20 @@ const iotPolicyDocument = (stack: Json, extra: Json, others: Json = {}) => {
   r(stack).aws_iot_policy.connect.policy = "${data.aws_iam_policy_document.iot.json}";
 };
 const WIDE_JSON = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "publish", Effect: "Allow", Action: "iot:*", Resource: "*" }] });
+/**
+ * A second security group `extra` with an all-protocol ingress from 0.0.0.0/0, attached to
+ * whatever `attach` writes (an association, an ENI attachment, another endpoint).
+ */
+const extraGroupOpenToAll = (stack: Json, attach: (stack: Json) => void) => {
+  r(stack).aws_security_group.extra = { description: "extra", vpc_id: "${aws_vpc.vpc.id}" };
+  r(stack).aws_vpc_security_group_ingress_rule.open = { security_group_id: "${aws_security_group.extra.id}", ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0", description: "open" };
+  attach(stack);
+};
+const associated = (endpoint: string) => (stack: Json) =>
+  (r(stack).aws_vpc_endpoint_security_group_association = { extra: { vpc_endpoint_id: endpoint, security_group_id: "${aws_security_group.extra.id}" } });
+const attachedToEni = (eni: string) => (stack: Json) => (r(stack).aws_network_interface_sg_attachment = { extra: { network_interface_id: eni, security_group_id: "${aws_security_group.extra.id}" } });
+const onEndpointOfService = (service: string) => (stack: Json) =>
+  (r(stack).aws_vpc_endpoint.other = { ...r(stack).aws_vpc_endpoint.endpoint, service_name: service, security_group_ids: ["${aws_security_group.extra.id}"] });
 const ingress = (stack: Json) => r(stack).aws_vpc_security_group_ingress_rule.broker_mqtt;
 const egress = (stack: Json) => r(stack).aws_vpc_security_group_egress_rule.devices_mqtt;
 
@@ -155,6 +169,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
     ],
   },
   "FW-1": {
+    compliant: [{ name: "an open group on another service's endpoint", mutate: (s) => extraGroupOpenToAll(s, onEndpointOfService("com.amazonaws.${var.region}.s3")) }],
     violations: [
       {
         name: "a 1883 rule",
@@ -180,6 +195,46 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       },
       { name: "an endpoint without group", mutate: (s) => delete r(s).aws_vpc_endpoint.endpoint.security_group_ids, resource: "aws_vpc_endpoint.endpoint", message: /no security group/ },
       { name: "a port from a variable", mutate: (s) => (ingress(s).from_port = "${var.port}"), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /ports are known only at apply time/, status: "unknown" },
+      {
+        name: "a group attached by aws_vpc_endpoint_security_group_association",
+        mutate: (s) => extraGroupOpenToAll(s, associated("${aws_vpc_endpoint.endpoint.id}")),
+        resource: "aws_vpc_security_group_ingress_rule.open",
+        message: /every protocol/,
+      },
+      {
+        name: "a group attached to an endpoint ENI",
+        mutate: (s) => extraGroupOpenToAll(s, attachedToEni("${element(tolist(aws_vpc_endpoint.endpoint.network_interface_ids), 0)}")),
+        resource: "aws_vpc_security_group_ingress_rule.open",
+        message: /every protocol/,
+      },
+      {
+        name: "an association with an endpoint from a variable",
+        mutate: (s) => extraGroupOpenToAll(s, associated("${var.endpoint}")),
+        resource: "aws_vpc_endpoint_security_group_association.extra",
+        message: /cannot tell whether .*var\.endpoint.* is the iot\.data endpoint/,
+        status: "unknown",
+      },
+      {
+        name: "a group attached to an ENI the file does not name",
+        mutate: (s) => extraGroupOpenToAll(s, attachedToEni("eni-0abc")),
+        resource: "aws_network_interface_sg_attachment.extra",
+        message: /cannot tell whether .*eni-0abc.* belongs to the iot\.data endpoint/,
+        status: "unknown",
+      },
+      {
+        name: "an endpoint whose service is known only at apply time",
+        mutate: (s) => extraGroupOpenToAll(s, onEndpointOfService("${var.service}")),
+        resource: "aws_vpc_endpoint.other",
+        message: /service_name .*var\.service.* cannot tell whether it is the iot\.data endpoint/,
+        status: "unknown",
+      },
+      {
+        name: "an open rule on the group of an endpoint whose service is known only at apply time",
+        mutate: (s) => extraGroupOpenToAll(s, onEndpointOfService("com.amazonaws.eu-west-1.${var.service}")),
+        resource: "aws_vpc_security_group_ingress_rule.open",
+        message: /every protocol.*if aws_security_group\.extra is on the broker side/,
+        status: "unknown",
+      },
       { name: "an endpoint group from a variable", mutate: (s) => r(s).aws_vpc_endpoint.endpoint.security_group_ids.push("${var.sg}"), resource: "aws_vpc_endpoint.endpoint", message: /not a group of this stack/, status: "unknown" },
     ],
   },
@@ -190,6 +245,24 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
     ],
     violations: [
       { name: "0.0.0.0/0 on 8883", mutate: (s) => (ingress(s).cidr_ipv4 = "0.0.0.0/0"), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /0\.0\.0\.0\/0: the whole Internet/ },
+      {
+        name: "0.0.0.0/0 on a group attached by aws_vpc_endpoint_security_group_association",
+        mutate: (s) => extraGroupOpenToAll(s, associated("${aws_vpc_endpoint.endpoint.id}")),
+        resource: "aws_vpc_security_group_ingress_rule.open",
+        message: /0\.0\.0\.0\/0: the whole Internet can reach the broker/,
+      },
+      {
+        name: "0.0.0.0/0 on a device group (a group known only as not the broker's may be anything's)",
+        mutate: (s) => (r(s).aws_vpc_security_group_ingress_rule.open = { security_group_id: "${aws_security_group.devices.id}", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "0.0.0.0/0", description: "ssh" }),
+        resource: "aws_vpc_security_group_ingress_rule.open",
+        message: /allows 0\.0\.0\.0\/0 into aws_security_group\.devices: the whole Internet/,
+      },
+      {
+        name: "::/0 on a device group",
+        mutate: (s) => (r(s).aws_security_group.devices.ingress = [{ protocol: "-1", from_port: 0, to_port: 0, ipv6_cidr_blocks: ["::/0"], description: "all" }]),
+        resource: "aws_security_group.devices",
+        message: /allows IPv6 ::\/0 into aws_security_group\.devices: the whole Internet/,
+      },
       { name: "::/0 on 8883", mutate: (s) => Object.assign(ingress(s), { cidr_ipv4: undefined, cidr_ipv6: "::/0" }), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /IPv6 ::\/0/ },
       { name: "the endpoint subnet", mutate: (s) => (ingress(s).cidr_ipv4 = "10.42.240.0/26"), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /not inside a device subnet/ },
       { name: "a prefix list", mutate: (s) => Object.assign(ingress(s), { cidr_ipv4: undefined, prefix_list_id: "pl-123" }), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /prefix list/ },
@@ -225,6 +298,12 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
         mutate: (s) => (r(s).aws_vpc_security_group_egress_rule.dns = { ...egress(s), ip_protocol: "udp", from_port: 53, to_port: 53, referenced_security_group_id: undefined, cidr_ipv4: "8.8.8.8/32" }),
         resource: "aws_vpc_security_group_egress_rule.dns",
         message: /outside the VPC/,
+      },
+      {
+        name: "ingress to a device group",
+        mutate: (s) => (r(s).aws_vpc_security_group_ingress_rule.ssh = { security_group_id: "${aws_security_group.devices.id}", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "10.42.240.0/26", description: "ssh" }),
+        resource: "aws_vpc_security_group_ingress_rule.ssh",
+        message: /devices need no ingress/,
       },
       { name: "a destination from a variable", mutate: (s) => (egress(s).referenced_security_group_id = "${var.sg}"), resource: "aws_vpc_security_group_egress_rule.devices_mqtt", message: /known only at apply time/, status: "unknown" },
     ],
