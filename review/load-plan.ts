@@ -47,11 +47,13 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     after.set(change.address, { type: change.type, mode: change.mode === "data" ? "data" : "managed", values: body.after, unknown: body.after_unknown });
   }
   const addresses = new Set(after.keys());
+  const planned = new Map([...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]));
+  const context: MergeContext = { addresses, planned, identities: identities(after), pass: { holdsPem: false } };
 
   const resources = [...after.entries()].map(([address, r]): Resource => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
     const pass = { holdsPem: false };
-    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), addresses, pass) as Record<string, Value>;
+    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), { ...context, pass }, undefined) as Record<string, Value>;
     return {
       type: r.type,
       mode: r.mode,
@@ -111,33 +113,90 @@ function configurationExpressions(configuration: unknown): Map<string, unknown> 
   return map;
 }
 
+/** What merging a resource's planned values needs to know about the whole plan. */
+interface MergeContext {
+  readonly addresses: ReadonlySet<string>;
+  /** Each resource's planned values, to check a literal against the attribute its configuration names. */
+  readonly planned: ReadonlyMap<string, Record<string, unknown>>;
+  /** Planned `id` and `arn` values, each naming the one resource that has it. */
+  readonly identities: ReadonlyMap<string, Ref>;
+  readonly pass: { holdsPem: boolean };
+}
+
+/**
+ * Every planned `id` and `arn` with the resource it belongs to. A value two resources share
+ * names neither (an association's id may repeat its group's), so it stays a literal.
+ */
+function identities(after: ReadonlyMap<string, { values: unknown }>): Map<string, Ref> {
+  const found = new Map<string, Ref | null>();
+  for (const [address, r] of after) {
+    if (!isRecord(r.values)) continue;
+    for (const attribute of ["id", "arn"]) {
+      const value = (r.values as Record<string, unknown>)[attribute];
+      if (typeof value === "string" && value !== "") found.set(value, found.has(value) ? null : new Ref(address, attribute));
+    }
+  }
+  return new Map([...found].filter((e): e is [string, Ref] => e[1] !== null));
+}
+
+/**
+ * Attributes that hold another resource's id or ARN. Only these are looked up among planned ids
+ * when the configuration names no reference: many ids are plain names (an IAM role's, a log
+ * group's), which other free-text attributes could repeat by chance.
+ */
+const ID_ATTRIBUTE = /(_ids?|_arns?)$|^(security_groups|log_destination)$/;
+
 /** A planned value with its `after_unknown` marks applied, walking the configuration expressions alongside. */
-function merge(value: unknown, unknown: unknown, expression: unknown, addresses: ReadonlySet<string>, pass: { holdsPem: boolean }): Value {
-  if (unknown === true) return unknownValue(expression, addresses);
-  if (typeof value === "string" && value.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
+function merge(value: unknown, unknown: unknown, expression: unknown, context: MergeContext, key: string | undefined): Value {
+  if (unknown === true) return unknownValue(expression, context.addresses);
+  if (typeof value === "string") {
+    if (value.indexOf(PEM_MARKER) !== -1) context.pass.holdsPem = true;
+    return literalReference(value, expression, context, key) ?? value;
+  }
   if (Array.isArray(value) || Array.isArray(unknown)) {
     const items = Array.isArray(value) ? value : [];
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, addresses, pass));
+    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key));
   }
   if (isRecord(value) || isRecord(unknown)) {
     const out: Record<string, Value> = {};
     const keys = new Set([...Object.keys(isRecord(value) ? value : {}), ...Object.keys(isRecord(unknown) ? unknown : {})]);
-    for (const key of keys) {
-      const child = merge(
-        isRecord(value) ? (value as Record<string, unknown>)[key] : undefined,
-        isRecord(unknown) ? (unknown as Record<string, unknown>)[key] : undefined,
-        isRecord(expression) ? (expression as Record<string, unknown>)[key] : undefined,
-        addresses,
-        pass,
+    for (const child of keys) {
+      // Tags are free text: a tag value that happens to equal an id is still text.
+      const merged = merge(
+        isRecord(value) ? (value as Record<string, unknown>)[child] : undefined,
+        isRecord(unknown) ? (unknown as Record<string, unknown>)[child] : undefined,
+        isRecord(expression) ? (expression as Record<string, unknown>)[child] : undefined,
+        context,
+        key === "tags" || key === "tags_all" ? key : child,
       );
-      if (child !== undefined) out[key] = child;
+      if (merged !== undefined) out[child] = merged;
     }
     return out;
   }
   return value as Value;
+}
+
+/**
+ * A known value as the {@link Ref} a cdk.tf.json would hold. A plan of an applied stack writes
+ * every id as a literal (`vpc-0abc`); rules match resources by reference, so the literal is
+ * turned back into one: the attribute the configuration references when that resource's planned
+ * value is this literal, else (for id and ARN attributes) the one resource whose planned `id` or
+ * `arn` it is. Undefined when it names no resource of the plan.
+ */
+function literalReference(value: string, expression: unknown, context: MergeContext, key: string | undefined): Ref | undefined {
+  const references = isRecord(expression) && Array.isArray(expression.references) ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string") : [];
+  const matches = new Map<string, Ref>();
+  for (const reference of references) {
+    const target = resourceOf(reference, context.addresses);
+    if (!target || !/^[a-z0-9_]+$/.test(target.attribute)) continue;
+    if (context.planned.get(target.address)?.[target.attribute] === value) matches.set(reference, new Ref(target.address, target.attribute));
+  }
+  if (matches.size === 1) return [...matches.values()][0];
+  if (matches.size > 1 || key === undefined || !ID_ATTRIBUTE.test(key)) return undefined;
+  return context.identities.get(value);
 }
 
 /**
