@@ -48,12 +48,12 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   }
   const addresses = new Set(after.keys());
   const planned = new Map([...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]));
-  const context: MergeContext = { addresses, planned, identities: identities(after), pass: { holdsPem: false } };
+  const shared = { addresses, planned, identities: identities(after) };
 
   const resources = [...after.entries()].map(([address, r]): Resource => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
     const pass = { holdsPem: false };
-    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), { ...context, pass }, undefined) as Record<string, Value>;
+    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), { ...shared, pass }, undefined) as Record<string, Value>;
     return {
       type: r.type,
       mode: r.mode,
