@@ -1,5 +1,6 @@
 import { UsageError } from "../errors";
 import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice } from "../lab";
+import { publishTopicProblem } from "../lab/device-simulator";
 import { pkiPaths } from "../pki";
 import { requireOption } from "./args";
 import { EnvironmentCommand, runEnvironmentCommand, Values } from "./environment-command";
@@ -83,13 +84,14 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const config = ctx.config();
       const deviceId = requireOption("moat lab device", ctx.values, "device");
       const messages = countOption(ctx.values, "messages", 3);
+      const topic = topicOption(ctx.values);
       const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
       const enrollment = enrollLabDevice({ pkiDir: ctx.pkiDir, config, deviceId, deviceClass: ctx.values.class as string | undefined, passphrase: ctx.passphrase() });
       if (enrollment.issued) {
         ctx.io.stdout(`enrolled ${deviceId} (class ${enrollment.device.deviceClass}, serial ${enrollment.serial}); key and certificate in ${enrollment.files.cert.replace(/\/[^/]+$/, "")}\n`);
         if (await refreshLabAcl(ctx.pkiDir, config)) ctx.io.stdout(`the running broker reloaded its ACL\n`);
       }
-      const result = await simulateDevice({ pkiDir: ctx.pkiDir, config, deviceId, port, messages, extraTopic: ctx.values.topic as string | undefined, report: (line) => ctx.io.stdout(`${deviceId}: ${line}\n`) });
+      const result = await simulateDevice({ pkiDir: ctx.pkiDir, config, deviceId, port, messages, extraTopic: topic, report: (line) => ctx.io.stdout(`${deviceId}: ${line}\n`) });
       ctx.io.stdout(`${deviceId}: ${result.accepted} publishes accepted, ${result.denied} refused, ${result.received} messages received\n`);
       return result.denied > 0 ? 1 : 0;
     },
@@ -113,4 +115,13 @@ function countOption(values: Values, name: string, fallback: number): number {
   if (text === undefined) return fallback;
   if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number`);
   return Number(text);
+}
+
+/** Checked before anything is enrolled: a topic the broker cannot answer must not cost a certificate. */
+function topicOption(values: Values): string | undefined {
+  const topic = values.topic;
+  if (topic === undefined) return undefined;
+  const problem = publishTopicProblem(String(topic));
+  if (problem) throw new UsageError(`--topic ${problem}`);
+  return String(topic);
 }
