@@ -81,11 +81,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
   device: {
     options: { device: { type: "string" }, class: { type: "string" }, messages: { type: "string" }, topic: { type: "string" }, port: { type: "string" } },
     run: async (ctx) => {
-      const config = ctx.config();
       const deviceId = requireOption("moat lab device", ctx.values, "device");
       const messages = countOption(ctx.values, "messages", 3);
       const topic = topicOption(ctx.values);
       const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const config = ctx.config();
       const enrollment = enrollLabDevice({ pkiDir: ctx.pkiDir, config, deviceId, deviceClass: ctx.values.class as string | undefined, passphrase: ctx.passphrase() });
       if (enrollment.issued) {
         ctx.io.stdout(`enrolled ${deviceId} (class ${enrollment.device.deviceClass}, serial ${enrollment.serial}); key and certificate in ${enrollment.files.cert.replace(/\/[^/]+$/, "")}\n`);
@@ -106,14 +106,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 function portOption(values: Values, fallback: number): number {
   const text = values.port;
   if (text === undefined) return fallback;
-  if (typeof text !== "string" || !/^\d{1,5}$/.test(text)) throw new UsageError(`--port '${String(text)}' is not a port number; use e.g. --port ${MQTT_TLS_PORT}`);
+  if (typeof text !== "string" || !/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new UsageError(`--port '${String(text)}' is not a port number (1 to 65535); use e.g. --port ${MQTT_TLS_PORT}`);
+  }
   return Number(text);
 }
 
 function countOption(values: Values, name: string, fallback: number): number {
   const text = values[name];
   if (text === undefined) return fallback;
-  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number`);
+  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number (1 to 999999)`);
   return Number(text);
 }
 

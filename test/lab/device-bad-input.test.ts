@@ -24,7 +24,7 @@ async function moat(argv: string[], onOut: (text: string) => void = () => undefi
   return { code, out, err };
 }
 
-describe("moat lab device: a --topic the broker cannot answer is a usage error (exit 2), before anything is written", () => {
+describe("moat lab: malformed option values are usage errors (exit 2), before anything is written", () => {
   let work: string;
   beforeEach(() => (work = mkdtempSync(join(tmpdir(), "moat-lab-usage-"))));
   afterEach(() => rmSync(work, { recursive: true, force: true }));
@@ -48,6 +48,26 @@ describe("moat lab device: a --topic the broker cannot answer is a usage error (
     expect(result.err.trim().split("\n")).toHaveLength(1);
     expect(result.out).toBe("");
     expect(existsSync(pkiDir)).toBe(false); // refused before enrolment: no key, no certificate
+  });
+
+  it.each([
+    [["lab", "up", "--env", "dev", "--port", "99999"], "--port '99999' is not a port number (1 to 65535); use e.g. --port 8883"],
+    [["lab", "up", "--env", "dev", "--port", "65536"], "--port '65536' is not a port number (1 to 65535)"],
+    [["lab", "up", "--env", "dev", "--port", "0"], "--port '0' is not a port number (1 to 65535)"],
+    [["lab", "device", "--env", "dev", "--device", "d1", "--port", "99999"], "--port '99999' is not a port number (1 to 65535)"],
+    [["lab", "device", "--env", "dev", "--device", "d1", "--messages", "1000000"], "--messages '1000000' is not a positive whole number (1 to 999999)"],
+    [["lab", "device", "--env", "nope", "--device", "d1", "--messages", "x"], "--messages 'x' is not a positive whole number"], // before the environment file is read
+  ])("moat %j exits 2 with one line", async (argv, message) => {
+    const result = await moat([...argv, "--pki-dir", join(work, "pki")]);
+    expect(result).toMatchObject({ code: 2, out: "", err: expect.stringContaining(`moat lab: ${message}`) });
+    expect(result.err.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(work, "pki"))).toBe(false);
+  });
+
+  it("a well-formed port the lab refuses (privileged) stays a refusal, exit 1", async () => {
+    const result = await moat(["lab", "up", "--env", "dev", "--port", "1", "--pki-dir", join(work, "pki")]);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe("moat lab: lab port 1 is not valid; use a whole number from 1024 to 65535 (default 8883)\n");
   });
 
   it("publishTopicProblem accepts every topic the broker answers itself (with a PUBACK code)", () => {
