@@ -21,7 +21,9 @@ commands:
                                            a lab device over MQTT 5: enrolls it on first use (key and
                                            certificate from the environment's CA, OU = its class C;
                                            C is required when the environment has several), publishes telemetry to
-                                           its own topics (and to T, to see a refusal), prints the answers
+                                           its own topics (and to T, to see a refusal), prints the answers;
+                                           T is one exact topic: no + or #, not $-reserved; exit 1 if the
+                                           broker closes the connection mid-run
 
 options:
   --env E                 environment (environments/E.yaml)
