@@ -1,6 +1,5 @@
 import { UsageError } from "../errors";
-import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice } from "../lab";
-import { publishTopicProblem } from "../lab/device-simulator";
+import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice, publishTopicProblem } from "../lab";
 import { pkiPaths } from "../pki";
 import { requireOption } from "./args";
 import { EnvironmentCommand, runEnvironmentCommand, Values } from "./environment-command";

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { EnvironmentConfig } from "../config";
 import { refreshLabAcl, reloadLabBroker } from "../lab";
@@ -14,6 +14,7 @@ import {
   KeyType,
   listIssued,
   pkiPaths,
+  readCsrFile,
   REVOCATION_REASONS,
   RevocationReason,
   revoke,
@@ -92,7 +93,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const outOption = requireOption("moat pki issue", v, "out");
       const deviceClass = classOption(v, config);
       const out = outputFile(outOption, "--out");
-      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readInput(csrFile, "CSR"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
+      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readCsrFile(csrFile, "give --csr the path of a PEM CSR file"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
       writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} (class ${deviceClass}) -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
       return refreshLab(ctx, config);
@@ -191,14 +192,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 function requireLocalKeys(config: EnvironmentConfig, flag: string): void {
   if (!config.pki.allowLocalKeys) {
     throw new MoatError(`${flag} is lab/dev only and ${config.file} has pki.allowLocalKeys false; devices must send a CSR (moat pki issue --csr), or set allowLocalKeys: true in a lab environment`);
-  }
-}
-
-function readInput(file: string, what: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    throw new MoatError(`${what} ${file} cannot be read; check the path`);
   }
 }
 

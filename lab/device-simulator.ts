@@ -154,12 +154,10 @@ function forbiddenInMqttString(code: number): boolean {
 function watchConnection(client: MqttClient, who: string, brokerLog: string): { answer<T>(wait: Promise<T>, what: string): Promise<T>; close(session: Session): Promise<void> } {
   let awaiting = "";
   let said = "";
-  let lost = false;
   // Mosquitto 2.0 closes without a DISCONNECT on shutdown and takeover; a reset shows as an error.
   client.on("error", (err) => (said ||= `: ${err.message}`));
   const closed = new Promise<never>((_, reject) =>
     client.once("close", () => {
-      lost = true;
       reject(new MoatError(`${who}: the broker closed the connection while the device waited for ${awaiting}${said}; the rest of the run was not sent: see ${brokerLog}`));
     }),
   );
@@ -169,7 +167,6 @@ function watchConnection(client: MqttClient, who: string, brokerLog: string): { 
       awaiting = what;
       return Promise.race([wait, closed]);
     },
-    // A graceful end waits for the unanswered publishes to drain, which after a close is never.
-    close: (session) => (lost ? new Promise((resolve) => client.end(true, {}, () => resolve())) : closeSession(session)),
+    close: closeSession,
   };
 }

@@ -19,7 +19,7 @@ export { enrollLabDevice, labDeviceClass, labDeviceFiles, labRoster } from "./la
 export type { EnrollOptions, Enrollment, LabDeviceFiles } from "./lab-devices";
 export { openSession, closeSession, SessionRefused } from "./mqtt-session";
 export type { Session, SessionOptions, TlsMaterial } from "./mqtt-session";
-export { simulateDevice } from "./device-simulator";
+export { simulateDevice, publishTopicProblem } from "./device-simulator";
 export type { SimulatorOptions, SimulatorResult } from "./device-simulator";
 export { boundSockets, listeningTcpPorts } from "./listening-sockets";
 export { freeLoopbackPort } from "./free-port";

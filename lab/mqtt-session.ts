@@ -106,5 +106,7 @@ function describeError(err: Error & { code?: string | number }): string {
 
 /** Closes a session and waits for the DISCONNECT to be sent. */
 export function closeSession(session: Session): Promise<void> {
-  return new Promise((resolve) => session.client.end(false, {}, () => resolve()));
+  // A graceful end waits for unacknowledged publishes to drain, which after a lost connection
+  // never happens: force the end then.
+  return new Promise((resolve) => session.client.end(!session.client.connected, {}, () => resolve()));
 }

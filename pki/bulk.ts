@@ -71,7 +71,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     for (const file of files.slice(start, start + batchSize)) {
       const out = join(outDir, `${basename(file).replace(/\.(csr|pem)$/, "")}.cert.pem`);
       try {
-        const csr = checkCsr(readCsrFile(join(csrDir, file), csrDir), join(csrDir, file));
+        const csr = checkCsr(readCsrFile(join(csrDir, file), `make it a readable CSR file or move it out of ${csrDir}, then rerun`), join(csrDir, file));
         const earlier = done.get(csr.sha256);
         const queued = pending.get(csr.sha256);
         if (earlier && earlier.deviceClass !== options.deviceClass) {
@@ -113,38 +113,37 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
 const MAX_CSR_BYTES = 64 * 1024;
 
 /**
- * The text of one CSR file, or a refusal naming it. A directory entry may be a dangling link, a
+ * The text of one CSR file, or a refusal naming it and `remedy`. A path may be a dangling link, a
  * directory, a FIFO (reading blocks for ever), a device (reading never ends) or unreadable:
  * each is the user's to fix, so it must not stop a run whose earlier batches are issued.
  * O_NONBLOCK makes opening a FIFO return at once; fstat on the open descriptor then judges the
  * very file that would be read.
  */
-function readCsrFile(path: string, csrDir: string): string {
+export function readCsrFile(path: string, remedy: string): string {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw unreadable(err, path, csrDir);
+    throw unreadable(err, path, remedy);
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; move it out of ${csrDir} or rename it, then rerun`);
-    if (stats.size > MAX_CSR_BYTES) throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); move it out of ${csrDir}, then rerun`);
+    if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; ${remedy}`);
+    if (stats.size > MAX_CSR_BYTES) throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
     return readFileSync(fd, "utf8");
   } catch (err) {
-    throw unreadable(err, path, csrDir);
+    throw unreadable(err, path, remedy);
   } finally {
     closeSync(fd);
   }
 }
 
-/** A filesystem error on one CSR file as a refusal of that file; anything else is a bug and passes. */
-function unreadable(err: unknown, path: string, csrDir: string): unknown {
+/** A filesystem error on a CSR file as a refusal of that file; anything else is a bug and passes. */
+function unreadable(err: unknown, path: string, remedy: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (err instanceof MoatError || typeof code !== "string") return err;
-  // The name came from readdir, so a missing file is a link to nowhere (or one removed meanwhile).
-  const hint = code === "ENOENT" ? ": a dangling symbolic link?" : "";
-  return new MoatError(`${path}: cannot be read (${code}${hint}); make it a readable CSR file or move it out of ${csrDir}, then rerun`);
+  const hint = code === "ENOENT" ? ": no such file, or a dangling symbolic link" : "";
+  return new MoatError(`${path}: cannot be read (${code}${hint}); ${remedy}`);
 }
 
 function fileKind(stats: Stats): string {

@@ -19,7 +19,7 @@ export { revoke, RevokeOptions, writeCrl, WriteCrlOptions } from "./revocation";
 export { CrlResult } from "./crl-file";
 export { listIssued, crlStatus, CrlStatus, ReadStoreOptions } from "./store-status";
 export { verificationCert, VerificationCertOptions, CaRegistrationMaterial } from "./aws-registration";
-export { bulkIssue, BulkOptions, BulkSummary } from "./bulk";
+export { bulkIssue, readCsrFile, BulkOptions, BulkSummary } from "./bulk";
 export { checkCsr, CheckedCsr } from "./csr";
 export { checkThingName, THING_NAME } from "./thing-name";
 export { checkDeviceClass, chooseDeviceClass, DeviceClassChoice, DEVICE_CLASS } from "./device-class";

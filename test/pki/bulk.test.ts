@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { runMoat } from "../support/run-moat";
 import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
@@ -106,11 +108,11 @@ describe("bulk issuance", () => {
       issued: 3,
       skipped: 0,
       refused: [
-        { file: "b-dangling.csr", reason: `${at("b-dangling.csr")}: cannot be read (ENOENT: a dangling symbolic link?); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "c-directory.csr", reason: `${at("c-directory.csr")}: is a directory, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
-        { file: "e-fifo.csr", reason: `${at("e-fifo.csr")}: is a FIFO, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
-        { file: "f-device.pem", reason: `${at("f-device.pem")}: is a device or other special file, not a CSR file; move it out of ${csrDir} or rename it, then rerun` },
-        { file: "g-huge.csr", reason: `${at("g-huge.csr")}: 65537 bytes is too large for a CSR (at most 65536); move it out of ${csrDir}, then rerun` },
+        { file: "b-dangling.csr", reason: `${at("b-dangling.csr")}: cannot be read (ENOENT: no such file, or a dangling symbolic link); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        { file: "c-directory.csr", reason: `${at("c-directory.csr")}: is a directory, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        { file: "e-fifo.csr", reason: `${at("e-fifo.csr")}: is a FIFO, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        { file: "f-device.pem", reason: `${at("f-device.pem")}: is a device or other special file, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        { file: "g-huge.csr", reason: `${at("g-huge.csr")}: 65537 bytes is too large for a CSR (at most 65536); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
         { file: "g-io-error.csr", reason: `${at("g-io-error.csr")}: cannot be read (EIO); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
       ],
     });
@@ -161,5 +163,22 @@ describe("bulk issuance", () => {
     expect(rerun.code).toBe(1);
     expect(rerun.stdout).toMatch(/^bulk: 3 CSRs of class sensor: 0 issued, 2 already issued \(skipped\), 1 refused/);
     expect(rerun.stderr).toContain(`moat pki bulk: refused ${join(csrDir, "bad.csr")}: CN "a+b" is not a valid thing name`);
+  });
+});
+
+describe("moat pki issue --csr refuses a path that is not a readable CSR file, in one line", () => {
+  test.each([
+    ["a missing file", () => "/nonexistent/device.csr", /device\.csr: cannot be read \(ENOENT: no such file, or a dangling symbolic link\); give --csr the path of a PEM CSR file/],
+    ["a device that never ends", () => "/dev/zero", /\/dev\/zero: is a device or other special file, not a CSR file; give --csr the path of a PEM CSR file/],
+    ["a directory", () => "/tmp", /\/tmp: is a directory, not a CSR file/],
+  ])("%s", (_name, csr, expected) => {
+    const pkiDir = mkdtempSync(join(tmpdir(), "moat-issue-input-"));
+    const env = { ...process.env, MOAT_CA_PASSPHRASE: "" };
+    expect(runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env }).code).toBe(0);
+    const result = runMoat(["pki", "issue", "--env", "dev", "--class", "sensor", "--csr", csr(), "--out", join(pkiDir, "out.pem"), "--pki-dir", pkiDir], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(expected);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(pkiDir, "out.pem"))).toBe(false);
   });
 });
