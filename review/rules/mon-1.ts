@@ -27,8 +27,17 @@ export const authFailureAlarms: RuleCheck = (model) => {
   if (!brokerTypesPresent(model)) return [];
   const violations: Violation[] = [];
   const alarmed = model.ofType("aws_cloudwatch_metric_alarm").flatMap(alarmMetrics);
+  // Alarms by metric, once: a stack repeating the segment has as many filters as alarms.
+  const byMetric = new Map<string, AlarmedMetric[]>();
+  for (const a of alarmed) {
+    if (typeof a.namespace !== "string" || typeof a.name !== "string") continue;
+    const key = metricKey(a.namespace, a.name);
+    const list = byMetric.get(key);
+    if (list) list.push(a);
+    else byMetric.set(key, [a]);
+  }
   for (const { concern, metrics } of AUTH_FAILURE_CONCERNS) {
-    const on = alarmed.filter((a) => a.namespace === "AWS/IoT" && metrics.includes(String(a.name)));
+    const on = metrics.flatMap((metric) => byMetric.get(metricKey("AWS/IoT", metric)) ?? []);
     if (on.length === 0) violations.push(fail(STACK, `no alarm on ${concern} (AWS/IoT ${metrics.join(" or ")})`));
     else violations.push(...silentAlarms(on, concern));
   }
@@ -39,7 +48,7 @@ export const authFailureAlarms: RuleCheck = (model) => {
     return group instanceof Ref && flowGroups.has(group.address) && pattern.includes(String(MQTT_TLS_PORT)) && pattern.includes("REJECT");
   });
   const rejectAlarms = rejectFilters.flatMap((f) =>
-    blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) ? alarmed.filter((a) => a.name === t.name && a.namespace === t.namespace) : [])),
+    blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) && typeof t.namespace === "string" && typeof t.name === "string" ? (byMetric.get(metricKey(t.namespace, t.name)) ?? []) : [])),
   );
   if (rejectAlarms.length === 0) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
   else violations.push(...silentAlarms(rejectAlarms, `rejected ${MQTT_TLS_PORT} flows`));
@@ -65,6 +74,10 @@ function silence(alarm: Resource): string | "unknown" | undefined {
   if (!list || list.length === 0) return "it has no alarm_actions; add the on-call SNS topic";
   if (enabled !== undefined && enabled !== true) return "unknown";
   return undefined;
+}
+
+function metricKey(namespace: string, name: string): string {
+  return `${namespace}\u0000${name}`;
 }
 
 function alarmMetrics(alarm: Resource): AlarmedMetric[] {
