@@ -47,9 +47,13 @@ export const authFailureAlarms: RuleCheck = (model) => {
     const pattern = String(f.attributes.pattern ?? "");
     return group instanceof Ref && flowGroups.has(group.address) && pattern.includes(String(MQTT_TLS_PORT)) && pattern.includes("REJECT");
   });
-  const rejectAlarms = rejectFilters.flatMap((f) =>
-    blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) && typeof t.namespace === "string" && typeof t.name === "string" ? (byMetric.get(metricKey(t.namespace, t.name)) ?? []) : [])),
+  // Metrics first, then their alarms: filters repeated across segments share one metric.
+  const rejectMetrics = new Set(
+    rejectFilters.flatMap((f) =>
+      blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) && typeof t.namespace === "string" && typeof t.name === "string" ? [metricKey(t.namespace, t.name)] : [])),
+    ),
   );
+  const rejectAlarms = [...rejectMetrics].flatMap((key) => byMetric.get(key) ?? []);
   if (rejectAlarms.length === 0) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
   else violations.push(...silentAlarms(rejectAlarms, `rejected ${MQTT_TLS_PORT} flows`));
   return violations;
