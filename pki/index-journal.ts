@@ -45,21 +45,10 @@ export interface RevokedEvent {
 export type IndexEvent = IssuedEvent | RevokedEvent;
 
 /** One issued certificate with its current status, as `moat pki list` shows it. */
-export interface IssuedCertificate {
-  readonly serial: string;
-  readonly subject: string;
-  readonly profile: CertificateProfile;
-  /** Device certificates: the class (subject OU). */
-  readonly deviceClass?: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly issuedAt: string;
+export interface IssuedCertificate extends Omit<IssuedEvent, "event"> {
   readonly status: "valid" | "expired" | "revoked";
   readonly revokedAt?: string;
   readonly reason?: RevocationReason;
-  readonly csrSha256?: string;
-  /** Certificate DER, base64. */
-  readonly certificate: string;
 }
 
 /**
