@@ -5,8 +5,9 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { IsolatedSecurityGroup, NamedCidr, Peer, Port } from "../security";
 
 export interface BrokerEndpointProps {
-  /** Name prefix of the resources. */
+  /** Prefix of every resource name, e.g. `iot-prod`. */
   readonly name: string;
+  /** Region of the broker (a literal, not a token: it names the endpoint service). */
   readonly region: string;
   readonly vpcId: string;
   /** Subnets the endpoint's network interfaces are placed in (one per availability zone). */

@@ -8,9 +8,9 @@ import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachme
 import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
 import { compileIotPolicies, TopicModel } from "../../authz";
 import { MoatError } from "../../errors";
-import { IsolatedSecurityGroup, NamedCidr } from "../security";
+import { IsolatedSecurityGroup } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
-import { BrokerEndpoint } from "./broker-endpoint";
+import { BrokerEndpoint, BrokerEndpointProps } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
 import { iotPolicyExpression } from "./iot-policy-expression";
@@ -24,16 +24,8 @@ export interface IotCustomDomain {
   readonly serverCertificateArn: string;
 }
 
-export interface IotCoreBrokerProps {
-  /** Prefix of every resource name, e.g. `iot-prod`. */
-  readonly name: string;
-  /** Region the broker lives in (a literal, not a token: it names the endpoint service). */
-  readonly region: string;
-  readonly vpcId: string;
-  /** Subnets for the interface endpoint, one per availability zone. */
-  readonly endpointSubnetIds: readonly string[];
-  /** Device subnets: the only sources the endpoint accepts, on TCP 8883. */
-  readonly deviceSubnets: readonly NamedCidr[];
+/** Where the broker sits: the same fields its endpoint takes (name, region, VPC, subnets, tags). */
+export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName"> {
   /** The validated topic model (authz `parseTopicModel`): one thing group and its policies per class. */
   readonly topics: TopicModel;
   /** The environment's issuing CA certificate, PUBLIC PEM only (`pkiPaths(dir, env).issuingCert`). */
@@ -75,8 +67,6 @@ export interface IotCoreBrokerProps {
   readonly authFailureThreshold?: number;
   /** @default "aws" for commercial regions, "aws-cn" and "aws-us-gov" from the region name */
   readonly partition?: string;
-  /** @default {} */
-  readonly tags?: Record<string, string>;
 }
 
 /**
