@@ -1,4 +1,7 @@
-import { Annotations, IAspect, TerraformStack } from "cdktf";
+import { Annotations, App, IAspect, TerraformStack } from "cdktf";
+// Internal to cdktf (pinned exactly in package.json): the hook cdktf's own assets use to act
+// after every aspect and validation, just before a stack's annotations are collected.
+import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { IConstruct } from "constructs";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
@@ -33,13 +36,21 @@ export interface ReviewAspectProps {
 /** `MOAT_REVIEW_AT_SYNTH=report` turns enforcement off for one synth (the PR workflow sets it). */
 export const REVIEW_AT_SYNTH_VARIABLE = "MOAT_REVIEW_AT_SYNTH";
 
+/** The property addCustomSynthesis sets (a registered symbol): a stack holds at most one hook. */
+const CUSTOM_SYNTHESIS = Symbol.for("cdktf/customSynthesis");
+
+/** The review aspects attached to each stack whose synthesis hook moat owns. */
+const reviewersOf = new WeakMap<TerraformStack, Set<ReviewAspect>>();
+
 /**
- * Runs `moat review`'s rules on each stack it visits, as cdktf would write it, so `cdktf synth`
- * and `cdktf deploy` stop on an error finding (an error annotation makes synth throw).
- * Warnings and suppressed findings become warning and info annotations.
+ * Runs `moat review`'s rules on each stack it visits, on the Terraform JSON cdktf writes for it,
+ * so `cdktf synth` and `cdktf deploy` stop on an error finding (an error annotation makes
+ * synth throw). Warnings and suppressed findings become warning and info annotations.
  *
- * The stack is reviewed when the aspect reaches it, before aspects reach its children:
- * attach this aspect to the stack, and change resources in constructs rather than aspects.
+ * The review runs when cdktf synthesizes the stack, after every aspect (yours too) has run: it
+ * sees exactly what is written, and cdktf writes the configuration the review resolved instead
+ * of resolving every token again. `Testing.synth` runs aspects but no synthesis hooks, so it
+ * does not review; `Testing.fullSynth` and `app.synth()` do.
  */
 export class ReviewAspect implements IAspect {
   /**
@@ -58,8 +69,25 @@ export class ReviewAspect implements IAspect {
 
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
+    let reviewers = reviewersOf.get(node);
+    if (reviewers === undefined) {
+      if (CUSTOM_SYNTHESIS in node) {
+        // Someone else's hook is on this stack: review the tree as it is now.
+        this.annotate(node, node.toTerraform());
+        return;
+      }
+      const registered = new Set<ReviewAspect>();
+      reviewers = registered;
+      reviewersOf.set(node, registered);
+      addCustomSynthesis(node, { onSynthesize: () => reviewAtSynthesis(node, registered) });
+    }
+    reviewers.add(this);
+  }
+
+  /** Reviews one stack's Terraform JSON and annotates the constructs at fault. */
+  annotate(node: TerraformStack, config: Record<string, unknown>): void {
     const stack = node.node.id;
-    const model = loadCdktfJson(node.toTerraform(), `${stack}/cdk.tf.json`, stack);
+    const model = loadCdktfJson(config, `${stack}/cdk.tf.json`, stack);
     let result;
     try {
       result = review([{ model, context: this.props.context }], this.props.suppressions ?? []);
@@ -78,4 +106,24 @@ export class ReviewAspect implements IAspect {
       else Annotations.of(target).addWarning(text);
     }
   }
+}
+
+/**
+ * cdktf's synthesis hook for one stack: resolves the stack once, reviews it with every aspect
+ * attached, and hands the same configuration to cdktf's writer, which asks for it next (after
+ * collecting annotations). The hand-over lasts for this synchronous synthesis only.
+ */
+function reviewAtSynthesis(stack: TerraformStack, reviewers: ReadonlySet<ReviewAspect>): void {
+  const config = stack.toTerraform();
+  for (const reviewer of reviewers) reviewer.annotate(stack, config);
+  // HCL output renders from the construct tree, not from toTerraform: nothing to hand over.
+  if (App.of(stack).hclOutput) return;
+  const served = (): Record<string, unknown> => {
+    Reflect.deleteProperty(stack, "toTerraform");
+    return config;
+  };
+  Object.defineProperty(stack, "toTerraform", { value: served, configurable: true, writable: true });
+  process.nextTick(() => {
+    if (Object.getOwnPropertyDescriptor(stack, "toTerraform")?.value === served) Reflect.deleteProperty(stack, "toTerraform");
+  });
 }

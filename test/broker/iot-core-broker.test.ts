@@ -116,10 +116,10 @@ describe("IotCoreBroker", () => {
     expect(broker.connectPolicyName).toBe("iot-test-connect");
   });
 
-  test("THEN policies are jsonencode expressions: the variable escaped for Terraform, deploy-time ids as references", () => {
+  test("THEN policies are JSON string templates: the variable escaped for Terraform, deploy-time ids as references", () => {
     const raw = resourcesOf(json, "aws_iot_policy").find((p) => p.name === "iot-test-connect")?.policy as string;
     expect(raw).toContain("client/$${iot:Connection.Thing.ThingName}");
-    expect(raw).toMatch(/"aws:SourceVpce" = aws_vpc_endpoint\.[^.]+\.id\}/);
+    expect(raw).toMatch(/"aws:SourceVpce":"\$\{aws_vpc_endpoint\.[^.]+\.id\}"/);
     const connect = readPolicyExpression(raw);
     expect(connect.Statement).toEqual([
       {

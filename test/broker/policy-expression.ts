@@ -1,15 +1,13 @@
 /**
- * The IoT policy document a synthesized `${jsonencode({...})}` value hands to IoT Core, read
- * back for assertions: HCL object syntax (`"key" = value`) as cdktf writes it becomes JSON,
- * bare references become `"${ref}"` strings, and Terraform's `$${` escape becomes the literal `${`.
+ * The IoT policy document a synthesized policy value hands to IoT Core, read back for
+ * assertions. The value is a Terraform string template holding JSON: interpolations
+ * (`${data.aws_caller_identity.x.account_id}`) stay as written, and Terraform's `$${` escape
+ * becomes the literal `${` of an IoT policy variable. Throws when the value is not JSON once
+ * unescaped, or when an IoT policy variable is left unescaped (Terraform would read it as an
+ * interpolation and fail at plan).
  */
 export function readPolicyExpression(value: string): { Statement: Array<Record<string, unknown>> } {
-  const match = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(value);
-  if (!match) throw new Error(`not a jsonencode expression: ${value.slice(0, 80)}`);
-  const json = match[1]
-    .replace(/("(?:[^"\\]|\\.)*") = /g, "$1: ")
-    .replace(/([:[,]\s*)((?:data\.)?aws_[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+)(?=\s*[,}\]])/g, '$1"$${$2}"')
-    .split("$${")
-    .join("${");
-  return JSON.parse(json);
+  const unescaped = /(^|[^$])\$\{iot:/.exec(value);
+  if (unescaped) throw new Error(`IoT policy variable not escaped for Terraform at ${unescaped.index}: ${value.slice(unescaped.index, unescaped.index + 40)}`);
+  return JSON.parse(value.split("$${").join("${"));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Aspects, TerraformStack, Testing } from "cdktf";
@@ -79,7 +79,7 @@ describe("ReviewAspect", () => {
   it("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
     const app = new App({ outdir: outdir() });
     const { stack } = devNetworkStack(app, new ReviewAspect());
-    Testing.synth(stack);
+    expect(() => app.synth()).toThrow(/moat review NET-6 stack: unknown until apply/);
     expect(messages(stack, "@cdktf/error")).toEqual([expect.stringMatching(/^iot-aspect moat review NET-6 stack: unknown until apply/)]);
   });
 
@@ -88,13 +88,41 @@ describe("ReviewAspect", () => {
     const reason = "The lab stack has no office network to protect at all.";
     const suppressed = new App({ outdir: outdir() });
     const ok = devNetworkStack(suppressed, new ReviewAspect({ suppressions: [{ rule: "NET-6", resource: "stack", reason, source: "test" }] })).stack;
-    Testing.synth(ok);
+    suppressed.synth();
     expect(messages(ok, "@cdktf/info")).toEqual([expect.stringContaining(`(suppressed: ${reason})`)]);
     expect(messages(ok, "@cdktf/error")).toEqual([]);
 
     const unmatched = new App({ outdir: outdir() });
     const bad = devNetworkStack(unmatched, new ReviewAspect({ context: contextFromEnvironment(env), suppressions: [{ rule: "NET-1", resource: "aws_internet_gateway.x", reason, source: "test" }] })).stack;
-    Testing.synth(bad);
+    expect(() => unmatched.synth()).toThrow(/suppression matches no finding/);
     expect(messages(bad, "@cdktf/error")).toEqual([expect.stringMatching(/suppression matches no finding: NET-1 on aws_internet_gateway\.x/)]);
+  });
+
+  it("reviews the stack as written, after every other aspect (one added later too)", () => {
+    const app = new App({ outdir: outdir() });
+    const { stack, network } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));
+    const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
+    new VpcSecurityGroupIngressRule(stack, "mqtt", { securityGroupId: broker.id, ipProtocol: "tcp", fromPort: 8883, toPort: 8883, cidrIpv4: "10.20.0.0/20", description: "MQTT over TLS" });
+    new VpcEndpoint(stack, "endpoint", { vpcId: network.vpcId, serviceName: "com.amazonaws.eu-west-1.iot.data", vpcEndpointType: "Interface", securityGroupIds: [broker.id] });
+    // Added after the review aspect, and acting on a child: the review still sees its change.
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node instanceof VpcSecurityGroupIngressRule) node.addOverride("cidr_ipv4", "0.0.0.0/0");
+      },
+    });
+    expect(() => app.synth()).toThrow(/iot-aspect\/mqtt\] moat review FW-2 aws_vpc_security_group_ingress_rule\.mqtt: .*0\.0\.0\.0\/0/);
+  });
+
+  it("writes the configuration it reviewed, and leaves the stack as it was", () => {
+    const dir = outdir();
+    const app = new App({ outdir: dir });
+    const { stack } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));
+    // Aspects already visited once (Testing.synth) must not register the review twice.
+    Testing.synth(stack);
+    app.synth();
+    expect(Object.prototype.hasOwnProperty.call(stack, "toTerraform")).toBe(false);
+    const written = JSON.parse(readFileSync(join(dir, "stacks", "iot-aspect", "cdk.tf.json"), "utf8"));
+    expect(written).toEqual(JSON.parse(JSON.stringify(stack.toTerraform())));
+    expect(Object.keys(written.resource).length).toBeGreaterThan(5);
   });
 });
