@@ -21,9 +21,13 @@ execFileSync(
   { cwd: ROOT, stdio: "inherit" },
 );
 
+// prod registers its CA in DEFAULT mode, which needs a verification certificate made from an
+// AWS account's registration code; with no account here, both stacks read the committed test
+// store (public certificates only) unless MOAT_PKI_DIR says otherwise.
+const pkiDir = process.env.MOAT_PKI_DIR ?? path.join(ROOT, "test", "fixtures", "pki");
 const outdir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `moat-bench-${name}-`));
 const environments = listEnvironments();
-const moat = () => timeProcess(["node", path.join(build, "stacks", "main.js")], { cwd: ROOT, env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules"), CDKTF_OUTDIR: outdir("moat") } });
+const moat = () => timeProcess(["node", path.join(build, "stacks", "main.js")], { cwd: ROOT, env: { ...process.env, MOAT_PKI_DIR: pkiDir, NODE_PATH: path.join(ROOT, "node_modules"), CDKTF_OUTDIR: outdir("moat") } });
 const anchor = () => timeProcess(["node", path.join(build, "bench", "one-resource-app.js")], { cwd: ROOT, env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules"), CDKTF_OUTDIR: outdir("anchor") } });
 
 const result = pairedRuns(moat, anchor, RUNS);
@@ -33,7 +37,7 @@ const row = (label: string, runs: { wallSeconds: number; peakMiB: number }[]) =>
 
 process.stdout.write(
   [
-    `synth benchmark: ${RUNS} paired runs after a warm-up, compiled JS, medians (${os.cpus().length} cores, node ${process.version})`,
+    `synth benchmark: ${RUNS} paired runs after a warm-up, compiled JS, medians (${os.cpus().length} cores, node ${process.version}; PKI store ${path.relative(ROOT, pkiDir) || "."})`,
     row(`moat: ${environments.length} environment stacks (${environments.join(", ")})`, result.a),
     row("anchor: one-resource cdktf app", result.b),
     `ratio moat / anchor (median of pairs): ${fmt(median(result.ratios))}x  (min ${fmt(Math.min(...result.ratios))}x, max ${fmt(Math.max(...result.ratios))}x; target <= 2x)`,
