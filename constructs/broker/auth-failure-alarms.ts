@@ -62,9 +62,11 @@ export class AuthFailureAlarms extends Construct {
       tags: props.tags,
     });
     const topic = new SnsTopic(this, "topic", { namePrefix: `${props.name}-iot-auth-failures-`, kmsMasterKeyId: key.arn, tags: props.tags });
-    this.topicArn = topic.arn;
+    // One reference token for every use below: cdktf records a stack trace for each token it makes.
+    const topicArn = topic.arn;
+    this.topicArn = topicArn;
     new SnsTopicPolicy(this, "topic-policy", {
-      arn: topic.arn,
+      arn: topicArn,
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -73,7 +75,7 @@ export class AuthFailureAlarms extends Construct {
             Effect: "Allow",
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: "sns:Publish",
-            Resource: topic.arn,
+            Resource: topicArn,
             Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
           },
           {
@@ -81,13 +83,13 @@ export class AuthFailureAlarms extends Construct {
             Effect: "Deny",
             Principal: "*",
             Action: "sns:Publish",
-            Resource: topic.arn,
+            Resource: topicArn,
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
         ],
       }),
     });
-    props.emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: topic.arn, protocol: "email", endpoint: email }));
+    props.emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn, protocol: "email", endpoint: email }));
     this.alarmNames = AUTH_FAILURE_METRICS.map(({ metric, meaning }) => {
       const alarmName = `${props.name}-iot-${metric.replace(".", "-")}`;
       new CloudwatchMetricAlarm(this, metric.replace(".", "-"), {
@@ -102,8 +104,8 @@ export class AuthFailureAlarms extends Construct {
         threshold: props.threshold,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
+        alarmActions: [topicArn],
+        okActions: [topicArn],
         tags: props.tags,
       });
       return alarmName;

@@ -88,29 +88,30 @@ export class IsolatedIotNetwork extends Construct {
       enableDnsHostnames: true,
       tags: { Name: name },
     });
+    // One reference token, reused: cdktf records a stack trace for every token it makes.
     this.vpcId = vpc.id;
     this.vpcCidr = props.vpcCidr;
 
     // Adopting the defaults strips their rules and routes, so nothing can fall back on them.
-    new DefaultSecurityGroup(this, "default-security-group", { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } });
+    new DefaultSecurityGroup(this, "default-security-group", { vpcId: this.vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } });
     new DefaultNetworkAcl(this, "default-network-acl", { defaultNetworkAclId: vpc.defaultNetworkAclId, tags: { Name: `${name}-default-deny-all` } });
     new DefaultRouteTable(this, "default-route-table", { defaultRouteTableId: vpc.defaultRouteTableId, route: [], tags: { Name: `${name}-default-local-only` } });
 
-    this.deviceSubnets = this.subnetTier(vpc, name, "device", props.deviceSubnets);
-    this.endpointSubnets = this.subnetTier(vpc, name, "endpoint", props.endpointSubnets);
+    this.deviceSubnets = this.subnetTier(name, "device", props.deviceSubnets);
+    this.endpointSubnets = this.subnetTier(name, "endpoint", props.endpointSubnets);
 
     // Stateless ACLs: MQTT over TLS one way, ephemeral return ports the other.
-    this.networkAcl(vpc, name, "device", this.deviceSubnets, officeCidrs, {
+    this.networkAcl(name, "device", this.deviceSubnets, officeCidrs, {
       egress: this.endpointSubnets.map((s) => ({ peer: s, port: Port.MQTT_TLS })),
       ingress: this.endpointSubnets.map((s) => ({ peer: s, port: Port.EPHEMERAL_TCP })),
     });
-    this.networkAcl(vpc, name, "endpoint", this.endpointSubnets, officeCidrs, {
+    this.networkAcl(name, "endpoint", this.endpointSubnets, officeCidrs, {
       ingress: this.deviceSubnets.map((s) => ({ peer: s, port: Port.MQTT_TLS })),
       egress: this.deviceSubnets.map((s) => ({ peer: s, port: Port.EPHEMERAL_TCP })),
     });
 
     this.deviceSecurityGroup = new IsolatedSecurityGroup(this, "devices", {
-      vpcId: vpc.id,
+      vpcId: this.vpcId,
       namePrefix: `${name}-devices`,
       description: "IoT devices: egress only to the broker endpoint on TCP 8883",
     });
@@ -121,44 +122,44 @@ export class IsolatedIotNetwork extends Construct {
         throw new Error(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
       }
     } else {
-      this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: vpc.id, name });
+      this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: this.vpcId, name });
     }
   }
 
-  private subnetTier(vpc: Vpc, name: string, role: SubnetRole, specs: readonly SubnetSpec[]): NetworkSubnet[] {
-    const table = new RouteTable(this, `${role}-routes`, { vpcId: vpc.id, tags: { Name: `${name}-${role}-local-only` } });
+  private subnetTier(name: string, role: SubnetRole, specs: readonly SubnetSpec[]): NetworkSubnet[] {
+    const tableId = new RouteTable(this, `${role}-routes`, { vpcId: this.vpcId, tags: { Name: `${name}-${role}-local-only` } }).id;
     return specs.map((spec, index) => {
       const subnetName = `${name}-${role}-${spec.az}${countSuffix(specs, spec, index)}`;
       const subnet = new Subnet(this, `${role}-subnet-${index}`, {
-        vpcId: vpc.id,
+        vpcId: this.vpcId,
         cidrBlock: spec.cidr,
         availabilityZone: spec.az,
         mapPublicIpOnLaunch: false,
         tags: { Name: subnetName, [SUBNET_ROLE_TAG]: role },
       });
-      new RouteTableAssociation(this, `${role}-subnet-${index}-routes`, { subnetId: subnet.id, routeTableId: table.id });
-      return { name: subnetName, az: spec.az, cidr: spec.cidr, subnetId: subnet.id };
+      const subnetId = subnet.id;
+      new RouteTableAssociation(this, `${role}-subnet-${index}-routes`, { subnetId, routeTableId: tableId });
+      return { name: subnetName, az: spec.az, cidr: spec.cidr, subnetId };
     });
   }
 
   private networkAcl(
-    vpc: Vpc,
     name: string,
     role: SubnetRole,
     subnets: readonly NetworkSubnet[],
     officeCidrs: readonly string[],
     allows: Record<"ingress" | "egress", { peer: NetworkSubnet; port: Port }[]>,
   ): void {
-    const acl = new NetworkAcl(this, `${role}-acl`, {
-      vpcId: vpc.id,
+    const networkAclId = new NetworkAcl(this, `${role}-acl`, {
+      vpcId: this.vpcId,
       subnetIds: subnets.map((s) => s.subnetId),
       tags: { Name: `${name}-${role}-acl` },
-    });
+    }).id;
     for (const direction of ["ingress", "egress"] as const) {
       const egress = direction === "egress";
       officeCidrs.forEach((cidr, index) => {
         new NetworkAclRule(this, `${role}-acl-${direction}-deny-office-${index}`, {
-          networkAclId: acl.id,
+          networkAclId,
           egress,
           ruleNumber: OFFICE_DENY_BASE + index,
           ruleAction: "deny",
@@ -168,7 +169,7 @@ export class IsolatedIotNetwork extends Construct {
       });
       allows[direction].forEach(({ peer, port }, index) => {
         new NetworkAclRule(this, `${role}-acl-${direction}-allow-${index}`, {
-          networkAclId: acl.id,
+          networkAclId,
           egress,
           ruleNumber: ALLOW_BASE + index,
           ruleAction: "allow",
