@@ -1,6 +1,8 @@
 // npm run bench:pki — bulk issuance from CSRs, printed beside its anchors from the same run:
 //   native sign   Node's crypto.sign with the same issuing key: the ceiling for signing alone
 //   CSR verify    importing each device key and verifying its CSR natively: work bulk must also do
+//   ceiling       the most any bulk that verifies every CSR could reach here: per certificate one
+//                 key import (JWK, Node's fastest), one verify and one sign, on every core, nothing else
 //   forge only    node-forge building and signing in pure JS (RSA only: forge has no ECDSA)
 //   openssl       one `openssl x509 -req` process per certificate
 // Device CSRs (P-256, one key each) are generated before anything is timed.
@@ -65,11 +67,18 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
       const { info, spki, signature } = csrParts[i];
       if (!verify("sha256", info, importSubjectPublicKey(spki, "bench CSR").key, signature)) throw new Error("bench CSR did not verify");
     });
+    const importedKeys = csrParts.map((p) => importSubjectPublicKey(p.spki, "bench CSR").key);
+    const verifyOnly = rate(csrParts.length, (i) => {
+      const { info, signature } = csrParts[i];
+      if (!verify("sha256", info, importedKeys[i], signature)) throw new Error("bench CSR did not verify");
+    });
     const bulkDisk = timedBulk(onDisk);
     const bulkTmpfs = onTmpfs === undefined ? undefined : timedBulk(onTmpfs);
     const signAfter = rate(signCount, () => sign("sha256", tbsLike, caKey));
     const native = (signBefore + signAfter) / 2;
     const floor = 1 / (1 / native + 1 / csrVerify);
+    const cores = os.availableParallelism();
+    const ceiling = cores * floor;
     const forgeOnly = keyType === "p256" ? undefined : forgeRate(onDisk.paths.issuingKey, onDisk.paths.issuingCert);
     const openssl = opensslLoop(onDisk);
 
@@ -79,6 +88,10 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     console.log(`  ${"native crypto.sign, same key".padEnd(38)}${perSecond(native)}   (before bulk ${perSecond(signBefore)}, after ${perSecond(signAfter)})`);
     console.log(`  ${`native CSR key import + verify (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(csrVerify)}`);
     console.log(`  ${"native floor: sign + CSR verify".padEnd(38)}${perSecond(floor)}`);
+    console.log(`  ${`native verify only, key imported (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(verifyOnly)}`);
+    console.log(
+      `  ${`ceiling: ${cores} cores x floor`.padEnd(38)}${perSecond(ceiling)}   = ${pct(ceiling / native)} of native sign: no bulk that verifies every CSR beats this here (parsing, building, disk not counted)`,
+    );
     console.log(bulkLine(`moat pki bulk, store in ${os.tmpdir()}`, bulkDisk));
     if (bulkTmpfs !== undefined) console.log(bulkLine(`moat pki bulk, store in ${TMPFS} (tmpfs)`, bulkTmpfs));
     console.log(`  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`);
