@@ -2,7 +2,9 @@
  * `npm run bench:review`: review of a generated 10,000-resource stack, beside the time to
  * JSON.parse the same text (the floor any reviewer of this file pays), in the same run.
  * Target: review within 3x of parsing, in steady state. The first review of a process also
- * pays for compiling the review code (JSON.parse is native), so it is printed on its own.
+ * pays for compiling the review code (JSON.parse is native), so it is printed on its own, and
+ * the measured rounds start once the review time has stopped falling: V8 optimizes each rule
+ * function only after it has run a number of times, and each runs once per round.
  */
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -10,9 +12,17 @@ import { MOAT_PACK, parseStackText, runRules } from "../review";
 import { FIXTURE_CONTEXT, moatStack } from "../test/review/fixture-stack";
 
 const TARGET = Number(process.env.BENCH_RESOURCES ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-/** Rounds run first and not counted: the first few compile the review code and grow the heap. */
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+/**
+ * Warm-up rounds, not counted: at least MIN_WARMUP, then until the median review time of the
+ * last STEADY_WINDOW rounds is within STEADY_TOLERANCE of the window before it (steady state),
+ * at most MAX_WARMUP. BENCH_WARMUP=N fixes the count instead.
+ */
+const FIXED_WARMUP = process.env.BENCH_WARMUP === undefined ? undefined : Number(process.env.BENCH_WARMUP);
+const MIN_WARMUP = 20;
+const MAX_WARMUP = 80;
+const STEADY_WINDOW = 5;
+const STEADY_TOLERANCE = 0.03;
 
 /**
  * At least TARGET resources in the proportions of a real moat stack: the compliant fixture stack
@@ -51,36 +61,52 @@ if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, text);
 const parseTimes: number[] = [];
 const reviewTimes: number[] = [];
 const ruleTimes: number[] = [];
+const warmupReviews: number[] = [];
 const cold = { parse: 0, review: 0 };
 let findings = 0;
-for (let round = 0; round < WARMUP + ROUNDS; round++) {
+
+/** True once warm-up may stop: fixed count reached, or the review time has settled. */
+function warmedUp(rounds: number): boolean {
+  if (FIXED_WARMUP !== undefined) return rounds >= FIXED_WARMUP;
+  if (rounds >= MAX_WARMUP) return true;
+  if (rounds < Math.max(MIN_WARMUP, 2 * STEADY_WINDOW)) return false;
+  const last = median(warmupReviews.slice(-STEADY_WINDOW));
+  const before = median(warmupReviews.slice(-2 * STEADY_WINDOW, -STEADY_WINDOW));
+  return Math.abs(last - before) <= STEADY_TOLERANCE * before;
+}
+
+let warmup = 0;
+for (let round = 0, counted = 0; counted < ROUNDS; round++) {
+  const measuring = warmedUp(warmup);
   // Alternate the order so neither side always runs on a warmer heap.
   const order = round % 2 === 0 ? ["parse", "review"] : ["review", "parse"];
-  const counted = round >= WARMUP;
   for (const what of order) {
     const start = performance.now();
     if (what === "parse") {
       JSON.parse(text);
       const took = performance.now() - start;
       if (round === 0) cold.parse = took;
-      if (counted) parseTimes.push(took);
+      if (measuring) parseTimes.push(took);
     } else {
       const model = parseStackText(text, "bench/cdk.tf.json", "iot-bench");
       const loaded = performance.now();
       findings = runRules(model, FIXTURE_CONTEXT).length;
       const end = performance.now();
       if (round === 0) cold.review = end - start;
-      if (counted) {
+      if (measuring) {
         reviewTimes.push(end - start);
         ruleTimes.push(end - loaded);
-      }
+      } else warmupReviews.push(end - start);
     }
   }
+  if (measuring) counted += 1;
+  else warmup += 1;
 }
 const parse = median(parseTimes);
 const review = median(reviewTimes);
 const ratio = review / parse;
-console.log(`stack: ${resources} resources, ${(text.length / 1e6).toFixed(1)} MB of cdk.tf.json; ${findings} findings; median of ${ROUNDS} rounds after ${WARMUP} warm-up`);
+const settled = FIXED_WARMUP !== undefined ? "fixed by BENCH_WARMUP" : warmup >= MAX_WARMUP ? `the cap; not settled within ${STEADY_TOLERANCE * 100}%` : `settled within ${STEADY_TOLERANCE * 100}%`;
+console.log(`stack: ${resources} resources, ${(text.length / 1e6).toFixed(1)} MB of cdk.tf.json; ${findings} findings; median of ${ROUNDS} rounds after ${warmup} warm-up rounds (${settled})`);
 console.log(`JSON.parse (floor): ${parse.toFixed(1)} ms`);
 const rules = median(ruleTimes);
 console.log(`moat review:        ${review.toFixed(1)} ms  (JSON.parse + index ${(review - rules).toFixed(1)} ms, ${MOAT_PACK.length} rules with the evaluation they trigger ${rules.toFixed(1)} ms)`);
