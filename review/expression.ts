@@ -20,11 +20,13 @@ const SIMPLE_TRAVERSAL = /^\$\{([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)\}$/;
 
 /** The value of one Terraform JSON string. */
 export function evaluateString(text: string, resolve: Resolver): Value {
-  if (!text.includes("${") && !text.includes("%{")) return text;
+  // First: the commonest string by far (`vpc_id`, `network_acl_id`, `alarm_actions` entries),
+  // so it is matched once and not scanned for template syntax before.
   if (SIMPLE_TRAVERSAL.test(text)) {
     const traversal = text.slice(2, -1);
     return resolve(traversal.split("."), traversal);
   }
+  if (!text.includes("${") && !text.includes("%{")) return text;
   return new Parser(text, resolve).template(text.length, text);
 }
 

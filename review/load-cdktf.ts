@@ -9,9 +9,6 @@ const SECTIONS = [
   ["data", "data"],
 ] as const;
 
-/** One interpolation of a plain traversal and nothing else: `${a.b.c}`. */
-const SIMPLE_REFERENCE = /^\$\{[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+\}$/;
-
 /** Traversal roots that name no resource: their values are unknown until plan or apply. */
 const NON_RESOURCE_ROOTS = new Set(["var", "local", "each", "count", "path", "terraform", "self", "module"]);
 
@@ -104,26 +101,11 @@ class StackEvaluator {
   readonly evaluateText = (text: string): Value => {
     let value = this.evaluated.get(text);
     if (value === undefined) {
-      value = this.resourceAttribute(text) ?? evaluateString(text, this.resolve);
+      value = evaluateString(text, this.resolve);
       this.evaluated.set(text, value);
     }
     return value;
   };
-
-  /**
-   * `${type.name.attribute}`, the commonest string of a cdktf stack by far (every `vpc_id`,
-   * `network_acl_id`, `alarm_actions` entry), read without the expression parser and without
-   * splitting; undefined for any other string, which the parser then reads.
-   */
-  private resourceAttribute(text: string): Value | undefined {
-    const first = text.indexOf(".");
-    const second = first === -1 ? -1 : text.indexOf(".", first + 1);
-    if (second === -1 || text.indexOf(".", second + 1) !== -1 || !SIMPLE_REFERENCE.test(text)) return undefined;
-    const type = text.slice(2, first);
-    if (type === "data" || NON_RESOURCE_ROOTS.has(type)) return undefined;
-    const target = this.lookup("managed", type, text.slice(first + 1, second));
-    return target === undefined ? new Unknown(text.slice(2, -1)) : new Ref(target.address, text.slice(second + 1, -1));
-  }
 
   /** A resource body's attributes (every key but `//`, evaluated); `pass` notes PEM text on the way. */
   attributes(body: Record<string, unknown>, pass: Pass): Record<string, Value> {
