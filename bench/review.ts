@@ -15,6 +15,7 @@ import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { MOAT_PACK, parseStackText, runRules } from "../review";
 import { FIXTURE_CONTEXT, moatStack } from "../test/review/fixture-stack";
+import { median } from "./process-timer";
 
 const TARGET = Number(process.env.BENCH_RESOURCES ?? 10_000);
 /** Blocks of each side, alternating (BENCH_BLOCKS), and steps per block, the first few not counted. */
@@ -56,11 +57,6 @@ function generateStack(): { text: string; resources: number } {
     }
   }
   return { text: JSON.stringify({ ...base, resource }, null, 2), resources: count };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const { text, resources } = generateStack();
