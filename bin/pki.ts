@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { EnvironmentConfig } from "../config";
 import { refreshLabAcl, reloadLabBroker } from "../lab";
 import { MoatError, UsageError } from "../errors";
@@ -14,6 +14,8 @@ import {
   KeyType,
   listIssued,
   pkiPaths,
+  publishCa,
+  publishedCaDir,
   readCsrFile,
   REVOCATION_REASONS,
   RevocationReason,
@@ -37,6 +39,8 @@ commands:
   crl       [--out FILE]                              sign a fresh CRL; prints its nextUpdate
   list      [--json]                                  issued certificates and their class; warns when the CRL is near expiry
   verification-cert --registration-code C             AWS IoT CA verification certificate
+  publish                                             copy the CA's public certificates to pki.publicDir,
+                                                      to commit: synth and deploy then need no store
 
 --class C is the device class (a topics.classes key). The CA writes it as the certificate's OU,
 and AWS IoT provisioning puts the device in that class's thing group. Required when the
@@ -179,6 +183,19 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const v = ctx.values;
       const result = verificationCert({ pkiDir: ctx.pkiDir, env: ctx.env, registrationCode: requireOption("moat pki verification-cert", v, "registration-code"), passphrase: ctx.passphrase() });
       ctx.io.stdout(`verification certificate -> ${result.path}\nCA certificate          -> ${pkiPaths(ctx.pkiDir, ctx.env).issuingCert}\n`);
+      return 0;
+    },
+  },
+  publish: {
+    options: {},
+    run: (ctx) => {
+      const config = ctx.config();
+      if (config.pki.publicDir === undefined) {
+        throw new MoatError(`${config.file} has no pki.publicDir; add one (such as publicDir: ${ctx.env}-ca) to say where the CA's public certificates are committed`);
+      }
+      const dir = publishedCaDir(config.file, config.pki.publicDir);
+      const result = publishCa({ pkiDir: ctx.pkiDir, env: ctx.env, dir, requireVerification: config.broker.certificateMode === "DEFAULT" });
+      ctx.io.stdout(`published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${relative(process.cwd(), file) || file}\n`).join("")}`);
       return 0;
     },
   },

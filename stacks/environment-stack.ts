@@ -2,20 +2,20 @@ import { Construct } from "constructs";
 import { ReviewAspect } from "./review-aspect";
 import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import * as fs from "node:fs";
 import { EnvironmentConfig } from "../config";
 import { IsolatedIotNetwork } from "../constructs/network";
 import { IotCoreBroker } from "../constructs/broker";
 import { Peer, Port } from "../constructs/security";
 import { parseTopicModel } from "../authz";
-import { pkiPaths } from "../pki/paths";
+import { readCaMaterial } from "./ca-material";
 import { MoatError } from "../errors";
 
 export interface IotEnvironmentStackProps {
   /** A loaded, validated environment file. */
   readonly environment: EnvironmentConfig;
   /**
-   * PKI store the broker's CA certificate is read from (public PEMs only).
+   * PKI store the broker's CA certificates are read from (public PEMs only) when the
+   * environment has no `pki.publicDir`; with one, the store is only checked against it.
    * @default $MOAT_PKI_DIR, else ".pki"
    */
   readonly pkiDir?: string;
@@ -77,19 +77,12 @@ export class IotEnvironmentStack extends TerraformStack {
     }
   }
 
-  /** The broker, with the CA's public PEMs read from the PKI store: never a key. */
+  /** The broker, with the CA's public PEMs (committed or from the PKI store): never a key. */
   private buildBroker(env: EnvironmentConfig, id: string, pkiDir: string): IotCoreBroker {
-    const paths = pkiPaths(pkiDir, env.name);
-    const caCertificatePem = readPem(paths.issuingCert, `${env.file}: no issuing CA certificate at ${paths.issuingCert}; run moat pki init --env ${env.name} (or point MOAT_PKI_DIR at the store)`);
-    let verificationCertificatePem: string | undefined;
-    if (env.broker.certificateMode === "DEFAULT") {
-      verificationCertificatePem = readPem(
-        paths.verificationCert,
-        `${env.file}: broker.certificateMode DEFAULT needs the CA verification certificate at ${paths.verificationCert}; run aws iot get-registration-code, then moat pki verification-cert --env ${env.name} --registration-code CODE`,
-      );
-    } else if (!env.broker.certificateModeReason) {
+    if (env.broker.certificateMode !== "DEFAULT" && !env.broker.certificateModeReason) {
       throw new MoatError(`${env.file}: broker.certificateModeReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`);
     }
+    const { caCertificatePem, verificationCertificatePem } = readCaMaterial(env, pkiDir);
     const broker = new IotCoreBroker(this, "broker", {
       name: id,
       region: env.region,
@@ -135,13 +128,5 @@ export class IotEnvironmentStack extends TerraformStack {
     });
     // cdktf 0.21 predates S3-native locking (Terraform 1.10+): no DynamoDB table needed.
     backend.addOverride("use_lockfile", true);
-  }
-}
-
-function readPem(file: string, missing: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    throw new MoatError(missing);
   }
 }

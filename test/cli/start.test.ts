@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runMoat } from "../support/run-moat";
+import { ROOT, runMoat } from "../support/run-moat";
 
 /** `npm start` on a fresh clone: create the dev CA once, synthesize dev, review it. */
 describe("the npm start sequence", () => {
@@ -35,5 +36,22 @@ describe("the npm start sequence", () => {
     // The one finding is TLS-1 on the endpoint, accepted by dev.yaml review.suppressions.
     expect(review.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 1 suppressed\)/m);
     expect(review.code).toBe(0);
+  });
+
+  test("THEN cdktf's own `cdktf synth` writes iot-dev and iot-prod offline: dev from that store, prod from its committed certificates", () => {
+    const cdktfOut = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-cdktf-"));
+    const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", cdktfOut], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 180_000,
+      env: { ...env, CHECKPOINT_DISABLE: "1", CI: "1" },
+    });
+    expect(result.status).toBe(0);
+    expect(fs.readdirSync(path.join(cdktfOut, "stacks")).sort()).toEqual(["iot-dev", "iot-prod"]);
+    // The store has no prod CA: prod registers the CA committed with environments/prod.yaml.
+    expect(fs.existsSync(path.join(pkiDir, "prod"))).toBe(false);
+    const prod = fs.readFileSync(path.join(cdktfOut, "stacks", "iot-prod", "cdk.tf.json"), "utf8");
+    const committed = fs.readFileSync(path.join(ROOT, "environments", "prod-ca", "issuing.pem"), "utf8");
+    expect(prod).toContain(JSON.stringify(committed).slice(1, -1));
   });
 });

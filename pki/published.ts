@@ -1,0 +1,78 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { writeFileAtomic } from "./atomic-file";
+import { pkiPaths } from "./paths";
+import { MoatError } from "../errors";
+
+/**
+ * The CA's public certificates as committed beside an environment file (`pki.publicDir`), so
+ * that synth and deploy need no PKI store: CI deploys from the repository while the CA keys
+ * stay wherever the CA is operated, and a pull request shows a CA change as a diff.
+ */
+export interface PublishedCaPaths {
+  readonly dir: string;
+  /** The issuing CA certificate AWS IoT registers. */
+  readonly issuingCert: string;
+  /** The verification certificate (certificate mode DEFAULT only). */
+  readonly verificationCert: string;
+}
+
+/** `pki.publicDir` is relative to the environment file's directory. */
+export function publishedCaDir(environmentFile: string, publicDir: string): string {
+  return resolve(dirname(environmentFile), publicDir);
+}
+
+export function publishedCaPaths(dir: string): PublishedCaPaths {
+  return { dir, issuingCert: join(dir, "issuing.pem"), verificationCert: join(dir, "verification.pem") };
+}
+
+/** Options of {@link publishCa}. */
+export interface PublishCaOptions {
+  readonly pkiDir: string;
+  readonly env: string;
+  /** The directory to write, `pki.publicDir` resolved against the environment file's directory. */
+  readonly dir: string;
+  /** Certificate mode DEFAULT: the verification certificate must be there to publish. */
+  readonly requireVerification: boolean;
+}
+
+/** What {@link publishCa} wrote. */
+export interface PublishCaResult {
+  readonly written: readonly string[];
+}
+
+/**
+ * Copies the issuing CA certificate (and the verification certificate) from the store to the
+ * published directory. Only certificates are copied: a file holding anything else is refused.
+ * Nothing is written unless every file to publish is present and public.
+ */
+export function publishCa(options: PublishCaOptions): PublishCaResult {
+  const store = pkiPaths(options.pkiDir, options.env);
+  const target = publishedCaPaths(options.dir);
+  if (!existsSync(store.issuingCert)) {
+    throw new MoatError(`no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${options.env} first (or give --pki-dir the store that has it)`);
+  }
+  const copies: { from: string; to: string; pem: string }[] = [{ from: store.issuingCert, to: target.issuingCert, pem: readCertificateFile(store.issuingCert) }];
+  if (existsSync(store.verificationCert)) {
+    copies.push({ from: store.verificationCert, to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
+  } else if (options.requireVerification) {
+    throw new MoatError(
+      `no verification certificate at ${store.verificationCert}; broker.certificateMode DEFAULT needs one: run aws iot get-registration-code, then moat pki verification-cert --env ${options.env} --registration-code CODE`,
+    );
+  }
+  mkdirSync(options.dir, { recursive: true });
+  for (const copy of copies) writeFileAtomic(copy.to, copy.pem);
+  return { written: copies.map((c) => c.to) };
+}
+
+/** A file that must hold PEM certificates only; `file` names it in the error. */
+export function readCertificateFile(file: string): string {
+  const pem = readFileSync(file, "utf8");
+  if (/PRIVATE KEY/.test(pem)) {
+    throw new MoatError(`${file} contains a PRIVATE KEY block; only public certificates are published or read for synth (keys never enter the repository or Terraform)`);
+  }
+  if (!/^(\s*-----BEGIN CERTIFICATE-----[\sA-Za-z0-9+/=]+-----END CERTIFICATE-----)+\s*$/.test(pem)) {
+    throw new MoatError(`${file} is not a PEM certificate file; publish it with moat pki publish`);
+  }
+  return pem;
+}

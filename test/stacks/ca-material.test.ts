@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import { loadEnvironment, parseEnvironment } from "../../config";
+import { IotEnvironmentStack } from "../../stacks/environment-stack";
+import { readCaMaterial } from "../../stacks/ca-material";
+import { cleanup, environmentsDir, moatPki, PASSPHRASE, scratch } from "../pki/pki-fixtures";
+
+// pki.publicDir: the CA's public certificates committed beside the environment file, so a
+// clone or a CI runner synthesizes and deploys with no PKI store.
+describe("the CA's published certificates (pki.publicDir, moat pki publish)", () => {
+  let dir: string;
+  let ctx: { pkiDir: string; environmentsDir: string };
+  let published: string;
+  beforeEach(() => {
+    dir = scratch("moat-publish-");
+    ctx = { pkiDir: join(dir, "store"), environmentsDir: environmentsDir(dir, { keyType: "p256" }) };
+    published = join(ctx.environmentsDir, "prod-ca");
+    process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
+  });
+  afterEach(() => {
+    delete process.env.MOAT_CA_PASSPHRASE;
+    cleanup(dir);
+  });
+
+  const prod = () => loadEnvironment("prod", { dir: ctx.environmentsDir });
+  const storeFile = (file: string) => readFileSync(join(ctx.pkiDir, "prod", file), "utf8");
+
+  async function publishedProdCa(): Promise<void> {
+    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], ctx)).code).toBe(0);
+    const result = await moatPki(["publish", "--env", "prod"], ctx);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("prod-ca/issuing.pem");
+  }
+
+  it("publish copies exactly the public certificates, and synth reads them with no store at all", async () => {
+    await publishedProdCa();
+    expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(storeFile("ca/issuing.pem"));
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(storeFile("aws/verification.pem"));
+
+    const noStore = join(dir, "no-store");
+    const stack = new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: prod(), pkiDir: noStore });
+    const registered = Object.values(JSON.parse(Testing.synth(stack)).resource.aws_iot_ca_certificate) as Record<string, string>[];
+    expect(registered).toHaveLength(1);
+    expect(registered[0].ca_certificate_pem).toBe(storeFile("ca/issuing.pem"));
+    expect(registered[0].verification_certificate_pem).toBe(storeFile("aws/verification.pem"));
+  });
+
+  it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
+    await publishedProdCa();
+    const otherStore = join(dir, "other");
+    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: otherStore })).code).toBe(0);
+    expect(() => readCaMaterial(prod(), otherStore)).toThrow(/prod\.yaml: the PKI store's issuing CA \(.*other\/prod\/ca\/issuing\.pem\) is not the CA committed in .*prod-ca\/issuing\.pem, .*run moat pki publish --env prod/);
+    // The store the certificates were published from agrees.
+    expect(readCaMaterial(prod(), ctx.pkiDir).caCertificatePem).toBe(storeFile("ca/issuing.pem"));
+  });
+
+  it("names the command that fixes a missing published certificate", () => {
+    expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(/prod\.yaml: pki\.publicDir "prod-ca" has no .*prod-ca\/issuing\.pem; run moat pki publish --env prod/);
+  });
+
+  it("needs the published verification certificate in certificate mode DEFAULT", async () => {
+    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    mkdirSync(published);
+    writeFileSync(join(published, "issuing.pem"), storeFile("ca/issuing.pem"));
+    expect(() => readCaMaterial(prod(), ctx.pkiDir)).toThrow(/certificateMode DEFAULT needs the CA verification certificate at .*prod-ca\/verification\.pem; .*moat pki verification-cert --env prod .* and moat pki publish --env prod/);
+  });
+
+  it("refuses a committed file that holds a private key, before anything is synthesized", () => {
+    mkdirSync(published);
+    writeFileSync(join(published, "issuing.pem"), "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+    expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(/prod-ca\/issuing\.pem contains a PRIVATE KEY block/);
+  });
+
+  it("publish refuses, writing nothing, when DEFAULT mode has no verification certificate yet", async () => {
+    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    const result = await moatPki(["publish", "--env", "prod"], ctx);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no verification certificate at .*prod\/aws\/verification\.pem; broker\.certificateMode DEFAULT needs one: .*moat pki verification-cert --env prod/);
+    expect(existsSync(published)).toBe(false);
+  });
+
+  it("publish refuses an environment without pki.publicDir", async () => {
+    expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
+    const result = await moatPki(["publish", "--env", "lab"], ctx);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/lab\.yaml has no pki\.publicDir; add one \(such as publicDir: lab-ca\)/);
+  });
+
+  it.each(["../ca", "/etc/moat", "a/../../ca", "./ca"])("pki.publicDir %s must stay below the environment file's directory", (value) => {
+    const text = readFileSync(join(ctx.environmentsDir, "prod.yaml"), "utf8").replace("publicDir: prod-ca", `publicDir: "${value}"`);
+    expect(text).toContain(value);
+    expect(() => parseEnvironment(text, "environments/prod.yaml", "prod")).toThrow(/^environments\/prod\.yaml: pki\.publicDir ".*" is not a relative directory below the environment file's directory/);
+  });
+});
