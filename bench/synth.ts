@@ -21,9 +21,9 @@ execFileSync(
   { cwd: ROOT, stdio: "inherit" },
 );
 
-// prod registers its CA in DEFAULT mode, which needs a verification certificate made from an
-// AWS account's registration code; with no account here, both stacks read the committed test
-// store (public certificates only) unless MOAT_PKI_DIR says otherwise.
+// dev's CA is made per machine by `npm start`; so that the bench also runs on a clean checkout,
+// dev reads the committed test store (public certificates only) unless MOAT_PKI_DIR says
+// otherwise. prod reads its committed certificates (pki.publicDir) either way.
 const pkiDir = process.env.MOAT_PKI_DIR ?? path.join(ROOT, "test", "fixtures", "pki");
 const outdir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `moat-bench-${name}-`));
 const environments = listEnvironments();
