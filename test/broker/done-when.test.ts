@@ -97,7 +97,10 @@ describe("the environment stack's broker wiring", () => {
     const store = dir();
     fs.mkdirSync(path.join(store, "prod", "ca"), { recursive: true });
     fs.copyFileSync(path.join(__dirname, "..", "fixtures", "pki", "dev", "ca", "issuing.pem"), path.join(store, "prod", "ca", "issuing.pem"));
-    expect(() => new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: loadEnvironment("prod"), pkiDir: store })).toThrow(
+    // prod as if its CA certificates were not committed (no pki.publicDir): read from the store.
+    const prod = loadEnvironment("prod");
+    const fromStore = { ...prod, pki: { ...prod.pki, publicDir: undefined } };
+    expect(() => new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: fromStore, pkiDir: store })).toThrow(
       /^environments\/prod\.yaml: broker\.certificateMode DEFAULT needs the CA verification certificate at .*; run aws iot get-registration-code, then moat pki verification-cert --env prod --registration-code CODE$/,
     );
   });
