@@ -1,4 +1,4 @@
-import { Encoded, isLiteral, referencesIn, Unknown, Value } from "./value";
+import { Encoded, isLiteral, referencesIn, setEntry, Unknown, Value } from "./value";
 
 /**
  * Evaluates the strings of Terraform JSON (`"${aws_vpc.main.id}"`, `"${jsonencode({...})}"`,
@@ -261,7 +261,7 @@ class Parser {
       this.skipSpace();
       if (this.src[this.pos] !== "=" && this.src[this.pos] !== ":") throw new Unsupported("object");
       this.pos += 1;
-      entries[key] = this.expression();
+      setEntry(entries, key, this.expression());
       if (this.peek() === ",") this.pos += 1;
     }
     this.pos += 1;

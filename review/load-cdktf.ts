@@ -2,7 +2,7 @@ import { MoatError } from "../errors";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
 import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
-import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
+import { isRecord, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
 
 const SECTIONS = [
   ["managed", "resource"],
@@ -111,7 +111,7 @@ class StackEvaluator {
   attributes(body: Record<string, unknown>, pass: Pass): Record<string, Value> {
     const attributes: Record<string, Value> = {};
     for (const key in body) {
-      if (key !== "//") attributes[key] = evaluate(body[key], pass);
+      if (key !== "//") setEntry(attributes, key, evaluate(body[key], pass));
     }
     return attributes;
   }
@@ -235,7 +235,7 @@ function evaluate(raw: unknown, pass: Pass): Value {
     }
     const value = evaluate(source[key], pass);
     if (value !== source[key] && !out) out = copyBefore(source, key);
-    if (out) out[key] = value;
+    if (out) setEntry(out, key, value);
   }
   return out ?? (source as Record<string, Value>);
 }
@@ -245,7 +245,7 @@ function copyBefore(source: Record<string, unknown>, stop: string): Record<strin
   const out: Record<string, Value> = {};
   for (const key in source) {
     if (key === stop) break;
-    if (key !== "//") out[key] = source[key] as Value;
+    if (key !== "//") setEntry(out, key, source[key]);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { MoatError } from "../errors";
 import { LineIndex } from "./line-index";
 import { LooseValue, PEM_MARKER, Resource, ReviewModel } from "./model";
-import { isRecord, referencesIn, Ref, Unknown, Value } from "./value";
+import { isRecord, ownEntry, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
 
 /** True when a parsed JSON document looks like `terraform show -json <planfile>`. */
 export function isPlanJson(json: unknown): boolean {
@@ -166,13 +166,13 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
     for (const child of keys) {
       // Tags are free text: a tag value that happens to equal an id is still text.
       const merged = merge(
-        isRecord(value) ? (value as Record<string, unknown>)[child] : undefined,
-        isRecord(unknown) ? (unknown as Record<string, unknown>)[child] : undefined,
-        isRecord(expression) ? (expression as Record<string, unknown>)[child] : undefined,
+        ownEntry(value, child),
+        ownEntry(unknown, child),
+        ownEntry(expression, child),
         context,
         key === "tags" || key === "tags_all" ? key : child,
       );
-      if (merged !== undefined) out[child] = merged;
+      if (merged !== undefined) setEntry(out, child, merged);
     }
     return out;
   }

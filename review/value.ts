@@ -57,6 +57,21 @@ export class Encoded {
 
 export type Value = null | boolean | number | string | Ref | Unknown | Encoded | readonly Value[] | { readonly [key: string]: Value };
 
+/**
+ * Sets an own entry, `__proto__` included: JSON.parse makes `"__proto__"` an ordinary key, but a
+ * plain assignment of it would set the copy's prototype, and a rule would then read attributes
+ * the file never set as if it had.
+ */
+export function setEntry(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** An object's own entry (never one inherited from Object.prototype, such as `__proto__`). */
+export function ownEntry(source: unknown, key: string): unknown {
+  return isRecord(source) && Object.prototype.hasOwnProperty.call(source, key) ? source[key] : undefined;
+}
+
 export function isRecord(value: unknown): value is { readonly [key: string]: Value } {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Ref) && !(value instanceof Unknown) && !(value instanceof Encoded);
 }
