@@ -1,21 +1,26 @@
-/** Line numbers of offsets in a file's text, computed once per file (a review of 10,000 resources asks often). */
-export class LineIndex {
-  private readonly starts: number[] = [0];
+/** Text between checkpoints: a line lookup scans at most this much. */
+const STRIDE = 8192;
 
-  constructor(private readonly text: string) {
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
-  }
+/**
+ * Line numbers of offsets in a file's text. Findings ask for a few hundred lines of a file that
+ * may have hundreds of thousands, so no table of every line start is built: the line number at
+ * every STRIDE characters is recorded as far as lookups have reached, and a lookup counts the
+ * newlines from the checkpoint before its offset.
+ */
+export class LineIndex {
+  /** `checkpoints[k]`: the 1-based line of offset `k * STRIDE`. */
+  private readonly checkpoints: number[] = [1];
+
+  constructor(private readonly text: string) {}
 
   /** 1-based line of `offset`. */
   lineOf(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    const k = Math.floor(at / STRIDE);
+    for (let j = this.checkpoints.length; j <= k; j++) {
+      this.checkpoints.push(this.checkpoints[j - 1] + this.newlines((j - 1) * STRIDE, j * STRIDE));
     }
-    return lo + 1;
+    return this.checkpoints[k] + this.newlines(k * STRIDE, at);
   }
 
   /** 1-based line of the first of `needles` found at or after `from`, with the offset found. */
@@ -25,5 +30,12 @@ export class LineIndex {
       if (offset !== -1) return { line: this.lineOf(offset), offset };
     }
     return undefined;
+  }
+
+  /** Newlines in `text[from, to)`. */
+  private newlines(from: number, to: number): number {
+    let count = 0;
+    for (let i = this.text.indexOf("\n", from); i !== -1 && i < to; i = this.text.indexOf("\n", i + 1)) count++;
+    return count;
   }
 }

@@ -1,5 +1,5 @@
 import { ReviewModel } from "./model";
-import { blocks, Encoded, isRecord, referencesIn, Ref, Unknown, Value } from "./value";
+import { blocks, Encoded, isRecord, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
 
 /** One condition of a policy statement: `StringEquals` / `aws:SourceVpce` / values. */
 export interface Condition {
@@ -137,6 +137,7 @@ export function grants(statement: Statement, action: string): boolean {
   return statement.actions.some((a) => typeof a === "string" && actionPattern(a).test(action));
 }
 
+const HOLE_PREFIX = "@@moat-hole-";
 const HOLE = /@@moat-hole-(\d+)@@/g;
 
 /**
@@ -147,7 +148,7 @@ const HOLE = /@@moat-hole-(\d+)@@/g;
  */
 function parseWithHoles(parts: readonly Value[]): Value | undefined {
   const holes: Value[] = [];
-  const text = parts.map((p) => (typeof p === "string" ? p : `@@moat-hole-${holes.push(p) - 1}@@`)).join("");
+  const text = parts.map((p) => (typeof p === "string" ? p : `${HOLE_PREFIX}${holes.push(p) - 1}@@`)).join("");
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -156,12 +157,17 @@ function parseWithHoles(parts: readonly Value[]): Value | undefined {
   }
   const restore = (node: unknown): Value => {
     if (typeof node === "string") {
+      if (holes.length === 0 || !node.includes(HOLE_PREFIX)) return node;
       const pieces = node.split(HOLE).map((piece, i) => (i % 2 === 1 ? holes[Number(piece)] : piece)).filter((piece) => piece !== "");
       if (pieces.length === 1) return pieces[0];
       return pieces.every((p) => typeof p === "string") ? pieces.join("") : new Unknown(node, [...referencesIn(pieces)], pieces);
     }
     if (Array.isArray(node)) return node.map(restore);
-    if (isRecord(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, restore(v)]));
+    if (isRecord(node)) {
+      const restored: Record<string, Value> = {};
+      for (const key in node) setEntry(restored, key, restore(node[key]));
+      return restored;
+    }
     return node as Value;
   };
   return restore(doc);
