@@ -195,7 +195,9 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       }
       const dir = publishedCaDir(config.file, config.pki.publicDir);
       const result = publishCa({ pkiDir: ctx.pkiDir, env: ctx.env, dir, requireVerification: config.broker.certificateMode === "DEFAULT" });
-      ctx.io.stdout(`published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${relative(process.cwd(), file) || file}\n`).join("")}`);
+      const shown = (file: string) => relative(process.cwd(), file) || file;
+      ctx.io.stdout(`published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${shown(file)}\n`).join("")}`);
+      for (const k of result.kept) ctx.io.stdout(`kept ${shown(k.file)}: ${k.reason}\n`);
       return 0;
     },
   },

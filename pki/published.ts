@@ -36,9 +36,11 @@ export interface PublishCaOptions {
   readonly requireVerification: boolean;
 }
 
-/** What {@link publishCa} wrote. */
+/** What {@link publishCa} wrote, and what it kept. */
 export interface PublishCaResult {
   readonly written: readonly string[];
+  /** Committed files left as they were, each with the reason. */
+  readonly kept: readonly { readonly file: string; readonly reason: string }[];
 }
 
 /**
@@ -52,9 +54,17 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   if (!existsSync(store.issuingCert)) {
     throw new MoatError(`no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${options.env} first (or give --pki-dir the store that has it)`);
   }
-  const copies: { from: string; to: string; pem: string }[] = [{ from: store.issuingCert, to: target.issuingCert, pem: readCertificateFile(store.issuingCert) }];
-  if (existsSync(store.verificationCert)) {
-    copies.push({ from: store.verificationCert, to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
+  const issuingPem = readCertificateFile(store.issuingCert);
+  const copies: { to: string; pem: string }[] = [{ to: target.issuingCert, pem: issuingPem }];
+  const kept: { file: string; reason: string }[] = [];
+  // The verification certificate only matters when IoT Core registers the CA, and Terraform
+  // replaces the registration when it changes (verification_certificate_pem forces a new
+  // aws_iot_ca_certificate). So for a CA already published, the committed one stays.
+  const samePublishedCa = existsSync(target.issuingCert) && pemBody(readCertificateFile(target.issuingCert)) === pemBody(issuingPem);
+  if (samePublishedCa && existsSync(target.verificationCert)) {
+    kept.push({ file: target.verificationCert, reason: "this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration" });
+  } else if (existsSync(store.verificationCert)) {
+    copies.push({ to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
   } else if (options.requireVerification) {
     throw new MoatError(
       `no verification certificate at ${store.verificationCert}; broker.certificateMode DEFAULT needs one: run aws iot get-registration-code, then moat pki verification-cert --env ${options.env} --registration-code CODE`,
@@ -62,7 +72,12 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   }
   mkdirSync(options.dir, { recursive: true });
   for (const copy of copies) writeFileAtomic(copy.to, copy.pem);
-  return { written: copies.map((c) => c.to) };
+  return { written: copies.map((c) => c.to), kept };
+}
+
+/** The base64 of the PEM blocks: line endings and surrounding text do not make a different certificate. */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----[A-Z ]+-----|\s/g, "");
 }
 
 /** A file that must hold PEM certificates only; `file` names it in the error. */

@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
 import { pkiPaths } from "../pki/paths";
-import { publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";
+import { pemBody, publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";
 
 /** The CA's public PEMs an environment stack registers with AWS IoT: never a key. */
 export interface CaMaterial {
@@ -51,9 +51,4 @@ function missingVerification(env: EnvironmentConfig, where: string, then: string
 function readCertificate(file: string, missing: string): string {
   if (!existsSync(file)) throw new MoatError(missing);
   return readCertificateFile(file);
-}
-
-/** The base64 of the PEM blocks: line endings and surrounding text do not make a different CA. */
-function pemBody(pem: string): string {
-  return pem.replace(/-----[A-Z ]+-----|\s/g, "");
 }

@@ -47,6 +47,26 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(registered[0].verification_certificate_pem).toBe(storeFile("aws/verification.pem"));
   });
 
+  it("keeps a published CA's committed verification certificate: a new one would replace the CA's registration", async () => {
+    await publishedProdCa();
+    const committed = readFileSync(join(published, "verification.pem"), "utf8");
+    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "9f8e7d6c"], ctx)).code).toBe(0);
+    expect(storeFile("aws/verification.pem")).not.toBe(committed);
+    const again = await moatPki(["publish", "--env", "prod"], ctx);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/kept .*prod-ca\/verification\.pem: this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration/);
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(committed);
+
+    // A new CA is a new registration: both files are replaced.
+    const rotated = join(dir, "rotated");
+    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    const rotation = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: rotated });
+    expect(rotation.stdout).not.toContain("kept");
+    expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "ca", "issuing.pem"), "utf8"));
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "aws", "verification.pem"), "utf8"));
+  });
+
   it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
     await publishedProdCa();
     const otherStore = join(dir, "other");
