@@ -147,10 +147,13 @@ class CdktfResource implements Resource {
     return (this.referenced ??= referencesIn(this.attributes));
   }
 
-  /** Noticed on the one pass that evaluates the attributes, which nearly every resource needs anyway. */
+  /**
+   * Noticed on the pass that evaluates the attributes, or, for a resource no rule has read,
+   * by scanning the file's own strings: evaluation never makes PEM text out of other text, and
+   * a resource that only this question touches is not evaluated for it.
+   */
   get holdsPem(): boolean {
-    if (this.evaluated === undefined) this.evaluate();
-    return this.pem;
+    return this.evaluated === undefined ? (this.pem ||= rawHoldsPem(this.body)) : this.pem;
   }
 
   private evaluate(): Record<string, Value> {
@@ -238,6 +241,19 @@ function evaluate(raw: unknown, pass: Pass): Value {
     if (out) setEntry(out, key, value);
   }
   return out ?? (source as Record<string, Value>);
+}
+
+/** A string of a parsed JSON value (cdktf's `//` metadata aside) holds PEM text. */
+function rawHoldsPem(raw: unknown): boolean {
+  if (typeof raw === "string") return raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1;
+  if (typeof raw !== "object" || raw === null) return false;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i++) if (rawHoldsPem(raw[i])) return true;
+    return false;
+  }
+  const source = raw as Record<string, unknown>;
+  for (const key in source) if (key !== "//" && rawHoldsPem(source[key])) return true;
+  return false;
 }
 
 /** The entries of `source` that come before `stop`, as a new object. */

@@ -368,6 +368,13 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
         resource: "aws_ssm_parameter.key",
         message: /value holds a PEM private key/,
       },
+      {
+        // No other rule reads this type: the loader finds the PEM in the file's own strings.
+        name: "a key nested in a block of a resource no other rule reads",
+        mutate: (s) => (r(s).aws_ssm_document = { d: { name: "d", attachments_source: [{ key: "S3FileUrl", name: "k", values: [pemBlock(["RSA", "PRIVATE", "KEY"].join(" "), "MIIE")] }] } }),
+        resource: "aws_ssm_document.d",
+        message: /attachments_source\[0\]\.values\[0\] holds a PEM private key/,
+      },
       { name: "tls_private_key", mutate: (s) => (r(s).tls_private_key = { ca: { algorithm: "ECDSA" } }), resource: "tls_private_key.ca", message: /generates a private key into Terraform state/ },
     ],
   },
