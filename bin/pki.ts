@@ -198,6 +198,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const shown = (file: string) => relative(process.cwd(), file) || file;
       ctx.io.stdout(`published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${shown(file)}\n`).join("")}`);
       for (const k of result.kept) ctx.io.stdout(`kept ${shown(k.file)}: ${k.reason}\n`);
+      for (const file of result.removed) ctx.io.stdout(`removed ${shown(file)}: it was made for the previous CA; commit its removal\n`);
       return 0;
     },
   },

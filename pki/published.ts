@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "./atomic-file";
 import { pkiPaths } from "./paths";
@@ -41,6 +41,8 @@ export interface PublishCaResult {
   readonly written: readonly string[];
   /** Committed files left as they were, each with the reason. */
   readonly kept: readonly { readonly file: string; readonly reason: string }[];
+  /** Committed files of a previous CA that no longer apply. */
+  readonly removed: readonly string[];
 }
 
 /**
@@ -70,9 +72,13 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
       `no verification certificate at ${store.verificationCert}; broker.certificateMode DEFAULT needs one: run aws iot get-registration-code, then moat pki verification-cert --env ${options.env} --registration-code CODE`,
     );
   }
+  // A new CA with no verification certificate (certificate mode SNI_ONLY): the committed one
+  // proves possession of the previous CA's key and would only mislead.
+  const stale = !samePublishedCa && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert) ? [target.verificationCert] : [];
   mkdirSync(options.dir, { recursive: true });
   for (const copy of copies) writeFileAtomic(copy.to, copy.pem);
-  return { written: copies.map((c) => c.to), kept };
+  for (const file of stale) rmSync(file);
+  return { written: copies.map((c) => c.to), kept, removed: stale };
 }
 
 /** The base64 of the PEM blocks: line endings and surrounding text do not make a different certificate. */

@@ -67,6 +67,20 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "aws", "verification.pem"), "utf8"));
   });
 
+  it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
+    await publishedProdCa();
+    const sniOnly = join(dir, "sni-only");
+    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
+    // prod as an SNI_ONLY environment: no verification certificate is needed to publish.
+    const prodYaml = join(ctx.environmentsDir, "prod.yaml");
+    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    const result = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: sniOnly });
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(/removed .*prod-ca\/verification\.pem: it was made for the previous CA; commit its removal/);
+    expect(existsSync(join(published, "verification.pem"))).toBe(false);
+    expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(readFileSync(join(sniOnly, "prod", "ca", "issuing.pem"), "utf8"));
+  });
+
   it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
     await publishedProdCa();
     const otherStore = join(dir, "other");
