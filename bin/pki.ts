@@ -143,7 +143,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         passphrase: ctx.passphrase(),
         crlValidityDays: ctx.config().pki.crlValidityDays,
       });
-      ctx.io.stdout(`revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n`);
+      ctx.io.stdout(
+        `revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n` +
+          `AWS IoT Core does not read CRLs: where the device has connected (just-in-time provisioning registered its certificate), revoke it there too:\n` +
+          `  aws iot update-certificate --certificate-id ${result.iotCertificateId} --new-status REVOKED\n`,
+      );
       return reloadLab(ctx);
     },
   },

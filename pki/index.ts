@@ -15,7 +15,7 @@ export {
   KeyAndCertificatePaths,
   StoreOptions,
 } from "./issue";
-export { revoke, RevokeOptions, writeCrl, WriteCrlOptions } from "./revocation";
+export { revoke, RevokeOptions, RevokeResult, writeCrl, WriteCrlOptions } from "./revocation";
 export { CrlResult } from "./crl-file";
 export { listIssued, crlStatus, CrlStatus, ReadStoreOptions } from "./store-status";
 export { verificationCert, VerificationCertOptions, CaRegistrationMaterial } from "./aws-registration";

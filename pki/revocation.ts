@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IssuingCa } from "./ca";
 import { loadIssuingCa } from "./ca";
 import { CrlResult, writeCrlFile } from "./crl-file";
@@ -23,7 +24,20 @@ export interface RevokeOptions extends WriteCrlOptions {
 }
 
 /** Revokes a certificate and writes a new CRL in the same locked step. */
-export function revoke(options: RevokeOptions): { serial: string; revokedAt: Date; crl: CrlResult } {
+/** What {@link revoke} did. */
+export interface RevokeResult {
+  readonly serial: string;
+  readonly subject: string;
+  readonly revokedAt: Date;
+  readonly crl: CrlResult;
+  /**
+   * The certificate's id in AWS IoT Core (lowercase hex SHA-256 of its DER), where just-in-time
+   * provisioning registered it. IoT Core does not read CRLs: the registration must be revoked too.
+   */
+  readonly iotCertificateId: string;
+}
+
+export function revoke(options: RevokeOptions): RevokeResult {
   const serial = normalizeSerial(options.serial);
   if (serial === undefined) throw new MoatError(`serial '${options.serial}' is not hexadecimal; copy it from 'moat pki list --env ${options.env}'`);
   const reason = options.reason ?? "unspecified";
@@ -38,7 +52,8 @@ export function revoke(options: RevokeOptions): { serial: string; revokedAt: Dat
     if (known.status === "revoked") throw new MoatError(`serial ${serial} (${known.subject}) is already revoked since ${known.revokedAt}; nothing to do`);
     const event: RevokedEvent = { event: "revoked", serial, revokedAt: wholeSeconds(now).toISOString(), reason };
     appendIndex(ca.paths.index, [event]);
-    return { serial, revokedAt: new Date(event.revokedAt), crl: crlFromIndex(ca, now, options.crlValidityDays) };
+    const iotCertificateId = createHash("sha256").update(Buffer.from(known.certificate, "base64")).digest("hex");
+    return { serial, subject: known.subject, revokedAt: new Date(event.revokedAt), crl: crlFromIndex(ca, now, options.crlValidityDays), iotCertificateId };
   });
 }
 

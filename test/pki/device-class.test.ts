@@ -189,7 +189,9 @@ describe("moat pki --class", () => {
     expect(issued.stdout.split("\n")).toHaveLength(2);
     const revoked = await moatPki(["revoke", "--env", "lab", "--serial", new X509Certificate(certAt(out)).serialNumber], ctx);
     expect(revoked).toMatchObject({ code: 0, stderr: "" });
-    expect(revoked.stdout).toMatch(/^revoked [0-9A-F]{32}; CRL #\d+ nextUpdate \S+: deploy \S+ to the brokers\n$/);
+    expect(revoked.stdout).toMatch(
+      /^revoked [0-9A-F]{32}; CRL #\d+ nextUpdate \S+: deploy \S+ to the brokers\nAWS IoT Core does not read CRLs: .*\n  aws iot update-certificate --certificate-id [0-9a-f]{64} --new-status REVOKED\n$/,
+    );
     const crl = await moatPki(["crl", "--env", "lab"], ctx);
     expect(crl).toMatchObject({ code: 0, stderr: "" });
     expect(crl.stdout).not.toMatch(/lab broker/);

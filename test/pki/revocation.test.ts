@@ -35,6 +35,9 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     const result = revoke({ ...store(), serial: lost.serial, reason: "keyCompromise" });
 
     expect(result.serial).toBe(lost.serial);
+    // IoT Core names a certificate by the SHA-256 of its DER: OpenSSL's fingerprint, lower case, no colons.
+    const fingerprint = openssl(["x509", "-in", lost.file, "-noout", "-fingerprint", "-sha256"]).trim().split("=")[1];
+    expect(result.iotCertificateId).toBe(fingerprint.replace(/:/g, "").toLowerCase());
     const refused = verifyWithCrl(lost.file);
     expect(refused.status).not.toBe(0);
     expect(refused.output).toContain("certificate revoked");
