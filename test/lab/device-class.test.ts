@@ -90,7 +90,8 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     expect(revoked).toMatchObject({ code: 0, err: "" });
     const lines = revoked.out.split("\n");
     expect(lines[0]).toMatch(new RegExp(`^revoked ${serial}; CRL #\\d+ nextUpdate `));
-    expect(lines[1]).toMatch(/^lab broker restarted with the new CRL \(pid \d+, port \d+\): every session was closed, revoked devices can no longer reconnect$/);
+    expect(lines[2]).toMatch(/^  aws iot update-certificate --certificate-id [0-9a-f]{64} --new-status REVOKED$/);
+    expect(lines[3]).toMatch(/^lab broker restarted with the new CRL \(pid \d+, port \d+\): every session was closed, revoked devices can no longer reconnect$/);
     expect(labStatus(fx.pkiDir, "lab").running?.pid).not.toBe(pidBefore);
     await waitFor(() => badClosed && goodClosed, DELIVERY_MS);
     expect([badClosed, goodClosed]).toEqual([true, true]);
