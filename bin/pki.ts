@@ -32,6 +32,7 @@ const HELP = `usage: moat pki <command> --env E [options]
 
 commands:
   init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
+            [--root-key-out FILE]                     the root key to a new file outside the store (keep it offline)
   issue     --csr FILE --out FILE [--class C]         device certificate from the device's CSR
   issue     --device ID --out-dir DIR [--class C]     lab/dev only (pki.allowLocalKeys): key made here
   bulk      --csr-dir DIR --out-dir DIR [--class C]   a certificate per *.csr/*.pem; resumable
@@ -58,7 +59,7 @@ type Context = EnvironmentContext;
 
 const COMMANDS: Record<string, EnvironmentCommand> = {
   init: {
-    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" } },
+    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" }, "root-key-out": { type: "string" } },
     run: (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
@@ -72,9 +73,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       if (!KEY_TYPES.includes(keyType as KeyType)) throw new UsageError(`init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
       const unencrypted = v["unencrypted-dev-key"] === true;
       if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
-      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays });
+      const rootKeyOut = v["root-key-out"] as string | undefined;
+      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays, rootKeyOut });
       for (const warning of result.warnings) ctx.io.stderr(`moat pki: ${warning}\n`);
-      ctx.io.stdout(`created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`);
+      const rootKey = rootKeyOut === undefined ? "" : `  root key ${result.rootKeyFile} (not in the store: keep it offline; only a new issuing CA needs it)\n`;
+      ctx.io.stdout(`created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n${rootKey}  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`);
       return 0;
     },
   },

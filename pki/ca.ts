@@ -1,6 +1,6 @@
 import { randomBytes, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { encode } from "./asn1";
 import { syncDirectory, writeFileAtomic } from "./atomic-file";
 import { readPrivateKey, writePrivateKey, KeyProtection, MIN_PASSPHRASE_LENGTH } from "./ca-key-file";
@@ -29,6 +29,13 @@ export interface InitCaOptions {
   readonly unencryptedDevKey?: boolean;
   /** @default 7 */
   readonly crlValidityDays?: number;
+  /**
+   * Write the root CA key (encrypted like the issuing key) to this new file, outside the store,
+   * instead of into the store: it signs nothing but a new issuing CA, so it can be kept offline
+   * and a copy of the store (where the issuing key signs every day) does not carry it.
+   * @default the store's `ca/root.key`
+   */
+  readonly rootKeyOut?: string;
   /** @default the current time */
   readonly now?: Date;
 }
@@ -41,6 +48,8 @@ export interface InitCaResult {
   readonly crlNextUpdate: Date;
   /** Lines the CLI prints to stderr (the unencrypted-key warning). */
   readonly warnings: string[];
+  /** Where the root CA key is: the store's `ca/root.key`, or `rootKeyOut`. */
+  readonly rootKeyFile: string;
 }
 
 const ROOT_DAYS = 20 * 365;
@@ -59,24 +68,57 @@ export function initCa(options: InitCaOptions): InitCaResult {
   if (existsSync(paths.envDir) && readdirSync(paths.envDir).length > 0) {
     throw new MoatError(`a CA for environment '${options.env}' already exists in ${paths.envDir}; init never overwrites a CA: use another --pki-dir or move the old one away yourself`);
   }
+  const rootKeyOut = options.rootKeyOut === undefined ? undefined : checkedRootKeyOut(options.rootKeyOut, options.pkiDir);
   const now = options.now ?? new Date();
   mkdirSync(dirname(paths.envDir), { recursive: true, mode: 0o700 });
   const staging = join(dirname(paths.envDir), `.${options.env}.init-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
-    const result = buildCa(storeLayout(staging), keyType, protection, now, options.crlValidityDays ?? 7, options.env);
+    const staged = storeLayout(staging);
+    const result = buildCa(staged, keyType, protection, now, options.crlValidityDays ?? 7, options.env);
+    // The root key leaves the staged CA before the CA is put in place, so a failure at any step
+    // leaves either no CA and no key file, or both.
+    if (rootKeyOut !== undefined) {
+      writeNewFile(rootKeyOut, readFileSync(staged.rootKey));
+      rmSync(staged.rootKey);
+    }
     try {
       renameSync(staging, paths.envDir);
     } catch (err) {
+      if (rootKeyOut !== undefined) rmSync(rootKeyOut, { force: true });
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOTEMPTY" || code === "EEXIST") throw new MoatError(`a CA for environment '${options.env}' was created in ${paths.envDir} while this one was being made; init never overwrites a CA`);
       throw err;
     }
     syncDirectory(dirname(paths.envDir));
-    const warnings = "unencrypted" in protection ? [`WARNING: the CA keys in ${dirname(paths.rootKey)} are NOT encrypted (lab/dev only); never use this CA for production devices`] : [];
-    return { ...result, paths, warnings };
+    const warnings = "unencrypted" in protection ? [`WARNING: the CA keys in ${dirname(paths.rootKey)}${rootKeyOut ? ` and ${rootKeyOut}` : ""} are NOT encrypted (lab/dev only); never use this CA for production devices`] : [];
+    return { ...result, paths, warnings, rootKeyFile: rootKeyOut ?? paths.rootKey };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** `rootKeyOut`, absolute: a new file outside the store, in a directory that exists. */
+function checkedRootKeyOut(file: string, pkiDir: string): string {
+  const out = resolve(file);
+  const inStore = relative(resolve(pkiDir), out);
+  if (inStore === "" || (!inStore.startsWith("..") && !isAbsolute(inStore))) {
+    throw new MoatError(`--root-key-out ${file} is inside the PKI store ${pkiDir}; give a path outside it (such as removable media), or leave the option out to keep the root key in the store`);
+  }
+  if (existsSync(out)) throw new MoatError(`--root-key-out ${file} already exists; init never overwrites a key: give a new file name`);
+  if (!existsSync(dirname(out))) throw new MoatError(`--root-key-out ${file}: directory ${dirname(out)} does not exist; create it first`);
+  return out;
+}
+
+/** Creates `file` (never replacing one) with `data`, mode 0600, and makes it durable. */
+function writeNewFile(file: string, data: Buffer): void {
+  const fd = openSync(file, "wx", 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncDirectory(dirname(file));
 }
 
 function keyProtection(options: InitCaOptions): KeyProtection {

@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, environmentsDir, moatPki, openssl, PASSPHRASE, scratch } from "./pki-fixtures";
 
@@ -25,6 +25,42 @@ describe("moat pki happy paths not covered elsewhere", () => {
     const v = await moatPki(["verification-cert", "--env", "lab", "--registration-code", "0a1b2c3d"], ctx);
     expect(v.code).toBe(0);
     expect(new X509Certificate(readFileSync(join(ctx.pkiDir, "lab/aws/verification.pem"))).subject).toBe("CN=0a1b2c3d");
+  });
+
+  it("init --root-key-out keeps the root key out of the store: an encrypted 0600 file of the root certificate's key, and issuing still works", async () => {
+    process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
+    const offline = join(dir, "offline");
+    mkdirSync(offline);
+    const rootKey = join(offline, "lab-root.key");
+    const init = await moatPki(["init", "--env", "lab", "--key-type", "p256", "--root-key-out", rootKey], ctx);
+    expect(init).toMatchObject({ code: 0, stderr: "" });
+    expect(init.stdout).toContain(`root key ${rootKey} (not in the store: keep it offline; only a new issuing CA needs it)`);
+    expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key"))).toBe(false);
+    expect(statSync(rootKey).mode & 0o777).toBe(0o600);
+    expect(readFileSync(rootKey, "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    // OpenSSL decrypts it, and its public key is the root certificate's.
+    const fromKey = openssl(["pkey", "-in", rootKey, "-passin", `pass:${PASSPHRASE}`, "-pubout"]);
+    expect(fromKey).toBe(openssl(["x509", "-in", join(ctx.pkiDir, "lab/ca/root.pem"), "-noout", "-pubkey"]));
+    // The issuing key is all issuance needs.
+    const out = join(dir, "devices");
+    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "d-1", "--out-dir", out], ctx)).code).toBe(0);
+    expect(openssl(["verify", "-x509_strict", "-CAfile", join(ctx.pkiDir, "lab/ca/root.pem"), "-untrusted", join(out, "chain.pem"), join(out, "d-1.pem")])).toContain(": OK");
+  });
+
+  it.each([
+    ["inside the store", (d: string) => join(d, "store", "lab-root.key"), /--root-key-out .* is inside the PKI store/],
+    ["an existing file", (d: string) => join(d, "taken.key"), /--root-key-out .*taken\.key already exists; init never overwrites a key/],
+    ["a missing directory", (d: string) => join(d, "nowhere", "root.key"), /--root-key-out .*: directory .*nowhere does not exist; create it first/],
+  ])("init --root-key-out refuses %s, creating nothing", async (_name, where, message) => {
+    process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
+    writeFileSync(join(dir, "taken.key"), "keep me");
+    const target = where(dir);
+    const result = await moatPki(["init", "--env", "lab", "--root-key-out", target], ctx);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(existsSync(join(ctx.pkiDir, "lab"))).toBe(false);
+    expect(readFileSync(join(dir, "taken.key"), "utf8")).toBe("keep me");
+    if (!target.endsWith("taken.key")) expect(existsSync(target)).toBe(false);
   });
 
   it("init --unencrypted-dev-key in a lab environment warns on stderr; issue --device writes a 0600 key", async () => {
