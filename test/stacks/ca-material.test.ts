@@ -122,6 +122,13 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(result.stderr).toMatch(/lab\.yaml has no pki\.publicDir; add one \(such as publicDir: lab-ca\)/);
   });
 
+  it("the test store the PR workflow uses holds no prod CA: a team's own committed prod CA is never held against the test CA", () => {
+    const testStore = join(__dirname, "..", "fixtures", "pki");
+    expect(existsSync(join(testStore, "dev", "ca", "issuing.pem"))).toBe(true);
+    expect(existsSync(join(testStore, "prod"))).toBe(false);
+    expect(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "review.yml"), "utf8")).toContain("MOAT_PKI_DIR: ${{ vars.MOAT_PKI_DIR || 'test/fixtures/pki' }}");
+  });
+
   it.each(["../ca", "/etc/moat", "a/../../ca", "./ca"])("pki.publicDir %s must stay below the environment file's directory", (value) => {
     const text = readFileSync(join(ctx.environmentsDir, "prod.yaml"), "utf8").replace("publicDir: prod-ca", `publicDir: "${value}"`);
     expect(text).toContain(value);
