@@ -67,3 +67,15 @@ export function publishCopy(source: string, target: string): void {
   }
   renameSync(temp, target);
 }
+
+/** Creates `path` with `data`, never replacing a file already there, and makes it durable. */
+export function writeNewFile(path: string, data: Buffer, mode = 0o644): void {
+  const fd = openSync(path, "wx", mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncDirectory(dirname(path));
+}

@@ -1,8 +1,8 @@
 import { randomBytes, X509Certificate } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { encode } from "./asn1";
-import { syncDirectory, writeFileAtomic } from "./atomic-file";
+import { syncDirectory, writeFileAtomic, writeNewFile } from "./atomic-file";
 import { readPrivateKey, writePrivateKey, KeyProtection, MIN_PASSPHRASE_LENGTH } from "./ca-key-file";
 import { IssuerIdentity, issuerIdentityOf, signCertificate } from "./certificate";
 import { distinguishedName } from "./distinguished-name";
@@ -78,7 +78,7 @@ export function initCa(options: InitCaOptions): InitCaResult {
     // The root key leaves the staged CA before the CA is put in place, so a failure at any step
     // leaves either no CA and no key file, or both.
     if (rootKeyOut !== undefined) {
-      writeNewFile(rootKeyOut, readFileSync(staged.rootKey));
+      writeNewFile(rootKeyOut, readFileSync(staged.rootKey), 0o600);
       rmSync(staged.rootKey);
     }
     try {
@@ -107,18 +107,6 @@ function checkedRootKeyOut(file: string, pkiDir: string): string {
   if (existsSync(out)) throw new MoatError(`--root-key-out ${file} already exists; init never overwrites a key: give a new file name`);
   if (!existsSync(dirname(out))) throw new MoatError(`--root-key-out ${file}: directory ${dirname(out)} does not exist; create it first`);
   return out;
-}
-
-/** Creates `file` (never replacing one) with `data`, mode 0600, and makes it durable. */
-function writeNewFile(file: string, data: Buffer): void {
-  const fd = openSync(file, "wx", 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  syncDirectory(dirname(file));
 }
 
 function keyProtection(options: InitCaOptions): KeyProtection {

@@ -23,11 +23,9 @@ export interface RevokeOptions extends WriteCrlOptions {
   readonly reason?: RevocationReason;
 }
 
-/** Revokes a certificate and writes a new CRL in the same locked step. */
 /** What {@link revoke} did. */
 export interface RevokeResult {
   readonly serial: string;
-  readonly subject: string;
   readonly revokedAt: Date;
   readonly crl: CrlResult;
   /**
@@ -37,6 +35,7 @@ export interface RevokeResult {
   readonly iotCertificateId: string;
 }
 
+/** Revokes a certificate and writes a new CRL in the same locked step. */
 export function revoke(options: RevokeOptions): RevokeResult {
   const serial = normalizeSerial(options.serial);
   if (serial === undefined) throw new MoatError(`serial '${options.serial}' is not hexadecimal; copy it from 'moat pki list --env ${options.env}'`);
@@ -53,7 +52,7 @@ export function revoke(options: RevokeOptions): RevokeResult {
     const event: RevokedEvent = { event: "revoked", serial, revokedAt: wholeSeconds(now).toISOString(), reason };
     appendIndex(ca.paths.index, [event]);
     const iotCertificateId = createHash("sha256").update(Buffer.from(known.certificate, "base64")).digest("hex");
-    return { serial, subject: known.subject, revokedAt: new Date(event.revokedAt), crl: crlFromIndex(ca, now, options.crlValidityDays), iotCertificateId };
+    return { serial, revokedAt: new Date(event.revokedAt), crl: crlFromIndex(ca, now, options.crlValidityDays), iotCertificateId };
   });
 }
 

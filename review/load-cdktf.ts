@@ -216,7 +216,7 @@ interface Pass {
  */
 function evaluate(raw: unknown, pass: Pass): Value {
   if (typeof raw === "string") {
-    if (raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1) pass.holdsPem = true;
+    if (holdsPemText(raw)) pass.holdsPem = true;
     return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
   }
   if (typeof raw !== "object" || raw === null) return raw as Value;
@@ -243,9 +243,14 @@ function evaluate(raw: unknown, pass: Pass): Value {
   return out ?? (source as Record<string, Value>);
 }
 
+/** A string long enough for a PEM block that holds the marker every block starts with. */
+function holdsPemText(text: string): boolean {
+  return text.length > 40 && text.indexOf(PEM_MARKER) !== -1;
+}
+
 /** A string of a parsed JSON value (cdktf's `//` metadata aside) holds PEM text. */
 function rawHoldsPem(raw: unknown): boolean {
-  if (typeof raw === "string") return raw.length > 40 && raw.indexOf(PEM_MARKER) !== -1;
+  if (typeof raw === "string") return holdsPemText(raw);
   if (typeof raw !== "object" || raw === null) return false;
   if (Array.isArray(raw)) {
     for (let i = 0; i < raw.length; i++) if (rawHoldsPem(raw[i])) return true;
