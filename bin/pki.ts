@@ -18,6 +18,7 @@ import {
   publishedCaDir,
   readCsrFile,
   REVOCATION_REASONS,
+  rootKeyReasonFile,
   RevocationReason,
   revoke,
   verificationCert,
@@ -33,6 +34,8 @@ const HELP = `usage: moat pki <command> --env E [options]
 commands:
   init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
             [--root-key-out FILE]                     the root key to a new file outside the store (keep it offline)
+            [--root-key-in-store REASON]              keep it in the store and record why (one of the two
+                                                      is required where pki.allowLocalKeys is false)
   issue     --csr FILE --out FILE [--class C]         device certificate from the device's CSR
   issue     --device ID --out-dir DIR [--class C]     lab/dev only (pki.allowLocalKeys): key made here
   bulk      --csr-dir DIR --out-dir DIR [--class C]   a certificate per *.csr/*.pem; resumable
@@ -59,7 +62,7 @@ type Context = EnvironmentContext;
 
 const COMMANDS: Record<string, EnvironmentCommand> = {
   init: {
-    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" }, "root-key-out": { type: "string" } },
+    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" }, "root-key-out": { type: "string" }, "root-key-in-store": { type: "string" } },
     run: (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
@@ -74,9 +77,19 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const unencrypted = v["unencrypted-dev-key"] === true;
       if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
       const rootKeyOut = v["root-key-out"] as string | undefined;
-      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays, rootKeyOut });
+      const rootKeyInStoreReason = v["root-key-in-store"] as string | undefined;
+      // Secure by default: a production CA's root key goes offline unless someone says why not.
+      if (!config.pki.allowLocalKeys && rootKeyOut === undefined && rootKeyInStoreReason === undefined) {
+        throw new MoatError(`${config.file} has pki.allowLocalKeys false (production devices), so the root CA key does not go into the online store by default: give --root-key-out FILE (a new file outside the store, kept offline), or --root-key-in-store "REASON" to keep it in the store and record why`);
+      }
+      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays, rootKeyOut, rootKeyInStoreReason });
       for (const warning of result.warnings) ctx.io.stderr(`moat pki: ${warning}\n`);
-      const rootKey = rootKeyOut === undefined ? "" : `  root key ${result.rootKeyFile} (not in the store: keep it offline; only a new issuing CA needs it)\n`;
+      const rootKey =
+        rootKeyOut !== undefined
+          ? `  root key ${result.rootKeyFile} (not in the store: keep it offline; only a new issuing CA needs it)\n`
+          : rootKeyInStoreReason !== undefined
+            ? `  root key ${result.rootKeyFile} (in the store; reason recorded in ${rootKeyReasonFile(result.paths)})\n`
+            : "";
       ctx.io.stdout(`created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n${rootKey}  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`);
       return 0;
     },

@@ -36,6 +36,12 @@ export interface InitCaOptions {
    * @default the store's `ca/root.key`
    */
   readonly rootKeyOut?: string;
+  /**
+   * Why the root CA key stays in the store (no `rootKeyOut`): recorded beside it in
+   * `ca/root.key.reason`, so whoever audits the store reads the decision and its date. The CLI
+   * requires either this or `rootKeyOut` for an environment without `pki.allowLocalKeys`.
+   */
+  readonly rootKeyInStoreReason?: string;
   /** @default the current time */
   readonly now?: Date;
 }
@@ -69,6 +75,7 @@ export function initCa(options: InitCaOptions): InitCaResult {
     throw new MoatError(`a CA for environment '${options.env}' already exists in ${paths.envDir}; init never overwrites a CA: use another --pki-dir or move the old one away yourself`);
   }
   const rootKeyOut = options.rootKeyOut === undefined ? undefined : checkedRootKeyOut(options.rootKeyOut, options.pkiDir);
+  const inStoreReason = checkedInStoreReason(options.rootKeyInStoreReason, rootKeyOut);
   const now = options.now ?? new Date();
   mkdirSync(dirname(paths.envDir), { recursive: true, mode: 0o700 });
   const staging = join(dirname(paths.envDir), `.${options.env}.init-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -80,6 +87,9 @@ export function initCa(options: InitCaOptions): InitCaResult {
     if (rootKeyOut !== undefined) {
       writeNewFile(rootKeyOut, readFileSync(staged.rootKey), 0o600);
       rmSync(staged.rootKey);
+    }
+    if (inStoreReason !== undefined) {
+      writeNewFile(rootKeyReasonFile(staged), Buffer.from(`The root CA key of '${options.env}' is kept in this store, decided ${now.toISOString()}:\n${inStoreReason}\n`), 0o600);
     }
     try {
       renameSync(staging, paths.envDir);
@@ -108,6 +118,25 @@ function checkedRootKeyOut(file: string, pkiDir: string): string {
   if (!existsSync(dirname(out))) throw new MoatError(`--root-key-out ${file}: directory ${dirname(out)} does not exist; create it first`);
   return out;
 }
+
+/** `ca/root.key.reason`: why an environment's root CA key was left in the store. */
+export function rootKeyReasonFile(paths: PkiPaths): string {
+  return `${paths.rootKey}.reason`;
+}
+
+/** The reason, trimmed: a sentence, and only where the key does stay in the store. */
+function checkedInStoreReason(reason: string | undefined, rootKeyOut: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
+  if (rootKeyOut !== undefined) throw new MoatError("--root-key-in-store and --root-key-out contradict each other; give one: the root key goes either to FILE or into the store");
+  const text = reason.trim();
+  if (text.length < MIN_REASON_LENGTH || /[\r\n]/.test(text)) {
+    throw new MoatError(`--root-key-in-store "${reason}": give the reason as one sentence of at least ${MIN_REASON_LENGTH} characters, such as "single-operator test account, CA discarded after the pilot"`);
+  }
+  return text;
+}
+
+/** Shortest accepted reason for keeping the root key in the store. */
+const MIN_REASON_LENGTH = 12;
 
 function keyProtection(options: InitCaOptions): KeyProtection {
   if (options.unencryptedDevKey) return { unencrypted: true };

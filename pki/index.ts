@@ -3,7 +3,7 @@
  * Every function is synchronous; every refusal is a MoatError with one line naming the input.
  */
 export { pkiPaths, PkiPaths } from "./paths";
-export { initCa, InitCaOptions, InitCaResult, loadIssuingCa, IssuingCa } from "./ca";
+export { initCa, InitCaOptions, InitCaResult, loadIssuingCa, IssuingCa, rootKeyReasonFile } from "./ca";
 export {
   issueFromCsr,
   IssueFromCsrOptions,

@@ -64,6 +64,64 @@ describe("moat pki happy paths not covered elsewhere", () => {
     if (!target.endsWith("taken.key")) expect(existsSync(target)).toBe(false);
   });
 
+  describe("where pki.allowLocalKeys is false (prod), the root key goes offline unless a reason is given", () => {
+    const REASON = "single-operator pilot account, CA discarded after the pilot";
+    beforeEach(() => {
+      process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
+    });
+
+    it("init with neither option is refused and makes nothing", async () => {
+      const result = await moatPki(["init", "--env", "prod"], ctx);
+      expect(result).toMatchObject({ code: 1, stdout: "" });
+      expect(result.stderr).toMatch(/prod\.yaml has pki\.allowLocalKeys false \(production devices\), so the root CA key does not go into the online store by default: give --root-key-out FILE .* or --root-key-in-store "REASON"/);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(existsSync(join(ctx.pkiDir, "prod"))).toBe(false);
+    });
+
+    it("--root-key-in-store keeps the key in the store and records the reason and the date beside it", async () => {
+      const before = Date.now();
+      const result = await moatPki(["init", "--env", "prod", "--root-key-in-store", `  ${REASON} `], ctx);
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      const reasonFile = join(ctx.pkiDir, "prod/ca/root.key.reason");
+      expect(result.stdout).toContain(`root key ${join(ctx.pkiDir, "prod/ca/root.key")} (in the store; reason recorded in ${reasonFile})`);
+      const recorded = readFileSync(reasonFile, "utf8");
+      const [head, reason] = recorded.split("\n");
+      expect(reason).toBe(REASON);
+      const decided = Date.parse(head.replace(/^The root CA key of 'prod' is kept in this store, decided (.*):$/, "$1"));
+      expect(decided).toBeGreaterThanOrEqual(before - 1000);
+      expect(decided).toBeLessThanOrEqual(Date.now());
+      // The key itself is the root certificate's, as without the option.
+      const fromKey = openssl(["pkey", "-in", join(ctx.pkiDir, "prod/ca/root.key"), "-passin", `pass:${PASSPHRASE}`, "-pubout"]);
+      expect(fromKey).toBe(openssl(["x509", "-in", join(ctx.pkiDir, "prod/ca/root.pem"), "-noout", "-pubkey"]));
+    });
+
+    it("--root-key-out needs no reason, and the store has neither the key nor a reason file", async () => {
+      const rootKey = join(dir, "prod-root.key");
+      expect((await moatPki(["init", "--env", "prod", "--root-key-out", rootKey], ctx)).code).toBe(0);
+      expect(existsSync(rootKey)).toBe(true);
+      expect(existsSync(join(ctx.pkiDir, "prod/ca/root.key"))).toBe(false);
+      expect(existsSync(join(ctx.pkiDir, "prod/ca/root.key.reason"))).toBe(false);
+    });
+
+    it.each([
+      ["both options", (d: string) => ["--root-key-in-store", REASON, "--root-key-out", join(d, "k.key")], /--root-key-in-store and --root-key-out contradict each other/],
+      ["a reason too short to say anything", () => ["--root-key-in-store", "because"], /--root-key-in-store "because": give the reason as one sentence of at least 12 characters/],
+      ["a reason of several lines", () => ["--root-key-in-store", "first line of it\nsecond line"], /give the reason as one sentence/],
+    ])("refuses %s, making nothing", async (_name, options, message) => {
+      const result = await moatPki(["init", "--env", "prod", ...options(dir)], ctx);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(existsSync(join(ctx.pkiDir, "prod"))).toBe(false);
+      expect(existsSync(join(dir, "k.key"))).toBe(false);
+    });
+
+    it("a lab environment (allowLocalKeys true) keeps the old default: the key in the store, no reason asked", async () => {
+      expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
+      expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key"))).toBe(true);
+      expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key.reason"))).toBe(false);
+    });
+  });
+
   it("init --unencrypted-dev-key in a lab environment warns on stderr; issue --device writes a 0600 key", async () => {
     const init = await moatPki(["init", "--env", "lab", "--key-type", "p256", "--unencrypted-dev-key"], ctx);
     expect(init.code).toBe(0);

@@ -9,6 +9,9 @@ import { pemBlock } from "../support/pem-block";
 
 // pki.publicDir: the CA's public certificates committed beside the environment file, so a
 // clone or a CI runner synthesizes and deploys with no PKI store.
+/** prod's root key stays in these throw-away test stores (pki init requires the choice for prod). */
+const PROD_ROOT_KEY = ["--root-key-in-store", "throw-away test store, removed after the test"];
+
 describe("the CA's published certificates (pki.publicDir, moat pki publish)", () => {
   let dir: string;
   let ctx: { pkiDir: string; environmentsDir: string };
@@ -28,7 +31,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   const storeFile = (file: string) => readFileSync(join(ctx.pkiDir, "prod", file), "utf8");
 
   async function publishedProdCa(): Promise<void> {
-    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "prod"], ctx);
     expect(result).toMatchObject({ code: 0, stderr: "" });
@@ -60,7 +63,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
 
     // A new CA is a new registration: both files are replaced.
     const rotated = join(dir, "rotated");
-    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: rotated })).code).toBe(0);
     expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code).toBe(0);
     const rotation = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: rotated });
     expect(rotation.stdout).not.toContain("kept");
@@ -71,7 +74,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
     await publishedProdCa();
     const sniOnly = join(dir, "sni-only");
-    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
     // prod as an SNI_ONLY environment: no verification certificate is needed to publish.
     const prodYaml = join(ctx.environmentsDir, "prod.yaml");
     writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
@@ -85,7 +88,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
     await publishedProdCa();
     const otherStore = join(dir, "other");
-    expect((await moatPki(["init", "--env", "prod"], { ...ctx, pkiDir: otherStore })).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: otherStore })).code).toBe(0);
     expect(() => readCaMaterial(prod(), otherStore)).toThrow(/prod\.yaml: the PKI store's issuing CA \(.*other\/prod\/ca\/issuing\.pem\) is not the CA committed in .*prod-ca\/issuing\.pem, .*run moat pki publish --env prod/);
     // The store the certificates were published from agrees.
     expect(readCaMaterial(prod(), ctx.pkiDir).caCertificatePem).toBe(storeFile("ca/issuing.pem"));
@@ -96,7 +99,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   });
 
   it("needs the published verification certificate in certificate mode DEFAULT", async () => {
-    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     mkdirSync(published);
     writeFileSync(join(published, "issuing.pem"), storeFile("ca/issuing.pem"));
     expect(() => readCaMaterial(prod(), ctx.pkiDir)).toThrow(/certificateMode DEFAULT needs the CA verification certificate at .*prod-ca\/verification\.pem; .*moat pki verification-cert --env prod .* and moat pki publish --env prod/);
@@ -109,7 +112,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   });
 
   it("publish refuses, writing nothing, when DEFAULT mode has no verification certificate yet", async () => {
-    expect((await moatPki(["init", "--env", "prod"], ctx)).code).toBe(0);
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "prod"], ctx);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no verification certificate at .*prod\/aws\/verification\.pem; broker\.certificateMode DEFAULT needs one: .*moat pki verification-cert --env prod/);
