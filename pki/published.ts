@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "./atomic-file";
@@ -62,8 +63,10 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   // The verification certificate only matters when IoT Core registers the CA, and Terraform
   // replaces the registration when it changes (verification_certificate_pem forces a new
   // aws_iot_ca_certificate). So for a CA already published, the committed one stays.
+  // "Already published" means the committed pair belongs together, not just the same issuing
+  // certificate: a publish interrupted between its writes must be repaired by the next one.
   const samePublishedCa = existsSync(target.issuingCert) && pemBody(readCertificateFile(target.issuingCert)) === pemBody(issuingPem);
-  if (samePublishedCa && existsSync(target.verificationCert)) {
+  if (samePublishedCa && existsSync(target.verificationCert) && signedBy(readCertificateFile(target.verificationCert), issuingPem)) {
     kept.push({ file: target.verificationCert, reason: "this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration" });
   } else if (existsSync(store.verificationCert)) {
     copies.push({ to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
@@ -76,9 +79,20 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   // proves possession of the previous CA's key and would only mislead.
   const stale = !samePublishedCa && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert) ? [target.verificationCert] : [];
   mkdirSync(options.dir, { recursive: true });
-  for (const copy of copies) writeFileAtomic(copy.to, copy.pem);
+  // The issuing certificate last: until it is written, the directory still names the old CA,
+  // so a crash in between leaves a pair that synth refuses and that the next publish replaces.
   for (const file of stale) rmSync(file);
+  for (const copy of [...copies].reverse()) writeFileAtomic(copy.to, copy.pem);
   return { written: copies.map((c) => c.to), kept, removed: stale };
+}
+
+/** The first certificate of `pem` carries a signature of the key of `issuerPem`'s first certificate. */
+function signedBy(pem: string, issuerPem: string): boolean {
+  try {
+    return new X509Certificate(pem).verify(new X509Certificate(issuerPem).publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** The base64 of the PEM blocks: line endings and surrounding text do not make a different certificate. */

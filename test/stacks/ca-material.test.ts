@@ -71,6 +71,25 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "aws", "verification.pem"), "utf8"));
   });
 
+  it("repairs a publish that stopped between its two writes: a verification certificate of another CA is replaced, not kept", async () => {
+    await publishedProdCa();
+    const rotated = join(dir, "rotated");
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    const rotatedFile = (file: string) => readFileSync(join(rotated, "prod", file), "utf8");
+    // What an interrupted publish of the new CA could leave: its issuing certificate beside the old CA's verification certificate.
+    writeFileSync(join(published, "issuing.pem"), rotatedFile("ca/issuing.pem"));
+    const synthesize = () => Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: prod(), pkiDir: join(dir, "no-store") }));
+    expect(synthesize).toThrow(/the CA verification certificate is not signed by the issuing CA/);
+
+    const repair = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: rotated });
+    expect(repair).toMatchObject({ code: 0, stderr: "" });
+    expect(repair.stdout).not.toContain("kept");
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(rotatedFile("aws/verification.pem"));
+    expect(readCaMaterial(prod(), join(dir, "no-store")).verificationCertificatePem).toBe(rotatedFile("aws/verification.pem"));
+    expect(synthesize).not.toThrow();
+  });
+
   it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
     await publishedProdCa();
     const sniOnly = join(dir, "sni-only");
