@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { GCProfiler, getHeapStatistics } from "node:v8";
 import { loadEnvironment } from "../config";
 import { contextFromEnvironment, MOAT_PACK, parseStackText, ReviewContext, runRules } from "../review";
 import { FIXTURE_CONTEXT, moatStack } from "../test/review/fixture-stack";
@@ -92,6 +93,36 @@ interface Measured {
   review: number;
   rules: number;
   cold: { parse: number; review: number };
+  /** Median bytes allocated by one parse and by one review (which includes its parse). */
+  allocated: { parse: number; review: number };
+  /** Median time of the GC anchor: parse, keep the tree, allocate what the review allocates beyond the parse in small objects. */
+  gcAnchor: number;
+}
+
+/**
+ * Bytes allocated while `fn` runs: the growth of the used heap between collections, summed
+ * over the collections V8 reports during the call (v8.GCProfiler).
+ */
+function allocatedBytes(fn: () => void): number {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
+  fn();
+  const after = getHeapStatistics().used_heap_size;
+  let allocated = 0;
+  let last = before;
+  for (const gc of profiler.stop().statistics) {
+    allocated += gc.beforeGC.heapStatistics.usedHeapSize - last;
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return allocated + after - last;
+}
+
+/** Small objects, kept alive with `tree` until the call returns: the allocation pattern of a model, and nothing else. */
+function allocateBeside(tree: unknown, objects: number): number {
+  const kept: { index: number; tree: unknown; next: unknown }[] = [];
+  for (let i = 0; i < objects; i++) kept.push({ index: i, tree, next: null });
+  return kept.length;
 }
 
 /** Steady-state medians of parsing and reviewing one text, as described at the top. */
@@ -145,8 +176,29 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
       ruleTimes.push(rules);
     }
   }
+  // The allocation volumes, then the GC anchor: a "reviewer" that parses, keeps the tree and
+  // allocates as many bytes as the review does beyond its parse, in small objects, doing no work.
+  // What it costs over a parse is what the collector charges for that volume alone.
+  const allocations = (fn: () => void) => median(Array.from({ length: 7 }, () => allocatedBytes(fn)));
+  const allocated = { parse: allocations(() => JSON.parse(text)), review: allocations(() => runRules(parseStackText(text, "bench/cdk.tf.json", "iot-bench"), context)) };
+  const CALIBRATION = 100_000;
+  const bytesPerObject = allocations(() => allocateBeside(undefined, CALIBRATION)) / CALIBRATION;
+  const anchorObjects = Math.max(0, Math.round((allocated.review - allocated.parse) / bytesPerObject));
+  const timedAnchor = (): number => {
+    const start = performance.now();
+    allocateBeside(JSON.parse(text), anchorObjects);
+    return performance.now() - start;
+  };
+  const anchorTimes: number[] = [];
+  for (let step = 0; step < 10; step++) timedAnchor();
+  for (let block = 0; block < BLOCKS; block++) {
+    for (let step = 0; step < BLOCK_STEPS; step++) {
+      const took = timedAnchor();
+      if (step >= UNCOUNTED_STEPS) anchorTimes.push(took);
+    }
+  }
   const settled = FIXED_WARMUP !== undefined ? "fixed by BENCH_WARMUP" : warmup >= MAX_WARMUP ? `the cap; not settled within ${STEADY_TOLERANCE * 100}%` : `settled within ${STEADY_TOLERANCE * 100}%`;
-  return { resources: input.resources, megabytes: text.length / 1e6, findings, warmup, settled, parse: median(parseTimes), review: median(reviewTimes), rules: median(ruleTimes), cold };
+  return { resources: input.resources, megabytes: text.length / 1e6, findings, warmup, settled, parse: median(parseTimes), review: median(reviewTimes), rules: median(ruleTimes), cold, allocated, gcAnchor: median(anchorTimes) };
 }
 
 function report(label: string, m: Measured): void {
@@ -156,6 +208,9 @@ function report(label: string, m: Measured): void {
   console.log(`  moat review:        ${m.review.toFixed(1)} ms  (JSON.parse + index ${(m.review - m.rules).toFixed(1)} ms, ${MOAT_PACK.length} rules with the evaluation they trigger ${m.rules.toFixed(1)} ms)`);
   console.log(`  first review (cold): ${m.cold.review.toFixed(0)} ms, first parse ${m.cold.parse.toFixed(0)} ms, ${(m.cold.review / m.cold.parse).toFixed(2)}x (compiles the review code)`);
   console.log(`  ratio review/parse: ${ratio.toFixed(2)}x (target <= 3x) ${ratio <= 3 ? "OK" : "OVER TARGET"}`);
+  const beyond = (m.allocated.review - m.allocated.parse) / 1e6;
+  console.log(`  allocated per parse ${(m.allocated.parse / 1e6).toFixed(1)} MB, per review ${(m.allocated.review / 1e6).toFixed(1)} MB (${beyond.toFixed(1)} MB beyond its parse)`);
+  console.log(`  GC anchor, no rules at all: parse, keep the tree, allocate ${beyond.toFixed(1)} MB of small objects: ${m.gcAnchor.toFixed(1)} ms, ${(m.gcAnchor / m.parse).toFixed(2)}x the parse`);
 }
 
 const INPUTS = {
