@@ -75,9 +75,10 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
       `no verification certificate at ${store.verificationCert}; broker.certificateMode DEFAULT needs one: run aws iot get-registration-code, then moat pki verification-cert --env ${options.env} --registration-code CODE`,
     );
   }
-  // A new CA with no verification certificate (certificate mode SNI_ONLY): the committed one
-  // proves possession of the previous CA's key and would only mislead.
-  const stale = !samePublishedCa && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert) ? [target.verificationCert] : [];
+  // A committed verification certificate that is neither kept nor replaced belongs to another
+  // CA (a new CA in certificate mode SNI_ONLY): it proves possession of another key and would
+  // only mislead.
+  const stale = kept.length === 0 && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert) ? [target.verificationCert] : [];
   mkdirSync(options.dir, { recursive: true });
   // The issuing certificate last: until it is written, the directory still names the old CA,
   // so a crash in between leaves a pair that synth refuses and that the next publish replaces.

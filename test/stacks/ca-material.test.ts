@@ -104,6 +104,20 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(readFileSync(join(sniOnly, "prod", "ca", "issuing.pem"), "utf8"));
   });
 
+  it("removes a committed verification certificate of another CA even when the issuing certificate is already the store's (SNI_ONLY)", async () => {
+    await publishedProdCa();
+    const sniOnly = join(dir, "sni-only");
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
+    const prodYaml = join(ctx.environmentsDir, "prod.yaml");
+    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    // The new CA's issuing certificate is committed already, beside the previous CA's verification certificate.
+    writeFileSync(join(published, "issuing.pem"), readFileSync(join(sniOnly, "prod", "ca", "issuing.pem"), "utf8"));
+    const result = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: sniOnly });
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).not.toContain("kept");
+    expect(existsSync(join(published, "verification.pem"))).toBe(false);
+  });
+
   it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
     await publishedProdCa();
     const otherStore = join(dir, "other");
