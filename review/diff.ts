@@ -1,5 +1,20 @@
 import { Finding, findingKey } from "./finding";
 import { ReviewModel } from "./model";
+import { Encoded, isRecord, Unknown, Value } from "./value";
+
+/** One attribute a pull request changes: its path in the resource, and its value before and after (JSON text, absent when there was none). */
+export interface AttributeChange {
+  /** `cidr_ipv4`, `ingress[0].cidr_block`, `tags.Name`. */
+  readonly path: string;
+  readonly before?: string;
+  readonly after?: string;
+}
+
+/** A resource both sides have, with what changed in it. */
+export interface ResourceChange {
+  readonly address: string;
+  readonly attributes: readonly AttributeChange[];
+}
 
 /** How one stack's resources changed between the base branch and the pull request. */
 export interface StackChange {
@@ -9,6 +24,8 @@ export interface StackChange {
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly changed: readonly string[];
+  /** Per changed resource (same order as `changed`), the attributes that changed. */
+  readonly changes: readonly ResourceChange[];
 }
 
 /** What a pull request changes for security: resources and findings, base vs head. */
@@ -35,13 +52,61 @@ export function diffReviews(base: { models: readonly ReviewModel[]; findings: re
 }
 
 function resourceChanges(stack: string, base: ReviewModel | undefined, head: ReviewModel | undefined): StackChange {
-  const before = new Map((base?.resources ?? []).map((r) => [r.address, JSON.stringify(r.attributes)]));
-  const after = new Map((head?.resources ?? []).map((r) => [r.address, JSON.stringify(r.attributes)]));
+  const before = new Map((base?.resources ?? []).map((r) => [r.address, r.attributes]));
+  const after = new Map((head?.resources ?? []).map((r) => [r.address, r.attributes]));
+  const changes: ResourceChange[] = [];
+  for (const [address, attributes] of after) {
+    const previous = before.get(address);
+    if (previous === undefined) continue;
+    const changed: AttributeChange[] = [];
+    attributeChanges(previous, attributes, "", changed);
+    if (changed.length > 0) changes.push({ address, attributes: changed });
+  }
   return {
     stack,
     presence: base && head ? "both" : base ? "base-only" : "head-only",
     added: [...after.keys()].filter((a) => !before.has(a)),
     removed: [...before.keys()].filter((a) => !after.has(a)),
-    changed: [...after.keys()].filter((a) => before.has(a) && before.get(a) !== after.get(a)),
+    changed: changes.map((c) => c.address),
+    changes,
   };
+}
+
+/**
+ * The leaves that differ between two values, as paths: objects key by key, lists of the same
+ * length item by item; anything else that differs (a list that grew, a block that became a
+ * reference) is one change of the whole value at its path.
+ */
+function attributeChanges(before: Value | undefined, after: Value | undefined, path: string, into: AttributeChange[]): void {
+  if (before instanceof Encoded && after instanceof Encoded) return attributeChanges(before.value, after.value, path, into);
+  // A JSON document in a string (an IoT or IAM policy template): which statement changed, not the whole text.
+  const documents = [jsonDocument(before), jsonDocument(after)];
+  if (documents[0] !== undefined && documents[1] !== undefined) return attributeChanges(documents[0], documents[1], `${path}#`, into);
+  if (isRecord(before) && isRecord(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    for (const key of keys) attributeChanges(ownValue(before, key), ownValue(after, key), path && !path.endsWith("#") ? `${path}.${key}` : `${path}${key}`, into);
+    return;
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    before.forEach((item: Value, i: number) => attributeChanges(item, after[i], `${path}[${i}]`, into));
+    return;
+  }
+  const was = before === undefined ? undefined : JSON.stringify(before);
+  const now = after === undefined ? undefined : JSON.stringify(after);
+  if (was !== now) into.push({ path, ...(was === undefined ? {} : { before: was }), ...(now === undefined ? {} : { after: now }) });
+}
+
+/** The object or array a string (or a string template) holds as JSON text, if it does. */
+function jsonDocument(value: Value | undefined): Value | undefined {
+  const text = typeof value === "string" ? value : value instanceof Unknown && value.parts !== undefined ? value.expression : undefined;
+  if (text === undefined || !/^\s*[[{]/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as Value;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownValue(record: { readonly [key: string]: Value }, key: string): Value | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }

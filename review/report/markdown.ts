@@ -1,5 +1,6 @@
 import { Finding, isBlocking } from "../finding";
-import { findingText, ordered, ReportInput, summaryLine, where } from "./report-input";
+import { StackChange } from "../diff";
+import { attributeChangeText, findingText, ordered, ReportInput, summaryLine, where } from "./report-input";
 
 /** Marks moat's pull-request comment so CI updates it instead of adding another. */
 export const COMMENT_MARKER = "<!-- moat-review -->";
@@ -17,6 +18,7 @@ export function renderMarkdown(input: ReportInput): string {
       out.push("| stack | added | removed | changed |", "|---|---|---|---|");
       changed.forEach((s) => out.push(`| ${cell(s.stack)} | ${list(s.added)} | ${list(s.removed)} | ${list(s.changed)} |`));
       out.push("");
+      out.push(...changedAttributes(changed));
     }
     out.push(...findingTable(`New findings (${diff.newFindings.length})`, diff.newFindings));
     out.push(...findingTable(`Fixed findings (${diff.fixedFindings.length})`, diff.fixedFindings));
@@ -41,6 +43,23 @@ export function renderMarkdown(input: ReportInput): string {
   return out.join("\n");
 }
 
+/** Changed resources a comment lists attribute by attribute; the rest are counted (GitHub caps a comment at 65,536 characters). */
+const LISTED_CHANGES = 50;
+
+/** What changed inside each changed resource, before -> after, so a reviewer need not open the synthesized JSON. */
+function changedAttributes(stacks: readonly StackChange[]): string[] {
+  const all = stacks.flatMap((s) => s.changes.map((c) => ({ stack: s.stack, ...c })));
+  if (all.length === 0) return [];
+  const out = ["#### Changed attributes", ""];
+  for (const { stack, address, attributes } of all.slice(0, LISTED_CHANGES)) {
+    out.push(`- ${code(stack)} ${code(address)}`);
+    attributes.forEach((a) => out.push(`  - ${code(attributeChangeText(a, "→"))}`));
+  }
+  if (all.length > LISTED_CHANGES) out.push(`- and ${all.length - LISTED_CHANGES} more changed resources: see the JSON report (\`--format json\`, diff.stacks[].changes)`);
+  out.push("");
+  return out;
+}
+
 function findingTable(title: string, findings: readonly Finding[]): string[] {
   if (findings.length === 0) return [`### ${title}`, "", "None.", ""];
   const rows = findings.map((f) => {
@@ -53,6 +72,11 @@ function findingTable(title: string, findings: readonly Finding[]): string[] {
 function list(addresses: readonly string[]): string {
   if (addresses.length === 0) return "";
   return addresses.map((a) => `\`${cell(a)}\``).join("<br>");
+}
+
+/** Inline code outside tables: one line, no backticks to end it early. */
+function code(text: string): string {
+  return `\`${text.replace(/\r?\n/g, " ").replace(/`/g, "'")}\``;
 }
 
 /** Table-cell safe: no pipes or newlines; backticks would break inline code. */

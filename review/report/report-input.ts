@@ -1,5 +1,5 @@
 import { relative, sep } from "node:path";
-import { ReviewDiff } from "../diff";
+import { AttributeChange, ReviewDiff } from "../diff";
 import { Finding, isBlocking } from "../finding";
 import { ReviewResult } from "../engine";
 
@@ -14,6 +14,30 @@ export interface ReportInput {
 export function findingText(f: Finding): string {
   if (f.status === "unknown") return `unknown until apply, so not a pass: ${f.message}`;
   return f.message;
+}
+
+/** Longest attribute value a report shows; the JSON report has them whole. */
+const SHOWN_VALUE = 80;
+
+/** Characters kept before the first difference when a long value is cut from the front. */
+const SHOWN_CONTEXT = 24;
+
+/**
+ * One changed attribute as every text format shows it: `path: before -> after`. Long values
+ * are cut around where they start to differ, so the change itself stays in view.
+ */
+export function attributeChangeText(change: AttributeChange, arrow = "->"): string {
+  const { before, after } = change;
+  let common = 0;
+  if (before !== undefined && after !== undefined) while (common < before.length && common < after.length && before[common] === after[common]) common++;
+  const from = Math.max(0, common - SHOWN_CONTEXT);
+  const shown = (value: string | undefined) => {
+    if (value === undefined) return "(not set)";
+    if (value.length <= SHOWN_VALUE) return value;
+    const start = from > 0 ? `...${value.slice(from)}` : value;
+    return start.length > SHOWN_VALUE ? `${start.slice(0, SHOWN_VALUE - 3)}...` : start;
+  };
+  return `${change.path}: ${shown(before)} ${arrow} ${shown(after)}`;
 }
 
 /** A file path as reports show it: relative to the working directory, forward slashes. */

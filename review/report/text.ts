@@ -1,5 +1,5 @@
 import { isBlocking } from "../finding";
-import { displayPath, findingText, ordered, ReportInput, summaryLine, where } from "./report-input";
+import { attributeChangeText, displayPath, findingText, ordered, ReportInput, summaryLine, where } from "./report-input";
 
 /** The terminal report: one line per finding, suppressions and base comparison after. */
 export function renderText(input: ReportInput): string {
@@ -29,7 +29,11 @@ export function renderText(input: ReportInput): string {
         continue;
       }
       lines.push(`  ${s.stack}: ${s.presence === "head-only" ? "new stack, " : ""}${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`);
-      for (const [sign, list] of [["+", s.added], ["-", s.removed], ["~", s.changed]] as const) list.forEach((a) => lines.push(`    ${sign} ${a}`));
+      for (const [sign, list] of [["+", s.added], ["-", s.removed]] as const) list.forEach((a) => lines.push(`    ${sign} ${a}`));
+      for (const change of s.changes) {
+        lines.push(`    ~ ${change.address}`);
+        change.attributes.forEach((a) => lines.push(`        ${attributeChangeText(a)}`));
+      }
     }
     for (const [label, list] of [["new", diff.newFindings], ["fixed", diff.fixedFindings]] as const) {
       list.forEach((f) => lines.push(`  ${label} ${f.rule} ${f.stack} ${f.resource}: ${findingText(f)}`));

@@ -228,7 +228,20 @@ describe("moat review --base: what a pull request changes", () => {
     const head = writeOut({ "iot-test": headStack });
 
     const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "json")).stdout);
-    expect(json.diff.stacks).toEqual([{ stack: "iot-test", presence: "both", added: ["aws_internet_gateway.igw"], removed: [], changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]) }]);
+    expect(json.diff.stacks).toEqual([
+      {
+        stack: "iot-test",
+        presence: "both",
+        added: ["aws_internet_gateway.igw"],
+        removed: [],
+        changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]),
+        changes: expect.arrayContaining([
+          { address: "aws_cloudwatch_log_group.flow", attributes: [{ path: "retention_in_days", before: "30", after: "365" }] },
+          { address: "aws_vpc_security_group_ingress_rule.broker_mqtt", attributes: [{ path: "cidr_ipv4", before: '"10.42.0.0/20"', after: '"0.0.0.0/0"' }] },
+        ]),
+      },
+    ]);
+    expect(json.diff.stacks[0].changes).toHaveLength(2);
     expect(json.diff.newFindings.map((f: { rule: string }) => f.rule).sort()).toEqual(["FW-2", "NET-1"]);
     expect(json.diff.fixedFindings.map((f: { rule: string }) => f.rule)).toEqual(["LOG-2"]);
     expect(json.diff.unchangedFindings.map((f: { rule: string }) => f.rule)).toEqual(["FW-4"]);
@@ -237,6 +250,8 @@ describe("moat review --base: what a pull request changes", () => {
     expect(markdown).toMatch(/### New findings \(2\)/);
     expect(markdown).toMatch(/### Fixed findings \(1\)[\s\S]*LOG-2/);
     expect(markdown).toMatch(/\| iot-test \| `aws_internet_gateway\.igw` \|/);
+    expect(markdown).toContain("#### Changed attributes\n\n");
+    expect(markdown).toContain('- `iot-test` `aws_vpc_security_group_ingress_rule.broker_mqtt`\n  - `cidr_ipv4: "10.42.0.0/20" → "0.0.0.0/0"`');
 
     const sarif = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "sarif")).stdout);
     expectValidSarif(sarif);
@@ -245,6 +260,7 @@ describe("moat review --base: what a pull request changes", () => {
 
     const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV)).stdout;
     expect(text).toMatch(/\+ aws_internet_gateway\.igw/);
+    expect(text).toContain("    ~ aws_cloudwatch_log_group.flow\n        retention_in_days: 30 -> 365\n");
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
   });
 
