@@ -38,6 +38,15 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(result.stdout).toContain("prod-ca/issuing.pem");
   }
 
+  /** A second prod CA in a store of its own, with prod switched to SNI_ONLY (no verification certificate needed to publish); its store. */
+  async function newSniOnlyProdCa(): Promise<string> {
+    const store = join(dir, "sni-only");
+    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: store })).code).toBe(0);
+    const prodYaml = join(ctx.environmentsDir, "prod.yaml");
+    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    return store;
+  }
+
   it("publish copies exactly the public certificates, and synth reads them with no store at all", async () => {
     await publishedProdCa();
     expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(storeFile("ca/issuing.pem"));
@@ -92,11 +101,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
 
   it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
     await publishedProdCa();
-    const sniOnly = join(dir, "sni-only");
-    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
-    // prod as an SNI_ONLY environment: no verification certificate is needed to publish.
-    const prodYaml = join(ctx.environmentsDir, "prod.yaml");
-    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    const sniOnly = await newSniOnlyProdCa();
     const result = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: sniOnly });
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(/removed .*prod-ca\/verification\.pem: it was made for the previous CA; commit its removal/);
@@ -106,10 +111,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
 
   it("removes a committed verification certificate of another CA even when the issuing certificate is already the store's (SNI_ONLY)", async () => {
     await publishedProdCa();
-    const sniOnly = join(dir, "sni-only");
-    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: sniOnly })).code).toBe(0);
-    const prodYaml = join(ctx.environmentsDir, "prod.yaml");
-    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    const sniOnly = await newSniOnlyProdCa();
     // The new CA's issuing certificate is committed already, beside the previous CA's verification certificate.
     writeFileSync(join(published, "issuing.pem"), readFileSync(join(sniOnly, "prod", "ca", "issuing.pem"), "utf8"));
     const result = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: sniOnly });
