@@ -191,6 +191,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
           ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${(c.deviceClass ?? "-").padEnd(16)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
         }
       }
+      // A production store made before init asked where the root key goes: say so once per listing.
+      const paths = pkiPaths(ctx.pkiDir, ctx.env);
+      if (!ctx.config().pki.allowLocalKeys && existsSync(paths.rootKey) && !existsSync(rootKeyReasonFile(paths))) {
+        ctx.io.stderr(`moat pki: WARNING: the root CA key of '${ctx.env}' is in the store (${paths.rootKey}) and no reason is recorded: move the file to offline media (only a new issuing CA needs it), or write why it stays into ${rootKeyReasonFile(paths)}\n`);
+      }
       const crl = crlStatus({ pkiDir: ctx.pkiDir, env: ctx.env });
       if (crl.expired) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expired at ${crl.nextUpdate.toISOString()}: brokers refuse every client; run 'moat pki crl --env ${ctx.env}' and deploy it now\n`);
       else if (crl.expiresSoon) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expires at ${crl.nextUpdate.toISOString()}; run 'moat pki crl --env ${ctx.env}' and deploy it before then\n`);

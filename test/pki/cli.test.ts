@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pemHeader } from "../support/pem-block";
 import { cleanup, environmentsDir, moatPki, openssl, PASSPHRASE, scratch } from "./pki-fixtures";
@@ -115,10 +115,26 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect(existsSync(join(dir, "k.key"))).toBe(false);
     });
 
+    it("list warns about a root key left in a production store with no recorded reason (a store made before init asked)", async () => {
+      expect((await moatPki(["init", "--env", "prod", "--root-key-in-store", REASON], ctx)).code).toBe(0);
+      const quiet = await moatPki(["list", "--env", "prod"], ctx);
+      expect(quiet).toMatchObject({ code: 0, stderr: "" });
+      rmSync(join(ctx.pkiDir, "prod/ca/root.key.reason"));
+      const warned = await moatPki(["list", "--env", "prod"], ctx);
+      expect(warned.code).toBe(0);
+      expect(warned.stderr).toBe(
+        `moat pki: WARNING: the root CA key of 'prod' is in the store (${join(ctx.pkiDir, "prod/ca/root.key")}) and no reason is recorded: move the file to offline media (only a new issuing CA needs it), or write why it stays into ${join(ctx.pkiDir, "prod/ca/root.key.reason")}\n`,
+      );
+      // Moved offline, nothing to say.
+      renameSync(join(ctx.pkiDir, "prod/ca/root.key"), join(dir, "prod-root.key"));
+      expect((await moatPki(["list", "--env", "prod"], ctx)).stderr).toBe("");
+    });
+
     it("a lab environment (allowLocalKeys true) keeps the old default: the key in the store, no reason asked", async () => {
       expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
       expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key"))).toBe(true);
       expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key.reason"))).toBe(false);
+      expect((await moatPki(["list", "--env", "lab"], ctx)).stderr).toBe("");
     });
   });
 
