@@ -1,4 +1,5 @@
 import { MoatError } from "../errors";
+import { deepValueRefusal, isStackExhausted } from "./deep-values";
 import { Finding, isBlocking } from "./finding";
 import { ReviewModel } from "./model";
 import { MOAT_PACK } from "./pack";
@@ -34,6 +35,8 @@ export function runRules(model: ReviewModel, context: ReviewContext = {}, pack: 
     try {
       violations = rule.check(model, context);
     } catch (err) {
+      // A value too deep to evaluate is bad input, not a rule's failure: refuse the file (exit 2).
+      if (isStackExhausted(err)) throw deepValueRefusal(model.file);
       findings.push({
         rule: rule.id,
         severity: rule.severity,

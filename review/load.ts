@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { MoatError } from "../errors";
 import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
 import { isPlanJson, loadPlanJson } from "./load-plan";
+import { refusingDeepValues } from "./deep-values";
 import { ReviewModel } from "./model";
 
 const STACK_FILE = "cdk.tf.json";
@@ -56,7 +57,8 @@ export function parseStackText(text: string, file: string, stack: string): Revie
   } catch (err) {
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
   }
-  if (isPlanJson(json)) return loadPlanJson(json, file, stack, text);
+  if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
   if (isCdktfJson(json)) return loadCdktfJson(json, file, stack, text);
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }
+

@@ -1,6 +1,7 @@
 import { diffReviews, ReviewDiff } from "./diff";
 import { review, ReviewResult, runRules } from "./engine";
 import { contextFromEnvironment, environmentForStack, suppressionsFromEnvironment } from "./environment-context";
+import { refusingDeepValues } from "./deep-values";
 import { discoverStackFiles, loadStackFile } from "./load";
 import { ReviewModel } from "./model";
 import { Suppression } from "./suppressions";
@@ -35,6 +36,7 @@ export function reviewSession(options: ReviewSessionOptions): { result: ReviewRe
     const env = envFor(model);
     return runRules(model, env ? contextFromEnvironment(env) : {});
   });
-  const diff = diffReviews({ models: baseModels, findings: baseFindings }, { models, findings: result.stacks.flatMap((s) => s.findings) });
+  // The comparison reads every attribute of both sides, outside any rule's guard.
+  const diff = refusingDeepValues(`comparing with --base ${options.base}`, () => diffReviews({ models: baseModels, findings: baseFindings }, { models, findings: result.stacks.flatMap((s) => s.findings) }));
   return { result, diff };
 }

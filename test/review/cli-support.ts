@@ -14,11 +14,12 @@ export async function moat(...argv: string[]): Promise<{ code: number; stdout: s
 }
 
 /** A fresh cdktf.out-like directory holding the given stacks as stacks/<name>/cdk.tf.json. */
-export function writeOut(stacks: Record<string, Json>): string {
+export function writeOut(stacks: Record<string, Json | string>): string {
   const out = mkdtempSync(join(tmpdir(), "moat-review-"));
   for (const [name, json] of Object.entries(stacks)) {
     mkdirSync(join(out, "stacks", name), { recursive: true });
-    writeFileSync(join(out, "stacks", name, "cdk.tf.json"), JSON.stringify(json, null, 2));
+    // Text as given: a test of hostile input may hold JSON that JSON.stringify cannot write.
+    writeFileSync(join(out, "stacks", name, "cdk.tf.json"), typeof json === "string" ? json : JSON.stringify(json, null, 2));
   }
   return out;
 }

@@ -81,6 +81,17 @@ describe("moat review: refused input is one line", () => {
   });
 });
 
+/** Terraform JSON with one attribute nested `depth` lists deep: JSON.parse takes it, recursion cannot follow it. */
+function deepStack(depth = 50_000): string {
+  return `{"resource":{"aws_vpc":{"v":{"cidr_block":"10.0.0.0/16","tags":${"[".repeat(depth)}${"]".repeat(depth)}}}}}`;
+}
+
+/** A plan whose one planned resource has an attribute nested `depth` lists deep. */
+function deepPlan(depth = 50_000): string {
+  const values = `{"cidr_block":"10.0.0.0/16","tags":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+  return `{"format_version":"1.2","planned_values":{"root_module":{"resources":[{"address":"aws_vpc.v","type":"aws_vpc","name":"v","mode":"managed","values":${values}}]}},"resource_changes":[]}`;
+}
+
 describe("moat review: malformed input is one line and exit 2", () => {
   const cases: [string, () => string[], RegExp][] = [
     ["a file that is not JSON", () => [tempFile("cdk.tf.json", "{ not json")], /cdk\.tf\.json: not JSON \(/],
@@ -89,6 +100,9 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ["a bad resource block", () => [tempFile("cdk.tf.json", JSON.stringify({ resource: { aws_vpc: [] } }))], /"resource\.aws_vpc" is not an object/],
     ["an empty directory", () => [mkdtempSync(join(tmpdir(), "moat-empty-"))], /no cdk\.tf\.json in it or in its stacks\/\*\/ directories; run 'npx cdktf synth' first/],
     ["a path that does not exist", () => [join(tmpdir(), "moat-does-not-exist")], /no such file or directory/],
+    ["a cdk.tf.json value nested 50,000 deep", () => [tempFile("cdk.tf.json", deepStack())], /cdk\.tf\.json: a value nests too deeply to review/],
+    ["a plan value nested 50,000 deep", () => [tempFile("plan.json", deepPlan())], /plan\.json: a value nests too deeply to review/],
+    ["a base whose value is nested 50,000 deep", () => [writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", writeOut({ "iot-test": deepStack() })], /stacks\/iot-test\/cdk\.tf\.json: a value nests too deeply to review/],
     ["an unknown format", () => [tempFile("cdk.tf.json", "{}"), "--format", "html"], /--format html is not one of text, markdown, json, sarif/],
     ["an unknown option", () => ["--colour"], /Unknown option '--colour'/],
   ];
