@@ -40,7 +40,32 @@ export function renderMarkdown(input: ReportInput): string {
     for (const r of rules) out.push(`- **${r.id}** (${r.severity}) ${cell(r.title)}. ${cell(r.why)} Fix: ${cell(r.fix)}${r.matches.length ? ` Matches: ${r.matches.join(", ")}.` : ""}`);
     out.push("", "</details>", "");
   }
-  return out.join("\n");
+  return withinCommentLimit(out);
+}
+
+/** Characters of a comment: below GitHub's limit of 65,536, with room for the marker CI adds. */
+export const COMMENT_BUDGET = 60_000;
+
+/**
+ * The lines joined, cut at a line boundary when longer than {@link COMMENT_BUDGET} (a comment
+ * over GitHub's limit is refused, and the pull request would show no review at all), with an
+ * open `<details>` closed and a last line saying where the full report is.
+ */
+function withinCommentLimit(lines: readonly string[]): string {
+  const whole = lines.join("\n");
+  if (whole.length <= COMMENT_BUDGET) return whole;
+  const note = `**Cut at ${COMMENT_BUDGET.toLocaleString("en-US")} characters (GitHub refuses longer comments): every finding is in the \`moat-review\` artifact of this run, or run \`moat review --format text\`.**`;
+  const kept: string[] = [];
+  let length = 0;
+  let openDetails = false;
+  for (const line of lines) {
+    if (length + line.length + 1 > COMMENT_BUDGET - note.length - 32) break;
+    kept.push(line);
+    length += line.length + 1;
+    if (line.startsWith("<details>")) openDetails = true;
+    if (line === "</details>") openDetails = false;
+  }
+  return [...kept, ...(openDetails ? ["", "</details>"] : []), "", note, ""].join("\n");
 }
 
 /** Changed resources a comment lists attribute by attribute; the rest are counted (GitHub caps a comment at 65,536 characters). */

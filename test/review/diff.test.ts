@@ -83,3 +83,28 @@ describe("review --base: what changed inside each changed resource", () => {
     expect(text.match(/cidr_block: "10\.42\.0\.0\/24" -> "10\.42\.1\.0\/24"/g)).toHaveLength(60);
   });
 });
+
+describe("the pull-request comment stays within GitHub's limit", () => {
+  it("cuts a report longer than 60,000 characters at a line, closes what it opened and says where the rest is", () => {
+    // 600 subnets without a network ACL: a NET-5 finding each, far more than a comment holds.
+    const subnets = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`device_subnet_number_${i}`, { vpc_id: "${aws_vpc.vpc.id}", cidr_block: `10.${Math.floor(i / 256)}.${i % 256}.0/24` }]));
+    const result = review([{ model: model({ aws_vpc: { vpc: { cidr_block: "10.0.0.0/8" } }, aws_subnet: subnets }) }], []);
+    const text = renderReport("text", { result });
+    expect(text.match(/NET-5/g)!.length).toBeGreaterThanOrEqual(600);
+
+    const markdown = renderReport("markdown", { result });
+    expect(markdown.length).toBeLessThanOrEqual(60_000);
+    expect(markdown.startsWith("<!-- moat-review -->\n## moat review\n\n**FAIL")).toBe(true);
+    expect(markdown.trimEnd().split("\n").pop()).toBe("**Cut at 60,000 characters (GitHub refuses longer comments): every finding is in the `moat-review` artifact of this run, or run `moat review --format text`.**");
+    expect((markdown.match(/<details>/g) ?? []).length).toBe((markdown.match(/<\/details>/g) ?? []).length);
+    // Whole rows only: every table row that was kept ends with its closing pipe.
+    for (const row of markdown.split("\n").filter((l) => l.startsWith("| "))) expect(row.endsWith("|")).toBe(true);
+  });
+
+  it("leaves a report that fits untouched", () => {
+    const result = review([{ model: model(acl("10.42.0.0/24")) }], []);
+    const markdown = renderReport("markdown", { result });
+    expect(markdown).not.toContain("Cut at");
+    expect(markdown.length).toBeLessThan(60_000);
+  });
+});
