@@ -1,3 +1,4 @@
+// What a pull request sees: the attribute-level diff against the base, and a comment GitHub accepts.
 import { diffReviews, loadCdktfJson, renderReport, review } from "../../review";
 import { attributeChangeText } from "../../review/report/report-input";
 
