@@ -47,7 +47,14 @@ describe("the pull-request review workflow: least privilege", () => {
     const downloaded = publish.steps.find((s) => (s.uses ?? "").startsWith("actions/download-artifact"))?.with?.name;
     expect(uploaded).toBe("moat-review");
     expect(downloaded).toBe(uploaded);
-    expect(publish.steps.map((s) => s.uses ?? "")).toEqual(expect.arrayContaining(["actions/github-script@v7", "github/codeql-action/upload-sarif@v3"]));
+    const actions = publish.steps.map((s) => (s.uses ?? "").split("@")[0]);
+    expect(actions).toEqual(expect.arrayContaining(["actions/github-script", "github/codeql-action/upload-sarif"]));
+  });
+
+  it("pins every action to a full commit SHA, so a moved tag cannot change what runs with the token", () => {
+    const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((s) => (s.uses ? [s.uses] : [])));
+    expect(uses.length).toBeGreaterThanOrEqual(7);
+    for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/);
   });
 
   it("checks out the pull request without leaving the token in the git config", () => {
