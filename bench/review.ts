@@ -125,6 +125,14 @@ function allocateBeside(tree: unknown, objects: number): number {
   return kept.length;
 }
 
+/** One block: BLOCK_STEPS runs of `run`, the first UNCOUNTED_STEPS (which collect what came before) not kept. */
+function countedBlock<T>(run: () => T, keep: (result: T) => void): void {
+  for (let step = 0; step < BLOCK_STEPS; step++) {
+    const result = run();
+    if (step >= UNCOUNTED_STEPS) keep(result);
+  }
+}
+
 /** Steady-state medians of parsing and reviewing one text, as described at the top. */
 function measure(input: { text: string; resources: number }, context: ReviewContext): Measured {
   const { text } = input;
@@ -165,16 +173,11 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
     warmup += 1;
   }
   for (let block = 0; block < BLOCKS; block++) {
-    for (let step = 0; step < BLOCK_STEPS; step++) {
-      const took = timedParse();
-      if (step >= UNCOUNTED_STEPS) parseTimes.push(took);
-    }
-    for (let step = 0; step < BLOCK_STEPS; step++) {
-      const { total, rules } = timedReview();
-      if (step < UNCOUNTED_STEPS) continue;
+    countedBlock(timedParse, (took) => parseTimes.push(took));
+    countedBlock(timedReview, ({ total, rules }) => {
       reviewTimes.push(total);
       ruleTimes.push(rules);
-    }
+    });
   }
   // The allocation volumes, then the GC anchor: a "reviewer" that parses, keeps the tree and
   // allocates as many bytes as the review does beyond its parse, in small objects, doing no work.
@@ -191,12 +194,7 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
   };
   const anchorTimes: number[] = [];
   for (let step = 0; step < 10; step++) timedAnchor();
-  for (let block = 0; block < BLOCKS; block++) {
-    for (let step = 0; step < BLOCK_STEPS; step++) {
-      const took = timedAnchor();
-      if (step >= UNCOUNTED_STEPS) anchorTimes.push(took);
-    }
-  }
+  for (let block = 0; block < BLOCKS; block++) countedBlock(timedAnchor, (took) => anchorTimes.push(took));
   const settled = FIXED_WARMUP !== undefined ? "fixed by BENCH_WARMUP" : warmup >= MAX_WARMUP ? `the cap; not settled within ${STEADY_TOLERANCE * 100}%` : `settled within ${STEADY_TOLERANCE * 100}%`;
   return { resources: input.resources, megabytes: text.length / 1e6, findings, warmup, settled, parse: median(parseTimes), review: median(reviewTimes), rules: median(ruleTimes), cold, allocated, gcAnchor: median(anchorTimes) };
 }

@@ -6,7 +6,7 @@ import { EnvironmentConfig } from "../config";
 import { MoatError } from "../errors";
 import { labDeviceClass, labDeviceFiles } from "./lab-devices";
 import { labPaths } from "./lab-paths";
-import { closeSession, openSession, Session, SessionRefused } from "./mqtt-session";
+import { closeSession, openSession, SessionRefused } from "./mqtt-session";
 
 /** Options of {@link simulateDevice}. */
 export interface SimulatorOptions {
@@ -101,7 +101,7 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
     await connection.answer(sleep(options.listenMs ?? 1000), "messages for the device");
     return { accepted, denied, received };
   } finally {
-    await connection.close(session);
+    await closeSession(session);
   }
 }
 
@@ -151,7 +151,7 @@ function forbiddenInMqttString(code: number): boolean {
  * then exits 0 with the run half done. So every wait is raced against the close, which fails
  * the run with one line saying what was awaited and what the socket reported.
  */
-function watchConnection(client: MqttClient, who: string, brokerLog: string): { answer<T>(wait: Promise<T>, what: string): Promise<T>; close(session: Session): Promise<void> } {
+function watchConnection(client: MqttClient, who: string, brokerLog: string): { answer<T>(wait: Promise<T>, what: string): Promise<T> } {
   let awaiting = "";
   let said = "";
   // Mosquitto 2.0 closes without a DISCONNECT on shutdown and takeover; a reset shows as an error.
@@ -167,6 +167,5 @@ function watchConnection(client: MqttClient, who: string, brokerLog: string): { 
       awaiting = what;
       return Promise.race([wait, closed]);
     },
-    close: closeSession,
   };
 }

@@ -112,7 +112,7 @@ function checkedRootKeyOut(file: string, pkiDir: string): string {
   const out = resolve(file);
   const inStore = relative(resolve(pkiDir), out);
   if (inStore === "" || (!inStore.startsWith("..") && !isAbsolute(inStore))) {
-    throw new MoatError(`--root-key-out ${file} is inside the PKI store ${pkiDir}; give a path outside it (such as removable media), or leave the option out to keep the root key in the store`);
+    throw new MoatError(`--root-key-out ${file} is inside the PKI store ${pkiDir}; give a path outside it, such as removable media`);
   }
   if (existsSync(out)) throw new MoatError(`--root-key-out ${file} already exists; init never overwrites a key: give a new file name`);
   if (!existsSync(dirname(out))) throw new MoatError(`--root-key-out ${file}: directory ${dirname(out)} does not exist; create it first`);

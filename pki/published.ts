@@ -65,8 +65,12 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   // aws_iot_ca_certificate). So for a CA already published, the committed one stays.
   // "Already published" means the committed pair belongs together, not just the same issuing
   // certificate: a publish interrupted between its writes must be repaired by the next one.
-  const samePublishedCa = existsSync(target.issuingCert) && pemBody(readCertificateFile(target.issuingCert)) === pemBody(issuingPem);
-  if (samePublishedCa && existsSync(target.verificationCert) && signedBy(readCertificateFile(target.verificationCert), issuingPem)) {
+  // A committed file that is not a readable certificate (a merge conflict, a stray key) is
+  // replaced like a missing one: publish is how it gets repaired.
+  const committedIssuing = committedCertificate(target.issuingCert);
+  const samePublishedCa = committedIssuing !== undefined && pemBody(committedIssuing) === pemBody(issuingPem);
+  const committedVerification = committedCertificate(target.verificationCert);
+  if (samePublishedCa && committedVerification !== undefined && signedBy(committedVerification, issuingPem)) {
     kept.push({ file: target.verificationCert, reason: "this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration" });
   } else if (existsSync(store.verificationCert)) {
     copies.push({ to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
@@ -85,6 +89,17 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   for (const file of stale) rmSync(file);
   for (const copy of [...copies].reverse()) writeFileAtomic(copy.to, copy.pem);
   return { written: copies.map((c) => c.to), kept, removed: stale };
+}
+
+/** The committed certificate file's text, or undefined when it is missing or not a certificate file. */
+function committedCertificate(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return readCertificateFile(file);
+  } catch (err) {
+    if (err instanceof MoatError) return undefined;
+    throw err;
+  }
 }
 
 /** The first certificate of `pem` carries a signature of the key of `issuerPem`'s first certificate. */

@@ -1,6 +1,6 @@
 import { Finding, findingKey } from "./finding";
 import { ReviewModel } from "./model";
-import { Encoded, isRecord, Unknown, Value } from "./value";
+import { Encoded, isRecord, ownEntry, Unknown, Value } from "./value";
 
 /** One attribute a pull request changes: its path in the resource, and its value before and after (JSON text, absent when there was none). */
 export interface AttributeChange {
@@ -78,13 +78,17 @@ function resourceChanges(stack: string, base: ReviewModel | undefined, head: Rev
  * reference) is one change of the whole value at its path.
  */
 function attributeChanges(before: Value | undefined, after: Value | undefined, path: string, into: AttributeChange[]): void {
+  // Every resource on both sides comes through here, most of them unchanged: equal text is not parsed.
+  if (before === after) return;
   if (before instanceof Encoded && after instanceof Encoded) return attributeChanges(before.value, after.value, path, into);
+  const texts = [templateText(before), templateText(after)];
+  if (texts[0] !== undefined && texts[0] === texts[1]) return;
   // A JSON document in a string (an IoT or IAM policy template): which statement changed, not the whole text.
-  const documents = [jsonDocument(before), jsonDocument(after)];
+  const documents = texts.map(jsonDocument);
   if (documents[0] !== undefined && documents[1] !== undefined) return attributeChanges(documents[0], documents[1], `${path}#`, into);
   if (isRecord(before) && isRecord(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const key of keys) attributeChanges(ownValue(before, key), ownValue(after, key), path && !path.endsWith("#") ? `${path}.${key}` : `${path}${key}`, into);
+    for (const key of keys) attributeChanges(ownEntry(before, key) as Value | undefined, ownEntry(after, key) as Value | undefined, path && !path.endsWith("#") ? `${path}.${key}` : `${path}${key}`, into);
     return;
   }
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
@@ -96,17 +100,17 @@ function attributeChanges(before: Value | undefined, after: Value | undefined, p
   if (was !== now) into.push({ path, ...(was === undefined ? {} : { before: was }), ...(now === undefined ? {} : { after: now }) });
 }
 
-/** The object or array a string (or a string template) holds as JSON text, if it does. */
-function jsonDocument(value: Value | undefined): Value | undefined {
-  const text = typeof value === "string" ? value : value instanceof Unknown && value.parts !== undefined ? value.expression : undefined;
+/** The text of a string, or of a string template as the file writes it. */
+function templateText(value: Value | undefined): string | undefined {
+  return typeof value === "string" ? value : value instanceof Unknown && value.parts !== undefined ? value.expression : undefined;
+}
+
+/** The object or array a text holds as JSON, if it does. */
+function jsonDocument(text: string | undefined): Value | undefined {
   if (text === undefined || !/^\s*[[{]/.test(text)) return undefined;
   try {
     return JSON.parse(text) as Value;
   } catch {
     return undefined;
   }
-}
-
-function ownValue(record: { readonly [key: string]: Value }, key: string): Value | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }

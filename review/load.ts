@@ -61,4 +61,3 @@ export function parseStackText(text: string, file: string, stack: string): Revie
   if (isCdktfJson(json)) return loadCdktfJson(json, file, stack, text);
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }
-

@@ -58,8 +58,10 @@ function withinCommentLimit(lines: readonly string[]): string {
   const kept: string[] = [];
   let length = 0;
   let openDetails = false;
+  // Room for what is added after the cut: a closing `</details>`, blank lines and the note.
+  const room = COMMENT_BUDGET - ["", "</details>", "", note, ""].join("\n").length;
   for (const line of lines) {
-    if (length + line.length + 1 > COMMENT_BUDGET - note.length - 32) break;
+    if (length + line.length + 1 > room) break;
     kept.push(line);
     length += line.length + 1;
     if (line.startsWith("<details>")) openDetails = true;

@@ -99,6 +99,17 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(synthesize).not.toThrow();
   });
 
+  it("repairs committed files that are no longer certificates (a merge conflict): publish replaces them", async () => {
+    await publishedProdCa();
+    const conflicted = (file: string) => `<<<<<<< HEAD\n${readFileSync(file, "utf8")}=======\n${readFileSync(file, "utf8")}>>>>>>> other\n`;
+    for (const name of ["issuing.pem", "verification.pem"]) writeFileSync(join(published, name), conflicted(join(published, name)));
+    const repair = await moatPki(["publish", "--env", "prod"], ctx);
+    expect(repair).toMatchObject({ code: 0, stderr: "" });
+    expect(repair.stdout).not.toContain("kept");
+    expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(storeFile("ca/issuing.pem"));
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(storeFile("aws/verification.pem"));
+  });
+
   it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
     await publishedProdCa();
     const sniOnly = await newSniOnlyProdCa();
