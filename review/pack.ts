@@ -222,7 +222,7 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     severity: "warn",
     title: "Alarms that notify someone on broker auth failures and on rejected 8883 flows",
     why: "Credential stuffing and scanning show up as auth errors and rejected flows long before a breach; an alarm with no action (or actions disabled) tells no one.",
-    fix: "Alarm on AWS/IoT Connect.AuthNError (or Connection.AuthNError), Connect.AuthZError, PublishIn.AuthZError and Subscribe.AuthZError, and on a flow-log metric filter for REJECT on 8883; give each alarm alarm_actions (an SNS topic) and leave actions_enabled true.",
+    fix: "Alarm on the AWS/IoT metrics AWS documents (docs/aws-iot.md): Connection.AuthNError, Connect.AuthError, PublishIn.AuthError (or PublishRetained.AuthError), Subscribe.AuthError and PublishOut.AuthError (a metric-math alarm counts when its returned expression uses them), and on a flow-log metric filter for REJECT on 8883; give each alarm alarm_actions (an SNS topic) and leave actions_enabled true.",
     matches: [],
     check: authFailureAlarms,
   },

@@ -1,18 +1,15 @@
 import { Construct } from "constructs";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE, IotFailureConcern, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC, MQTT_PROTOCOL_DIMENSION } from "../../review/iot-metrics";
 
-/** IoT Core metrics (namespace AWS/IoT, dimension Protocol) that count refused authentication or authorization. */
-export const AUTH_FAILURE_METRICS: ReadonlyArray<{ readonly metric: string; readonly meaning: string }> = [
-  { metric: "Connection.AuthNError", meaning: "TLS connections refused because the client certificate did not authenticate" },
-  { metric: "Connect.AuthNError", meaning: "MQTT CONNECTs refused: authentication failed" },
-  { metric: "Connect.AuthZError", meaning: "MQTT CONNECTs refused by the IoT policy (client id, endpoint, attachment)" },
-  { metric: "PublishIn.AuthZError", meaning: "publishes refused by the IoT policy" },
-  { metric: "Subscribe.AuthZError", meaning: "subscriptions refused by the IoT policy" },
-];
+/** The IoT Core failure counts the broker alarms on (names from AWS's metrics page; see docs/aws-iot.md). */
+export const AUTH_FAILURE_METRICS = IOT_AUTH_FAILURE_CONCERNS;
+
+const PERIOD_SECONDS = 300;
 
 export interface AuthFailureAlarmsProps {
   readonly name: string;
@@ -25,9 +22,26 @@ export interface AuthFailureAlarmsProps {
   readonly tags?: Record<string, string>;
 }
 
+/** How one alarm evaluates its sum: how many consecutive 5-minute periods must breach. */
+interface AlarmShape {
+  readonly id: string;
+  readonly description: string;
+  readonly queries: CloudwatchMetricAlarmMetricQuery[];
+  readonly periods: number;
+  /** @default the configured threshold */
+  readonly threshold?: number;
+}
+
 /**
- * One alarm per IoT Core auth-failure metric, all to a KMS-encrypted SNS topic. The key policy
- * lets CloudWatch encrypt to the topic; nothing else outside the account can use the key.
+ * One alarm per IoT Core failure concern, all to a KMS-encrypted SNS topic.
+ *
+ * Each alarm is a metric-math sum over every name the concern may be published under, so a
+ * renamed metric cannot leave the fleet unwatched. Authorization failures alarm at once: no
+ * normal operation causes them. Authentication failures are different: a device's first
+ * connection is refused by design while just-in-time provisioning registers its certificate,
+ * so that alarm subtracts successful provisionings and fires only when failures beyond them
+ * last two consecutive periods (an attack or a stuck device, not an enrollment wave). Failed
+ * provisionings alarm on their own: they leave certificates PENDING_ACTIVATION for good.
  */
 export class AuthFailureAlarms extends Construct {
   public readonly topicArn: string;
@@ -49,13 +63,15 @@ export class AuthFailureAlarms extends Construct {
             Action: "kms:*",
             Resource: "*",
           },
+          // AWS's documented statement for CloudWatch alarms to an encrypted topic, with no
+          // condition: aws:SourceAccount is not documented on this KMS call, and if absent every
+          // notification would be dropped. The topic policy below keeps the account guard.
           {
             Sid: "CloudWatchAlarmsEncryptToTopic",
             Effect: "Allow",
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
           },
         ],
       }),
@@ -90,18 +106,17 @@ export class AuthFailureAlarms extends Construct {
       }),
     });
     props.emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn, protocol: "email", endpoint: email }));
-    this.alarmNames = AUTH_FAILURE_METRICS.map(({ metric, meaning }) => {
-      const alarmName = `${props.name}-iot-${metric.replace(".", "-")}`;
-      new CloudwatchMetricAlarm(this, metric.replace(".", "-"), {
+
+    const shapes = [...IOT_AUTH_FAILURE_CONCERNS.map(concernAlarm), provisioningFailureAlarm()];
+    this.alarmNames = shapes.map((shape) => {
+      const alarmName = `${props.name}-iot-${shape.id}`;
+      new CloudwatchMetricAlarm(this, shape.id, {
         alarmName,
-        alarmDescription: `IoT Core ${metric}: ${meaning}`,
-        namespace: "AWS/IoT",
-        metricName: metric,
-        dimensions: { Protocol: "MQTT" },
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: props.threshold,
+        alarmDescription: shape.description,
+        metricQuery: shape.queries,
+        evaluationPeriods: shape.periods,
+        datapointsToAlarm: shape.periods,
+        threshold: shape.threshold ?? props.threshold,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
         alarmActions: [topicArn],
@@ -111,4 +126,41 @@ export class AuthFailureAlarms extends Construct {
       return alarmName;
     });
   }
+}
+
+function metricQuery(id: string, metricName: string, dimensions?: Record<string, string>): CloudwatchMetricAlarmMetricQuery {
+  return { id, returnData: false, metric: { namespace: IOT_NAMESPACE, metricName, dimensions, period: PERIOD_SECONDS, stat: "Sum" } };
+}
+
+function expressionQuery(expression: string, label: string): CloudwatchMetricAlarmMetricQuery {
+  return { id: "total", expression, label, returnData: true };
+}
+
+function concernAlarm(concern: IotFailureConcern): AlarmShape {
+  const names = [...concern.documented, ...concern.alternates];
+  const metrics = names.map((name, i) => metricQuery(`m${i}`, name, MQTT_PROTOCOL_DIMENSION));
+  const sum = `SUM([${metrics.map((m) => m.id).join(", ")}])`;
+  const authentication = concern.id === "authentication";
+  if (!authentication) {
+    return { id: concern.id, description: `IoT Core ${concern.concern}: ${names.join(" + ")}`, queries: [...metrics, expressionQuery(sum, concern.concern)], periods: 1 };
+  }
+  const provisioned = metricQuery("provisioned", JITP_SUCCESS_METRIC);
+  return {
+    id: concern.id,
+    description: `IoT Core ${concern.concern} beyond just-in-time provisioning's refused first connections, two periods running: ${names.join(" + ")} - ${JITP_SUCCESS_METRIC}`,
+    queries: [...metrics, provisioned, expressionQuery(`${sum} - FILL(provisioned, 0)`, `${concern.concern} not explained by enrollment`)],
+    periods: 2,
+  };
+}
+
+function provisioningFailureAlarm(): AlarmShape {
+  const metrics = JITP_FAILURE_METRICS.map((name, i) => metricQuery(`m${i}`, name));
+  return {
+    id: "provisioning-failures",
+    description: `IoT Core just-in-time provisioning failed (certificates stay PENDING_ACTIVATION, devices are refused): ${JITP_FAILURE_METRICS.join(" + ")}`,
+    queries: [...metrics, expressionQuery(`SUM([${metrics.map((m) => m.id).join(", ")}])`, "just-in-time provisioning failures")],
+    periods: 1,
+    // Any failure: a template that cannot run refuses every new device.
+    threshold: 0,
+  };
 }

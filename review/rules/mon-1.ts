@@ -4,17 +4,7 @@ import { MQTT_TLS_PORT } from "../ports";
 import { brokerTypesPresent } from "../segment";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
 import { blocks, isRecord, Ref, Value } from "../value";
-
-/**
- * AWS IoT Core metrics (namespace AWS/IoT) counting refused requests: each concern needs an
- * alarm on one of its metrics.
- */
-const AUTH_FAILURE_CONCERNS: readonly { readonly concern: string; readonly metrics: readonly string[] }[] = [
-  { concern: "connect authentication failures", metrics: ["Connect.AuthNError", "Connection.AuthNError"] },
-  { concern: "connect authorization failures", metrics: ["Connect.AuthZError"] },
-  { concern: "publish authorization failures", metrics: ["PublishIn.AuthZError"] },
-  { concern: "subscribe authorization failures", metrics: ["Subscribe.AuthZError"] },
-];
+import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE } from "../iot-metrics";
 
 interface AlarmedMetric {
   readonly alarm: Resource;
@@ -36,9 +26,10 @@ export const authFailureAlarms: RuleCheck = (model) => {
     if (list) list.push(a);
     else byMetric.set(key, [a]);
   }
-  for (const { concern, metrics } of AUTH_FAILURE_CONCERNS) {
-    const on = metrics.flatMap((metric) => byMetric.get(metricKey("AWS/IoT", metric)) ?? []);
-    if (on.length === 0) violations.push(fail(STACK, `no alarm on ${concern} (AWS/IoT ${metrics.join(" or ")})`));
+  // Only the names AWS documents count: CloudWatch accepts any name, and a misspelt one never fires.
+  for (const { concern, documented } of IOT_AUTH_FAILURE_CONCERNS) {
+    const on = documented.flatMap((metric) => byMetric.get(metricKey(IOT_NAMESPACE, metric)) ?? []);
+    if (on.length === 0) violations.push(fail(STACK, `no alarm on ${concern} (${IOT_NAMESPACE} ${documented.join(" or ")})`));
     else violations.push(...silentAlarms(on, concern));
   }
   const flowGroups = new Set(flowLogs(model).flatMap((f) => (f.target ? [f.target.address] : [])));
@@ -84,10 +75,22 @@ function metricKey(namespace: string, name: string): string {
   return `${namespace}\u0000${name}`;
 }
 
+/**
+ * The metrics an alarm evaluates: its own metric, or in a metric-math alarm the metrics the
+ * returned query is or names (a metric fetched but left out of the expression alarms on nothing).
+ */
 function alarmMetrics(alarm: Resource): AlarmedMetric[] {
   const direct = { alarm, namespace: alarm.attributes.namespace, name: alarm.attributes.metric_name };
-  const queried = blocks(alarm.attributes.metric_query).flatMap((q) =>
-    isRecord(q) ? blocks(q.metric).map((m) => (isRecord(m) ? { alarm, namespace: m.namespace, name: m.metric_name } : { alarm, namespace: undefined, name: undefined })) : [],
-  );
-  return [direct, ...queried];
+  const queries = blocks(alarm.attributes.metric_query).filter(isRecord);
+  if (queries.length === 0) return [direct];
+  const returned = queries.filter((q) => q.return_data === true || q.return_data === "true");
+  const expressions = returned.map((q) => q.expression).filter((e): e is string => typeof e === "string");
+  const used = (id: unknown) => returned.some((q) => q.id === id && (q.expression === undefined || q.expression === null)) || (typeof id === "string" && expressions.some((e) => new RegExp(`\\b${escapeRegExp(id)}\\b`).test(e)));
+  return queries
+    .filter((q) => used(q.id))
+    .flatMap((q) => blocks(q.metric).map((m) => (isRecord(m) ? { alarm, namespace: m.namespace, name: m.metric_name } : { alarm, namespace: undefined, name: undefined })));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

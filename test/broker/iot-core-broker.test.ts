@@ -142,16 +142,11 @@ describe("IotCoreBroker", () => {
     ]);
   });
 
-  test("THEN every auth-failure metric alarms to a KMS-encrypted topic with the configured email", () => {
-    for (const { metric } of AUTH_FAILURE_METRICS) {
-      expect(synthesized).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
-        namespace: "AWS/IoT",
-        metric_name: metric,
-        dimensions: { Protocol: "MQTT" },
-        threshold: 0,
-        comparison_operator: "GreaterThanThreshold",
-        alarm_actions: [expect.stringMatching(/aws_sns_topic\./)],
-      });
+  test("THEN every auth-failure concern alarms to a KMS-encrypted topic with the configured email", () => {
+    const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm");
+    for (const { documented } of AUTH_FAILURE_METRICS) {
+      const alarm = alarms.find((a) => JSON.stringify(a.metric_query).includes(`"${documented[0]}"`));
+      expect(alarm).toMatchObject({ comparison_operator: "GreaterThanThreshold", alarm_actions: [expect.stringMatching(/aws_sns_topic\./)] });
     }
     expect(synthesized).toHaveResourceWithProperties(SnsTopic, { kms_master_key_id: expect.stringMatching(/aws_kms_key\.[^.]+\.arn/) });
     expect(synthesized).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });

@@ -125,10 +125,11 @@ export function moatStack(): Json {
       aws_sns_topic: { alarms: { ...meta("alarms/topic"), name: "iot-test-alarms", kms_master_key_id: "${aws_kms_key.logs.arn}" } },
       aws_cloudwatch_metric_alarm: {
         rejected: alarm("rejected", "RejectedMqttFlows", "moat/iot-test"),
-        connect_authn: alarm("connect_authn", "Connect.AuthNError"),
-        connect_authz: alarm("connect_authz", "Connect.AuthZError"),
-        publish_authz: alarm("publish_authz", "PublishIn.AuthZError"),
-        subscribe_authz: alarm("subscribe_authz", "Subscribe.AuthZError"),
+        connect_authn: alarm("connect_authn", "Connection.AuthNError"),
+        connect_authz: alarm("connect_authz", "Connect.AuthError"),
+        publish_authz: alarm("publish_authz", "PublishIn.AuthError"),
+        subscribe_authz: alarm("subscribe_authz", "Subscribe.AuthError"),
+        receive_authz: alarm("receive_authz", "PublishOut.AuthError"),
       },
       aws_iot_ca_certificate: {
         ca: { ...meta("broker/ca/ca"), active: true, allow_auto_registration: true, ca_certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", certificate_mode: "DEFAULT" },

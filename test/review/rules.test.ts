@@ -492,10 +492,10 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
     ],
   },
   "MON-1": {
-    compliant: [{ name: "Connection.AuthNError instead of Connect.AuthNError", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authn.metric_name = "Connection.AuthNError") }],
+    compliant: [{ name: "PublishRetained.AuthError instead of PublishIn.AuthError", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.publish_authz.metric_name = "PublishRetained.AuthError") }],
     violations: [
       { name: "no connect auth alarm", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.connect_authn, resource: "stack", message: /no alarm on connect authentication failures/ },
-      { name: "no subscribe alarm", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.subscribe_authz, resource: "stack", message: /Subscribe\.AuthZError/ },
+      { name: "no subscribe alarm", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.subscribe_authz, resource: "stack", message: /Subscribe\.AuthError/ },
       { name: "no rejected-flow alarm", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.rejected, resource: "stack", message: /rejected 8883 flows/ },
       { name: "an auth alarm that notifies no one", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authz.alarm_actions = []), resource: "aws_cloudwatch_metric_alarm.connect_authz", message: /connect authorization failures .*no alarm_actions/ },
       { name: "an auth alarm without alarm_actions", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.publish_authz.alarm_actions, resource: "aws_cloudwatch_metric_alarm.publish_authz", message: /publish authorization failures .*no alarm_actions/ },
