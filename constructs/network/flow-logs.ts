@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { TerraformResource, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
@@ -45,6 +45,14 @@ const FLOW_FIELDS = [
   "start", "end", "action", "log-status", "vpc-id", "subnet-id", "tcp-flags", "pkt-srcaddr", "pkt-dstaddr", "flow-direction",
 ];
 export const FLOW_LOG_FORMAT = FLOW_FIELDS.map((field) => `$\${${field}}`).join(" ");
+
+/** Parquet, hourly, Hive-compatible: AWS then writes under `AWSLogs/aws-account-id=<account>/`. */
+const S3_DESTINATION_OPTIONS = { fileFormat: "parquet", hiveCompatiblePartitions: true, perHourPartition: true } as const;
+
+/** The key prefix AWS delivers flow-log objects under, per the VPC guide's "Flow log files". */
+function deliveryPrefix(account: string): string {
+  return S3_DESTINATION_OPTIONS.hiveCompatiblePartitions ? `AWSLogs/aws-account-id=${account}` : `AWSLogs/${account}`;
+}
 
 /** Space-delimited metric-filter pattern: rejected TCP flows to the MQTT port. */
 const REJECTED_MQTT_PATTERN = `[${FLOW_FIELDS.map((field) => {
@@ -115,7 +123,7 @@ export class FlowLogs extends Construct {
     }
 
     if (withS3) {
-      const bucket = this.logBucket(props.name, key.arn, retentionDays, archiveAfterDays);
+      const { bucket, configuration } = this.logBucket(props.name, key.arn, retentionDays, archiveAfterDays);
       this.bucketName = bucket.bucket;
       new FlowLog(this, "to-s3", {
         vpcId: props.vpcId,
@@ -124,8 +132,11 @@ export class FlowLogs extends Construct {
         logDestination: bucket.arn,
         logFormat: FLOW_LOG_FORMAT,
         maxAggregationInterval: 60,
-        destinationOptions: { fileFormat: "parquet", hiveCompatiblePartitions: true, perHourPartition: true },
+        destinationOptions: S3_DESTINATION_OPTIONS,
         tags: { Name: `${props.name}-flow-log-s3` },
+        // CreateFlowLogs writes its own bucket policy when it finds none it can use, and the next
+        // apply of ours would remove it: the flow log comes after the bucket is fully configured.
+        dependsOn: configuration,
       });
     }
   }
@@ -167,7 +178,7 @@ export class FlowLogs extends Construct {
         Principal: { Service: "delivery.logs.amazonaws.com" },
         Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": this.account } },
+        Condition: this.deliveryConditions(),
       });
     }
     return { Version: "2012-10-17", Statement: statements };
@@ -190,6 +201,13 @@ export class FlowLogs extends Construct {
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: [logGroupArn, `${logGroupArn}:*`],
+          },
+          // AWS lists it for the delivery role; it only lists groups, so it gets every group of
+          // this account and region (AWS's example grants "*"), and no write.
+          {
+            Effect: "Allow",
+            Action: "logs:DescribeLogGroups",
+            Resource: this.arn("logs", "log-group:*"),
           },
         ],
       }),
@@ -220,17 +238,18 @@ export class FlowLogs extends Construct {
     });
   }
 
-  private logBucket(name: string, kmsKeyArn: string, retentionDays: number, archiveAfterDays: number): S3Bucket {
+  /** The bucket, and the resources that configure it (the flow log waits for all of them). */
+  private logBucket(name: string, kmsKeyArn: string, retentionDays: number, archiveAfterDays: number): { bucket: S3Bucket; configuration: TerraformResource[] } {
     const bucket = new S3Bucket(this, "bucket", { bucketPrefix: `moat-${name}-flow-logs-`, forceDestroy: false });
-    new S3BucketPublicAccessBlock(this, "bucket-public-access", {
+    const publicAccess = new S3BucketPublicAccessBlock(this, "bucket-public-access", {
       bucket: bucket.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, "bucket-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
+    const ownership = new S3BucketOwnershipControls(this, "bucket-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }],
     });
@@ -249,11 +268,8 @@ export class FlowLogs extends Construct {
         },
       ],
     });
-    const deliveryConditions = {
-      StringEquals: { "aws:SourceAccount": this.account },
-      ArnLike: { "aws:SourceArn": this.arn("logs", "*") },
-    };
-    new S3BucketPolicy(this, "bucket-policy", {
+    const deliveryConditions = this.deliveryConditions();
+    const policy = new S3BucketPolicy(this, "bucket-policy", {
       bucket: bucket.id,
       policy: JSON.stringify({
         Version: "2012-10-17",
@@ -271,21 +287,29 @@ export class FlowLogs extends Construct {
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: "s3:PutObject",
-            Resource: `${bucket.arn}/AWSLogs/${this.account}/*`,
-            Condition: deliveryConditions,
+            Resource: `${bucket.arn}/${deliveryPrefix(this.account)}/*`,
+            Condition: { ...deliveryConditions, StringEquals: { ...deliveryConditions.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } },
           },
           {
             Sid: "FlowLogDeliveryAclCheck",
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
-            Action: "s3:GetBucketAcl",
+            Action: ["s3:GetBucketAcl", "s3:ListBucket"],
             Resource: bucket.arn,
             Condition: deliveryConditions,
           },
         ],
       }),
     });
-    return bucket;
+    return { bucket, configuration: [publicAccess, ownership, encryption, policy] };
+  }
+
+  /** The confused-deputy guard AWS documents for log delivery: this account's logs only. */
+  private deliveryConditions() {
+    return {
+      StringEquals: { "aws:SourceAccount": this.account } as Record<string, string>,
+      ArnLike: { "aws:SourceArn": this.arn("logs", "*") },
+    };
   }
 }
 

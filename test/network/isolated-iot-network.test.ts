@@ -139,7 +139,8 @@ describe("FlowLogs (through the network)", () => {
     expect(trust.Condition.StringEquals["aws:SourceAccount"]).toMatch(/aws_caller_identity/);
     expect(trust.Condition.ArnLike["aws:SourceArn"]).toMatch(/:vpc-flow-log\/\*$/);
     const policy = JSON.parse(resourcesOf(result, "aws_iam_role_policy")[0].policy).Statement;
-    expect(policy).toHaveLength(1);
+    expect(policy).toHaveLength(2);
+    expect(policy[1]).toMatchObject({ Action: "logs:DescribeLogGroups", Resource: expect.stringMatching(/:log-group:\*$/) });
     expect(policy[0].Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
     for (const resource of policy[0].Resource) expect(resource).toMatch(/^\$\{aws_cloudwatch_log_group\./);
   });
