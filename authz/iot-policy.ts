@@ -7,8 +7,11 @@ export const THING_NAME_VARIABLE = "${iot:Connection.Thing.ThingName}";
 /** AWS IoT Core: a policy document is at most 2,048 characters, whitespace not counted. */
 export const MAX_POLICY_CHARACTERS = 2048;
 
-/** AWS IoT Core: at most 10 policies attached to one thing group (a class's policies go there). */
-export const MAX_POLICIES_PER_CLASS = 10;
+/**
+ * AWS IoT Core: "You can attach a maximum number of two policies to a group" (developer guide,
+ * Static thing groups); a class's policies go to its thing group, so a third fails at apply.
+ */
+export const MAX_POLICIES_PER_CLASS = 2;
 
 /** Where the policies apply. Any field may be a deploy-time token (cdktf), except partition and region. */
 export interface IotPolicyTarget {

@@ -30,8 +30,8 @@ describe("compileIotPolicies", () => {
     expect(plant?.documents.length).toBeGreaterThan(1);
     for (const doc of plant?.documents ?? []) expect(policyCharacters(doc)).toBeLessThanOrEqual(MAX_POLICY_CHARACTERS);
     const resources = (plant?.documents ?? []).flatMap((d) => d.Statement.flatMap((s) => s.Resource));
-    expect(resources).toHaveLength(40);
-    expect(new Set(resources).size).toBe(40);
+    expect(resources).toHaveLength(30);
+    expect(new Set(resources).size).toBe(30);
   });
 
   test("GIVEN deploy-time tokens for account and endpoint WHEN compiled THEN the split is the same as with real ids", () => {
@@ -63,7 +63,7 @@ describe("compileIotPolicies", () => {
     for (const c of compiled.classes) for (const d of c.documents) expect(d.Statement.map((s) => s.Action)).not.toContain("iot:Connect");
   });
 
-  test("GIVEN a class that would need more than 10 policies WHEN compiled THEN refused naming the class", () => {
+  test("GIVEN a class that would need more than the 2 policies a thing group holds WHEN compiled THEN refused naming the class", () => {
     const publish = Array.from({ length: 160 }, (_, i) => `plant/{thing}/line-${i}/a-rather-long-channel-name-${i}/measurement-values`);
     const model = parseTopicModel({ classes: { huge: { publish } } }, "environments/big.yaml");
     expect(() => compileIotPolicies(model, TARGET)).toThrow(TopicModelError);
