@@ -1,16 +1,19 @@
 import { Construct } from "constructs";
 import { IotCaCertificate } from "@cdktf/provider-aws/lib/iot-ca-certificate";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { MoatError } from "../../errors";
 import { jitpTemplateBody, JitpTemplateOptions } from "./jitp-template";
 import { parsePublicCertificate } from "./pem";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
 
+/** The AWS managed policy the JITP role must have, per the just-in-time provisioning page. */
+export const JITP_MANAGED_POLICY = "AWSIoTThingsRegistration";
+
 export interface CaRegistrationProps {
   readonly name: string;
-  /** `arn:<partition>:iot:<region>:<account>`, account possibly a token. */
-  readonly iotArnPrefix: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`. */
+  readonly partition: string;
   readonly accountId: string;
   /** The environment's issuing CA certificate (public PEM only). */
   readonly caCertificatePem: string;
@@ -19,8 +22,6 @@ export interface CaRegistrationProps {
   /** Why SNI_ONLY mode is acceptable; used only without a verification certificate. */
   readonly sniOnlyReason?: string;
   readonly template: JitpTemplateOptions;
-  /** Thing groups the template may add things to. */
-  readonly thingGroupNames: readonly string[];
   readonly tags?: Record<string, string>;
 }
 
@@ -64,35 +65,13 @@ export class CaRegistration extends Construct {
       tags: props.tags,
     });
     this.provisioningRoleArn = role.arn;
-    // What the template does, and nothing else: the AWS managed AWSIoTThingsRegistration policy
-    // grants these and ~25 more actions on every resource. Things and certificates are named by
-    // devices at first connect, so those two are scoped by type; groups and policy by name.
-    new IamRolePolicy(this, "provisioning-permissions", {
-      role: role.id,
-      name: "jitp-template",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "CreateThingInClassGroup",
-            Effect: "Allow",
-            Action: ["iot:CreateThing", "iot:DescribeThing", "iot:AddThingToThingGroup", "iot:AttachThingPrincipal", "iot:ListThingGroupsForThing"],
-            Resource: [`${props.iotArnPrefix}:thing/*`, ...props.thingGroupNames.map((g) => `${props.iotArnPrefix}:thinggroup/${g}`)],
-          },
-          {
-            Sid: "ActivateCertificate",
-            Effect: "Allow",
-            Action: ["iot:DescribeCertificate", "iot:UpdateCertificate", "iot:RegisterThing"],
-            Resource: `${props.iotArnPrefix}:cert/*`,
-          },
-          {
-            Sid: "AttachConnectPolicy",
-            Effect: "Allow",
-            Action: ["iot:AttachPolicy", "iot:GetPolicy"],
-            Resource: [`${props.iotArnPrefix}:policy/${props.template.connectPolicyName}`, `${props.iotArnPrefix}:cert/*`],
-          },
-        ],
-      }),
+    // AWS's just-in-time provisioning page requires the AWSIoTThingsRegistration managed policy
+    // and does not say which of its actions JITP calls; a missing one leaves certificates
+    // PENDING_ACTIVATION with no error a user sees. So the managed policy, not a guess at its
+    // subset (narrowing it is listed in docs/aws-iot.md as something to verify in an account).
+    new IamRolePolicyAttachment(this, "provisioning-permissions", {
+      role: role.name,
+      policyArn: `arn:${props.partition}:iam::aws:policy/service-role/${JITP_MANAGED_POLICY}`,
     });
 
     const registered = new IotCaCertificate(this, "ca", {

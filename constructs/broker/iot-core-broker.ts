@@ -114,7 +114,6 @@ export class IotCoreBroker extends Construct {
     }
 
     const account = new DataAwsCallerIdentity(this, "account");
-    const iotArnPrefix = `arn:${partition}:iot:${props.region}:${account.accountId}`;
 
     if (props.customDomain) {
       const domain = new IotDomainConfiguration(this, "domain", {
@@ -181,7 +180,7 @@ export class IotCoreBroker extends Construct {
 
     const registration = new CaRegistration(this, "ca", {
       name: props.name,
-      iotArnPrefix,
+      partition,
       accountId: account.accountId,
       caCertificatePem: props.caCertificatePem,
       verificationCertificatePem: props.verificationCertificatePem,
@@ -190,7 +189,6 @@ export class IotCoreBroker extends Construct {
         connectPolicyName: this.connectPolicyName,
         thingGroup: this.classes.length === 1 ? { fixed: this.classes[0].thingGroupName } : { prefix: `${props.name}-` },
       },
-      thingGroupNames: this.classes.map((c) => c.thingGroupName),
       tags: props.tags,
     });
     // The template names the policy and groups as strings: they must exist before devices arrive.

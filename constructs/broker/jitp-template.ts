@@ -20,6 +20,16 @@ const CN = "AWS::IoT::Certificate::CommonName";
 const OU = "AWS::IoT::Certificate::OrganizationalUnit";
 const CERT_ID = "AWS::IoT::Certificate::Id";
 
+/**
+ * What provisioning does when the thing already exists: a renewed certificate for a known thing
+ * name. AWS documents no default, so it is set. The class comes from the newest certificate's OU,
+ * which the issuing CA sets: REPLACE makes the thing's group exactly that class (MERGE would keep
+ * an old class's rights, DO_NOTHING would ignore a class change, FAIL would leave the renewed
+ * certificate PENDING_ACTIVATION). No override is set on the certificate: JITP registers it
+ * before the template runs, so DO_NOTHING there would keep every device PENDING_ACTIVATION.
+ */
+export const THING_OVERRIDES = { ThingGroups: "REPLACE" } as const;
+
 export function jitpTemplateBody(options: JitpTemplateOptions): string {
   const byOu = "prefix" in options.thingGroup;
   const group = "prefix" in options.thingGroup ? { "Fn::Join": ["", [options.thingGroup.prefix, { Ref: OU }]] } : options.thingGroup.fixed;
@@ -28,7 +38,7 @@ export function jitpTemplateBody(options: JitpTemplateOptions): string {
   return JSON.stringify({
     Parameters: parameters,
     Resources: {
-      thing: { Type: "AWS::IoT::Thing", Properties: { ThingName: { Ref: CN }, ThingGroups: [group] } },
+      thing: { Type: "AWS::IoT::Thing", Properties: { ThingName: { Ref: CN }, ThingGroups: [group] }, OverrideSettings: THING_OVERRIDES },
       certificate: { Type: "AWS::IoT::Certificate", Properties: { CertificateId: { Ref: CERT_ID }, Status: "ACTIVE" } },
       policy: { Type: "AWS::IoT::Policy", Properties: { PolicyName: options.connectPolicyName } },
     },

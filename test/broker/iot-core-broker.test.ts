@@ -77,27 +77,24 @@ describe("IotCoreBroker", () => {
       thing: {
         Type: "AWS::IoT::Thing",
         Properties: { ThingName: { Ref: "AWS::IoT::Certificate::CommonName" }, ThingGroups: [{ "Fn::Join": ["", ["iot-test-", { Ref: "AWS::IoT::Certificate::OrganizationalUnit" }]] }] },
+        OverrideSettings: { ThingGroups: "REPLACE" },
       },
       certificate: { Type: "AWS::IoT::Certificate", Properties: { CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" } },
       policy: { Type: "AWS::IoT::Policy", Properties: { PolicyName: "iot-test-connect" } },
     });
   });
 
-  test("THEN the JITP role can only be assumed by IoT Core for this account and holds only the template's actions", () => {
+  test("THEN the JITP role can only be assumed by IoT Core for this account and has AWS's AWSIoTThingsRegistration policy", () => {
     const roles = resourcesOf(json, "aws_iam_role").map((r) => JSON.parse(r.assume_role_policy as string));
     for (const trust of roles) {
       expect(trust.Statement).toEqual([
         { Effect: "Allow", Principal: { Service: "iot.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": expect.stringMatching(/data\.aws_caller_identity/) } } },
       ]);
     }
-    expect(synthesized).toHaveResourceWithProperties(IamRolePolicy, { name: "jitp-template" });
-    const jitp = JSON.parse(resourcesOf(json, "aws_iam_role_policy").find((p) => p.name === "jitp-template")?.policy as string);
-    const actions = jitp.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
-    expect(actions).toEqual(
-      ["iot:AddThingToThingGroup", "iot:AttachPolicy", "iot:AttachThingPrincipal", "iot:CreateThing", "iot:DescribeCertificate", "iot:DescribeThing", "iot:GetPolicy", "iot:ListThingGroupsForThing", "iot:RegisterThing", "iot:UpdateCertificate"].sort(),
-    );
-    const resources: string[] = jitp.Statement.flatMap((s: { Resource: string | string[] }) => ([] as string[]).concat(s.Resource));
-    expect(resources.every((r) => /^arn:aws:iot:eu-west-1:\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:(thing\/\*|cert\/\*|thinggroup\/iot-test-(gateway|sensor)|policy\/iot-test-connect)$/.test(r))).toBe(true);
+    expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual([
+      expect.objectContaining({ policy_arn: "arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration", role: expect.stringMatching(/aws_iam_role\..*provisioning-role.*\.name/) }),
+    ]);
+    expect(resourcesOf(json, "aws_iam_role_policy").map((p) => p.name)).not.toContain("jitp-template");
   });
 
   test("THEN one thing group per class carries that class's compiled policies; the Connect policy is separate", () => {
@@ -212,7 +209,7 @@ describe("IotCoreBroker options", () => {
     const { stack } = brokerStack({ logging: { enabled: false, disabledReason: "the shared-services stack owns IoT logging in this account" } });
     const json = synthJson(stack);
     expect(resourcesOf(json, "aws_iot_logging_options")).toEqual([]);
-    expect(resourcesOf(json, "aws_iam_role_policy").map((p) => p.name)).toEqual(["jitp-template"]);
+    expect(resourcesOf(json, "aws_iam_role_policy")).toEqual([]);
   });
 
   test("GIVEN logging level DEBUG and threshold 5 WHEN synthesized THEN both are applied", () => {
