@@ -1,7 +1,6 @@
 import { Testing } from "cdktf";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsIotEndpoint } from "@cdktf/provider-aws/lib/data-aws-iot-endpoint";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IotCaCertificate } from "@cdktf/provider-aws/lib/iot-ca-certificate";
 import { IotDomainConfiguration } from "@cdktf/provider-aws/lib/iot-domain-configuration";
 import { IotLoggingOptions } from "@cdktf/provider-aws/lib/iot-logging-options";
