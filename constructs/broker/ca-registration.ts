@@ -6,6 +6,7 @@ import { MoatError } from "../../errors";
 import { jitpTemplateBody, JitpTemplateOptions } from "./jitp-template";
 import { parsePublicCertificate } from "./pem";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
+import { allowExampleCaVariable, EXAMPLE_CA_ERROR, isExampleCa } from "./example-ca";
 
 /** The AWS managed policy the JITP role must have, per the just-in-time provisioning page. */
 export const JITP_MANAGED_POLICY = "AWSIoTThingsRegistration";
@@ -74,7 +75,12 @@ export class CaRegistration extends Construct {
       policyArn: `arn:${props.partition}:iam::aws:policy/service-role/${JITP_MANAGED_POLICY}`,
     });
 
+    // The committed example CA synthesizes (tests, a fresh clone) but must never reach AWS.
+    const exampleGuard = isExampleCa(ca)
+      ? { precondition: [{ condition: allowExampleCaVariable(this).booleanValue, errorMessage: EXAMPLE_CA_ERROR }] }
+      : undefined;
     const registered = new IotCaCertificate(this, "ca", {
+      lifecycle: exampleGuard,
       caCertificatePem: props.caCertificatePem,
       active: true,
       allowAutoRegistration: true,
