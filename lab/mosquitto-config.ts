@@ -20,6 +20,13 @@ export interface MosquittoConfigOptions {
 /** MQTT over TLS (IANA). */
 export const MQTT_TLS_PORT = 8883;
 
+/**
+ * AWS IoT Core through an interface VPC endpoint limits MQTT keep-alive to 230 seconds (longer
+ * ones are reduced), per the developer guide's "Using AWS IoT Core with interface VPC endpoints".
+ * The lab broker enforces the same ceiling so a device tested here meets the cloud's.
+ */
+export const IOT_VPC_ENDPOINT_MAX_KEEPALIVE_SECONDS = 230;
+
 /** The lab broker listens on loopback only: it is a developer's broker, never a fleet's. */
 export const LAB_HOST = "127.0.0.1";
 
@@ -46,6 +53,9 @@ export function checkLabPort(port: number): number {
  *   must be the thing name: a device can neither take over another's session nor pick its id.
  * - `tls_version tlsv1.2` is a minimum in Mosquitto 2.0: TLS 1.3 is negotiated when offered.
  * - `crlfile`: revoked certificates are refused (SIGHUP reloads it).
+ * - `max_keepalive`: IoT Core's VPC-endpoint ceiling. An MQTT 5 client asking for more is told
+ *   230 in CONNACK (server keep alive), as IoT Core reduces it. MQTT 3.1.1 cannot carry that, and
+ *   Mosquitto 2.0.11 then keeps the client's value (see docs/aws-iot.md).
  */
 export function renderMosquittoConfig(options: MosquittoConfigOptions): string {
   const port = checkLabPort(options.port ?? MQTT_TLS_PORT);
@@ -64,6 +74,7 @@ export function renderMosquittoConfig(options: MosquittoConfigOptions): string {
     "log_type information",
     "log_timestamp_format %Y-%m-%dT%H:%M:%S",
     "connection_messages true",
+    `max_keepalive ${IOT_VPC_ENDPOINT_MAX_KEEPALIVE_SECONDS}`,
     "",
     `# The only listener: MQTT over mutual TLS on loopback. No plaintext listener exists.`,
     `listener ${port} ${LAB_HOST}`,
