@@ -61,7 +61,9 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
   /** @default [] */
   readonly alarmEmails?: readonly string[];
   /**
-   * Auth failures per 5 minutes above which an alarm fires.
+   * Auth failures per 5 minutes above which an alarm fires. Authorization alarms fire on one
+   * period; the authentication alarm counts failures beyond just-in-time provisioning's refused
+   * first connections and fires when they exceed this for two periods running (docs/aws-iot.md).
    * @default 0 (any failure)
    */
   readonly authFailureThreshold?: number;
