@@ -47,8 +47,9 @@ The review's closed-world contract (which resources and blocks it refuses to gue
 [review-closed-world.md](review-closed-world.md); what the identity and permission rules cannot see is
 in [review-identity.md](review-identity.md).
 
-"Other tools" names the equivalent check in public scanners. They have none for MQTT's port 8883 or
-for IoT policies, which is why most of these rules exist.
+"Other tools" names the equivalent check in checkov, trivy, AWS Security Hub and the
+[AWS IoT Device Defender audit](https://docs.aws.amazon.com/iot-device-defender/latest/devguide/device-defender-audit-checks.html).
+Public scanners have none for MQTT's port 8883 or for IoT policies, which is why most of these rules exist.
 `;
 
 /** Markdown that renders as the text says: no stray emphasis, HTML tags or table cells; code spans stay as written. */
