@@ -1,3 +1,4 @@
+import { THING_NAME } from "../core/names";
 import { MoatError } from "../errors";
 import { DeviceClass, TopicModel } from "./topic-model";
 import { THING_PLACEHOLDER } from "./topic-limits";
@@ -17,8 +18,7 @@ export interface MosquittoAclOptions {
   readonly devices?: readonly LabDevice[];
 }
 
-// AWS IoT thing names; Mosquitto refuses %u substitution for names with '/', '+' or '#', which these exclude.
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+// Mosquitto refuses %u substitution for names with '/', '+' or '#', which thing names exclude.
 
 /**
  * The Mosquitto ACL file granting the lab broker's clients exactly the rights the IoT policies

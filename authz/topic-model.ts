@@ -1,3 +1,4 @@
+import { DEVICE_CLASS } from "../core/names";
 import { MoatError } from "../errors";
 import { RESERVED_TOPIC_ALLOW_LIST } from "./reserved-topics";
 import { THING_PLACEHOLDER, topicProblem } from "./topic-limits";
@@ -43,7 +44,6 @@ export class TopicModelError extends MoatError {
   }
 }
 
-const CLASS_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const MIN_REASON_LENGTH = 20;
 
 /**
@@ -75,7 +75,7 @@ export function parseTopicModel(topics: unknown, file: string): TopicModel {
 
 function parseClass(name: string, input: unknown, problems: string[]): DeviceClass | undefined {
   const where = `topics.classes.${name}`;
-  if (!CLASS_NAME.test(name)) {
+  if (!DEVICE_CLASS.test(name)) {
     problems.push(`${where}: class name ${JSON.stringify(name)} is not valid; use lowercase letters, digits and '-', starting with a letter`);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
 import { cidrProblem } from "./cidr";
 import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault } from "./schema-dsl";
 
@@ -7,9 +8,6 @@ import { array, boolean, Infer, integer, object, oneOf, optional, record, requir
  */
 
 const cidr = (description: string) => string({ description, check: cidrProblem });
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 
 const subnet = object(
   {
@@ -168,7 +166,7 @@ const deviceClass = object(
 const topics = object(
   {
     classes: required(
-      record(string({ description: "Device class name.", pattern: /^[a-z][a-z0-9-]{0,62}$/, patternHint: "a class name (lowercase letters, digits, '-')" }), deviceClass, {
+      record(string({ description: "Device class name.", pattern: DEVICE_CLASS, patternHint: "a class name (lowercase letters, digits, '-')" }), deviceClass, {
         description: "Device classes by name.",
       }),
     ),

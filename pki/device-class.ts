@@ -1,12 +1,10 @@
+import { DEVICE_CLASS } from "../core/names";
 import { MoatError } from "../errors";
 
-/**
- * Device class names, as environments/*.yaml `topics.classes` allows them (config/schema.ts;
- * a test holds the two equal). At most 63 characters, so a class fits the 64-character X.520
- * limit of an OrganizationalUnit and, behind a broker name of up to 40 characters and '-',
- * the 128 of `[a-zA-Z0-9:_-]` an IoT thing group name may have.
- */
-export const DEVICE_CLASS = /^[a-z][a-z0-9-]{0,62}$/;
+// Device class names are defined once, with the environment schema's (core/names.ts). At most 63
+// characters, so a class fits the 64-character X.520 limit of an OrganizationalUnit and, behind a
+// broker name of up to 40 characters and '-', the 128 of `[a-zA-Z0-9:_-]` a thing group name may have.
+export { DEVICE_CLASS };
 
 /** Throws unless `name` can be a device class (the certificate OU that picks the thing group). */
 export function checkDeviceClass(name: string, what: string): void {

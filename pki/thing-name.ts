@@ -1,7 +1,7 @@
+import { THING_NAME } from "../core/names";
 import { MoatError } from "../errors";
 
-/** AWS IoT thing names: 1-128 of [a-zA-Z0-9:_-]. Excludes the MQTT topic characters `/`, `+` and `#`. */
-export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+export { THING_NAME };
 
 /**
  * Throws unless `name` is a valid thing name. The name becomes the certificate CN, the MQTT

@@ -24,8 +24,8 @@ import { tls13DomainPolicy } from "./rules/tls-1";
 import { privateMqBroker } from "./rules/tls-2";
 
 /**
- * moat's rule pack: the rules of shared/SECURITY-RULES.md with what reports show about them.
- * Rule bodies hold none of this, so ids, wording and severities change here alone.
+ * moat's rule pack: each rule with what reports show about it. docs/rules.md is generated from
+ * it (`npm run rules-doc`). Rule bodies hold none of this, so ids, wording and severities change here alone.
  */
 export const MOAT_PACK: readonly RuleDefinition[] = [
   {
@@ -80,6 +80,7 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     why: "Devices are untrusted; the office network must not be reachable from the segment, nor reach into it.",
     fix: "Deny each office CIDR (all protocols, both ways) in every subnet's ACL before any allow, and remove routes and security group rules for it.",
     matches: [],
+    assumes: "The office ranges are those of the environment (network.officeCidrs); the file does not name them. Reviewed without an environment, the rule reports unknown. An office reached through a range the environment does not list (a VPN's wider pool, say) is invisible to it.",
     check: officeDenied,
   },
   {

@@ -45,8 +45,16 @@ export interface RuleDefinition {
   readonly why: string;
   /** How to fix a violation. */
   readonly fix: string;
-  /** Equivalent public checks (checkov, trivy, Security Hub), empty where none exists. */
+  /**
+   * Equivalent public checks (checkov `CKV_*`, trivy `AWS-*`, Security Hub controls, AWS IoT Device
+   * Defender audit checks), empty where none exists.
+   */
   readonly matches: readonly string[];
+  /**
+   * What the rule takes for granted and cannot see in the file (docs/rules.md shows it).
+   * @default undefined: the rule relies on nothing beyond the pack-wide assumptions in docs/rules.md
+   */
+  readonly assumes?: string;
   readonly check: RuleCheck;
 }
 

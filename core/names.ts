@@ -1,0 +1,25 @@
+/**
+ * Name patterns that more than one layer checks (the environment schema, the constructs, the
+ * topic model, the CA). One definition each, so a YAML file, a construct prop and a certificate
+ * can never disagree about what a valid name is.
+ */
+
+/** AWS region names, such as `eu-west-1` or `us-gov-west-1`. */
+export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Availability zone names: a region name and a zone letter (`eu-west-1a`). */
+export const AVAILABILITY_ZONE = new RegExp(`${REGION.source.slice(0, -1)}[a-z]$`);
+
+/**
+ * Device class names (`topics.classes` keys): 1-63 of lowercase letters, digits and `-`, starting
+ * with a letter. The class becomes the certificate's OU and part of the thing group name
+ * (`<broker name>-<class>`), which must stay within IoT Core's 128 characters.
+ */
+export const DEVICE_CLASS = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * AWS IoT thing names: 1-128 of `[a-zA-Z0-9:_-]`. The name is the certificate CN, the MQTT
+ * username and client id in the lab and `${iot:Connection.Thing.ThingName}` in IoT policies,
+ * where a `/`, `+` or `#` would widen the topics a device may touch.
+ */
+export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
