@@ -8,3 +8,5 @@ export { reviewFlowFiles } from "./flow-reader";
 export type { FlowProgress, ReadFlowOptions } from "./flow-reader";
 export { renderFlowReport, SHOWN_ROWS } from "./flow-report";
 export type { FlowReportFormat, FlowReportSubject } from "./flow-report";
+export { FLOW_COLUMNS, unknownQueryFields, parseClauseProblem } from "./query-fields";
+export type { QueryDialect } from "./query-fields";

@@ -13,6 +13,7 @@ import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
 import { BrokerDomainConfiguration, IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
 import { iotPolicyExpression } from "./iot-policy-expression";
+import { IotLogQueries } from "./iot-log-queries";
 
 export type { IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
 
@@ -181,6 +182,7 @@ export class IotCoreBroker extends Construct {
         level: logging.level,
         tags: props.tags,
       });
+      new IotLogQueries(this, "log-queries", { name: props.name });
     }
 
     const alarms = new AuthFailureAlarms(this, "alarms", {
