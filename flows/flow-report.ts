@@ -22,7 +22,8 @@ const protocol = (g: BreachGroup) => `${PROTOCOLS[g.protocol] ?? `proto-${g.prot
 function verdict(result: FlowReviewResult): string {
   const brokenGroups = result.breaches.filter((b) => b.broken);
   const brokenFlows = brokenGroups.reduce((n, b) => n + b.flows, 0) + result.ungrouped.broken;
-  return result.broken ? `FAIL. ${count(brokenFlows)} flows break the segment's promises` : "PASS. No flow breaks the segment's promises";
+  const flows = brokenFlows === 1 ? "1 flow breaks" : `${count(brokenFlows)} flows break`;
+  return result.broken ? `FAIL. ${flows} the segment's promises` : "PASS. No flow breaks the segment's promises";
 }
 
 function summary(subject: FlowReportSubject, result: FlowReviewResult): string {
