@@ -94,6 +94,30 @@ describe("GIVEN records generated from dev's address plan", () => {
   });
 });
 
+describe.each(["dev", "prod"])("GIVEN the shipped environment %s", (name) => {
+  const own = loadEnvironment(name).network;
+  const EXPECTED: Record<string, [string, boolean]> = {
+    officeToBroker: ["office", true],
+    internetToDevice: ["outside-vpc", true],
+    plainMqttAccepted: ["not-8883", true],
+    sshProbeRefused: ["not-8883", false],
+    deviceToDeviceMqtt: ["not-device-to-endpoint", true],
+  };
+
+  test("WHEN its devices talk MQTT to its endpoints THEN every source is in one of its device subnets and nothing breaks", async () => {
+    const result = await reviewFlowFiles([file([...benignLines(own, 3000)])], own);
+    expect(result.broken).toBe(false);
+    expect(new Set(result.sources.map((s) => s.subnet))).toEqual(new Set(own.deviceSubnets.map((s) => s.cidr)));
+  });
+
+  test.each(Object.keys(EXPECTED))("WHEN one %s flow is added THEN that promise, and only it, is reported", async (kind) => {
+    const result = await reviewFlowFiles([file([...benignLines(own, 50), hostileFlows(own, FLOW_TIME)[kind]])], own);
+    const [breach, broken] = EXPECTED[kind];
+    expect(result.breaches.map((b) => [b.breach, b.broken])).toEqual([[breach, broken]]);
+    expect(result.broken).toBe(broken);
+  });
+});
+
 describe("GIVEN the example records of AWS's flow-log documentation (Flow log record examples)", () => {
   // Verbatim from https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html (default format, version 2).
   const ACCEPTED = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
