@@ -28,6 +28,8 @@ export interface ReadFlowOptions {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const PARQUET_MAGIC = "PAR1";
+/** A record is under 400 characters; a longer run without a newline is not a flow log (and must not fill memory). */
+const MAX_LINE = 64 * 1024;
 const FORMAT_HINT = "moat flows reads VPC flow-log records in the format moat configures (docs/flows.md), plain or gzip";
 
 /**
@@ -119,6 +121,7 @@ async function readOne(file: string, review: FlowReview, progress: (bytesRead: n
         from = at + 1;
       }
       carry = text.slice(from);
+      if (carry.length > MAX_LINE) throw new MoatError(`${file}:${lineNumber + 1}: not a flow-log record: more than ${MAX_LINE.toLocaleString("en-US")} characters without a line break; ${FORMAT_HINT}`);
       progress(rawBytes);
     }
   } catch (err) {

@@ -175,6 +175,7 @@ describe("GIVEN bad input: one clear line naming the input, exit 1 (usage: 2), n
       writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
       return path;
     }, /truncated\.gz: the gzip data is truncated or corrupt after line \d+ \(unexpected end of file\); copy the file again$/],
+    ["a binary file with no line break (memory must not fill)", () => file("x".repeat(3 * 1024 * 1024)), /:1: not a flow-log record: more than 65,536 characters without a line break/],
     ["a Parquet file", () => file("PAR1\u0000\u0000junkPAR1"), /: a Parquet file; moat flows reads VPC flow-log records .*saved Athena queries/],
     ["a missing file", () => join(work, "absent.log"), /absent\.log: cannot read it \(ENOENT\); check the path and its permissions/],
     ["a directory", () => work, /: not a regular file; give flow-log files/],
