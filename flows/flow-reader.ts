@@ -87,12 +87,13 @@ async function readOne(file: string, review: FlowReview, progress: (bytesRead: n
   }
   const gzip = magic.length >= 2 && magic[0] === GZIP_MAGIC[0] && magic[1] === GZIP_MAGIC[1];
   const raw = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  // Progress counts file bytes: compressed ones, as gunzip pulls them, for a gzip file.
   let rawBytes = 0;
-  raw.on("data", (chunk) => (rawBytes += chunk.length));
   let input: NodeJS.ReadableStream = raw;
   if (gzip) {
     const gunzip = createGunzip();
     raw.on("error", (err) => gunzip.destroy(err));
+    raw.on("data", (chunk) => (rawBytes += chunk.length));
     input = raw.pipe(gunzip);
   }
   const decoder = new StringDecoder("utf8");
@@ -114,6 +115,7 @@ async function readOne(file: string, review: FlowReview, progress: (bytesRead: n
   };
   try {
     for await (const chunk of input) {
+      if (!gzip) rawBytes += (chunk as Buffer).length;
       const text = carry + decoder.write(chunk as Buffer);
       let from = 0;
       for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", from)) {
