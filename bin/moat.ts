@@ -16,6 +16,7 @@ const GROUPS: Record<string, () => Promise<CommandGroup>> = {
   pki: async () => (await import("./pki")).run,
   review: async () => (await import("./review")).run,
   lab: async () => (await import("./lab")).run,
+  flows: async () => (await import("./flows")).run,
 };
 
 const USAGE = `usage: moat <command> [options]
@@ -25,6 +26,7 @@ commands:
   pki     init|issue|bulk|revoke|crl|list   the environment's private CA
   review  [PATH...]                         check synthesized stacks against the security rules
   lab     up|down|status|device             a local Mosquitto broker rendered from an environment
+  flows   FILE... --env E                   review exported VPC flow logs against the address plan
 
 Run 'moat <command> --help' for its options.`;
 

@@ -110,7 +110,7 @@ const broker = object(
           domainName: required(string({ description: "Fully qualified domain name devices connect to.", pattern: /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, patternHint: "a lowercase domain name" })),
           serverCertificateArn: required(string({ description: "ACM certificate ARN for the domain (serverAuth).", pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, patternHint: "an ACM certificate ARN" })),
         },
-        { description: "A domain you own: the only way Terraform sets the TLS policy devices meet (see README, Broker and topic permissions)." },
+        { description: "A domain you own, served with your ACM certificate; without it the broker's domain configuration is on an AWS-managed domain. Either way it carries broker.tlsPolicy (docs/tls.md)." },
       ),
     ),
   },

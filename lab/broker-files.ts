@@ -42,7 +42,7 @@ export function writeBrokerFiles(options: BrokerFilesOptions): LabPaths {
   }
   // Everything that can refuse is computed before the first write.
   const acl = aclText(pkiDir, config);
-  const mosquittoConf = renderMosquittoConfig({ env: config.name, source: config.file, port: options.port, user: options.user.name });
+  const mosquittoConf = renderMosquittoConfig({ env: config.name, source: config.file, port: options.port, user: options.user.name, tlsPolicy: config.broker.tlsPolicy });
   checkCrl(pkiDir, config.name, options.now);
   const paths = labPaths(pkiDir, config.name);
   mkdirSync(paths.brokerDir, { recursive: true, mode: 0o700 });

@@ -10,12 +10,29 @@ export interface MosquittoConfigOptions {
   /** TCP port of the one TLS listener. @default 8883 */
   readonly port?: number;
   /**
+   * The environment's `broker.tlsPolicy`: the lab enforces the same lowest TLS version.
+   * @default "IoTSecurityPolicy_TLS13_1_2_2022_10"
+   */
+  readonly tlsPolicy?: IotTlsPolicyName;
+  /**
    * User the broker drops to when started as root. Mosquitto reads certificates only after
    * dropping, so the broker directory must belong to this user.
    * @default "mosquitto"
    */
   readonly user?: string;
 }
+
+/** The IoT Core TLS policies an environment may declare (config `broker.tlsPolicy`). */
+export type IotTlsPolicyName = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
+
+/**
+ * Mosquitto's `tls_version` is the lowest version it accepts, which is what tells the two
+ * policies apart: TLS 1.3 only, or TLS 1.3 with TLS 1.2 for older devices (never below).
+ */
+const LOWEST_TLS_VERSION: Record<IotTlsPolicyName, string> = {
+  IoTSecurityPolicy_TLS13_1_3_2022_10: "tlsv1.3",
+  IoTSecurityPolicy_TLS13_1_2_2022_10: "tlsv1.2",
+};
 
 /** MQTT over TLS (IANA). */
 export const MQTT_TLS_PORT = 8883;
@@ -51,7 +68,8 @@ export function checkLabPort(port: number): number {
  *   which the ACL substitutes for `%u`; there are no passwords.
  * - `use_username_as_clientid`: the client id is the CN too, as on IoT Core where the client id
  *   must be the thing name: a device can neither take over another's session nor pick its id.
- * - `tls_version tlsv1.2` is a minimum in Mosquitto 2.0: TLS 1.3 is negotiated when offered.
+ * - `tls_version` is a minimum in Mosquitto 2.0 (TLS 1.3 is negotiated when offered): the
+ *   environment's TLS policy decides it, so the lab refuses what the cloud endpoint refuses.
  * - `crlfile`: revoked certificates are refused (SIGHUP reloads it).
  * - `max_keepalive`: IoT Core's VPC-endpoint ceiling. An MQTT 5 client asking for more is told
  *   230 in CONNACK (server keep alive), as IoT Core reduces it. MQTT 3.1.1 cannot carry that, and
@@ -83,7 +101,7 @@ export function renderMosquittoConfig(options: MosquittoConfigOptions): string {
     "require_certificate true",
     "use_identity_as_username true",
     "use_username_as_clientid true",
-    "tls_version tlsv1.2",
+    `tls_version ${LOWEST_TLS_VERSION[options.tlsPolicy ?? "IoTSecurityPolicy_TLS13_1_2_2022_10"]}`,
     `ciphers ${TLS12_CIPHERS}`,
     `cafile ${BROKER_FILES.chain}`,
     `certfile ${BROKER_FILES.serverCert}`,

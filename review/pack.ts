@@ -22,6 +22,7 @@ import { subnetAcls } from "./rules/net-5";
 import { officeDenied } from "./rules/net-6";
 import { tls13DomainPolicy } from "./rules/tls-1";
 import { privateMqBroker } from "./rules/tls-2";
+import { atsConfigurationAdvisory } from "./rules/tls-3";
 
 /**
  * moat's rule pack: each rule with what reports show about it. docs/rules.md is generated from
@@ -124,7 +125,7 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     severity: "error",
     title: "Device traffic is served by an IoT domain configuration with a TLS 1.3 security policy",
     why: "Older IoT policies (IoTSecurityPolicy_TLS12_1_0_*) accept TLS 1.0 and 1.1 with weak ciphers. A stack without a DATA domain configuration of its own leaves the policy to the AWS-created iot:Data-ATS configuration, which Terraform cannot manage: the plan then enforces nothing.",
-    fix: "Set tls_config.security_policy to an IoTSecurityPolicy_TLS13_* policy on every domain configuration, and serve devices from one (moat: broker.customDomain). Without a custom domain, run `aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10` once per account and record that in a review.suppressions entry.",
+    fix: "Set tls_config.security_policy to an IoTSecurityPolicy_TLS13_* policy on every domain configuration, and serve devices from one: moat's broker creates a DATA domain configuration with broker.tlsPolicy (on an AWS-managed domain, or broker.customDomain) and its private zone answers that name (docs/tls.md).",
     matches: [],
     check: tls13DomainPolicy,
   },
@@ -136,6 +137,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Set publicly_accessible = false and place the broker in the segment's subnets.",
     matches: ["CKV_AWS_69", "AWS-0072"],
     check: privateMqBroker,
+  },
+  {
+    id: "TLS-3",
+    severity: "warn",
+    title: "The AWS-created iot:Data-ATS domain configuration carries a TLS 1.3 policy (set once per account, outside the plan)",
+    why: "IoT Core picks a domain configuration by the TLS server name (SNI). A client that reaches the iot.data endpoint and sends the account's ATS endpoint name meets iot:Data-ATS, whose policy no plan sets and which may still be a legacy IoTSecurityPolicy_TLS12_1_0_* (TLS 1.0 and 1.1).",
+    fix: "Once per account and region, run the `aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=...` command the finding names; then suppress the finding with that reason.",
+    matches: [],
+    check: atsConfigurationAdvisory,
   },
   {
     id: "AUTH-1",

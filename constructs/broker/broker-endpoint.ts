@@ -14,7 +14,7 @@ export interface BrokerEndpointProps {
   readonly endpointSubnetIds: readonly string[];
   /** The only sources allowed to reach the endpoint, on TCP 8883. */
   readonly deviceSubnets: readonly NamedCidr[];
-  /** The name devices connect to: the account's ATS data endpoint or a custom domain. */
+  /** The name devices connect to: the broker's DATA domain configuration (AWS-managed or custom domain). */
   readonly dnsName: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
@@ -24,7 +24,9 @@ export interface BrokerEndpointProps {
  * The interface VPC endpoint for the IoT Core data plane, reachable only on TCP 8883 from the
  * device subnets, and the private DNS that sends devices to it. The iot.data endpoint does not
  * support AWS-managed private DNS, so a private hosted zone on the VPC answers for `dnsName`
- * with an alias to the endpoint.
+ * with an alias to the endpoint's regional name, which holds every endpoint network interface
+ * (AWS IoT "Using AWS IoT Core with interface VPC endpoints": records per interface; one alias
+ * covers them all). Only `dnsName` resolves here: the account's `iot:Data-ATS` name does not.
  */
 export class BrokerEndpoint extends Construct {
   public readonly endpointId: string;

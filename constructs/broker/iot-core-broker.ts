@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
-import { Annotations, Token } from "cdktf";
+import { Token } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsIotEndpoint } from "@cdktf/provider-aws/lib/data-aws-iot-endpoint";
-import { IotDomainConfiguration } from "@cdktf/provider-aws/lib/iot-domain-configuration";
 import { IotPolicy } from "@cdktf/provider-aws/lib/iot-policy";
 import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachment";
 import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
@@ -13,16 +11,11 @@ import { AuthFailureAlarms } from "./auth-failure-alarms";
 import { BrokerEndpoint, BrokerEndpointProps } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
+import { BrokerDomainConfiguration, IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
 import { iotPolicyExpression } from "./iot-policy-expression";
+import { IotLogQueries } from "./iot-log-queries";
 
-export type IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
-
-/** A domain you own, served by IoT Core with your ACM certificate (and the chosen TLS policy). */
-export interface IotCustomDomain {
-  readonly domainName: string;
-  /** ACM certificate for `domainName` (serverAuth, RSA 2048 or P-256). */
-  readonly serverCertificateArn: string;
-}
+export type { IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
 
 /** Where the broker sits: the same fields its endpoint takes (name, region, VPC, subnets, tags). */
 export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName"> {
@@ -47,10 +40,8 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
    */
   readonly tlsPolicy?: IotTlsPolicy;
   /**
-   * Serve a domain you own instead of the account's ATS endpoint. Only then does Terraform
-   * control the TLS policy devices meet (see README: the default `iot:Data-ATS` domain
-   * configuration is AWS-created and cannot be created by the provider).
-   * @default undefined: devices use the account's ATS data endpoint
+   * Serve a domain you own (with your ACM certificate) instead of an AWS-managed one.
+   * @default undefined: the broker's own DATA domain configuration on an AWS-managed domain
    */
   readonly customDomain?: IotCustomDomain;
   /**
@@ -89,8 +80,8 @@ export class IotCoreBroker extends Construct {
   /** Per class: its thing group and topic policy names. */
   public readonly classes: ReadonlyArray<{ readonly className: string; readonly thingGroupName: string; readonly policyNames: readonly string[] }>;
   public readonly alarmTopicArn: string;
-  /** The domain configuration carrying the TLS policy, when this construct manages one. */
-  public readonly domainConfigurationName?: string;
+  /** The broker's DATA domain configuration, which carries the TLS policy devices meet. */
+  public readonly domainConfigurationName: string;
 
   constructor(scope: Construct, id: string, props: IotCoreBrokerProps) {
     super(scope, id);
@@ -117,25 +108,10 @@ export class IotCoreBroker extends Construct {
 
     const account = new DataAwsCallerIdentity(this, "account");
 
-    if (props.customDomain) {
-      const domain = new IotDomainConfiguration(this, "domain", {
-        name: `${props.name}-data`,
-        domainName: props.customDomain.domainName,
-        serverCertificateArns: [props.customDomain.serverCertificateArn],
-        serviceType: "DATA",
-        applicationProtocol: "SECURE_MQTT",
-        authenticationType: "AWS_X509",
-        tlsConfig: { securityPolicy: tlsPolicy },
-        tags: props.tags,
-      });
-      this.domainConfigurationName = domain.name;
-      this.privateEndpointName = props.customDomain.domainName;
-    } else {
-      this.privateEndpointName = new DataAwsIotEndpoint(this, "ats-endpoint", { endpointType: "iot:Data-ATS" }).endpointAddress;
-      Annotations.of(this).addWarning(
-        `TLS policy ${tlsPolicy} is not applied by Terraform to the account's default iot:Data-ATS domain configuration; after deploy run: aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=${tlsPolicy} (or set a custom domain)`,
-      );
-    }
+    // Devices dial this configuration's name (its SNI picks it), so its TLS policy is in the plan.
+    const domain = new BrokerDomainConfiguration(this, "domain", { name: props.name, tlsPolicy, customDomain: props.customDomain, tags: props.tags });
+    this.domainConfigurationName = domain.configurationName;
+    this.privateEndpointName = domain.domainName;
 
     const endpoint = new BrokerEndpoint(this, "endpoint", {
       name: props.name,
@@ -206,6 +182,7 @@ export class IotCoreBroker extends Construct {
         level: logging.level,
         tags: props.tags,
       });
+      new IotLogQueries(this, "log-queries", { name: props.name });
     }
 
     const alarms = new AuthFailureAlarms(this, "alarms", {

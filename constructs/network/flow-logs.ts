@@ -18,7 +18,10 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { FLOW_FIELDS } from "../../flows/flow-log-format";
+import type { FlowAddressPlan } from "../../flows/segment-zones";
 import { Port } from "../security/port";
+import { FlowLogQueries } from "./flow-log-queries";
 import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "./flow-log-retention";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
 
@@ -33,17 +36,18 @@ export interface FlowLogsProps {
   readonly retentionDays?: number;
   /** S3 store: days before objects move to Glacier Flexible Retrieval. @default 90 */
   readonly archiveAfterDays?: number;
+  /**
+   * The segment's address plan: saved queries (Logs Insights, or Glue + Athena for S3) ask
+   * about its device, endpoint and office ranges.
+   * @default undefined: no saved queries
+   */
+  readonly addressPlan?: FlowAddressPlan;
 }
 
 /**
- * The custom record format: the default fields plus tcp-flags (to tell SYN probes from
- * sessions) and pkt-src/dst addresses (the real peer behind an endpoint ENI).
- * `$${` is Terraform's escape for a literal `${`.
+ * The custom record format (flows/flow-log-format.ts: the default fields plus tcp-flags and
+ * pkt-src/dst addresses). `$${` is Terraform's escape for a literal `${`.
  */
-const FLOW_FIELDS = [
-  "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes",
-  "start", "end", "action", "log-status", "vpc-id", "subnet-id", "tcp-flags", "pkt-srcaddr", "pkt-dstaddr", "flow-direction",
-];
 export const FLOW_LOG_FORMAT = FLOW_FIELDS.map((field) => `$\${${field}}`).join(" ");
 
 /** Parquet, hourly, Hive-compatible: AWS then writes under `AWSLogs/aws-account-id=<account>/`. */
@@ -137,6 +141,15 @@ export class FlowLogs extends Construct {
         // CreateFlowLogs writes its own bucket policy when it finds none it can use, and the next
         // apply of ours would remove it: the flow log comes after the bucket is fully configured.
         dependsOn: configuration,
+      });
+    }
+
+    if (props.addressPlan) {
+      new FlowLogQueries(this, "queries", {
+        name: props.name,
+        plan: props.addressPlan,
+        logGroupName: this.logGroupName,
+        bucket: this.bucketName === undefined ? undefined : { name: this.bucketName, accountId: this.account, region: this.region },
       });
     }
   }

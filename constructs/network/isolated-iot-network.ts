@@ -52,7 +52,7 @@ export interface IsolatedIotNetworkProps {
   /** Prefix for resource names. @default the construct id */
   readonly name?: string;
   /** Flow-log settings (the VPC id and name are filled in), or an explicit opt-out. @default CloudWatch Logs, 365 days */
-  readonly flowLogs?: Omit<FlowLogsProps, "vpcId" | "name"> | FlowLogsDisabled;
+  readonly flowLogs?: Omit<FlowLogsProps, "vpcId" | "name" | "addressPlan"> | FlowLogsDisabled;
 }
 
 const OFFICE_DENY_BASE = 100;
@@ -122,7 +122,8 @@ export class IsolatedIotNetwork extends Construct {
         throw new Error(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
       }
     } else {
-      this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: this.vpcId, name });
+      const addressPlan = { vpcCidr: props.vpcCidr, deviceSubnets: props.deviceSubnets, endpointSubnets: props.endpointSubnets, officeCidrs };
+      this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: this.vpcId, name, addressPlan });
     }
   }
 

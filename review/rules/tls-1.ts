@@ -9,8 +9,8 @@ const TLS13_POLICY = /^IoTSecurityPolicy_TLS13_/;
 /** What to do when no domain configuration of the plan carries the fleet's traffic. */
 const NOT_ENFORCED =
   "TLS 1.3 is not enforced by this plan: devices use the AWS-created iot:Data-ATS domain configuration, which Terraform cannot manage, so its TLS policy is whatever the account has (an AWS-managed configuration may still carry a legacy IoTSecurityPolicy_TLS12_1_0_* policy, which accepts TLS 1.0). " +
-  "Set broker.customDomain (moat then creates a DATA domain configuration with broker.tlsPolicy), or run " +
-  "`aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10` once per account and suppress this finding with that reason";
+  "Give the broker its own DATA domain configuration (moat's IotCoreBroker creates one with broker.tlsPolicy, on an AWS-managed domain or broker.customDomain) and point the private zone at its name; " +
+  "or run `aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10` once per account and suppress this finding with that reason";
 
 /**
  * TLS-1: device traffic is served by a domain configuration with a TLS 1.3 security policy.

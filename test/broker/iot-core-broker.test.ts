@@ -49,12 +49,12 @@ describe("IotCoreBroker", () => {
     expect(resourcesOf(json, "aws_vpc_endpoint")[0].security_group_ids).toEqual([expect.stringContaining("aws_security_group.")]);
   });
 
-  test("THEN a private hosted zone on the VPC maps the account's ATS endpoint name to the endpoint", () => {
-    expect(synthesized).toHaveDataSourceWithProperties(DataAwsIotEndpoint, { endpoint_type: "iot:Data-ATS" });
-    expect(synthesized).toHaveResourceWithProperties(Route53Zone, { name: expect.stringMatching(/^\$\{data\.aws_iot_endpoint\.[^.]+\.endpoint_address\}$/), vpc: [{ vpc_id: "vpc-0abc" }] });
+  test("THEN a private hosted zone on the VPC maps the broker's own domain configuration name (not the account's ATS name) to the endpoint", () => {
+    expect(synthesized).not.toHaveDataSource(DataAwsIotEndpoint);
+    expect(synthesized).toHaveResourceWithProperties(Route53Zone, { name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/), vpc: [{ vpc_id: "vpc-0abc" }] });
     expect(synthesized).toHaveResourceWithProperties(Route53Record, {
       type: "A",
-      name: expect.stringMatching(/endpoint_address/),
+      name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/),
       alias: { name: expect.stringMatching(/aws_vpc_endpoint\.[^.]+\.dns_entry\[0\]\.dns_name/), zone_id: expect.stringMatching(/dns_entry\[0\]\.hosted_zone_id/), evaluate_target_health: true },
     });
     expect(broker.privateEndpointName).toMatch(/TOKEN/);
@@ -160,10 +160,22 @@ describe("IotCoreBroker", () => {
     }
   });
 
-  test("THEN without a custom domain no domain configuration is created and a warning names the CLI fix", () => {
-    expect(resourcesOf(json, "aws_iot_domain_configuration")).toEqual([]);
-    const warnings = broker.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringContaining("aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10")]);
+  test("THEN without a custom domain the broker creates its own DATA domain configuration on an AWS-managed domain, with the TLS 1.3 policy", () => {
+    const [domain] = resourcesOf(json, "aws_iot_domain_configuration");
+    expect(resourcesOf(json, "aws_iot_domain_configuration")).toHaveLength(1);
+    expect(domain).toEqual({
+      name: "iot-test-data",
+      service_type: "DATA",
+      status: "ENABLED",
+      application_protocol: "SECURE_MQTT",
+      authentication_type: "AWS_X509",
+      tls_config: { security_policy: "IoTSecurityPolicy_TLS13_1_3_2022_10" },
+    });
+    // AWS names an AWS-managed domain: no domain_name, no certificate in the plan.
+    expect(domain).not.toHaveProperty("domain_name");
+    expect(domain).not.toHaveProperty("server_certificate_arns");
+    expect(broker.privateEndpointName).toMatch(/TOKEN/);
+    expect(broker.node.metadata.filter((m) => m.type === "@cdktf/warn")).toEqual([]);
   });
 });
 

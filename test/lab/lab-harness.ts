@@ -43,8 +43,9 @@ export const freePort = freeLoopbackPort;
  * (read), so the ACL has `pattern` lines with %u, and an operator class whose shared topics let
  * a test prove a message WAS delivered to the one device allowed to receive it.
  */
-export function labEnvironment(): EnvironmentConfig {
+export function labEnvironment(broker: Record<string, unknown> = {}): EnvironmentConfig {
   const doc = devDocument();
+  doc.broker = { ...doc.broker, ...broker };
   doc.pki = { ...doc.pki, allowLocalKeys: true, deviceValidityDays: 30 };
   doc.topics = {
     classes: {
@@ -90,11 +91,11 @@ export interface LabFixture {
   readonly stop: () => Promise<void>;
 }
 
-/** Enrolls `devices` (id -> class), then starts the broker. */
-export async function startLab(devices: Record<string, string>): Promise<LabFixture> {
+/** Enrolls `devices` (id -> class), then starts the broker; `broker` overrides dev.yaml's broker settings. */
+export async function startLab(devices: Record<string, string>, brokerSettings: Record<string, unknown> = {}): Promise<LabFixture> {
   const work = mkdtempSync(join(tmpdir(), "moat-lab-"));
   const pkiDir = join(work, "pki");
-  const config = labEnvironment();
+  const config = labEnvironment(brokerSettings);
   initCa({ pkiDir, env: config.name, unencryptedDevKey: true });
   for (const [deviceId, deviceClass] of Object.entries(devices)) enrollLabDevice({ pkiDir, config, deviceId, deviceClass });
   const port = await freePort();

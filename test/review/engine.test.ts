@@ -24,6 +24,7 @@ describe("the rule engine", () => {
     const findings = runRules(model(), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
     expect(findings).toEqual([
       expect.objectContaining({ rule: "TEST-1", status: "rule-error", severity: "error", resource: "stack", message: "rule TEST-1 failed on stack iot-test: Cannot read properties of undefined (reading 'cidr_block')" }),
+      expect.objectContaining({ rule: "TLS-3", severity: "warn" }),
     ]);
     expect(review([{ model: model(), context: FIXTURE_CONTEXT }], [], [throwing]).blocking).toHaveLength(1);
   });
@@ -32,12 +33,12 @@ describe("the rule engine", () => {
     const stack = moatStack();
     stack.resource.aws_subnet.device.map_public_ip_on_launch = true;
     const findings = runRules(loadCdktfJson(stack, "f", "iot-test"), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
-    expect(findings.map((f) => f.rule)).toEqual(["TEST-1", "NET-3"]);
+    expect(findings.map((f) => f.rule)).toEqual(["TEST-1", "NET-3", "TLS-3"]);
   });
 
   it("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
     expect(MOAT_PACK.map((r) => r.id)).toEqual([
-      "NET-1", "NET-2", "NET-3", "NET-4", "NET-5", "NET-6", "FW-1", "FW-2", "FW-3", "FW-4", "TLS-1", "TLS-2",
+      "NET-1", "NET-2", "NET-3", "NET-4", "NET-5", "NET-6", "FW-1", "FW-2", "FW-3", "FW-4", "TLS-1", "TLS-2", "TLS-3",
       "AUTH-1", "AUTH-2", "AUTHZ-1", "AUTHZ-2", "AUTHZ-3", "LOG-1", "LOG-2", "LOG-3", "LOG-4", "MON-1", "MQ-1",
     ]);
     for (const rule of MOAT_PACK) {
@@ -45,7 +46,7 @@ describe("the rule engine", () => {
       expect(rule.why.length).toBeGreaterThan(20);
       expect(rule.fix.length).toBeGreaterThan(10);
     }
-    expect(MOAT_PACK.filter((r) => r.severity === "warn").map((r) => r.id)).toEqual(["NET-5", "FW-3", "FW-4", "MON-1"]);
+    expect(MOAT_PACK.filter((r) => r.severity === "warn").map((r) => r.id)).toEqual(["NET-5", "FW-3", "FW-4", "TLS-3", "MON-1"]);
   });
 
   it("locates findings: line of the resource, construct path from the file", () => {
@@ -66,7 +67,10 @@ describe("suppressions in the engine", () => {
     delete stack.resource.aws_iot_domain_configuration;
     const tls1 = { rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", reason, source: "test" };
     const result = review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }], [tls1]);
-    expect(result.stacks[0].findings).toEqual([expect.objectContaining({ rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", status: "fail", suppression: tls1 })]);
+    expect(result.stacks[0].findings).toEqual([
+      expect.objectContaining({ rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", status: "fail", suppression: tls1 }),
+      expect.objectContaining({ rule: "TLS-3", severity: "warn", status: "fail" }),
+    ]);
     expect(result.blocking).toEqual([]);
     expect(result.suppressions).toEqual([{ suppression: tls1, matched: 1 }]);
   });

@@ -83,7 +83,11 @@ const onEndpointOfService = (service: string) => (stack: Json) =>
 const ingress = (stack: Json) => r(stack).aws_vpc_security_group_ingress_rule.broker_mqtt;
 const egress = (stack: Json) => r(stack).aws_vpc_security_group_egress_rule.devices_mqtt;
 
-const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
+/**
+ * `advisory`: the rule warns about something outside every plan, so the compliant fixture
+ * itself carries the finding (it is then one of the violations, not a passing case).
+ */
+const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advisory?: boolean }> = {
   "NET-1": {
     violations: [
       { name: "an internet gateway", mutate: (s) => (r(s).aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } }), resource: "aws_internet_gateway.igw", message: /path to the Internet/ },
@@ -349,6 +353,30 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "a variable", mutate: (s) => (mqBroker(s), (r(s).aws_mq_broker.mq.publicly_accessible = "${var.pub}")), resource: "aws_mq_broker.mq", message: /not known to be false/, status: "unknown" },
     ],
   },
+  "TLS-3": {
+    advisory: true,
+    compliant: [{ name: "no iot.data endpoint (nothing reaches iot:Data-ATS from the segment)", mutate: (s) => delete r(s).aws_vpc_endpoint }],
+    violations: [
+      {
+        name: "the compliant stack: its endpoint still reaches iot:Data-ATS by SNI; the command carries the stack's own policy",
+        mutate: () => undefined,
+        resource: "aws_vpc_endpoint.endpoint",
+        message: /iot:Data-ATS .*reachable through this endpoint .*aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10$/,
+      },
+      {
+        name: "a stack whose policy offers TLS 1.2: the command names that policy",
+        mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS13_1_2_2022_10"),
+        resource: "aws_vpc_endpoint.endpoint",
+        message: /securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10$/,
+      },
+      {
+        name: "a stack with no domain configuration: the stricter policy",
+        mutate: (s) => delete r(s).aws_iot_domain_configuration,
+        resource: "aws_vpc_endpoint.endpoint",
+        message: /securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10$/,
+      },
+    ],
+  },
   "AUTH-1": {
     compliant: [{ name: "a certificate from a CSR", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true, csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n" } }) }],
     violations: [
@@ -523,8 +551,8 @@ describe("every rule of SECURITY-RULES.md", () => {
   });
 });
 
-describe.each(Object.entries(CASES))("%s", (rule, { compliant = [], violations }) => {
-  const passing: Compliant[] = [{ name: "the compliant stack as it is", mutate: () => undefined }, ...compliant];
+describe.each(Object.entries(CASES))("%s", (rule, { compliant = [], violations, advisory = false }) => {
+  const passing: Compliant[] = [...(advisory ? [] : [{ name: "the compliant stack as it is", mutate: () => undefined }]), ...compliant];
   it.each(passing.map((c) => [c.name, c] as const))("passes %s", (_name, c) => {
     const stack = moatStack();
     c.mutate(stack);

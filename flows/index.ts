@@ -1,0 +1,12 @@
+export { FLOW_FIELDS, FIELD_INDEX, columnName, parseFlowLine, headerProblem, isHeader } from "./flow-log-format";
+export type { FlowField, FlowRecord, ParsedLine } from "./flow-log-format";
+export { SegmentZones } from "./segment-zones";
+export type { FlowAddressPlan, Zone } from "./segment-zones";
+export { FlowReview, BREACH_TEXT, MAX_BREACH_GROUPS } from "./flow-review";
+export type { Breach, BreachGroup, BrokerSource, FlowReviewResult } from "./flow-review";
+export { reviewFlowFiles } from "./flow-reader";
+export type { FlowProgress, ReadFlowOptions } from "./flow-reader";
+export { renderFlowReport, SHOWN_ROWS } from "./flow-report";
+export type { FlowReportFormat, FlowReportSubject } from "./flow-report";
+export { FLOW_COLUMNS, unknownQueryFields, parseClauseProblem } from "./query-fields";
+export type { QueryDialect } from "./query-fields";
