@@ -1,6 +1,7 @@
 import { RuleDefinition } from "./rule";
 import { registeredCa } from "./rules/auth-1";
 import { noPrivateKeys } from "./rules/auth-2";
+import { singleLoginPath } from "./rules/auth-3";
 import { noWildcardGrants } from "./rules/authz-1";
 import { thingScopedConnect } from "./rules/authz-2";
 import { endpointOnlyConnect } from "./rules/authz-3";
@@ -153,6 +154,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Keep private keys out of Terraform: pass only public PEMs, issue from CSRs, drop tls_private_key.",
     matches: [],
     check: noPrivateKeys,
+  },
+  {
+    id: "AUTH-3",
+    severity: "error",
+    title: "Devices log in only with a certificate of the one CA moat registers",
+    why: "Every other door IoT Core offers (a custom authorizer, a domain configuration defaulting to one or to SigV4, a second CA, a certificate registered without moat's CA or issued by AWS's, a role alias, fleet provisioning) admits a client that moat's CA never vouched for and that its revocation list cannot stop.",
+    fix: "Remove the authorizer, role alias, fleet provisioning template, extra CA or Terraform-registered certificate; devices get certificates from 'moat pki' and register through the CA's JITP template. A deliberate second CA (a rotation) needs a review suppression with its reason.",
+    matches: [],
+    check: singleLoginPath,
   },
   {
     id: "AUTHZ-1",
