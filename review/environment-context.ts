@@ -1,3 +1,4 @@
+import { parseTopicModel } from "../authz";
 import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
 import { ReviewContext } from "./rule";
 import { Suppression } from "./suppressions";
@@ -8,6 +9,7 @@ export function contextFromEnvironment(env: EnvironmentConfig): ReviewContext {
     officeCidrs: env.network.officeCidrs,
     deviceSubnetCidrs: env.network.deviceSubnets.map((s) => s.cidr),
     minRetentionDays: Math.max(365, env.logs.retentionDays),
+    topics: parseTopicModel(env.topics, env.file),
   };
 }
 

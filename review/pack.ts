@@ -5,6 +5,7 @@ import { singleLoginPath } from "./rules/auth-3";
 import { noWildcardGrants } from "./rules/authz-1";
 import { thingScopedConnect } from "./rules/authz-2";
 import { endpointOnlyConnect } from "./rules/authz-3";
+import { modelledDeviceRights } from "./rules/authz-4";
 import { mqttTlsOnly } from "./rules/fw-1";
 import { deviceSourcesOnly } from "./rules/fw-2";
 import { deviceEgressToBrokerOnly } from "./rules/fw-3";
@@ -190,6 +191,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: 'Add "StringEquals": {"aws:SourceVpce": <iot.data endpoint id>} to the iot:Connect statement.',
     matches: [],
     check: endpointOnlyConnect,
+  },
+  {
+    id: "AUTHZ-4",
+    severity: "error",
+    title: "Each device class holds exactly the rights the topic model grants it, from every source",
+    why: "A right that comes from somewhere other than the compiled class policies (an attached external policy, a policy inside the JITP or provisioning template, a parent thing group, a topic rule that republishes or forwards) or that names another thing's topic, a shared topic in the wrong direction, a basic ingest topic or an action the model has no place for lets one stolen certificate read or write beyond its own device.",
+    fix: "Grant topics only through the environment's topics: section (moat compiles one policy set per class and attaches it to the class's thing group); remove external policy attachments, inline template policies, topic rules and actions other than Publish, Subscribe and Receive.",
+    matches: [],
+    check: modelledDeviceRights,
   },
   {
     id: "LOG-1",

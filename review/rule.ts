@@ -1,3 +1,4 @@
+import type { TopicModel } from "../authz";
 import { ReviewModel } from "./model";
 
 export type Severity = "error" | "warn";
@@ -20,6 +21,12 @@ export interface ReviewContext {
    * @default 365
    */
   readonly minRetentionDays?: number;
+  /**
+   * The environment's topic model: what each device class may publish, subscribe to and receive.
+   * @default undefined: AUTHZ-4 then checks only that every topic is scoped to the device's thing
+   * name, and reports topics without that scope as unknown
+   */
+  readonly topics?: TopicModel;
 }
 
 /** One place where a rule does not hold, or cannot be decided from the file. */

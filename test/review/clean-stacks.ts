@@ -73,6 +73,8 @@ export interface Variant {
   /** Edits the stack; returns the address the finding must name. */
   readonly apply: (stack: Json) => string;
   readonly status?: "fail" | "unknown";
+  /** What the finding must say, so a variant blocked for another reason does not count. */
+  readonly message?: RegExp;
 }
 
 /** A table of variants: each is blocked by its rule on its resource, and the clean stacks stay clean. */
@@ -85,7 +87,7 @@ export function describeVariants(title: string, variants: readonly Variant[]): v
       const stack = cleanStack(v.env);
       const resource = v.apply(stack);
       const blocking = blockingOf(v.env, stack);
-      expect(blocking).toContainEqual(expect.objectContaining({ rule: v.rule, resource, status: v.status ?? "fail" }));
+      expect(blocking).toContainEqual(expect.objectContaining({ rule: v.rule, resource, status: v.status ?? "fail", message: expect.stringMatching(v.message ?? /./) }));
     });
   });
 }

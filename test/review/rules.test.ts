@@ -378,6 +378,17 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "tls_private_key", mutate: (s) => (r(s).tls_private_key = { ca: { algorithm: "ECDSA" } }), resource: "tls_private_key.ca", message: /generates a private key into Terraform state/ },
     ],
   },
+  "AUTH-3": {
+    compliant: [{ name: "a certificate registered under the stack's CA", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdev\n-----END CERTIFICATE-----\n", ca_pem: r(s).aws_iot_ca_certificate.ca.ca_certificate_pem } }) }],
+    violations: [
+      { name: "a custom authorizer", mutate: (s) => (r(s).aws_iot_authorizer = { a: { name: "a", authorizer_function_arn: "arn:aws:lambda:eu-west-1:1:function:f", signing_disabled: true } }), resource: "aws_iot_authorizer.a", message: /signing_disabled is true/ },
+      { name: "a default authorizer", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.authorizer_config = { default_authorizer_name: "a" }), resource: "aws_iot_domain_configuration.domain", message: /default authorizer a/ },
+      { name: "a second CA", mutate: (s) => (r(s).aws_iot_ca_certificate.other = { active: true, allow_auto_registration: true, ca_certificate_pem: "x" }), resource: "aws_iot_ca_certificate.other", message: /one of 2 registered CAs/ },
+      { name: "a certificate without a CA", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdev\n-----END CERTIFICATE-----\n" } }), resource: "aws_iot_certificate.device", message: /without a CA/ },
+      { name: "a role alias", mutate: (s) => (r(s).aws_iot_role_alias = { creds: { alias: "c", role_arn: "arn:aws:iam::1:role/r" } }), resource: "aws_iot_role_alias.creds", message: /IAM role/ },
+      { name: "a provisioning template type from a variable", mutate: (s) => (r(s).aws_iot_provisioning_template = { t: { name: "t", type: "${var.t}", template_body: "{}" } }), resource: "aws_iot_provisioning_template.t", message: /apply time/, status: "unknown" },
+    ],
+  },
   "AUTHZ-1": {
     compliant: [
       {
@@ -424,6 +435,23 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "no SourceVpce", mutate: (s) => connectStatement(s, (p) => p.replace('"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.endpoint.id}, ', "")), resource: "aws_iot_policy.connect", message: /public endpoint/ },
       { name: "another resource's id", mutate: (s) => connectStatement(s, (p) => p.replace("aws_vpc_endpoint.endpoint.id", "aws_vpc.vpc.id")), resource: "aws_iot_policy.connect", message: /not the id of the stack's iot\.data endpoint/ },
       { name: "a literal endpoint id", mutate: (s) => connectStatement(s, (p) => p.replace("aws_vpc_endpoint.endpoint.id", '"vpce-0123"')), resource: "aws_iot_policy.connect", message: /cannot be matched/, status: "unknown" },
+    ],
+  },
+  "AUTHZ-4": {
+    compliant: [{ name: "a Deny on another thing's topic", mutate: (s) => connectStatement(s, (p) => p.replace('"Statement" = [', '"Statement" = [{"Effect" = "Deny", "Action" = ["iot:Publish"], "Resource" = ["arn:aws:iot:eu-west-1:1:topic/devices/other/telemetry"]}, ')) }],
+    violations: [
+      { name: "a topic of another thing, without the topic model", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", "topic/devices/other/telemetry")), resource: "aws_iot_policy.connect", message: /not scoped to the device's own thing name/, status: "unknown" },
+      { name: "a basic ingest topic", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", () => "topic/$aws/rules/r/$${iot:Connection.Thing.ThingName}")), resource: "aws_iot_policy.connect", message: /basic ingest/ },
+      { name: "an action outside the model", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:RetainPublish"]')), resource: "aws_iot_policy.connect", message: /grants devices iot:RetainPublish/ },
+      { name: "an external policy attached", mutate: (s) => (r(s).aws_iot_policy_attachment = { x: { policy: "Outside", target: "arn:aws:iot:eu-west-1:1:thinggroup/g" } }), resource: "aws_iot_policy_attachment.x", message: /not an aws_iot_policy of this stack/ },
+      { name: "a topic rule", mutate: (s) => (r(s).aws_iot_topic_rule = { t: { name: "t", enabled: true, sql: "SELECT * FROM 'a'", sqs: { queue_url: "q", role_arn: "r", use_base64: false } } }), resource: "aws_iot_topic_rule.t", message: /out of the broker \(sqs\)/ },
+      {
+        name: "a class topic the model does not grant",
+        context: { ...FIXTURE_CONTEXT, topics: { file: "t.yaml", classes: [{ name: "sensor", publish: ["devices/{thing}/status"], subscribe: ["devices/{thing}/commands"], receive: ["devices/{thing}/commands"], sharedTopics: [] }] } },
+        mutate: () => undefined,
+        resource: "aws_iot_policy.connect",
+        message: /iot:Publish on topic\/devices\/\$\{iot:Connection.Thing.ThingName\}\/telemetry is granted to class sensor/,
+      },
     ],
   },
   "LOG-1": {

@@ -1,0 +1,144 @@
+import { DeviceClass, THING_NAME_VARIABLE, THING_PLACEHOLDER, TopicAction, TopicModel } from "../../authz";
+import { deviceRights, DeviceGrant, Reach } from "../device-rights";
+import { arnResource } from "../iot-policies";
+import { ReviewModel } from "../model";
+import { fail, RuleCheck, unknown, Violation } from "../rule";
+import { knownText, showText } from "../segment";
+import { blocks, isRecord } from "../value";
+
+/** The IoT actions the topic model speaks of, with the ARN resource type each takes. */
+const TOPIC_ACTIONS: ReadonlyMap<string, { readonly action: TopicAction; readonly type: "topic" | "topicfilter" }> = new Map([
+  ["iot:publish", { action: "publish", type: "topic" }],
+  ["iot:subscribe", { action: "subscribe", type: "topicfilter" }],
+  ["iot:receive", { action: "receive", type: "topic" }],
+]);
+
+/** Topic rule actions (provider 6.x block names): each moves device messages somewhere. */
+const RULE_ACTIONS = [
+  "republish", "cloudwatch_alarm", "cloudwatch_logs", "cloudwatch_metric", "dynamodb", "dynamodbv2", "elasticsearch", "firehose", "http", "iot_analytics",
+  "iot_events", "kafka", "kinesis", "lambda", "location", "opensearch", "s3", "sns", "sqs", "step_functions", "timestream",
+];
+
+/**
+ * AUTHZ-4: what each device class can do, from every source (device-rights.ts), is what the topic
+ * model grants it and no more: every Publish, Subscribe and Receive on its own topics (scoped by
+ * the thing name) or on a shared topic in the direction the model lists; no other action (Connect
+ * is AUTHZ-2's); and no topic rule moving messages where the model cannot follow them.
+ */
+export const modelledDeviceRights: RuleCheck = (model, context) => {
+  const rights = deviceRights(model);
+  const out: Violation[] = [...rights.violations];
+  const classesOf = context.topics ? classReach(model, context.topics) : undefined;
+  for (const grant of rights.grants) out.push(...judgeGrant(grant, context.topics, classesOf));
+  out.push(...topicRules(model));
+  return dedupe(out);
+};
+
+function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesOf: ((reach: Reach) => readonly DeviceClass[]) | undefined): Violation[] {
+  const out: Violation[] = [];
+  const { statement: st, address, source } = grant;
+  if (st.notAction || st.notResource) out.push(fail(address, `${source} uses ${st.notAction ? "NotAction" : "NotResource"}: it grants devices everything but a list, outside the topic model`));
+  for (const action of st.actions) {
+    if (typeof action !== "string") {
+      out.push(unknown(address, `${source}: action ${String(action)} is known only at apply time`));
+      continue;
+    }
+    const lower = action.toLowerCase();
+    if (lower === "iot:connect") continue;
+    const topicAction = TOPIC_ACTIONS.get(lower);
+    if (!topicAction) {
+      out.push(fail(address, `${source} grants devices ${action}, which the topic model has no place for (it grants iot:Publish, iot:Subscribe and iot:Receive on modelled topics only)`));
+      continue;
+    }
+    for (const resource of st.resources) {
+      const text = knownText(resource);
+      const part = text === undefined ? undefined : arnResource(text);
+      if (part === undefined || part.includes("\u0000")) {
+        out.push(unknown(address, `${source}: ${action} resource ${String(resource)} is known only at apply time`));
+        continue;
+      }
+      const problem = classesOf && topics ? beyondModel(part, topicAction, classesOf(grant.reach)) : unscoped(part, topicAction.type);
+      if (problem) out.push(problem.unknown ? unknown(address, `${source}: ${action} on ${showText(part)} ${problem.message}`) : fail(address, `${source}: ${action} on ${showText(part)} ${problem.message}`));
+    }
+  }
+  return out;
+}
+
+/** The ARN resources (`topic/devices/${iot:Connection.Thing.ThingName}/telemetry`) the model grants a class for an action. */
+function allowedResources(deviceClass: DeviceClass, action: TopicAction, type: string): Set<string> {
+  return new Set(deviceClass[action].map((topic) => `${type}/${topic.split(THING_PLACEHOLDER).join(THING_NAME_VARIABLE)}`));
+}
+
+function beyondModel(part: string, { action, type }: { action: TopicAction; type: string }, classes: readonly DeviceClass[]): { message: string; unknown: boolean } | undefined {
+  const denied = classes.filter((c) => !allowedResources(c, action, type).has(part));
+  if (denied.length === 0) return undefined;
+  return { message: `is granted to class${denied.length > 1 ? "es" : ""} ${denied.map((c) => c.name).join(", ")}, but the topic model does not let ${denied.length > 1 ? "them" : "it"} ${action} there${hint(part)}`, unknown: false };
+}
+
+/** Without the topic model: a topic must at least be the device's own (a thing-name level). */
+function unscoped(part: string, type: string): { message: string; unknown: boolean } | undefined {
+  if (!part.startsWith(`${type}/`)) return { message: `is not a ${type} ARN`, unknown: false };
+  if (/^topic(filter)?\/\$aws\/rules\//.test(part)) return { message: hint(part).replace(/^ \(|\)$/g, ""), unknown: false };
+  if (part.split("/").includes(THING_NAME_VARIABLE)) return undefined;
+  return { message: "is not scoped to the device's own thing name; without the environment's topic model (--env) whether the class may share it cannot be told", unknown: true };
+}
+
+function hint(part: string): string {
+  if (/^topic(filter)?\/\$aws\/rules\//.test(part)) return " (a basic ingest topic: messages go straight to a rule, past the topic model)";
+  if (!part.split("/").includes(THING_NAME_VARIABLE)) return " (a topic of another thing, or shared)";
+  return "";
+}
+
+/** Which classes a reach covers: class thing groups are named `<prefix>-<class>`; a group that is no class's (or ancestor's) may hold any device. */
+function classReach(model: ReviewModel, topics: TopicModel): (reach: Reach) => readonly DeviceClass[] {
+  const rights = deviceRights(model);
+  const classGroups = new Map<string, DeviceClass>();
+  for (const group of model.ofType("aws_iot_thing_group")) {
+    const name = group.attributes.name;
+    if (typeof name !== "string") continue;
+    const match = topics.classes.filter((c) => name.endsWith(`-${c.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
+    if (match) classGroups.set(group.address, match);
+  }
+  return (reach) => {
+    if (reach === "all") return topics.classes;
+    const reached = new Set<DeviceClass>();
+    for (const group of reach) {
+      const below = [...classGroups].filter(([g]) => g === group || (rights.ancestors.get(g) ?? []).includes(group)).map(([, c]) => c);
+      if (below.length === 0) return topics.classes;
+      below.forEach((c) => reached.add(c));
+    }
+    return [...reached];
+  };
+}
+
+/** Every topic rule action moves device messages beyond the topic model: a republish writes a topic no device was granted, the rest leave the broker. */
+function topicRules(model: ReviewModel): Violation[] {
+  const out: Violation[] = [];
+  for (const rule of model.ofType("aws_iot_topic_rule")) {
+    const holders = [{ where: "", body: rule.attributes }, ...blocks(rule.attributes.error_action).map((b) => ({ where: "error_action ", body: isRecord(b) ? b : {} }))];
+    for (const { where, body } of holders) {
+      for (const kind of RULE_ACTIONS) {
+        for (const block of blocks(body[kind])) {
+          if (kind === "republish") {
+            const topic = isRecord(block) ? block.topic : undefined;
+            out.push(fail(rule.address, `${where}republishes device messages to ${String(topic)}: a device publishing to the rule's topics writes there, which the topic model does not grant`));
+          } else out.push(fail(rule.address, `${where}sends device messages out of the broker (${kind}), where the topic model cannot follow them`));
+        }
+      }
+    }
+  }
+  for (const destination of model.ofType("aws_iot_topic_rule_destination")) {
+    out.push(fail(destination.address, "a topic rule VPC destination puts rules-engine network interfaces into the VPC, a path the segment's model does not have"));
+  }
+  return out;
+}
+
+function dedupe(violations: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return violations.filter((v) => {
+    const key = `${v.resource}\u0000${v.message}\u0000${v.unknown ? 1 : 0}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
