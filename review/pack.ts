@@ -14,6 +14,7 @@ import { vpcFlowLog } from "./rules/log-1";
 import { encryptedRetainedLogGroup } from "./rules/log-2";
 import { hardenedLogBucket } from "./rules/log-3";
 import { iotLoggingEnabled } from "./rules/log-4";
+import { alarmsCanFire } from "./rules/log-5";
 import { authFailureAlarms } from "./rules/mon-1";
 import { hardenedMqBroker } from "./rules/mq-1";
 import { noInternetGateway } from "./rules/net-1";
@@ -236,6 +237,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Add aws_iot_logging_options with default_log_level INFO or WARN (or ERROR), never DISABLED.",
     matches: ["LOGGING_DISABLED_CHECK"],
     check: iotLoggingEnabled,
+  },
+  {
+    id: "LOG-5",
+    severity: "error",
+    title: "Every alarm can fire on a rising count and notifies someone",
+    why: "An alarm that waits for the count of failures to fall, needs more datapoints than it evaluates, filters on a unit its metric never carries, is disabled or has no action still satisfies a check that an alarm exists, and stays silent through the attack it was written for.",
+    fix: "Use GreaterThanThreshold (or GreaterThanOrEqualToThreshold) on the metric itself, datapoints_to_alarm <= evaluation_periods, no unit, actions_enabled true and alarm_actions naming the on-call SNS topic.",
+    matches: [],
+    check: alarmsCanFire,
   },
   {
     id: "MON-1",

@@ -38,7 +38,7 @@ const s3FlowLog = (stack: Json) => {
     logs: {
       bucket: "${aws_s3_bucket.logs.id}",
       policy:
-        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Deny", "Principal" = "*", "Action" = "s3:*", "Resource" = [aws_s3_bucket.logs.arn], "Condition" = {"Bool" = {"aws:SecureTransport" = "false"}}}]})}',
+        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Deny", "Principal" = "*", "Action" = "s3:*", "Resource" = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"], "Condition" = {"Bool" = {"aws:SecureTransport" = "false"}}}]})}',
     },
   };
   r(stack).aws_flow_log.flow.log_destination_type = "s3";
@@ -496,7 +496,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
         mutate: (s) => {
           s3FlowLog(s);
           s.data.aws_iam_policy_document = {
-            tls: { statement: [{ effect: "Deny", actions: ["s3:*"], resources: ["${aws_s3_bucket.logs.arn}"], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }] },
+            tls: { statement: [{ effect: "Deny", principals: [{ type: "*", identifiers: ["*"] }], actions: ["s3:*"], resources: ["${aws_s3_bucket.logs.arn}", "${aws_s3_bucket.logs.arn}/*"], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }] },
           };
           r(s).aws_s3_bucket_policy.logs.policy = "${data.aws_iam_policy_document.tls.json}";
         },
@@ -509,6 +509,8 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "no lifecycle", mutate: (s) => (s3FlowLog(s), delete r(s).aws_s3_bucket_lifecycle_configuration), resource: "aws_s3_bucket.logs", message: /no enabled lifecycle rule/ },
       { name: "no TLS-only policy", mutate: (s) => (s3FlowLog(s), delete r(s).aws_s3_bucket_policy), resource: "aws_s3_bucket.logs", message: /aws:SecureTransport/ },
       { name: "a policy from a variable", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_policy.logs.policy = "${var.p}")), resource: "aws_s3_bucket.logs", message: /known only at apply time/, status: "unknown" },
+      { name: "a TLS deny on the bucket but not its objects", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_policy.logs.policy = r(s).aws_s3_bucket_policy.logs.policy.replace(', "${aws_s3_bucket.logs.arn}/*"', ""))), resource: "aws_s3_bucket.logs", message: /aws:SecureTransport/ },
+      { name: "an expiry shorter than the retention", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_lifecycle_configuration.logs.rule[0].expiration.days = 90)), resource: "aws_s3_bucket_lifecycle_configuration.logs", message: /after 90 days, before the 365-day retention/ },
     ],
   },
   "LOG-4": {
@@ -517,6 +519,14 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "disable_all_logs", mutate: (s) => (r(s).aws_iot_logging_options.logging.disable_all_logs = true), resource: "aws_iot_logging_options.logging", message: /disable_all_logs/ },
       { name: "no logging options", mutate: (s) => delete r(s).aws_iot_logging_options, resource: "stack", message: /does not enable AWS IoT logging/ },
       { name: "a level from a variable", mutate: (s) => (r(s).aws_iot_logging_options.logging.default_log_level = "${var.level}"), resource: "aws_iot_logging_options.logging", message: /apply time/, status: "unknown" },
+    ],
+  },
+  "LOG-5": {
+    compliant: [{ name: "an alarm at or above a threshold", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.rejected.comparison_operator = "GreaterThanOrEqualToThreshold") }],
+    violations: [
+      { name: "a falling-count operator", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authn.comparison_operator = "LessThanOrEqualToThreshold"), resource: "aws_cloudwatch_metric_alarm.connect_authn", message: /fires when the count falls/ },
+      { name: "no actions", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.rejected.alarm_actions, resource: "aws_cloudwatch_metric_alarm.rejected", message: /no alarm_actions/ },
+      { name: "a metric math alarm", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.rejected.metric_query = [{ id: "e", expression: "m*0", return_data: true }]), resource: "aws_cloudwatch_metric_alarm.rejected", message: /metric math/, status: "unknown" },
     ],
   },
   "MON-1": {
