@@ -1,5 +1,6 @@
 import { Resource } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
+import { brokerTypesPresent } from "../segment";
 import { blocks } from "../value";
 
 /** Operators under which a count of failures or rejected flows raises the alarm as it grows. */
@@ -11,9 +12,14 @@ const RISING = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
  * datapoints than it evaluates, filters on a unit its metric never has, or has no action, stays
  * silent while MON-1 sees an alarm on its metric and passes.
  */
-export const alarmsCanFire: RuleCheck = (model) => model.ofType("aws_cloudwatch_metric_alarm").flatMap(silentAlarm);
+export const alarmsCanFire: RuleCheck = (model) => {
+  // Like MON-1, who is told is judged where the stack runs the broker: a network-only stack's
+  // alarms are wired to a topic by whoever adds the broker.
+  const notifies = brokerTypesPresent(model);
+  return model.ofType("aws_cloudwatch_metric_alarm").flatMap((alarm) => silentAlarm(alarm, notifies));
+};
 
-function silentAlarm(alarm: Resource): Violation[] {
+function silentAlarm(alarm: Resource, notifies: boolean): Violation[] {
   const out: Violation[] = [];
   const a = alarm.attributes;
   const known = (value: unknown, name: string): boolean => {
@@ -38,6 +44,6 @@ function silentAlarm(alarm: Resource): Violation[] {
   }
   if (a.actions_enabled === false) out.push(fail(alarm.address, "actions_enabled is false: the alarm changes state and tells no one"));
   else known(a.actions_enabled, "actions_enabled");
-  if (known(a.alarm_actions, "alarm_actions") && (!Array.isArray(a.alarm_actions) || a.alarm_actions.length === 0)) out.push(fail(alarm.address, "no alarm_actions: the alarm tells no one"));
+  if (notifies && known(a.alarm_actions, "alarm_actions") && (!Array.isArray(a.alarm_actions) || a.alarm_actions.length === 0)) out.push(fail(alarm.address, "no alarm_actions: the alarm tells no one"));
   return out;
 }
