@@ -1,4 +1,4 @@
-import { Resource, ReviewModel } from "./model";
+import { derived, Resource, ReviewModel } from "./model";
 import { Principal, readPolicy, Statement } from "./policy-document";
 import { fail, unknown, Violation } from "./rule";
 import { knownText } from "./segment";
@@ -27,7 +27,7 @@ export function keyProblems(model: ReviewModel, store: Resource, value: Value | 
       out.push(reading.unknown ? unknown(key.address, `${what} policy: ${reading.problem}`) : fail(key.address, `${what} policy: ${reading.problem}`));
       continue;
     }
-    for (const s of reading.statements.filter((st) => st.effect === "Allow")) out.push(...foreignGrants(s, key.address, `${what} policy`));
+    for (const s of reading.statements.filter((st) => st.effect === "Allow")) out.push(...foreignGrants(model, s, key.address, `${what} policy`));
   }
   for (const grant of model.ofType("aws_kms_grant").filter((g) => g.attributes.key_id instanceof Ref && g.attributes.key_id.address === key.address)) {
     out.push(fail(grant.address, `a KMS grant lets ${String(grant.attributes.grantee_principal)} use the log store's key outside its key policy`));
@@ -35,13 +35,24 @@ export function keyProblems(model: ReviewModel, store: Resource, value: Value | 
   return out;
 }
 
-/** An Allow statement's principals outside the account and AWS services: everyone (`*`), a literal account, or one known only at apply time. */
-export function foreignGrants(statement: Statement, address: string, what: string): Violation[] {
+/**
+ * The stack's own account ids as the file states them: a plan reads `data.aws_caller_identity`
+ * at plan time and holds its account_id; a cdk.tf.json refers to it (see principalVerdict).
+ */
+const ownAccounts = derived((model: ReviewModel): ReadonlySet<string> => {
+  const accounts = new Set<string>();
+  for (const r of model.resources) if (r.mode === "data" && r.type === "aws_caller_identity" && typeof r.attributes.account_id === "string") accounts.add(r.attributes.account_id);
+  return accounts;
+});
+
+/** An Allow statement's principals outside the account and AWS services: everyone (`*`), another account, or one known only at apply time. */
+export function foreignGrants(model: ReviewModel, statement: Statement, address: string, what: string): Violation[] {
+  const own = ownAccounts(model);
   const out: Violation[] = [];
   const actions = statement.actions.map(String).join(", ");
   if (statement.notPrincipal) out.push(fail(address, `${what}: an Allow with NotPrincipal grants ${actions} to everyone but a list`));
   for (const principal of statement.principals) {
-    const verdict = principalVerdict(principal);
+    const verdict = principalVerdict(principal, own);
     if (verdict === "everyone") out.push(fail(address, `${what}: allows ${actions} to every principal ("*")`));
     else if (verdict === "foreign") out.push(fail(address, `${what}: allows ${actions} to ${String(principal.value)}, outside the stack's account`));
     else if (verdict === "unknown") out.push(unknown(address, `${what}: principal ${String(principal.value)} is known only at apply time`));
@@ -50,13 +61,14 @@ export function foreignGrants(statement: Statement, address: string, what: strin
 }
 
 /** The stack's own account is written with a reference (`data.aws_caller_identity`); a literal account id is someone else's as far as the file tells. */
-function principalVerdict(principal: Principal): "own" | "service" | "everyone" | "foreign" | "unknown" {
+function principalVerdict(principal: Principal, own: ReadonlySet<string>): "own" | "service" | "everyone" | "foreign" | "unknown" {
   if (principal.kind === "Service") return "service";
   const text = knownText(principal.value);
   if (text === "*") return "everyone";
   if (text === undefined) return "unknown";
   if (principal.kind !== "AWS" && principal.kind !== "*") return "foreign";
-  if (/^\d{12}$|^arn:[^:]*:iam::\d{12}:/.test(text)) return "foreign";
+  const account = /^(\d{12})$|^arn:[^:]*:(?:iam|sts)::(\d{12}):/.exec(text);
+  if (account) return own.has(account[1] ?? account[2]) ? "own" : "foreign";
   const ownHoles = principal.value instanceof Unknown && (principal.value.parts ?? []).every((p) => typeof p === "string" || (p instanceof Ref && /^data\.aws_(caller_identity|partition)\./.test(p.address)));
   return ownHoles && /^arn:(aws[a-z-]*|\u0000):iam::\u0000:root$/.test(text) ? "own" : "unknown";
 }

@@ -20,7 +20,7 @@ export const encryptedRetainedLogGroup: RuleCheck = (model, context) => {
     if (key === undefined || key === null) violations.push(fail(target.address, "the flow-log group has no kms_key_id: it is encrypted only with the service key"));
     else if (typeof key === "string" && /alias\/aws\//.test(key)) violations.push(fail(target.address, `kms_key_id ${String(key)} is not a customer-managed key`));
     else violations.push(...keyProblems(model, target, key, "the flow-log group's KMS key"));
-    if (typeof groupClass === "string" && groupClass !== "STANDARD") violations.push(fail(target.address, `log_group_class ${groupClass} supports no metric filters: the rejected-8883 alarm can never fire`));
+    if (typeof groupClass === "string" && groupClass !== "STANDARD") violations.push(fail(target.address, `log_group_class ${groupClass} is not STANDARD: DELIVERY keeps events one day, INFREQUENT_ACCESS supports only a subset of CloudWatch Logs features, and moat's rejected-8883 metric filter and queries need the full set`));
     else if (groupClass !== undefined && groupClass !== null && typeof groupClass !== "string") violations.push(unknown(target.address, `log_group_class ${String(groupClass)} is known only at apply time`));
     for (const subscription of model.ofType("aws_cloudwatch_log_subscription_filter")) {
       const group = subscription.attributes.log_group_name;

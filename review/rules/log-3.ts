@@ -48,7 +48,7 @@ export const hardenedLogBucket: RuleCheck = (model, context) => {
     const policies = companion("aws_s3_bucket_policy");
     for (const p of policies) {
       const reading = readPolicy(model, p.attributes.policy);
-      if (!("problem" in reading)) for (const st of reading.statements.filter((x) => x.effect === "Allow")) violations.push(...foreignGrants(st, p.address, "the flow-log bucket policy"));
+      if (!("problem" in reading)) for (const st of reading.statements.filter((x) => x.effect === "Allow")) violations.push(...foreignGrants(model, st, p.address, "the flow-log bucket policy"));
     }
     const tls = policies.map((p) => deniesPlainHttp(model, p.attributes.policy, bucket));
     if (tls.includes("unknown") && !tls.includes(true)) violations.push(unknown(bucket.address, "the bucket policy is known only at apply time, so TLS-only access cannot be checked"));

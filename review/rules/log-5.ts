@@ -27,10 +27,10 @@ function silentAlarm(alarm: Resource, notifies: boolean): Violation[] {
     out.push(unknown(alarm.address, `${name} ${String(value)} is known only at apply time, so whether the alarm can fire cannot be told`));
     return false;
   };
-  if (blocks(a.metric_query).length > 0 || a.threshold_metric_id !== undefined) {
+  if (blocks(a.metric_query).length > 0 || (a.threshold_metric_id !== undefined && a.threshold_metric_id !== null)) {
     out.push(unknown(alarm.address, "an alarm on a metric math expression or anomaly band: whether it can fire on a rising count cannot be told from the file"));
   }
-  if (known(a.comparison_operator, "comparison_operator") && typeof a.comparison_operator === "string" && !RISING.includes(a.comparison_operator) && a.threshold_metric_id === undefined) {
+  if (known(a.comparison_operator, "comparison_operator") && typeof a.comparison_operator === "string" && !RISING.includes(a.comparison_operator)) {
     out.push(fail(alarm.address, `comparison_operator ${a.comparison_operator} fires when the count falls: an alarm on failures or rejected flows must use GreaterThanThreshold or GreaterThanOrEqualToThreshold`));
   }
   const { evaluation_periods: periods, datapoints_to_alarm: datapoints } = a;

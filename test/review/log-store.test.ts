@@ -204,10 +204,10 @@ describeVariants("the log store's keys (LOG-2, LOG-3)", [
     },
   },
   {
-    variant: "an Infrequent Access flow-log group (no metric filters)",
+    variant: "an Infrequent Access flow-log group",
     env: "dev",
     rule: "LOG-2",
-    message: /supports no metric filters/,
+    message: /log_group_class INFREQUENT_ACCESS is not STANDARD/,
     apply: (s) => {
       const [name, group] = only(s, "aws_cloudwatch_log_group");
       group.log_group_class = "INFREQUENT_ACCESS";
