@@ -27,7 +27,8 @@ export const singleLoginPath: RuleCheck = (model) => {
     for (const ca of cas) {
       const auto = ca.attributes.allow_auto_registration;
       const others = cas.filter((c) => c !== ca).map((c) => c.address);
-      violations.push(fail(ca.address, `one of ${cas.length} registered CAs (also ${others.join(", ")}): moat registers one issuing CA, and every other CA's certificates log in too${auto === true ? " (auto-registration on: each certificate it signs registers itself on first connect)" : ""}`));
+      const listed = others.length > 3 ? `${others.slice(0, 3).join(", ")} and ${others.length - 3} more` : others.join(", ");
+      violations.push(fail(ca.address, `one of ${cas.length} registered CAs (also ${listed}): moat registers one issuing CA, and every other CA's certificates log in too${auto === true ? " (auto-registration on: each certificate it signs registers itself on first connect)" : ""}`));
     }
   }
   const caPems = new Set(cas.map((ca) => ca.attributes.ca_certificate_pem).filter((pem): pem is string => typeof pem === "string"));
