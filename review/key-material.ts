@@ -25,9 +25,12 @@ const FILE_READ = /\b(file|filebase64|templatefile|filesha256)\s*\(\s*"([^"]*)"/
 const KEY_PATH = /key|\.p12$|\.pfx$|\.p8$|\.jks$/i;
 const PEM_PATH = /\.pem$|\.crt$/i;
 
+/** The base64 of the shortest PEM private key (an EC key) is far longer; shorter text is not read for one. */
+const MIN_ENCODED_KEY = 100;
+
 /** Why a string holds an encoded private key, or undefined. */
 export function encodedKey(text: string): string | undefined {
-  if (!MARKERS.some((m) => text.includes(m))) return undefined;
+  if (text.length < MIN_ENCODED_KEY || !MARKERS.some((m) => text.includes(m))) return undefined;
   for (const run of text.match(BASE64_RUN) ?? []) {
     for (let cut = 0; cut < 4; cut++) {
       const decoded = Buffer.from(run.slice(cut), "base64").toString("latin1");
@@ -45,13 +48,14 @@ export function encodedKey(text: string): string | undefined {
 export function computedKey(value: Unknown): { readonly message: string; readonly unknown: boolean } | undefined {
   const encoded = encodedKey(value.expression);
   if (encoded) return { message: `${encoded}, decoded at apply time`, unknown: false };
-  for (const [, fn, path] of value.expression.matchAll(FILE_READ)) {
+  for (const [, fn, path] of value.expression.includes("file") ? value.expression.matchAll(FILE_READ) : []) {
     if (KEY_PATH.test(path)) return { message: `${fn}("${path}") reads a key file into the configuration and state`, unknown: false };
     if (PEM_PATH.test(path)) return { message: `${fn}("${path}") reads a PEM file the review cannot see: if it holds a private key, the key lands in state`, unknown: true };
   }
   const parts = value.parts;
   // A part that is a whole private-key header is AUTH-2's literal finding already.
-  if (parts && parts.some((p) => typeof p !== "string") && !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))) {
+  // Only a template with a fence or key label in its literal text can be a PEM completed at apply time.
+  if (parts && parts.some((p) => typeof p === "string" && (p.includes("-----") || p.includes("PRIVATE"))) && !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))) {
     const joined = parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
     if (PRIVATE_KEY.test(joined.replace(/\u0000/g, ""))) return { message: "a PEM private key assembled by interpolation", unknown: false };
     if (joined.includes("-----") && !isKnownPublicPem(joined)) return { message: "a PEM block completed by interpolation at apply time: the review cannot tell it from a private key", unknown: false };

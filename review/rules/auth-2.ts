@@ -54,7 +54,7 @@ function hiddenKeys(value: Value | undefined): { path: string; message: string; 
   const trail: (string | number)[] = [];
   const walk = (v: Value | undefined): void => {
     if (typeof v === "string") {
-      const why = v.length >= 16 ? encodedKey(v) : undefined;
+      const why = encodedKey(v);
       if (why) hits.push({ path: pathOf("", trail), message: why, unknown: false });
     } else if (typeof v !== "object" || v === null || v instanceof Ref) {
       return;

@@ -64,9 +64,15 @@ function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesO
   return out;
 }
 
-/** The ARN resources (`topic/devices/${iot:Connection.Thing.ThingName}/telemetry`) the model grants a class for an action. */
-function allowedResources(deviceClass: DeviceClass, action: TopicAction, type: string): Set<string> {
-  return new Set(deviceClass[action].map((topic) => `${type}/${topic.split(THING_PLACEHOLDER).join(THING_NAME_VARIABLE)}`));
+const allowed = new WeakMap<DeviceClass, Map<string, ReadonlySet<string>>>();
+
+/** The ARN resources (`topic/devices/${iot:Connection.Thing.ThingName}/telemetry`) the model grants a class for an action, built once per class. */
+function allowedResources(deviceClass: DeviceClass, action: TopicAction, type: string): ReadonlySet<string> {
+  let byAction = allowed.get(deviceClass);
+  if (!byAction) allowed.set(deviceClass, (byAction = new Map()));
+  let set = byAction.get(action);
+  if (!set) byAction.set(action, (set = new Set(deviceClass[action].map((topic) => `${type}/${topic.split(THING_PLACEHOLDER).join(THING_NAME_VARIABLE)}`))));
+  return set;
 }
 
 function beyondModel(part: string, { action, type }: { action: TopicAction; type: string }, classes: readonly DeviceClass[]): { message: string; unknown: boolean } | undefined {
@@ -92,22 +98,39 @@ function hint(part: string): string {
 /** Which classes a reach covers: class thing groups are named `<prefix>-<class>`; a group that is no class's (or ancestor's) may hold any device. */
 function classReach(model: ReviewModel, topics: TopicModel): (reach: Reach) => readonly DeviceClass[] {
   const rights = deviceRights(model);
-  const classGroups = new Map<string, DeviceClass>();
+  // The classes whose devices hold what is attached to a group: its own class and those of the groups below it.
+  const classesBelow = new Map<string, Set<DeviceClass>>();
   for (const group of model.ofType("aws_iot_thing_group")) {
     const name = group.attributes.name;
     if (typeof name !== "string") continue;
     const match = topics.classes.filter((c) => name.endsWith(`-${c.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
-    if (match) classGroups.set(group.address, match);
+    if (!match) continue;
+    for (const holder of [group.address, ...(rights.ancestors.get(group.address) ?? [])]) {
+      const set = classesBelow.get(holder);
+      if (set) set.add(match);
+      else classesBelow.set(holder, new Set([match]));
+    }
   }
+  // Grants share their policy's reach: each is worked out once.
+  const memo = new WeakMap<ReadonlySet<string>, readonly DeviceClass[]>();
   return (reach) => {
     if (reach === "all") return topics.classes;
-    const reached = new Set<DeviceClass>();
-    for (const group of reach) {
-      const below = [...classGroups].filter(([g]) => g === group || (rights.ancestors.get(g) ?? []).includes(group)).map(([, c]) => c);
-      if (below.length === 0) return topics.classes;
-      below.forEach((c) => reached.add(c));
+    let classes = memo.get(reach);
+    if (!classes) {
+      const reached = new Set<DeviceClass>();
+      for (const group of reach) {
+        const below = classesBelow.get(group);
+        if (!below) {
+          reached.clear();
+          topics.classes.forEach((c) => reached.add(c));
+          break;
+        }
+        below.forEach((c) => reached.add(c));
+      }
+      classes = topics.classes.filter((c) => reached.has(c));
+      memo.set(reach, classes);
     }
-    return [...reached];
+    return classes;
   };
 }
 
