@@ -17,6 +17,8 @@ export interface ProvisioningTemplate {
   /** The resource holding the template: the CA's `registration_config` (JITP) or an `aws_iot_provisioning_template`. */
   readonly resource: Resource;
   readonly policies: readonly TemplatePolicy[];
+  /** `ThingGroups` entries of its `AWS::IoT::Thing` resources: where it puts every device it provisions. */
+  readonly thingGroups: readonly Value[];
   /** Why its policies cannot be read: the body is known only at apply time, or is not a template. */
   readonly problem?: { readonly message: string; readonly unknown: boolean };
 }
@@ -40,19 +42,21 @@ export const provisioningTemplates = derived((model: ReviewModel): readonly Prov
 
 function readTemplate(resource: Resource, body: Value | undefined): ProvisioningTemplate {
   const parsed = parseBody(body);
-  if (parsed === undefined) return { resource, policies: [], problem: { message: `template_body ${String(body)} is known only at apply time, so the policies it attaches cannot be checked`, unknown: true } };
-  if (!isRecord(parsed) || (parsed.Resources !== undefined && !isRecord(parsed.Resources))) return { resource, policies: [], problem: { message: "template_body is not a provisioning template (a JSON object with Resources)", unknown: false } };
+  if (parsed === undefined) return { resource, policies: [], thingGroups: [], problem: { message: `template_body ${String(body)} is known only at apply time, so the policies it attaches cannot be checked`, unknown: true } };
+  if (!isRecord(parsed) || (parsed.Resources !== undefined && !isRecord(parsed.Resources))) return { resource, policies: [], thingGroups: [], problem: { message: "template_body is not a provisioning template (a JSON object with Resources)", unknown: false } };
   const policies: TemplatePolicy[] = [];
+  const thingGroups: Value[] = [];
   const resources = isRecord(parsed.Resources) ? parsed.Resources : {};
   for (const [logicalId, entry] of Object.entries(resources)) {
     if (!isRecord(entry)) continue;
     const type = entry.Type;
-    if (typeof type !== "string") return { resource, policies, problem: { message: `template resource ${logicalId} has Type ${String(type)}, known only at apply time`, unknown: true } };
-    if (type !== "AWS::IoT::Policy") continue;
+    if (typeof type !== "string") return { resource, policies, thingGroups, problem: { message: `template resource ${logicalId} has Type ${String(type)}, known only at apply time`, unknown: true } };
     const properties = isRecord(entry.Properties) ? entry.Properties : {};
+    if (type === "AWS::IoT::Thing") thingGroups.push(...blocks(properties.ThingGroups));
+    if (type !== "AWS::IoT::Policy") continue;
     policies.push({ logicalId, name: properties.PolicyName, document: properties.PolicyDocument });
   }
-  return { resource, policies };
+  return { resource, policies, thingGroups };
 }
 
 /** A template body as a JSON value; undefined when apply-time parts make it unreadable. */

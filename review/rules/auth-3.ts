@@ -44,6 +44,9 @@ export const singleLoginPath: RuleCheck = (model) => {
       violations.push(fail(cert.address, "a device certificate registered under a CA that is not the stack's registered CA"));
     }
   }
+  for (const attachment of model.ofType("aws_iot_thing_principal_attachment")) {
+    violations.push(fail(attachment.address, `attaches principal ${String(attachment.attributes.principal)} to thing ${String(attachment.attributes.thing)} outside the CA's provisioning template: an identity moat's provisioning did not create`));
+  }
   for (const alias of model.ofType("aws_iot_role_alias")) {
     violations.push(fail(alias.address, `a role alias hands any device whose policy allows iot:AssumeRoleWithCertificate the IAM role ${String(alias.attributes.role_arn)}: AWS credentials outside the topic model`));
   }

@@ -1,10 +1,11 @@
 import { DeviceClass, THING_NAME_VARIABLE, THING_PLACEHOLDER, TopicAction, TopicModel } from "../../authz";
 import { deviceRights, DeviceGrant, Reach } from "../device-rights";
+import { provisioningTemplates } from "../provisioning-templates";
 import { arnResource } from "../iot-policies";
 import { ReviewModel } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { knownText, showText } from "../segment";
-import { blocks, isRecord } from "../value";
+import { blocks, isRecord, Value } from "../value";
 
 /** The IoT actions the topic model speaks of, with the ARN resource type each takes. */
 const TOPIC_ACTIONS: ReadonlyMap<string, { readonly action: TopicAction; readonly type: "topic" | "topicfilter" }> = new Map([
@@ -31,8 +32,53 @@ export const modelledDeviceRights: RuleCheck = (model, context) => {
   const classesOf = context.topics ? classReach(model, context.topics) : undefined;
   for (const grant of rights.grants) out.push(...judgeGrant(grant, context.topics, classesOf));
   out.push(...topicRules(model));
+  if (context.topics) out.push(...classPlacement(model, context.topics));
   return dedupe(out);
 };
+
+/**
+ * Where devices land decides which class's rights they hold. With more than one class, the
+ * template must place each device by its certificate's OU (`<prefix><OU>`, the OU set by moat's
+ * CA); a fixed class group puts every device in that class. A Terraform group membership moves
+ * one thing into a group outside the template.
+ */
+function classPlacement(model: ReviewModel, topics: TopicModel): Violation[] {
+  const out: Violation[] = [];
+  const classOfGroup = new Map<string, DeviceClass>();
+  for (const group of model.ofType("aws_iot_thing_group")) {
+    const name = group.attributes.name;
+    const match = typeof name === "string" ? classNamed(topics, name) : undefined;
+    if (match && typeof name === "string") classOfGroup.set(name, match);
+  }
+  if (topics.classes.length > 1) {
+    for (const template of provisioningTemplates(model)) {
+      for (const entry of template.thingGroups) {
+        if (typeof entry === "string" && classOfGroup.has(entry)) {
+          out.push(fail(template.resource.address, `the provisioning template puts every device into ${entry}: devices of every class get class ${classOfGroup.get(entry)?.name}'s rights; place each device by its certificate's OU`));
+        } else if (!isByOu(entry) && typeof entry !== "string") {
+          out.push(unknown(template.resource.address, `the provisioning template places devices in ${JSON.stringify(entry)}, which the review cannot resolve to a class`));
+        }
+      }
+    }
+  }
+  for (const membership of model.ofType("aws_iot_thing_group_membership")) {
+    out.push(fail(membership.address, `puts thing ${String(membership.attributes.thing_name)} into group ${String(membership.attributes.thing_group_name)} outside the provisioning template: the thing holds that group's rights whatever its certificate's class`));
+  }
+  return out;
+}
+
+/** moat's placement by class: `{"Fn::Join": ["", [<prefix>, {"Ref": "AWS::IoT::Certificate::OrganizationalUnit"}]]}`. */
+function isByOu(entry: Value): boolean {
+  const join = isRecord(entry) ? entry["Fn::Join"] : undefined;
+  if (!Array.isArray(join) || join.length !== 2 || join[0] !== "" || !Array.isArray(join[1])) return false;
+  const parts = join[1] as readonly Value[];
+  return parts.length === 2 && typeof parts[0] === "string" && isRecord(parts[1]) && parts[1].Ref === "AWS::IoT::Certificate::OrganizationalUnit";
+}
+
+/** The class a thing group is named for (`<prefix>-<class>`, the longest class name that fits). */
+function classNamed(topics: TopicModel, name: string): DeviceClass | undefined {
+  return topics.classes.filter((c) => name.endsWith(`-${c.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
+}
 
 function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesOf: ((reach: Reach) => readonly DeviceClass[]) | undefined): Violation[] {
   const out: Violation[] = [];
@@ -102,8 +148,7 @@ function classReach(model: ReviewModel, topics: TopicModel): (reach: Reach) => r
   const classesBelow = new Map<string, Set<DeviceClass>>();
   for (const group of model.ofType("aws_iot_thing_group")) {
     const name = group.attributes.name;
-    if (typeof name !== "string") continue;
-    const match = topics.classes.filter((c) => name.endsWith(`-${c.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
+    const match = typeof name === "string" ? classNamed(topics, name) : undefined;
     if (!match) continue;
     for (const holder of [group.address, ...(rights.ancestors.get(group.address) ?? [])]) {
       const set = classesBelow.get(holder);

@@ -41,6 +41,8 @@ export const hardenedLogBucket: RuleCheck = (model, context) => {
     if (!lifecycle.some((l) => blocks(l.attributes.rule).some((r) => isRecord(r) && r.status === "Enabled"))) problems.push("no enabled lifecycle rule");
     for (const l of lifecycle) violations.push(...earlyExpiry(l, minimum));
 
+    for (const copy of companion("aws_s3_bucket_replication_configuration")) violations.push(fail(copy.address, "replicates the flow-log bucket to another bucket, outside this store's key, retention and access checks"));
+    for (const point of companion("aws_s3_access_point")) violations.push(fail(point.address, "an access point on the flow-log bucket: its own policy and network origin grant access beside the bucket policy"));
     for (const acl of companion("aws_s3_bucket_acl")) {
       if (acl.attributes.acl !== "private" || blocks(acl.attributes.access_control_policy).length > 0) violations.push(fail(acl.address, `a bucket ACL (${String(acl.attributes.acl ?? "access_control_policy grants")}) grants access outside the bucket policy; remove it (BucketOwnerEnforced ownership disables ACLs)`));
     }

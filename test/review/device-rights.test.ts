@@ -106,6 +106,43 @@ describeVariants("device permissions from every source (class 4, AUTHZ-4)", [
   },
 ]);
 
+describeVariants("where devices land: the class they get (class 4, AUTHZ-4)", [
+  {
+    variant: "the JITP template puts every device into the gateway group",
+    env: "dev",
+    rule: "AUTHZ-4",
+    message: /puts every device into iot-dev-gateway/,
+    apply: (s) => {
+      const [name, cert] = ca(s);
+      const template = JSON.parse(cert.registration_config.template_body);
+      template.Resources.thing.Properties.ThingGroups = ["iot-dev-gateway"];
+      cert.registration_config.template_body = JSON.stringify(template);
+      return `aws_iot_ca_certificate.${name}`;
+    },
+  },
+  {
+    variant: "the template places devices by a parameter the device controls",
+    env: "prod",
+    rule: "AUTHZ-4",
+    status: "unknown",
+    message: /cannot resolve to a class/,
+    apply: (s) => {
+      const [name, cert] = ca(s);
+      const template = JSON.parse(cert.registration_config.template_body);
+      template.Resources.thing.Properties.ThingGroups = [{ Ref: "AWS::IoT::Certificate::CommonName" }];
+      cert.registration_config.template_body = JSON.stringify(template);
+      return `aws_iot_ca_certificate.${name}`;
+    },
+  },
+  {
+    variant: "a thing moved into the gateway group by Terraform",
+    env: "prod",
+    rule: "AUTHZ-4",
+    message: /puts thing sensor-17 into group/,
+    apply: (s) => add(s, "aws_iot_thing_group_membership", "promote", { thing_name: "sensor-17", thing_group_name: `\${aws_iot_thing_group.${groupOf(s, "gateway")}.name}` }),
+  },
+]);
+
 describeVariants("per-device scoping for every action (class 5, AUTHZ-4)", [
   { variant: "Publish on another thing's commands topic", env: "prod", rule: "AUTHZ-4", message: /iot:Publish on topic\/devices\/device-42\/commands is granted to class sensor, .*another thing/, apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/devices/device-42/commands`) },
   { variant: "Receive on another thing's commands", env: "dev", rule: "AUTHZ-4", message: /iot:Receive on topic\/devices\/device-42\/commands is granted to class gateway,/, apply: (s) => grant(s, "-gateway-0", "iot:Receive", `${ARN(s)}:topic/devices/device-42/commands`) },

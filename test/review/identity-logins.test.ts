@@ -63,6 +63,12 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     apply: (s) => add(s, "aws_iot_certificate", "from_csr", { active: true, csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n" }),
   },
   {
+    variant: "a certificate attached to a thing by Terraform",
+    env: "dev",
+    rule: "AUTH-3",
+    apply: (s) => add(s, "aws_iot_thing_principal_attachment", "manual", { thing: "sensor-17", principal: "arn:aws:iot:eu-west-1:123456789012:cert/0123abcd" }),
+  },
+  {
     variant: "a role alias handing devices an IAM role",
     env: "prod",
     rule: "AUTH-3",

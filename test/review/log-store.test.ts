@@ -130,6 +130,28 @@ describeVariants("the S3 log store (LOG-3)", [
     apply: (s) => bucketPolicy(s, (doc) => doc.Statement.push({ Sid: "Partner", Effect: "Allow", Principal: { AWS: "210987654321" }, Action: ["s3:GetObject", "s3:DeleteObject"], Resource: "*" })),
   },
   {
+    variant: "the log bucket replicated to another account",
+    env: "prod",
+    rule: "LOG-3",
+    message: /replicates the flow-log bucket/,
+    apply: (s) => {
+      const [bucket] = only(s, "aws_s3_bucket");
+      s.resource.aws_s3_bucket_replication_configuration = { out: { bucket: `\${aws_s3_bucket.${bucket}.id}`, role: "arn:aws:iam::123456789012:role/r", rule: [{ id: "all", status: "Enabled", destination: { bucket: "arn:aws:s3:::collector-210987654321" } }] } };
+      return "aws_s3_bucket_replication_configuration.out";
+    },
+  },
+  {
+    variant: "an access point on the log bucket",
+    env: "prod",
+    rule: "LOG-3",
+    message: /access point/,
+    apply: (s) => {
+      const [bucket] = only(s, "aws_s3_bucket");
+      s.resource.aws_s3_access_point = { side: { name: "side", bucket: `\${aws_s3_bucket.${bucket}.id}` } };
+      return "aws_s3_access_point.side";
+    },
+  },
+  {
     variant: "a bucket ACL granting log delivery write",
     env: "prod",
     rule: "LOG-3",
