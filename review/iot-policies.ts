@@ -52,6 +52,11 @@ export const readIotPolicies = derived((model: ReviewModel): { readonly policies
   return { policies, violations };
 });
 
+/** How a finding names the document when it is not the resource itself: `template policy <id>: `. */
+export function policyLabel(policy: IotPolicyDocument): string {
+  return policy.templatePolicy !== undefined ? `template policy ${policy.templatePolicy}: ` : "";
+}
+
 /** The resource part of an ARN (`topic/devices/x` of `arn:aws:iot:eu-west-1:123:topic/devices/x`), `\u0000` marking unknown text. */
 export function arnResource(arn: string): string {
   let at = -1;

@@ -143,6 +143,30 @@ describeVariants("where devices land: the class they get (class 4, AUTHZ-4)", [
   },
 ]);
 
+describeVariants("template policies under the document rules (AUTHZ-1, AUTHZ-2)", [
+  {
+    variant: "iot:* in an inline JITP policy",
+    env: "dev",
+    rule: "AUTHZ-1",
+    message: /^template policy wide: allows action iot:\*/,
+    apply: (s) => templateResource(s, "wide", { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:*", Resource: `${ARN(s)}:topic/devices/${THING}/status` }] }) } }),
+  },
+  {
+    variant: "a Connect on any client id in an inline JITP policy",
+    env: "prod",
+    rule: "AUTHZ-2",
+    message: /^template policy anyone: iot:Connect is allowed on .*client\/device-1/,
+    apply: (s) => templateResource(s, "anyone", { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Connect", Resource: `${ARN(s)}:client/device-1`, Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } } }] } } }),
+  },
+  {
+    variant: "an inline JITP policy that is not JSON",
+    env: "prod",
+    rule: "AUTHZ-1",
+    message: /^template policy broken: the policy is not valid JSON/,
+    apply: (s) => templateResource(s, "broken", { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: "{ not json" } }),
+  },
+]);
+
 describeVariants("per-device scoping for every action (class 5, AUTHZ-4)", [
   { variant: "Publish on another thing's commands topic", env: "prod", rule: "AUTHZ-4", message: /iot:Publish on topic\/devices\/device-42\/commands is granted to class sensor, .*another thing/, apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/devices/device-42/commands`) },
   { variant: "Receive on another thing's commands", env: "dev", rule: "AUTHZ-4", message: /iot:Receive on topic\/devices\/device-42\/commands is granted to class gateway,/, apply: (s) => grant(s, "-gateway-0", "iot:Receive", `${ARN(s)}:topic/devices/device-42/commands`) },
