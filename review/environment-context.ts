@@ -10,6 +10,7 @@ export function contextFromEnvironment(env: EnvironmentConfig): ReviewContext {
     deviceSubnetCidrs: env.network.deviceSubnets.map((s) => s.cidr),
     minRetentionDays: Math.max(365, env.logs.retentionDays),
     topics: parseTopicModel(env.topics, env.file),
+    authFailureThreshold: env.broker.authFailureThreshold,
   };
 }
 

@@ -27,6 +27,11 @@ export interface ReviewContext {
    * name, and reports topics without that scope as unknown
    */
   readonly topics?: TopicModel;
+  /**
+   * The environment's `broker.authFailureThreshold`: failures per period above which an alarm must fire.
+   * @default undefined: LOG-5 does not bound alarm thresholds
+   */
+  readonly authFailureThreshold?: number;
 }
 
 /** One place where a rule does not hold, or cannot be decided from the file. */

@@ -12,14 +12,14 @@ const RISING = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
  * datapoints than it evaluates, filters on a unit its metric never has, or has no action, stays
  * silent while MON-1 sees an alarm on its metric and passes.
  */
-export const alarmsCanFire: RuleCheck = (model) => {
+export const alarmsCanFire: RuleCheck = (model, context) => {
   // Like MON-1, who is told is judged where the stack runs the broker: a network-only stack's
   // alarms are wired to a topic by whoever adds the broker.
   const notifies = brokerTypesPresent(model);
-  return model.ofType("aws_cloudwatch_metric_alarm").flatMap((alarm) => silentAlarm(alarm, notifies));
+  return model.ofType("aws_cloudwatch_metric_alarm").flatMap((alarm) => silentAlarm(alarm, notifies, context.authFailureThreshold));
 };
 
-function silentAlarm(alarm: Resource, notifies: boolean): Violation[] {
+function silentAlarm(alarm: Resource, notifies: boolean, bound: number | undefined): Violation[] {
   const out: Violation[] = [];
   const a = alarm.attributes;
   const known = (value: unknown, name: string): boolean => {
@@ -38,7 +38,15 @@ function silentAlarm(alarm: Resource, notifies: boolean): Violation[] {
     out.push(fail(alarm.address, `datapoints_to_alarm ${datapoints} exceeds evaluation_periods ${periods}: the alarm can never collect enough breaching datapoints`));
   }
   if (typeof a.threshold === "number" && !Number.isFinite(a.threshold)) out.push(fail(alarm.address, `threshold ${a.threshold} can never be crossed`));
-  else known(a.threshold, "threshold");
+  else if (known(a.threshold, "threshold") && typeof a.threshold === "number" && bound !== undefined) {
+    // GreaterThanOrEqualTo n fires where GreaterThan n-1 does: both compared as "more than".
+    const above = a.comparison_operator === "GreaterThanOrEqualToThreshold" ? a.threshold - 1 : a.threshold;
+    if (above > Math.max(bound, 0)) out.push(fail(alarm.address, `threshold ${a.threshold} lets more failures or rejected flows pass unreported than the environment's authFailureThreshold ${bound}`));
+  }
+  const needed = typeof datapoints === "number" ? datapoints : periods;
+  if (typeof needed === "number" && needed > 1 && !(typeof datapoints === "number" && typeof periods === "number" && datapoints > periods)) {
+    out.push(fail(alarm.address, `needs ${needed} breaching periods before it fires: a burst of failures inside one period never raises it; set datapoints_to_alarm (or evaluation_periods) to 1`));
+  }
   if (a.unit !== undefined && a.unit !== null && known(a.unit, "unit")) {
     out.push(fail(alarm.address, `unit ${String(a.unit)} filters the metric's datapoints by unit: any unit but the one published matches nothing and the alarm never leaves INSUFFICIENT_DATA; remove unit`));
   }

@@ -262,6 +262,28 @@ describeVariants("alarms that can never fire (LOG-5)", [
     },
   },
   {
+    variant: "an auth alarm threshold far above the environment's",
+    env: "prod",
+    rule: "LOG-5",
+    message: /threshold 100000 lets more failures .* authFailureThreshold 0/,
+    apply: (s) => {
+      const [name, a] = alarm(s, "PublishIn.AuthZError");
+      a.threshold = 100000;
+      return `aws_cloudwatch_metric_alarm.${name}`;
+    },
+  },
+  {
+    variant: "a day of breaching periods before the alarm fires",
+    env: "dev",
+    rule: "LOG-5",
+    message: /needs 288 breaching periods/,
+    apply: (s) => {
+      const [name, a] = alarm(s, "Connect.AuthZError");
+      a.evaluation_periods = 288;
+      return `aws_cloudwatch_metric_alarm.${name}`;
+    },
+  },
+  {
     variant: "a unit the metric never has",
     env: "prod",
     rule: "LOG-5",
