@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { parseTopicModel } from "../authz";
 import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
+import { pkiPaths } from "../pki/paths";
+import { publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";
 import { ReviewContext } from "./rule";
 import { Suppression } from "./suppressions";
 
@@ -11,7 +14,18 @@ export function contextFromEnvironment(env: EnvironmentConfig): ReviewContext {
     minRetentionDays: Math.max(365, env.logs.retentionDays),
     topics: parseTopicModel(env.topics, env.file),
     authFailureThreshold: env.broker.authFailureThreshold,
+    caCertificatePem: environmentCa(env),
   };
+}
+
+/**
+ * The issuing CA certificate the environment's stack registers, where synth would read it: the
+ * committed `pki.publicDir`, else the PKI store ($MOAT_PKI_DIR or .pki). Undefined when neither
+ * holds one (a review away from the CA's material), and AUTH-3 then says what it cannot check.
+ */
+function environmentCa(env: EnvironmentConfig): string | undefined {
+  const file = env.pki.publicDir !== undefined ? publishedCaPaths(publishedCaDir(env.file, env.pki.publicDir)).issuingCert : pkiPaths(process.env.MOAT_PKI_DIR ?? ".pki", env.name).issuingCert;
+  return existsSync(file) ? readCertificateFile(file) : undefined;
 }
 
 /** The environment's `review.suppressions`, applying to its own stack only. */

@@ -32,6 +32,12 @@ export interface ReviewContext {
    * @default undefined: LOG-5 does not bound alarm thresholds
    */
   readonly authFailureThreshold?: number;
+  /**
+   * The environment's issuing CA certificate (PEM), from `pki.publicDir` or the PKI store:
+   * the only CA AUTH-3 accepts in `aws_iot_ca_certificate`.
+   * @default undefined: not known, so AUTH-3 cannot tell the registered CA from another one (see docs/review-identity.md)
+   */
+  readonly caCertificatePem?: string;
 }
 
 /** One place where a rule does not hold, or cannot be decided from the file. */

@@ -1,6 +1,7 @@
 import { Resource } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { isOpen } from "../segment";
+import { pemBody } from "../../pki/published";
 import { blocks, isRecord, Value } from "../value";
 
 /** Domain configuration authentication types that accept something other than an X.509 client certificate. */
@@ -14,7 +15,7 @@ const NON_CERTIFICATE_AUTH = ["CUSTOM_AUTH", "CUSTOM_AUTH_X509", "AWS_SIGV4"];
  * by Terraform without moat's CA, a role alias (it exchanges a certificate for IAM credentials)
  * and fleet provisioning (a claim certificate buys new certificates from AWS's CA).
  */
-export const singleLoginPath: RuleCheck = (model) => {
+export const singleLoginPath: RuleCheck = (model, context) => {
   const violations: Violation[] = [];
   for (const authorizer of model.ofType("aws_iot_authorizer")) {
     const signing = authorizer.attributes.signing_disabled;
@@ -29,6 +30,14 @@ export const singleLoginPath: RuleCheck = (model) => {
       const others = cas.filter((c) => c !== ca).map((c) => c.address);
       const listed = others.length > 3 ? `${others.slice(0, 3).join(", ")} and ${others.length - 3} more` : others.join(", ");
       violations.push(fail(ca.address, `one of ${cas.length} registered CAs (also ${listed}): moat registers one issuing CA, and every other CA's certificates log in too${auto === true ? " (auto-registration on: each certificate it signs registers itself on first connect)" : ""}`));
+    }
+  }
+  if (context.caCertificatePem !== undefined) {
+    const expected = pemBody(context.caCertificatePem);
+    for (const ca of cas) {
+      const pem = ca.attributes.ca_certificate_pem;
+      if (typeof pem !== "string") violations.push(unknown(ca.address, `ca_certificate_pem ${String(pem)} is known only at apply time, so whether it is the environment's issuing CA cannot be told`));
+      else if (pemBody(pem) !== expected) violations.push(fail(ca.address, "registers a CA certificate that is not the environment's issuing CA (pki.publicDir or the PKI store): devices of whoever holds that CA's key log in"));
     }
   }
   const caPems = new Set(cas.map((ca) => ca.attributes.ca_certificate_pem).filter((pem): pem is string => typeof pem === "string"));

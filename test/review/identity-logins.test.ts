@@ -45,6 +45,29 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     apply: (s) => add(s, "aws_iot_ca_certificate", "second", { active: true, allow_auto_registration: true, ca_certificate_pem: FOREIGN_CA, certificate_mode: "SNI_ONLY" }),
   },
   {
+    variant: "the one registered CA swapped for another",
+    env: "prod",
+    rule: "AUTH-3",
+    message: /not the environment's issuing CA/,
+    apply: (s) => {
+      const [name, ca] = findResource(s, "aws_iot_ca_certificate");
+      ca.ca_certificate_pem = FOREIGN_CA;
+      return `aws_iot_ca_certificate.${name}`;
+    },
+  },
+  {
+    variant: "the registered CA read from a variable",
+    env: "dev",
+    rule: "AUTH-3",
+    status: "unknown",
+    message: /whether it is the environment's issuing CA cannot be told/,
+    apply: (s) => {
+      const [name, ca] = findResource(s, "aws_iot_ca_certificate");
+      ca.ca_certificate_pem = "${var.ca_pem}";
+      return `aws_iot_ca_certificate.${name}`;
+    },
+  },
+  {
     variant: "a device certificate registered without a CA",
     env: "dev",
     rule: "AUTH-3",
