@@ -53,6 +53,11 @@ export function computedKey(value: Unknown): { readonly message: string; readonl
     if (PEM_PATH.test(path)) return { message: `${fn}("${path}") reads a PEM file the review cannot see: if it holds a private key, the key lands in state`, unknown: true };
   }
   const parts = value.parts;
+  // A function building text (join, format, replace) holds its pieces in the expression itself.
+  const expression = value.expression;
+  if (!parts && (expression.includes("-----") || expression.includes("PRIV")) && !isKnownPublicPem(expression.replace(/"\s*,\s*"/g, ""))) {
+    return { message: "a PEM block built by a function at apply time: the review cannot tell it from a private key", unknown: false };
+  }
   // A part that is a whole private-key header is AUTH-2's literal finding already.
   // Only a template with a fence or key label in its literal text can be a PEM completed at apply time.
   if (parts && parts.some((p) => typeof p === "string" && (p.includes("-----") || p.includes("PRIVATE"))) && !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))) {

@@ -65,6 +65,13 @@ describeVariants("keys in the configuration (AUTH-2)", [
     message: /completed by interpolation/,
     apply: (s) => parameter(s, "fenced", "${local.begin}\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n${local.end}-----\n"),
   },
+  {
+    variant: "a PEM joined from pieces by a function",
+    env: "dev",
+    rule: "AUTH-2",
+    message: /built by a function/,
+    apply: (s) => parameter(s, "joined", '${join("", ["-----BEGIN EC PRIV", "ATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIV", "ATE KEY-----\n"])}'),
+  },
   { variant: "a key file read with file()", env: "prod", rule: "AUTH-2", message: /file\("secrets\/ca\.key"\) reads a key file/, apply: (s) => parameter(s, "from_file", '${file("secrets/ca.key")}') },
   {
     variant: "a key file read by a local_sensitive_file data source",
