@@ -1,14 +1,31 @@
+import { existsSync } from "node:fs";
+import { parseTopicModel } from "../authz";
 import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
+import { pkiPaths } from "../pki/paths";
+import { publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";
 import { ReviewContext } from "./rule";
 import { Suppression } from "./suppressions";
 
 /** What the review needs to know from an environment file. */
-export function contextFromEnvironment(env: EnvironmentConfig): ReviewContext {
+export function contextFromEnvironment(env: EnvironmentConfig, options: { readonly pkiDir?: string } = {}): ReviewContext {
   return {
     officeCidrs: env.network.officeCidrs,
     deviceSubnetCidrs: env.network.deviceSubnets.map((s) => s.cidr),
     minRetentionDays: Math.max(365, env.logs.retentionDays),
+    topics: parseTopicModel(env.topics, env.file),
+    authFailureThreshold: env.broker.authFailureThreshold,
+    caCertificatePem: environmentCa(env, options.pkiDir ?? process.env.MOAT_PKI_DIR ?? ".pki"),
   };
+}
+
+/**
+ * The issuing CA certificate the environment's stack registers, where synth would read it: the
+ * committed `pki.publicDir`, else the PKI store (`pkiDir`). Undefined when neither
+ * holds one (a review away from the CA's material), and AUTH-3 then says what it cannot check.
+ */
+function environmentCa(env: EnvironmentConfig, pkiDir: string): string | undefined {
+  const file = env.pki.publicDir !== undefined ? publishedCaPaths(publishedCaDir(env.file, env.pki.publicDir)).issuingCert : pkiPaths(pkiDir, env.name).issuingCert;
+  return existsSync(file) ? readCertificateFile(file) : undefined;
 }
 
 /** The environment's `review.suppressions`, applying to its own stack only. */

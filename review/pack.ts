@@ -1,9 +1,11 @@
 import { RuleDefinition } from "./rule";
 import { registeredCa } from "./rules/auth-1";
 import { noPrivateKeys } from "./rules/auth-2";
+import { singleLoginPath } from "./rules/auth-3";
 import { noWildcardGrants } from "./rules/authz-1";
 import { thingScopedConnect } from "./rules/authz-2";
 import { endpointOnlyConnect } from "./rules/authz-3";
+import { modelledDeviceRights } from "./rules/authz-4";
 import { mqttTlsOnly } from "./rules/fw-1";
 import { deviceSourcesOnly } from "./rules/fw-2";
 import { deviceEgressToBrokerOnly } from "./rules/fw-3";
@@ -12,6 +14,7 @@ import { vpcFlowLog } from "./rules/log-1";
 import { encryptedRetainedLogGroup } from "./rules/log-2";
 import { hardenedLogBucket } from "./rules/log-3";
 import { iotLoggingEnabled } from "./rules/log-4";
+import { alarmsCanFire } from "./rules/log-5";
 import { authFailureAlarms } from "./rules/mon-1";
 import { hardenedMqBroker } from "./rules/mq-1";
 import { noInternetGateway } from "./rules/net-1";
@@ -166,6 +169,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     check: noPrivateKeys,
   },
   {
+    id: "AUTH-3",
+    severity: "error",
+    title: "Devices log in only with a certificate of the one CA moat registers",
+    why: "Every other door IoT Core offers (a custom authorizer, a domain configuration defaulting to one or to SigV4, a second CA, a certificate registered without moat's CA or issued by AWS's, a role alias, fleet provisioning) admits a client that moat's CA never vouched for and that its revocation list cannot stop.",
+    fix: "Remove the authorizer, role alias, fleet provisioning template, extra CA or Terraform-registered certificate; devices get certificates from 'moat pki' and register through the CA's JITP template. A deliberate second CA (a rotation) needs a review suppression with its reason.",
+    matches: [],
+    check: singleLoginPath,
+  },
+  {
     id: "AUTHZ-1",
     severity: "error",
     title: "IoT policies grant no * or ? action or resource and no MQTT # or + topic",
@@ -191,6 +203,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: 'Add "StringEquals": {"aws:SourceVpce": <iot.data endpoint id>} to the iot:Connect statement.',
     matches: [],
     check: endpointOnlyConnect,
+  },
+  {
+    id: "AUTHZ-4",
+    severity: "error",
+    title: "Each device class holds exactly the rights the topic model grants it, from every source",
+    why: "A right that comes from somewhere other than the compiled class policies (an attached external policy, a policy inside the JITP or provisioning template, a parent thing group, a topic rule that republishes or forwards) or that names another thing's topic, a shared topic in the wrong direction, a basic ingest topic or an action the model has no place for lets one stolen certificate read or write beyond its own device.",
+    fix: "Grant topics only through the environment's topics: section (moat compiles one policy set per class and attaches it to the class's thing group); remove external policy attachments, inline template policies, topic rules and actions other than Publish, Subscribe and Receive.",
+    matches: [],
+    check: modelledDeviceRights,
   },
   {
     id: "LOG-1",
@@ -227,6 +248,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Add aws_iot_logging_options with default_log_level INFO or WARN (or ERROR), never DISABLED.",
     matches: ["LOGGING_DISABLED_CHECK"],
     check: iotLoggingEnabled,
+  },
+  {
+    id: "LOG-5",
+    severity: "error",
+    title: "Every alarm can fire on a rising count and notifies someone",
+    why: "An alarm that waits for the count of failures to fall, needs more datapoints than it evaluates, filters on a unit its metric never carries, is disabled or has no action still satisfies a check that an alarm exists, and stays silent through the attack it was written for.",
+    fix: "Use GreaterThanThreshold (or GreaterThanOrEqualToThreshold) on the metric itself, datapoints_to_alarm <= evaluation_periods, no unit, actions_enabled true and alarm_actions naming the on-call SNS topic.",
+    matches: [],
+    check: alarmsCanFire,
   },
   {
     id: "MON-1",

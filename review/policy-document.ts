@@ -8,6 +8,12 @@ export interface Condition {
   readonly values: readonly Value[];
 }
 
+/** Who a resource-policy statement is about: `AWS` (accounts, roles), `Service`, `Federated`, or `*` for everyone. */
+export interface Principal {
+  readonly kind: string;
+  readonly value: Value;
+}
+
 /** A policy statement as rules read it, from JSON text, `jsonencode` or `data.aws_iam_policy_document`. */
 export interface Statement {
   /** `Sid`, by which `aws_iam_policy_document` lets a later statement replace an earlier one. */
@@ -19,6 +25,9 @@ export interface Statement {
   readonly resources: readonly Value[];
   readonly notResource: boolean;
   readonly conditions: readonly Condition[];
+  /** `Principal` of a resource policy (empty in identity policies); `notPrincipal` when NotPrincipal is used. */
+  readonly principals: readonly Principal[];
+  readonly notPrincipal: boolean;
 }
 
 export type PolicyReading = { readonly statements: readonly Statement[] } | { readonly problem: string; readonly unknown: boolean };
@@ -69,6 +78,8 @@ function fromDocument(doc: Value): PolicyReading {
       resources: asList(st.Resource),
       notResource: st.NotResource !== undefined,
       conditions,
+      principals: principalsOf(st.Principal),
+      notPrincipal: st.NotPrincipal !== undefined,
     };
   });
   return { statements };
@@ -113,11 +124,20 @@ function fromDataSource(model: ReviewModel, attributes: { readonly [key: string]
         const cond = isRecord(c) ? c : {};
         return { test: String(cond.test), variable: String(cond.variable), values: asList(cond.values) };
       }),
+      principals: blocks(st.principals).flatMap((p) => (isRecord(p) ? asList(p.identifiers).map((value) => ({ kind: String(p.type), value })) : [])),
+      notPrincipal: blocks(st.not_principals).length > 0,
     });
   }
   const overrideProblem = addDocuments("override_policy_documents");
   if (overrideProblem) return { problem: overrideProblem, unknown: true };
   return { statements: merged };
+}
+
+/** `"*"`, `{"AWS": "*"}`, `{"AWS": [..], "Service": ".."}` as one list. */
+function principalsOf(value: Value | undefined): Principal[] {
+  if (value === undefined || value === null) return [];
+  if (!isRecord(value)) return [{ kind: "*", value }];
+  return Object.entries(value).flatMap(([kind, ids]) => asList(ids).map((id) => ({ kind, value: id })));
 }
 
 const patterns = new Map<string, RegExp>();
@@ -146,7 +166,7 @@ const HOLE = /@@moat-hole-(\d+)@@/g;
  * a hole becomes that hole's value or an {@link Unknown} template. Undefined when a hole sits
  * outside a JSON string, where no placeholder can stand in for it.
  */
-function parseWithHoles(parts: readonly Value[]): Value | undefined {
+export function parseWithHoles(parts: readonly Value[]): Value | undefined {
   const holes: Value[] = [];
   const text = parts.map((p) => (typeof p === "string" ? p : `${HOLE_PREFIX}${holes.push(p) - 1}@@`)).join("");
   let doc: unknown;

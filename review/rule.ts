@@ -1,3 +1,4 @@
+import type { TopicModel } from "../authz";
 import { ReviewModel } from "./model";
 
 export type Severity = "error" | "warn";
@@ -20,6 +21,23 @@ export interface ReviewContext {
    * @default 365
    */
   readonly minRetentionDays?: number;
+  /**
+   * The environment's topic model: what each device class may publish, subscribe to and receive.
+   * @default undefined: AUTHZ-4 then checks only that every topic is scoped to the device's thing
+   * name, and reports topics without that scope as unknown
+   */
+  readonly topics?: TopicModel;
+  /**
+   * The environment's `broker.authFailureThreshold`: failures per period above which an alarm must fire.
+   * @default undefined: LOG-5 does not bound alarm thresholds
+   */
+  readonly authFailureThreshold?: number;
+  /**
+   * The environment's issuing CA certificate (PEM), from `pki.publicDir` or the PKI store:
+   * the only CA AUTH-3 accepts in `aws_iot_ca_certificate`.
+   * @default undefined: not known, so AUTH-3 cannot tell the registered CA from another one (see docs/review-identity.md)
+   */
+  readonly caCertificatePem?: string;
 }
 
 /** One place where a rule does not hold, or cannot be decided from the file. */

@@ -58,7 +58,7 @@ export class IotEnvironmentStack extends TerraformStack {
     this.network.flowLogs?.addAlarmAction(this.broker.alarmTopicArn);
 
     // The review rules run at synth: `cdktf synth` and `cdktf deploy` stop on an error finding.
-    Aspects.of(this).add(ReviewAspect.forEnvironment(env, id));
+    Aspects.of(this).add(ReviewAspect.forEnvironment(env, id, props.pkiDir));
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId, description: "Id of the isolated IoT VPC" });
     new TerraformOutput(this, "device_subnet_ids", {

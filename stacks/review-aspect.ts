@@ -57,9 +57,10 @@ export class ReviewAspect implements IAspect {
    * The aspect for a stack built from `env`, with its context and `review.suppressions`;
    * enforcing unless `MOAT_REVIEW_AT_SYNTH=report`.
    */
-  static forEnvironment(env: EnvironmentConfig, stackName: string): ReviewAspect {
+  static forEnvironment(env: EnvironmentConfig, stackName: string, pkiDir?: string): ReviewAspect {
     return new ReviewAspect({
-      context: contextFromEnvironment(env),
+      // The PKI store the stack read its CA from, so AUTH-3 compares the stack with that CA.
+      context: contextFromEnvironment(env, { pkiDir }),
       suppressions: suppressionsFromEnvironment(env, stackName),
       enforce: process.env[REVIEW_AT_SYNTH_VARIABLE] !== "report",
     });

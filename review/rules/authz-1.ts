@@ -1,4 +1,4 @@
-import { arnResource, readIotPolicies } from "../iot-policies";
+import { arnResource, policyLabel, readIotPolicies } from "../iot-policies";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { knownText, showText } from "../segment";
 
@@ -9,24 +9,26 @@ const WILDCARD = /[*?]/;
 export const noWildcardGrants: RuleCheck = (model) => {
   const { policies, violations } = readIotPolicies(model);
   const out: Violation[] = [...violations];
-  for (const { address, allows } of policies) {
+  for (const policy of policies) {
+    const { address, allows } = policy;
+    const label = policyLabel(policy);
     for (const statement of allows) {
-      if (statement.notAction) out.push(fail(address, "an Allow statement uses NotAction: it grants every other action"));
-      if (statement.notResource) out.push(fail(address, "an Allow statement uses NotResource: it grants every other resource"));
+      if (statement.notAction) out.push(fail(address, label + "an Allow statement uses NotAction: it grants every other action"));
+      if (statement.notResource) out.push(fail(address, label + "an Allow statement uses NotResource: it grants every other resource"));
       for (const action of statement.actions) {
-        if (typeof action !== "string") out.push(unknown(address, `action ${String(action)} is known only at apply time`));
-        else if (WILDCARD.test(action)) out.push(fail(address, `allows action ${action}`));
+        if (typeof action !== "string") out.push(unknown(address, label + `action ${String(action)} is known only at apply time`));
+        else if (WILDCARD.test(action)) out.push(fail(address, label + `allows action ${action}`));
       }
       for (const resource of statement.resources) {
         const text = knownText(resource);
         if (text === undefined) {
-          out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
+          out.push(unknown(address, label + `resource ${String(resource)} is known only at apply time`));
           continue;
         }
         const part = arnResource(text);
-        if (part.includes("\u0000")) out.push(unknown(address, `resource ${String(resource)} is known only at apply time`));
-        else if (WILDCARD.test(part)) out.push(fail(address, `allows resource ${showText(text)}`));
-        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, `allows MQTT wildcard in ${showText(text)}`));
+        if (part.includes("\u0000")) out.push(unknown(address, label + `resource ${String(resource)} is known only at apply time`));
+        else if (WILDCARD.test(part)) out.push(fail(address, label + `allows resource ${showText(text)}`));
+        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, label + `allows MQTT wildcard in ${showText(text)}`));
       }
     }
   }

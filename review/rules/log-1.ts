@@ -1,6 +1,12 @@
 import { Resource } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
+import { knownText } from "../segment";
 import { Ref } from "../value";
+
+/** Fields a flow log record needs to say who talked to whom on which port, and whether it was let through. */
+const REQUIRED_FIELDS = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "action"];
+/** Stores the log-store rules (LOG-2, LOG-3) can judge; anything else leaves the segment's evidence unchecked. */
+const CHECKED_DESTINATIONS = ["cloud-watch-logs", "s3"];
 
 /**
  * LOG-1: every segment VPC has a flow log of ALL traffic, so every connection to the broker is on
@@ -34,6 +40,25 @@ export const vpcFlowLog: RuleCheck = (model) => {
     const traffic = log.attributes.traffic_type;
     if (typeof traffic === "string" && traffic !== "ALL") violations.push(fail(log.address, `traffic_type ${traffic} misses ${traffic === "ACCEPT" ? "rejected" : "accepted"} connections; use ALL`));
     else if (typeof traffic !== "string") violations.push(unknown(log.address, `traffic_type ${String(traffic)} is known only at apply time`));
+    violations.push(...recordProblems(log));
   }
   return violations;
 };
+
+/** A flow log whose records miss who, where or the verdict, or that go somewhere no log-store rule reads. */
+function recordProblems(log: Resource): Violation[] {
+  const out: Violation[] = [];
+  const { log_format: format, log_destination_type: type, deliver_cross_account_role: crossAccount } = log.attributes;
+  if (format !== undefined && format !== null) {
+    const text = knownText(format);
+    if (text === undefined || text.includes("\u0000")) out.push(unknown(log.address, `log_format ${String(format)} is known only at apply time`));
+    else {
+      const fields = new Set([...text.matchAll(/\$\{([a-z0-9-]+)\}/g)].map((m) => m[1]));
+      const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
+      if (missing.length > 0) out.push(fail(log.address, `log_format lacks ${missing.map((f) => `\${${f}}`).join(", ")}: the records no longer say who connected where and whether it was accepted`));
+    }
+  }
+  if (typeof type === "string" && !CHECKED_DESTINATIONS.includes(type)) out.push(fail(log.address, `log_destination_type ${type} sends the records to a store whose retention, encryption and access no rule checks; use cloud-watch-logs or s3`));
+  if (crossAccount !== undefined && crossAccount !== null && crossAccount !== "") out.push(fail(log.address, `deliver_cross_account_role ${String(crossAccount)} delivers the records to another account`));
+  return out;
+}

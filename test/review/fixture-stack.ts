@@ -2,12 +2,17 @@
  * A compliant moat stack in the shape cdktf writes (cdk.tf.json), built by hand so the rule
  * tests do not depend on the constructs: each test copies it and breaks one thing.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadCdktfJson } from "../../review/load-cdktf";
 import { runRules } from "../../review/engine";
 import { ReviewContext } from "../../review/rule";
 import { Finding } from "../../review/finding";
 
 export type Json = Record<string, any>;
+
+/** The dev issuing CA of the test PKI store (test/setup.ts points MOAT_PKI_DIR at it): the CA `--env dev` expects. */
+const FIXTURE_CA_PEM = readFileSync(join(__dirname, "..", "fixtures", "pki", "dev", "ca", "issuing.pem"), "utf8");
 
 const meta = (path: string) => ({ "//": { metadata: { path: `iot-test/${path}`, uniqueId: path } } });
 
@@ -132,7 +137,7 @@ export function moatStack(): Json {
         receive_authz: alarm("receive_authz", "PublishOut.AuthError"),
       },
       aws_iot_ca_certificate: {
-        ca: { ...meta("broker/ca/ca"), active: true, allow_auto_registration: true, ca_certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", certificate_mode: "DEFAULT" },
+        ca: { ...meta("broker/ca/ca"), active: true, allow_auto_registration: true, ca_certificate_pem: FIXTURE_CA_PEM, certificate_mode: "DEFAULT" },
       },
       aws_iot_policy: { connect: { ...meta("broker/connect-policy"), name: "iot-test-connect", policy: CONNECT_POLICY } },
       aws_iot_logging_options: { logging: { ...meta("broker/logging/options"), default_log_level: "WARN", role_arn: "arn:aws:iam::123456789012:role/iot-logging" } },

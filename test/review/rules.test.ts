@@ -38,7 +38,7 @@ const s3FlowLog = (stack: Json) => {
     logs: {
       bucket: "${aws_s3_bucket.logs.id}",
       policy:
-        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Deny", "Principal" = "*", "Action" = "s3:*", "Resource" = [aws_s3_bucket.logs.arn], "Condition" = {"Bool" = {"aws:SecureTransport" = "false"}}}]})}',
+        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Deny", "Principal" = "*", "Action" = "s3:*", "Resource" = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"], "Condition" = {"Bool" = {"aws:SecureTransport" = "false"}}}]})}',
     },
   };
   r(stack).aws_flow_log.flow.log_destination_type = "s3";
@@ -406,6 +406,17 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "tls_private_key", mutate: (s) => (r(s).tls_private_key = { ca: { algorithm: "ECDSA" } }), resource: "tls_private_key.ca", message: /generates a private key into Terraform state/ },
     ],
   },
+  "AUTH-3": {
+    compliant: [{ name: "a certificate registered under the stack's CA", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdev\n-----END CERTIFICATE-----\n", ca_pem: r(s).aws_iot_ca_certificate.ca.ca_certificate_pem } }) }],
+    violations: [
+      { name: "a custom authorizer", mutate: (s) => (r(s).aws_iot_authorizer = { a: { name: "a", authorizer_function_arn: "arn:aws:lambda:eu-west-1:1:function:f", signing_disabled: true } }), resource: "aws_iot_authorizer.a", message: /signing_disabled is true/ },
+      { name: "a default authorizer", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.authorizer_config = { default_authorizer_name: "a" }), resource: "aws_iot_domain_configuration.domain", message: /default authorizer a/ },
+      { name: "a second CA", mutate: (s) => (r(s).aws_iot_ca_certificate.other = { active: true, allow_auto_registration: true, ca_certificate_pem: "x" }), resource: "aws_iot_ca_certificate.other", message: /one of 2 registered CAs/ },
+      { name: "a certificate without a CA", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdev\n-----END CERTIFICATE-----\n" } }), resource: "aws_iot_certificate.device", message: /without a CA/ },
+      { name: "a role alias", mutate: (s) => (r(s).aws_iot_role_alias = { creds: { alias: "c", role_arn: "arn:aws:iam::1:role/r" } }), resource: "aws_iot_role_alias.creds", message: /IAM role/ },
+      { name: "a provisioning template type from a variable", mutate: (s) => (r(s).aws_iot_provisioning_template = { t: { name: "t", type: "${var.t}", template_body: "{}" } }), resource: "aws_iot_provisioning_template.t", message: /apply time/, status: "unknown" },
+    ],
+  },
   "AUTHZ-1": {
     compliant: [
       {
@@ -454,6 +465,23 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "a literal endpoint id", mutate: (s) => connectStatement(s, (p) => p.replace("aws_vpc_endpoint.endpoint.id", '"vpce-0123"')), resource: "aws_iot_policy.connect", message: /cannot be matched/, status: "unknown" },
     ],
   },
+  "AUTHZ-4": {
+    compliant: [{ name: "a Deny on another thing's topic", mutate: (s) => connectStatement(s, (p) => p.replace('"Statement" = [', '"Statement" = [{"Effect" = "Deny", "Action" = ["iot:Publish"], "Resource" = ["arn:aws:iot:eu-west-1:1:topic/devices/other/telemetry"]}, ')) }],
+    violations: [
+      { name: "a topic of another thing, without the topic model", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", "topic/devices/other/telemetry")), resource: "aws_iot_policy.connect", message: /not scoped to the device's own thing name/, status: "unknown" },
+      { name: "a basic ingest topic", mutate: (s) => connectStatement(s, (p) => p.replace("topic/devices/$${iot:Connection.Thing.ThingName}/telemetry", () => "topic/$aws/rules/r/$${iot:Connection.Thing.ThingName}")), resource: "aws_iot_policy.connect", message: /basic ingest/ },
+      { name: "an action outside the model", mutate: (s) => connectStatement(s, (p) => p.replace('"Action" = ["iot:Publish"]', '"Action" = ["iot:RetainPublish"]')), resource: "aws_iot_policy.connect", message: /grants devices iot:RetainPublish/ },
+      { name: "an external policy attached", mutate: (s) => (r(s).aws_iot_policy_attachment = { x: { policy: "Outside", target: "arn:aws:iot:eu-west-1:1:thinggroup/g" } }), resource: "aws_iot_policy_attachment.x", message: /not an aws_iot_policy of this stack/ },
+      { name: "a topic rule", mutate: (s) => (r(s).aws_iot_topic_rule = { t: { name: "t", enabled: true, sql: "SELECT * FROM 'a'", sqs: { queue_url: "q", role_arn: "r", use_base64: false } } }), resource: "aws_iot_topic_rule.t", message: /out of the broker \(sqs\)/ },
+      {
+        name: "a class topic the model does not grant",
+        context: { ...FIXTURE_CONTEXT, topics: { file: "t.yaml", classes: [{ name: "sensor", publish: ["devices/{thing}/status"], subscribe: ["devices/{thing}/commands"], receive: ["devices/{thing}/commands"], sharedTopics: [] }] } },
+        mutate: () => undefined,
+        resource: "aws_iot_policy.connect",
+        message: /iot:Publish on topic\/devices\/\$\{iot:Connection.Thing.ThingName\}\/telemetry is granted to class sensor/,
+      },
+    ],
+  },
   "LOG-1": {
     violations: [
       { name: "no flow log", mutate: (s) => delete r(s).aws_flow_log, resource: "aws_vpc.vpc", message: /has no flow log/ },
@@ -496,7 +524,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
         mutate: (s) => {
           s3FlowLog(s);
           s.data.aws_iam_policy_document = {
-            tls: { statement: [{ effect: "Deny", actions: ["s3:*"], resources: ["${aws_s3_bucket.logs.arn}"], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }] },
+            tls: { statement: [{ effect: "Deny", principals: [{ type: "*", identifiers: ["*"] }], actions: ["s3:*"], resources: ["${aws_s3_bucket.logs.arn}", "${aws_s3_bucket.logs.arn}/*"], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }] },
           };
           r(s).aws_s3_bucket_policy.logs.policy = "${data.aws_iam_policy_document.tls.json}";
         },
@@ -509,6 +537,8 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "no lifecycle", mutate: (s) => (s3FlowLog(s), delete r(s).aws_s3_bucket_lifecycle_configuration), resource: "aws_s3_bucket.logs", message: /no enabled lifecycle rule/ },
       { name: "no TLS-only policy", mutate: (s) => (s3FlowLog(s), delete r(s).aws_s3_bucket_policy), resource: "aws_s3_bucket.logs", message: /aws:SecureTransport/ },
       { name: "a policy from a variable", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_policy.logs.policy = "${var.p}")), resource: "aws_s3_bucket.logs", message: /known only at apply time/, status: "unknown" },
+      { name: "a TLS deny on the bucket but not its objects", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_policy.logs.policy = r(s).aws_s3_bucket_policy.logs.policy.replace(', "${aws_s3_bucket.logs.arn}/*"', ""))), resource: "aws_s3_bucket.logs", message: /aws:SecureTransport/ },
+      { name: "an expiry shorter than the retention", mutate: (s) => (s3FlowLog(s), (r(s).aws_s3_bucket_lifecycle_configuration.logs.rule[0].expiration.days = 90)), resource: "aws_s3_bucket_lifecycle_configuration.logs", message: /after 90 days, before the 365-day retention/ },
     ],
   },
   "LOG-4": {
@@ -517,6 +547,14 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "disable_all_logs", mutate: (s) => (r(s).aws_iot_logging_options.logging.disable_all_logs = true), resource: "aws_iot_logging_options.logging", message: /disable_all_logs/ },
       { name: "no logging options", mutate: (s) => delete r(s).aws_iot_logging_options, resource: "stack", message: /does not enable AWS IoT logging/ },
       { name: "a level from a variable", mutate: (s) => (r(s).aws_iot_logging_options.logging.default_log_level = "${var.level}"), resource: "aws_iot_logging_options.logging", message: /apply time/, status: "unknown" },
+    ],
+  },
+  "LOG-5": {
+    compliant: [{ name: "an alarm at or above a threshold", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.rejected.comparison_operator = "GreaterThanOrEqualToThreshold") }],
+    violations: [
+      { name: "a falling-count operator", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authn.comparison_operator = "LessThanOrEqualToThreshold"), resource: "aws_cloudwatch_metric_alarm.connect_authn", message: /fires when the count falls/ },
+      { name: "no actions", mutate: (s) => delete r(s).aws_cloudwatch_metric_alarm.rejected.alarm_actions, resource: "aws_cloudwatch_metric_alarm.rejected", message: /no alarm_actions/ },
+      { name: "a metric math alarm", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.rejected.metric_query = [{ id: "e", expression: "m*0", return_data: true }]), resource: "aws_cloudwatch_metric_alarm.rejected", message: /metric math/, status: "unknown" },
     ],
   },
   "MON-1": {

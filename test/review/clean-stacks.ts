@@ -1,0 +1,93 @@
+/**
+ * The shipped dev and prod stacks, synthesized once per test file, and a review of an edited
+ * copy the way `moat review` runs it (the environment's context and suppressions), so an
+ * adversarial variant is judged by exactly what would judge a pull request.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadEnvironment } from "../../config";
+import { review, runRules } from "../../review/engine";
+import { contextFromEnvironment, suppressionsFromEnvironment } from "../../review/environment-context";
+import { Finding, isBlocking } from "../../review/finding";
+import { loadCdktfJson } from "../../review/load-cdktf";
+import { buildApp } from "../../stacks/app";
+import { Json } from "./fixture-stack";
+
+export type Env = "dev" | "prod";
+
+const texts = new Map<Env, string>();
+
+function synthesized(env: Env): string {
+  if (texts.size === 0) {
+    const outdir = mkdtempSync(join(tmpdir(), "moat-clean-"));
+    try {
+      buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
+      for (const e of ["dev", "prod"] as const) texts.set(e, readFileSync(join(outdir, "stacks", `iot-${e}`, "cdk.tf.json"), "utf8"));
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  return texts.get(env) as string;
+}
+
+/** A fresh, editable copy of the clean synthesized stack of an environment. */
+export function cleanStack(env: Env): Json {
+  return JSON.parse(synthesized(env));
+}
+
+/** Every finding of a review of `stack` as environment `env`'s stack, suppressions applied. */
+export function reviewAs(env: Env, stack: Json): Finding[] {
+  const environment = loadEnvironment(env);
+  const name = `iot-${env}`;
+  const model = loadCdktfJson(stack, `${name}/cdk.tf.json`, name, JSON.stringify(stack));
+  const context = contextFromEnvironment(environment);
+  // A variant may remove what a suppression accepts (a new domain configuration satisfies TLS-1);
+  // the review refuses a suppression matching nothing, which is not what these tests are about.
+  const raw = runRules(model, context);
+  const suppressions = suppressionsFromEnvironment(environment, name).filter((s) => raw.some((f) => f.rule === s.rule && f.resource === s.resource));
+  return review([{ model, context }], suppressions).stacks[0].findings as Finding[];
+}
+
+export function blockingOf(env: Env, stack: Json): Finding[] {
+  return reviewAs(env, stack).filter(isBlocking);
+}
+
+/** The names of a type's resources in a stack. */
+export function namesOf(stack: Json, type: string): string[] {
+  return Object.keys(stack.resource[type] ?? {});
+}
+
+/** The one resource of a type whose attributes satisfy `test`, with its name. */
+export function findResource(stack: Json, type: string, test: (body: Json) => boolean = () => true): [string, Json] {
+  const found = Object.entries(stack.resource[type] ?? {}).find(([, body]) => test(body as Json));
+  if (!found) throw new Error(`the clean stack has no ${type} matching the variant's expectation`);
+  return found as [string, Json];
+}
+
+/** One insecure edit of a clean stack: which rule must block it, on which resource. */
+export interface Variant {
+  readonly variant: string;
+  readonly env: Env;
+  readonly rule: string;
+  /** Edits the stack; returns the address the finding must name. */
+  readonly apply: (stack: Json) => string;
+  readonly status?: "fail" | "unknown";
+  /** What the finding must say, so a variant blocked for another reason does not count. */
+  readonly message?: RegExp;
+}
+
+/** A table of variants: each is blocked by its rule on its resource, and the clean stacks stay clean. */
+export function describeVariants(title: string, variants: readonly Variant[]): void {
+  describe(title, () => {
+    it.each(["dev", "prod"] as const)("the clean %s stack has no blocking finding", (env) => {
+      expect(blockingOf(env, cleanStack(env)).map((f) => `${f.rule} ${f.resource}: ${f.message}`)).toEqual([]);
+    });
+    it.each(variants.map((v) => [v.variant, v] as const))("blocks %s", (_name, v) => {
+      const stack = cleanStack(v.env);
+      const resource = v.apply(stack);
+      const blocking = blockingOf(v.env, stack);
+      expect(blocking).toContainEqual(expect.objectContaining({ rule: v.rule, resource, status: v.status ?? "fail", message: expect.stringMatching(v.message ?? /./) }));
+    });
+  });
+}
