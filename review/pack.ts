@@ -1,6 +1,7 @@
 import { RuleDefinition } from "./rule";
 import { registeredCa } from "./rules/auth-1";
 import { noPrivateKeys } from "./rules/auth-2";
+import { closedWorld } from "./rules/cw-1";
 import { noWildcardGrants } from "./rules/authz-1";
 import { thingScopedConnect } from "./rules/authz-2";
 import { endpointOnlyConnect } from "./rules/authz-3";
@@ -234,5 +235,14 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Enable logs.audit and logs.general, auto_minor_version_upgrade = true, and encryption_options with use_aws_owned_key = false and kms_key_id.",
     matches: ["CKV_AWS_48", "CKV_AWS_197", "CKV_AWS_207", "CKV_AWS_209", "MQ.2"],
     check: hardenedMqBroker,
+  },
+  {
+    id: "CW-1",
+    severity: "error",
+    title: "Everything Terraform applies to the segment is something the review understands",
+    why: "The review is a closed world: a resource type no rule knows (a client VPN, another provider's gateway, a CloudFormation stack), a block it does not evaluate (module, dynamic, import, provisioner, count known only at apply time) or another file of the stack directory can open a path or grant a permission that no rule sees. Unknown is never a pass.",
+    fix: "Remove it, or, after a human review of what it does, suppress CW-1 for its Terraform address with the reason (docs/review-closed-world.md); a rule that learns the type removes the need.",
+    matches: [],
+    check: closedWorld,
   },
 ];

@@ -38,7 +38,7 @@ describe("the rule engine", () => {
   it("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
     expect(MOAT_PACK.map((r) => r.id)).toEqual([
       "NET-1", "NET-2", "NET-3", "NET-4", "NET-5", "NET-6", "FW-1", "FW-2", "FW-3", "FW-4", "TLS-1", "TLS-2",
-      "AUTH-1", "AUTH-2", "AUTHZ-1", "AUTHZ-2", "AUTHZ-3", "LOG-1", "LOG-2", "LOG-3", "LOG-4", "MON-1", "MQ-1",
+      "AUTH-1", "AUTH-2", "AUTHZ-1", "AUTHZ-2", "AUTHZ-3", "LOG-1", "LOG-2", "LOG-3", "LOG-4", "MON-1", "MQ-1", "CW-1",
     ]);
     for (const rule of MOAT_PACK) {
       expect(rule.title.length).toBeGreaterThan(10);

@@ -515,6 +515,15 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[] }> = {
       { name: "upgrades from a variable", mutate: (s) => (mqBroker(s), (r(s).aws_mq_broker.mq.auto_minor_version_upgrade = "${var.u}")), resource: "aws_mq_broker.mq", message: /apply time/, status: "unknown" },
     ],
   },
+  "CW-1": {
+    compliant: [{ name: "a type it understands", mutate: (s) => (r(s).aws_route53_zone = { z: { name: "example.internal", vpc: { vpc_id: "${aws_vpc.vpc.id}" } } }) }],
+    violations: [
+      { name: "a client VPN endpoint", mutate: (s) => (r(s).aws_ec2_client_vpn_network_association = { vpn: { client_vpn_endpoint_id: "cvpn-endpoint-0123456789abcdef0", subnet_id: "${aws_subnet.device.id}" } }), resource: "aws_ec2_client_vpn_network_association.vpn", message: /not a type the review understands/, status: "unknown" },
+      { name: "another provider's gateway", mutate: (s) => (r(s).awscc_ec2_internet_gateway = { igw: {} }), resource: "awscc_ec2_internet_gateway.igw", message: /provider other than aws/, status: "unknown" },
+      { name: "a provisioner", mutate: (s) => (r(s).aws_vpc.vpc.provisioner = [{ "local-exec": { command: "aws ec2 create-internet-gateway" } }]), resource: "aws_vpc.vpc", message: /provisioner/, status: "unknown" },
+      { name: "a module", mutate: (s) => (s.module = { net: { source: "./net" } }), resource: "module.net", message: /module block/, status: "unknown" },
+    ],
+  },
 };
 
 describe("every rule of SECURITY-RULES.md", () => {
