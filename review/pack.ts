@@ -19,7 +19,7 @@ import { noInternetGateway } from "./rules/net-1";
 import { localRoutesOnly } from "./rules/net-2";
 import { noPublicIps } from "./rules/net-3";
 import { lockedDefaultGroup } from "./rules/net-4";
-import { subnetAcls } from "./rules/net-5";
+import { subnetAclsScoped } from "./rules/net-5";
 import { officeDenied } from "./rules/net-6";
 import { tls13DomainPolicy } from "./rules/tls-1";
 import { privateMqBroker } from "./rules/tls-2";
@@ -67,12 +67,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   },
   {
     id: "NET-5",
-    severity: "warn",
-    title: "Every subnet has a network ACL; no ACL allows everything",
-    why: "ACLs are the stateless second layer behind security groups; an allow-all entry removes it.",
-    fix: "Associate a moat ACL with every subnet and replace allow-all entries with the ports the segment needs.",
+    // An error: the ACLs carry promises 1 and 2 of the brief (isolation, only 8883) when a security
+    // group is wrong or bypassed; what this rule reports now is always a real widening (an allow
+    // beyond what the subnet's role needs, a second ACL, AWS's allow-all default), never style.
+    severity: "error",
+    title: "Every subnet has exactly one network ACL of the stack, allowing only what its role needs",
+    why: "ACLs are the stateless second layer behind security groups. A subnet has one ACL (the last association wins, entries are never merged); an allow beyond device-to-endpoint TCP 8883 and its replies (allow-all, the same split into 0.0.0.0/1 and 128.0.0.0/1, a lateral allow to the whole VPC, an Internet range) removes that layer.",
+    fix: "Associate exactly one moat ACL with every subnet; in it allow only TCP 8883 from device to endpoint subnets and ephemeral-port replies back; keep the default ACL without allow entries.",
     matches: ["CKV2_AWS_1", "CKV_AWS_352"],
-    check: subnetAcls,
+    check: subnetAclsScoped,
   },
   {
     id: "NET-6",
@@ -103,7 +106,9 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   },
   {
     id: "FW-3",
-    severity: "warn",
+    // An error: a device group that accepts ingress or reaches anything but the broker breaks
+    // promises 1 and 2 of the brief (issue 13).
+    severity: "error",
     title: "Devices send only to the broker endpoint on 8883, and DNS inside the VPC; they take no ingress",
     why: "A compromised device with open egress can scan the segment or exfiltrate data. Devices need no ingress: they open every MQTT connection and security groups are stateful, so an ingress rule only lets a compromised neighbour reach them.",
     fix: "Limit the device security group's egress to TCP 8883 to the endpoint's group or subnets, and port 53 to the VPC CIDR; remove its ingress rules.",

@@ -1,6 +1,7 @@
 import { derived, Resource, ReviewModel, tag } from "./model";
 import { Role, ROLE_TAG } from "./tags";
 import { unknown, Violation } from "./rule";
+import { asBool } from "./terraform-types";
 import { blocks, isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
 /**
@@ -205,7 +206,7 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
               ["cidr6", b.ipv6_cidr_blocks],
               ["group", b.security_groups],
               ["prefix-list", b.prefix_list_ids],
-            ], b.self === true),
+            ], asBool(b.self) !== false && b.self !== undefined && b.self !== null),
             description: b.description,
           });
         }
@@ -227,7 +228,7 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
         ["cidr6", a.ipv6_cidr_blocks],
         ["group", single(a.source_security_group_id)],
         ["prefix-list", a.prefix_list_ids],
-      ], a.self === true),
+      ], asBool(a.self) !== false && a.self !== undefined && a.self !== null),
       description: a.description,
     });
   }
