@@ -4,6 +4,7 @@ import { MoatError } from "../errors";
 import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
 import { isPlanJson, loadPlanJson } from "./load-plan";
 import { refusingDeepValues } from "./deep-values";
+import { refuseDuplicateKeys } from "./duplicate-keys";
 import { ReviewModel } from "./model";
 import { readStackDirectory, StackDirectory } from "./stack-directory";
 
@@ -60,6 +61,9 @@ export function parseStackText(text: string, file: string, stack: string, direct
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
   }
   if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
-  if (isCdktfJson(json)) return refusingDeepValues(file, () => loadCdktfJson(json, file, stack, text, directory?.()));
+  if (isCdktfJson(json)) {
+    refuseDuplicateKeys(text, file);
+    return refusingDeepValues(file, () => loadCdktfJson(json, file, stack, text, directory?.()));
+  }
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }

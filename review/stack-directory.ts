@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { MoatError } from "../errors";
+import { refuseDuplicateKeys } from "./duplicate-keys";
 import { isPlainObject } from "./terraform-json";
 
 /**
@@ -53,11 +54,13 @@ export function readStackDirectory(file: string): StackDirectory {
 
 function readJson(file: string): Record<string, unknown> {
   let json: unknown;
+  const text = readFileSync(file, "utf8");
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = JSON.parse(text);
   } catch (err) {
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`, 2);
   }
   if (!isPlainObject(json)) throw new MoatError(`${file}: the top level is not an object; Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`, 2);
+  refuseDuplicateKeys(text, file);
   return json;
 }
