@@ -39,6 +39,7 @@ export function readStackDirectory(file: string): StackDirectory {
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith(".tf.json")) (isOverride(name) ? overrides : extras).push({ file: path, json: readJson(path) });
+    else if (name.endsWith(".tofu") || name.endsWith(".tofu.json")) unreadable.push({ file: path, why: "OpenTofu reads this file as part of the stack (in place of its .tf namesake); the review reads Terraform's .tf.json only" });
     else if (name.endsWith(".tf")) unreadable.push({ file: path, why: `Terraform ${isOverride(name) ? "merges this HCL override file into" : "reads this HCL file as part of"} the stack, and the review reads JSON only` });
   }
   // Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) by name.
