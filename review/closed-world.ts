@@ -1,4 +1,5 @@
 import { Resource, ReviewModel } from "./model";
+import { serviceRoleProblem } from "./service-roles";
 import { blocks, isRecord, Value } from "./value";
 
 /**
@@ -56,8 +57,6 @@ export const UNDERSTOOD_TYPES: ReadonlyMap<string, string> = new Map([
   ["aws_iot_certificate", "AUTH-1"],
   ["aws_iot_logging_options", "LOG-4"],
   ["aws_iot_domain_configuration", "TLS-1"],
-  ["aws_iam_role", "LOG-1, LOG-4 (service roles for flow logs and IoT logging)"],
-  ["aws_iam_role_policy", "LOG-1, LOG-4 (service roles for flow logs and IoT logging)"],
 ]);
 
 /**
@@ -88,7 +87,6 @@ const SEGMENT_TYPES = new Set([
 /** Families of types that touch the segment or device identity whatever they refer to. */
 const TOUCHING_FAMILIES: readonly (readonly [RegExp, string])[] = [
   [/^aws_iot/, "an IoT resource"],
-  [/^aws_iam_/, "an IAM resource (IoT role aliases, topic rules and logging act through IAM)"],
   [/^aws_(vpc|subnet|route|network_|security_group|default_|eip|instance|launch_template|spot_|nat_|internet_gateway|egress_only|ec2_|ami|ebs_|placement_group|main_route_table|prefix_list)/, "an EC2 networking resource"],
   [/^aws_(vpn|customer_gateway|dx_|networkfirewall|networkmanager|globalaccelerator|lb|alb|elb|verifiedaccess|vpclattice|ram_|route53_resolver|servicediscovery)/, "a VPN, Direct Connect or network resource"],
   [/^aws_(cloudformation|servicecatalog|ssm_association|ssm_document)/, "a CloudFormation, Service Catalog or SSM resource that builds other resources"],
@@ -104,6 +102,11 @@ export function segmentContact(model: ReviewModel, resource: Resource): string |
     return isReadOnlyData(resource.type) ? undefined : "is a data source of a non-aws provider, which Terraform runs at plan time";
   }
   if (UNDERSTOOD_TYPES.has(resource.type)) return undefined;
+  if (resource.type.startsWith("aws_iam_")) {
+    // IAM is understood only in the shape of the stack's own service roles (review/service-roles.ts).
+    const problem = serviceRoleProblem(model, resource);
+    return problem && `is an IAM resource that ${problem}`;
+  }
   if (!resource.type.startsWith("aws_")) return "belongs to a provider other than aws";
   for (const [pattern, what] of TOUCHING_FAMILIES) if (pattern.test(resource.type)) return `is ${what}`;
   for (const address of resource.references) {

@@ -38,6 +38,21 @@ const CLASS_2: Variant[] = [
   { variant: "an aws_default_subnet", rule: "CW-1", edit: (s) => add(s, "aws_default_subnet", "d", { availability_zone: "eu-west-1a" }) },
   { variant: "a secondary VPC CIDR", rule: "CW-1", edit: (s) => add(s, "aws_vpc_ipv4_cidr_block_association", "more", { vpc_id: vpc(s), cidr_block: "100.64.0.0/16" }) },
   { variant: "a Lambda function placed in the device subnets", rule: "CW-1", edit: (s) => add(s, "aws_lambda_function", "f", { function_name: "f", role: "arn:aws:iam::123456789012:role/x", vpc_config: { subnet_ids: [deviceSubnet(s)], security_group_ids: [brokerGroup(s)] } }) },
+  {
+    variant: "a role devices could assume through a role alias",
+    rule: "CW-1",
+    edit: (s) => add(s, "aws_iam_role", "devices", { assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "credentials.iot.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }),
+  },
+  {
+    variant: "the provisioning role allowed to attach any IoT policy",
+    rule: "CW-1",
+    edit: (s) => {
+      const name = first(s, "aws_iam_role_policy", (b) => String(b.policy).includes("iot:AttachPolicy"));
+      s.resource.aws_iam_role_policy[name].policy = String(s.resource.aws_iam_role_policy[name].policy).replace(/:policy\/[a-z0-9-]+/, ":policy/*");
+      return `aws_iam_role_policy.${name}`;
+    },
+  },
+  { variant: "an administrator policy attached to a service role", rule: "CW-1", edit: (s) => add(s, "aws_iam_role_policy_attachment", "admin", { role: ref(s, "aws_iam_role", "name"), policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }) },
   { variant: "a type that names a segment id literally", rule: "CW-1", edit: (s) => add(s, "aws_ssm_parameter", "p", { name: "x", type: "String", value: "subnet-0123456789abcdef0" }) },
 ];
 
