@@ -279,7 +279,9 @@ export function groupAddress(model: ReviewModel, value: Value | undefined): stri
     const managed = model.ofType("aws_default_security_group").find((g) => g.attributes.vpc_id instanceof Ref && g.attributes.vpc_id.address === value.address);
     return managed?.address ?? `${value.address}.default_security_group_id`;
   }
-  return model.get(value.address) ? value.address : undefined;
+  // Only a group this stack manages is known: a data source may name any group, the broker's included.
+  const target = model.get(value.address);
+  return target?.mode === "managed" && (target.type === "aws_security_group" || target.type === "aws_default_security_group") ? value.address : undefined;
 }
 
 /** A port or protocol as a number or string; other values (unknowns) as undefined. */

@@ -30,9 +30,15 @@ export function readStackDirectory(file: string): StackDirectory {
   const dir = dirname(file);
   if (!existsSync(dir)) return NONE;
   const own = basename(file);
-  const names = readdirSync(dir)
-    .filter((n) => n !== own && !n.startsWith(".") && statSync(join(dir, n)).isFile())
-    .sort();
+  let names: string[];
+  try {
+    // Terraform ignores names starting with "." (editor and lock files), and so does the review.
+    names = readdirSync(dir)
+      .filter((n) => n !== own && !n.startsWith(".") && /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/.test(n) && statSync(join(dir, n)).isFile())
+      .sort();
+  } catch (err) {
+    throw new MoatError(`${dir}: cannot list the stack directory (${(err as Error).message}); Terraform reads every file there, so the review must too`, 2);
+  }
   const extras: { file: string; json: Record<string, unknown> }[] = [];
   const overrides: { file: string; json: Record<string, unknown> }[] = [];
   const unreadable: { file: string; why: string }[] = [];
@@ -55,7 +61,12 @@ export function readStackDirectory(file: string): StackDirectory {
 
 function readJson(file: string): Record<string, unknown> {
   let json: unknown;
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new MoatError(`${file}: cannot read it (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: make it readable or remove it`, 2);
+  }
   try {
     json = JSON.parse(text);
   } catch (err) {

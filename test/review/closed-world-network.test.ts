@@ -146,6 +146,14 @@ const CLASS_8: Variant[] = [
       return add(s, "aws_vpc_security_group_ingress_rule", "admin", { security_group_id: brokerGroup(s), ip_protocol: "tcp", from_port: 8883, to_port: 8883, referenced_security_group_id: "${aws_security_group.admin.id}", description: "admin" });
     },
   },
+  {
+    variant: "ingress on the broker group named through a data source",
+    rule: "FW-1",
+    edit: (s) => {
+      s.data.aws_security_group = { broker: { filter: [{ name: "group-name", values: ["iot-dev-broker-endpoint-*"] }] } };
+      return add(s, "aws_vpc_security_group_ingress_rule", "wide", { security_group_id: "${data.aws_security_group.broker.id}", ip_protocol: "tcp", from_port: 8883, to_port: 8883, cidr_ipv4: "172.16.0.0/12", description: "partner" });
+    },
+  },
 ];
 
 /** Class 9: network ACL semantics. */
