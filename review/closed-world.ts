@@ -1,6 +1,6 @@
 import { Resource, ReviewModel } from "./model";
 import { serviceRoleProblem } from "./service-roles";
-import { blocks, isRecord, Value } from "./value";
+import { isRecord, Value } from "./value";
 
 /**
  * The review's closed world: the resource types it understands, and what else in a stack can
@@ -135,11 +135,17 @@ function literalSegmentId(value: Value | undefined): string | undefined {
   return undefined;
 }
 
-/** Meta-arguments of a resource body that make Terraform do what the attributes do not show. */
-export function unevaluatedMeta(resource: Resource): string | undefined {
-  const a = resource.attributes;
-  if (a.provisioner !== undefined) return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
-  if (a.dynamic !== undefined) return `has dynamic blocks (${blocks(a.dynamic).flatMap((d) => (isRecord(d) ? Object.keys(d) : [])).join(", ")}): their content depends on for_each, which the review does not expand`;
+/**
+ * Meta-arguments of a resource body (as written, before evaluation) that make Terraform do what
+ * the attributes do not show; read from the raw body so no resource is evaluated to ask.
+ */
+export function unevaluatedMeta(body: { readonly [key: string]: unknown }): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(body, "provisioner")) return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
+  if (Object.prototype.hasOwnProperty.call(body, "dynamic")) {
+    const dynamic = body.dynamic;
+    const names = (Array.isArray(dynamic) ? dynamic : [dynamic]).flatMap((d) => (typeof d === "object" && d !== null ? Object.keys(d) : []));
+    return `has dynamic blocks (${names.join(", ")}): their content depends on for_each, which the review does not expand`;
+  }
   return undefined;
 }
 

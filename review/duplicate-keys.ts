@@ -19,17 +19,13 @@ export function duplicateKey(text: string): { key: string; path: string } | unde
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
       const start = i;
-      i += 1;
-      let escaped = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) {
-          escaped = true;
-          i += 2;
-          continue;
-        }
-        if (d === 34) break;
-        i += 1;
+      // Jump from quote to quote; a quote preceded by an odd run of backslashes is escaped.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i === -1) i = n;
+        let slashes = 0;
+        while (i < n && text.charCodeAt(i - 1 - slashes) === 92 /* \ */) slashes += 1;
+        if (i >= n || slashes % 2 === 0) break;
       }
       const end = i;
       i += 1;
@@ -39,7 +35,7 @@ export function duplicateKey(text: string): { key: string; path: string } | unde
       while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13)) j += 1;
       if (text.charCodeAt(j) !== 58 /* : */) continue;
       const raw = text.slice(start + 1, end);
-      const key = escaped ? decode(text.slice(start, end + 1)) : raw;
+      const key = raw.indexOf("\\") === -1 ? raw : decode(text.slice(start, end + 1));
       if (top.has(key)) return { key, path: [...names.slice(0, open.length - 1), key].join(".") };
       top.add(key);
       names[open.length - 1] = key;

@@ -1,4 +1,4 @@
-import { noteUnevaluated, Unevaluated } from "./closed-world";
+import { noteUnevaluated, Unevaluated, unevaluatedMeta } from "./closed-world";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
 import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
@@ -55,9 +55,14 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
   }
   const present = resources.filter((r) => {
     const instances = evaluator.instances(r);
+    if (instances === 0) {
+      evaluator.index[r.mode].get(r.type)?.delete(r.name);
+      return false;
+    }
     if (instances === "unknown") unevaluated.push({ address: r.address, why: "its count or for_each is known only at apply time: it may exist any number of times, or not at all" });
-    if (instances === 0) evaluator.index[r.mode].get(r.type)?.delete(r.name);
-    return instances !== 0;
+    const meta = unevaluatedMeta(r.body);
+    if (meta) unevaluated.push({ address: r.address, why: meta });
+    return true;
   });
   // Filled once the model exists: loose values may refer to its resources.
   const loose: LooseValue[] = [];

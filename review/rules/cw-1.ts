@@ -1,4 +1,4 @@
-import { segmentContact, unevaluatedMeta, unevaluatedParts } from "../closed-world";
+import { segmentContact, unevaluatedParts } from "../closed-world";
 import { RuleCheck, unknown, Violation } from "../rule";
 
 /**
@@ -10,8 +10,6 @@ export const closedWorld: RuleCheck = (model) => {
   const violations: Violation[] = [];
   for (const part of unevaluatedParts(model)) violations.push(unknown(part.address, part.why));
   for (const resource of model.resources) {
-    const meta = unevaluatedMeta(resource);
-    if (meta) violations.push(unknown(resource.address, meta));
     const contact = segmentContact(model, resource);
     if (contact) violations.push(unknown(resource.address, `${resource.type} is not a type the review understands, and it ${contact}: it may open a path or grant a permission no rule checks`));
   }

@@ -22,8 +22,15 @@ export const deviceSourcesOnly: RuleCheck = (model, context) => {
   const deviceGroups = deviceSecurityGroups(model);
   const deviceSubnetAddresses = new Set(deviceSubnets.map((s) => s.address));
 
-  const attached = attachedGroups(model);
-  const devices = new Set([...deviceGroups].filter((g) => !attached.has(g)));
+  // Asked only when a broker rule names a group: finding attachments evaluates every resource.
+  let devices: ReadonlySet<string> | undefined;
+  const deviceSources = () => {
+    if (devices === undefined) {
+      const attached = attachedGroups(model);
+      devices = new Set([...deviceGroups].filter((g) => !attached.has(g)));
+    }
+    return devices;
+  };
 
   // Many rules share a source; each distinct source is judged once.
   const verdicts = new Map<string, ReturnType<typeof judge>>();
@@ -37,7 +44,7 @@ export const deviceSourcesOnly: RuleCheck = (model, context) => {
     }
     for (const peer of rule.peers) {
       const key = `${peer.kind} ${String(peer.value)} ${typeof peer.value}`;
-      if (!verdicts.has(key)) verdicts.set(key, judge(model, peer, deviceCidrs, configured, devices, deviceSubnetAddresses));
+      if (!verdicts.has(key)) verdicts.set(key, judge(model, peer, deviceCidrs, configured, deviceSources, deviceSubnetAddresses));
       const verdict = verdicts.get(key);
       if (verdict === "unknown") violations.push(unknown(rule.resource, `source ${String(peer.value)} is known only at apply time`));
       else if (verdict !== undefined) violations.push(asUnknownIfMaybe(fail(rule.resource, verdict), on, rule.group));
@@ -80,7 +87,9 @@ function everywhereTogether(model: ReviewModel, ingress: readonly GroupRule[]): 
   const byGroup = new Map<string, GroupRule[]>();
   for (const rule of ingress) {
     const key = rule.group ?? String(rule.groupValue);
-    byGroup.set(key, [...(byGroup.get(key) ?? []), rule]);
+    const list = byGroup.get(key);
+    if (list) list.push(rule);
+    else byGroup.set(key, [rule]);
   }
   const violations: Violation[] = [];
   for (const [group, rules] of byGroup) {
@@ -111,7 +120,7 @@ function judge(
   peer: Peer,
   deviceCidrs: NonNullable<ReturnType<typeof cidrOf>>[],
   configured: NonNullable<ReturnType<typeof cidrOf>>[] | undefined,
-  deviceGroups: ReadonlySet<string>,
+  deviceGroups: () => ReadonlySet<string>,
   deviceSubnets: ReadonlySet<string>,
 ): string | "unknown" | undefined {
   const value: Value = peer.value;
@@ -132,7 +141,7 @@ function judge(
     case "group": {
       const target = model.target(value);
       if (!target) return typeof value === "string" ? `allows security group ${value}, which is not a device group of this stack` : "unknown";
-      return deviceGroups.has(target.address) ? undefined : `allows security group ${target.address}, which is not a device group (no ingress, not attached to anything the stack creates, or tagged ${ROLE_TAG}=${Role.DEVICE})`;
+      return deviceGroups().has(target.address) ? undefined : `allows security group ${target.address}, which is not a device group (no ingress, not attached to anything the stack creates, or tagged ${ROLE_TAG}=${Role.DEVICE})`;
     }
     case "prefix-list":
       return `allows prefix list ${String(value)}: only device subnets may reach the broker`;

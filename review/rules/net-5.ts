@@ -1,4 +1,4 @@
-import { contains } from "../../config/cidr";
+import { Cidr, contains } from "../../config/cidr";
 import { cidrOf } from "../cidr-value";
 import { ReviewModel } from "../model";
 import { AclEntry, aclAssociations, aclEntries, subnetAcls } from "../network-acl";
@@ -43,9 +43,13 @@ export const subnetAclsScoped: RuleCheck = (model) => {
       violations.push(unknown(entry.resource, "an ACL rule whose network ACL is not one of this stack's: cannot tell which subnets it opens"));
       continue;
     }
-    byAcl.set(entry.acl, [...(byAcl.get(entry.acl) ?? []), entry]);
+    const list = byAcl.get(entry.acl);
+    if (list) list.push(entry);
+    else byAcl.set(entry.acl, [entry]);
   }
   const judged = new Set<string>();
+  // The peer subnets' CIDRs by role, once: every entry of every ACL is judged against them.
+  const peersByRole = new Map(Object.values(Role).map((role) => [role as string, subnetsWithRole(model, role).map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined)]));
   for (const { subnet, acls, defaultAcl } of subnetAcls(model)) {
     if (acls.length > 1) {
       violations.push(fail(subnet.address, `is claimed by ${acls.length} network ACLs (${acls.join(", ")}): a subnet has exactly one, the last association AWS applies wins, so the rules of only one of them hold`));
@@ -58,7 +62,7 @@ export const subnetAclsScoped: RuleCheck = (model) => {
       if (judged.has(key)) continue;
       judged.add(key);
       for (const entry of byAcl.get(acl) ?? []) {
-        const problem = outOfScope(model, entry, role);
+        const problem = outOfScope(model, entry, role, peersByRole);
         if (problem) violations.push(problem);
       }
     }
@@ -67,7 +71,7 @@ export const subnetAclsScoped: RuleCheck = (model) => {
   for (const acl of model.ofType("aws_default_network_acl")) {
     if (judged.has(`${acl.address} undefined`)) continue;
     for (const entry of byAcl.get(acl.address) ?? []) {
-      const problem = outOfScope(model, entry, undefined);
+      const problem = outOfScope(model, entry, undefined, peersByRole);
       if (problem) violations.push(problem);
     }
   }
@@ -75,7 +79,7 @@ export const subnetAclsScoped: RuleCheck = (model) => {
 };
 
 /** Why an ACL entry allows more than a subnet of `role` needs; undefined when it does not. */
-function outOfScope(model: ReviewModel, entry: AclEntry, role: string | undefined): Violation | undefined {
+function outOfScope(model: ReviewModel, entry: AclEntry, role: string | undefined, peersByRole: ReadonlyMap<string, readonly Cidr[]>): Violation | undefined {
   if (entry.action === "deny") return undefined;
   const where = `rule ${String(entry.ruleNumber)} of ${entry.acl}`;
   if (typeof entry.action !== "string") return unknown(entry.resource, `${where}: its action is known only at apply time`);
@@ -93,8 +97,8 @@ function outOfScope(model: ReviewModel, entry: AclEntry, role: string | undefine
   if (from === undefined || to === undefined || from < scope.ports[0] || to > scope.ports[1]) return fail(entry.resource, `${what}: a ${role} subnet needs ${direction} TCP ${scope.ports[0]}-${scope.ports[1]} only`);
   const peer = peerCidr(model, entry.cidr);
   if (peer === "unknown") return unknown(entry.resource, `${where}: its CIDR ${String(entry.cidr)} is known only at apply time`);
-  const peers = subnetsWithRole(model, scope.peerRole).map((s) => cidrOf(s.attributes.cidr_block));
-  if (peer === undefined || !peers.some((p) => p !== undefined && contains(p, peer))) {
+  const peers = peersByRole.get(scope.peerRole) ?? [];
+  if (peer === undefined || !peers.some((p) => contains(p, peer))) {
     return fail(entry.resource, `${what}: a ${role} subnet talks only to the ${scope.peerRole} subnets (${ROLE_TAG}=${scope.peerRole})`);
   }
   return undefined;
