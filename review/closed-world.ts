@@ -63,7 +63,10 @@ export const UNDERSTOOD_TYPES: ReadonlyMap<string, string> = new Map([
  * Data source types that only read. Any other data source of a non-aws provider may run code
  * (`external`) or fetch from anywhere (`http`) at plan time.
  */
-const isReadOnlyData = (type: string) => type.startsWith("aws_");
+const isReadOnlyData = (type: string) => type.startsWith("aws_") && !RUNS_CODE.test(type);
+
+/** aws types that run code when Terraform plans or applies them: the code can create anything. */
+const RUNS_CODE = /^aws_lambda_invocation/;
 
 /** Types whose resources are the segment itself: anything referring to one touches it. */
 const SEGMENT_TYPES = new Set([
@@ -89,7 +92,7 @@ const TOUCHING_FAMILIES: readonly (readonly [RegExp, string])[] = [
   [/^aws_iot/, "an IoT resource"],
   [/^aws_(vpc|subnet|route|network_|security_group|default_|eip|instance|launch_template|spot_|nat_|internet_gateway|egress_only|ec2_|ami|ebs_|placement_group|main_route_table|prefix_list)/, "an EC2 networking resource"],
   [/^aws_(vpn|customer_gateway|dx_|networkfirewall|networkmanager|globalaccelerator|lb|alb|elb|verifiedaccess|vpclattice|ram_|route53_resolver|servicediscovery)/, "a VPN, Direct Connect or network resource"],
-  [/^aws_(cloudformation|servicecatalog|ssm_association|ssm_document)/, "a CloudFormation, Service Catalog or SSM resource that builds other resources"],
+  [/^aws_(cloudformation|servicecatalog|ssm_association|ssm_document|lambda_invocation)/, "a resource that builds other resources or runs code at apply time (CloudFormation, Service Catalog, SSM, a Lambda invocation)"],
   [/^aws_(lambda_function|ecs_service|eks_|batch_|sagemaker_|emr|msk|mq_|elasticache|db_|rds_|redshift|opensearch|elasticsearch|efs_mount|fsx|directory_service|workspaces|apprunner|codebuild|appstream|memorydb|docdb|neptune|dms_|mwaa|transfer_)/, "a service that places interfaces in VPC subnets"],
 ];
 
@@ -99,7 +102,7 @@ const LITERAL_ID = /^(vpc|subnet|rtb|acl|sg|vpce|eni|igw|nat|tgw|tgw-attach|pcx|
 /** Why a resource that no rule understands can touch the segment, or undefined when it cannot. */
 export function segmentContact(model: ReviewModel, resource: Resource): string | undefined {
   if (resource.mode === "data") {
-    return isReadOnlyData(resource.type) ? undefined : "is a data source of a non-aws provider, which Terraform runs at plan time";
+    return isReadOnlyData(resource.type) ? undefined : "is a data source that runs code or a non-aws provider at plan time";
   }
   if (UNDERSTOOD_TYPES.has(resource.type)) return undefined;
   if (resource.type.startsWith("aws_iam_")) {
@@ -141,6 +144,13 @@ function literalSegmentId(value: Value | undefined): string | undefined {
  */
 export function unevaluatedMeta(body: { readonly [key: string]: unknown }): string | undefined {
   if (Object.prototype.hasOwnProperty.call(body, "provisioner")) return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
+  const lifecycle = body.lifecycle;
+  for (const block of Array.isArray(lifecycle) ? lifecycle : [lifecycle]) {
+    const ignored = typeof block === "object" && block !== null ? (block as Record<string, unknown>).ignore_changes : undefined;
+    if (ignored !== undefined && ignored !== null && !(Array.isArray(ignored) && ignored.length === 0)) {
+      return `ignores changes to ${JSON.stringify(ignored)}: Terraform will not undo a change made outside it, so what AWS holds may differ from what is reviewed`;
+    }
+  }
   if (Object.prototype.hasOwnProperty.call(body, "dynamic")) {
     const dynamic = body.dynamic;
     const names = (Array.isArray(dynamic) ? dynamic : [dynamic]).flatMap((d) => (typeof d === "object" && d !== null ? Object.keys(d) : []));

@@ -91,6 +91,16 @@ const CLASS_1: Variant[] = [
     },
   },
   {
+    variant: "ignore_changes on the broker group (drift made outside Terraform stays)",
+    rule: "CW-1",
+    edit: (s) => {
+      const name = first(s, "aws_security_group", isBrokerGroup);
+      s.resource.aws_security_group[name].lifecycle = { create_before_destroy: true, ignore_changes: "all" };
+      return { resource: at(`aws_security_group.${name}`) };
+    },
+  },
+  { variant: "a Lambda invocation at apply time", rule: "CW-1", edit: (s) => ((s.resource.aws_lambda_invocation = { make_igw: { function_name: "ops-tools", input: "{}" } }), { resource: at("aws_lambda_invocation.make_igw") }) },
+  {
     variant: "an aws provider pointed at another source",
     rule: "CW-1",
     edit: (s) => ((s.terraform.required_providers.aws.source = "evil/aws"), { resource: at("terraform.required_providers.aws") }),
