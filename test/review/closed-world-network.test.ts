@@ -53,6 +53,22 @@ const CLASS_2: Variant[] = [
     },
   },
   { variant: "an administrator policy attached to a service role", rule: "CW-1", edit: (s) => add(s, "aws_iam_role_policy_attachment", "admin", { role: ref(s, "aws_iam_role", "name"), policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }) },
+  {
+    variant: "an API Gateway VPC link into subnets named by an SSM parameter",
+    rule: "CW-1",
+    edit: (s) => {
+      s.data.aws_ssm_parameter = { subnet: { name: "/ops/subnet" } };
+      return add(s, "aws_apigatewayv2_vpc_link", "in", { name: "in", subnet_ids: ["${data.aws_ssm_parameter.subnet.value}"], security_group_ids: [] });
+    },
+  },
+  {
+    variant: "a resource given a subnet id through a data source",
+    rule: "CW-1",
+    edit: (s) => {
+      s.data.aws_ssm_parameter = { subnet: { name: "/ops/subnet" } };
+      return add(s, "aws_kafkaconnect_connector", "c", { name: "c", kafka_cluster: { apache_kafka_cluster: { bootstrap_servers: "b:9098", vpc: { subnets: ["${data.aws_ssm_parameter.subnet.value}"], security_groups: [] } } } });
+    },
+  },
   { variant: "a type that names a segment id literally", rule: "CW-1", edit: (s) => add(s, "aws_ssm_parameter", "p", { name: "x", type: "String", value: "subnet-0123456789abcdef0" }) },
 ];
 
