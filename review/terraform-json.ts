@@ -94,7 +94,8 @@ export function mergeInto(doc: TerraformDocument, json: Raw, file: string, main 
       const section = doc[key as Labelled] as Raw;
       const labels = LABELS[key as Labelled];
       // The common case, one cdktf file: its sections are used as parsed, not copied.
-      if (main && labels === 2 && canonicalTwoLabels(value)) Object.assign(section, value);
+      // setEntry, not Object.assign: a "__proto__" type would otherwise become the section's prototype.
+      if (main && labels === 2 && canonicalTwoLabels(value)) for (const type in value as Raw) setEntry(section, type, (value as Raw)[type]);
       else readLabelled(value, labels, key, file, section, labels === 2 ? "an object of resource types" : `an object of named ${key} blocks`);
       if (!main && labels === 2) noteSources(doc, key, value, file);
     } else if (key === "locals") {

@@ -191,6 +191,13 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
     expect(run.stderr).toMatch(message);
   });
 
+  it('reads a "__proto__" resource type as a type (blocked as unknown), never as the section\'s prototype', async () => {
+    const text = JSON.stringify(stacks.dev()).replace('"resource":{', '"resource":{"__proto__":{"x":{"cidr_block":"0.0.0.0/0"}},');
+    const run = await reviewWithFiles(text);
+    expect(run.code).toBe(1);
+    expect(run.findings).toContainEqual(expect.objectContaining({ rule: "CW-1", resource: "__proto__.x", blocking: true }));
+  });
+
   it("refuses a block defined twice, as Terraform does (exit 2, one line)", async () => {
     const s = stacks.dev();
     const acl = first(s, "aws_network_acl", isDeviceAcl);
