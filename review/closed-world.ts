@@ -1,6 +1,6 @@
 import { Resource, ReviewModel } from "./model";
 import { serviceRoleProblem } from "./service-roles";
-import { isRecord, Value } from "./value";
+import { isRecord, Unknown, Value } from "./value";
 
 /**
  * The review's closed world: the resource types it understands, and what else in a stack can
@@ -59,14 +59,14 @@ export const UNDERSTOOD_TYPES: ReadonlyMap<string, string> = new Map([
   ["aws_iot_domain_configuration", "TLS-1"],
 ]);
 
+/** aws types that run code when Terraform plans or applies them: the code can create anything. */
+const RUNS_CODE = /^aws_lambda_invocation/;
+
 /**
  * Data source types that only read. Any other data source of a non-aws provider may run code
  * (`external`) or fetch from anywhere (`http`) at plan time.
  */
 const isReadOnlyData = (type: string) => type.startsWith("aws_") && !RUNS_CODE.test(type);
-
-/** aws types that run code when Terraform plans or applies them: the code can create anything. */
-const RUNS_CODE = /^aws_lambda_invocation/;
 
 /** Types whose resources are the segment itself: anything referring to one touches it. */
 const SEGMENT_TYPES = new Set([
@@ -88,7 +88,7 @@ const SEGMENT_TYPES = new Set([
 ]);
 
 /** Data sources that describe the account and region only: referring to one touches nothing. */
-const DESCRIBES_CONTEXT = new Set(["aws_caller_identity", "aws_partition", "aws_region", "aws_iot_endpoint", "aws_availability_zones"]);
+const DESCRIBES_CONTEXT = new Set(["aws_caller_identity", "aws_partition", "aws_region", "aws_iot_endpoint", "aws_availability_zones", "aws_iam_policy_document"]);
 
 /** Families of types that touch the segment or device identity whatever they refer to. */
 const TOUCHING_FAMILIES: readonly (readonly [RegExp, string])[] = [
@@ -99,8 +99,8 @@ const TOUCHING_FAMILIES: readonly (readonly [RegExp, string])[] = [
   [/^aws_(lambda_function|ecs_service|eks_|batch_|sagemaker_|emr|msk|mq_|apigatewayv2_vpc_link|api_gateway_vpc_link|elasticache|db_|rds_|redshift|opensearch|elasticsearch|efs_mount|fsx|directory_service|workspaces|apprunner|codebuild|appstream|memorydb|docdb|neptune|dms_|mwaa|transfer_)/, "a service that places interfaces in VPC subnets"],
 ];
 
-/** Literal ids of segment objects that a resource may name without a reference. */
-const LITERAL_ID = /^(vpc|subnet|rtb|acl|sg|vpce|eni|igw|nat|tgw|tgw-attach|pcx|vgw|eigw|cgw|pl)-[0-9a-f]{8,17}$/;
+/** Literal ids of segment objects that a resource may name without a reference, alone or inside an ARN. */
+const LITERAL_ID = /\b(vpc|subnet|rtb|acl|sg|vpce|eni|igw|nat|tgw|tgw-attach|pcx|vgw|eigw|cgw)-[0-9a-f]{8,17}\b/;
 
 /** Why a resource that no rule understands can touch the segment, or undefined when it cannot. */
 export function segmentContact(model: ReviewModel, resource: Resource): string | undefined {
@@ -126,7 +126,8 @@ export function segmentContact(model: ReviewModel, resource: Resource): string |
 }
 
 function literalSegmentId(value: Value | undefined): string | undefined {
-  if (typeof value === "string") return LITERAL_ID.test(value) ? value : undefined;
+  if (typeof value === "string") return LITERAL_ID.exec(value)?.[0];
+  if (value instanceof Unknown) return literalSegmentId(value.parts);
   if (Array.isArray(value)) {
     for (const item of value) {
       const found = literalSegmentId(item);
