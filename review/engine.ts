@@ -92,10 +92,10 @@ export function review(inputs: readonly ReviewInput[], suppressions: readonly Su
   };
 }
 
+/**
+ * By Terraform address only: a construct path comes from the reviewed file's own `//` metadata,
+ * so an added resource could claim a suppressed resource's path and hide its own finding.
+ */
 function appliesTo(s: Suppression, f: Finding): boolean {
-  return (
-    s.rule === f.rule &&
-    (s.stacks === undefined || s.stacks.includes(f.stack)) &&
-    (s.resource === undefined || s.resource === f.resource || s.resource === f.location.constructPath)
-  );
+  return s.rule === f.rule && (s.stacks === undefined || s.stacks.includes(f.stack)) && (s.resource === undefined || s.resource === f.resource);
 }

@@ -1,16 +1,18 @@
-import { MoatError } from "../errors";
+import { noteUnevaluated, Unevaluated, unevaluatedMeta } from "./closed-world";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
 import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
-import { isRecord, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
+import { StackDirectory } from "./stack-directory";
+import { applyOverride, isPlainObject, mergeInto, readDocument, shapeError, TerraformDocument } from "./terraform-json";
+import { isRecord, isLiteral, ownEntry, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
 
 const SECTIONS = [
   ["managed", "resource"],
   ["data", "data"],
 ] as const;
 
-/** Traversal roots that name no resource: their values are unknown until plan or apply. */
-const NON_RESOURCE_ROOTS = new Set(["var", "local", "each", "count", "path", "terraform", "self", "module"]);
+/** Traversal roots that name no resource: their values are unknown until plan or apply (`var` and `local` are resolved when the files say). */
+const NON_RESOURCE_ROOTS = new Set(["each", "count", "path", "terraform", "self", "module"]);
 
 /** True when a parsed JSON document looks like Terraform JSON as cdktf writes it. */
 export function isCdktfJson(json: unknown): boolean {
@@ -18,48 +20,91 @@ export function isCdktfJson(json: unknown): boolean {
 }
 
 /**
- * The review model of a cdk.tf.json (`json` already parsed; `text` for line numbers).
- * Throws a MoatError (exit 2) naming the file when a block has the wrong shape.
+ * The review model of a cdk.tf.json (`json` already parsed; `text` for line numbers), with the
+ * other files Terraform reads from the stack directory (`directory`) merged in as Terraform merges
+ * them. Throws a MoatError (exit 2) naming the file when a block has the wrong shape.
  *
  * Resources are indexed, not evaluated: a resource's Terraform strings are evaluated the first
  * time a rule reads its attributes, so a rule pack that reads a few types of a large stack does
  * not pay for the rest, and the parsed tree is not copied into a second one up front.
  */
-export function loadCdktfJson(json: unknown, file: string, stack: string, text = ""): ReviewModel {
-  if (!isRecord(json)) throw shapeError(file, "the top level is not an object");
-  const evaluator = new StackEvaluator();
+export function loadCdktfJson(json: unknown, file: string, stack: string, text = "", directory?: StackDirectory): ReviewModel {
+  if (!isPlainObject(json)) throw shapeError(file, "the top level is not an object");
+  const doc = readDocument(json, file);
+  const unevaluated: Unevaluated[] = [];
+  for (const extra of directory?.extras ?? []) mergeInto(doc, extra.json, extra.file);
+  for (const override of directory?.overrides ?? []) {
+    for (const key of applyOverride(doc, override.json, override.file)) unevaluated.push({ address: `file ${override.file}`, why: `overrides the stack's "${key}" block, which the review does not merge` });
+  }
+  for (const u of directory?.unreadable ?? []) unevaluated.push({ address: `file ${u.file}`, why: u.why });
+  const evaluator = new StackEvaluator(doc, directory?.variableFiles ?? []);
   // for-in, not Object.entries: a 10,000-resource stack should not be copied to be walked.
   const resources: CdktfResource[] = [];
   for (const [mode, key] of SECTIONS) {
-    const section = (json as Record<string, unknown>)[key];
-    if (section === undefined) continue;
-    if (!isPlainObject(section)) throw shapeError(file, `"${key}" is not an object of resource types`);
+    const section = doc[key];
     for (const type in section) {
       const byName = section[type];
-      if (!isPlainObject(byName)) throw shapeError(file, `"${key}.${type}" is not an object of named ${type} blocks`);
       const named = new Map<string, CdktfResource>();
       evaluator.index[mode].set(type, named);
       for (const name in byName) {
-        const body = byName[name];
-        if (!isPlainObject(body)) throw shapeError(file, `"${key}.${type}.${name}" is not an object of attributes`);
-        const resource = new CdktfResource(type, mode, name, body, evaluator, file);
+        const resource = new CdktfResource(type, mode, name, byName[name], evaluator, doc.sources.get(`${key} ${type} ${name}`) ?? file);
         resources.push(resource);
         named.set(name, resource);
       }
     }
   }
+  const present = resources.filter((r) => {
+    const instances = evaluator.instances(r);
+    if (instances === 0) {
+      evaluator.index[r.mode].get(r.type)?.delete(r.name);
+      return false;
+    }
+    if (instances === "unknown") unevaluated.push({ address: r.address, why: "its count or for_each is known only at apply time: it may exist any number of times, or not at all" });
+    const meta = unevaluatedMeta(r.body);
+    if (meta) unevaluated.push({ address: r.address, why: meta });
+    return true;
+  });
   // Filled once the model exists: loose values may refer to its resources.
   const loose: LooseValue[] = [];
-  const model = new ReviewModel(stack, file, "cdktf", resources, loose, cdktfLines(text, resources), (address) => evaluator.find(address));
-  for (const section of ["output", "locals", "variable", "provider"]) {
-    const block = (json as Record<string, unknown>)[section];
-    if (!isPlainObject(block)) continue;
+  const model = new ReviewModel(stack, file, "cdktf", present, loose, cdktfLines(text, present), (address) => evaluator.find(address));
+  const sections: [string, Record<string, unknown>][] = [["output", doc.output], ["locals", doc.locals], ["variable", doc.variable], ["provider", doc.provider], ["module", doc.module], ...Object.entries(doc.others).map(([key, value]): [string, Record<string, unknown>] => [key, { "": value }])];
+  for (const [section, block] of sections) {
     for (const [name, raw] of Object.entries(block)) {
+      const address = name === "" ? section : `${section}.${name}`;
       const pass: Pass = { evaluateText: evaluator.evaluateText, holdsPem: false };
-      loose.push({ address: `${section}.${name}`, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
+      loose.push({ address, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
     }
   }
+  for (const name in doc.module) unevaluated.push({ address: `module.${name}`, why: "a module block: Terraform applies the module's resources, which are not in this file" });
+  for (const key in doc.others) unevaluated.push({ address: key, why: `a top-level "${key}" block: Terraform acts on it (imports, moves, removals, checks) and the review does not evaluate it` });
+  for (const entry of providerProblems(doc)) unevaluated.push(entry);
+  noteUnevaluated(model, unevaluated);
   return model;
+}
+
+/** Provider settings that send the stack to another provider or endpoint than AWS's own. */
+function providerProblems(doc: TerraformDocument): Unevaluated[] {
+  const problems: Unevaluated[] = [];
+  for (const block of doc.terraform) {
+    const required = (block as { required_providers?: unknown }).required_providers;
+    for (const providers of Array.isArray(required) ? required : [required]) {
+      if (!isPlainObject(providers)) continue;
+      for (const [name, spec] of Object.entries(providers)) {
+        const source = isPlainObject(spec) ? spec.source : spec;
+        const official = name === "aws" && (source === "aws" || source === "hashicorp/aws" || source === "registry.terraform.io/hashicorp/aws");
+        if (!official) problems.push({ address: `terraform.required_providers.${name}`, why: `provider ${name} from ${String(source)}: only hashicorp/aws is understood` });
+      }
+    }
+  }
+  for (const [name, configs] of Object.entries(doc.provider)) {
+    if (name !== "aws") continue;
+    for (const config of configs) {
+      if (!isPlainObject(config)) continue;
+      const redirect = ["endpoints", "http_proxy", "https_proxy", "insecure", "custom_ca_bundle"].filter((k) => config[k] !== undefined && config[k] !== false);
+      if (redirect.length > 0) problems.push({ address: `provider.${name}`, why: `sets ${redirect.join(", ")}: the provider's calls may not reach AWS as the review assumes` });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -74,6 +119,60 @@ class StackEvaluator {
    */
   readonly index = { managed: new Map<string, Map<string, CdktfResource>>(), data: new Map<string, Map<string, CdktfResource>>() };
   private readonly evaluated = new Map<string, Value>();
+  /** Variable values: a variable file's, else the default; absent when neither is set (unknown until apply). */
+  private readonly variables = new Map<string, unknown>();
+  /** Locals evaluated so far; `undefined` while one is being evaluated, so a cycle is unknown, not endless. */
+  private readonly locals = new Map<string, Value | undefined>();
+
+  constructor(
+    private readonly doc: TerraformDocument,
+    variableFiles: readonly { readonly json: Record<string, unknown> }[],
+  ) {
+    for (const name in doc.variable) {
+      if (Object.prototype.hasOwnProperty.call(doc.variable[name], "default")) this.variables.set(name, typed(doc.variable[name].default, doc.variable[name].type));
+    }
+    // Later files win, as in Terraform; a value for an undeclared variable is ignored there too.
+    for (const { json } of variableFiles) {
+      for (const name in json) if (this.doc.variable[name] !== undefined) this.variables.set(name, typed(json[name], this.doc.variable[name].type));
+    }
+  }
+
+  /**
+   * How many instances `count` or `for_each` make: 0 removes the resource (Terraform creates
+   * none), "unknown" when the file does not say, 1 for "one or more".
+   */
+  instances(resource: CdktfResource): 0 | 1 | "unknown" {
+    for (const key of ["count", "for_each"]) {
+      const raw = ownEntry(resource.body, key);
+      if (raw === undefined) continue;
+      const value = evaluate(raw, { evaluateText: this.evaluateText, holdsPem: false });
+      if (!isLiteral(value)) return "unknown";
+      if (key === "count") {
+        const n = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
+        if (Number.isNaN(n)) return "unknown";
+        if (n === 0) return 0;
+      } else if ((Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0)) return 0;
+    }
+    return 1;
+  }
+
+  private variable(traversal: readonly string[], text: string): Value {
+    const name = traversal[1];
+    if (name === undefined || !this.variables.has(name)) return new Unknown(text);
+    const value = evaluate(this.variables.get(name), { evaluateText: () => new Unknown(text), holdsPem: false });
+    return within(value, traversal.slice(2), text);
+  }
+
+  private local(traversal: readonly string[], text: string): Value {
+    const name = traversal[1];
+    if (name === undefined || !Object.prototype.hasOwnProperty.call(this.doc.locals, name)) return new Unknown(text);
+    if (!this.locals.has(name)) {
+      this.locals.set(name, undefined);
+      this.locals.set(name, evaluate(this.doc.locals[name], { evaluateText: this.evaluateText, holdsPem: false }));
+    }
+    const value = this.locals.get(name);
+    return value === undefined ? new Unknown(text) : within(value, traversal.slice(2), text);
+  }
 
   /** The resource at a `type.name` or `data.type.name` address, if the file has it. */
   find(address: string): CdktfResource | undefined {
@@ -89,6 +188,8 @@ class StackEvaluator {
 
   private readonly resolve = (traversal: readonly string[], text: string): Value => {
     const root = traversal[0];
+    if (root === "var") return this.variable(traversal, text);
+    if (root === "local") return this.local(traversal, text);
     if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
     const isData = root === "data";
     const skip = isData ? 3 : 2;
@@ -130,7 +231,7 @@ class CdktfResource implements Resource {
     readonly mode: "managed" | "data",
     /** The block's name in the file, for line lookups. */
     readonly name: string,
-    private readonly body: Record<string, unknown>,
+    readonly body: Record<string, unknown>,
     private readonly evaluator: StackEvaluator,
     private readonly file: string,
   ) {}
@@ -271,10 +372,27 @@ function copyBefore(source: Record<string, unknown>, stop: string): Record<strin
   return out;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** A traversal's steps into a known value (`var.x.a`, `local.m["k"]`, `var.l[0]`); unknown past what the file says. */
+function within(value: Value, steps: readonly string[], text: string): Value {
+  let current: Value = value;
+  for (const step of steps) {
+    const index = /^\[(\d+)\]$/.exec(step);
+    const key = index ? undefined : /^\["(.*)"\]$/.exec(step)?.[1] ?? step;
+    if (index && Array.isArray(current)) current = (current as Value[])[Number(index[1])];
+    else if (key !== undefined && isRecord(current)) current = ownEntry(current, key) as Value;
+    else return new Unknown(text);
+    if (current === undefined) return new Unknown(text);
+  }
+  return current;
 }
 
-function shapeError(file: string, problem: string): MoatError {
-  return new MoatError(`${file}: ${problem}; expected Terraform JSON as cdktf synth writes it (cdktf.out/stacks/<stack>/cdk.tf.json)`, 2);
+/**
+ * A variable value converted as Terraform converts it to the declared primitive type
+ * (`"true"` for a bool, `"443"` for a number); other values as written.
+ */
+function typed(value: unknown, type: unknown): unknown {
+  const declared = typeof type === "string" ? type.replace(/^\$\{(.*)\}$/, "$1") : undefined;
+  if (declared === "bool" && typeof value === "string" && (value === "true" || value === "false")) return value === "true";
+  if (declared === "number" && typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  return value;
 }

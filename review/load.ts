@@ -4,7 +4,9 @@ import { MoatError } from "../errors";
 import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
 import { isPlanJson, loadPlanJson } from "./load-plan";
 import { refusingDeepValues } from "./deep-values";
+import { refuseDuplicateKeys } from "./duplicate-keys";
 import { ReviewModel } from "./model";
+import { readStackDirectory, StackDirectory } from "./stack-directory";
 
 const STACK_FILE = "cdk.tf.json";
 
@@ -47,10 +49,11 @@ export function stackNameOf(file: string): string {
 /** Parses one file into a review model, telling cdk.tf.json from plan JSON by shape. */
 export function loadStackFile(file: string): ReviewModel {
   const text = readFileSync(file, "utf8");
-  return parseStackText(text, file, stackNameOf(file));
+  return parseStackText(text, file, stackNameOf(file), () => readStackDirectory(file));
 }
 
-export function parseStackText(text: string, file: string, stack: string): ReviewModel {
+/** `directory`: the other files Terraform reads next to a cdk.tf.json (a plan already holds them). */
+export function parseStackText(text: string, file: string, stack: string, directory?: () => StackDirectory): ReviewModel {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -58,6 +61,9 @@ export function parseStackText(text: string, file: string, stack: string): Revie
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
   }
   if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
-  if (isCdktfJson(json)) return loadCdktfJson(json, file, stack, text);
+  if (isCdktfJson(json)) {
+    refuseDuplicateKeys(text, file);
+    return refusingDeepValues(file, () => loadCdktfJson(json, file, stack, text, directory?.()));
+  }
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }

@@ -1,4 +1,5 @@
-import { derived, ReviewModel } from "./model";
+import { derived, Resource, ReviewModel } from "./model";
+import { asBool, asNumber } from "./terraform-types";
 import { blocks, isRecord, Ref, Value } from "./value";
 
 /** One network ACL entry, inline or an `aws_network_acl_rule`. */
@@ -6,8 +7,9 @@ export interface AclEntry {
   readonly resource: string;
   /** Address of the ACL it belongs to, undefined when the file cannot tell. */
   readonly acl: string | undefined;
-  readonly egress: boolean;
-  readonly ruleNumber: Value | undefined;
+  /** "unknown" when only apply time says which way the entry applies. */
+  readonly egress: boolean | "unknown";
+  readonly ruleNumber: number | "unknown" | undefined;
   readonly action: Value | undefined;
   readonly protocol: Value | undefined;
   readonly cidr: Value | undefined;
@@ -29,7 +31,7 @@ export const aclEntries = derived((model: ReviewModel): readonly AclEntry[] => {
             resource: acl.address,
             acl: acl.address,
             egress: direction === "egress",
-            ruleNumber: b.rule_no,
+            ruleNumber: asNumber(b.rule_no),
             action: b.action,
             protocol: b.protocol,
             cidr: b.cidr_block,
@@ -46,8 +48,8 @@ export const aclEntries = derived((model: ReviewModel): readonly AclEntry[] => {
     entries.push({
       resource: rule.address,
       acl: model.target(a.network_acl_id)?.address,
-      egress: a.egress === true,
-      ruleNumber: a.rule_number,
+      egress: asBool(a.egress) ?? false,
+      ruleNumber: asNumber(a.rule_number),
       action: a.rule_action,
       protocol: a.protocol,
       cidr: a.cidr_block,
@@ -87,4 +89,30 @@ export const aclAssociations = derived((model: ReviewModel): { bySubnet: Readonl
     associate(association.address, association.attributes.subnet_id, model.target(association.attributes.network_acl_id)?.address);
   }
   return { bySubnet, unresolved };
+});
+
+/**
+ * The ACL of each subnet. A subnet has exactly one network ACL: an association replaces the
+ * previous one, so two resources claiming a subnet leave it with whichever AWS applied last, not
+ * with a merge of both. `acls` holds every claimant (more than one is itself a finding); a subnet
+ * no resource claims has its VPC's default ACL (`defaultAcl`, the managed aws_default_network_acl,
+ * or undefined when the stack leaves AWS's allow-all default in place).
+ */
+export interface SubnetAcl {
+  readonly subnet: Resource;
+  readonly acls: readonly string[];
+  readonly defaultAcl: string | undefined;
+}
+
+export const subnetAcls = derived((model: ReviewModel): readonly SubnetAcl[] => {
+  const { bySubnet } = aclAssociations(model);
+  const defaults = new Map<string, string>();
+  for (const acl of model.ofType("aws_default_network_acl")) {
+    const id = acl.attributes.default_network_acl_id;
+    if (id instanceof Ref && id.attribute === "default_network_acl_id") defaults.set(id.address, acl.address);
+  }
+  return model.ofType("aws_subnet").map((subnet) => {
+    const vpc = subnet.attributes.vpc_id;
+    return { subnet, acls: [...new Set(bySubnet.get(subnet.address) ?? [])], defaultAcl: vpc instanceof Ref ? defaults.get(vpc.address) : undefined };
+  });
 });

@@ -2,6 +2,7 @@ import { RuleDefinition } from "./rule";
 import { registeredCa } from "./rules/auth-1";
 import { noPrivateKeys } from "./rules/auth-2";
 import { singleLoginPath } from "./rules/auth-3";
+import { closedWorld } from "./rules/cw-1";
 import { noWildcardGrants } from "./rules/authz-1";
 import { thingScopedConnect } from "./rules/authz-2";
 import { endpointOnlyConnect } from "./rules/authz-3";
@@ -21,7 +22,7 @@ import { noInternetGateway } from "./rules/net-1";
 import { localRoutesOnly } from "./rules/net-2";
 import { noPublicIps } from "./rules/net-3";
 import { lockedDefaultGroup } from "./rules/net-4";
-import { subnetAcls } from "./rules/net-5";
+import { subnetAclsScoped } from "./rules/net-5";
 import { officeDenied } from "./rules/net-6";
 import { tls13DomainPolicy } from "./rules/tls-1";
 import { privateMqBroker } from "./rules/tls-2";
@@ -70,12 +71,15 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   },
   {
     id: "NET-5",
-    severity: "warn",
-    title: "Every subnet has a network ACL; no ACL allows everything",
-    why: "ACLs are the stateless second layer behind security groups; an allow-all entry removes it.",
-    fix: "Associate a moat ACL with every subnet and replace allow-all entries with the ports the segment needs.",
+    // An error: the ACLs carry promises 1 and 2 of the brief (isolation, only 8883) when a security
+    // group is wrong or bypassed; what this rule reports now is always a real widening (an allow
+    // beyond what the subnet's role needs, a second ACL, AWS's allow-all default), never style.
+    severity: "error",
+    title: "Every subnet has exactly one network ACL of the stack, allowing only what its role needs",
+    why: "ACLs are the stateless second layer behind security groups. A subnet has one ACL (the last association wins, entries are never merged); an allow beyond device-to-endpoint TCP 8883 and its replies (allow-all, the same split into 0.0.0.0/1 and 128.0.0.0/1, a lateral allow to the whole VPC, an Internet range) removes that layer.",
+    fix: "Associate exactly one moat ACL with every subnet; in it allow only TCP 8883 from device to endpoint subnets and ephemeral-port replies back; keep the default ACL without allow entries.",
     matches: ["CKV2_AWS_1", "CKV_AWS_352"],
-    check: subnetAcls,
+    check: subnetAclsScoped,
   },
   {
     id: "NET-6",
@@ -107,7 +111,9 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
   },
   {
     id: "FW-3",
-    severity: "warn",
+    // An error: a device group that accepts ingress or reaches anything but the broker breaks
+    // promises 1 and 2 of the brief (issue 13).
+    severity: "error",
     title: "Devices send only to the broker endpoint on 8883, and DNS inside the VPC; they take no ingress",
     why: "A compromised device with open egress can scan the segment or exfiltrate data. Devices need no ingress: they open every MQTT connection and security groups are stateful, so an ingress rule only lets a compromised neighbour reach them.",
     fix: "Limit the device security group's egress to TCP 8883 to the endpoint's group or subnets, and port 53 to the VPC CIDR; remove its ingress rules.",
@@ -275,5 +281,14 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     fix: "Enable logs.audit and logs.general, auto_minor_version_upgrade = true, and encryption_options with use_aws_owned_key = false and kms_key_id.",
     matches: ["CKV_AWS_48", "CKV_AWS_197", "CKV_AWS_207", "CKV_AWS_209", "MQ.2"],
     check: hardenedMqBroker,
+  },
+  {
+    id: "CW-1",
+    severity: "error",
+    title: "Everything Terraform applies to the segment is something the review understands",
+    why: "The review is a closed world: a resource type no rule knows (a client VPN, another provider's gateway, a CloudFormation stack), a block it does not evaluate (module, dynamic, import, provisioner, count known only at apply time) or another file of the stack directory can open a path or grant a permission that no rule sees. Unknown is never a pass.",
+    fix: "Remove it, or, after a human review of what it does, suppress CW-1 for its Terraform address with the reason (docs/review-closed-world.md); a rule that learns the type removes the need.",
+    matches: [],
+    check: closedWorld,
   },
 ];

@@ -1,6 +1,7 @@
 import { derived, Resource, ReviewModel, tag } from "./model";
 import { Role, ROLE_TAG } from "./tags";
 import { unknown, Violation } from "./rule";
+import { asBool } from "./terraform-types";
 import { blocks, isRecord, referencesIn, Ref, Unknown, Value } from "./value";
 
 /**
@@ -205,7 +206,7 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
               ["cidr6", b.ipv6_cidr_blocks],
               ["group", b.security_groups],
               ["prefix-list", b.prefix_list_ids],
-            ], b.self === true),
+            ], asBool(b.self) !== false && b.self !== undefined && b.self !== null),
             description: b.description,
           });
         }
@@ -227,7 +228,7 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
         ["cidr6", a.ipv6_cidr_blocks],
         ["group", single(a.source_security_group_id)],
         ["prefix-list", a.prefix_list_ids],
-      ], a.self === true),
+      ], asBool(a.self) !== false && a.self !== undefined && a.self !== null),
       description: a.description,
     });
   }
@@ -278,7 +279,9 @@ export function groupAddress(model: ReviewModel, value: Value | undefined): stri
     const managed = model.ofType("aws_default_security_group").find((g) => g.attributes.vpc_id instanceof Ref && g.attributes.vpc_id.address === value.address);
     return managed?.address ?? `${value.address}.default_security_group_id`;
   }
-  return model.get(value.address) ? value.address : undefined;
+  // Only a group this stack manages is known: a data source may name any group, the broker's included.
+  const target = model.get(value.address);
+  return target?.mode === "managed" && (target.type === "aws_security_group" || target.type === "aws_default_security_group") ? value.address : undefined;
 }
 
 /** A port or protocol as a number or string; other values (unknowns) as undefined. */

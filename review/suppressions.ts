@@ -7,8 +7,8 @@ import { RuleDefinition } from "./rule";
 export interface Suppression {
   readonly rule: string;
   /**
-   * Resource address (`aws_security_group.broker`) or construct path, or `stack` for a
-   * stack-wide finding.
+   * Terraform address (`aws_security_group.broker`), or `stack` for a stack-wide finding. Never a
+   * construct path: the reviewed file writes those itself, so a resource could claim another's.
    * @default every resource of the stacks it applies to
    */
   readonly resource?: string;
@@ -36,6 +36,9 @@ export function validateSuppressions(suppressions: readonly Suppression[], pack:
   suppressions.forEach((s, i) => {
     const where = `${s.source} suppression ${i + 1} (${s.rule}${s.resource ? ` on ${s.resource}` : ""})`;
     if (!pack.some((r) => r.id === s.rule)) problems.push(`${where}: unknown rule id ${JSON.stringify(s.rule)}; known ids are ${pack.map((r) => r.id).join(", ")}`);
+    if (s.resource !== undefined && s.resource.includes("/") && !s.resource.includes("[")) {
+      problems.push(`${where}: ${JSON.stringify(s.resource)} is a construct path; suppressions match Terraform addresses only (aws_security_group.broker), since the reviewed file writes its own construct paths`);
+    }
     const reason = s.reason.trim();
     if (reason.split(/\s+/).length < MIN_REASON_WORDS || reason.length < MIN_REASON_CHARS) {
       problems.push(`${where}: reason ${JSON.stringify(reason)} is under a sentence; say why the finding is acceptable`);

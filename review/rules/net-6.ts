@@ -1,6 +1,6 @@
 import { contains, overlaps } from "../../config/cidr";
 import { cidrOf } from "../cidr-value";
-import { AclEntry, aclAssociations, aclEntries } from "../network-acl";
+import { AclEntry, aclAssociations, aclEntries, subnetAcls } from "../network-acl";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
 import { groupRules, isAllProtocols } from "../segment";
 import { blocks, isRecord, Value } from "../value";
@@ -25,14 +25,9 @@ export const officeDenied: RuleCheck = (model, context) => {
     if (list) list.push(entry);
     else entriesByAcl.set(entry.acl, [entry]);
   }
-  const { bySubnet, unresolved } = aclAssociations(model);
-  // Each subnet's ACL entries by direction, gathered once for every office network.
-  const subnetEntries = new Map<string, { ingress: AclEntry[]; egress: AclEntry[] }>();
-  for (const [subnet, acls] of bySubnet) {
-    const entries = { ingress: [] as AclEntry[], egress: [] as AclEntry[] };
-    for (const acl of acls) for (const entry of entriesByAcl.get(acl) ?? []) (entry.egress ? entries.egress : entries.ingress).push(entry);
-    subnetEntries.set(subnet, entries);
-  }
+  const { unresolved } = aclAssociations(model);
+  // A subnet has one ACL: each ACL that may be it (several claimants, or the default) must deny on its own.
+  const subnetUses = new Map(subnetAcls(model).map(({ subnet, acls, defaultAcl }) => [subnet.address, acls.length > 0 ? acls : defaultAcl ? [defaultAcl] : []]));
   for (const office of offices) {
     if (!office.cidr) {
       violations.push(fail(STACK, `office CIDR ${office.text} from the environment is not an IPv4 CIDR`));
@@ -51,16 +46,19 @@ export const officeDenied: RuleCheck = (model, context) => {
       }
     }
     for (const subnet of model.ofType("aws_subnet")) {
-      const entries = subnetEntries.get(subnet.address);
-      if (!entries) {
+      const acls = subnetUses.get(subnet.address) ?? [];
+      if (acls.length === 0) {
         if (unresolved.length === 0) violations.push(fail(subnet.address, `no network ACL denies office network ${office.text}`));
         continue;
       }
-      for (const egress of [false, true]) {
-        const verdict = deniedFirst(egress ? entries.egress : entries.ingress, cidr);
-        const way = egress ? "egress to" : "ingress from";
-        if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether its ACL denies ${way} office network ${office.text}: an entry is known only at apply time`));
-        else if (!verdict) violations.push(fail(subnet.address, `its ACL does not deny ${way} office network ${office.text} before any allow`));
+      for (const acl of acls) {
+        const entries = entriesByAcl.get(acl) ?? [];
+        for (const egress of [false, true]) {
+          const verdict = deniedFirst(entries.filter((e) => e.egress === egress || e.egress === "unknown"), cidr);
+          const way = egress ? "egress to" : "ingress from";
+          if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether ${acl} denies ${way} office network ${office.text}: an entry is known only at apply time`));
+          else if (!verdict) violations.push(fail(subnet.address, `${acl} does not deny ${way} office network ${office.text} before any allow`));
+        }
       }
     }
   }
@@ -74,8 +72,8 @@ function deniedFirst(entries: AclEntry[], office: NonNullable<ReturnType<typeof 
   for (const entry of entries) {
     const number = typeof entry.ruleNumber === "number" ? entry.ruleNumber : NaN;
     const cidr = cidrOf(entry.cidr);
-    if (entry.ipv6Cidr !== undefined && entry.cidr === undefined) continue;
-    if (!cidr || Number.isNaN(number)) return "unknown";
+    if (entry.ipv6Cidr !== undefined && entry.ipv6Cidr !== null && (entry.cidr === undefined || entry.cidr === null)) continue;
+    if (!cidr || Number.isNaN(number) || entry.egress === "unknown") return "unknown";
     if (entry.action === "deny" && isAllProtocols(entry.protocol) && contains(cidr, office)) deny = Math.min(deny, number);
     if (entry.action === "allow" && overlaps(cidr, office)) allow = Math.min(allow, number);
   }

@@ -99,7 +99,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ["a file that is not JSON", () => [tempFile("cdk.tf.json", "{ not json")], /cdk\.tf\.json: not JSON \(/],
     ["JSON of the wrong shape", () => [tempFile("cdk.tf.json", JSON.stringify({ hello: "world" }))], /JSON of the wrong shape/],
     ["JSON that is a list", () => [tempFile("x.json", "[1, 2]")], /JSON of the wrong shape/],
-    ["a bad resource block", () => [tempFile("cdk.tf.json", JSON.stringify({ resource: { aws_vpc: [] } }))], /"resource\.aws_vpc" is not an object/],
+    ["a bad resource block", () => [tempFile("cdk.tf.json", JSON.stringify({ resource: { aws_vpc: [1] } }))], /"resource\.aws_vpc" is not an object/],
     ["an empty directory", () => [mkdtempSync(join(tmpdir(), "moat-empty-"))], /no cdk\.tf\.json in it or in its stacks\/\*\/ directories; run 'npx cdktf synth' first/],
     ["a path that does not exist", () => [join(tmpdir(), "moat-does-not-exist")], /no such file or directory/],
     ["a cdk.tf.json value nested 50,000 deep", () => [tempFile("cdk.tf.json", deepStack())], /cdk\.tf\.json: a value nests too deeply to review/],
@@ -196,9 +196,11 @@ describe("moat review: suppressions", () => {
     }
   });
 
-  it("matches a construct path as well as an address", async () => {
+  it("refuses a construct path: the reviewed file writes those itself (exit 1, one line)", async () => {
     const byPath = { ...fw2, resource: "iot-test/broker/endpoint/security-group/from-device-tcp-8883" };
-    expect((await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([byPath]))).code).toBe(0);
+    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([byPath]));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/is a construct path; suppressions match Terraform addresses only/);
   });
 
   it.each([

@@ -105,7 +105,7 @@ describe("cdk.tf.json loading", () => {
   });
 
   it.each([
-    ["a resource section that is a list", { resource: [] }, /"resource" is not an object of resource types/],
+    ["a resource section that is a list of strings", { resource: ["x"] }, /"resource" is not an object of resource types/],
     ["a type that is a string", { resource: { aws_vpc: "x" } }, /"resource.aws_vpc" is not an object of named aws_vpc blocks/],
     ["a resource that is a number", { resource: { aws_vpc: { main: 1 } } }, /"resource.aws_vpc.main" is not an object of attributes/],
   ])("refuses %s with exit code 2", (_what, bad, message) => {

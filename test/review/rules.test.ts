@@ -147,7 +147,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
         name: "an allow-all entry",
         mutate: (s) => (r(s).aws_network_acl_rule.all = { network_acl_id: "${aws_network_acl.device.id}", egress: false, rule_number: 300, rule_action: "allow", protocol: "-1", cidr_block: "0.0.0.0/0" }),
         resource: "aws_network_acl_rule.all",
-        message: /allows all ingress from 0\.0\.0\.0\/0/,
+        message: /allows ingress .*from 0\.0\.0\.0\/0: every protocol and port/,
       },
       { name: "subnets known only at apply time", mutate: (s) => (r(s).aws_network_acl.device.subnet_ids = "${var.subnets}"), resource: "aws_network_acl.device", message: /cannot be placed/, status: "unknown" },
     ],
@@ -169,7 +169,7 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "a deny of TCP only", mutate: (s) => (r(s).aws_network_acl_rule.endpoint_ingress_office.protocol = "6"), resource: "aws_subnet.endpoint", message: /does not deny ingress from/ },
       { name: "a route to the office", mutate: (s) => (r(s).aws_route_table.device.route = [{ cidr_block: "192.168.4.0/24", gateway_id: "local" }]), resource: "aws_route_table.device", message: /overlaps office network/ },
       { name: "a security group allowing the office", mutate: (s) => (ingress(s).cidr_ipv4 = "192.168.0.0/24"), resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", message: /allows 192\.168\.0\.0\/24, inside office network/ },
-      { name: "a deny known only at apply time", mutate: (s) => (r(s).aws_network_acl_rule.device_ingress_office.cidr_block = "${var.office}"), resource: "aws_subnet.device", message: /cannot tell whether its ACL denies/, status: "unknown" },
+      { name: "a deny known only at apply time", mutate: (s) => (r(s).aws_network_acl_rule.device_ingress_office.cidr_block = "${var.office}"), resource: "aws_subnet.device", message: /cannot tell whether aws_network_acl.device denies/, status: "unknown" },
     ],
   },
   "FW-1": {
@@ -579,6 +579,15 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       { name: "an AWS-owned key", mutate: (s) => (mqBroker(s), delete r(s).aws_mq_broker.mq.encryption_options), resource: "aws_mq_broker.mq", message: /customer-managed KMS key/ },
       { name: "no minor upgrades", mutate: (s) => (mqBroker(s), (r(s).aws_mq_broker.mq.auto_minor_version_upgrade = false)), resource: "aws_mq_broker.mq", message: /auto_minor_version_upgrade/ },
       { name: "upgrades from a variable", mutate: (s) => (mqBroker(s), (r(s).aws_mq_broker.mq.auto_minor_version_upgrade = "${var.u}")), resource: "aws_mq_broker.mq", message: /apply time/, status: "unknown" },
+    ],
+  },
+  "CW-1": {
+    compliant: [{ name: "a type it understands", mutate: (s) => (r(s).aws_route53_zone = { z: { name: "example.internal", vpc: { vpc_id: "${aws_vpc.vpc.id}" } } }) }],
+    violations: [
+      { name: "a client VPN endpoint", mutate: (s) => (r(s).aws_ec2_client_vpn_network_association = { vpn: { client_vpn_endpoint_id: "cvpn-endpoint-0123456789abcdef0", subnet_id: "${aws_subnet.device.id}" } }), resource: "aws_ec2_client_vpn_network_association.vpn", message: /not a type the review understands/, status: "unknown" },
+      { name: "another provider's gateway", mutate: (s) => (r(s).awscc_ec2_internet_gateway = { igw: {} }), resource: "awscc_ec2_internet_gateway.igw", message: /provider other than aws/, status: "unknown" },
+      { name: "a provisioner", mutate: (s) => (r(s).aws_vpc.vpc.provisioner = [{ "local-exec": { command: "aws ec2 create-internet-gateway" } }]), resource: "aws_vpc.vpc", message: /provisioner/, status: "unknown" },
+      { name: "a module", mutate: (s) => (s.module = { net: { source: "./net" } }), resource: "module.net", message: /module block/, status: "unknown" },
     ],
   },
 };
