@@ -3,6 +3,7 @@ import { MoatError, UsageError } from "../errors";
 import { parseCommandArgs, requireOption } from "./args";
 import { CliIo } from "./moat";
 import { readPassphrase } from "./passphrase";
+import { defaultPkiDir } from "../pki/paths";
 
 /** Parsed option values of one subcommand. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -12,7 +13,7 @@ export interface EnvironmentContext {
   readonly io: CliIo;
   /** The environment name given with --env. */
   readonly env: string;
-  /** --pki-dir, default `.pki`. */
+  /** --pki-dir, else $MOAT_PKI_DIR, else `.pki`. */
   readonly pkiDir: string;
   readonly values: Values;
   /** environments/<env>.yaml, loaded on first use (usage errors come before file errors). */
@@ -60,7 +61,7 @@ export async function runEnvironmentCommand(group: string, argv: string[], io: C
     return await command.run({
       io,
       env,
-      pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
+      pkiDir: (v["pki-dir"] as string | undefined) ?? defaultPkiDir(),
       values: v,
       config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
       passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ValidationError } from "../../errors";
 import { Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
@@ -292,5 +293,5 @@ export class FlowLogs extends Construct {
 function validateRetention(store: FlowLogStore, retentionDays: number, archiveAfterDays: number): void {
   if (Token.isUnresolved(retentionDays) || Token.isUnresolved(archiveAfterDays)) return;
   const problem = flowLogRetentionProblem(store, retentionDays, archiveAfterDays);
-  if (problem) throw new Error(problem.message);
+  if (problem) throw new ValidationError(problem.message);
 }

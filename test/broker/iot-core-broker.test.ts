@@ -172,7 +172,7 @@ describe("IotCoreBroker", () => {
   test("THEN without a custom domain no domain configuration is created and a warning names the CLI fix", () => {
     expect(resourcesOf(json, "aws_iot_domain_configuration")).toEqual([]);
     const warnings = broker.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings).toEqual([expect.stringContaining("aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10")]);
+    expect(warnings).toContainEqual(expect.stringContaining("aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10"));
   });
 });
 
@@ -237,8 +237,8 @@ describe("IotCoreBroker refuses bad props", () => {
     ["a corrupt certificate", { caCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, "is not a readable X.509 certificate"],
     ["a device certificate as CA", { caCertificatePem: fixturePem("device.pem") }, "is not a CA certificate (basicConstraints CA:false)"],
     ["a verification certificate from another CA", { verificationCertificatePem: fixturePem("verification-other-ca.pem") }, "the CA verification certificate is not signed by the issuing CA"],
-    ["no verification and no reason", { verificationCertificatePem: undefined }, "no CA verification certificate: get the code with `aws iot get-registration-code`, run `moat pki verification-cert --env E"],
-    ["no verification and a short reason", { verificationCertificatePem: undefined, sniOnlyReason: "dev" }, "no CA verification certificate"],
+    ["no verification and no reason", { verificationCertificatePem: undefined }, "no CA verification certificate: pass verificationCertificatePem (get the code with `aws iot get-registration-code`, then `moat pki verification-cert --env E"],
+    ["no verification and a short reason", { verificationCertificatePem: undefined, sniOnlyReason: "dev" }, "or register the CA in SNI_ONLY mode with sniOnlyReason"],
     ["a bad region", { region: "europe" }, 'region "europe" is not an AWS region name'],
     ["a name with a space", { name: "iot dev" }, 'name "iot dev" must be 1-40 of A-Z a-z 0-9 _ -'],
     ["logging off without a reason", { logging: { enabled: false } }, "IoT logging is off without a reason"],
