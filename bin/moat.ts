@@ -51,9 +51,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/**
+ * The process around `main`: real streams, the exit code, and the two ways a run can end early.
+ * A closed pipe (`moat pki list | head`) ends the run quietly; anything else not a MoatError is
+ * a bug in moat and says so (exit 70).
+ */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      // The reader has gone: nothing more can be shown, and that is not a failure of ours.
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
-  main(process.argv.slice(2), io).then(
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
@@ -63,3 +75,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();
