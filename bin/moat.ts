@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { MoatError } from "../errors";
+import { moatVersion } from "./version";
 
 /** Output streams, injectable so tests can run the CLI in-process. */
 export interface CliIo {
@@ -22,17 +23,23 @@ const USAGE = `usage: moat <command> [options]
 
 commands:
   synth   --env E | --all                   synthesize environment stacks to cdktf.out and review them
-  pki     init|issue|bulk|revoke|crl|list   the environment's private CA
+  pki     init|issue|bulk|revoke|crl|list|verification-cert|publish
+                                            the environment's private CA
   review  [PATH...]                         check synthesized stacks against the security rules
-  lab     up|down|status|device             a local Mosquitto broker rendered from an environment
+  lab     up|down|status|reload|device      a local Mosquitto broker rendered from an environment
 
-Run 'moat <command> --help' for its options.`;
+  --version                                 print moat's version
+Run 'moat <command> --help' for its options, 'moat <command> <subcommand> --help' for one subcommand's.`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [group, ...rest] = argv;
   if (group === undefined || group === "--help" || group === "-h" || group === "help") {
     (group === undefined ? io.stderr : io.stdout)(USAGE + "\n");
     return group === undefined ? 2 : 0;
+  }
+  if (group === "--version" || group === "-V" || group === "version") {
+    io.stdout(`moat ${moatVersion()}\n`);
+    return 0;
   }
   const load = GROUPS[group];
   if (!load) {

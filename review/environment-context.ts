@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { load } from "js-yaml";
 import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
+import { cidrProblem } from "../config/cidr";
+import { MoatError } from "../errors";
 import { ReviewContext } from "./rule";
 import { Suppression } from "./suppressions";
 
@@ -28,4 +32,58 @@ export function environmentForStack(stack: string, options: { env?: string; dir?
   if (name === undefined) return undefined;
   if (options.env === undefined && !listEnvironments({ dir: options.dir }).includes(name)) return undefined;
   return loadEnvironment(name, { dir: options.dir });
+}
+
+/**
+ * The review context of a stack that no environment file describes (your own stack composing
+ * moat's constructs): `--context FILE` (YAML `officeCidrs`, `deviceSubnets`, `minRetentionDays`),
+ * then `--office-cidr` and `--device-subnet` flags, which replace the file's lists.
+ * Every CIDR is checked here, so a typo is a refusal that names it, not a silent pass.
+ */
+export function contextFromFlags(options: { file?: string; officeCidrs?: readonly string[]; deviceSubnets?: readonly string[] }): ReviewContext | undefined {
+  const fromFile = options.file === undefined ? {} : readContextFile(options.file);
+  const context: ReviewContext = {
+    ...fromFile,
+    ...(options.officeCidrs?.length ? { officeCidrs: checkedCidrs(options.officeCidrs, "--office-cidr") } : {}),
+    ...(options.deviceSubnets?.length ? { deviceSubnetCidrs: checkedCidrs(options.deviceSubnets, "--device-subnet") } : {}),
+  };
+  return Object.keys(context).length > 0 ? context : undefined;
+}
+
+const CONTEXT_FORMAT = "write YAML with officeCidrs: [CIDR...] (an empty list when there is no office network), deviceSubnets: [CIDR...] and optionally minRetentionDays: N";
+
+function readContextFile(file: string): ReviewContext {
+  let doc: unknown;
+  try {
+    doc = load(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new MoatError(`--context ${file}: cannot read it (${(err as Error).message.split("\n")[0]}); ${CONTEXT_FORMAT}`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new MoatError(`--context ${file}: not a mapping; ${CONTEXT_FORMAT}`);
+  const d = doc as Record<string, unknown>;
+  const unknownKeys = Object.keys(d).filter((k) => !["officeCidrs", "deviceSubnets", "minRetentionDays"].includes(k));
+  if (unknownKeys.length > 0) throw new MoatError(`--context ${file}: unknown key ${unknownKeys[0]}; ${CONTEXT_FORMAT}`);
+  const list = (key: string): readonly string[] | undefined => {
+    if (d[key] === undefined) return undefined;
+    if (!Array.isArray(d[key]) || !(d[key] as unknown[]).every((v) => typeof v === "string")) throw new MoatError(`--context ${file}: ${key} must be a list of CIDR strings; ${CONTEXT_FORMAT}`);
+    return checkedCidrs(d[key] as string[], `--context ${file}: ${key}`);
+  };
+  const days = d.minRetentionDays;
+  if (days !== undefined && (typeof days !== "number" || !Number.isInteger(days) || days < 1)) throw new MoatError(`--context ${file}: minRetentionDays must be a whole number of days; ${CONTEXT_FORMAT}`);
+  const officeCidrs = list("officeCidrs");
+  const deviceSubnetCidrs = list("deviceSubnets");
+  return {
+    ...(officeCidrs ? { officeCidrs } : {}),
+    ...(deviceSubnetCidrs ? { deviceSubnetCidrs } : {}),
+    // The review never accepts less than the 365-day floor, whatever the file says.
+    ...(days !== undefined ? { minRetentionDays: Math.max(365, days as number) } : {}),
+  };
+}
+
+function checkedCidrs(cidrs: readonly string[], where: string): readonly string[] {
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new MoatError(`${where}: "${cidr}" ${problem}`, 2);
+  }
+  return cidrs;
 }

@@ -18,7 +18,7 @@ export { MOAT_PACK } from "./pack";
 export type { ReviewContext, RuleDefinition, Severity, Violation } from "./rule";
 export { loadSuppressionFile, validateSuppressions } from "./suppressions";
 export type { Suppression } from "./suppressions";
-export { contextFromEnvironment, environmentForStack, suppressionsFromEnvironment } from "./environment-context";
+export { contextFromEnvironment, contextFromFlags, environmentForStack, suppressionsFromEnvironment } from "./environment-context";
 export { reviewSession } from "./review-session";
 export type { ReviewSessionOptions } from "./review-session";
 export { renderReport, REPORT_FORMATS } from "./report";

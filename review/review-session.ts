@@ -4,6 +4,7 @@ import { contextFromEnvironment, environmentForStack, suppressionsFromEnvironmen
 import { refusingDeepValues } from "./deep-values";
 import { discoverStackFiles, loadStackFile } from "./load";
 import { ReviewModel } from "./model";
+import { ReviewContext } from "./rule";
 import { Suppression } from "./suppressions";
 
 export interface ReviewSessionOptions {
@@ -15,6 +16,8 @@ export interface ReviewSessionOptions {
   readonly env?: string;
   /** Where environment files are. @default "environments" */
   readonly environmentsDir?: string;
+  /** The context of stacks no environment file describes (`--context`, `--office-cidr`, `--device-subnet`); it wins over an environment's. @default none */
+  readonly context?: ReviewContext;
   /** Suppressions from a review file, on top of each environment's own. @default [] */
   readonly suppressions?: readonly Suppression[];
 }
@@ -25,7 +28,7 @@ export function reviewSession(options: ReviewSessionOptions): { result: ReviewRe
   const envFor = (model: ReviewModel) => environmentForStack(model.stack, { env: options.env, dir: options.environmentsDir });
   const inputs = models.map((model) => {
     const env = envFor(model);
-    return { model, context: env ? contextFromEnvironment(env) : {}, suppressions: env ? suppressionsFromEnvironment(env, model.stack) : [] };
+    return { model, context: { ...(env ? contextFromEnvironment(env) : {}), ...options.context }, suppressions: env ? suppressionsFromEnvironment(env, model.stack) : [] };
   });
   const suppressions = [...inputs.flatMap((i) => i.suppressions), ...(options.suppressions ?? [])];
   const result = review(inputs, suppressions);
