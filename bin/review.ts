@@ -9,6 +9,7 @@ Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') agains
   PATH                  a cdk.tf.json, a plan JSON, a stack directory or cdktf.out (default cdktf.out)
   --format F            text (default), markdown (pull-request comment), json, sarif (code scanning)
   --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
+  --base-environments-dir D  the base branch's environment files (default: environments/ beside the base's cdktf.out)
   --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
   --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name)
   --environments-dir D  where environment files are (default environments)
@@ -28,6 +29,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     {
       format: { type: "string" },
       base: { type: "string" },
+      "base-environments-dir": { type: "string" },
       suppressions: { type: "string" },
       env: { type: "string" },
       "environments-dir": { type: "string" },
@@ -51,6 +53,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     base: values.base,
     env: values.env,
     environmentsDir: values["environments-dir"],
+    baseEnvironmentsDir: values["base-environments-dir"],
     context: contextFromFlags({ file: values.context, officeCidrs: values["office-cidr"], deviceSubnets: values["device-subnet"] }),
     suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
   });

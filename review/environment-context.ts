@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
 import { load } from "js-yaml";
-import { EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
+import { DEFAULT_ENVIRONMENTS_DIR, EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
 import { cidrProblem } from "../config/cidr";
 import { MoatError } from "../errors";
 import { ReviewContext } from "./rule";
@@ -22,6 +23,38 @@ export function suppressionsFromEnvironment(env: EnvironmentConfig, stack: strin
 
 /** cdktf stack names are `iot-<env>` (stacks/environment-stack.ts). */
 const STACK_NAME = /^iot-([a-z][a-z0-9-]*)$/;
+
+/** Whether a stack is reviewed against an environment file: `--env` for all, else an `iot-<env>` name. */
+export function needsEnvironment(stack: string, env: string | undefined): boolean {
+  return env !== undefined || STACK_NAME.test(stack);
+}
+
+/**
+ * The base branch's environment directory: the one given, else `environments` beside the base's
+ * cdktf.out (where a checkout of the base branch keeps it). Never this branch's own directory
+ * by default: that is the mistake this guards against. Undefined when there is none.
+ */
+export function baseEnvironmentsDir(base: string, given: string | undefined, headDir: string | undefined): string | undefined {
+  if (given !== undefined) {
+    if (!existsSync(given)) throw new MoatError(`--base-environments-dir ${given}: no such directory; give the base checkout's environments/`, 2);
+    return given;
+  }
+  const segments = resolve(base).split(sep);
+  const out = segments.lastIndexOf("cdktf.out");
+  if (out < 0) return undefined;
+  const beside = join(segments.slice(0, out).join(sep) || sep, DEFAULT_ENVIRONMENTS_DIR);
+  const head = resolve(headDir ?? DEFAULT_ENVIRONMENTS_DIR);
+  if (!existsSync(beside) || (existsSync(head) && realpathSync(beside) === realpathSync(head))) return undefined;
+  return beside;
+}
+
+/** The refusal when a base stack needs its environment and the base branch's files are not known. */
+export function refuseBase(base: string, stack: string): never {
+  throw new MoatError(
+    `--base ${base}: stack ${stack} needs the base branch's environment files, and none are beside it; pass --base-environments-dir with the base checkout's environments/ (this branch's would report findings the base never had as fixed)`,
+    2,
+  );
+}
 
 /**
  * The environment a stack was built from: `env` when given, else the one its `iot-<env>` name

@@ -50,6 +50,20 @@ export function loadStackFile(file: string): ReviewModel {
   return parseStackText(text, file, stackNameOf(file));
 }
 
+/**
+ * The name cdktf writes into every cdk.tf.json (`"//": {"metadata": {"stackName": ...}}`): a stack
+ * keeps its identity when its directory is copied or renamed, so a base and a head match.
+ */
+function cdktfStackName(json: unknown): string | undefined {
+  const comment = ownValue(json, "//");
+  const name = ownValue(ownValue(comment, "metadata"), "stackName");
+  return typeof name === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name) ? name : undefined;
+}
+
+function ownValue(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 export function parseStackText(text: string, file: string, stack: string): ReviewModel {
   let json: unknown;
   try {
@@ -58,6 +72,6 @@ export function parseStackText(text: string, file: string, stack: string): Revie
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
   }
   if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
-  if (isCdktfJson(json)) return loadCdktfJson(json, file, stack, text);
+  if (isCdktfJson(json)) return loadCdktfJson(json, file, cdktfStackName(json) ?? stack, text);
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }
