@@ -6,7 +6,7 @@
 export { review, runRules } from "./engine";
 export type { ReviewInput, ReviewResult, StackReview } from "./engine";
 export { diffReviews } from "./diff";
-export type { AttributeChange, ResourceChange, ReviewDiff, StackChange } from "./diff";
+export type { AddedOpening, AttributeChange, ResourceChange, ReviewDiff, StackChange } from "./diff";
 export { isBlocking } from "./finding";
 export type { Finding, FindingStatus } from "./finding";
 export { discoverStackFiles, loadStackFile, parseStackText } from "./load";

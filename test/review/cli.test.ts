@@ -247,6 +247,7 @@ describe("moat review --base: what a pull request changes", () => {
         stack: "iot-test",
         presence: "both",
         added: ["aws_internet_gateway.igw"],
+        opened: [],
         removed: [],
         changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]),
         changes: expect.arrayContaining([
