@@ -7,6 +7,7 @@ import { IotPolicy } from "@cdktf/provider-aws/lib/iot-policy";
 import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachment";
 import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
 import { compileIotPolicies, TopicModel } from "../../authz";
+import { DEFAULT_IOT_TLS_POLICY, IotTlsPolicy } from "../../config/tls-policy";
 import { ValidationError } from "../../errors";
 import { IsolatedSecurityGroup, Peer, Port } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
@@ -15,7 +16,7 @@ import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
 import { iotPolicyExpression } from "./iot-policy-expression";
 
-export type IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
+export type { IotTlsPolicy };
 
 /** A domain you own, served by IoT Core with your ACM certificate (and the chosen TLS policy). */
 export interface IotCustomDomain {
@@ -53,7 +54,7 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
   readonly sniOnlyReason?: string;
   /**
    * TLS security policy of the domain configuration.
-   * @default "IoTSecurityPolicy_TLS13_1_3_2022_10"
+   * @default "IoTSecurityPolicy_TLS13_1_2_2022_10" (TLS 1.3, and 1.2 for devices without it; the environment file's default too)
    */
   readonly tlsPolicy?: IotTlsPolicy;
   /**
@@ -109,7 +110,7 @@ export class IotCoreBroker extends Construct {
 
   constructor(scope: Construct, id: string, props: IotCoreBrokerProps) {
     super(scope, id);
-    const tlsPolicy = props.tlsPolicy ?? "IoTSecurityPolicy_TLS13_1_3_2022_10";
+    const tlsPolicy = props.tlsPolicy ?? DEFAULT_IOT_TLS_POLICY;
     const logging = { enabled: true, level: "WARN" as IotLogLevel, ...props.logging };
     const partition = props.partition ?? partitionOf(props.region);
     const threshold = props.authFailureThreshold ?? 0;

@@ -172,7 +172,7 @@ describe("IotCoreBroker", () => {
   test("THEN without a custom domain no domain configuration is created and a warning names the CLI fix", () => {
     expect(resourcesOf(json, "aws_iot_domain_configuration")).toEqual([]);
     const warnings = broker.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-    expect(warnings).toContainEqual(expect.stringContaining("aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_3_2022_10"));
+    expect(warnings).toContainEqual(expect.stringContaining("aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10"));
   });
 });
 
