@@ -26,7 +26,7 @@ commands:
 
 options:
   --env E                 environment (environments/E.yaml)
-  --pki-dir DIR           PKI store (default .pki/); the lab lives in DIR/E/lab
+  --pki-dir DIR           PKI store (default $MOAT_PKI_DIR, else .pki/); the lab lives in DIR/E/lab
   --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
   --environments-dir DIR  where environment files are (default environments)
 
@@ -35,7 +35,8 @@ Needs Mosquitto 2: 'sudo apt-get install mosquitto'.
 
 const COMMANDS: Record<string, EnvironmentCommand> = {
   up: {
-    options: { port: { type: "string" } },
+    summary: "Starts the lab broker in the background.",
+    options: { port: { type: "string", value: "N", description: `TLS port on ${LAB_HOST} (default ${MQTT_TLS_PORT}; never 1883)` } },
     run: async (ctx) => {
       const port = portOption(ctx.values, MQTT_TLS_PORT);
       const up = await labUp({ pkiDir: ctx.pkiDir, config: ctx.config(), port, passphrase: ctx.passphrase() });
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   down: {
+    summary: "Stops the lab broker.",
     options: {},
     run: async (ctx) => {
       const pid = await labDown(ctx.pkiDir, ctx.env);
@@ -59,6 +61,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   status: {
+    summary: "Says whether the lab broker runs, on what port and sockets; exit 1 when it does not.",
     options: {},
     run: async (ctx) => {
       const { paths, running } = labStatus(ctx.pkiDir, ctx.env);
@@ -72,7 +75,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   reload: {
-    options: { "keep-sessions": { type: "boolean" } },
+    summary: "Loads the current CRL: restarts the broker so open sessions of revoked devices close.",
+    options: { "keep-sessions": { type: "boolean", description: "SIGHUP only: the CRL applies to new connections, open sessions stay" } },
     run: async (ctx) => {
       const result = await reloadLabBroker(ctx.pkiDir, ctx.env, { keepSessions: ctx.values["keep-sessions"] === true });
       ctx.io.stdout(result.message + "\n");
@@ -80,7 +84,14 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   device: {
-    options: { device: { type: "string" }, class: { type: "string" }, messages: { type: "string" }, topic: { type: "string" }, port: { type: "string" } },
+    summary: "A lab device over MQTT 5: enrolls it on first use, publishes telemetry to its own topics, prints the answers.",
+    options: {
+      device: { type: "string", value: "ID", description: "the device (its thing name)" },
+      class: { type: "string", value: "C", description: "its device class (required when the environment has several)" },
+      messages: { type: "string", value: "N", description: "telemetry messages to publish (default 3)" },
+      topic: { type: "string", value: "T", description: "one more exact topic to publish to, to see a refusal (no + or #, not $-reserved)" },
+      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+    },
     run: async (ctx) => {
       const deviceId = requireOption("moat lab device", ctx.values, "device");
       const messages = countOption(ctx.values, "messages", 3);
