@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { UsageError } from "../errors";
 import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice, publishTopicProblem } from "../lab";
 import { pkiPaths } from "../pki";
@@ -45,8 +46,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         `lab broker '${ctx.env}' ${up.alreadyRunning ? "already running" : "started"}: mqtts://${LAB_HOST}:${up.port} (mutual TLS, TLS 1.2 minimum; pid ${up.pid})\n` +
           `  config  ${up.paths.config}\n  acl     ${up.paths.acl}\n  log     ${up.paths.logFile}\n` +
           `connect a device:\n  moat lab device --env ${ctx.env} --device sensor-1 --class <class>\n` +
-          `or with any client (CA chain ${chain}; device cert and key in ${up.paths.devicesDir}/<id>/):\n` +
-          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${chain} --cert <id>.pem --key <id>.key -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
+          `or with any client, from any directory (after 'moat lab device' enrolled <id>):\n` +
+          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${resolve(chain)} --cert ${resolve(up.paths.devicesDir, "<id>", "<id>.pem")} --key ${resolve(up.paths.devicesDir, "<id>", "<id>.key")} -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
       );
       return 0;
     },
