@@ -45,13 +45,31 @@ function describe(checker: ts.TypeChecker, exported: ts.Symbol): string {
   if (!declaration) return `unknown ${name}`;
   if (ts.isClassDeclaration(declaration)) return `class ${name}${heritage(declaration)} {\n${members(checker, declaration)}}`;
   if (ts.isInterfaceDeclaration(declaration)) return `interface ${name}${heritage(declaration)} {\n${members(checker, declaration)}}`;
-  if (ts.isTypeAliasDeclaration(declaration)) return `type ${name} = ${checker.typeToString(checker.getDeclaredTypeOfSymbol(symbol), undefined, FLAGS | ts.TypeFormatFlags.InTypeAlias)};`;
+  if (ts.isTypeAliasDeclaration(declaration)) return `type ${name} = ${typeText(checker, declaration.type, () => checker.getDeclaredTypeOfSymbol(symbol))};`;
   if (ts.isEnumDeclaration(declaration)) return `enum ${name} { ${declaration.members.map((m) => m.name.getText()).join(", ")} }`;
-  const type = checker.getTypeOfSymbolAtLocation(symbol, declaration);
   if (ts.isFunctionDeclaration(declaration)) {
-    return type.getCallSignatures().map((s) => `function ${name}${checker.signatureToString(s, undefined, FLAGS)};`).join("\n");
+    const overloads = (symbol.declarations ?? []).filter(ts.isFunctionDeclaration);
+    const shown = overloads.length > 1 ? overloads.filter((d) => !d.body) : overloads;
+    return shown.map((d) => `function ${name}${signatureText(checker, d)};`).join("\n");
   }
-  return `const ${name}: ${checker.typeToString(type, undefined, FLAGS)};`;
+  const annotation = ts.isVariableDeclaration(declaration) ? declaration.type : undefined;
+  return `const ${name}: ${typeText(checker, annotation, () => checker.getTypeOfSymbolAtLocation(symbol, declaration))};`;
+}
+
+/** A type as its declaration writes it (stable across unrelated changes), else as the checker infers it. */
+function typeText(checker: ts.TypeChecker, node: ts.TypeNode | undefined, inferred: () => ts.Type): string {
+  return node ? node.getText().replace(/\s+/g, " ") : checker.typeToString(inferred(), undefined, FLAGS);
+}
+
+/** `(a: string, b?: number): void`, from the declaration's own text where it has one. */
+function signatureText(checker: ts.TypeChecker, declaration: ts.SignatureDeclaration, withReturn = true): string {
+  const parameters = declaration.parameters.map((p) => {
+    const optional = p.questionToken || p.initializer ? "?" : "";
+    return `${p.dotDotDotToken ? "..." : ""}${p.name.getText()}${optional}: ${typeText(checker, p.type, () => checker.getTypeAtLocation(p))}`;
+  });
+  const signature = checker.getSignatureFromDeclaration(declaration);
+  const returns = withReturn ? `: ${typeText(checker, declaration.type, () => (signature ? checker.getReturnTypeOfSignature(signature) : checker.getAnyType()))}` : "";
+  return `(${parameters.join(", ")})${returns}`;
 }
 
 function heritage(declaration: ts.ClassDeclaration | ts.InterfaceDeclaration): string {
@@ -67,27 +85,27 @@ function members(checker: ts.TypeChecker, declaration: ts.ClassDeclaration | ts.
     if (member.name && ts.isPrivateIdentifier(member.name)) continue;
     const shown = modifiers.filter((m) => m.kind === ts.SyntaxKind.StaticKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword || m.kind === ts.SyntaxKind.AbstractKeyword).map((m) => `${m.getText()} `).join("");
     if (ts.isConstructorDeclaration(member)) {
-      const signature = checker.getSignatureFromDeclaration(member);
-      if (signature) lines.push(`  constructor${checker.signatureToString(signature, undefined, FLAGS)};`);
+      lines.push(`  constructor${signatureText(checker, member, false)};`);
       // Parameter properties (`public readonly x`) are members too.
       for (const parameter of member.parameters) {
         const parameterModifiers = ts.getModifiers(parameter) ?? [];
         if (parameterModifiers.some((m) => m.kind === ts.SyntaxKind.PublicKeyword)) {
-          lines.push(`  ${parameterModifiers.some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword) ? "readonly " : ""}${parameter.name.getText()}: ${checker.typeToString(checker.getTypeAtLocation(parameter), undefined, FLAGS)};`);
+          lines.push(`  ${parameterModifiers.some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword) ? "readonly " : ""}${parameter.name.getText()}: ${typeText(checker, parameter.type, () => checker.getTypeAtLocation(parameter))};`);
         }
       }
       continue;
     }
     const memberSymbol = member.name ? checker.getSymbolAtLocation(member.name) : undefined;
     if (!memberSymbol) continue;
-    const type = checker.getTypeOfSymbolAtLocation(memberSymbol, member);
+    const type = () => checker.getTypeOfSymbolAtLocation(memberSymbol, member);
     const optional = memberSymbol.flags & ts.SymbolFlags.Optional ? "?" : "";
     if (ts.isMethodDeclaration(member) || ts.isMethodSignature(member)) {
-      for (const signature of type.getCallSignatures()) lines.push(`  ${shown}${memberSymbol.getName()}${optional}${checker.signatureToString(signature, undefined, FLAGS)};`);
+      lines.push(`  ${shown}${memberSymbol.getName()}${optional}${signatureText(checker, member)};`);
     } else if (ts.isGetAccessorDeclaration(member)) {
-      lines.push(`  ${shown}get ${memberSymbol.getName()}(): ${checker.typeToString(type, undefined, FLAGS)};`);
+      lines.push(`  ${shown}get ${memberSymbol.getName()}(): ${typeText(checker, member.type, type)};`);
     } else {
-      lines.push(`  ${shown}${memberSymbol.getName()}${optional}: ${checker.typeToString(type, undefined, FLAGS)};`);
+      const annotation = ts.isPropertyDeclaration(member) || ts.isPropertySignature(member) ? member.type : undefined;
+      lines.push(`  ${shown}${memberSymbol.getName()}${optional}: ${typeText(checker, annotation, type)};`);
     }
   }
   return lines.join("\n") + (lines.length > 0 ? "\n" : "");
