@@ -13,7 +13,8 @@ import { ROOT } from "../support/run-moat";
 const NODE_MODULES = fs.realpathSync(path.join(ROOT, "node_modules"));
 const TSC = path.join(NODE_MODULES, ".bin", "tsc");
 const DOC = path.join(ROOT, "docs", "composition.md");
-const TRACKED_ENVIRONMENT_FILES = ["environments/dev.yaml", "environments/environment.schema.json", "environments/prod-ca/issuing.pem", "environments/prod-ca/verification.pem", "environments/prod.yaml"];
+/** What git tracks under environments/: exactly what the package must ship there (package.json `files` lists them). */
+const TRACKED_ENVIRONMENT_FILES = execFileSync("git", ["ls-files", "environments"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean).sort();
 
 /** A child sees only what the test gives it: never the caller's MOAT_* settings. */
 function cleanEnv(): NodeJS.ProcessEnv {
