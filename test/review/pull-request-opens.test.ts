@@ -65,3 +65,14 @@ describe("moat review --format markdown: a suppressed finding is printed once", 
     expect(run.stdout).toMatch(/\| LOG-2 \| aws_cloudwatch_log_group\.flow \| .* \| 2 \|/);
   });
 });
+
+describe("moat review: where a finding is", () => {
+  it("GIVEN a synthesized stack THEN each finding names the construct that wrote the resource, beside the file and line", async () => {
+    const stack = moatStack();
+    stack.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
+    const text = (await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV)).stdout;
+    expect(text).toMatch(/LOG-2 +aws_cloudwatch_log_group\.flow: .*\[.*stacks\/iot-test\/cdk\.tf\.json:\d+ \(construct iot-test\/[^)]+\)\]/);
+    const markdown = (await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV, "--format", "markdown")).stdout;
+    expect(markdown).toMatch(/\| LOG-2 \| `aws_cloudwatch_log_group\.flow` \| .* \| .*cdk\.tf\.json:\d+ \(construct iot-test\/[^)]+\) \|/);
+  });
+});
