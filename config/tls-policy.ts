@@ -7,6 +7,8 @@ export type IotTlsPolicy = (typeof IOT_TLS_POLICIES)[number];
 
 /**
  * The one default, for the environment file and the `IotCoreBroker` construct alike: TLS 1.3
- * negotiated wherever the device offers it, TLS 1.2 accepted, nothing older.
+ * negotiated wherever the device offers it, TLS 1.2 accepted, nothing older. It is also AWS IoT
+ * Core's own default predefined policy ("Transport security in AWS IoT Core",
+ * https://docs.aws.amazon.com/iot/latest/developerguide/transport-security.html).
  */
 export const DEFAULT_IOT_TLS_POLICY: IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_2_2022_10";
