@@ -23,3 +23,15 @@ export class UsageError extends MoatError {
     this.name = "UsageError";
   }
 }
+
+/**
+ * A construct refused its props (a CIDR that means the whole Internet, a missing reason, a
+ * port out of range): the user's stack code is wrong, not moat. Every construct throws this
+ * one type, so a stack author can catch it and the CLI reports it as one line, exit 1.
+ */
+export class ValidationError extends MoatError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = "ValidationError";
+  }
+}

@@ -3,6 +3,7 @@ import { MoatError, UsageError } from "../errors";
 import { parseCommandArgs, requireOption } from "./args";
 import { CliIo } from "./moat";
 import { readPassphrase } from "./passphrase";
+import { defaultPkiDir } from "../pki/paths";
 
 /** Parsed option values of one subcommand. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -12,7 +13,7 @@ export interface EnvironmentContext {
   readonly io: CliIo;
   /** The environment name given with --env. */
   readonly env: string;
-  /** --pki-dir, default `.pki`. */
+  /** --pki-dir, else $MOAT_PKI_DIR, else `.pki`. */
   readonly pkiDir: string;
   readonly values: Values;
   /** environments/<env>.yaml, loaded on first use (usage errors come before file errors). */
@@ -21,19 +22,46 @@ export interface EnvironmentContext {
   readonly passphrase: () => string | undefined;
 }
 
+/** One option of a subcommand: what the parser needs and what its help says. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  /** The value's placeholder in help, `FILE` for `--csr FILE`. */
+  readonly value?: string;
+  readonly description: string;
+  readonly short?: string;
+}
+
 export interface EnvironmentCommand {
-  readonly options: Record<string, { type: "string" | "boolean" }>;
+  /** What the subcommand does, first line of its help (more lines may follow). */
+  readonly summary: string;
+  readonly options: Record<string, OptionSpec>;
   readonly run: (ctx: EnvironmentContext) => number | Promise<number>;
 }
 
 /** Options every environment subcommand takes. */
-const ENVIRONMENT_OPTIONS = {
-  env: { type: "string" },
-  "pki-dir": { type: "string" },
-  "passphrase-file": { type: "string" },
-  "environments-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+const ENVIRONMENT_OPTIONS: Record<string, OptionSpec> = {
+  env: { type: "string", value: "E", description: "environment (environments/E.yaml)" },
+  "pki-dir": { type: "string", value: "DIR", description: "PKI store (default $MOAT_PKI_DIR, else .pki)" },
+  "passphrase-file": { type: "string", value: "FILE", description: "CA key passphrase (else MOAT_CA_PASSPHRASE)" },
+  "environments-dir": { type: "string", value: "DIR", description: "where environment files are (default environments)" },
+  help: { type: "boolean", short: "h", description: "this help" },
+};
+
+/** The help of one subcommand, generated from its option definitions so it cannot fall behind them. */
+export function commandHelp(group: string, name: string, command: EnvironmentCommand): string {
+  const lines = (options: Record<string, OptionSpec>) => {
+    const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ""}--${key}${o.value ? ` ${o.value}` : ""}`, o.description] as const);
+    const width = Math.max(...flags.map(([flag]) => flag.length)) + 2;
+    return flags.map(([flag, description]) => `  ${flag.padEnd(width)}${description}\n`).join("");
+  };
+  const own = Object.keys(command.options).length > 0 ? `\noptions:\n${lines(command.options)}` : "";
+  return `usage: moat ${group} ${name} --env E [options]\n\n${command.summary}\n${own}\ncommon options:\n${lines(ENVIRONMENT_OPTIONS)}`;
+}
+
+/** What util.parseArgs takes from an option: its spelling, not its help. */
+function parserOptions(options: Record<string, OptionSpec>) {
+  return Object.fromEntries(Object.entries(options).map(([key, o]) => [key, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+}
 
 /**
  * `moat <group> <command> --env E ...`: picks the subcommand, parses its options strictly,
@@ -48,9 +76,9 @@ export async function runEnvironmentCommand(group: string, argv: string[], io: C
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(commands).join(", ")}`);
   const usage = `moat ${group} ${name}`;
-  const { values } = parseCommandArgs(usage, rest, { ...ENVIRONMENT_OPTIONS, ...command.options });
+  const { values } = parseCommandArgs(usage, rest, parserOptions({ ...ENVIRONMENT_OPTIONS, ...command.options }));
   if (values.help) {
-    io.stdout(help);
+    io.stdout(commandHelp(group, name, command));
     return 0;
   }
   const v = values as Values;
@@ -60,7 +88,7 @@ export async function runEnvironmentCommand(group: string, argv: string[], io: C
     return await command.run({
       io,
       env,
-      pkiDir: (v["pki-dir"] as string | undefined) ?? ".pki",
+      pkiDir: (v["pki-dir"] as string | undefined) ?? defaultPkiDir(),
       values: v,
       config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
       passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),

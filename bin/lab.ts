@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { UsageError } from "../errors";
 import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice, publishTopicProblem } from "../lab";
 import { pkiPaths } from "../pki";
@@ -26,7 +27,7 @@ commands:
 
 options:
   --env E                 environment (environments/E.yaml)
-  --pki-dir DIR           PKI store (default .pki/); the lab lives in DIR/E/lab
+  --pki-dir DIR           PKI store (default $MOAT_PKI_DIR, else .pki/); the lab lives in DIR/E/lab
   --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
   --environments-dir DIR  where environment files are (default environments)
 
@@ -35,7 +36,8 @@ Needs Mosquitto 2: 'sudo apt-get install mosquitto'.
 
 const COMMANDS: Record<string, EnvironmentCommand> = {
   up: {
-    options: { port: { type: "string" } },
+    summary: "Starts the lab broker in the background.",
+    options: { port: { type: "string", value: "N", description: `TLS port on ${LAB_HOST} (default ${MQTT_TLS_PORT}; never 1883)` } },
     run: async (ctx) => {
       const port = portOption(ctx.values, MQTT_TLS_PORT);
       const up = await labUp({ pkiDir: ctx.pkiDir, config: ctx.config(), port, passphrase: ctx.passphrase() });
@@ -44,13 +46,14 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         `lab broker '${ctx.env}' ${up.alreadyRunning ? "already running" : "started"}: mqtts://${LAB_HOST}:${up.port} (mutual TLS, TLS 1.2 minimum; pid ${up.pid})\n` +
           `  config  ${up.paths.config}\n  acl     ${up.paths.acl}\n  log     ${up.paths.logFile}\n` +
           `connect a device:\n  moat lab device --env ${ctx.env} --device sensor-1 --class <class>\n` +
-          `or with any client (CA chain ${chain}; device cert and key in ${up.paths.devicesDir}/<id>/):\n` +
-          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${chain} --cert <id>.pem --key <id>.key -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
+          `or with any client, from any directory (after 'moat lab device' enrolled <id>):\n` +
+          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${resolve(chain)} --cert ${resolve(up.paths.devicesDir, "<id>", "<id>.pem")} --key ${resolve(up.paths.devicesDir, "<id>", "<id>.key")} -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
       );
       return 0;
     },
   },
   down: {
+    summary: "Stops the lab broker.",
     options: {},
     run: async (ctx) => {
       const pid = await labDown(ctx.pkiDir, ctx.env);
@@ -59,6 +62,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   status: {
+    summary: "Says whether the lab broker runs, on what port and sockets; exit 1 when it does not.",
     options: {},
     run: async (ctx) => {
       const { paths, running } = labStatus(ctx.pkiDir, ctx.env);
@@ -72,7 +76,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   reload: {
-    options: { "keep-sessions": { type: "boolean" } },
+    summary: "Loads the current CRL: restarts the broker so open sessions of revoked devices close.",
+    options: { "keep-sessions": { type: "boolean", description: "SIGHUP only: the CRL applies to new connections, open sessions stay" } },
     run: async (ctx) => {
       const result = await reloadLabBroker(ctx.pkiDir, ctx.env, { keepSessions: ctx.values["keep-sessions"] === true });
       ctx.io.stdout(result.message + "\n");
@@ -80,7 +85,14 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   device: {
-    options: { device: { type: "string" }, class: { type: "string" }, messages: { type: "string" }, topic: { type: "string" }, port: { type: "string" } },
+    summary: "A lab device over MQTT 5: enrolls it on first use, publishes telemetry to its own topics, prints the answers.",
+    options: {
+      device: { type: "string", value: "ID", description: "the device (its thing name)" },
+      class: { type: "string", value: "C", description: "its device class (required when the environment has several)" },
+      messages: { type: "string", value: "N", description: "telemetry messages to publish (default 3)" },
+      topic: { type: "string", value: "T", description: "one more exact topic to publish to, to see a refusal (no + or #, not $-reserved)" },
+      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+    },
     run: async (ctx) => {
       const deviceId = requireOption("moat lab device", ctx.values, "device");
       const messages = countOption(ctx.values, "messages", 3);

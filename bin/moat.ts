@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { MoatError } from "../errors";
+import { moatVersion } from "./version";
 
 /** Output streams, injectable so tests can run the CLI in-process. */
 export interface CliIo {
@@ -23,18 +24,24 @@ const USAGE = `usage: moat <command> [options]
 
 commands:
   synth   --env E | --all                   synthesize environment stacks to cdktf.out and review them
-  pki     init|issue|bulk|revoke|crl|list   the environment's private CA
+  pki     init|issue|bulk|revoke|crl|list|verification-cert|publish
+                                            the environment's private CA
   review  [PATH...]                         check synthesized stacks against the security rules
-  lab     up|down|status|device             a local Mosquitto broker rendered from an environment
+  lab     up|down|status|reload|device      a local Mosquitto broker rendered from an environment
   flows   FILE... --env E                   review exported VPC flow logs against the address plan
 
-Run 'moat <command> --help' for its options.`;
+  --version                                 print moat's version
+Run 'moat <command> --help' for its options, 'moat <command> <subcommand> --help' for one subcommand's.`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [group, ...rest] = argv;
   if (group === undefined || group === "--help" || group === "-h" || group === "help") {
     (group === undefined ? io.stderr : io.stdout)(USAGE + "\n");
     return group === undefined ? 2 : 0;
+  }
+  if (group === "--version" || group === "-V" || group === "version") {
+    io.stdout(`moat ${moatVersion()}\n`);
+    return 0;
   }
   const load = GROUPS[group];
   if (!load) {
@@ -53,9 +60,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/**
+ * The process around `main`: real streams, the exit code, and the two ways a run can end early.
+ * A closed pipe (`moat pki list | head`) ends the run quietly; anything else not a MoatError is
+ * a bug in moat and says so (exit 70).
+ */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      // The reader has gone: nothing more can be shown, and that is not a failure of ours.
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
-  main(process.argv.slice(2), io).then(
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
@@ -65,3 +84,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

@@ -39,9 +39,10 @@ commands:
   issue     --csr FILE --out FILE [--class C]         device certificate from the device's CSR
   issue     --device ID --out-dir DIR [--class C]     lab/dev only (pki.allowLocalKeys): key made here
   bulk      --csr-dir DIR --out-dir DIR [--class C]   a certificate per *.csr/*.pem; resumable
-  revoke    --serial HEX [--reason R]                 R: ${Object.keys(REVOCATION_REASONS).join(", ")}
+  revoke    --serial HEX | --device NAME [--reason R] R: ${Object.keys(REVOCATION_REASONS).join(", ")}
   crl       [--out FILE]                              sign a fresh CRL; prints its nextUpdate
-  list      [--json]                                  issued certificates and their class; warns when the CRL is near expiry
+  list      [--class C] [--status S] [--name NAME] [--json]
+                                                      issued certificates, their class and totals; warns when the CRL is near expiry
   verification-cert --registration-code C             AWS IoT CA verification certificate
   publish                                             copy the CA's public certificates to pki.publicDir,
                                                       to commit: synth and deploy then need no store
@@ -51,9 +52,11 @@ and AWS IoT provisioning puts the device in that class's thing group. Required w
 environment has more than one class. A running lab broker of the environment follows: issue and
 bulk reload its ACL, revoke and crl restart it on the new CRL.
 
+'moat pki <command> --help' shows one command's options.
+
 options:
   --env E                 environment (environments/E.yaml)
-  --pki-dir DIR           PKI store (default .pki/)
+  --pki-dir DIR           PKI store (default $MOAT_PKI_DIR, else .pki/)
   --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
   --environments-dir DIR  where environment files are (default environments)
 `;
@@ -62,7 +65,14 @@ type Context = EnvironmentContext;
 
 const COMMANDS: Record<string, EnvironmentCommand> = {
   init: {
-    options: { "key-type": { type: "string" }, "unencrypted-dev-key": { type: "boolean" }, "if-missing": { type: "boolean" }, "root-key-out": { type: "string" }, "root-key-in-store": { type: "string" } },
+    summary: "Creates the environment's root and issuing CA, and a first CRL.",
+    options: {
+      "key-type": { type: "string", value: KEY_TYPES.join("|"), description: "CA key type (default the environment's pki.keyType)" },
+      "unencrypted-dev-key": { type: "boolean", description: "lab/dev only (pki.allowLocalKeys): no passphrase on the CA keys" },
+      "if-missing": { type: "boolean", description: "do nothing when the CA exists" },
+      "root-key-out": { type: "string", value: "FILE", description: "write the root key to a new file outside the store (keep it offline)" },
+      "root-key-in-store": { type: "string", value: "REASON", description: "keep the root key in the store and record why" },
+    },
     run: (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
@@ -95,7 +105,14 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   issue: {
-    options: { csr: { type: "string" }, out: { type: "string" }, device: { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
+    summary: "Issues a device certificate from the device's CSR (--csr, --out), or, lab/dev only, with a key made here (--device, --out-dir).",
+    options: {
+      csr: { type: "string", value: "FILE", description: "the device's CSR (PEM)" },
+      out: { type: "string", value: "FILE", description: "where the certificate goes" },
+      device: { type: "string", value: "ID", description: "lab/dev only (pki.allowLocalKeys): the device to make a key and certificate for" },
+      "out-dir": { type: "string", value: "DIR", description: "with --device: where key, certificate and chain go" },
+      class: { type: "string", value: "C", description: "device class, written as the certificate's OU (required with several classes)" },
+    },
     run: async (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
@@ -107,6 +124,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         const deviceClass = classOption(v, config);
         const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, deviceClass, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
         ctx.io.stdout(`issued ${paths.serial} for ${v.device} (class ${deviceClass})\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
+        warnSecondCertificates(ctx, v.device);
         return refreshLab(ctx, config);
       }
       const csrFile = requireOption("moat pki issue", v, "csr");
@@ -116,11 +134,17 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readCsrFile(csrFile, "give --csr the path of a PEM CSR file"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
       writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} (class ${deviceClass}) -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
+      warnSecondCertificates(ctx);
       return refreshLab(ctx, config);
     },
   },
   bulk: {
-    options: { "csr-dir": { type: "string" }, "out-dir": { type: "string" }, class: { type: "string" } },
+    summary: "Issues a certificate per *.csr/*.pem in a directory; resumable, refusals grouped by reason.",
+    options: {
+      "csr-dir": { type: "string", value: "DIR", description: "the CSRs" },
+      "out-dir": { type: "string", value: "DIR", description: "where the certificates go (<name>.pem)" },
+      class: { type: "string", value: "C", description: "device class of every certificate (required with several classes)" },
+    },
     run: async (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
@@ -138,37 +162,41 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         validityDays: config.pki.deviceValidityDays,
         onProgress: (done, total) => ctx.io.stderr(`moat pki bulk: [${progressBar(done / total)}] ${done}/${total}\n`),
       });
-      for (const r of summary.refused) ctx.io.stderr(`moat pki bulk: refused ${r.reason}\n`);
+      for (const line of groupedRefusals(summary.refused)) ctx.io.stderr(`moat pki bulk: ${line}\n`);
       const seconds = (Date.now() - started) / 1000;
       ctx.io.stdout(`bulk: ${summary.total} CSRs of class ${deviceClass}: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`);
+      if (summary.issued > 0) warnSecondCertificates(ctx);
       const labCode = summary.issued > 0 ? await refreshLab(ctx, config) : 0;
       return summary.refused.length > 0 ? 1 : labCode;
     },
   },
   revoke: {
-    options: { serial: { type: "string" }, reason: { type: "string" } },
+    summary: "Revokes a certificate, signs a new CRL and prints the IoT Core revocation step.",
+    options: {
+      serial: { type: "string", value: "HEX", description: "the certificate's serial (moat pki list)" },
+      device: { type: "string", value: "NAME", description: "or the device: revokes every valid certificate issued for NAME" },
+      reason: { type: "string", value: "R", description: `one of ${Object.keys(REVOCATION_REASONS).join(", ")} (default unspecified)` },
+    },
     run: async (ctx) => {
       const v = ctx.values;
       const reason = (v.reason as string | undefined) ?? "unspecified";
       if (!(reason in REVOCATION_REASONS)) throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
-      const result = revoke({
-        pkiDir: ctx.pkiDir,
-        env: ctx.env,
-        serial: requireOption("moat pki revoke", v, "serial"),
-        reason: reason as RevocationReason,
-        passphrase: ctx.passphrase(),
-        crlValidityDays: ctx.config().pki.crlValidityDays,
-      });
-      ctx.io.stdout(
-        `revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n` +
-          `AWS IoT Core does not read CRLs: where the device has connected (just-in-time provisioning registered its certificate), revoke it there too:\n` +
-          `  aws iot update-certificate --certificate-id ${result.iotCertificateId} --new-status REVOKED\n`,
-      );
+      if ((v.serial === undefined) === (v.device === undefined)) throw new UsageError("revoke: give --serial HEX or --device NAME (one of the two); run 'moat pki revoke --help'");
+      const serials = typeof v.device === "string" ? validSerialsOf(ctx, v.device) : [requireOption("moat pki revoke", v, "serial")];
+      for (const serial of serials) {
+        const result = revoke({ pkiDir: ctx.pkiDir, env: ctx.env, serial, reason: reason as RevocationReason, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
+        ctx.io.stdout(
+          `revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n` +
+            `AWS IoT Core does not read CRLs: where the device has connected (just-in-time provisioning registered its certificate), revoke it there too:\n` +
+            `  aws iot update-certificate --certificate-id ${result.iotCertificateId} --new-status REVOKED\n`,
+        );
+      }
       return reloadLab(ctx);
     },
   },
   crl: {
-    options: { out: { type: "string" } },
+    summary: "Signs a fresh CRL and prints its nextUpdate.",
+    options: { out: { type: "string", value: "FILE", description: "also write the CRL here" } },
     run: async (ctx) => {
       const v = ctx.values;
       if (typeof v.out === "string") outputFile(v.out, "--out");
@@ -180,16 +208,28 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   list: {
-    options: { json: { type: "boolean" } },
+    summary: "Lists issued certificates with status and class, and totals; warns when the CRL is near expiry.",
+    options: {
+      class: { type: "string", value: "C", description: "only certificates of device class C" },
+      status: { type: "string", value: "S", description: "only certificates of status S (valid, revoked, expired)" },
+      name: { type: "string", value: "NAME", description: "only certificates whose subject CN is NAME" },
+      json: { type: "boolean", description: "JSON instead of a table" },
+    },
     run: (ctx) => {
       const v = ctx.values;
-      const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env }).map(({ certificate: _c, ...rest }) => rest);
+      const status = v.status as string | undefined;
+      if (status !== undefined && !CERTIFICATE_STATUSES.includes(status)) throw new UsageError(`list: --status ${status} is not one of ${CERTIFICATE_STATUSES.join(", ")}`);
+      const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })
+        .filter((c) => (v.class === undefined || c.deviceClass === v.class) && (status === undefined || c.status === status) && (v.name === undefined || c.subject === v.name))
+        .map(({ certificate: _c, ...rest }) => rest);
       if (v.json) ctx.io.stdout(JSON.stringify(certificates, null, 2) + "\n");
       else {
         ctx.io.stdout(`${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"class".padEnd(16)}  ${"notAfter".padEnd(24)}  subject\n`);
         for (const c of certificates) {
           ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${(c.deviceClass ?? "-").padEnd(16)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
         }
+        const count = (s: string) => certificates.filter((c) => c.status === s).length;
+        ctx.io.stdout(`${certificates.length} certificate${certificates.length === 1 ? "" : "s"}: ${CERTIFICATE_STATUSES.map((s) => `${count(s)} ${s}`).join(", ")}\n`);
       }
       // A production store made before init asked where the root key goes: say so once per listing.
       const paths = pkiPaths(ctx.pkiDir, ctx.env);
@@ -203,7 +243,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   "verification-cert": {
-    options: { "registration-code": { type: "string" } },
+    summary: "Signs the AWS IoT CA verification certificate (CN = the account's registration code).",
+    options: { "registration-code": { type: "string", value: "CODE", description: "from 'aws iot get-registration-code'" } },
     run: (ctx) => {
       const v = ctx.values;
       const result = verificationCert({ pkiDir: ctx.pkiDir, env: ctx.env, registrationCode: requireOption("moat pki verification-cert", v, "registration-code"), passphrase: ctx.passphrase() });
@@ -212,6 +253,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     },
   },
   publish: {
+    summary: "Copies the CA's public certificates to pki.publicDir, to commit: synth and deploy then need no store.",
     options: {},
     run: (ctx) => {
       const config = ctx.config();
@@ -232,6 +274,48 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
 /** `moat pki <command> ...` */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   return runEnvironmentCommand("pki", argv, io, HELP, COMMANDS);
+}
+
+const CERTIFICATE_STATUSES: readonly string[] = ["valid", "revoked", "expired"];
+
+/** The serials of a device's valid certificates: what `revoke --device` revokes. */
+function validSerialsOf(ctx: Context, name: string): string[] {
+  const serials = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })
+    .filter((c) => c.subject === name && c.status === "valid")
+    .map((c) => c.serial);
+  if (serials.length === 0) throw new MoatError(`revoke: no valid certificate of '${name}' in ${pkiPaths(ctx.pkiDir, ctx.env).envDir}; check the name with 'moat pki list --env ${ctx.env} --name ${name}'`);
+  return serials;
+}
+
+/**
+ * After issuing: a name with more than one valid certificate (a re-issue, or two devices that
+ * claim one name) is worth a look; the old one stays valid until revoked.
+ */
+function warnSecondCertificates(ctx: Context, only?: string): void {
+  const byName = new Map<string, string[]>();
+  for (const c of listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })) {
+    if (c.status !== "valid" || c.profile !== "device" || (only !== undefined && c.subject !== only)) continue;
+    byName.set(c.subject, [...(byName.get(c.subject) ?? []), c.serial]);
+  }
+  const repeated = [...byName].filter(([, serials]) => serials.length > 1);
+  for (const [name, serials] of repeated.slice(0, 10)) {
+    ctx.io.stderr(`moat pki: warning: '${name}' now has ${serials.length} valid certificates (${serials.join(", ")}); once the device uses the newest, revoke the others with 'moat pki revoke --env ${ctx.env} --serial HEX'\n`);
+  }
+  if (repeated.length > 10) ctx.io.stderr(`moat pki: warning: and ${repeated.length - 10} more names with several valid certificates; see 'moat pki list --env ${ctx.env} --status valid'\n`);
+}
+
+/** Refusals with the same reason as one line each: 500 identical refusals are one problem. */
+export function groupedRefusals(refused: readonly { readonly file: string; readonly reason: string }[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const r of refused) {
+    const key = r.reason.split(r.file).join("<file>");
+    groups.set(key, [...(groups.get(key) ?? []), r.file]);
+  }
+  return [...groups].map(([reason, files]) => {
+    if (files.length === 1) return `refused ${reason.split("<file>").join(files[0])}`;
+    const shown = files.slice(0, 3).join(", ");
+    return `refused ${files.length} CSRs: ${reason} (${shown}${files.length > 3 ? ` and ${files.length - 3} more` : ""})`;
+  });
 }
 
 function requireLocalKeys(config: EnvironmentConfig, flag: string): void {

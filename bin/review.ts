@@ -1,5 +1,5 @@
 import { UsageError } from "../errors";
-import { loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession, writeReport } from "../review";
+import { contextFromFlags, loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession, writeReport } from "../review";
 import { parseCommandArgs } from "./args";
 import { CliIo } from "./moat";
 
@@ -9,9 +9,13 @@ Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') agains
   PATH                  a cdk.tf.json, a plan JSON, a stack directory or cdktf.out (default cdktf.out)
   --format F            text (default), markdown (pull-request comment), json, sarif (code scanning)
   --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
+  --base-environments-dir D  the base branch's environment files (default: environments/ beside the base's cdktf.out)
   --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
   --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name)
   --environments-dir D  where environment files are (default environments)
+  --context FILE        for your own stacks (no environment file): YAML officeCidrs, deviceSubnets, minRetentionDays
+  --office-cidr CIDR    an office network the segment must not reach (repeatable; replaces the context file's)
+  --device-subnet CIDR  a device subnet (repeatable; replaces the context file's)
   --out FILE            write the report to FILE instead of stdout
 Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.
 `;
@@ -25,9 +29,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     {
       format: { type: "string" },
       base: { type: "string" },
+      "base-environments-dir": { type: "string" },
       suppressions: { type: "string" },
       env: { type: "string" },
       "environments-dir": { type: "string" },
+      context: { type: "string" },
+      "office-cidr": { type: "string", multiple: true },
+      "device-subnet": { type: "string", multiple: true },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -45,6 +53,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     base: values.base,
     env: values.env,
     environmentsDir: values["environments-dir"],
+    baseEnvironmentsDir: values["base-environments-dir"],
+    context: contextFromFlags({ file: values.context, officeCidrs: values["office-cidr"], deviceSubnets: values["device-subnet"] }),
     suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
   });
   const report = renderReport(format, { result, diff });

@@ -232,6 +232,18 @@ export function withDefault<T>(schema: Schema<T>, defaultValue: NoInfer<T>): Pro
   return { schema, required: false, default: defaultValue };
 }
 
+/**
+ * Optional, and when absent what its fields' own defaults make of `{}`: every default is written
+ * once, on its field, and an omitted section gets the same values as a section with those
+ * fields omitted. For objects whose fields all have defaults.
+ */
+export function withFieldDefaults<T>(schema: Schema<T>): Property<T> {
+  const issues: Issue[] = [];
+  const value = schema.parse({}, "", issues);
+  if (issues.length > 0 || value === undefined) throw new Error(`withFieldDefaults needs an object whose fields all have defaults: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`);
+  return withDefault(schema, value as NoInfer<T>);
+}
+
 /** Optional with no default: absent stays undefined. */
 export function optional<T>(schema: Schema<T>): Property<T | undefined> {
   return { schema: schema as Schema<T | undefined>, required: false };

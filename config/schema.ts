@@ -1,6 +1,7 @@
 import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
 import { cidrProblem } from "./cidr";
-import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault } from "./schema-dsl";
+import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault, withFieldDefaults } from "./schema-dsl";
+import { DEFAULT_IOT_TLS_POLICY, IOT_TLS_POLICIES } from "./tls-policy";
 
 /**
  * The environment file: the single source for the validator, the `EnvironmentConfig` type
@@ -70,10 +71,10 @@ const logs = object(
 const broker = object(
   {
     tlsPolicy: withDefault(
-      oneOf(["IoTSecurityPolicy_TLS13_1_3_2022_10", "IoTSecurityPolicy_TLS13_1_2_2022_10"] as const, {
+      oneOf(IOT_TLS_POLICIES, {
         description: "IoT Core TLS security policy: TLS 1.3 only, or TLS 1.3 with TLS 1.2 for older devices.",
       }),
-      "IoTSecurityPolicy_TLS13_1_2_2022_10",
+      DEFAULT_IOT_TLS_POLICY,
     ),
     logLevel: withDefault(oneOf(["DEBUG", "INFO", "WARN", "ERROR"] as const, { description: "IoT Core logging level." }), "WARN"),
     accountLogging: withDefault(
@@ -188,16 +189,9 @@ export const environmentSchema = object(
     region: required(string({ description: "AWS region of the environment.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" })),
     backend: withDefault(backend, { type: "local" }),
     network: required(network),
-    logs: withDefault(logs, { store: "cloudwatch", retentionDays: 365, archiveAfterDays: 90 }),
-    broker: withDefault(broker, {
-      tlsPolicy: "IoTSecurityPolicy_TLS13_1_2_2022_10",
-      logLevel: "WARN",
-      accountLogging: { enabled: true },
-      alarmEmails: [],
-      authFailureThreshold: 0,
-      certificateMode: "DEFAULT",
-    }),
-    pki: withDefault(pki, { keyType: "p256", deviceValidityDays: 365, crlValidityDays: 7, allowLocalKeys: false }),
+    logs: withFieldDefaults(logs),
+    broker: withFieldDefaults(broker),
+    pki: withFieldDefaults(pki),
     topics: required(topics),
     review: withDefault(object({ suppressions: withDefault(array(suppression, { description: "Accepted findings." }), []) }, { description: "moat review settings." }), {
       suppressions: [],

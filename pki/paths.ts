@@ -27,6 +27,14 @@ export interface PkiPaths {
   readonly lock: string;
 }
 
+/**
+ * The PKI store every command and the stacks use unless told otherwise: `$MOAT_PKI_DIR`, else
+ * `.pki` (git-ignored). One place, so synth and `moat pki` cannot pick different stores.
+ */
+export function defaultPkiDir(): string {
+  return process.env.MOAT_PKI_DIR || ".pki";
+}
+
 const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** The store layout for one environment. The env name becomes a directory, so it is checked. */

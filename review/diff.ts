@@ -1,5 +1,6 @@
 import { Finding, findingKey } from "./finding";
 import { ReviewModel } from "./model";
+import { whatItOpens } from "./opens";
 import { Encoded, isRecord, ownEntry, Unknown, Value } from "./value";
 
 /** One attribute a pull request changes: its path in the resource, and its value before and after (JSON text, absent when there was none). */
@@ -26,6 +27,14 @@ export interface StackChange {
   readonly changed: readonly string[];
   /** Per changed resource (same order as `changed`), the attributes that changed. */
   readonly changes: readonly ResourceChange[];
+  /** Per added resource that opens a flow (a firewall rule, an ACL entry, a route): what it opens, `tcp/22 from 10.0.0.0/8`. */
+  readonly opened: readonly AddedOpening[];
+}
+
+/** What one added resource opens. */
+export interface AddedOpening {
+  readonly address: string;
+  readonly opens: readonly string[];
 }
 
 /** What a pull request changes for security: resources and findings, base vs head. */
@@ -62,13 +71,15 @@ function resourceChanges(stack: string, base: ReviewModel | undefined, head: Rev
     attributeChanges(previous, attributes, "", changed);
     if (changed.length > 0) changes.push({ address, attributes: changed });
   }
+  const added = [...after.keys()].filter((a) => !before.has(a));
   return {
     stack,
     presence: base && head ? "both" : base ? "base-only" : "head-only",
-    added: [...after.keys()].filter((a) => !before.has(a)),
+    added,
     removed: [...before.keys()].filter((a) => !after.has(a)),
     changed: changes.map((c) => c.address),
     changes,
+    opened: head ? added.map((address) => ({ address, opens: whatItOpens(head, address) })).filter((o) => o.opens.length > 0) : [],
   };
 }
 

@@ -6,7 +6,7 @@
 export { review, runRules } from "./engine";
 export type { ReviewInput, ReviewResult, StackReview } from "./engine";
 export { diffReviews } from "./diff";
-export type { AttributeChange, ResourceChange, ReviewDiff, StackChange } from "./diff";
+export type { AddedOpening, AttributeChange, ResourceChange, ReviewDiff, StackChange } from "./diff";
 export { isBlocking } from "./finding";
 export type { Finding, FindingStatus } from "./finding";
 export { discoverStackFiles, loadStackFile, parseStackText } from "./load";
@@ -18,7 +18,7 @@ export { MOAT_PACK } from "./pack";
 export type { ReviewContext, RuleDefinition, Severity, Violation } from "./rule";
 export { loadSuppressionFile, validateSuppressions } from "./suppressions";
 export type { Suppression } from "./suppressions";
-export { contextFromEnvironment, environmentForStack, suppressionsFromEnvironment } from "./environment-context";
+export { contextFromEnvironment, contextFromFlags, environmentForStack, suppressionsFromEnvironment } from "./environment-context";
 export { reviewSession } from "./review-session";
 export type { ReviewSessionOptions } from "./review-session";
 export { renderReport, REPORT_FORMATS } from "./report";

@@ -52,6 +52,20 @@ export function loadStackFile(file: string): ReviewModel {
   return parseStackText(text, file, stackNameOf(file), () => readStackDirectory(file));
 }
 
+/**
+ * The name cdktf writes into every cdk.tf.json (`"//": {"metadata": {"stackName": ...}}`): a stack
+ * keeps its identity when its directory is copied or renamed, so a base and a head match.
+ */
+function cdktfStackName(json: unknown): string | undefined {
+  const comment = ownValue(json, "//");
+  const name = ownValue(ownValue(comment, "metadata"), "stackName");
+  return typeof name === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name) ? name : undefined;
+}
+
+function ownValue(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 /** `directory`: the other files Terraform reads next to a cdk.tf.json (a plan already holds them). */
 export function parseStackText(text: string, file: string, stack: string, directory?: () => StackDirectory): ReviewModel {
   let json: unknown;
@@ -63,7 +77,7 @@ export function parseStackText(text: string, file: string, stack: string, direct
   if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
   if (isCdktfJson(json)) {
     refuseDuplicateKeys(text, file);
-    return refusingDeepValues(file, () => loadCdktfJson(json, file, stack, text, directory?.()));
+    return refusingDeepValues(file, () => loadCdktfJson(json, file, cdktfStackName(json) ?? stack, text, directory?.()));
   }
   throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
 }

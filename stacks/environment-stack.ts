@@ -5,9 +5,9 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "../config";
 import { IsolatedIotNetwork } from "../constructs/network";
 import { IotCoreBroker } from "../constructs/broker";
-import { Peer, Port } from "../constructs/security";
 import { parseTopicModel } from "../authz";
 import { readCaMaterial } from "./ca-material";
+import { defaultPkiDir } from "../pki/paths";
 import { MoatError } from "../errors";
 
 export interface IotEnvironmentStackProps {
@@ -53,9 +53,7 @@ export class IotEnvironmentStack extends TerraformStack {
       flowLogs: { store: env.logs.store, retentionDays: env.logs.retentionDays, archiveAfterDays: env.logs.archiveAfterDays },
     });
 
-    this.broker = this.buildBroker(env, id, props.pkiDir ?? process.env.MOAT_PKI_DIR ?? ".pki");
-    // Rejected MQTT flows page the same people as broker auth failures.
-    this.network.flowLogs?.addAlarmAction(this.broker.alarmTopicArn);
+    this.broker = this.buildBroker(env, id, props.pkiDir ?? defaultPkiDir());
 
     // The review rules run at synth: `cdktf synth` and `cdktf deploy` stop on an error finding.
     Aspects.of(this).add(ReviewAspect.forEnvironment(env, id, props.pkiDir));
@@ -98,9 +96,9 @@ export class IotEnvironmentStack extends TerraformStack {
       logging: { enabled: env.broker.accountLogging.enabled, level: env.broker.logLevel, disabledReason: env.broker.accountLogging.reason },
       alarmEmails: env.broker.alarmEmails,
       authFailureThreshold: env.broker.authFailureThreshold,
+      // Devices get egress to the endpoint on 8883; rejected MQTT flows page the broker's alarm topic.
+      network: this.network,
     });
-    // Devices may open exactly one kind of connection: MQTT over TLS to the broker's endpoint.
-    this.network.deviceSecurityGroup.connections.allowTo(Peer.securityGroup(broker.endpointSecurityGroup.securityGroupId, "broker-endpoint"), Port.MQTT_TLS);
     new TerraformOutput(this, "broker_endpoint", { value: broker.privateEndpointName, description: "MQTT endpoint devices connect to on TCP 8883 (resolves to the VPC endpoint inside the VPC)" });
     new TerraformOutput(this, "broker_vpc_endpoint_id", { value: broker.endpointId, description: "Interface VPC endpoint every IoT Connect must come through (aws:SourceVpce)" });
     new TerraformOutput(this, "broker_ca_certificate_id", { value: broker.caCertificateId, description: `Registered issuing CA (certificate mode ${broker.certificateMode}, just-in-time provisioning)` });

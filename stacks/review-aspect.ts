@@ -28,7 +28,7 @@ export interface ReviewAspectProps {
   /**
    * false: error findings become warnings and synth goes on. For CI only, where `moat review`
    * runs right after synth, reports every finding and fails the job itself.
-   * @default true
+   * @default true, unless `MOAT_REVIEW_AT_SYNTH=report`
    */
   readonly enforce?: boolean;
 }
@@ -89,22 +89,32 @@ export class ReviewAspect implements IAspect {
   annotate(node: TerraformStack, config: Record<string, unknown>): void {
     const stack = node.node.id;
     const model = loadCdktfJson(config, `${stack}/cdk.tf.json`, stack);
+    const enforce = this.props.enforce ?? process.env[REVIEW_AT_SYNTH_VARIABLE] !== "report";
     let result;
     try {
       result = review([{ model, context: this.props.context }], this.props.suppressions ?? []);
     } catch (err) {
       if (!(err instanceof MoatError)) throw err;
-      if (this.props.enforce === false) Annotations.of(node).addWarning(`moat review: ${err.message}`);
+      if (!enforce) Annotations.of(node).addWarning(`moat review: ${err.message}`);
       else Annotations.of(node).addError(`moat review: ${err.message}`);
       return;
     }
     const byPath = new Map(node.node.findAll().map((c) => [c.node.path, c]));
+    let stopped = 0;
     for (const finding of result.stacks[0].findings) {
       const target = (finding.location.constructPath && byPath.get(finding.location.constructPath)) || node;
       const text = `moat review ${finding.rule} ${finding.resource}: ${finding.status === "unknown" ? "unknown until apply, so not a pass: " : ""}${finding.message}`;
       if (finding.suppression) Annotations.of(target).addInfo(`${text} (suppressed: ${finding.suppression.reason})`);
-      else if (isBlocking(finding) && this.props.enforce !== false) Annotations.of(target).addError(text);
-      else Annotations.of(target).addWarning(text);
+      else if (isBlocking(finding) && enforce) {
+        Annotations.of(target).addError(text);
+        stopped++;
+      } else Annotations.of(target).addWarning(text);
+    }
+    if (stopped > 0) {
+      // Synth stops at the first blocking finding's stack; say how to see everything at once.
+      Annotations.of(node).addError(
+        `moat review stopped synth of ${stack} on ${stopped} blocking finding${stopped === 1 ? "" : "s"}; to synthesize anyway and read the full report, run with ${REVIEW_AT_SYNTH_VARIABLE}=report, then moat review cdktf.out`,
+      );
     }
   }
 }

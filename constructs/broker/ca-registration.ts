@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { IotCaCertificate } from "@cdktf/provider-aws/lib/iot-ca-certificate";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { MoatError } from "../../errors";
+import { ValidationError } from "../../errors";
 import { jitpTemplateBody, JitpTemplateOptions } from "./jitp-template";
 import { parsePublicCertificate } from "./pem";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
@@ -44,18 +44,18 @@ export class CaRegistration extends Construct {
   constructor(scope: Construct, id: string, props: CaRegistrationProps) {
     super(scope, id);
     const ca = parsePublicCertificate(props.caCertificatePem, "the issuing CA certificate");
-    if (!ca.ca) throw new MoatError(`the issuing CA certificate (${ca.subject}) is not a CA certificate (basicConstraints CA:false); pass the issuing CA, not a device certificate`);
+    if (!ca.ca) throw new ValidationError(`the issuing CA certificate (${ca.subject}) is not a CA certificate (basicConstraints CA:false); pass the issuing CA, not a device certificate`);
     if (props.verificationCertificatePem !== undefined) {
       const verification = parsePublicCertificate(props.verificationCertificatePem, "the CA verification certificate");
       if (!verification.checkIssued(ca) || !verification.verify(ca.publicKey)) {
-        throw new MoatError("the CA verification certificate is not signed by the issuing CA; regenerate it with moat pki verification-cert for this environment");
+        throw new ValidationError("the CA verification certificate is not signed by the issuing CA; regenerate it with moat pki verification-cert for this environment");
       }
       this.certificateMode = "DEFAULT";
     } else if ((props.sniOnlyReason ?? "").trim().length >= 20) {
       this.certificateMode = "SNI_ONLY";
     } else {
-      throw new MoatError(
-        "no CA verification certificate: get the code with `aws iot get-registration-code`, run `moat pki verification-cert --env E --registration-code CODE`, or choose SNI_ONLY mode with a reason (a sentence)",
+      throw new ValidationError(
+        "no CA verification certificate: pass verificationCertificatePem (get the code with `aws iot get-registration-code`, then `moat pki verification-cert --env E --registration-code CODE`), or register the CA in SNI_ONLY mode with sniOnlyReason (a sentence of at least 20 characters)",
       );
     }
 

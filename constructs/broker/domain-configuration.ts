@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import { IotDomainConfiguration } from "@cdktf/provider-aws/lib/iot-domain-configuration";
 
-export type IotTlsPolicy = "IoTSecurityPolicy_TLS13_1_3_2022_10" | "IoTSecurityPolicy_TLS13_1_2_2022_10";
+import { IotTlsPolicy } from "../../config/tls-policy";
+
+export type { IotTlsPolicy };
 
 /** A domain you own, served by IoT Core with your ACM certificate (and the chosen TLS policy). */
 export interface IotCustomDomain {

@@ -1,21 +1,33 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IotPolicy } from "@cdktf/provider-aws/lib/iot-policy";
 import { IotPolicyAttachment } from "@cdktf/provider-aws/lib/iot-policy-attachment";
 import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
 import { compileIotPolicies, TopicModel } from "../../authz";
-import { MoatError } from "../../errors";
-import { IsolatedSecurityGroup } from "../security";
+import { DEFAULT_IOT_TLS_POLICY, IotTlsPolicy } from "../../config/tls-policy";
+import { ValidationError } from "../../errors";
+import { IsolatedSecurityGroup, Peer, Port } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
 import { BrokerEndpoint, BrokerEndpointProps } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
-import { BrokerDomainConfiguration, IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
+import { BrokerDomainConfiguration, IotCustomDomain } from "./domain-configuration";
 import { iotPolicyExpression } from "./iot-policy-expression";
 import { IotLogQueries } from "./iot-log-queries";
 
-export type { IotCustomDomain, IotTlsPolicy } from "./domain-configuration";
+export type { IotTlsPolicy };
+export type { IotCustomDomain } from "./domain-configuration";
+
+/**
+ * What the broker wires in the devices' network: an `IsolatedIotNetwork` fits as it is.
+ */
+export interface BrokerNetwork {
+  /** The devices' group: the broker opens its egress to the endpoint on TCP 8883, and nothing else. */
+  readonly deviceSecurityGroup: IsolatedSecurityGroup;
+  /** The network's flow logs: their rejected-MQTT alarm notifies the broker's alarm topic. */
+  readonly flowLogs?: { addAlarmAction(topicArn: string): void };
+}
 
 /** Where the broker sits: the same fields its endpoint takes (name, region, VPC, subnets, tags). */
 export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName"> {
@@ -36,7 +48,7 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
   readonly sniOnlyReason?: string;
   /**
    * TLS security policy of the domain configuration.
-   * @default "IoTSecurityPolicy_TLS13_1_3_2022_10"
+   * @default "IoTSecurityPolicy_TLS13_1_2_2022_10" (TLS 1.3, and 1.2 for devices without it; the environment file's default too)
    */
   readonly tlsPolicy?: IotTlsPolicy;
   /**
@@ -60,6 +72,13 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
   readonly authFailureThreshold?: number;
   /** @default "aws" for commercial regions, "aws-cn" and "aws-us-gov" from the region name */
   readonly partition?: string;
+  /**
+   * The devices' network (an `IsolatedIotNetwork`): its device security group gets egress to the
+   * endpoint on TCP 8883 and its rejected-MQTT alarm notifies the broker's alarm topic. Without
+   * it, open each device group with {@link IotCoreBroker.allowDevices}; synth warns while none is.
+   * @default undefined
+   */
+  readonly network?: BrokerNetwork;
 }
 
 /**
@@ -85,25 +104,25 @@ export class IotCoreBroker extends Construct {
 
   constructor(scope: Construct, id: string, props: IotCoreBrokerProps) {
     super(scope, id);
-    const tlsPolicy = props.tlsPolicy ?? "IoTSecurityPolicy_TLS13_1_3_2022_10";
+    const tlsPolicy = props.tlsPolicy ?? DEFAULT_IOT_TLS_POLICY;
     const logging = { enabled: true, level: "WARN" as IotLogLevel, ...props.logging };
     const partition = props.partition ?? partitionOf(props.region);
     const threshold = props.authFailureThreshold ?? 0;
     // It prefixes IoT policy, thing group and IAM names: the narrowest of their character sets.
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(props.name)) {
-      throw new MoatError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
+      throw new ValidationError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
     }
     if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(props.region)) {
-      throw new MoatError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
+      throw new ValidationError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
     }
     if (!logging.enabled && (logging.disabledReason ?? "").trim().length < 20) {
-      throw new MoatError(`IotCoreBroker ${id}: IoT logging is off without a reason; say (in a sentence) which stack owns the account's IoT logging options`);
+      throw new ValidationError(`IotCoreBroker ${id}: IoT logging is off without a reason; say (in a sentence) which stack owns the account's IoT logging options`);
     }
     if (threshold < 0 || !Number.isInteger(threshold)) {
-      throw new MoatError(`IotCoreBroker ${id}: authFailureThreshold ${threshold} is not a whole number >= 0`);
+      throw new ValidationError(`IotCoreBroker ${id}: authFailureThreshold ${threshold} is not a whole number >= 0`);
     }
     if (props.deviceSubnets.length === 0 || props.endpointSubnetIds.length === 0) {
-      throw new MoatError(`IotCoreBroker ${id}: needs at least one device subnet and one endpoint subnet`);
+      throw new ValidationError(`IotCoreBroker ${id}: needs at least one device subnet and one endpoint subnet`);
     }
 
     const account = new DataAwsCallerIdentity(this, "account");
@@ -194,6 +213,30 @@ export class IotCoreBroker extends Construct {
       tags: props.tags,
     });
     this.alarmTopicArn = alarms.topicArn;
+
+    if (props.network) {
+      this.allowDevices(props.network.deviceSecurityGroup);
+      props.network.flowLogs?.addAlarmAction(this.alarmTopicArn);
+    }
+    // Security groups deny by default: a fleet whose group has no egress to the endpoint is dead.
+    this.node.addValidation({
+      validate: () => {
+        if (!this.devicesAllowed && !this.warnedNoDevices) {
+          this.warnedNoDevices = true;
+          Annotations.of(this).addWarning(`IotCoreBroker ${id}: no device security group can reach the endpoint; pass network (your IsolatedIotNetwork) or call allowDevices(group)`);
+        }
+        return [];
+      },
+    });
+  }
+
+  private devicesAllowed = false;
+  private warnedNoDevices = false;
+
+  /** Lets the members of a device security group open MQTT over TLS (TCP 8883) to the broker's endpoint: their only egress. */
+  public allowDevices(group: IsolatedSecurityGroup): void {
+    group.connections.allowTo(Peer.securityGroup(this.endpointSecurityGroup.securityGroupId, "broker-endpoint"), Port.MQTT_TLS);
+    this.devicesAllowed = true;
   }
 }
 

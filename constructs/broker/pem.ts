@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { MoatError } from "../../errors";
+import { ValidationError } from "../../errors";
 
 /**
  * Checks that `pem` is exactly one public certificate (never a private key: keys must not
@@ -7,15 +7,15 @@ import { MoatError } from "../../errors";
  */
 export function parsePublicCertificate(pem: string, what: string): X509Certificate {
   if (/PRIVATE KEY/.test(pem)) {
-    throw new MoatError(`${what} contains a PRIVATE KEY block; pass only the public certificate PEM (keys never enter Terraform)`);
+    throw new ValidationError(`${what} contains a PRIVATE KEY block; pass only the public certificate PEM (keys never enter Terraform)`);
   }
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
-    throw new MoatError(`${what} must hold exactly one PEM certificate, found ${blocks.length}; pass the issuing CA's certificate alone`);
+    throw new ValidationError(`${what} must hold exactly one PEM certificate, found ${blocks.length}; pass the issuing CA's certificate alone`);
   }
   try {
     return new X509Certificate(pem);
   } catch (err) {
-    throw new MoatError(`${what} is not a readable X.509 certificate (${(err as Error).message}); pass the PEM written by moat pki`);
+    throw new ValidationError(`${what} is not a readable X.509 certificate (${(err as Error).message}); pass the PEM written by moat pki`);
   }
 }

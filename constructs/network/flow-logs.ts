@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformResource, Token } from "cdktf";
+import { ValidationError } from "../../errors";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
@@ -329,5 +330,5 @@ export class FlowLogs extends Construct {
 function validateRetention(store: FlowLogStore, retentionDays: number, archiveAfterDays: number): void {
   if (Token.isUnresolved(retentionDays) || Token.isUnresolved(archiveAfterDays)) return;
   const problem = flowLogRetentionProblem(store, retentionDays, archiveAfterDays);
-  if (problem) throw new Error(problem.message);
+  if (problem) throw new ValidationError(problem.message);
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ValidationError } from "../../errors";
 import { Token } from "cdktf";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
@@ -119,7 +120,7 @@ export class IsolatedIotNetwork extends Construct {
     const flowLogs = props.flowLogs ?? {};
     if ("disabled" in flowLogs) {
       if (flowLogs.reason.trim().length < 20) {
-        throw new Error(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
+        throw new ValidationError(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
       }
     } else {
       const addressPlan = { vpcCidr: props.vpcCidr, deviceSubnets: props.deviceSubnets, endpointSubnets: props.endpointSubnets, officeCidrs };
@@ -196,8 +197,8 @@ function validateAddressPlan(props: IsolatedIotNetworkProps, officeCidrs: readon
   // Values known only at deploy time are skipped, not guessed.
   if (all.some((c) => Token.isUnresolved(c))) return;
   if (plan.deviceSubnets.length === 0 || plan.endpointSubnets.length === 0) {
-    throw new Error("an isolated IoT network needs at least one device subnet and one endpoint subnet");
+    throw new ValidationError("an isolated IoT network needs at least one device subnet and one endpoint subnet");
   }
   const issues = addressPlanIssues(plan);
-  if (issues.length > 0) throw new Error(issues.map((i) => `${i.path} ${i.message}`).join("; "));
+  if (issues.length > 0) throw new ValidationError(issues.map((i) => `${i.path} ${i.message}`).join("; "));
 }

@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { ValidationError } from "../../errors";
 import { cidrProblem, parseCidr } from "../../config/cidr";
 
 /** One source or destination of a security-group rule: a CIDR or another security group. */
@@ -27,7 +28,7 @@ export abstract class Peer {
 
   /** Every block of a set of subnets: one rule per subnet, each described by its name. */
   public static subnets(subnets: readonly NamedCidr[]): Peer {
-    if (subnets.length === 0) throw new Error("Peer.subnets needs at least one subnet");
+    if (subnets.length === 0) throw new ValidationError("Peer.subnets needs at least one subnet");
     return new CidrPeer(subnets);
   }
 
@@ -46,9 +47,9 @@ class CidrPeer extends Peer {
     for (const block of blocks) {
       if (Token.isUnresolved(block.cidr)) continue;
       const problem = cidrProblem(block.cidr);
-      if (problem) throw new Error(`peer ${block.name}: "${block.cidr}" ${problem}`);
+      if (problem) throw new ValidationError(`peer ${block.name}: "${block.cidr}" ${problem}`);
       if (parseCidr(block.cidr).prefix === 0) {
-        throw new Error(`peer ${block.name}: "${block.cidr}" means the whole Internet; name the device subnets instead`);
+        throw new ValidationError(`peer ${block.name}: "${block.cidr}" means the whole Internet; name the device subnets instead`);
       }
     }
   }

@@ -1,3 +1,5 @@
+import { ValidationError } from "../../errors";
+
 /**
  * A transport port, made only by the factories below. There is deliberately no
  * "all ports" or "all traffic" factory: the segment's firewall names every port it opens.
@@ -27,7 +29,7 @@ export class Port {
   ) {
     for (const value of [fromPort, toPort]) {
       if (!Number.isInteger(value) || value < 1 || value > 65535) {
-        throw new Error(`port ${value} is not a port number; use 1-65535`);
+        throw new ValidationError(`port ${value} is not a port number; use 1-65535`);
       }
     }
   }

@@ -16,7 +16,11 @@ export function renderMarkdown(input: ReportInput): string {
     if (changed.length === 0) out.push("No resource changes.", "");
     else {
       out.push("| stack | added | removed | changed |", "|---|---|---|---|");
-      changed.forEach((s) => out.push(`| ${cell(s.stack)} | ${list(s.added)} | ${list(s.removed)} | ${list(s.changed)} |`));
+      changed.forEach((s) => {
+        const opens = new Map(s.opened.map((o) => [o.address, o.opens]));
+        const added = s.added.map((a) => (opens.has(a) ? `\`${cell(a)}\` opens ${opens.get(a)!.map((o) => `\`${cell(o)}\``).join(", ")}` : `\`${cell(a)}\``));
+        out.push(`| ${cell(s.stack)} | ${list(added)} | ${list(s.removed.map((a) => `\`${cell(a)}\``))} | ${list(s.changed.map((a) => `\`${cell(a)}\``))} |`);
+      });
       out.push("");
       out.push(...changedAttributes(changed));
     }
@@ -24,7 +28,10 @@ export function renderMarkdown(input: ReportInput): string {
     out.push(...findingTable(`Fixed findings (${diff.fixedFindings.length})`, diff.fixedFindings));
   }
   for (const { model, findings } of result.stacks) {
-    out.push(...findingTable(`${model.stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"}`, ordered(findings)));
+    // A suppressed finding is listed once, in the Suppressions table with its count, not again per stack.
+    const open = findings.filter((f) => !f.suppression);
+    const suppressed = findings.length - open.length;
+    out.push(...findingTable(`${model.stack}: ${open.length} finding${open.length === 1 ? "" : "s"}${suppressed > 0 ? ` (and ${suppressed} suppressed)` : ""}`, ordered(open)));
   }
   if (result.suppressions.length > 0) {
     out.push("### Suppressions", "", "| rule | resource | reason | source | findings |", "|---|---|---|---|---|");
@@ -96,9 +103,13 @@ function findingTable(title: string, findings: readonly Finding[]): string[] {
   return [`### ${title}`, "", "| | rule | resource | finding | where |", "|---|---|---|---|---|", ...rows, ""];
 }
 
-function list(addresses: readonly string[]): string {
-  if (addresses.length === 0) return "";
-  return addresses.map((a) => `\`${cell(a)}\``).join("<br>");
+/** Items a table cell lists; the rest are counted (a new 70-resource stack must not fill one cell). */
+const LISTED_IN_CELL = 10;
+
+/** Already-formatted items of one cell, one per line, long lists collapsed. */
+function list(items: readonly string[]): string {
+  if (items.length <= LISTED_IN_CELL) return items.join("<br>");
+  return [...items.slice(0, LISTED_IN_CELL), `and ${items.length - LISTED_IN_CELL} more (\`--format json\` lists all)`].join("<br>");
 }
 
 /** Inline code outside tables: one line, no backticks to end it early. */

@@ -46,8 +46,13 @@ export function displayPath(file: string): string {
   return (rel.startsWith("..") ? file : rel).split(sep).join("/");
 }
 
+/**
+ * Where a finding is: the file and line, and for a synthesized stack the construct path, which
+ * names the construct in the stack's source code that wrote the resource.
+ */
 export function where(f: Finding): string {
-  return `${displayPath(f.location.file)}${f.location.line ? `:${f.location.line}` : ""}`;
+  const construct = f.location.constructPath ? ` (construct ${f.location.constructPath})` : "";
+  return `${displayPath(f.location.file)}${f.location.line ? `:${f.location.line}` : ""}${construct}`;
 }
 
 export function summaryLine({ result, diff }: ReportInput): string {

@@ -29,7 +29,9 @@ export function renderText(input: ReportInput): string {
         continue;
       }
       lines.push(`  ${s.stack}: ${s.presence === "head-only" ? "new stack, " : ""}${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`);
-      for (const [sign, list] of [["+", s.added], ["-", s.removed]] as const) list.forEach((a) => lines.push(`    ${sign} ${a}`));
+      const opens = new Map(s.opened.map((o) => [o.address, o.opens]));
+      s.added.forEach((a) => lines.push(`    + ${a}${opens.has(a) ? `  opens ${opens.get(a)!.join("; ")}` : ""}`));
+      s.removed.forEach((a) => lines.push(`    - ${a}`));
       for (const change of s.changes) {
         lines.push(`    ~ ${change.address}`);
         change.attributes.forEach((a) => lines.push(`        ${attributeChangeText(a)}`));

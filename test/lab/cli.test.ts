@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { main } from "../../bin/moat";
 import { BROKER_USER_NAME, brokerUser, findMosquitto, labDown, labPaths, labUp, runningBroker, spawnBroker } from "../../lab";
 import { initCa, writeCrl } from "../../pki";
@@ -165,6 +165,25 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.out).toContain("sensor-x: 4 publishes accepted, 0 refused, 0 messages received");
     const keyFile = join(labPaths(join(work, "pki"), "lab").devicesDir, "sensor-x", "sensor-x.key");
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it("the mosquitto_pub line that up prints names absolute files that exist, so it works from any directory", async () => {
+    const up = await moat("lab", "up", ...common(), "--port", String(port));
+    const line = up.out.split("\n").find((l) => l.trim().startsWith("mosquitto_pub "));
+    expect(line).toBeDefined();
+    const command = line!.trim().split("<id>").join("sensor-x");
+    const files = [...command.matchAll(/ --(?:cafile|cert|key) (\S+)/g)].map((m) => m[1]);
+    expect(files).toHaveLength(3);
+    for (const file of files) {
+      expect(isAbsolute(file)).toBe(true);
+      expect(existsSync(file)).toBe(true);
+    }
+    // .ci/run installs mosquitto-clients; where it is missing the files above are what can be checked.
+    const client = spawnSync("bash", ["-c", "command -v mosquitto_pub"], { encoding: "utf8" });
+    if (client.status !== 0 && process.env.CI !== "true") return;
+    const run = spawnSync("bash", ["-c", `${command} -d`], { cwd: "/", encoding: "utf8", timeout: 20_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toMatch(/rc:135|Error|unable/i);
   });
 
   it("device publishing to another device's topic prints reason 135 and exits 1", async () => {

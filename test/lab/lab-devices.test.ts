@@ -69,7 +69,7 @@ describe("lab devices (no broker needed)", () => {
     expect(second.code).toBe(1);
     expect(second.out).toMatch(/^issued [0-9A-F]{32} for twin \(class gateway\)\n/);
     expect(second.err).toMatch(
-      /^moat pki: WARNING: the store is updated but the 'follow' lab broker did not load the new ACL: thing twin has valid certificates of two classes .*; then run 'moat lab down --env follow' and 'moat lab up --env follow'\n$/,
+      /^moat pki: warning: 'twin' now has 2 valid certificates \([0-9A-F]+, [0-9A-F]+\); .*\nmoat pki: WARNING: the store is updated but the 'follow' lab broker did not load the new ACL: thing twin has valid certificates of two classes .*; then run 'moat lab down --env follow' and 'moat lab up --env follow'\n$/,
     );
     expect(listIssued({ pkiDir, env }).filter((c) => c.subject === "twin")).toHaveLength(2);
   });

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { boundSockets, closeSession, labDeviceFiles, listeningTcpPorts, openSession, Session, SessionRefused, simulateDevice } from "../../lab";
+import { boundSockets, closeSession, labDeviceFiles, openSession, Session, SessionRefused, simulateDevice } from "../../lab";
 import { issueDeviceWithKey, pkiPaths } from "../../pki";
 import { collect, foreignCaDevice, LabFixture, labPrerequisites, opensslDeviceCert, sleep, startLab, waitFor } from "./lab-harness";
 
@@ -250,22 +250,13 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(boundSockets(fx.broker.pid)).toEqual([{ protocol: "tcp", address: "127.0.0.1", port: fx.port }]);
     });
 
-    it("ss agrees: the broker pid listens on the one port, and nothing on this host listens on 1883", () => {
+    // About our broker's sockets only: a developer's machine may run another broker on 1883.
+    it("ss agrees: the broker pid listens on the one port, and not on 1883", () => {
       const ss = execFileSync("ss", ["-H", "-lntup"], { encoding: "utf8" });
       const brokerLines = ss.split("\n").filter((l) => l.includes(`pid=${fx.broker.pid},`));
       expect(brokerLines).toHaveLength(1);
       expect(brokerLines[0]).toContain(`127.0.0.1:${fx.port} `);
-      expect(listeningTcpPorts()).not.toContain(1883);
-      expect(ss).not.toMatch(/:1883\s/);
-    });
-
-    it("a TCP connection to 1883 is refused", async () => {
-      const outcome = await new Promise<string>((resolve) => {
-        const socket = createConnection({ host: "127.0.0.1", port: 1883 });
-        socket.on("connect", () => (socket.destroy(), resolve("connected")));
-        socket.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-      });
-      expect(outcome).toBe("ECONNREFUSED");
+      expect(brokerLines[0]).not.toMatch(/:1883\s/);
     });
   });
 });

@@ -141,7 +141,7 @@ describe("moat pki crl and list", () => {
   it("list shows every certificate, and warns on stderr when the CRL expires within 2 days", async () => {
     const result = await moatPki(["list", "--env", "lab"], ctx);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^serial\s+status\s+profile\s+class\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+sensor\s+\S+\s+d1\n$/);
+    expect(result.stdout).toMatch(/^serial\s+status\s+profile\s+class\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+sensor\s+\S+\s+d1\n1 certificate: 1 valid, 0 revoked, 0 expired\n$/);
     expect(result.stderr).toMatch(/^moat pki: WARNING: CRL #2 expires at \S+; run 'moat pki crl --env lab' and deploy it before then\n$/);
   });
 

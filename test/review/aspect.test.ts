@@ -80,7 +80,10 @@ describe("ReviewAspect", () => {
     const app = new App({ outdir: outdir() });
     const { stack } = devNetworkStack(app, new ReviewAspect());
     expect(() => app.synth()).toThrow(/moat review NET-6 stack: unknown until apply/);
-    expect(messages(stack, "@cdktf/error")).toEqual([expect.stringMatching(/^iot-aspect moat review NET-6 stack: unknown until apply/)]);
+    expect(messages(stack, "@cdktf/error")).toEqual([
+      expect.stringMatching(/^iot-aspect moat review NET-6 stack: unknown until apply/),
+      "iot-aspect moat review stopped synth of iot-aspect on 1 blocking finding; to synthesize anyway and read the full report, run with MOAT_REVIEW_AT_SYNTH=report, then moat review cdktf.out",
+    ]);
   });
 
   it("turns suppressed findings into info and bad suppressions into an error", () => {

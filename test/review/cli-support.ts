@@ -19,9 +19,16 @@ export function writeOut(stacks: Record<string, Json | string>): string {
   for (const [name, json] of Object.entries(stacks)) {
     mkdirSync(join(out, "stacks", name), { recursive: true });
     // Text as given: a test of hostile input may hold JSON that JSON.stringify cannot write.
-    writeFileSync(join(out, "stacks", name, "cdk.tf.json"), typeof json === "string" ? json : JSON.stringify(json, null, 2));
+    writeFileSync(join(out, "stacks", name, "cdk.tf.json"), typeof json === "string" ? json : JSON.stringify(named(json, name), null, 2));
   }
   return out;
+}
+
+/** The stack as cdktf writes it into stacks/<name>/: the file's own stackName is its directory's name. */
+function named(json: Json, name: string): Json {
+  const comment = (json as { "//"?: { metadata?: Record<string, unknown> } })["//"];
+  if (comment?.metadata === undefined) return json;
+  return { ...(json as object), "//": { ...comment, metadata: { ...comment.metadata, stackName: name } } } as Json;
 }
 
 export function tempFile(name: string, content: string): string {
@@ -46,3 +53,6 @@ export const FIXTURE_DEV: readonly string[] = (() => {
   writeFileSync(join(dir, "dev.yaml"), devWithoutSuppressions());
   return ["--env", "dev", "--environments-dir", dir];
 })();
+
+/** The base branch's environment files for `--base` runs: the same settings as FIXTURE_DEV. */
+export const BASE_DEV: readonly string[] = ["--base-environments-dir", FIXTURE_DEV[3]];

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut } from "./cli-support";
+import { BASE_DEV, devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut } from "./cli-support";
 import { MOAT_PACK } from "../../review/pack";
 import { moatStack } from "./fixture-stack";
 import { brokerPlan } from "./plan-fixture";
@@ -104,7 +104,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ["a path that does not exist", () => [join(tmpdir(), "moat-does-not-exist")], /no such file or directory/],
     ["a cdk.tf.json value nested 50,000 deep", () => [tempFile("cdk.tf.json", deepStack())], /cdk\.tf\.json: a value nests too deeply to review/],
     ["a plan value nested 50,000 deep", () => [tempFile("plan.json", deepPlan())], /plan\.json: a value nests too deeply to review/],
-    ["a base whose value is nested 50,000 deep", () => [writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", writeOut({ "iot-test": deepStack() })], /stacks\/iot-test\/cdk\.tf\.json: a value nests too deeply to review/],
+    ["a base whose value is nested 50,000 deep", () => [writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", writeOut({ "iot-test": deepStack() }), ...BASE_DEV], /stacks\/iot-test\/cdk\.tf\.json: a value nests too deeply to review/],
     ["an unknown format", () => [tempFile("cdk.tf.json", "{}"), "--format", "html"], /--format html is not one of text, markdown, json, sarif/],
     ["an unknown option", () => ["--colour"], /Unknown option '--colour'/],
   ];
@@ -245,12 +245,13 @@ describe("moat review --base: what a pull request changes", () => {
     const base = writeOut({ "iot-test": baseStack });
     const head = writeOut({ "iot-test": headStack });
 
-    const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "json")).stdout);
+    const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout);
     expect(json.diff.stacks).toEqual([
       {
         stack: "iot-test",
         presence: "both",
         added: ["aws_internet_gateway.igw"],
+        opened: [],
         removed: [],
         changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]),
         changes: expect.arrayContaining([
@@ -264,19 +265,19 @@ describe("moat review --base: what a pull request changes", () => {
     expect(json.diff.fixedFindings.map((f: { rule: string }) => f.rule)).toEqual(["LOG-2"]);
     expect(json.diff.unchangedFindings.map((f: { rule: string }) => f.rule)).toEqual(["FW-4", "TLS-3"]);
 
-    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "markdown")).stdout;
+    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/### New findings \(2\)/);
     expect(markdown).toMatch(/### Fixed findings \(1\)[\s\S]*LOG-2/);
     expect(markdown).toMatch(/\| iot-test \| `aws_internet_gateway\.igw` \|/);
     expect(markdown).toContain("#### Changed attributes\n\n");
     expect(markdown).toContain('- `iot-test` `aws_vpc_security_group_ingress_rule.broker_mqtt`\n  - `cidr_ipv4: "10.42.0.0/20" → "0.0.0.0/0"`');
 
-    const sarif = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "sarif")).stdout);
+    const sarif = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "sarif")).stdout);
     expectValidSarif(sarif);
     const states = Object.fromEntries(sarif.runs[0].results.map((r: { ruleId: string; baselineState: string }) => [r.ruleId, r.baselineState]));
     expect(states).toMatchObject({ "FW-2": "new", "NET-1": "new", "FW-4": "unchanged" });
 
-    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV)).stdout;
+    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV)).stdout;
     expect(text).toMatch(/\+ aws_internet_gateway\.igw/);
     expect(text).toContain("    ~ aws_cloudwatch_log_group.flow\n        retention_in_days: 30 -> 365\n");
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
@@ -285,16 +286,16 @@ describe("moat review --base: what a pull request changes", () => {
   it("summarizes a stack that only the base has instead of listing its resources", async () => {
     const base = writeOut({ "iot-test": moatStack(), "iot-gone": moatStack() });
     const head = writeOut({ "iot-test": moatStack() });
-    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV)).stdout;
+    const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV)).stdout;
     expect(text).toMatch(/iot-gone: only in base \(\d+ resources\): a removed stack, or one not reviewed here/);
     expect(text).not.toMatch(/- aws_vpc\.vpc/);
-    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, "--format", "markdown")).stdout;
+    const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/`iot-gone` is only in the base/);
   });
 
   it("says so when nothing changed", async () => {
     const out = writeOut({ "iot-test": moatStack() });
-    const markdown = (await moat("review", out, "--base", out, ...FIXTURE_DEV, "--format", "markdown")).stdout;
+    const markdown = (await moat("review", out, "--base", out, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/### What this pull request changes\n\nNo resource changes\./);
   });
 
