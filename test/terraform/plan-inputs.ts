@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildApp } from "../../stacks/app";
+import { fixtureStack, PLAN_CASES } from "./plan-cases";
+import { checkableStack, checkVariables } from "./stack-dir";
+
+type Json = Record<string, any>;
+
+export const PLANS_DIR = join(__dirname, "..", "fixtures", "plans");
+/** Input digests of the committed plans: a plan is stale when its input's digest changed. */
+const MANIFEST = join(PLANS_DIR, "inputs.json");
+export const REGENERATE = "npm run plans";
+
+export interface PlanInput {
+  /** The cdk.tf.json to plan. */
+  readonly stack: Json;
+  /** For an update: the stack applied first. */
+  readonly base?: Json;
+}
+
+/**
+ * The stack behind every committed plan, synthesized now: the environments from their files
+ * (with the committed test CA), the fixture cases from the review tests' fixture.
+ */
+export function planInputs(): Map<string, PlanInput> {
+  process.env.MOAT_PKI_DIR ??= join(__dirname, "..", "fixtures", "pki");
+  const outdir = mkdtempSync(join(tmpdir(), "moat-plans-synth-"));
+  try {
+    const envs = [...new Set(PLAN_CASES.flatMap((c) => ("env" in c.source ? [c.source.env] : [])))];
+    buildApp({ environments: envs, outdir }).app.synth();
+    const synthesized = (env: string): Json => JSON.parse(readFileSync(join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), "utf8"));
+    return new Map(
+      PLAN_CASES.map((c) => {
+        if (!("env" in c.source)) return [c.name, { stack: fixtureStack(c) }];
+        const stack = synthesized(c.source.env);
+        c.mutate?.(stack);
+        return [c.name, c.update ? { stack, base: synthesized(c.source.env) } : { stack }];
+      }),
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What a plan depends on: the configuration Terraform sees, its variables, and the applied base. */
+export function inputDigest(input: PlanInput): string {
+  const seen = (s: Json) => ({ config: checkableStack(s), variables: checkVariables(s) });
+  return createHash("sha256")
+    .update(JSON.stringify({ ...seen(input.stack), base: input.base ? seen(input.base) : null }))
+    .digest("hex");
+}
+
+export function writeManifest(inputs: ReadonlyMap<string, PlanInput>): void {
+  writeFileSync(MANIFEST, `${JSON.stringify(Object.fromEntries([...inputs].map(([name, input]) => [name, inputDigest(input)])), null, 2)}\n`);
+}
+
+/** Names of committed plans whose inputs changed since they were generated, or that are missing. */
+export function stalePlans(inputs: ReadonlyMap<string, PlanInput>): string[] {
+  const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
+  return [...inputs].filter(([name, input]) => recorded[name] !== inputDigest(input) || !existsSync(join(PLANS_DIR, `${name}.json`))).map(([name]) => name);
+}
