@@ -10,7 +10,10 @@ Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') agains
   --format F            text (default), markdown (pull-request comment), json, sarif (code scanning)
   --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
   --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
-  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name)
+  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name,
+                        or for a plan the environment its configuration tags)
+  --synth DIR           the synthesized stack (cdktf.out/stacks/<stack>) a plan PATH was made from:
+                        findings point at its lines and construct paths
   --environments-dir D  where environment files are (default environments)
   --out FILE            write the report to FILE instead of stdout
 Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.
@@ -27,6 +30,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       base: { type: "string" },
       suppressions: { type: "string" },
       env: { type: "string" },
+      synth: { type: "string" },
       "environments-dir": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -40,10 +44,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const format = (values.format ?? "text") as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
 
+  if (values.synth !== undefined && positionals.length !== 1) throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
   const { result, diff } = reviewSession({
     paths: positionals.length > 0 ? positionals : [DEFAULT_PATH],
     base: values.base,
     env: values.env,
+    synth: values.synth,
     environmentsDir: values["environments-dir"],
     suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
   });

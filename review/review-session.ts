@@ -15,13 +15,15 @@ export interface ReviewSessionOptions {
   readonly env?: string;
   /** Where environment files are. @default "environments" */
   readonly environmentsDir?: string;
+  /** The synthesized stack a plan PATH was made from, for its findings' locations. @default none */
+  readonly synth?: string;
   /** Suppressions from a review file, on top of each environment's own. @default [] */
   readonly suppressions?: readonly Suppression[];
 }
 
 /** `moat review`: load every stack, bring in its environment, review, and compare with the base. */
 export function reviewSession(options: ReviewSessionOptions): { result: ReviewResult; diff?: ReviewDiff } {
-  const models = discoverStackFiles(options.paths).map(loadStackFile);
+  const models = discoverStackFiles(options.paths).map((file) => loadStackFile(file, { env: options.env, synth: options.synth }));
   const envFor = (model: ReviewModel) => environmentForStack(model.stack, { env: options.env, dir: options.environmentsDir });
   const inputs = models.map((model) => {
     const env = envFor(model);
@@ -31,7 +33,7 @@ export function reviewSession(options: ReviewSessionOptions): { result: ReviewRe
   const result = review(inputs, suppressions);
   if (options.base === undefined) return { result };
 
-  const baseModels = discoverStackFiles([options.base]).map(loadStackFile);
+  const baseModels = discoverStackFiles([options.base]).map((file) => loadStackFile(file));
   const baseFindings = baseModels.flatMap((model) => {
     const env = envFor(model);
     return runRules(model, env ? contextFromEnvironment(env) : {});

@@ -59,7 +59,7 @@ export function appliedState(plan: Json, schema: ProviderSchema): Json {
     filling.add(address);
     const block = schema.resource_schemas[change.type]?.block;
     if (!block) throw new Error(`no provider schema for ${change.type} (${address})`);
-    const filler = new Filler(change, config.get(address) ?? {}, valueOf);
+    const filler = new Filler(change, valueOf);
     const values = filler.block(change.change.after ?? {}, change.change.after_unknown ?? {}, block, config.get(address) ?? {}, []);
     known.set(address, values);
     return values;
@@ -82,7 +82,6 @@ class Filler {
 
   constructor(
     private readonly change: Json,
-    private readonly expressions: Json,
     private readonly valueOf: (address: string) => Json | undefined,
   ) {
     this.hex = createHash("sha256").update(change.address).digest("hex");
@@ -174,7 +173,9 @@ class Filler {
     if (type === "aws_vpc" && name.endsWith("_id")) return `${{ default_security_group_id: "sg-", default_network_acl_id: "acl-", default_route_table_id: "rtb-", main_route_table_id: "rtb-" }[name] ?? "x-"}${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "security_group_rule_id") return `sgr-${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "key_id") return this.uuid();
-    return `${name}-${this.hex.slice(0, 12)}`;
+    if (name.endsWith("_id")) return hexOf(`${this.change.address}.${name}`);
+    // What AWS returns for an optional setting nobody set (an SNS topic's FIFO scope, a description).
+    return "";
   }
 
   private id(): string {

@@ -1,10 +1,10 @@
 /**
- * `npm run plans`: regenerates every committed plan fixture (test/fixtures/plans/) with real
+ * `npm run plans [NAME...]`: regenerates every committed plan fixture (test/fixtures/plans/) with real
  * Terraform, the mirror's AWS provider and a local stub of the two AWS calls a plan makes. Run it
  * whenever the constructs, the environments or the review fixture change; the Terraform suite
- * fails while a committed plan is stale.
+ * fails while a committed plan is stale. With names, only those plans are made again.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appliedState, ProviderSchema } from "./applied-state";
 import { startAwsStub } from "./aws-stub";
@@ -20,12 +20,24 @@ async function main(): Promise<void> {
   if (missing) throw new Error(`cannot generate plans: ${missing}`);
   const started = Date.now();
   const inputs = planInputs();
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !inputs.has(n));
+  if (unknown.length) throw new Error(`no plan case named ${unknown.join(", ")}; the cases are in test/terraform/plan-cases.ts`);
+  const cases = PLAN_CASES.filter((c) => names.length === 0 || names.includes(c.name));
   const stub = await startAwsStub();
   const cli = offlineCli(stub);
   try {
     const plans = new Map<string, Json>();
     let schema: ProviderSchema | undefined;
+    const failed: string[] = [];
     const planOne = async (c: PlanCase): Promise<void> => {
+      try {
+        await planCase(c);
+      } catch (err) {
+        failed.push(`${c.name}: ${(err as Error).message}`);
+      }
+    };
+    const planCase = async (c: PlanCase): Promise<void> => {
       const input = inputs.get(c.name)!;
       let state: Json | undefined;
       if (input.base) {
@@ -38,14 +50,16 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${c.name} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     };
     // Two at a time: each plan starts a provider that uses most of a core.
-    const queue = [...PLAN_CASES];
+    const queue = [...cases];
     await Promise.all([0, 1].map(async () => {
       for (let c = queue.shift(); c; c = queue.shift()) await planOne(c);
     }));
-    rmSync(PLANS_DIR, { recursive: true, force: true });
     mkdirSync(PLANS_DIR, { recursive: true });
-    for (const c of PLAN_CASES) writeFileSync(join(PLANS_DIR, `${c.name}.json`), `${JSON.stringify(plans.get(c.name), null, 2)}\n`);
-    writeManifest(inputs);
+    // Pretty-printed (terraform writes one line): a regenerated plan reads as a diff in review.
+    const made = cases.filter((c) => plans.has(c.name));
+    for (const c of made) writeFileSync(join(PLANS_DIR, `${c.name}.json`), `${JSON.stringify(plans.get(c.name), null, 2)}\n`);
+    writeManifest(new Map(made.map((c) => [c.name, inputs.get(c.name)!])));
+    if (failed.length > 0) throw new Error(`${failed.length} of ${cases.length} plans failed (the others are written):\n${failed.join("\n")}`);
     console.log(`${readdirSync(PLANS_DIR).length} files in ${PLANS_DIR} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await stub.close();

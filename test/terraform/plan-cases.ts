@@ -44,7 +44,8 @@ const ENVIRONMENT_PLANS: PlanCase[] = [
  * A representative set of the insecure cases of test/review/rules.test.ts, one or two per rule
  * (cases whose point is a value from a variable are left out: a plan knows its variables).
  */
-const INSECURE: PlanCase[] = [
+const INSECURE: PlanCase[] = (
+  [
   { rule: "NET-1", mirrors: "an internet gateway", mutate: (s) => (r(s).aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } }) },
   { rule: "NET-2", mirrors: "a NAT route", mutate: (s) => (r(s).aws_route = { nat: { route_table_id: "${aws_route_table.device.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-123" } }) },
   { rule: "NET-3", mirrors: "public IPs on launch", mutate: (s) => (r(s).aws_subnet.device.map_public_ip_on_launch = true) },
@@ -62,7 +63,8 @@ const INSECURE: PlanCase[] = [
   { rule: "LOG-2", mirrors: "a 30-day retention", mutate: (s) => (r(s).aws_cloudwatch_log_group.flow.retention_in_days = 30) },
   { rule: "LOG-4", mirrors: "DISABLED", mutate: (s) => (r(s).aws_iot_logging_options.logging.default_log_level = "DISABLED") },
   { rule: "MON-1", mirrors: "an auth alarm that notifies no one", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authz.alarm_actions = []) },
-].map((c) => ({ ...c, name: `fixture.${c.rule.toLowerCase()}.${c.mirrors.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase()}`, source: { fixture: true } as const }));
+  ] as { rule: string; mirrors: string; mutate: (stack: Json) => void }[]
+).map((c) => ({ ...c, name: `fixture.${c.rule.toLowerCase()}.${c.mirrors.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase()}`, source: { fixture: true } as const }));
 
 export const PLAN_CASES: readonly PlanCase[] = [...ENVIRONMENT_PLANS, { name: "fixture.clean", source: { fixture: true } }, ...INSECURE];
 
@@ -74,6 +76,7 @@ export const PLAN_CASES: readonly PlanCase[] = [...ENVIRONMENT_PLANS, { name: "f
 export function fixtureStack(c: PlanCase): Json {
   const stack = moatStack();
   r(stack).aws_cloudwatch_log_metric_filter.rejected.name = "rejected-mqtt";
+  r(stack).aws_iot_ca_certificate.ca.verification_certificate_pem = r(stack).aws_iot_ca_certificate.ca.ca_certificate_pem;
   c.mutate?.(stack);
   return JSON.parse(JSON.stringify(stack));
 }

@@ -52,8 +52,13 @@ export function inputDigest(input: PlanInput): string {
     .digest("hex");
 }
 
-export function writeManifest(inputs: ReadonlyMap<string, PlanInput>): void {
-  writeFileSync(MANIFEST, `${JSON.stringify(Object.fromEntries([...inputs].map(([name, input]) => [name, inputDigest(input)])), null, 2)}\n`);
+/** Records the digests of the plans just made, keeping the others'. */
+export function writeManifest(made: ReadonlyMap<string, PlanInput>): void {
+  const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
+  for (const [name, input] of made) recorded[name] = inputDigest(input);
+  const names = new Set(PLAN_CASES.map((c) => c.name));
+  const kept = Object.keys(recorded).filter((n) => names.has(n)).sort();
+  writeFileSync(MANIFEST, `${JSON.stringify(Object.fromEntries(kept.map((n) => [n, recorded[n]])), null, 2)}\n`);
 }
 
 /** Names of committed plans whose inputs changed since they were generated, or that are missing. */
