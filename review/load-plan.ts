@@ -37,6 +37,7 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     throw shapeError(file, `format_version ${JSON.stringify(version)} is not supported (moat reads plan format 1.x)`);
   }
   const expressions = configurationExpressions(plan.configuration);
+  // Resources are indexed here and read when a rule first asks: a pack that reads a few types of a large plan does not pay for the rest.
   const after = new Map<string, { type: string; mode: "managed" | "data"; values: unknown; unknown: unknown }>();
   for (const r of priorDataSources(plan.prior_state)) {
     after.set(r.address, { type: r.type, mode: "data", values: r.values, unknown: undefined });
@@ -63,24 +64,13 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
   const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
-  const resources = [...after.entries()].map(([address, r]): Resource => {
+  const resources = [...after.entries()].map(([address, r]) => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    const pass = { holdsPem: false };
-    const configured = expressions.has(configAddress);
-    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), { ...shared, pass, configured }, undefined) as Record<string, Value>;
-    return {
-      type: r.type,
-      mode: r.mode,
-      address,
-      attributes: isRecord(attributes) ? attributes : {},
-      references: referencesIn(attributes),
-      holdsPem: pass.holdsPem,
-      // Paired with its synthesized stack, a finding points at the source (asked for findings only).
-      get location(): SourceLocation {
-        const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
-        return source?.line !== undefined ? source : { file };
-      },
-    };
+    return new PlanResource(r.type, r.mode, address, r.values, r.unknown, expressions.get(configAddress), { ...shared, configured: expressions.has(configAddress) }, () => {
+      // Paired with its synthesized stack, a finding points at the source.
+      const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
+      return source?.line !== undefined ? source : { file };
+    });
   });
   if (paired && !resources.some((r) => r.mode === "managed" && paired.get(r.address.replace(/\[[^\]]*\]$/, "")))) {
     throw new MoatError(`${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`, 2);
@@ -115,6 +105,58 @@ export function planStackName(json: unknown): string | undefined {
   const tags = ownEntry(ownEntry(Array.isArray(defaultTags) ? defaultTags[0] : defaultTags, "tags"), "constant_value");
   const env = ownEntry(tags, "MoatEnvironment");
   return typeof env === "string" && /^[a-z][a-z0-9-]*$/.test(env) ? `iot-${env}` : undefined;
+}
+
+/** A resource of a plan: its planned values merged with its configuration when first read. */
+class PlanResource implements Resource {
+  private evaluated?: Record<string, Value>;
+  private pem = false;
+  private scanned?: boolean;
+  private referenced?: ReadonlySet<string>;
+  private located?: SourceLocation;
+
+  constructor(
+    readonly type: string,
+    readonly mode: "managed" | "data",
+    readonly address: string,
+    private readonly values: unknown,
+    private readonly unknown: unknown,
+    private readonly expression: unknown,
+    private readonly context: Omit<MergeContext, "pass">,
+    private readonly locate: () => SourceLocation,
+  ) {}
+
+  get attributes(): Record<string, Value> {
+    if (this.evaluated === undefined) {
+      const pass = { holdsPem: false };
+      const merged = merge(this.values, this.unknown, this.expression, { ...this.context, pass }, undefined);
+      this.evaluated = isRecord(merged) ? (merged as Record<string, Value>) : {};
+      this.pem = pass.holdsPem;
+    }
+    return this.evaluated;
+  }
+
+  get references(): ReadonlySet<string> {
+    return (this.referenced ??= referencesIn(this.attributes));
+  }
+
+  /** Noticed while merging, or, for a resource no rule has read, by scanning its planned values and configuration. */
+  get holdsPem(): boolean {
+    return this.evaluated === undefined ? (this.scanned ??= rawHoldsPem(this.values) || rawHoldsPem(this.expression)) : this.pem;
+  }
+
+  get location(): SourceLocation {
+    return (this.located ??= this.locate());
+  }
+}
+
+/** Some string inside a parsed JSON value holds the PEM marker. */
+function rawHoldsPem(raw: unknown): boolean {
+  if (typeof raw === "string") return raw.indexOf(PEM_MARKER) !== -1;
+  if (typeof raw !== "object" || raw === null) return false;
+  if (Array.isArray(raw)) return raw.some(rawHoldsPem);
+  for (const key in raw as Record<string, unknown>) if (rawHoldsPem((raw as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 function plannedResources(plannedValues: unknown, file: string): ResourceJson[] {

@@ -121,6 +121,11 @@ describe("what a real plan means", () => {
     expect(rule.change.after.security_group_id).toMatch(/^sg-[0-9a-f]{17}$/);
     const model = loadStackFile(planFile("iot-dev.update"));
     expect(model.get(rule.address)!.attributes.security_group_id).toEqual(new Ref(expect.stringMatching(/^aws_security_group\./) as unknown as string, "id"));
+    // The Connect policy is known in full, the endpoint's literal id inside: read back as the template it was planned from.
+    const connect = model.resources.find((r) => r.type === "aws_iot_policy" && /connect/.test(r.address))!;
+    const planned = plan.resource_changes.find((c: Json) => c.address === connect.address).change.after.policy;
+    expect(planned).toMatch(/"aws:SourceVpce":"vpce-[0-9a-f]{17}"/);
+    expect(((connect.attributes.policy as Unknown).parts ?? []).filter((p) => p instanceof Ref).map(String)).toEqual([expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/)]);
   });
 
   it("what a plan alone cannot know stays unknown: a policy whose configuration is missing is not a pass", () => {

@@ -31,7 +31,7 @@ export function translateTo5x(text: string): string {
 }
 
 /** Diagnostics a provider difference causes; anything else is a plain error in the stack. */
-const SCHEMA_MISMATCH = /Unsupported (argument|attribute|block type)|Invalid (value|function argument)|Missing required argument/;
+const SCHEMA_MISMATCH = /Unsupported (argument|attribute|block type)|Extraneous JSON object property|Invalid (value|function argument)|Missing required argument/;
 
 /** What to add when validation fails on something that may be a 6.x-only attribute. */
 export function untranslatedHint(summary: string): string {
