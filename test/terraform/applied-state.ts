@@ -123,7 +123,7 @@ class Filler {
     if (Array.isArray(type)) {
       if (type[0] === "object") return Object.fromEntries(Object.entries(type[1] as Record<string, CtyType>).map(([k, t]) => [k, this.unknown(t, undefined, [...path, k])]));
       if (type[0] === "map") return {};
-      return this.computedList(name, type);
+      return this.computedList(name);
     }
     if (type === "number") return 0;
     if (type === "bool") return false;
@@ -150,7 +150,7 @@ class Filler {
     return value;
   }
 
-  private computedList(name: string, type: [string, any]): any[] {
+  private computedList(name: string): any[] {
     if (this.change.type === "aws_vpc_endpoint" && name === "dns_entry") {
       return [{ dns_name: `vpce-${this.hex.slice(0, 17)}.data.iot.${REGION}.vpce.amazonaws.com`, hosted_zone_id: "Z1MOATVPCE0001" }];
     }
@@ -158,7 +158,6 @@ class Filler {
       const subnets = (this.change.change.after?.subnet_ids as unknown[] | undefined)?.length ?? 1;
       return Array.from({ length: subnets }, (_, i) => `eni-${createHash("sha256").update(`${this.change.address}#${i}`).digest("hex").slice(0, 17)}`);
     }
-    void type;
     return [];
   }
 

@@ -54,7 +54,7 @@ const terraformDescribe = missing && process.env.CI !== "true" ? describe.skip :
 
 terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () => {
   if (missing) {
-    it("is installed (CI=true)", () => {
+    it(`needs terraform and the provider mirror, which CI=true requires (${missing})`, () => {
       throw new Error(`the Terraform checks cannot run on CI: ${missing}`);
     });
     return;
