@@ -240,7 +240,7 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
   if (unknown === true) return configuredValue(expression, context);
   if (value === null || value === undefined) {
     // Null is "not set"; a block the plan leaves out but marks partly unknown is built from its configuration.
-    return isRecord(unknown) || Array.isArray(unknown) ? merge(Array.isArray(unknown) ? [] : {}, unknown, expression, context, key) : undefined;
+    return marksUnknown(unknown) ? merge(Array.isArray(unknown) ? [] : {}, unknown, expression, context, key) : undefined;
   }
   if (typeof value === "string") {
     if (value.indexOf(PEM_MARKER) !== -1) context.pass.holdsPem = true;
@@ -270,6 +270,13 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
     return out;
   }
   return value as Value;
+}
+
+/** Some value inside is marked unknown (`true`) in an `after_unknown` tree. */
+function marksUnknown(unknown: unknown): boolean {
+  if (unknown === true) return true;
+  if (Array.isArray(unknown)) return unknown.some(marksUnknown);
+  return isRecord(unknown) && Object.keys(unknown).some((k) => marksUnknown(unknown[k]));
 }
 
 /** An expression of one argument (`{constant_value, references}`), as opposed to a nested block's expressions. */

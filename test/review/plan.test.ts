@@ -64,6 +64,12 @@ describe("moat's own plans review clean", () => {
     expect([plain.code, plain.stderr, paired.code, paired.stderr]).toEqual([0, "", 0, ""]);
   });
 
+  it("refuses --synth with more than one PATH (usage, exit 2)", async () => {
+    const run = await moat("review", planFile("iot-dev.first"), planFile("iot-prod.first"), "--synth", join(outdir, "stacks", "iot-dev"));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--synth pairs one plan with its synthesized stack; pass exactly one plan PATH/);
+  });
+
   it("names the stack from the plan's configuration, not the file name", () => {
     expect(loadStackFile(planFile("iot-prod.first")).stack).toBe("iot-prod");
   });
