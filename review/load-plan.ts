@@ -37,7 +37,6 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     throw shapeError(file, `format_version ${JSON.stringify(version)} is not supported (moat reads plan format 1.x)`);
   }
   const expressions = configurationExpressions(plan.configuration);
-  // Resources are indexed here and read when a rule first asks: a pack that reads a few types of a large plan does not pay for the rest.
   const after = new Map<string, { type: string; mode: "managed" | "data"; values: unknown; unknown: unknown }>();
   for (const r of priorDataSources(plan.prior_state)) {
     after.set(r.address, { type: r.type, mode: "data", values: r.values, unknown: undefined });
@@ -64,6 +63,7 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
   const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
+  // Resources are indexed here and merged when a rule first reads one: a pack that reads a few types of a large plan does not pay for the rest.
   const resources = [...after.entries()].map(([address, r]) => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
     return new PlanResource(r.type, r.mode, address, r.values, r.unknown, expressions.get(configAddress), { ...shared, configured: expressions.has(configAddress) }, () => {
@@ -85,12 +85,14 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     }
   }
   let lines: LineIndex | undefined;
-  // A resource's entry in resource_changes (a data source's in prior_state), where a reader of the plan looks for it.
+  let offsets: Map<string, number> | undefined;
+  // A resource's entry in resource_changes (a data source's in prior_state, which follows), where a
+  // reader of the plan looks for it; every address is located in one scan the first time one is asked for.
   const lineOf = (address: string) => {
     lines ??= new LineIndex(text);
-    const needles = [`"address":"${address}"`, `"address": "${address}"`];
-    const section = lines.find(address.startsWith("data.") ? ['"prior_state"'] : ['"resource_changes"']);
-    return (lines.find(needles, section?.offset ?? 0) ?? lines.find(needles))?.line;
+    offsets ??= addressOffsets(text);
+    const offset = offsets.get(address);
+    return offset === undefined ? undefined : lines.lineOf(offset);
   };
   return new ReviewModel(stack, file, "plan", resources, loose, lineOf);
 }
@@ -177,6 +179,24 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
   };
   visit((plannedValues as { root_module?: unknown }).root_module);
   return out;
+}
+
+/** The offset of each address's first `"address"` entry from `resource_changes` on (anywhere, if that section is missing). */
+function addressOffsets(text: string): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const changes = text.indexOf('"resource_changes"');
+  const entry = /"address":\s*"((?:[^"\\]|\\.)*)"/g;
+  const scan = (from: number, to: number) => {
+    entry.lastIndex = from;
+    for (let m = entry.exec(text); m !== null && m.index < to; m = entry.exec(text)) {
+      const address = m[1].indexOf("\\") === -1 ? m[1] : (JSON.parse(`"${m[1]}"`) as string);
+      if (!offsets.has(address)) offsets.set(address, m.index);
+    }
+  };
+  scan(Math.max(changes, 0), text.length);
+  // Resources only in planned_values (a plan without resource_changes) come before the section.
+  if (changes > 0) scan(0, changes);
+  return offsets;
 }
 
 /** Data sources Terraform read while planning, with their values (`prior_state`). */
