@@ -15,7 +15,7 @@ import { renderReport, REPORT_FORMATS } from "../../review/report";
 import { reviewSession } from "../../review/review-session";
 import { Ref, Unknown, Value } from "../../review/value";
 import { fixtureStack, PLAN_CASES } from "../terraform/plan-cases";
-import { moat, writeOut } from "./cli-support";
+import { moat, tempFile, writeOut } from "./cli-support";
 import { FIXTURE_CONTEXT, findingsOf, Json, moatStack } from "./fixture-stack";
 
 const PLANS = join(__dirname, "..", "fixtures", "plans");
@@ -62,6 +62,12 @@ describe("moat's own plans review clean", () => {
     const plain = await moat("review", planFile("iot-prod.first"), "--env", "prod", "--format", format);
     const paired = await moat("review", planFile("iot-dev.update"), "--env", "dev", "--synth", join(outdir, "stacks", "iot-dev"), "--format", format);
     expect([plain.code, plain.stderr, paired.code, paired.stderr]).toEqual([0, "", 0, ""]);
+  });
+
+  it("exits 0 on the plan as Terraform writes it (one line)", async () => {
+    const run = await moat("review", tempFile("plan.json", JSON.stringify(planJson("iot-dev.first"))), "--env", "dev");
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 1 suppressed\)/m);
   });
 
   it("refuses --synth with more than one PATH (usage, exit 2)", async () => {

@@ -20,6 +20,7 @@ export interface PlanCase {
 
 const r = (stack: Json) => stack.resource;
 const ingress = (stack: Json) => r(stack).aws_vpc_security_group_ingress_rule.broker_mqtt;
+const egress = (stack: Json) => r(stack).aws_vpc_security_group_egress_rule.devices_mqtt;
 const connectPolicy = (stack: Json, replace: (text: string) => string) => {
   r(stack).aws_iot_policy.connect.policy = replace(r(stack).aws_iot_policy.connect.policy);
 };
@@ -42,22 +43,41 @@ const ENVIRONMENT_PLANS: PlanCase[] = [
 
 /**
  * A representative set of the insecure cases of test/review/rules.test.ts, one or two per rule
- * (cases whose point is a value from a variable are left out: a plan knows its variables).
+ * (cases whose point is a value from a variable are left out: a plan knows its variables; so are
+ * private keys, which a committed plan would hold as literal PEM armour).
  */
 const INSECURE: PlanCase[] = (
   [
   { rule: "NET-1", mirrors: "an internet gateway", mutate: (s) => (r(s).aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } }) },
   { rule: "NET-2", mirrors: "a NAT route", mutate: (s) => (r(s).aws_route = { nat: { route_table_id: "${aws_route_table.device.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-123" } }) },
   { rule: "NET-3", mirrors: "public IPs on launch", mutate: (s) => (r(s).aws_subnet.device.map_public_ip_on_launch = true) },
+  {
+    rule: "NET-4",
+    mirrors: "an inline ingress rule",
+    // In JSON, rule blocks are attributes: Terraform wants every field of the object written.
+    mutate: (s) =>
+      (r(s).aws_default_security_group.default.ingress = [
+        { protocol: "-1", from_port: 0, to_port: 0, self: true, description: "self", cidr_blocks: [], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [] },
+      ]),
+  },
+  {
+    rule: "NET-4",
+    mirrors: "a rule resource on the VPC's default group",
+    mutate: (s) =>
+      (r(s).aws_vpc_security_group_egress_rule.open = { security_group_id: "${aws_vpc.vpc.default_security_group_id}", ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0", description: "x" }),
+  },
   { rule: "NET-5", mirrors: "a subnet without ACL", mutate: (s) => (r(s).aws_network_acl.device.subnet_ids = []) },
   { rule: "NET-6", mirrors: "a missing deny", mutate: (s) => delete r(s).aws_network_acl_rule.device_ingress_office },
   { rule: "FW-1", mirrors: "a 1883 rule", mutate: (s) => (r(s).aws_vpc_security_group_ingress_rule.plain = { ...ingress(s), from_port: 1883, to_port: 1883 }) },
+  { rule: "FW-1", mirrors: "all protocols", mutate: (s) => (ingress(s).ip_protocol = "-1") },
   { rule: "FW-2", mirrors: "0.0.0.0/0 on 8883", mutate: (s) => (ingress(s).cidr_ipv4 = "0.0.0.0/0") },
   { rule: "FW-2", mirrors: "a prefix list", mutate: (s) => Object.assign(ingress(s), { cidr_ipv4: undefined, prefix_list_id: "pl-123" }) },
+  { rule: "FW-3", mirrors: "8883 to anywhere", mutate: (s) => Object.assign(egress(s), { referenced_security_group_id: undefined, cidr_ipv4: "0.0.0.0/0" }) },
   { rule: "FW-4", mirrors: "a rule without description", mutate: (s) => delete ingress(s).description },
   { rule: "TLS-1", mirrors: "TLS 1.2 with 1.0", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS12_1_0_2016_01") },
   { rule: "AUTH-1", mirrors: "an AWS-generated key pair", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true } }) },
   { rule: "AUTHZ-1", mirrors: "a # topic", mutate: (s) => connectPolicy(s, (p) => p.replace("/telemetry", "/#")) },
+  { rule: "AUTHZ-2", mirrors: "no IsAttached", mutate: (s) => connectPolicy(s, (p) => p.replace(', "Bool" = {"iot:Connection.Thing.IsAttached" = "true"}', "")) },
   { rule: "AUTHZ-3", mirrors: "no SourceVpce", mutate: (s) => connectPolicy(s, (p) => p.replace('"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.endpoint.id}, ', "")) },
   { rule: "LOG-1", mirrors: "rejected traffic only", mutate: (s) => (r(s).aws_flow_log.flow.traffic_type = "REJECT") },
   { rule: "LOG-2", mirrors: "a 30-day retention", mutate: (s) => (r(s).aws_cloudwatch_log_group.flow.retention_in_days = 30) },
