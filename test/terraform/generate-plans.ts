@@ -4,13 +4,13 @@
  * whenever the constructs, the environments or the review fixture change; the Terraform suite
  * fails while a committed plan is stale. With names, only those plans are made again.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appliedState, ProviderSchema } from "./applied-state";
 import { startAwsStub } from "./aws-stub";
 import { offlineCli, offlinePlan } from "./offline-plan";
 import { PLAN_CASES, PlanCase } from "./plan-cases";
-import { PLANS_DIR, planInputs, writeManifest } from "./plan-inputs";
+import { fixtureText, PLANS_DIR, planInputs, writeManifest } from "./plan-inputs";
 import { terraformMissing } from "./terraform-cli";
 
 type Json = Record<string, any>;
@@ -55,9 +55,11 @@ async function main(): Promise<void> {
       for (let c = queue.shift(); c; c = queue.shift()) await planOne(c);
     }));
     mkdirSync(PLANS_DIR, { recursive: true });
-    // Pretty-printed (terraform writes one line): a regenerated plan reads as a diff in review.
     const made = cases.filter((c) => plans.has(c.name));
-    for (const c of made) writeFileSync(join(PLANS_DIR, `${c.name}.json`), `${JSON.stringify(plans.get(c.name), null, 2)}\n`);
+    for (const c of made) {
+      const file = join(PLANS_DIR, `${c.name}.json`);
+      writeFileSync(file, fixtureText(plans.get(c.name)!, existsSync(file) ? readFileSync(file, "utf8") : undefined));
+    }
     writeManifest(new Map(made.map((c) => [c.name, inputs.get(c.name)!])));
     if (failed.length > 0) throw new Error(`${failed.length} of ${cases.length} plans failed (the others are written):\n${failed.join("\n")}`);
     console.log(`${readdirSync(PLANS_DIR).length} files in ${PLANS_DIR} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -52,6 +52,20 @@ export function inputDigest(input: PlanInput): string {
     .digest("hex");
 }
 
+/**
+ * A plan as committed: pretty-printed (Terraform writes one line) so a regenerated plan reads as a
+ * diff, `relevant_attributes` sorted (Terraform writes them in no stable order), and the committed
+ * text kept when only Terraform's `timestamp` differs, so regenerating changes only what changed.
+ */
+export function fixtureText(plan: Json, committed?: string): string {
+  const key = (r: Json) => `${r.resource} ${JSON.stringify(r.attribute)}`;
+  const sorted = { ...plan, relevant_attributes: [...(plan.relevant_attributes ?? [])].sort((a: Json, b: Json) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)) };
+  const text = `${JSON.stringify(sorted, null, 2)}\n`;
+  if (committed === undefined) return text;
+  const withoutTimestamp = (t: string) => JSON.stringify({ ...JSON.parse(t), timestamp: undefined });
+  return withoutTimestamp(committed) === withoutTimestamp(text) ? committed : text;
+}
+
 /** Records the digests of the plans just made, keeping the others'. */
 export function writeManifest(made: ReadonlyMap<string, PlanInput>): void {
   const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
