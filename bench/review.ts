@@ -3,7 +3,10 @@
  * JSON.parse the same text (the floor any reviewer of this file pays), in the same run. Two
  * stacks: the review tests' hand-written fixture repeated, and moat's own synthesized dev stack
  * repeated (what `moat review` meets in practice: larger bodies, cdktf metadata, JSON-template
- * IoT policies, one suppressed finding per copy).
+ * IoT policies, one suppressed finding per copy). A third: the committed real plan of dev
+ * (`terraform show -json`, test/fixtures/plans/iot-dev.first.json) repeated the same way, on one
+ * line as Terraform writes it; a plan is larger than its cdk.tf.json, since it writes every
+ * attribute of every resource.
  * Target: review within 3x of parsing, in steady state. The first review of a process also
  * pays for compiling the review code (JSON.parse is native), so it is printed on its own, and
  * measuring starts once the review time has stopped falling: V8 optimizes each rule function
@@ -63,6 +66,33 @@ function repeatStack(base: Record<string, any>): { text: string; resources: numb
     }
   }
   return { text: JSON.stringify({ ...base, resource }, null, 2), resources: count };
+}
+
+/**
+ * At least TARGET resources of a plan: the plan's managed resources (changes, planned values,
+ * configuration) repeated with renamed addresses and every reference rewritten to its own copy;
+ * the data sources Terraform read are shared by every copy.
+ */
+function repeatPlan(base: Record<string, any>): { text: string; resources: number } {
+  const managed = (list: any[] = []) => list.filter((r) => r.mode === "managed");
+  const sections = { changes: managed(base.resource_changes), planned: managed(base.planned_values.root_module.resources), config: managed(base.configuration.root_module.resources) };
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  const address = new RegExp(`(?<![\\w.-])(${sections.changes.map((c) => escape(c.address)).join("|")})(?![\\w-])`, "g");
+  const baseText = JSON.stringify(sections);
+  const out = { changes: [] as unknown[], planned: [] as unknown[], config: [] as unknown[] };
+  for (let copy = 0; out.changes.length < TARGET; copy++) {
+    const copied = JSON.parse(baseText.replace(address, `$1_${copy}`)) as typeof out;
+    for (const key of ["changes", "planned", "config"] as const) out[key].push(...copied[key]);
+  }
+  const data = (list: any[] = []) => list.filter((r) => r.mode === "data");
+  const plan = {
+    ...base,
+    resource_changes: out.changes,
+    planned_values: { ...base.planned_values, root_module: { resources: out.planned } },
+    configuration: { ...base.configuration, root_module: { ...base.configuration.root_module, resources: [...data(base.configuration.root_module.resources), ...out.config] } },
+    relevant_attributes: undefined,
+  };
+  return { text: JSON.stringify(plan), resources: out.changes.length };
 }
 
 /**
@@ -199,9 +229,9 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
   return { resources: input.resources, megabytes: text.length / 1e6, findings, warmup, settled, parse: median(parseTimes), review: median(reviewTimes), rules: median(ruleTimes), cold, allocated, gcAnchor: median(anchorTimes) };
 }
 
-function report(label: string, m: Measured): void {
+function report(label: string, m: Measured, kind = "cdk.tf.json"): void {
   const ratio = m.review / m.parse;
-  console.log(`${label}: ${m.resources} resources, ${m.megabytes.toFixed(1)} MB of cdk.tf.json; ${m.findings} findings; warm-up ${m.warmup} reviews (${m.settled})`);
+  console.log(`${label}: ${m.resources} resources, ${m.megabytes.toFixed(1)} MB of ${kind}; ${m.findings} findings; warm-up ${m.warmup} reviews (${m.settled})`);
   console.log(`  JSON.parse (floor): ${m.parse.toFixed(1)} ms`);
   console.log(`  moat review:        ${m.review.toFixed(1)} ms  (JSON.parse + index ${(m.review - m.rules).toFixed(1)} ms, ${MOAT_PACK.length} rules with the evaluation they trigger ${m.rules.toFixed(1)} ms)`);
   console.log(`  first review (cold): ${m.cold.review.toFixed(0)} ms, first parse ${m.cold.parse.toFixed(0)} ms, ${(m.cold.review / m.cold.parse).toFixed(2)}x (compiles the review code)`);
@@ -221,6 +251,12 @@ const INPUTS = {
   dev: () => {
     const dev = synthesizedDev();
     report("moat's synthesized iot-dev repeated (JSON-template policies, cdktf metadata, tags)", measure(repeatStack(dev.stack), dev.context));
+  },
+  plan: () => {
+    const root = join(__dirname, "..");
+    const plan = JSON.parse(readFileSync(join(root, "test", "fixtures", "plans", "iot-dev.first.json"), "utf8"));
+    const context = contextFromEnvironment(loadEnvironment("dev", { dir: join(root, "environments") }));
+    report("real plan of iot-dev repeated (terraform show -json of the mirror's provider, every attribute written)", measure(repeatPlan(plan), context), "plan JSON");
   },
 };
 

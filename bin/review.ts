@@ -11,7 +11,10 @@ Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') agains
   --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
   --base-environments-dir D  the base branch's environment files (default: environments/ beside the base's cdktf.out)
   --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
-  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name)
+  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name,
+                        or for a plan the environment its configuration tags)
+  --synth DIR           the synthesized stack (cdktf.out/stacks/<stack>) a plan PATH was made from:
+                        findings point at its lines and construct paths
   --environments-dir D  where environment files are (default environments)
   --context FILE        for your own stacks (no environment file): YAML officeCidrs, deviceSubnets, minRetentionDays
   --office-cidr CIDR    an office network the segment must not reach (repeatable; replaces the context file's)
@@ -32,6 +35,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       "base-environments-dir": { type: "string" },
       suppressions: { type: "string" },
       env: { type: "string" },
+      synth: { type: "string" },
       "environments-dir": { type: "string" },
       context: { type: "string" },
       "office-cidr": { type: "string", multiple: true },
@@ -48,10 +52,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const format = (values.format ?? "text") as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
 
+  if (values.synth !== undefined && positionals.length !== 1) throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
   const { result, diff } = reviewSession({
     paths: positionals.length > 0 ? positionals : [DEFAULT_PATH],
     base: values.base,
     env: values.env,
+    synth: values.synth,
     environmentsDir: values["environments-dir"],
     baseEnvironmentsDir: values["base-environments-dir"],
     context: contextFromFlags({ file: values.context, officeCidrs: values["office-cidr"], deviceSubnets: values["device-subnet"] }),

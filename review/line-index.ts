@@ -10,8 +10,12 @@ const STRIDE = 8192;
 export class LineIndex {
   /** `checkpoints[k]`: the 1-based line of offset `k * STRIDE`. */
   private readonly checkpoints: number[] = [1];
+  /** Offset of the last newline: past it no count needs a search (a plan as Terraform writes it is one line). */
+  private readonly lastNewline: number;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.lastNewline = text.lastIndexOf("\n");
+  }
 
   /** 1-based line of `offset`. */
   lineOf(offset: number): number {
@@ -34,6 +38,7 @@ export class LineIndex {
 
   /** Newlines in `text[from, to)`. */
   private newlines(from: number, to: number): number {
+    if (from > this.lastNewline) return 0;
     let count = 0;
     for (let i = this.text.indexOf("\n", from); i !== -1 && i < to; i = this.text.indexOf("\n", i + 1)) count++;
     return count;

@@ -1,6 +1,7 @@
 import { MoatError } from "../errors";
+import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
-import { LooseValue, PEM_MARKER, Resource, ReviewModel } from "./model";
+import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
 import { isRecord, ownEntry, referencesIn, Ref, setEntry, Unknown, Value } from "./value";
 
 /** True when a parsed JSON document looks like `terraform show -json <planfile>`. */
@@ -17,10 +18,18 @@ interface ResourceJson {
 
 /**
  * The review model of a plan JSON (`terraform show -json`): the state each resource will have
- * after apply. `after_unknown` leaves become `Unknown`, and when the plan's `configuration`
- * says which resource such a value comes from, a {@link Ref} to it, as in a cdk.tf.json.
+ * after apply, read the way Terraform means it:
+ * - `null` is "not set": the attribute is left out, as a cdk.tf.json leaves it out;
+ * - a value left to apply time (`after_unknown`) is taken from the resource's `configuration`
+ *   expression: a `.tf.json` configuration's `constant_value` is the template itself, evaluated
+ *   like a cdk.tf.json string (so a list with one unknown element keeps its other elements);
+ *   with only `references`, one resource attribute becomes a {@link Ref}, anything else an
+ *   `Unknown`; an attribute the configuration does not set is the provider's to fill (an id, a
+ *   security group's `ingress` when rules are separate resources) and is left out;
+ * - data sources read at plan time (`prior_state`) are known values.
+ * A resource the plan has no configuration for keeps every apply-time value as `Unknown`.
  */
-export function loadPlanJson(json: unknown, file: string, stack: string, text = ""): ReviewModel {
+export function loadPlanJson(json: unknown, file: string, stack: string, text = "", paired?: ReviewModel): ReviewModel {
   if (!isRecord(json)) throw shapeError(file, "the top level is not an object");
   const plan = json as Record<string, unknown>;
   const version = plan.format_version;
@@ -29,6 +38,9 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   }
   const expressions = configurationExpressions(plan.configuration);
   const after = new Map<string, { type: string; mode: "managed" | "data"; values: unknown; unknown: unknown }>();
+  for (const r of priorDataSources(plan.prior_state)) {
+    after.set(r.address, { type: r.type, mode: "data", values: r.values, unknown: undefined });
+  }
 
   for (const r of plannedResources(plan.planned_values, file)) {
     after.set(r.address, { type: r.type, mode: r.mode === "data" ? "data" : "managed", values: r.values, unknown: undefined });
@@ -48,22 +60,21 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   }
   const addresses = new Set(after.keys());
   const planned = new Map([...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]));
-  const shared = { addresses, planned, identities: identities(after) };
+  const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
+  const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
-  const resources = [...after.entries()].map(([address, r]): Resource => {
+  // Resources are indexed here and merged when a rule first reads one: a pack that reads a few types of a large plan does not pay for the rest.
+  const resources = [...after.entries()].map(([address, r]) => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    const pass = { holdsPem: false };
-    const attributes = merge(r.values, r.unknown, expressions.get(configAddress), { ...shared, pass }, undefined) as Record<string, Value>;
-    return {
-      type: r.type,
-      mode: r.mode,
-      address,
-      attributes: isRecord(attributes) ? attributes : {},
-      references: referencesIn(attributes),
-      holdsPem: pass.holdsPem,
-      location: { file },
-    };
+    return new PlanResource(r.type, r.mode, address, r.values, r.unknown, expressions.get(configAddress), { ...shared, configured: expressions.has(configAddress) }, () => {
+      // Paired with its synthesized stack, a finding points at the source.
+      const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
+      return source?.line !== undefined ? source : { file };
+    });
   });
+  if (paired && !resources.some((r) => r.mode === "managed" && paired.get(r.address.replace(/\[[^\]]*\]$/, "")))) {
+    throw new MoatError(`${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`, 2);
+  }
 
   const loose: LooseValue[] = [];
   const outputs = (plan.planned_values as { outputs?: unknown } | undefined)?.outputs;
@@ -74,11 +85,80 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     }
   }
   let lines: LineIndex | undefined;
+  let offsets: Map<string, number> | undefined;
+  // A resource's entry in resource_changes (a data source's in prior_state, which follows), where a
+  // reader of the plan looks for it; every address is located in one scan the first time one is asked for.
   const lineOf = (address: string) => {
     lines ??= new LineIndex(text);
-    return lines.find([`"address":"${address}"`, `"address": "${address}"`])?.line;
+    offsets ??= addressOffsets(text);
+    const offset = offsets.get(address);
+    return offset === undefined ? undefined : lines.lineOf(offset);
   };
   return new ReviewModel(stack, file, "plan", resources, loose, lineOf);
+}
+
+/**
+ * The stack a plan is of, from its configuration: moat's provider tags every resource with
+ * `MoatEnvironment`, and the environment's stack is `iot-<env>`. Undefined for other plans.
+ */
+export function planStackName(json: unknown): string | undefined {
+  const config = ownEntry(ownEntry(ownEntry(json, "configuration"), "provider_config"), "aws");
+  const defaultTags = ownEntry(ownEntry(config, "expressions"), "default_tags");
+  const tags = ownEntry(ownEntry(Array.isArray(defaultTags) ? defaultTags[0] : defaultTags, "tags"), "constant_value");
+  const env = ownEntry(tags, "MoatEnvironment");
+  return typeof env === "string" && /^[a-z][a-z0-9-]*$/.test(env) ? `iot-${env}` : undefined;
+}
+
+/** A resource of a plan: its planned values merged with its configuration when first read. */
+class PlanResource implements Resource {
+  private evaluated?: Record<string, Value>;
+  private pem = false;
+  private scanned?: boolean;
+  private referenced?: ReadonlySet<string>;
+  private located?: SourceLocation;
+
+  constructor(
+    readonly type: string,
+    readonly mode: "managed" | "data",
+    readonly address: string,
+    private readonly values: unknown,
+    private readonly unknown: unknown,
+    private readonly expression: unknown,
+    private readonly context: Omit<MergeContext, "pass">,
+    private readonly locate: () => SourceLocation,
+  ) {}
+
+  get attributes(): Record<string, Value> {
+    if (this.evaluated === undefined) {
+      const pass = { holdsPem: false };
+      const merged = merge(this.values, this.unknown, this.expression, { ...this.context, pass }, undefined);
+      this.evaluated = isRecord(merged) ? (merged as Record<string, Value>) : {};
+      this.pem = pass.holdsPem;
+    }
+    return this.evaluated;
+  }
+
+  get references(): ReadonlySet<string> {
+    return (this.referenced ??= referencesIn(this.attributes));
+  }
+
+  /** Noticed while merging, or, for a resource no rule has read, by scanning its planned values and configuration. */
+  get holdsPem(): boolean {
+    return this.evaluated === undefined ? (this.scanned ??= rawHoldsPem(this.values) || rawHoldsPem(this.expression)) : this.pem;
+  }
+
+  get location(): SourceLocation {
+    return (this.located ??= this.locate());
+  }
+}
+
+/** Some string inside a parsed JSON value holds the PEM marker. */
+function rawHoldsPem(raw: unknown): boolean {
+  if (typeof raw === "string") return raw.indexOf(PEM_MARKER) !== -1;
+  if (typeof raw !== "object" || raw === null) return false;
+  if (Array.isArray(raw)) return raw.some(rawHoldsPem);
+  for (const key in raw as Record<string, unknown>) if (rawHoldsPem((raw as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 function plannedResources(plannedValues: unknown, file: string): ResourceJson[] {
@@ -101,6 +181,31 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
   return out;
 }
 
+/** The offset of each address's first `"address"` entry from `resource_changes` on (anywhere, if that section is missing). */
+function addressOffsets(text: string): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const changes = text.indexOf('"resource_changes"');
+  const entry = /"address":\s*"((?:[^"\\]|\\.)*)"/g;
+  const scan = (from: number, to: number) => {
+    entry.lastIndex = from;
+    for (let m = entry.exec(text); m !== null && m.index < to; m = entry.exec(text)) {
+      const address = m[1].indexOf("\\") === -1 ? m[1] : (JSON.parse(`"${m[1]}"`) as string);
+      if (!offsets.has(address)) offsets.set(address, m.index);
+    }
+  };
+  scan(Math.max(changes, 0), text.length);
+  // Resources only in planned_values (a plan without resource_changes) come before the section.
+  if (changes > 0) scan(0, changes);
+  return offsets;
+}
+
+/** Data sources Terraform read while planning, with their values (`prior_state`). */
+function priorDataSources(priorState: unknown): ResourceJson[] {
+  const resources = (priorState as { values?: { root_module?: { resources?: unknown } } } | undefined)?.values?.root_module?.resources;
+  if (!Array.isArray(resources)) return [];
+  return resources.filter((r): r is ResourceJson => isRecord(r) && r.mode === "data" && typeof r.address === "string" && typeof r.type === "string") as ResourceJson[];
+}
+
 /** `configuration.root_module.resources[].expressions`, by resource address. */
 function configurationExpressions(configuration: unknown): Map<string, unknown> {
   const map = new Map<string, unknown>();
@@ -120,6 +225,10 @@ interface MergeContext {
   readonly planned: ReadonlyMap<string, Record<string, unknown>>;
   /** Planned `id` and `arn` values, each naming the one resource that has it. */
   readonly identities: ReadonlyMap<string, Ref>;
+  /** Resolves a reference in a configuration template. */
+  readonly resolve: (traversal: readonly string[], text: string) => Value;
+  /** The plan has this resource's configuration, so an attribute without an expression is one the configuration does not set. */
+  readonly configured: boolean;
   readonly pass: { holdsPem: boolean };
 }
 
@@ -146,19 +255,23 @@ function identities(after: ReadonlyMap<string, { values: unknown }>): Map<string
  */
 const ID_ATTRIBUTE = /(_ids?|_arns?)$|^(security_groups|log_destination)$/;
 
-/** A planned value with its `after_unknown` marks applied, walking the configuration expressions alongside. */
-function merge(value: unknown, unknown: unknown, expression: unknown, context: MergeContext, key: string | undefined): Value {
-  if (unknown === true) return unknownValue(expression, context.addresses);
+/** A planned value with its `after_unknown` marks applied, walking the configuration expressions alongside. Undefined: not set. */
+function merge(value: unknown, unknown: unknown, expression: unknown, context: MergeContext, key: string | undefined): Value | undefined {
+  if (unknown === true) return configuredValue(expression, context);
+  if (value === null || value === undefined) {
+    // Null is "not set"; a block the plan leaves out but marks partly unknown is built from its configuration.
+    return marksUnknown(unknown) ? merge(Array.isArray(unknown) ? [] : {}, unknown, expression, context, key) : undefined;
+  }
   if (typeof value === "string") {
     if (value.indexOf(PEM_MARKER) !== -1) context.pass.holdsPem = true;
-    return literalReference(value, expression, context, key) ?? value;
+    return literalReference(value, expression, context, key) ?? literalTemplate(value, expression, context) ?? value;
   }
   if (Array.isArray(value) || Array.isArray(unknown)) {
     const items = Array.isArray(value) ? value : [];
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key));
+    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null);
   }
   if (isRecord(value) || isRecord(unknown)) {
     const out: Record<string, Value> = {};
@@ -179,6 +292,87 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
   return value as Value;
 }
 
+/** Some value inside is marked unknown (`true`) in an `after_unknown` tree. */
+function marksUnknown(unknown: unknown): boolean {
+  if (unknown === true) return true;
+  if (Array.isArray(unknown)) return unknown.some(marksUnknown);
+  return isRecord(unknown) && Object.keys(unknown).some((k) => marksUnknown(unknown[k]));
+}
+
+/** An expression of one argument (`{constant_value, references}`), as opposed to a nested block's expressions. */
+function isArgumentExpression(expression: unknown): expression is { constant_value?: unknown; references?: unknown } {
+  return isRecord(expression) && ("constant_value" in expression || "references" in expression);
+}
+
+/**
+ * A value known only at apply time, from what the configuration writes for it. Undefined when
+ * the configuration does not set it: the provider fills it, and the configuration is what the
+ * review judges (as it judges a cdk.tf.json, where such an attribute is absent too).
+ */
+function configuredValue(expression: unknown, context: MergeContext): Value | undefined {
+  if (isArgumentExpression(expression)) {
+    if ("constant_value" in expression) return evaluateConstant(expression.constant_value, context);
+    return unknownValue(expression, context.addresses);
+  }
+  if (Array.isArray(expression)) {
+    return expression.map((block) => merge({}, Object.fromEntries(Object.keys(isRecord(block) ? block : {}).map((k) => [k, true])), block, context, undefined) ?? null);
+  }
+  if (isRecord(expression)) return merge({}, Object.fromEntries(Object.keys(expression).map((k) => [k, true])), expression, context, undefined);
+  return context.configured ? undefined : new Unknown("known after apply");
+}
+
+/** A `.tf.json` configuration's constant value: its strings are Terraform templates, evaluated as in a cdk.tf.json. */
+function evaluateConstant(raw: unknown, context: MergeContext): Value {
+  if (typeof raw === "string") {
+    if (raw.indexOf(PEM_MARKER) !== -1) context.pass.holdsPem = true;
+    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : evaluateString(raw, context.resolve);
+  }
+  if (Array.isArray(raw)) return raw.map((item) => evaluateConstant(item, context));
+  if (isRecord(raw)) {
+    const out: Record<string, Value> = {};
+    for (const key of Object.keys(raw)) setEntry(out, key, evaluateConstant(raw[key], context));
+    return out;
+  }
+  return raw as Value;
+}
+
+/** Traversal roots that name no resource; `var` is known from the plan's `variables`. */
+const NON_RESOURCE_ROOTS = new Set(["local", "each", "count", "path", "terraform", "self", "module"]);
+
+/**
+ * References in configuration templates: a managed resource's attribute is a {@link Ref} (as in a
+ * cdk.tf.json), a data source's known attribute and a variable are their values, anything else
+ * is unknown.
+ */
+function planResolver(
+  addresses: ReadonlySet<string>,
+  planned: ReadonlyMap<string, Record<string, unknown>>,
+  after: ReadonlyMap<string, { mode: "managed" | "data"; unknown: unknown }>,
+  variables: Record<string, unknown>,
+): (traversal: readonly string[], text: string) => Value {
+  const known = (root: unknown, path: readonly string[]): Value | undefined => {
+    let value: unknown = root;
+    for (const step of path) {
+      const index = /^\[(\d+)\]$/.exec(step);
+      value = index && Array.isArray(value) ? value[Number(index[1])] : ownEntry(value, step);
+    }
+    return value === undefined || value === null || typeof value === "object" ? undefined : (value as Value);
+  };
+  return (traversal, text) => {
+    const root = traversal[0];
+    if (root === "var") return known(ownEntry(ownEntry(variables, traversal[1]), "value"), traversal.slice(2)) ?? new Unknown(text);
+    if (NON_RESOURCE_ROOTS.has(root)) return new Unknown(text);
+    const skip = root === "data" ? 3 : 2;
+    const address = traversal.slice(0, skip).join(".");
+    if (!addresses.has(address)) return new Unknown(text);
+    if (after.get(address)?.mode === "data" && after.get(address)?.unknown === undefined) {
+      const value = known(planned.get(address), traversal.slice(skip));
+      if (value !== undefined) return value;
+    }
+    return new Ref(address, traversal.length <= skip ? "" : traversal.slice(skip).join(".").replace(/\.\[/g, "["));
+  };
+}
+
 /**
  * A known value as the {@link Ref} a cdk.tf.json would hold. A plan of an applied stack writes
  * every id as a literal (`vpc-0abc`); rules match resources by reference, so the literal is
@@ -197,6 +391,25 @@ function literalReference(value: string, expression: unknown, context: MergeCont
   if (matches.size === 1) return [...matches.values()][0];
   if (matches.size > 1 || key === undefined || !ID_ATTRIBUTE.test(key)) return undefined;
   return context.identities.get(value);
+}
+
+/**
+ * A known string as the template the configuration writes for it, when filling the template's
+ * references with their planned values gives exactly this string. A plan of an applied stack
+ * writes the Connect policy with the endpoint's literal id in `aws:SourceVpce`; as a template it
+ * says that id is the endpoint's, as the first plan and the cdk.tf.json say.
+ */
+function literalTemplate(value: string, expression: unknown, context: MergeContext): Unknown | undefined {
+  if (!isArgumentExpression(expression) || typeof expression.constant_value !== "string" || expression.constant_value.indexOf("${") === -1) return undefined;
+  const template = evaluateConstant(expression.constant_value, context);
+  if (!(template instanceof Unknown) || !template.parts) return undefined;
+  let rendered = "";
+  for (const part of template.parts) {
+    const text = typeof part === "string" ? part : part instanceof Ref ? context.planned.get(part.address)?.[part.attribute] : undefined;
+    if (typeof text !== "string") return undefined;
+    rendered += text;
+  }
+  return rendered === value ? template : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { MoatError } from "../errors";
 import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
-import { isPlanJson, loadPlanJson } from "./load-plan";
+import { isPlanJson, loadPlanJson, planStackName } from "./load-plan";
 import { refusingDeepValues } from "./deep-values";
 import { refuseDuplicateKeys } from "./duplicate-keys";
 import { ReviewModel } from "./model";
@@ -46,10 +46,20 @@ export function stackNameOf(file: string): string {
   return basename(file) === STACK_FILE ? basename(dirname(file)) : basename(file).replace(/\.json$/, "");
 }
 
+export interface LoadStackOptions {
+  /** The environment the file is of: a plan's stack is then `iot-<env>`. */
+  readonly env?: string;
+  /**
+   * The synthesized stack a plan was made from (a stack directory or its cdk.tf.json): its name
+   * is the plan's stack name, and findings point at its lines and construct paths.
+   */
+  readonly synth?: string;
+}
+
 /** Parses one file into a review model, telling cdk.tf.json from plan JSON by shape. */
-export function loadStackFile(file: string): ReviewModel {
+export function loadStackFile(file: string, options: LoadStackOptions = {}): ReviewModel {
   const text = readFileSync(file, "utf8");
-  return parseStackText(text, file, stackNameOf(file), () => readStackDirectory(file));
+  return parseStackText(text, file, stackNameOf(file), options, () => readStackDirectory(file));
 }
 
 /**
@@ -66,15 +76,34 @@ function ownValue(value: unknown, key: string): unknown {
   return value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
+/**
+ * A plan's stack name: the paired synthesized stack's, else `iot-<env>` for `--env`, else the
+ * environment its configuration names, else the file's base name.
+ */
+function planStack(json: unknown, fallback: string, options: LoadStackOptions, paired?: ReviewModel): string {
+  return paired?.stack ?? (options.env !== undefined ? `iot-${options.env}` : undefined) ?? planStackName(json) ?? fallback;
+}
+
+function pairedSynth(synth: string): ReviewModel {
+  const [file] = discoverStackFiles([synth]);
+  const model = loadStackFile(file);
+  if (model.format !== "cdktf") throw new MoatError(`--synth ${synth}: not a synthesized stack; pass its cdktf.out/stacks/<stack> directory`, 2);
+  return model;
+}
+
 /** `directory`: the other files Terraform reads next to a cdk.tf.json (a plan already holds them). */
-export function parseStackText(text: string, file: string, stack: string, directory?: () => StackDirectory): ReviewModel {
+export function parseStackText(text: string, file: string, stack: string, options: LoadStackOptions = {}, directory?: () => StackDirectory): ReviewModel {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
   }
-  if (isPlanJson(json)) return refusingDeepValues(file, () => loadPlanJson(json, file, stack, text));
+  if (isPlanJson(json)) {
+    const paired = options.synth !== undefined ? pairedSynth(options.synth) : undefined;
+    return refusingDeepValues(file, () => loadPlanJson(json, file, planStack(json, stack, options, paired), text, paired));
+  }
+  if (options.synth !== undefined) throw new MoatError(`${file}: --synth pairs a plan with its synthesized stack, and this is not a plan; pass the plan JSON`, 2);
   if (isCdktfJson(json)) {
     refuseDuplicateKeys(text, file);
     return refusingDeepValues(file, () => loadCdktfJson(json, file, cdktfStackName(json) ?? stack, text, directory?.()));

@@ -47,7 +47,7 @@ export class ReviewModel {
   private readonly byType = new Map<string, Resource[]>();
 
   constructor(
-    /** The stack name (cdktf's stack directory, or the plan file's name). */
+    /** The stack name (cdktf's stack directory; for a plan, its paired stack's, `iot-<env>`, or the file's name). */
     public readonly stack: string,
     public readonly file: string,
     public readonly format: "cdktf" | "plan",

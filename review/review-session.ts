@@ -21,13 +21,15 @@ export interface ReviewSessionOptions {
   readonly baseEnvironmentsDir?: string;
   /** The context of stacks no environment file describes (`--context`, `--office-cidr`, `--device-subnet`); it wins over an environment's. @default none */
   readonly context?: ReviewContext;
+  /** The synthesized stack a plan PATH was made from, for its findings' locations. @default none */
+  readonly synth?: string;
   /** Suppressions from a review file, on top of each environment's own. @default [] */
   readonly suppressions?: readonly Suppression[];
 }
 
 /** `moat review`: load every stack, bring in its environment, review, and compare with the base. */
 export function reviewSession(options: ReviewSessionOptions): { result: ReviewResult; diff?: ReviewDiff } {
-  const models = distinctStacks(discoverStackFiles(options.paths).map(loadStackFile));
+  const models = distinctStacks(discoverStackFiles(options.paths).map((file) => loadStackFile(file, { env: options.env, synth: options.synth })));
   const envFor = (model: ReviewModel) => environmentForStack(model.stack, { env: options.env, dir: options.environmentsDir });
   const inputs = models.map((model) => {
     const env = envFor(model);
@@ -37,7 +39,7 @@ export function reviewSession(options: ReviewSessionOptions): { result: ReviewRe
   const result = review(inputs, suppressions);
   if (options.base === undefined) return { result };
 
-  const baseModels = distinctStacks(discoverStackFiles([options.base]).map(loadStackFile));
+  const baseModels = distinctStacks(discoverStackFiles([options.base]).map((file) => loadStackFile(file)));
   // The base is reviewed against the base branch's own environment files: against this branch's,
   // a changed officeCidrs or retentionDays would show findings the base never had as "fixed".
   const baseDir = baseEnvironmentsDir(options.base, options.baseEnvironmentsDir, options.environmentsDir);

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { BASE_DEV, devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut } from "./cli-support";
 import { MOAT_PACK } from "../../review/pack";
 import { moatStack } from "./fixture-stack";
-import { brokerPlan } from "./plan-fixture";
 import { expectInvalidSarif, expectValidSarif } from "./sarif-validation";
 
 /** The fixture with 8883 open to the world. */
@@ -51,11 +50,11 @@ describe("moat review: exit codes", () => {
   });
 
   it("reviews a plan JSON file (terraform show -json), naming the plan's address", async () => {
-    const plan = brokerPlan();
-    plan.resource_changes.find((c: { address: string }) => c.address === "aws_vpc_security_group_ingress_rule.broker_mqtt").change.after.cidr_ipv4 = "0.0.0.0/0";
-    const run = await moat("review", tempFile("plan.json", JSON.stringify(plan)), ...FIXTURE_DEV, "--format", "json");
+    // A real plan (test/fixtures/plans, made by `npm run plans`) of the fixture with 8883 open to the world.
+    const plan = readFileSync(join(__dirname, "..", "fixtures", "plans", "fixture.fw-2.0-0-0-0-0-on-8883.json"), "utf8");
+    const run = await moat("review", tempFile("plan.json", plan), ...FIXTURE_DEV, "--format", "json");
     const report = JSON.parse(run.stdout);
-    expect(report.stacks[0]).toMatchObject({ stack: "plan", format: "plan" });
+    expect(report.stacks[0]).toMatchObject({ stack: "iot-dev", format: "plan" });
     expect(report.stacks[0].findings).toContainEqual(expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", blocking: true }));
     expect(run.code).toBe(1);
   });

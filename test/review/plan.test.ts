@@ -1,103 +1,189 @@
-import { generateKeyPairSync } from "node:crypto";
-import { loadPlanJson } from "../../review/load-plan";
+/**
+ * The review of real plans: `terraform show -json` of moat's stacks and of the review fixture's
+ * insecure variants, made with the real AWS provider by `npm run plans` (test/terraform) and
+ * committed under test/fixtures/plans, so these tests run where Terraform is absent.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildApp } from "../../stacks/app";
 import { runRules } from "../../review/engine";
-import { Ref, Unknown } from "../../review/value";
-import { brokerPlan, deployedPlan, refs } from "./plan-fixture";
-import { Json } from "./fixture-stack";
+import { Finding } from "../../review/finding";
+import { loadPlanJson } from "../../review/load-plan";
+import { loadStackFile } from "../../review/load";
+import { renderReport, REPORT_FORMATS } from "../../review/report";
+import { reviewSession } from "../../review/review-session";
+import { Ref, Unknown, Value } from "../../review/value";
+import { fixtureStack, PLAN_CASES } from "../terraform/plan-cases";
+import { moat, tempFile, writeOut } from "./cli-support";
+import { FIXTURE_CONTEXT, findingsOf, Json, moatStack } from "./fixture-stack";
 
-const load = (plan: Json) => loadPlanJson(plan, "plan.json", "plan", JSON.stringify(plan, null, 2));
+const PLANS = join(__dirname, "..", "fixtures", "plans");
+const planFile = (name: string) => join(PLANS, `${name}.json`);
+const planJson = (name: string): Json => JSON.parse(readFileSync(planFile(name), "utf8"));
+const fixtureFindings = (name: string, rule?: string): Finding[] =>
+  runRules(loadPlanJson(planJson(name), planFile(name), "iot-test", readFileSync(planFile(name), "utf8")), FIXTURE_CONTEXT).filter((f) => rule === undefined || f.rule === rule);
+/** The one resource of a type in a model whose address starts with `prefix`. */
+const first = (name: string, type: string) => {
+  const model = loadStackFile(planFile(name));
+  const found = model.resources.find((r) => r.type === type);
+  if (!found) throw new Error(`${name} has no ${type}`);
+  return { model, resource: found };
+};
 
-describe("plan JSON (terraform show -json)", () => {
-  it("models the state after apply, without deleted resources, with module addresses", () => {
-    const model = load(brokerPlan());
-    expect(model.format).toBe("plan");
-    expect(model.get("aws_internet_gateway.gone")).toBeUndefined();
-    expect(model.get("module.edge.aws_subnet.extra[0]")?.type).toBe("aws_subnet");
-    expect(model.locate("aws_vpc.vpc").line).toBeGreaterThan(1);
+// The synthesized stacks the environment plans were made from, for --synth.
+const outdir = mkdtempSync(join(tmpdir(), "moat-plan-synth-"));
+beforeAll(() => buildApp({ environments: ["dev", "prod"], outdir }).app.synth());
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const ENVIRONMENT_PLANS: [string, string][] = [
+  ["iot-dev.first", "dev"],
+  ["iot-prod.first", "prod"],
+  ["iot-dev.update", "dev"],
+];
+
+describe("moat's own plans review clean", () => {
+  describe.each(ENVIRONMENT_PLANS)("%s", (name, env) => {
+    it.each([false, true])("passes in every format (paired with its synthesized stack: %s), suppressions from its environment file", (paired) => {
+      const { result } = reviewSession({ paths: [planFile(name)], env, synth: paired ? join(outdir, "stacks", `iot-${env}`) : undefined });
+      expect(result.blocking).toEqual([]);
+      expect(result.stacks[0].model.stack).toBe(`iot-${env}`);
+      // The one accepted finding of the environment (TLS-1 on iot:Data-ATS), as on its cdk.tf.json.
+      expect(result.stacks[0].findings.map((f) => [f.rule, f.status, f.suppression?.source])).toEqual([["TLS-1", "fail", `environments/${env}.yaml`]]);
+      for (const format of REPORT_FORMATS) expect(renderReport(format, { result }).length).toBeGreaterThan(0);
+      const location = result.stacks[0].findings[0].location;
+      if (paired) expect(location).toMatchObject({ file: join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), constructPath: `iot-${env}/broker/endpoint/endpoint` });
+      else expect(location).toMatchObject({ file: planFile(name) });
+      expect(location.line).toBeGreaterThan(1);
+    });
   });
 
-  it("turns after_unknown values into references where the configuration names one resource", () => {
-    const model = load(brokerPlan());
-    expect(model.get("aws_vpc_security_group_ingress_rule.broker_mqtt")!.attributes.security_group_id).toEqual(new Ref("aws_security_group.broker", "id"));
-    expect(model.get("aws_vpc_endpoint.endpoint")!.attributes.security_group_ids).toEqual([new Ref("aws_security_group.broker", "id")]);
-    expect(model.get("aws_vpc.vpc")!.attributes.id).toBeInstanceOf(Unknown);
+  it.each(["text", "markdown", "json", "sarif"])("exits 0 from the command line in %s, with and without --synth", async (format) => {
+    const plain = await moat("review", planFile("iot-prod.first"), "--env", "prod", "--format", format);
+    const paired = await moat("review", planFile("iot-dev.update"), "--env", "dev", "--synth", join(outdir, "stacks", "iot-dev"), "--format", format);
+    expect([plain.code, plain.stderr, paired.code, paired.stderr]).toEqual([0, "", 0, ""]);
   });
 
-  it("takes plan strings literally: ${iot:...} in a planned policy is not an interpolation", () => {
-    const model = load(brokerPlan());
-    expect(runRules(model, { officeCidrs: [] }).filter((f) => f.rule.startsWith("AUTHZ"))).toEqual([]);
+  it("exits 0 on the plan as Terraform writes it (one line)", async () => {
+    const run = await moat("review", tempFile("plan.json", JSON.stringify(planJson("iot-dev.first"))), "--env", "dev");
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 1 suppressed\)/m);
   });
 
-  it("finds 0.0.0.0/0 on 8883 in a plan, naming the rule resource", () => {
-    const plan = brokerPlan();
-    plan.resource_changes.find((c: Json) => c.address === "aws_vpc_security_group_ingress_rule.broker_mqtt").change.after.cidr_ipv4 = "0.0.0.0/0";
-    const findings = runRules(load(plan), { officeCidrs: [] }).filter((f) => f.rule === "FW-2");
-    expect(findings).toEqual([expect.objectContaining({ resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", status: "fail", message: expect.stringContaining("whole Internet") })]);
+  it("refuses --synth with more than one PATH (usage, exit 2)", async () => {
+    const run = await moat("review", planFile("iot-dev.first"), planFile("iot-prod.first"), "--synth", join(outdir, "stacks", "iot-dev"));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--synth pairs one plan with its synthesized stack; pass exactly one plan PATH/);
   });
 
-  it("reports a value unknown at plan time with no configuration reference as unknown, not a pass", () => {
-    const plan = brokerPlan();
-    const policy = plan.resource_changes.find((c: Json) => c.address === "aws_iot_policy.connect").change;
-    delete policy.after.policy;
-    policy.after_unknown.policy = true;
-    const findings = runRules(load(plan), {}).filter((f) => f.rule === "AUTHZ-1");
-    expect(findings).toEqual([expect.objectContaining({ resource: "aws_iot_policy.connect", status: "unknown" })]);
+  it("names the stack from the plan's configuration, not the file name", () => {
+    expect(loadStackFile(planFile("iot-prod.first")).stack).toBe("iot-prod");
   });
 
-  it("finds a PEM private key in a planned value and in a planned output", () => {
-    const plan = brokerPlan();
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const pem = privateKey.export({ type: "sec1", format: "pem" }) as string;
-    plan.resource_changes.push({ address: "aws_ssm_parameter.key", mode: "managed", type: "aws_ssm_parameter", name: "key", change: { actions: ["create"], before: null, after: { name: "k", value: pem }, after_unknown: {} } });
-    plan.planned_values.outputs = { device_key: { sensitive: true, value: pem } };
-    const findings = runRules(load(plan), {}).filter((f) => f.rule === "AUTH-2");
-    expect(findings.map((f) => `${f.resource}: ${f.message}`)).toEqual(["aws_ssm_parameter.key: value holds a PEM private key", "output.device_key: value holds a PEM private key"]);
-  });
-
-  it.each([
-    ["a major version it does not know", { format_version: "2.0", resource_changes: [] }, /format_version "2\.0" is not supported/],
-    ["resource_changes that is not a list", { format_version: "1.2", resource_changes: {} }, /"resource_changes" is not a list/],
-    ["a change without address", { format_version: "1.2", resource_changes: [{ type: "aws_vpc", change: {} }] }, /has no address, type or change/],
-    ["planned_values that is a list", { format_version: "1.2", planned_values: [] }, /"planned_values" is not an object/],
-  ])("refuses %s with exit code 2", (_what, plan, message) => {
-    expect(() => load(plan)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
+  it("refuses --synth with a stack the plan was not made from, and with a plan", () => {
+    const other = join(writeOut({ "iot-test": moatStack() }), "stacks", "iot-test");
+    expect(() => loadStackFile(planFile("iot-dev.first"), { synth: other })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/no resource of this plan is in .*iot-test\/cdk\.tf\.json; pass with --synth the synthesized stack the plan was made from/) }));
+    expect(() => loadStackFile(planFile("iot-dev.first"), { synth: planFile("fixture.clean") })).toThrow(/not a synthesized stack/);
   });
 });
 
-describe("plan JSON of an applied stack (no-op plan: every id a literal)", () => {
-  const NETWORK_RULES = ["NET-1", "NET-2", "NET-3", "NET-4", "FW-1", "FW-2", "FW-3", "FW-4", "LOG-1", "LOG-2"];
-  const review = (plan: Json) => runRules(load(plan), { officeCidrs: [] }).filter((f) => NETWORK_RULES.includes(f.rule));
-  const openIngress = (expressions?: Json) => ({
-    address: "aws_vpc_security_group_ingress_rule.open",
-    values: { security_group_id: "sg-0ep", ip_protocol: "tcp", from_port: 8883, to_port: 8883, cidr_ipv4: "0.0.0.0/0", description: "planted" },
-    expressions,
+describe("what a real plan means", () => {
+  it("null is 'not set': a rule with a CIDR has no prefix list or group attribute", () => {
+    const { resource } = first("iot-dev.first", "aws_vpc_security_group_ingress_rule");
+    expect(Object.keys(resource.attributes)).not.toContain("prefix_list_id");
+    expect(Object.keys(resource.attributes)).not.toContain("referenced_security_group_id");
+    expect(resource.attributes.cidr_ipv4).toBe("10.42.0.0/20");
   });
 
-  it("resolves literal ids to the resources they name", () => {
-    const model = load(deployedPlan());
-    expect(model.get("aws_default_security_group.default")!.attributes.vpc_id).toEqual(new Ref("aws_vpc.vpc", "id"));
-    expect(model.get("aws_vpc_endpoint.endpoint")!.attributes.security_group_ids).toEqual([new Ref("aws_security_group.broker", "id")]);
-    expect(model.get("aws_vpc_security_group_ingress_rule.broker_mqtt")!.attributes.cidr_ipv4).toEqual(new Ref("aws_subnet.device", "cidr_block"));
+  it("an attribute the provider computes is not invented: no inline rules on a group whose rules are separate resources", () => {
+    const { resource } = first("iot-dev.first", "aws_security_group");
+    expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.ingress).toBe(true);
+    expect(resource.attributes.ingress).toBeUndefined();
+    expect(resource.attributes.egress).toBeUndefined();
   });
 
-  it("keeps a literal the configuration gives as a constant, and one no resource has", () => {
-    const model = load(deployedPlan());
-    expect(model.get("aws_subnet.device")!.attributes.cidr_block).toBe("10.42.0.0/20");
-    expect(model.get("aws_vpc_endpoint.endpoint")!.attributes.network_interface_ids).toEqual(["eni-0ep"]);
-    expect(model.get("aws_vpc_endpoint.endpoint")!.attributes.service_name).toBe("com.amazonaws.eu-west-1.iot.data");
+  it("data sources read at plan time (prior_state) are known values", () => {
+    const { resource } = first("iot-dev.first", "aws_caller_identity");
+    expect(resource.attributes.account_id).toBe("123456789012");
   });
 
-  it("passes the clean segment: no network, firewall or flow-log finding", () => {
-    expect(review(deployedPlan())).toEqual([]);
+  it("a constant_value template is evaluated: the connect policy keeps its one unknown, the endpoint id, as a reference", () => {
+    const { model } = first("iot-dev.first", "aws_iot_policy");
+    const connect = model.resources.find((r) => r.type === "aws_iot_policy" && /connect/.test(r.address))!;
+    const policy = connect.attributes.policy as Value;
+    expect(policy).toBeInstanceOf(Unknown);
+    const parts = (policy as Unknown).parts ?? [];
+    expect(parts.filter((p) => p instanceof Ref).map(String)).toEqual([expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/)]);
+    // The account id comes from the data source Terraform read: a literal, not a hole.
+    expect(parts.filter((p) => typeof p === "string").join("")).toContain("arn:aws:iot:eu-west-1:123456789012:client/${iot:Connection.Thing.ThingName}");
   });
 
-  it("names a planted 0.0.0.0/0 ingress on the endpoint group (FW-2 error)", () => {
-    const findings = review(deployedPlan(openIngress({ security_group_id: refs("aws_security_group.broker.id", "aws_security_group.broker") })));
-    expect(findings).toEqual([expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.open", status: "fail", message: expect.stringContaining("whole Internet can reach the broker") })]);
+  it("a list with one unknown element keeps its elements from the configuration", () => {
+    const { resource } = first("iot-dev.first", "aws_network_acl");
+    expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.subnet_ids).toBe(true);
+    expect(resource.attributes.subnet_ids).toEqual([expect.any(Ref), expect.any(Ref)]);
+    expect((resource.attributes.subnet_ids as Ref[]).map((r) => r.address)).toEqual([expect.stringMatching(/^aws_subnet\./), expect.stringMatching(/^aws_subnet\./)]);
   });
 
-  it("names it too when the configuration writes the group id as a literal (an id of the stack's own group)", () => {
-    const findings = review(deployedPlan(openIngress()));
-    expect(findings).toEqual([expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.open", status: "fail", message: expect.stringContaining("whole Internet can reach the broker") })]);
+  it("an update plan of an applied stack: literal ids resolve to the resources they name, the changes are real updates", () => {
+    const plan = planJson("iot-dev.update");
+    const actions = new Set(plan.resource_changes.map((c: Json) => c.change.actions.join("+")));
+    expect([...actions].sort()).toEqual(expect.arrayContaining(["no-op", "update"]));
+    const rule = plan.resource_changes.find((c: Json) => c.type === "aws_vpc_security_group_ingress_rule");
+    expect(rule.change.after.security_group_id).toMatch(/^sg-[0-9a-f]{17}$/);
+    const model = loadStackFile(planFile("iot-dev.update"));
+    expect(model.get(rule.address)!.attributes.security_group_id).toEqual(new Ref(expect.stringMatching(/^aws_security_group\./) as unknown as string, "id"));
+    // The Connect policy is known in full, the endpoint's literal id inside: read back as the template it was planned from.
+    const connect = model.resources.find((r) => r.type === "aws_iot_policy" && /connect/.test(r.address))!;
+    const planned = plan.resource_changes.find((c: Json) => c.address === connect.address).change.after.policy;
+    expect(planned).toMatch(/"aws:SourceVpce":"vpce-[0-9a-f]{17}"/);
+    expect(((connect.attributes.policy as Unknown).parts ?? []).filter((p) => p instanceof Ref).map(String)).toEqual([expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/)]);
+  });
+
+  it("what a plan alone cannot know stays unknown: a policy whose configuration is missing is not a pass", () => {
+    const plan = planJson("iot-dev.first");
+    plan.configuration.root_module.resources = plan.configuration.root_module.resources.filter((r: Json) => r.type !== "aws_iot_policy");
+    const findings = runRules(loadPlanJson(plan, "plan.json", "iot-dev"), {}).filter((f) => f.rule === "AUTHZ-3");
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.status === "unknown")).toBe(true);
+  });
+
+  it("no finding on any committed plan says null or undefined, or points at line 1", () => {
+    for (const c of PLAN_CASES) {
+      const findings = runRules(loadStackFile(planFile(c.name)), FIXTURE_CONTEXT);
+      for (const f of findings) {
+        expect(`${c.name}: ${f.message}`).not.toMatch(/\bnull\b|\bundefined\b/);
+        if (f.resource !== "stack") expect({ plan: c.name, resource: f.resource, line: f.location.line }).toEqual({ plan: c.name, resource: f.resource, line: expect.any(Number) });
+        if (f.resource !== "stack") expect(f.location.line).toBeGreaterThan(1);
+      }
+    }
+  });
+});
+
+describe("same verdict on a cdk.tf.json and on its real plan", () => {
+  const insecure = PLAN_CASES.filter((c) => c.rule !== undefined);
+
+  it("the compliant fixture: the same findings on both", () => {
+    const summary = (fs: Finding[]) => fs.map((f) => `${f.rule} ${f.status} ${f.resource}`).sort();
+    expect(summary(fixtureFindings("fixture.clean"))).toEqual(summary(findingsOf(fixtureStack(PLAN_CASES.find((c) => c.name === "fixture.clean")!))));
+  });
+
+  it.each(insecure.map((c) => [c.rule!, c.mirrors!, c] as const))("%s %s: caught by the same rule, on the same resource, on both", (rule, _name, c) => {
+    const onStack = findingsOf(fixtureStack(c), rule);
+    const onPlan = fixtureFindings(c.name, rule);
+    const summary = (fs: Finding[]) => fs.map((f) => `${f.status} ${f.resource}`).sort();
+    expect(onStack.length).toBeGreaterThan(0);
+    expect(summary(onPlan)).toEqual(summary(onStack));
+  });
+
+  it("keeps the refusals of malformed plans (exit 2)", () => {
+    for (const [plan, message] of [
+      [{ format_version: "2.0", resource_changes: [] }, /format_version "2\.0" is not supported/],
+      [{ format_version: "1.2", resource_changes: {} }, /"resource_changes" is not a list/],
+      [{ format_version: "1.2", resource_changes: [{ type: "aws_vpc", change: {} }] }, /has no address, type or change/],
+      [{ format_version: "1.2", planned_values: [] }, /"planned_values" is not an object/],
+    ] as const) {
+      expect(() => loadPlanJson(plan, "plan.json", "plan")).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
+    }
   });
 });
