@@ -21,6 +21,7 @@ const ACTIONS = new Set([
   "logs:CreateLogGroup",
   "logs:CreateLogStream",
   "logs:PutLogEvents",
+  "logs:DescribeLogGroups",
   "logs:DescribeLogStreams",
   "logs:PutMetricFilter",
   "logs:PutRetentionPolicy",
@@ -40,6 +41,7 @@ const ACTIONS = new Set([
 export function serviceRoleProblem(model: ReviewModel, resource: Resource): string | undefined {
   if (resource.type === "aws_iam_role") return roleProblem(resource);
   if (resource.type === "aws_iam_role_policy") return rolePolicyProblem(model, resource);
+  if (resource.type === "aws_iam_role_policy_attachment") return attachmentProblem(model, resource);
   return "no rule evaluates (IoT role aliases, topic rules and provisioning act through IAM)";
 }
 
@@ -61,6 +63,28 @@ function roleProblem(role: Resource): string | undefined {
     if (!actions.every((x) => x === "sts:AssumeRole")) return `grants ${JSON.stringify(statement.Action)} in its trust policy; only sts:AssumeRole is understood`;
   }
   return undefined;
+}
+
+/**
+ * The one managed policy a stack role may carry: AWSIoTThingsRegistration, which AWS's
+ * just-in-time provisioning page requires of the provisioning role, on a role only IoT assumes.
+ */
+const JITP_MANAGED_POLICY = /^arn:aws(-cn|-us-gov)?:iam::aws:policy\/service-role\/AWSIoTThingsRegistration$/;
+
+function attachmentProblem(model: ReviewModel, attachment: Resource): string | undefined {
+  const role = model.target(attachment.attributes.role);
+  if (role?.type !== "aws_iam_role") return `is attached to ${String(attachment.attributes.role)}, not a role of this stack`;
+  const arn = knownText(attachment.attributes.policy_arn);
+  if (arn === undefined || !JITP_MANAGED_POLICY.test(arn)) return `attaches ${String(attachment.attributes.policy_arn)}; only AWSIoTThingsRegistration (for just-in-time provisioning) is understood`;
+  if (!trustedOnlyBy(role, "iot.amazonaws.com")) return "attaches AWSIoTThingsRegistration to a role that a principal other than iot.amazonaws.com may assume";
+  return roleProblem(role);
+}
+
+function trustedOnlyBy(role: Resource, service: string): boolean {
+  const trust = parseWithHoles(role.attributes.assume_role_policy);
+  if (!isRecord(trust)) return false;
+  const statements = (Array.isArray(trust.Statement) ? trust.Statement : [trust.Statement]).filter((s) => isRecord(s) && s.Effect === "Allow");
+  return statements.length > 0 && statements.every((s) => isRecord(s) && isRecord(s.Principal) && [s.Principal.Service].flat().every((x) => x === service));
 }
 
 function rolePolicyProblem(model: ReviewModel, policy: Resource): string | undefined {

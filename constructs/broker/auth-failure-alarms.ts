@@ -39,8 +39,9 @@ interface AlarmShape {
  * renamed metric cannot leave the fleet unwatched. Authorization failures alarm at once: no
  * normal operation causes them. Authentication failures are different: a device's first
  * connection is refused by design while just-in-time provisioning registers its certificate,
- * so that alarm subtracts successful provisionings and fires only when failures beyond them
- * last two consecutive periods (an attack or a stuck device, not an enrollment wave). Failed
+ * so that alarm subtracts successful provisionings in the same period and fires on what remains
+ * (an attack, or a device the broker refuses, not an enrollment wave). One period decides, as for
+ * the other alarms: a burst of forged logins inside five minutes must page someone. Failed
  * provisionings alarm on their own: they leave certificates PENDING_ACTIVATION for good.
  */
 export class AuthFailureAlarms extends Construct {
@@ -147,9 +148,9 @@ function concernAlarm(concern: IotFailureConcern): AlarmShape {
   const provisioned = metricQuery("provisioned", JITP_SUCCESS_METRIC);
   return {
     id: concern.id,
-    description: `IoT Core ${concern.concern} beyond just-in-time provisioning's refused first connections, two periods running: ${names.join(" + ")} - ${JITP_SUCCESS_METRIC}`,
+    description: `IoT Core ${concern.concern} beyond just-in-time provisioning's refused first connections: ${names.join(" + ")} - ${JITP_SUCCESS_METRIC}`,
     queries: [...metrics, provisioned, expressionQuery(`${sum} - FILL(provisioned, 0)`, `${concern.concern} not explained by enrollment`)],
-    periods: 2,
+    periods: 1,
   };
 }
 

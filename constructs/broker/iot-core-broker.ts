@@ -66,7 +66,7 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
   /**
    * Auth failures per 5 minutes above which an alarm fires. Authorization alarms fire on one
    * period; the authentication alarm counts failures beyond just-in-time provisioning's refused
-   * first connections and fires when they exceed this for two periods running (docs/aws-iot.md).
+   * first connections in the same period and fires when they exceed this (docs/aws-iot.md).
    * @default 0 (any failure)
    */
   readonly authFailureThreshold?: number;

@@ -1,7 +1,7 @@
 import { Resource } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { brokerTypesPresent } from "../segment";
-import { blocks } from "../value";
+import { blocks, isRecord, Value } from "../value";
 
 /** Operators under which a count of failures or rejected flows raises the alarm as it grows. */
 const RISING = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
@@ -27,8 +27,10 @@ function silentAlarm(alarm: Resource, notifies: boolean, bound: number | undefin
     out.push(unknown(alarm.address, `${name} ${String(value)} is known only at apply time, so whether the alarm can fire cannot be told`));
     return false;
   };
-  if (blocks(a.metric_query).length > 0 || (a.threshold_metric_id !== undefined && a.threshold_metric_id !== null)) {
-    out.push(unknown(alarm.address, "an alarm on a metric math expression or anomaly band: whether it can fire on a rising count cannot be told from the file"));
+  if (a.threshold_metric_id !== undefined && a.threshold_metric_id !== null) {
+    out.push(unknown(alarm.address, "an alarm on an anomaly band: whether it can fire on a rising count cannot be told from the file"));
+  } else if (blocks(a.metric_query).length > 0 && !risingSum(blocks(a.metric_query))) {
+    out.push(unknown(alarm.address, "an alarm on a metric math expression other than a sum of counts (less what explains them): whether it can fire on a rising count cannot be told from the file"));
   }
   if (known(a.comparison_operator, "comparison_operator") && typeof a.comparison_operator === "string" && !RISING.includes(a.comparison_operator)) {
     out.push(fail(alarm.address, `comparison_operator ${a.comparison_operator} fires when the count falls: an alarm on failures or rejected flows must use GreaterThanThreshold or GreaterThanOrEqualToThreshold`));
@@ -54,4 +56,24 @@ function silentAlarm(alarm: Resource, notifies: boolean, bound: number | undefin
   else known(a.actions_enabled, "actions_enabled");
   if (notifies && known(a.alarm_actions, "alarm_actions") && (!Array.isArray(a.alarm_actions) || a.alarm_actions.length === 0)) out.push(fail(alarm.address, "no alarm_actions: the alarm tells no one"));
   return out;
+}
+
+/** `SUM([m0, m1])` or `SUM([m0, m1]) - FILL(x, 0)`: the form moat's alarms return. */
+const SUM_OF_COUNTS = /^SUM\(\[\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s*\]\)(?:\s*-\s*FILL\(\s*([A-Za-z][A-Za-z0-9_]*)\s*,\s*0\s*\))?$/;
+
+/**
+ * A metric-math alarm whose one returned expression adds up fetched Sum metrics (and may take
+ * away one other fetched Sum metric, the failures that explain themselves): it rises with every
+ * failure it adds, so the plain-alarm checks above apply to it. Anything else stays unknown.
+ */
+function risingSum(queries: readonly Value[]): boolean {
+  const records = queries.filter(isRecord);
+  const returned = records.filter((q) => q.return_data === true);
+  if (returned.length !== 1 || typeof returned[0].expression !== "string") return false;
+  const match = SUM_OF_COUNTS.exec(returned[0].expression.trim());
+  if (!match) return false;
+  const ids = [...match[1].split(",").map((id) => id.trim()), ...(match[2] ? [match[2]] : [])];
+  const counted = (id: string) =>
+    records.some((q) => q.id === id && q.return_data !== true && blocks(q.metric).some((m) => isRecord(m) && m.stat === "Sum" && typeof m.metric_name === "string"));
+  return ids.every(counted);
 }

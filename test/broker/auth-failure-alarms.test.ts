@@ -36,13 +36,13 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     }
   });
 
-  test("THEN authentication failures net of JITP's refused first connections alarm only when they last two periods", () => {
+  test("THEN authentication failures net of JITP's refused first connections alarm on one period, as a burst of forged logins must", () => {
     const alarm = byName("-iot-authentication");
     expect(metricsOf(alarm)).toEqual(["Connection.AuthNError", "Connect.AuthNError", "ProvisionThing.Success"]);
     expect(returned(alarm)).toEqual([expect.objectContaining({ expression: "SUM([m0, m1]) - FILL(provisioned, 0)" })]);
     const provisioned = (alarm.metric_query as Array<Record<string, any>>).find((q) => q.id === "provisioned");
     expect(provisioned?.metric).toEqual({ namespace: "AWS/IoT", metric_name: "ProvisionThing.Success", period: 300, stat: "Sum" });
-    expect(alarm).toMatchObject({ threshold: 0, evaluation_periods: 2, datapoints_to_alarm: 2 });
+    expect(alarm).toMatchObject({ threshold: 0, evaluation_periods: 1, datapoints_to_alarm: 1 });
   });
 
   test("THEN a failed just-in-time provisioning alarms at once, whatever the configured threshold", () => {
