@@ -134,11 +134,12 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
   it("does not hide an added endpoint that claims the suppressed endpoint's construct path", async () => {
     const stack = stacks.dev();
     const endpoint = stack.resource.aws_vpc_endpoint[first(stack, "aws_vpc_endpoint")];
+    const address = `aws_vpc_endpoint.${first(stack, "aws_vpc_endpoint")}`;
     stack.resource.aws_vpc_endpoint.partner = { ...endpoint, "//": endpoint["//"], service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0" };
-    const run = await reviewWithFiles(stack);
+    const run = await reviewWithFiles(stack, {}, "--suppressions", suppressionFile([{ rule: "TLS-3", resource: address, reason }]));
     expect(run.code).toBe(1);
     expect(run.findings).toContainEqual(expect.objectContaining({ rule: "NET-2", resource: "aws_vpc_endpoint.partner", blocking: true }));
-    expect(run.findings).toContainEqual(expect.objectContaining({ rule: "TLS-1", blocking: false, suppressed: expect.anything() }));
+    expect(run.findings).toContainEqual(expect.objectContaining({ rule: "TLS-3", resource: address, suppressed: expect.anything() }));
   });
 
   it("a CW-1 suppression by address accepts that resource only, not another with the same construct path", async () => {

@@ -47,9 +47,9 @@ const CLASS_2: Variant[] = [
     variant: "the provisioning role allowed to attach any IoT policy",
     rule: "CW-1",
     edit: (s) => {
-      const name = first(s, "aws_iam_role_policy", (b) => String(b.policy).includes("iot:AttachPolicy"));
-      s.resource.aws_iam_role_policy[name].policy = String(s.resource.aws_iam_role_policy[name].policy).replace(/:policy\/[a-z0-9-]+/, ":policy/*");
-      return `aws_iam_role_policy.${name}`;
+      const role = ref(s, "aws_iam_role", "name", (b) => String(b["//"]?.metadata?.path).endsWith("provisioning-role"));
+      const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:AttachPolicy", Resource: "arn:aws:iot:eu-west-1:123456789012:policy/*" }] };
+      return add(s, "aws_iam_role_policy", "attach_any", { role, policy: JSON.stringify(policy) });
     },
   },
   { variant: "an administrator policy attached to a service role", rule: "CW-1", edit: (s) => add(s, "aws_iam_role_policy_attachment", "admin", { role: ref(s, "aws_iam_role", "name"), policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" }) },
@@ -241,6 +241,6 @@ describe("the shipped stacks stay clean", () => {
   it.each(["dev", "prod"] as const)("%s: no blocking finding, every finding accounted for", (env) => {
     const { findings, blocking } = reviewInProcess(env === "dev" ? stacks.dev() : stacks.prod(), env);
     expect(blocking).toEqual([]);
-    expect(findings.map((f) => f.rule)).toEqual(["TLS-1"]);
+    expect(findings.map((f) => f.rule)).toEqual(["TLS-3"]);
   });
 });

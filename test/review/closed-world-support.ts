@@ -39,11 +39,11 @@ export function reviewInProcess(stack: Json, env: "dev" | "prod" = "dev"): { fin
 }
 
 /** Reviews a dev stack through `moat review --format json`, with `files` written next to its cdk.tf.json. */
-export async function reviewWithFiles(stack: Json | string, files: Record<string, string> = {}): Promise<{ code: number; stderr: string; findings: Json[]; dir: string }> {
+export async function reviewWithFiles(stack: Json | string, files: Record<string, string> = {}, ...args: string[]): Promise<{ code: number; stderr: string; findings: Json[]; dir: string }> {
   const out = writeOut({ "iot-dev": stack });
   const dir = join(out, "stacks", "iot-dev");
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  const run = await moat("review", out, "--format", "json");
+  const run = await moat("review", out, "--format", "json", ...args);
   const findings = run.code === 2 || run.stdout === "" ? [] : (JSON.parse(run.stdout).stacks[0].findings as Json[]);
   return { code: run.code, stderr: run.stderr, findings, dir };
 }

@@ -20,7 +20,9 @@ const keyPolicy = (s: Json, edit: (doc: Json) => void): string => {
   key.policy = JSON.stringify(doc);
   return `aws_kms_key.${name}`;
 };
-const alarm = (s: Json, metric: string): [string, Json] => findResource(s, "aws_cloudwatch_metric_alarm", (a) => a.metric_name === metric);
+/** The alarm on a metric: a plain alarm's metric_name, or one of the metrics its metric-math sum adds up. */
+const alarm = (s: Json, metric: string): [string, Json] =>
+  findResource(s, "aws_cloudwatch_metric_alarm", (a) => a.metric_name === metric || ((a.metric_query ?? []) as Json[]).some((q) => q.metric?.metric_name === metric));
 
 describeVariants("flow log records and destinations (LOG-1)", [
   {
@@ -280,6 +282,7 @@ describeVariants("alarms that can never fire (LOG-5)", [
     apply: (s) => {
       const [name, a] = alarm(s, "Connect.AuthZError");
       a.evaluation_periods = 288;
+      a.datapoints_to_alarm = 288;
       return `aws_cloudwatch_metric_alarm.${name}`;
     },
   },
@@ -291,6 +294,32 @@ describeVariants("alarms that can never fire (LOG-5)", [
     apply: (s) => {
       const [name, a] = alarm(s, "Subscribe.AuthZError");
       a.unit = "Seconds";
+      return `aws_cloudwatch_metric_alarm.${name}`;
+    },
+  },
+  {
+    variant: "a metric-math alarm whose expression no longer adds up the failures",
+    env: "prod",
+    rule: "LOG-5",
+    status: "unknown",
+    message: /metric math expression other than a sum of counts/,
+    apply: (s) => {
+      const [name, a] = alarm(s, "Connect.AuthError");
+      const returned = (a.metric_query as Json[]).find((q) => q.return_data === true)!;
+      returned.expression = `-1 * ${returned.expression}`;
+      return `aws_cloudwatch_metric_alarm.${name}`;
+    },
+  },
+  {
+    variant: "a metric-math sum that adds a metric it never fetches",
+    env: "dev",
+    rule: "LOG-5",
+    status: "unknown",
+    message: /metric math expression other than a sum of counts/,
+    apply: (s) => {
+      const [name, a] = alarm(s, "Subscribe.AuthError");
+      const returned = (a.metric_query as Json[]).find((q) => q.return_data === true)!;
+      returned.expression = "SUM([m9])";
       return `aws_cloudwatch_metric_alarm.${name}`;
     },
   },

@@ -61,7 +61,7 @@ describe("moat review --format markdown: a suppressed finding is printed once", 
     const run = await moat("review", writeOut({ "iot-a": short(), "iot-b": short() }), ...FIXTURE_DEV, "--suppressions", join(dir, "review.yaml"), "--format", "markdown");
     expect(run.code).toBe(0);
     expect(run.stdout.match(/LOG-2/g)).toHaveLength(2); // the suppression row and the rule help, not one row per stack
-    expect(run.stdout).toContain("### iot-a: 0 findings (and 1 suppressed)");
+    expect(run.stdout).toContain("### iot-a: 1 finding (and 1 suppressed)");
     expect(run.stdout).toMatch(/\| LOG-2 \| aws_cloudwatch_log_group\.flow \| .* \| 2 \|/);
   });
 });
