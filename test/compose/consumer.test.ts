@@ -80,10 +80,10 @@ function consumerApp(name: string, program: string): string {
   return app;
 }
 
-function compileAndSynth(app: string) {
+function compileAndSynth(app: string, env: Record<string, string> = {}) {
   const compiled = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
   expect(compiled.stdout + compiled.stderr).toBe("");
-  const synth = spawnSync(process.execPath, ["main.js"], { cwd: app, encoding: "utf8", env: cleanEnv() });
+  const synth = spawnSync(process.execPath, ["main.js"], { cwd: app, encoding: "utf8", env: { ...cleanEnv(), ...env } });
   return { ...synth, json: () => JSON.parse(fs.readFileSync(path.join(app, "cdktf.out", "stacks", "fleet", "cdk.tf.json"), "utf8")) };
 }
 
@@ -181,12 +181,18 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     });
   });
 
-  it("WHEN the example leaves out `network` THEN the devices get no egress rule and synth says so: the wiring is what makes the fleet reachable", () => {
+  it("WHEN the example leaves out `network` THEN the devices get no egress rule, synth says so, and the review at synth stops the unwired alarm", () => {
     const example = compositionExample();
     const withoutNetwork = example.replace(/\n\s*network,\n/, "\n");
     expect(withoutNetwork).not.toBe(example);
     const app = consumerApp("consumer-no-network", withoutNetwork);
-    const synth = compileAndSynth(app);
+    // The flow-log alarm is wired to the broker's topic only through `network`: without it, it tells no one (LOG-5 blocks).
+    const stopped = compileAndSynth(app);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toMatch(/LOG-5 aws_cloudwatch_metric_alarm\.iot_flow-logs_rejected-mqtt-alarm_[0-9A-F]+: no alarm_actions: the alarm tells no one/);
+    expect(stopped.stderr).toContain("MOAT_REVIEW_AT_SYNTH=report");
+
+    const synth = compileAndSynth(app, { MOAT_REVIEW_AT_SYNTH: "report" });
     expect(synth.status).toBe(0);
     expect(synth.json().resource.aws_vpc_security_group_egress_rule).toBeUndefined();
     // `cdktf synth` prints the manifest's warnings.
