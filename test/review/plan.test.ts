@@ -48,8 +48,8 @@ describe("moat's own plans review clean", () => {
       const { result } = reviewSession({ paths: [planFile(name)], env, synth: paired ? join(outdir, "stacks", `iot-${env}`) : undefined });
       expect(result.blocking).toEqual([]);
       expect(result.stacks[0].model.stack).toBe(`iot-${env}`);
-      // The one accepted finding of the environment (TLS-1 on iot:Data-ATS), as on its cdk.tf.json.
-      expect(result.stacks[0].findings.map((f) => [f.rule, f.status, f.suppression?.source])).toEqual([["TLS-1", "fail", `environments/${env}.yaml`]]);
+      // The one finding of the environment (the TLS-3 warning on iot:Data-ATS), as on its cdk.tf.json; nothing suppressed.
+      expect(result.stacks[0].findings.map((f) => [f.rule, f.status, f.suppression?.source])).toEqual([["TLS-3", "fail", undefined]]);
       for (const format of REPORT_FORMATS) expect(renderReport(format, { result }).length).toBeGreaterThan(0);
       const location = result.stacks[0].findings[0].location;
       if (paired) expect(location).toMatchObject({ file: join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), constructPath: `iot-${env}/broker/endpoint/endpoint` });
@@ -67,7 +67,7 @@ describe("moat's own plans review clean", () => {
   it("exits 0 on the plan as Terraform writes it (one line)", async () => {
     const run = await moat("review", tempFile("plan.json", JSON.stringify(planJson("iot-dev.first"))), "--env", "dev");
     expect([run.code, run.stderr]).toEqual([0, ""]);
-    expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 1 suppressed\)/m);
+    expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 0 suppressed\)/m);
   });
 
   it("refuses --synth with more than one PATH (usage, exit 2)", async () => {

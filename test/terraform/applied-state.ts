@@ -172,6 +172,8 @@ class Filler {
     if (type === "aws_vpc" && name.endsWith("_id")) return `${{ default_security_group_id: "sg-", default_network_acl_id: "acl-", default_route_table_id: "rtb-", main_route_table_id: "rtb-" }[name] ?? "x-"}${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "security_group_rule_id") return `sgr-${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "key_id") return this.uuid();
+    // The class AWS gives a log group created without one.
+    if (type === "aws_cloudwatch_log_group" && name === "log_group_class") return "STANDARD";
     // An AWS-managed configurable endpoint's name, as IoT Core assigns it: <account prefix>-ats.iot.<region>.amazonaws.com.
     if (type === "aws_iot_domain_configuration" && name === "domain_name") return `${this.hex.slice(0, 14)}-ats.iot.${REGION}.amazonaws.com`;
     if (name.endsWith("_id")) return hexOf(`${this.change.address}.${name}`);

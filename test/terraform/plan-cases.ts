@@ -33,10 +33,10 @@ const ENVIRONMENT_PLANS: PlanCase[] = [
     name: "iot-dev.update",
     source: { env: "dev" },
     update: true,
-    // A change a team makes every week: a longer log retention and a slower alarm.
+    // A change a team makes every week: a longer log retention and reworded alarms.
     mutate: (s) => {
       for (const group of Object.values(r(s).aws_cloudwatch_log_group as Record<string, Json>)) group.retention_in_days = 400;
-      for (const alarm of Object.values(r(s).aws_cloudwatch_metric_alarm as Record<string, Json>)) alarm.evaluation_periods = 2;
+      for (const alarm of Object.values(r(s).aws_cloudwatch_metric_alarm as Record<string, Json>)) alarm.alarm_description = `${String(alarm.alarm_description)} (runbook: docs/aws-iot.md)`;
     },
   },
 ];
