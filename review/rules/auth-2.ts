@@ -38,11 +38,11 @@ export const noPrivateKeys: RuleCheck = (model) => {
   // Only values the loader saw PEM text in can hold a literal PEM private key; encoded and assembled
   // keys hold no marker, so every value is read for them.
   for (const resource of model.resources) {
-    if (resource.holdsPem) for (const path of keyPaths(resource.attributes, "")) violations.push(fail(resource.address, `${path} holds a PEM private key`));
+    if (resource.holdsPem) for (const path of keyPaths(resource.attributes)) violations.push(fail(resource.address, `${path} holds a PEM private key`));
     for (const hit of hiddenKeys(resource.attributes)) violations.push(hit.unknown ? unknown(resource.address, `${hit.path}: ${hit.message}`) : fail(resource.address, `${hit.path}: ${hit.message}`));
   }
   for (const loose of model.looseValues) {
-    if (loose.holdsPem) for (const path of keyPaths(loose.value, "")) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
+    if (loose.holdsPem) for (const path of keyPaths(loose.value)) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
     for (const hit of hiddenKeys(loose.value)) violations.push(hit.unknown ? unknown(loose.address, `${hit.path || "value"}: ${hit.message}`) : fail(loose.address, `${hit.path || "value"}: ${hit.message}`));
   }
   return violations;
@@ -51,17 +51,40 @@ export const noPrivateKeys: RuleCheck = (model) => {
 /** Keys no PEM marker shows: base64 text of one, or an apply-time value that decodes, reads or assembles one. */
 function hiddenKeys(value: Value | undefined): { path: string; message: string; unknown: boolean }[] {
   const hits: { path: string; message: string; unknown: boolean }[] = [];
+  walkLeaves(value, (leaf, trail) => {
+    if (typeof leaf === "string") {
+      const why = encodedKey(leaf);
+      if (why) hits.push({ path: pathOf(trail), message: why, unknown: false });
+    } else {
+      const why = computedKey(leaf);
+      if (why) hits.push({ path: pathOf(trail), ...why });
+    }
+  });
+  return hits;
+}
+
+/** Paths (`tags.key`, `[0].pem`) of the strings holding a private key; the path is built only for a hit. */
+function keyPaths(value: Value | undefined): string[] {
+  const hits: string[] = [];
+  walkLeaves(value, (leaf, trail) => {
+    // Cheapest tests first: this visits every string of the stack.
+    if (typeof leaf === "string") {
+      if (leaf.length > 40 && leaf.indexOf("PRIVATE KEY-----") !== -1 && PRIVATE_KEY.test(leaf)) hits.push(pathOf(trail));
+    } else if ((leaf.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p))) hits.push(pathOf(trail));
+  });
+  return hits;
+}
+
+/**
+ * Visits every string and apply-time value inside a value (through lists, objects and encoded
+ * values; references hold no text), with the trail of keys and indexes that leads to it.
+ */
+function walkLeaves(value: Value | undefined, visit: (leaf: string | Unknown, trail: readonly (string | number)[]) => void): void {
   const trail: (string | number)[] = [];
   const walk = (v: Value | undefined): void => {
-    if (typeof v === "string") {
-      const why = encodedKey(v);
-      if (why) hits.push({ path: pathOf("", trail), message: why, unknown: false });
-    } else if (typeof v !== "object" || v === null || v instanceof Ref) {
-      return;
-    } else if (v instanceof Unknown) {
-      const why = computedKey(v);
-      if (why) hits.push({ path: pathOf("", trail), ...why });
-    } else if (v instanceof Encoded) walk(v.value);
+    if (typeof v === "string" || v instanceof Unknown) visit(v, trail);
+    else if (typeof v !== "object" || v === null || v instanceof Ref) return;
+    else if (v instanceof Encoded) walk(v.value);
     else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         trail.push(i);
@@ -78,41 +101,8 @@ function hiddenKeys(value: Value | undefined): { path: string; message: string; 
     }
   };
   walk(value);
-  return hits;
 }
 
-/** Paths (`tags.key`, `[0].pem`) of the strings holding a private key; the path is built only for a hit. */
-function keyPaths(value: Value | undefined, path: string): string[] {
-  const hits: string[] = [];
-  const trail: (string | number)[] = [];
-  const walk = (v: Value | undefined): void => {
-    // Cheapest tests first: this walk visits every value of the stack.
-    if (typeof v === "string") {
-      if (v.length > 40 && v.indexOf("PRIVATE KEY-----") !== -1 && PRIVATE_KEY.test(v)) hits.push(pathOf(path, trail));
-    } else if (typeof v !== "object" || v === null || v instanceof Ref) {
-      return;
-    } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        trail.push(i);
-        walk(v[i]);
-        trail.pop();
-      }
-    } else if (v instanceof Unknown) {
-      if ((v.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p))) hits.push(pathOf(path, trail));
-    } else if (v instanceof Encoded) walk(v.value);
-    else {
-      const record = v as Record<string, Value>;
-      for (const key in record) {
-        trail.push(key);
-        walk(record[key]);
-        trail.pop();
-      }
-    }
-  };
-  walk(value);
-  return hits;
-}
-
-function pathOf(root: string, trail: readonly (string | number)[]): string {
-  return trail.reduce<string>((p, step) => (typeof step === "number" ? `${p}[${step}]` : p ? `${p}.${step}` : step), root);
+function pathOf(trail: readonly (string | number)[]): string {
+  return trail.reduce<string>((p, step) => (typeof step === "number" ? `${p}[${step}]` : p ? `${p}.${step}` : step), "");
 }

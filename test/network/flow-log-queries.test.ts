@@ -3,20 +3,10 @@ import { athenaFlowQueries, insightsFlowQueries } from "../../constructs/network
 import { IOT_LOG_FIELDS, IOT_LOG_QUERIES } from "../../constructs/broker/iot-log-queries";
 import { FLOW_COLUMNS, FLOW_FIELDS, parseClauseProblem, parseFlowLine, unknownQueryFields } from "../../flows";
 import { hostileFlows, mqttFlow } from "../flows/flow-records";
+import { NETWORK_PLAN } from "../support/network-plan";
 import { resourcesOf, synthWith } from "../support/synth";
 
-const PLAN: IsolatedIotNetworkProps = {
-  vpcCidr: "10.10.0.0/16",
-  deviceSubnets: [
-    { az: "eu-west-1a", cidr: "10.10.0.0/20" },
-    { az: "eu-west-1b", cidr: "10.10.16.0/20" },
-  ],
-  endpointSubnets: [
-    { az: "eu-west-1a", cidr: "10.10.240.0/26" },
-    { az: "eu-west-1b", cidr: "10.10.240.64/26" },
-  ],
-  officeCidrs: ["192.168.0.0/16", "172.20.0.0/16"],
-};
+const PLAN = NETWORK_PLAN;
 const ADDRESS_PLAN = { ...PLAN, officeCidrs: PLAN.officeCidrs ?? [] };
 const QUESTIONS = ["accepted-mqtt-by-source", "rejected-by-source-and-port", "not-mqtt-in-segment", "sources-outside-device-subnets", "office-addresses-seen"];
 

@@ -10,20 +10,10 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { FLOW_LOG_FORMAT, IsolatedIotNetwork, IsolatedIotNetworkProps, SUBNET_ROLE_TAG } from "../../constructs/network";
+import { NETWORK_PLAN } from "../support/network-plan";
 import { resourcesOf, synthWith } from "../support/synth";
 
-const PLAN: IsolatedIotNetworkProps = {
-  vpcCidr: "10.10.0.0/16",
-  deviceSubnets: [
-    { az: "eu-west-1a", cidr: "10.10.0.0/20" },
-    { az: "eu-west-1b", cidr: "10.10.16.0/20" },
-  ],
-  endpointSubnets: [
-    { az: "eu-west-1a", cidr: "10.10.240.0/26" },
-    { az: "eu-west-1b", cidr: "10.10.240.64/26" },
-  ],
-  officeCidrs: ["192.168.0.0/16", "172.20.0.0/16"],
-};
+const PLAN = NETWORK_PLAN;
 
 function synthNetwork(props: Partial<IsolatedIotNetworkProps> = {}) {
   return synthWith((stack) => new IsolatedIotNetwork(stack, "iot", { ...PLAN, ...props }));
