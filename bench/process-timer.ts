@@ -33,19 +33,14 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Runs A and B in turn (A B A B ...) after one warm-up each, so drift in machine speed hits
- * both alike, and returns the per-pair ratios with the runs.
+ * Runs every command in turn, round after round (A B C A B C ...), after one warm-up each, so
+ * drift in machine speed hits all alike; returns each command's runs in round order, so that
+ * runs of the same index form a round and their ratio compares like with like.
  */
-export function pairedRuns(a: () => ProcessRun, b: () => ProcessRun, runs: number): { a: ProcessRun[]; b: ProcessRun[]; ratios: number[] } {
-  a();
-  b();
-  const result = { a: [] as ProcessRun[], b: [] as ProcessRun[], ratios: [] as number[] };
-  for (let i = 0; i < runs; i++) {
-    const ra = a();
-    const rb = b();
-    result.a.push(ra);
-    result.b.push(rb);
-    result.ratios.push(ra.wallSeconds / rb.wallSeconds);
-  }
+export function alternatingRuns<K extends string>(commands: Record<K, () => ProcessRun>, runs: number): Record<K, ProcessRun[]> {
+  const names = Object.keys(commands) as K[];
+  for (const name of names) commands[name]();
+  const result = Object.fromEntries(names.map((name) => [name, [] as ProcessRun[]])) as Record<K, ProcessRun[]>;
+  for (let i = 0; i < runs; i++) for (const name of names) result[name].push(commands[name]());
   return result;
 }
