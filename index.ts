@@ -9,8 +9,8 @@ export { IsolatedIotNetwork, SUBNET_ROLE_TAG } from "./constructs/network/isolat
 export type { IsolatedIotNetworkProps, NetworkSubnet, SubnetSpec, SubnetRole, FlowLogsDisabled } from "./constructs/network/isolated-iot-network";
 export { FlowLogs } from "./constructs/network/flow-logs";
 export type { FlowLogsProps } from "./constructs/network/flow-logs";
-export { MIN_FLOW_LOG_RETENTION_DAYS } from "./constructs/network/flow-log-retention";
-export type { FlowLogStore } from "./constructs/network/flow-log-retention";
+export { MIN_FLOW_LOG_RETENTION_DAYS } from "./core/flow-log-retention";
+export type { FlowLogStore } from "./core/flow-log-retention";
 
 // Firewall intent.
 export { Port } from "./constructs/security/port";

@@ -1,5 +1,5 @@
-import { flowLogRetentionProblem } from "../constructs/network/flow-log-retention";
-import { addressPlanIssues } from "../constructs/network/address-plan";
+import { flowLogRetentionProblem } from "../core/flow-log-retention";
+import { addressPlanIssues } from "../core/address-plan";
 import { EnvironmentFile } from "./schema";
 import { childPath, Issue } from "./schema-dsl";
 

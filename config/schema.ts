@@ -1,5 +1,5 @@
 import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
-import { cidrProblem } from "./cidr";
+import { cidrProblem } from "../core/cidr";
 import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault, withFieldDefaults } from "./schema-dsl";
 import { DEFAULT_IOT_TLS_POLICY, IOT_TLS_POLICIES } from "./tls-policy";
 

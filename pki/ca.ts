@@ -2,7 +2,7 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { encode } from "./asn1";
-import { syncDirectory, writeFileAtomic, writeNewFile } from "./atomic-file";
+import { syncDirectory, writeFileAtomic, writeNewFile } from "../core/atomic-file";
 import { readPrivateKey, writePrivateKey, KeyProtection, MIN_PASSPHRASE_LENGTH } from "./ca-key-file";
 import { IssuerIdentity, issuerIdentityOf, signCertificate } from "./certificate";
 import { distinguishedName } from "./distinguished-name";

@@ -12,8 +12,8 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { IsolatedSecurityGroup } from "../security/isolated-security-group";
 import { Port } from "../security/port";
-import { ROLE_TAG, Role } from "../../review/tags";
-import { addressPlanIssues } from "./address-plan";
+import { ROLE_TAG, Role } from "../../core/tags";
+import { addressPlanIssues } from "../../core/address-plan";
 import { FlowLogs, FlowLogsProps } from "./flow-logs";
 
 /** A subnet to create: its zone and block. */
