@@ -30,8 +30,8 @@ export { IotEnvironmentStack, stackName } from "./stacks/environment-stack";
 export type { IotEnvironmentStackProps } from "./stacks/environment-stack";
 export { buildApp } from "./stacks/app";
 export type { BuildAppOptions } from "./stacks/app";
-export { ReviewAspect } from "./stacks/review-aspect";
-export type { ReviewAspectProps } from "./stacks/review-aspect";
+export { ReviewAspect } from "./constructs/review/review-aspect";
+export type { ReviewAspectProps } from "./constructs/review/review-aspect";
 
 // What goes wrong, as types a caller can catch.
 export { MoatError, UsageError, ValidationError } from "./errors";
