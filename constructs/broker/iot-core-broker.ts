@@ -16,6 +16,7 @@ import { BrokerDomainConfiguration, IotCustomDomain } from "./domain-configurati
 import { iotPolicyExpression } from "./iot-policy-expression";
 import { IotLogQueries } from "./iot-log-queries";
 import { reasonProblem } from "../../core/reason";
+import { REGION } from "../../core/names";
 
 export type { IotTlsPolicy };
 export type { IotCustomDomain } from "./domain-configuration";
@@ -113,7 +114,7 @@ export class IotCoreBroker extends Construct {
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(props.name)) {
       throw new ValidationError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
     }
-    if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(props.region)) {
+    if (!Token.isUnresolved(props.region) && !REGION.test(props.region)) {
       throw new ValidationError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
     }
     const loggingReason = logging.enabled ? undefined : reasonProblem(logging.disabledReason);
