@@ -23,12 +23,12 @@ const PROBES: readonly Probe[] = [
   { folder: "config", source: 'import { IsolatedIotNetwork } from "../constructs/network";\nexport const x = IsolatedIotNetwork;\n', allowed: false },
   { folder: "config", source: 'import { Construct } from "constructs";\nexport const x = Construct;\n', allowed: false },
   { folder: "config", source: 'import { parseCidr } from "../core/cidr";\nexport const x = parseCidr;\n', allowed: true },
-  { folder: "review/rules", source: 'import { main } from "../../stacks/main";\nexport const x = main;\n', allowed: false },
+  { folder: "review/rules", source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n', allowed: false },
   { folder: "pki", source: 'import { TerraformStack } from "cdktf";\nexport const x = TerraformStack;\n', allowed: false },
   { folder: "authz", source: 'export * from "../lab";\n', allowed: false },
   { folder: "constructs/network", source: 'import { review } from "../../review/engine";\nexport const x = review;\n', allowed: false },
   { folder: "constructs/network", source: 'import type { Suppression } from "../../review/suppressions";\nexport type X = Suppression;\n', allowed: true },
-  { folder: "constructs/broker", source: 'import { EnvironmentStack } from "../../stacks/environment-stack";\nexport const x = EnvironmentStack;\n', allowed: false },
+  { folder: "constructs/broker", source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n', allowed: false },
   { folder: "lab", source: 'import { IotCoreBroker } from "../constructs/broker";\nexport const x = IotCoreBroker;\n', allowed: false },
 ];
 
