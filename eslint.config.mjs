@@ -1,5 +1,28 @@
 import tseslint from "typescript-eslint";
 
+/**
+ * The layers, bottom first. An import may only point down:
+ *   core/ (and errors.ts)  <-  config/, authz/, pki/, review/, flows/  <-  constructs/, lab/  <-  stacks/, bin/, index.ts
+ * core/ is what every folder shares and it imports no moat folder. The middle layer is plain
+ * TypeScript that runs without cdktf (the CLI's review, pki and flows never load it).
+ */
+const CDKTF_PACKAGES = [
+  { regex: "^(cdktf|constructs)(/.*)?$", message: "This layer runs without cdktf: move the cdktf part to constructs/ or stacks/." },
+  { regex: "^@cdktf/", message: "This layer runs without cdktf: move the cdktf part to constructs/ or stacks/." },
+];
+
+/** A relative import that reaches one of `folders` at the top of the repository. */
+function intoFolders(folders, message) {
+  return { regex: `^(\\.\\./)+(${folders.join("|")})(/.*)?$`, message };
+}
+
+/** One block per layer; the typescript-eslint form of no-restricted-imports so `import type` can be allowed. */
+function layer(files, patterns) {
+  return { files, rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns }] } };
+}
+
+const UPPER = "points up the layers (core <- config, authz, pki, review, flows <- constructs, lab <- stacks, bin)";
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "cdktf.out/**", "coverage/**", ".pki/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
@@ -20,6 +43,24 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  layer(
+    ["core/**/*.ts", "errors.ts"],
+    [...CDKTF_PACKAGES, { regex: "^\\.\\./(?!errors$)", message: `core/ imports no other moat folder: ${UPPER}.` }],
+  ),
+  layer(
+    ["config/**/*.ts", "authz/**/*.ts", "pki/**/*.ts", "review/**/*.ts", "flows/**/*.ts"],
+    [...CDKTF_PACKAGES, intoFolders(["constructs", "stacks", "bin", "lab"], `This import ${UPPER}.`)],
+  ),
+  layer(
+    ["constructs/**/*.ts"],
+    [
+      intoFolders(["stacks", "bin", "lab"], `This import ${UPPER}.`),
+      { ...intoFolders(["review"], "constructs/ may use review/ types only; review code at synth belongs in constructs/review/ (the aspect)."), allowTypeImports: true },
+    ],
+  ),
+  // The aspect runs the review engine at synth: the one construct that needs review/ code.
+  layer(["constructs/review/**/*.ts"], [intoFolders(["stacks", "bin", "lab"], `This import ${UPPER}.`)]),
+  layer(["lab/**/*.ts"], [intoFolders(["constructs", "stacks", "bin"], `This import ${UPPER}.`)]),
   {
     // Tests read synthesized Terraform JSON, which has no static type.
     files: ["test/**/*.ts", "bench/**/*.ts"],

@@ -9,8 +9,8 @@ export { IsolatedIotNetwork, SUBNET_ROLE_TAG } from "./constructs/network/isolat
 export type { IsolatedIotNetworkProps, NetworkSubnet, SubnetSpec, SubnetRole, FlowLogsDisabled } from "./constructs/network/isolated-iot-network";
 export { FlowLogs } from "./constructs/network/flow-logs";
 export type { FlowLogsProps } from "./constructs/network/flow-logs";
-export { MIN_FLOW_LOG_RETENTION_DAYS } from "./constructs/network/flow-log-retention";
-export type { FlowLogStore } from "./constructs/network/flow-log-retention";
+export { MIN_FLOW_LOG_RETENTION_DAYS } from "./core/flow-log-retention";
+export type { FlowLogStore } from "./core/flow-log-retention";
 
 // Firewall intent.
 export { Port } from "./constructs/security/port";
@@ -30,8 +30,8 @@ export { IotEnvironmentStack, stackName } from "./stacks/environment-stack";
 export type { IotEnvironmentStackProps } from "./stacks/environment-stack";
 export { buildApp } from "./stacks/app";
 export type { BuildAppOptions } from "./stacks/app";
-export { ReviewAspect } from "./stacks/review-aspect";
-export type { ReviewAspectProps } from "./stacks/review-aspect";
+export { ReviewAspect } from "./constructs/review/review-aspect";
+export type { ReviewAspectProps } from "./constructs/review/review-aspect";
 
 // What goes wrong, as types a caller can catch.
 export { MoatError, UsageError, ValidationError } from "./errors";

@@ -2,6 +2,7 @@ import { DEVICE_CLASS } from "../core/names";
 import { MoatError } from "../errors";
 import { RESERVED_TOPIC_ALLOW_LIST } from "./reserved-topics";
 import { THING_PLACEHOLDER, topicProblem } from "./topic-limits";
+import { reasonProblem } from "../core/reason";
 
 /** What a device may do with a topic; each maps to one IoT policy action. */
 export type TopicAction = "publish" | "subscribe" | "receive";
@@ -44,7 +45,6 @@ export class TopicModelError extends MoatError {
   }
 }
 
-const MIN_REASON_LENGTH = 20;
 
 /**
  * Validates the `topics:` section of an environment (already shape-checked by the config loader,
@@ -101,8 +101,8 @@ function parseClass(name: string, input: unknown, problems: string[]): DeviceCla
       const topic = entry.topic;
       if (topic.includes(THING_PLACEHOLDER)) {
         problems.push(`${at} ${JSON.stringify(topic)}: contains {thing}, so it is per device, not shared; remove it from sharedTopics`);
-      } else if (entry.reason.trim().length < MIN_REASON_LENGTH) {
-        problems.push(`${at} ${JSON.stringify(topic)}: reason must say in a sentence (${MIN_REASON_LENGTH}+ characters) why every device of the class may use it`);
+      } else if (reasonProblem(entry.reason)) {
+        problems.push(`${at} ${JSON.stringify(topic)}: reason ${reasonProblem(entry.reason)}: why every device of the class may use it`);
       } else if (shared.some((s) => s.topic === topic)) {
         problems.push(`${at} ${JSON.stringify(topic)}: listed twice in sharedTopics; keep one entry`);
       } else {

@@ -1,7 +1,8 @@
-import { flowLogRetentionProblem } from "../constructs/network/flow-log-retention";
-import { addressPlanIssues } from "../constructs/network/address-plan";
+import { flowLogRetentionProblem } from "../core/flow-log-retention";
+import { addressPlanIssues } from "../core/address-plan";
 import { EnvironmentFile } from "./schema";
 import { childPath, Issue } from "./schema-dsl";
+import { reasonProblem } from "../core/reason";
 
 /**
  * Checks that span several keys and so cannot live in the schema: address plan, zones,
@@ -43,8 +44,9 @@ function choiceIssues(env: EnvironmentFile): Issue[] {
     issues.push({ path: "backend.s3", message: "is set but backend.type is local; remove it or set type: s3" });
   }
   const logging = env.broker.accountLogging;
-  if (!logging.enabled && (logging.reason ?? "").trim().length < 20) {
-    issues.push({ path: "broker.accountLogging.reason", message: "must say (in a sentence) which stack manages IoT logging when enabled is false" });
+  const loggingReason = logging.enabled ? undefined : reasonProblem(logging.reason);
+  if (loggingReason) {
+    issues.push({ path: "broker.accountLogging.reason", message: `${loggingReason}: which stack manages IoT logging when enabled is false` });
   }
   const retention = flowLogRetentionProblem(env.logs.store, env.logs.retentionDays, env.logs.archiveAfterDays);
   if (retention) issues.push({ path: `logs.${retention.setting}`, message: retention.message });

@@ -2,5 +2,5 @@ export { loadEnvironment, listEnvironments, parseEnvironment, EnvironmentError, 
 export type { LoadOptions } from "./load";
 export type { EnvironmentConfig, EnvironmentFile, SubnetConfig, DeviceClassConfig } from "./schema";
 export { environmentJsonSchema, environmentJsonSchemaText } from "./json-schema";
-export { parseCidr, cidrProblem, contains, overlaps, isPrivate } from "./cidr";
-export type { Cidr } from "./cidr";
+export { parseCidr, cidrProblem, contains, overlaps, isPrivate } from "../core/cidr";
+export type { Cidr } from "../core/cidr";

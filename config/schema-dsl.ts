@@ -6,11 +6,11 @@
  * because a user fixing a YAML file wants the whole list at once.
  */
 
-/** One problem found in the input, at a key path such as `network.deviceSubnets[1].cidr`. */
-export interface Issue {
-  readonly path: string;
-  readonly message: string;
-}
+import { childPath, Issue } from "../core/issue";
+
+// The issue shape lives in core/ because the address plan (also core/) reports with it.
+export { childPath };
+export type { Issue };
 
 type JsonSchema = Record<string, unknown>;
 
@@ -24,11 +24,6 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-/** `a.b[2]` style path joining; the root has no leading dot. */
-export function childPath(parent: string, key: string | number): string {
-  if (typeof key === "number") return `${parent}[${key}]`;
-  return parent === "" ? key : `${parent}.${key}`;
-}
 
 /** Renders a value the way the user wrote it, for error messages. */
 export function show(value: unknown): string {

@@ -1,7 +1,13 @@
 import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
-import { cidrProblem } from "./cidr";
+import { cidrProblem } from "../core/cidr";
+import { REASON_RULE, reasonProblem } from "../core/reason";
 import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault, withFieldDefaults } from "./schema-dsl";
 import { DEFAULT_IOT_TLS_POLICY, IOT_TLS_POLICIES } from "./tls-policy";
+
+/** Every reason key: the one rule of core/reason.ts, stated in the description editors show. */
+function reason(description: string) {
+  return string({ description: `${description} ${REASON_RULE[0].toUpperCase()}${REASON_RULE.slice(1)}.`, check: reasonProblem });
+}
 
 /**
  * The environment file: the single source for the validator, the `EnvironmentConfig` type
@@ -81,7 +87,7 @@ const broker = object(
       object(
         {
           enabled: withDefault(boolean({ description: "Manage the account-wide IoT logging options from this environment." }), true),
-          reason: optional(string({ description: "Why logging is managed elsewhere; required when enabled is false.", minLength: 1 })),
+          reason: optional(reason("Why logging is managed elsewhere; required when enabled is false.")),
         },
         { description: "IoT logging options are account-wide: one stack per account and region should own them." },
       ),
@@ -104,7 +110,7 @@ const broker = object(
       }),
       "DEFAULT",
     ),
-    certificateModeReason: optional(string({ description: "Why SNI_ONLY registration (no proof of CA key possession) is acceptable here: a sentence.", minLength: 20 })),
+    certificateModeReason: optional(reason("Why SNI_ONLY registration (no proof of CA key possession) is acceptable here.")),
     customDomain: optional(
       object(
         {
@@ -152,7 +158,7 @@ const deviceClass = object(
         object(
           {
             topic: required(THING_PLACEHOLDER_TOPIC),
-            reason: required(string({ description: "Why every device of the class may use this topic.", minLength: 1 })),
+            reason: required(reason("Why every device of the class may use this topic.")),
           },
           { description: "A topic without {thing}, shared by the whole class on purpose." },
         ),
@@ -179,7 +185,7 @@ const suppression = object(
   {
     rule: required(string({ description: "Review rule id, e.g. NET-5.", minLength: 1 })),
     resource: required(string({ description: "Terraform address of the resource, e.g. aws_network_acl.iot_network_devices_acl_1234ABCD.", minLength: 1 })),
-    reason: required(string({ description: "Why the finding is accepted: at least a sentence.", minLength: 1 })),
+    reason: required(reason("Why the finding is accepted.")),
   },
   { description: "An accepted review finding." },
 );

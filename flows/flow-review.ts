@@ -1,4 +1,4 @@
-import { Port } from "../constructs/security/port";
+import { MQTT_TLS_PORT } from "../core/mqtt";
 import { FlowRecord } from "./flow-log-format";
 import { FlowAddressPlan, SegmentZones } from "./segment-zones";
 
@@ -106,7 +106,7 @@ export class FlowReview {
     this.flows++;
     const src = this.zones.locate(record.srcaddr);
     const dst = this.zones.locate(record.dstaddr);
-    const mqttPort = Port.MQTT_TLS.fromPort;
+    const mqttPort = MQTT_TLS_PORT;
     const tcp = record.protocol === TCP;
     if (tcp && record.dstport === mqttPort && src.zone === "device" && dst.zone === "endpoint") {
       this.connection(record.srcaddr, src.subnet!, record, true);

@@ -1,4 +1,4 @@
-import { Cidr, parseCidr } from "../config/cidr";
+import { Cidr, parseCidr } from "../core/cidr";
 
 /** Where an address sits in an environment's address plan. */
 export type Zone = "device" | "endpoint" | "vpc" | "office" | "outside";

@@ -1,5 +1,6 @@
 import { BROKER_FILES } from "./lab-paths";
 import { MoatError } from "../errors";
+import { MQTT_TLS_PORT } from "../core/mqtt";
 
 /** What the lab broker's configuration is rendered from. */
 export interface MosquittoConfigOptions {
@@ -34,8 +35,8 @@ const LOWEST_TLS_VERSION: Record<IotTlsPolicyName, string> = {
   IoTSecurityPolicy_TLS13_1_2_2022_10: "tlsv1.2",
 };
 
-/** MQTT over TLS (IANA). */
-export const MQTT_TLS_PORT = 8883;
+// The lab listens on the same port as the broker side in AWS: one number, in core/.
+export { MQTT_TLS_PORT };
 
 /**
  * AWS IoT Core through an interface VPC endpoint limits MQTT keep-alive to 230 seconds (longer

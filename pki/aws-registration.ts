@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import { loadIssuingCa } from "./ca";
 import { StoreOptions } from "./issue";
 import { issueLeaves } from "./issuance";

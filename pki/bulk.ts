@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, Stats } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { publishCopy, writeFileAtomic } from "./atomic-file";
+import { publishCopy, writeFileAtomic } from "../core/atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
 import { checkDeviceClass } from "./device-class";

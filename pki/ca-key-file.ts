@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, createPrivateKey, KeyObject, pbkdf2Sync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { encode, integer, nullValue, octetString, oid, sequence } from "./asn1";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import { OID } from "./oids";
 import { toPem } from "./pem";
 import { MoatError } from "../errors";

@@ -2,7 +2,7 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { encode } from "./asn1";
-import { syncDirectory, writeFileAtomic, writeNewFile } from "./atomic-file";
+import { syncDirectory, writeFileAtomic, writeNewFile } from "../core/atomic-file";
 import { readPrivateKey, writePrivateKey, KeyProtection, MIN_PASSPHRASE_LENGTH } from "./ca-key-file";
 import { IssuerIdentity, issuerIdentityOf, signCertificate } from "./certificate";
 import { distinguishedName } from "./distinguished-name";
@@ -14,6 +14,7 @@ import { newSerial } from "./serial";
 import { generateKeyPair, keyIdentifier, KEY_TYPES, KeyType, Signer, signerFor, spkiOf } from "./signer";
 import { daysAfter, validityWindow } from "./validity";
 import { MoatError } from "../errors";
+import { reasonProblem } from "../core/reason";
 
 /** Options of {@link initCa}. */
 export interface InitCaOptions {
@@ -128,15 +129,10 @@ export function rootKeyReasonFile(paths: PkiPaths): string {
 function checkedInStoreReason(reason: string | undefined, rootKeyOut: string | undefined): string | undefined {
   if (reason === undefined) return undefined;
   if (rootKeyOut !== undefined) throw new MoatError("--root-key-in-store and --root-key-out contradict each other; give one: the root key goes either to FILE or into the store");
-  const text = reason.trim();
-  if (text.length < MIN_REASON_LENGTH || /[\r\n]/.test(text)) {
-    throw new MoatError(`--root-key-in-store "${reason}": give the reason as one sentence of at least ${MIN_REASON_LENGTH} characters, such as "single-operator test account, CA discarded after the pilot"`);
-  }
-  return text;
+  const problem = reasonProblem(reason);
+  if (problem) throw new MoatError(`--root-key-in-store ${JSON.stringify(reason)} ${problem}, such as "single-operator test account, CA discarded after the pilot"`);
+  return reason.trim();
 }
-
-/** Shortest accepted reason for keeping the root key in the store. */
-const MIN_REASON_LENGTH = 12;
 
 function keyProtection(options: InitCaOptions): KeyProtection {
   if (options.unencryptedDevKey) return { unencrypted: true };

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import type { IssuingCa } from "./ca";
 import { CrlEntry, signCrl } from "./crl";
 import { toPem } from "./pem";

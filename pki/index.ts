@@ -24,7 +24,7 @@ export { checkCsr, CheckedCsr } from "./csr";
 export { checkThingName, THING_NAME } from "./thing-name";
 export { checkDeviceClass, chooseDeviceClass, DeviceClassChoice, DEVICE_CLASS } from "./device-class";
 export { deviceSubjectOf, DeviceSubject } from "./certificate";
-export { writeFileAtomic } from "./atomic-file";
+export { writeFileAtomic } from "../core/atomic-file";
 export { publishCa, PublishCaOptions, PublishCaResult, publishedCaDir, publishedCaPaths, PublishedCaPaths, readCertificateFile } from "./published";
 export { KeyType, KEY_TYPES } from "./signer";
 export { IssuedCertificate, CertificateProfile, RevocationReason, REVOCATION_REASONS } from "./index-journal";

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import type { IssuingCa } from "./ca";
 import { signCertificate } from "./certificate";
 import { checkDeviceClass } from "./device-class";

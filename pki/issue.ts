@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import { loadIssuingCa } from "./ca";
 import { checkCsr } from "./csr";
 import { checkDeviceClass } from "./device-class";

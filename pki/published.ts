@@ -1,9 +1,10 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../core/atomic-file";
 import { pkiPaths } from "./paths";
 import { MoatError } from "../errors";
+import { privateKeyProblem } from "../core/pem";
 
 /**
  * The CA's public certificates as committed beside an environment file (`pki.publicDir`), so
@@ -119,9 +120,8 @@ export function pemBody(pem: string): string {
 /** A file that must hold PEM certificates only; `file` names it in the error. */
 export function readCertificateFile(file: string): string {
   const pem = readFileSync(file, "utf8");
-  if (/PRIVATE KEY/.test(pem)) {
-    throw new MoatError(`${file} contains a PRIVATE KEY block; only public certificates are published or read for synth (keys never enter the repository or Terraform)`);
-  }
+  const keyProblem = privateKeyProblem(pem);
+  if (keyProblem) throw new MoatError(`${file} ${keyProblem}; only public certificates are published or read for synth (keys never enter the repository or Terraform)`);
   if (!/^(\s*-----BEGIN CERTIFICATE-----[\sA-Za-z0-9+/=]+-----END CERTIFICATE-----)+\s*$/.test(pem)) {
     throw new MoatError(`${file} is not a PEM certificate file; publish it with moat pki publish`);
   }

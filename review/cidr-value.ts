@@ -1,4 +1,4 @@
-import { Cidr, cidrProblem, parseCidr } from "../config/cidr";
+import { Cidr, cidrProblem, parseCidr } from "../core/cidr";
 import { Value } from "./value";
 
 // Rules ask about the same few CIDRs thousands of times in a large stack.

@@ -3,7 +3,7 @@ import { join, resolve, sep } from "node:path";
 import { load } from "js-yaml";
 import { parseTopicModel } from "../authz";
 import { DEFAULT_ENVIRONMENTS_DIR, EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
-import { cidrProblem } from "../config/cidr";
+import { cidrProblem } from "../core/cidr";
 import { MoatError } from "../errors";
 import { pkiPaths } from "../pki/paths";
 import { publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";

@@ -24,4 +24,4 @@ export type { ReviewSessionOptions } from "./review-session";
 export { renderReport, REPORT_FORMATS } from "./report";
 export { writeReport } from "./report/write-report";
 export type { ReportFormat, ReportInput } from "./report";
-export { ROLE_TAG, Role } from "./tags";
+export { ROLE_TAG, Role } from "../core/tags";

@@ -1,5 +1,5 @@
 import { derived, Resource, ReviewModel, tag } from "./model";
-import { Role, ROLE_TAG } from "./tags";
+import { Role, ROLE_TAG } from "../core/tags";
 import { unknown, Violation } from "./rule";
 import { asBool } from "./terraform-types";
 import { blocks, isRecord, referencesIn, Ref, Unknown, Value } from "./value";

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { MoatError } from "../errors";
 import { RuleDefinition } from "./rule";
+import { reasonProblem } from "../core/reason";
 
 /** An accepted finding: which rule, on which resource, and why that is acceptable. */
 export interface Suppression {
@@ -23,10 +24,6 @@ export interface Suppression {
   readonly stacks?: readonly string[];
 }
 
-/** A reason shorter than this many words, or characters, does not explain anything. */
-const MIN_REASON_WORDS = 4;
-const MIN_REASON_CHARS = 20;
-
 /**
  * Checks suppressions against the pack, collecting every problem into one error line:
  * an unknown rule id or a reason under a sentence refuses the whole set.
@@ -39,10 +36,8 @@ export function validateSuppressions(suppressions: readonly Suppression[], pack:
     if (s.resource !== undefined && s.resource.includes("/") && !s.resource.includes("[")) {
       problems.push(`${where}: ${JSON.stringify(s.resource)} is a construct path; suppressions match Terraform addresses only (aws_security_group.broker), since the reviewed file writes its own construct paths`);
     }
-    const reason = s.reason.trim();
-    if (reason.split(/\s+/).length < MIN_REASON_WORDS || reason.length < MIN_REASON_CHARS) {
-      problems.push(`${where}: reason ${JSON.stringify(reason)} is under a sentence; say why the finding is acceptable`);
-    }
+    const reason = reasonProblem(s.reason);
+    if (reason) problems.push(`${where}: reason ${JSON.stringify(s.reason.trim())} ${reason}: why the finding is acceptable`);
   });
   if (problems.length > 0) throw new MoatError(problems.join("; "));
 }

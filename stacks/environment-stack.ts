@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ReviewAspect } from "./review-aspect";
+import { ReviewAspect } from "../constructs/review/review-aspect";
 import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "../config";

@@ -4,7 +4,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE, IotFailureConcern, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC, MQTT_PROTOCOL_DIMENSION } from "../../review/iot-metrics";
+import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE, IotFailureConcern, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC, MQTT_PROTOCOL_DIMENSION } from "../../core/iot-metrics";
 
 /** The IoT Core failure counts the broker alarms on (names from AWS's metrics page; see docs/aws-iot.md). */
 export const AUTH_FAILURE_METRICS = IOT_AUTH_FAILURE_CONCERNS;

@@ -7,6 +7,7 @@ import { jitpTemplateBody, JitpTemplateOptions } from "./jitp-template";
 import { parsePublicCertificate } from "./pem";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
 import { allowExampleCaVariable, EXAMPLE_CA_ERROR, isExampleCa } from "./example-ca";
+import { REASON_RULE, reasonProblem } from "../../core/reason";
 
 /** The AWS managed policy the JITP role must have, per the just-in-time provisioning page. */
 export const JITP_MANAGED_POLICY = "AWSIoTThingsRegistration";
@@ -51,11 +52,13 @@ export class CaRegistration extends Construct {
         throw new ValidationError("the CA verification certificate is not signed by the issuing CA; regenerate it with moat pki verification-cert for this environment");
       }
       this.certificateMode = "DEFAULT";
-    } else if ((props.sniOnlyReason ?? "").trim().length >= 20) {
+    } else if (props.sniOnlyReason !== undefined) {
+      const problem = reasonProblem(props.sniOnlyReason);
+      if (problem) throw new ValidationError(`no CA verification certificate, and sniOnlyReason ${problem}: why no proof of CA key possession is acceptable`);
       this.certificateMode = "SNI_ONLY";
     } else {
       throw new ValidationError(
-        "no CA verification certificate: pass verificationCertificatePem (get the code with `aws iot get-registration-code`, then `moat pki verification-cert --env E --registration-code CODE`), or register the CA in SNI_ONLY mode with sniOnlyReason (a sentence of at least 20 characters)",
+        `no CA verification certificate: pass verificationCertificatePem (get the code with \`aws iot get-registration-code\`, then \`moat pki verification-cert --env E --registration-code CODE\`), or register the CA in SNI_ONLY mode with sniOnlyReason (${REASON_RULE})`,
       );
     }
 

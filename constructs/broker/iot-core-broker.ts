@@ -15,6 +15,8 @@ import { CaRegistration } from "./ca-registration";
 import { BrokerDomainConfiguration, IotCustomDomain } from "./domain-configuration";
 import { iotPolicyExpression } from "./iot-policy-expression";
 import { IotLogQueries } from "./iot-log-queries";
+import { reasonProblem } from "../../core/reason";
+import { REGION } from "../../core/names";
 
 export type { IotTlsPolicy };
 export type { IotCustomDomain } from "./domain-configuration";
@@ -112,12 +114,11 @@ export class IotCoreBroker extends Construct {
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(props.name)) {
       throw new ValidationError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
     }
-    if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(props.region)) {
+    if (!Token.isUnresolved(props.region) && !REGION.test(props.region)) {
       throw new ValidationError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
     }
-    if (!logging.enabled && (logging.disabledReason ?? "").trim().length < 20) {
-      throw new ValidationError(`IotCoreBroker ${id}: IoT logging is off without a reason; say (in a sentence) which stack owns the account's IoT logging options`);
-    }
+    const loggingReason = logging.enabled ? undefined : reasonProblem(logging.disabledReason);
+    if (loggingReason) throw new ValidationError(`IotCoreBroker ${id}: IoT logging is off and logging.disabledReason ${loggingReason}: which stack owns the account's IoT logging options`);
     if (threshold < 0 || !Number.isInteger(threshold)) {
       throw new ValidationError(`IotCoreBroker ${id}: authFailureThreshold ${threshold} is not a whole number >= 0`);
     }

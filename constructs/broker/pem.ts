@@ -1,14 +1,14 @@
 import { X509Certificate } from "node:crypto";
 import { ValidationError } from "../../errors";
+import { privateKeyProblem } from "../../core/pem";
 
 /**
  * Checks that `pem` is exactly one public certificate (never a private key: keys must not
  * reach Terraform config or state) and returns it parsed. `what` names the input in errors.
  */
 export function parsePublicCertificate(pem: string, what: string): X509Certificate {
-  if (/PRIVATE KEY/.test(pem)) {
-    throw new ValidationError(`${what} contains a PRIVATE KEY block; pass only the public certificate PEM (keys never enter Terraform)`);
-  }
+  const keyProblem = privateKeyProblem(pem);
+  if (keyProblem) throw new ValidationError(`${what} ${keyProblem}; pass only the public certificate PEM (keys never enter Terraform)`);
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
     throw new ValidationError(`${what} must hold exactly one PEM certificate, found ${blocks.length}; pass the issuing CA's certificate alone`);

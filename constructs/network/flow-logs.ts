@@ -23,7 +23,7 @@ import { FLOW_FIELDS } from "../../flows/flow-log-format";
 import type { FlowAddressPlan } from "../../flows/segment-zones";
 import { Port } from "../security/port";
 import { FlowLogQueries } from "./flow-log-queries";
-import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "./flow-log-retention";
+import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "../../core/flow-log-retention";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
 
 export interface FlowLogsProps {

@@ -12,9 +12,10 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { IsolatedSecurityGroup } from "../security/isolated-security-group";
 import { Port } from "../security/port";
-import { ROLE_TAG, Role } from "../../review/tags";
-import { addressPlanIssues } from "./address-plan";
+import { ROLE_TAG, Role } from "../../core/tags";
+import { addressPlanIssues } from "../../core/address-plan";
 import { FlowLogs, FlowLogsProps } from "./flow-logs";
+import { reasonProblem } from "../../core/reason";
 
 /** A subnet to create: its zone and block. */
 export interface SubnetSpec {
@@ -119,9 +120,8 @@ export class IsolatedIotNetwork extends Construct {
 
     const flowLogs = props.flowLogs ?? {};
     if ("disabled" in flowLogs) {
-      if (flowLogs.reason.trim().length < 20) {
-        throw new ValidationError(`flow logs of ${name} are disabled without a reason; give flowLogs.reason (a sentence saying where connections are recorded instead)`);
-      }
+      const problem = reasonProblem(flowLogs.reason);
+      if (problem) throw new ValidationError(`flow logs of ${name} are disabled and flowLogs.reason ${problem}: where connections are recorded instead`);
     } else {
       const addressPlan = { vpcCidr: props.vpcCidr, deviceSubnets: props.deviceSubnets, endpointSubnets: props.endpointSubnets, officeCidrs };
       this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: this.vpcId, name, addressPlan });

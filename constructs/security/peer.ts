@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { ValidationError } from "../../errors";
-import { cidrProblem, parseCidr } from "../../config/cidr";
+import { cidrProblem, parseCidr } from "../../core/cidr";
 
 /** One source or destination of a security-group rule: a CIDR or another security group. */
 export interface PeerTarget {

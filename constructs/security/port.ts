@@ -1,4 +1,5 @@
 import { ValidationError } from "../../errors";
+import { MQTT_TLS_PORT } from "../../core/mqtt";
 
 /**
  * A transport port, made only by the factories below. There is deliberately no
@@ -6,7 +7,7 @@ import { ValidationError } from "../../errors";
  */
 export class Port {
   /** TCP 8883: MQTT over TLS, the only port the broker side accepts. */
-  public static readonly MQTT_TLS = new Port("tcp", 8883, 8883, "MQTT over TLS");
+  public static readonly MQTT_TLS = new Port("tcp", MQTT_TLS_PORT, MQTT_TLS_PORT, "MQTT over TLS");
 
   /** TCP ports a client picks for its side of a connection: return traffic in stateless network ACLs. */
   public static readonly EPHEMERAL_TCP = new Port("tcp", 1024, 65535, "ephemeral (return traffic)");

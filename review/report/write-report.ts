@@ -1,4 +1,4 @@
-import { writeFileAtomic } from "../../pki/atomic-file";
+import { writeFileAtomic } from "../../core/atomic-file";
 import { MoatError } from "../../errors";
 
 /**

@@ -1,9 +1,9 @@
-import { contains } from "../../config/cidr";
+import { contains } from "../../core/cidr";
 import { cidrOf } from "../cidr-value";
 import { ReviewModel } from "../model";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { asUnknownIfMaybe, brokerSecurityGroups, brokerSideOf, deviceSecurityGroups, GroupRule, groupRules, Peer, subnetsWithRole } from "../segment";
-import { Role, ROLE_TAG } from "../tags";
+import { Role, ROLE_TAG } from "../../core/tags";
 import { blocks, isRecord, Ref, Value } from "../value";
 import { coversAllV4, coversAllV6 } from "../cidr-union";
 

@@ -1,10 +1,10 @@
-import { contains } from "../../config/cidr";
+import { contains } from "../../core/cidr";
 import { cidrOf } from "../cidr-value";
 import { ReviewModel } from "../model";
 import { DNS_PORT, MQTT_TLS_PORT } from "../ports";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { brokerSecurityGroups, deviceSecurityGroups, GroupRule, groupRules, isTcp, Peer, portRange, subnetsWithRole } from "../segment";
-import { Role } from "../tags";
+import { Role } from "../../core/tags";
 import { Ref } from "../value";
 
 /**

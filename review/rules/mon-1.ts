@@ -4,7 +4,7 @@ import { MQTT_TLS_PORT } from "../ports";
 import { brokerTypesPresent } from "../segment";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";
 import { blocks, isRecord, Ref, Value } from "../value";
-import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE } from "../iot-metrics";
+import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE } from "../../core/iot-metrics";
 
 interface AlarmedMetric {
   readonly alarm: Resource;

@@ -1,11 +1,11 @@
-import { Cidr, contains } from "../../config/cidr";
+import { Cidr, contains } from "../../core/cidr";
 import { cidrOf } from "../cidr-value";
 import { ReviewModel } from "../model";
 import { AclEntry, aclAssociations, aclEntries, subnetAcls } from "../network-acl";
 import { MQTT_TLS_PORT } from "../ports";
 import { fail, RuleCheck, unknown, Violation } from "../rule";
 import { hasRole, isAllProtocols, isTcp, subnetsWithRole } from "../segment";
-import { Role, ROLE_TAG } from "../tags";
+import { Role, ROLE_TAG } from "../../core/tags";
 import { asNumber } from "../terraform-types";
 import { Ref } from "../value";
 

@@ -1,4 +1,4 @@
-import { contains, overlaps } from "../../config/cidr";
+import { contains, overlaps } from "../../core/cidr";
 import { cidrOf } from "../cidr-value";
 import { AclEntry, aclAssociations, aclEntries, subnetAcls } from "../network-acl";
 import { fail, RuleCheck, STACK, unknown, Violation } from "../rule";

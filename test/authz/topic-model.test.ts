@@ -84,7 +84,7 @@ describe("parseTopicModel", () => {
     [
       "shared topic without a reason",
       (t) => ((t.classes.gateway.sharedTopics as Array<{ reason: string }>)[0].reason = "because"),
-      /topics\.classes\.gateway\.sharedTopics\[0\] "fleet\/firmware": reason must say in a sentence/,
+      /topics\.classes\.gateway\.sharedTopics\[0\] "fleet\/firmware": reason is under a sentence \(1 word, 7 characters\); give one line of at least 4 words and 20 characters/,
     ],
     [
       "shared topic with {thing}",

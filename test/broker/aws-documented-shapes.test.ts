@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../config";
 import { IotEnvironmentStack } from "../../stacks/environment-stack";
-import { IOT_AUTH_FAILURE_CONCERNS, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC } from "../../review/iot-metrics";
+import { IOT_AUTH_FAILURE_CONCERNS, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC } from "../../core/iot-metrics";
 
 /**
  * Every policy statement the prod stack synthesizes (prod uses both flow-log stores, so it has

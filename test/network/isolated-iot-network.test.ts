@@ -173,7 +173,7 @@ describe("FlowLogs (through the network)", () => {
 
   test("flow logs can be turned off only with a reason", () => {
     expect(resourcesOf(synthNetwork({ flowLogs: { disabled: true, reason: "Connections are recorded by the transit inspection VPC." } }), "aws_flow_log")).toEqual([]);
-    expect(() => synthNetwork({ flowLogs: { disabled: true, reason: "no" } })).toThrow(/disabled without a reason; give flowLogs.reason/);
+    expect(() => synthNetwork({ flowLogs: { disabled: true, reason: "no" } })).toThrow(/flow logs of .* are disabled and flowLogs.reason is under a sentence \(1 word, 2 characters\); give one line of at least 4 words and 20 characters that says why: where connections are recorded instead/);
   });
 });
 

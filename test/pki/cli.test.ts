@@ -105,8 +105,8 @@ describe("moat pki happy paths not covered elsewhere", () => {
 
     it.each([
       ["both options", (d: string) => ["--root-key-in-store", REASON, "--root-key-out", join(d, "k.key")], /--root-key-in-store and --root-key-out contradict each other/],
-      ["a reason too short to say anything", () => ["--root-key-in-store", "because"], /--root-key-in-store "because": give the reason as one sentence of at least 12 characters/],
-      ["a reason of several lines", () => ["--root-key-in-store", "first line of it\nsecond line"], /give the reason as one sentence/],
+      ["a reason too short to say anything", () => ["--root-key-in-store", "because"], /--root-key-in-store "because" is under a sentence \(1 word, 7 characters\); give one line of at least 4 words and 20 characters that says why/],
+      ["a reason of several lines", () => ["--root-key-in-store", "first line of it\nsecond line"], /spans several lines; give one line of at least 4 words/],
     ])("refuses %s, making nothing", async (_name, options, message) => {
       const result = await moatPki(["init", "--env", "prod", ...options(dir)], ctx);
       expect(result.code).toBe(1);

@@ -9,7 +9,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { loadEnvironment } from "../../config";
 import { IsolatedIotNetwork } from "../../constructs/network";
 import { contextFromEnvironment } from "../../review";
-import { ReviewAspect } from "../../stacks/review-aspect";
+import { ReviewAspect } from "../../constructs/review/review-aspect";
 
 /** A stack with the real isolated network of dev.yaml, reviewed by the aspect. */
 function devNetworkStack(app: App, aspect: ReviewAspect) {

@@ -1,5 +1,5 @@
-import { Cidr, cidrProblem, contains, isPrivate, overlaps, parseCidr } from "../../config/cidr";
-import { childPath, Issue } from "../../config/schema-dsl";
+import { Cidr, cidrProblem, contains, isPrivate, overlaps, parseCidr } from "./cidr";
+import { childPath, Issue } from "./issue";
 
 /** The addresses of an isolated segment, as written in an environment file or construct props. */
 export interface AddressPlan {

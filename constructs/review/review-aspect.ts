@@ -1,18 +1,20 @@
+// Library code, not a stack: it sits with the constructs rather than in review/ because it
+// needs cdktf at runtime (Annotations, the synthesis hook), which review/ never loads.
 import { Annotations, App, IAspect, TerraformStack } from "cdktf";
 // Internal to cdktf (pinned exactly in package.json): the hook cdktf's own assets use to act
 // after every aspect and validation, just before a stack's annotations are collected.
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { IConstruct } from "constructs";
-import { EnvironmentConfig } from "../config";
-import { MoatError } from "../errors";
+import { EnvironmentConfig } from "../../config";
+import { MoatError } from "../../errors";
 // The engine's own modules, not the review index: synth should not load report formats,
 // plan loading and diffing it never uses.
-import { review } from "../review/engine";
-import { contextFromEnvironment, suppressionsFromEnvironment } from "../review/environment-context";
-import { isBlocking } from "../review/finding";
-import { loadCdktfJson } from "../review/load-cdktf";
-import type { ReviewContext } from "../review/rule";
-import type { Suppression } from "../review/suppressions";
+import { review } from "../../review/engine";
+import { contextFromEnvironment, suppressionsFromEnvironment } from "../../review/environment-context";
+import { isBlocking } from "../../review/finding";
+import { loadCdktfJson } from "../../review/load-cdktf";
+import type { ReviewContext } from "../../review/rule";
+import type { Suppression } from "../../review/suppressions";
 
 export interface ReviewAspectProps {
   /**
