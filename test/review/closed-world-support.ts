@@ -1,41 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadEnvironment } from "../../config";
-import { review } from "../../review/engine";
-import { contextFromEnvironment, suppressionsFromEnvironment } from "../../review/environment-context";
-import { Finding } from "../../review/finding";
-import { loadCdktfJson } from "../../review/load-cdktf";
-import { buildApp } from "../../stacks/app";
+import { Finding, isBlocking } from "../../review/finding";
+import { cleanStack, Env, findResource, reviewAs } from "./clean-stacks";
 import { moat, writeOut } from "./cli-support";
 import { Json } from "./fixture-stack";
 
 /**
- * The shipped dev and prod stacks, synthesized once per test file, and the two ways the
- * adversarial tests review an edited copy: in process (fast, for tables and fuzzing) and through
- * the CLI with extra files in the stack directory (what Terraform would read there too).
+ * The shipped dev and prod stacks and the two ways the adversarial tests review an edited copy:
+ * in process (fast, for tables and fuzzing; the same review as the identity and log-store tables,
+ * from ./clean-stacks) and through the CLI with extra files in the stack directory (what
+ * Terraform would read there too).
  */
 export function shippedStacks(): { dev: () => Json; prod: () => Json } {
-  const outdir = mkdtempSync(join(tmpdir(), "moat-closed-world-"));
-  buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
-  const texts = {
-    dev: readFileSync(join(outdir, "stacks", "iot-dev", "cdk.tf.json"), "utf8"),
-    prod: readFileSync(join(outdir, "stacks", "iot-prod", "cdk.tf.json"), "utf8"),
-  };
-  rmSync(outdir, { recursive: true, force: true });
-  return { dev: () => JSON.parse(texts.dev), prod: () => JSON.parse(texts.prod) };
+  return { dev: () => cleanStack("dev"), prod: () => cleanStack("prod") };
 }
 
-const environments = { dev: loadEnvironment("dev"), prod: loadEnvironment("prod") };
-
 /** Reviews a stack of environment `env` in process, with that environment's context and suppressions. */
-export function reviewInProcess(stack: Json, env: "dev" | "prod" = "dev"): { findings: readonly Finding[]; blocking: readonly Finding[] } {
-  const name = `iot-${env}`;
-  const text = JSON.stringify(stack);
-  const model = loadCdktfJson(JSON.parse(text), `${name}/cdk.tf.json`, name, text);
-  const config = environments[env];
-  const result = review([{ model, context: contextFromEnvironment(config) }], suppressionsFromEnvironment(config, name));
-  return { findings: result.stacks[0].findings, blocking: result.blocking };
+export function reviewInProcess(stack: Json, env: Env = "dev"): { findings: readonly Finding[]; blocking: readonly Finding[] } {
+  // As the file Terraform reads: an edit that leaves a value JSON cannot hold (undefined, NaN) is reviewed as written.
+  const findings = reviewAs(env, JSON.parse(JSON.stringify(stack)));
+  return { findings, blocking: findings.filter(isBlocking) };
 }
 
 /** Reviews a dev stack through `moat review --format json`, with `files` written next to its cdk.tf.json. */
@@ -50,9 +34,7 @@ export async function reviewWithFiles(stack: Json | string, files: Record<string
 
 /** The name of the one resource of a type in a shipped stack (or the first, in file order). */
 export function first(stack: Json, type: string, where: (body: Json) => boolean = () => true): string {
-  const found = Object.entries(stack.resource[type] as Record<string, Json>).find(([, body]) => where(body));
-  if (!found) throw new Error(`no ${type} in the stack`);
-  return found[0];
+  return findResource(stack, type, where)[0];
 }
 
 /** `${type.name.attribute}` of a resource found with {@link first}. */
