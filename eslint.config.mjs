@@ -55,7 +55,13 @@ export default tseslint.config(
     ["constructs/**/*.ts"],
     [
       intoFolders(["stacks", "bin", "lab"], `This import ${UPPER}.`),
-      { ...intoFolders(["review"], "constructs/ may use review/ types only; review code at synth belongs in constructs/review/ (the aspect)."), allowTypeImports: true },
+      {
+        ...intoFolders(
+          ["review"],
+          "constructs/ may use review/ types only; review code at synth belongs in constructs/review/ (the aspect).",
+        ),
+        allowTypeImports: true,
+      },
     ],
   ),
   // The aspect runs the review engine at synth: the one construct that needs review/ code.

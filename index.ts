@@ -6,7 +6,13 @@
 
 // Network segment and its flow logs.
 export { IsolatedIotNetwork, SUBNET_ROLE_TAG } from "./constructs/network/isolated-iot-network";
-export type { IsolatedIotNetworkProps, NetworkSubnet, SubnetSpec, SubnetRole, FlowLogsDisabled } from "./constructs/network/isolated-iot-network";
+export type {
+  IsolatedIotNetworkProps,
+  NetworkSubnet,
+  SubnetSpec,
+  SubnetRole,
+  FlowLogsDisabled,
+} from "./constructs/network/isolated-iot-network";
 export { FlowLogs } from "./constructs/network/flow-logs";
 export type { FlowLogsProps } from "./constructs/network/flow-logs";
 export { MIN_FLOW_LOG_RETENTION_DAYS } from "./core/flow-log-retention";

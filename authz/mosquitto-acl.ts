@@ -54,7 +54,9 @@ export function compileMosquittoAcl(model: TopicModel, options: MosquittoAclOpti
     seen.add(device.thing);
     const own = rights.get(device.deviceClass);
     if (!own) {
-      throw new MoatError(`lab device ${device.thing}: class ${JSON.stringify(device.deviceClass)} is not in ${model.file} topics.classes; use one of ${[...rights.keys()].join(", ")}`);
+      throw new MoatError(
+        `lab device ${device.thing}: class ${JSON.stringify(device.deviceClass)} is not in ${model.file} topics.classes; use one of ${[...rights.keys()].join(", ")}`,
+      );
     }
     const extra = own.filter((line) => !common.includes(line));
     if (extra.length === 0) continue;

@@ -15,9 +15,16 @@ import { TopicAction } from "./topic-model";
  */
 export const RESERVED_TOPIC_ALLOW_LIST: ReadonlyMap<string, readonly TopicAction[]> = new Map<string, readonly TopicAction[]>([
   ...["get", "update", "delete"].map((op) => [`$aws/things/{thing}/shadow/${op}`, ["publish"]] as const),
-  ...["get/accepted", "get/rejected", "update/accepted", "update/rejected", "update/delta", "update/documents", "delete/accepted", "delete/rejected"].map(
-    (reply) => [`$aws/things/{thing}/shadow/${reply}`, ["subscribe", "receive"]] as const,
-  ),
+  ...[
+    "get/accepted",
+    "get/rejected",
+    "update/accepted",
+    "update/rejected",
+    "update/delta",
+    "update/documents",
+    "delete/accepted",
+    "delete/rejected",
+  ].map((reply) => [`$aws/things/{thing}/shadow/${reply}`, ["subscribe", "receive"]] as const),
   ...["get", "start-next"].map((op) => [`$aws/things/{thing}/jobs/${op}`, ["publish"]] as const),
   ...["notify", "notify-next", "get/accepted", "get/rejected", "start-next/accepted", "start-next/rejected"].map(
     (reply) => [`$aws/things/{thing}/jobs/${reply}`, ["subscribe", "receive"]] as const,

@@ -45,7 +45,6 @@ export class TopicModelError extends MoatError {
   }
 }
 
-
 /**
  * Validates the `topics:` section of an environment (already shape-checked by the config loader,
  * or any plain object) and returns the model the compilers take. Collects every problem.
@@ -62,7 +61,9 @@ export function parseTopicModel(topics: unknown, file: string): TopicModel {
   const problems: string[] = [];
   const classesInput = isObject(topics) ? topics.classes : undefined;
   if (!isObject(classesInput) || Object.keys(classesInput).length === 0) {
-    throw new TopicModelError(file, ["topics.classes must declare at least one device class, e.g. sensor: { publish: [devices/{thing}/telemetry] }"]);
+    throw new TopicModelError(file, [
+      "topics.classes must declare at least one device class, e.g. sensor: { publish: [devices/{thing}/telemetry] }",
+    ]);
   }
   const classes: DeviceClass[] = [];
   for (const name of Object.keys(classesInput).sort()) {
@@ -76,7 +77,9 @@ export function parseTopicModel(topics: unknown, file: string): TopicModel {
 function parseClass(name: string, input: unknown, problems: string[]): DeviceClass | undefined {
   const where = `topics.classes.${name}`;
   if (!DEVICE_CLASS.test(name)) {
-    problems.push(`${where}: class name ${JSON.stringify(name)} is not valid; use lowercase letters, digits and '-', starting with a letter`);
+    problems.push(
+      `${where}: class name ${JSON.stringify(name)} is not valid; use lowercase letters, digits and '-', starting with a letter`,
+    );
     return undefined;
   }
   if (!isObject(input)) {
@@ -141,7 +144,9 @@ function parseClass(name: string, input: unknown, problems: string[]): DeviceCla
   }
   for (const entry of shared) {
     if (!TOPIC_ACTIONS.some((action) => lists[action].includes(entry.topic))) {
-      problems.push(`${where}.sharedTopics ${JSON.stringify(entry.topic)}: is not used by publish, subscribe or receive; remove it or use it`);
+      problems.push(
+        `${where}.sharedTopics ${JSON.stringify(entry.topic)}: is not used by publish, subscribe or receive; remove it or use it`,
+      );
     }
   }
   if (problems.length > before) return undefined;

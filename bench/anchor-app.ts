@@ -81,7 +81,8 @@ function stackSource(stackName: string, synthesized: Block, imports: Map<string,
     // The class's config, then moat's raw values over it: LocalBackend makes a path absolute and
     // S3Backend in cdktf 0.21 has no use_lockfile.
     lines.push(`{ const b = new ${className}(stack, ${JSON.stringify(camelize(config))});`);
-    for (const [key, value] of Object.entries(config as Block)) lines.push(`  b.addOverride(${JSON.stringify(key)}, ${JSON.stringify(value)});`);
+    for (const [key, value] of Object.entries(config as Block))
+      lines.push(`  b.addOverride(${JSON.stringify(key)}, ${JSON.stringify(value)});`);
     lines.push("}");
   }
   for (const provider of ((synthesized.provider as Block).aws as Block[]) ?? []) {
@@ -137,7 +138,11 @@ export function writeAnchorApp(stacks: Record<string, string>, file: string): vo
 export function differingBlocks(moatJson: string, anchorJson: string): string[] {
   const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Block;
   const strip = (value: Json): Json =>
-    Array.isArray(value) ? value.map(strip) : value && typeof value === "object" ? Object.fromEntries(Object.entries(withoutMetadata(value)).map(([k, v]) => [k, strip(v)])) : value;
+    Array.isArray(value)
+      ? value.map(strip)
+      : value && typeof value === "object"
+        ? Object.fromEntries(Object.entries(withoutMetadata(value)).map(([k, v]) => [k, strip(v)]))
+        : value;
   const a = read(moatJson);
   const b = read(anchorJson);
   const names: string[] = [];
@@ -145,7 +150,8 @@ export function differingBlocks(moatJson: string, anchorJson: string): string[] 
     const flat = (doc: Block) => {
       const out = new Map<string, string>();
       for (const [k, v] of Object.entries((doc[section] as Block) ?? {})) {
-        if (section === "resource" || section === "data") for (const [n, body] of Object.entries(v as Block)) out.set(`${section}.${k}.${n}`, JSON.stringify(strip(body)));
+        if (section === "resource" || section === "data")
+          for (const [n, body] of Object.entries(v as Block)) out.set(`${section}.${k}.${n}`, JSON.stringify(strip(body)));
         else out.set(`${section}.${k}`, JSON.stringify(strip(v)));
       }
       return out;

@@ -30,7 +30,7 @@ async function writeInput(path: string, records: number, gzip: boolean): Promise
   let batch: string[] = [];
   let i = 0;
   for (const line of benignLines(plan, records)) {
-    batch.push(i % 1000 === 999 ? hostile[(i / 1000) % hostile.length | 0] : line);
+    batch.push(i % 1000 === 999 ? hostile[((i / 1000) % hostile.length) | 0] : line);
     i++;
     if (batch.length === 10_000) {
       if (!out.write(batch.join("\n") + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));
@@ -63,7 +63,8 @@ async function timed<T>(run: () => Promise<T> | T): Promise<{ value: T; seconds:
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { records: { type: "string" }, gzip: { type: "boolean" } } });
   const records = Number(values.records ?? 1_000_000);
-  if (!Number.isInteger(records) || records < 1000 || records > MAX_RECORDS) throw new Error(`--records must be a whole number from 1000 to ${MAX_RECORDS}`);
+  if (!Number.isInteger(records) || records < 1000 || records > MAX_RECORDS)
+    throw new Error(`--records must be a whole number from 1000 to ${MAX_RECORDS}`);
   const gzip = values.gzip ?? false;
   const work = mkdtempSync(join(tmpdir(), "moat-bench-flows-"));
   try {
@@ -76,10 +77,13 @@ async function main(): Promise<void> {
     const count = await timed(() => nodeLineCount(path, gzip));
     const review = await timed(() => reviewFlowFiles([path], plan));
     const wc = gzip ? undefined : await timed(() => Number(execFileSync("wc", ["-l", path], { encoding: "utf8" }).trim().split(/\s+/)[0]));
-    if (review.value.records !== count.value) throw new Error(`the review read ${review.value.records} records, the line count is ${count.value}`);
+    if (review.value.records !== count.value)
+      throw new Error(`the review read ${review.value.records} records, the line count is ${count.value}`);
     const rate = (n: number, s: number) => Math.round(n / s).toLocaleString("en-US");
     const ratio = review.seconds / count.seconds;
-    console.log(`input: ${records.toLocaleString("en-US")} records, ${(size / 1e6).toFixed(1)} MB${gzip ? " gzip" : ""}; ${review.value.breaches.length} breach groups, ${review.value.sources.length} sources`);
+    console.log(
+      `input: ${records.toLocaleString("en-US")} records, ${(size / 1e6).toFixed(1)} MB${gzip ? " gzip" : ""}; ${review.value.breaches.length} breach groups, ${review.value.sources.length} sources`,
+    );
     console.log(`moat flows review     : ${rate(count.value, review.seconds)} records/s (${review.seconds.toFixed(2)} s)`);
     console.log(`node readline count   : ${rate(count.value, count.seconds)} lines/s (${count.seconds.toFixed(2)} s)`);
     if (wc) console.log(`wc -l                 : ${rate(wc.value, wc.seconds)} lines/s (${wc.seconds.toFixed(2)} s)`);

@@ -12,7 +12,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadEnvironment } from "../config";
-import { brokerUser, closeSession, enrollLabDevice, findMosquitto, freeLoopbackPort, LAB_HOST, labDown, labPaths, LabPaths, labUp, openSession, Session, SessionOptions, spawnBroker, stopBroker } from "../lab";
+import {
+  brokerUser,
+  closeSession,
+  enrollLabDevice,
+  findMosquitto,
+  freeLoopbackPort,
+  LAB_HOST,
+  labDown,
+  labPaths,
+  LabPaths,
+  labUp,
+  openSession,
+  Session,
+  SessionOptions,
+  spawnBroker,
+  stopBroker,
+} from "../lab";
 import { initCa, pkiPaths } from "../pki";
 
 const LIMITS = { devices: 5000, messages: 1000 };
@@ -35,7 +51,9 @@ interface Figures {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { devices: { type: "string" }, messages: { type: "string" }, rounds: { type: "string" }, "max-seconds": { type: "string" } } });
+  const { values } = parseArgs({
+    options: { devices: { type: "string" }, messages: { type: "string" }, rounds: { type: "string" }, "max-seconds": { type: "string" } },
+  });
   const devices = bounded("devices", values.devices, 500, LIMITS.devices);
   const messages = bounded("messages", values.messages, 10, LIMITS.messages);
   const rounds = bounded("rounds", values.rounds, 2, 10);
@@ -65,7 +83,11 @@ async function main(): Promise<void> {
 
     const workload = { devices, messages, deadline };
     const plainSession = (i: number): SessionOptions => ({ port: anchor.port, clientId: ids[i], username: ids[i] });
-    const tlsSession = (i: number): SessionOptions => ({ port: tlsPort, clientId: ids[i], tls: { ca: chain, cert: material[i].cert, key: material[i].key } });
+    const tlsSession = (i: number): SessionOptions => ({
+      port: tlsPort,
+      clientId: ids[i],
+      tls: { ca: chain, cert: material[i].cert, key: material[i].key },
+    });
     // Warm-up (JIT, broker allocations), then rounds in alternating order so drift hits both alike.
     const warm = { ...workload, devices: Math.min(20, devices), messages: Math.min(5, messages) };
     await run("plaintext warm-up", warm, plainSession);
@@ -187,10 +209,16 @@ function report(w: Workload, rounds: number, tls: Figures, plain: Figures): void
     ["publish p99 (ms)", tls.publishP99, plain.publishP99, ""],
   ];
   console.log(`\n${w.devices} devices x ${w.messages} QoS 1 publishes each, MQTT 5, loopback, one Mosquitto each, same run`);
-  console.log(`median of ${rounds} alternating rounds after a warm-up; ${CONNECT_CONCURRENCY} concurrent handshakes; the client (mqtt.js, one Node process) is in both measurements`);
-  console.log(`${"".padEnd(24)}${`mutual TLS (${tls.protocol})`.padStart(22)}${"plaintext anchor".padStart(20)}${"TLS/plain".padStart(12)}`);
+  console.log(
+    `median of ${rounds} alternating rounds after a warm-up; ${CONNECT_CONCURRENCY} concurrent handshakes; the client (mqtt.js, one Node process) is in both measurements`,
+  );
+  console.log(
+    `${"".padEnd(24)}${`mutual TLS (${tls.protocol})`.padStart(22)}${"plaintext anchor".padStart(20)}${"TLS/plain".padStart(12)}`,
+  );
   for (const [name, a, b, note] of rows) {
-    console.log(`${name.padEnd(24)}${a.toFixed(a < 100 ? 2 : 0).padStart(22)}${b.toFixed(b < 100 ? 2 : 0).padStart(20)}${(a / b).toFixed(2).padStart(12)}  ${note}`);
+    console.log(
+      `${name.padEnd(24)}${a.toFixed(a < 100 ? 2 : 0).padStart(22)}${b.toFixed(b < 100 ? 2 : 0).padStart(20)}${(a / b).toFixed(2).padStart(12)}  ${note}`,
+    );
   }
 }
 
@@ -207,7 +235,8 @@ function bounded(name: string, text: string | undefined, fallback: number, max: 
 }
 
 function checkDeadline(w: Workload, phase: string): void {
-  if (Date.now() > w.deadline) throw new Error(`bench:lab stopped in ${phase}: over its --max-seconds budget; use fewer --devices or --messages`);
+  if (Date.now() > w.deadline)
+    throw new Error(`bench:lab stopped in ${phase}: over its --max-seconds budget; use fewer --devices or --messages`);
 }
 
 main().then(

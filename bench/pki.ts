@@ -47,9 +47,16 @@ function prepare(base: string, keyType: KeyType, csrs: readonly string[]) {
 
 function timedBulk(store: ReturnType<typeof prepare>): number {
   const start = process.hrtime.bigint();
-  const summary = bulkIssue({ pkiDir: store.dir, env: "bench", deviceClass: "sensor", csrDir: store.csrDir, outDir: join(store.dir, "out") });
+  const summary = bulkIssue({
+    pkiDir: store.dir,
+    env: "bench",
+    deviceClass: "sensor",
+    csrDir: store.csrDir,
+    outDir: join(store.dir, "out"),
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (summary.issued !== BULK_COUNT) throw new Error(`bulk issued ${summary.issued} of ${BULK_COUNT}: ${JSON.stringify(summary.refused.slice(0, 3))}`);
+  if (summary.issued !== BULK_COUNT)
+    throw new Error(`bulk issued ${summary.issued} of ${BULK_COUNT}: ${JSON.stringify(summary.refused.slice(0, 3))}`);
   return summary.issued / seconds;
 }
 
@@ -85,7 +92,9 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     const bulkLine = (label: string, bulk: number) =>
       `  ${label.padEnd(38)}${perSecond(bulk)}   = ${pct(bulk / native)} of native sign, ${pct(bulk / floor)} of sign + CSR verify, ${pct(bulk / ceiling)} of the ceiling`;
     console.log(`\n${keyType} issuing CA; ${BULK_COUNT} P-256 device CSRs`);
-    console.log(`  ${"native crypto.sign, same key".padEnd(38)}${perSecond(native)}   (before bulk ${perSecond(signBefore)}, after ${perSecond(signAfter)})`);
+    console.log(
+      `  ${"native crypto.sign, same key".padEnd(38)}${perSecond(native)}   (before bulk ${perSecond(signBefore)}, after ${perSecond(signAfter)})`,
+    );
     console.log(`  ${`native CSR key import + verify (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(csrVerify)}`);
     console.log(`  ${"native floor: sign + CSR verify".padEnd(38)}${perSecond(floor)}`);
     console.log(`  ${`native verify only, key imported (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(verifyOnly)}`);
@@ -94,10 +103,16 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     );
     console.log(bulkLine(`moat pki bulk, store in ${os.tmpdir()}`, bulkDisk));
     if (bulkTmpfs !== undefined) console.log(bulkLine(`moat pki bulk, store in ${TMPFS} (tmpfs)`, bulkTmpfs));
-    console.log(`  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`);
-    console.log(`  ${`openssl x509 -req per cert (${OPENSSL_COUNT})`.padEnd(38)}${perSecond(openssl)}   bulk is ${(bulkDisk / openssl).toFixed(0)}x faster`);
+    console.log(
+      `  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`,
+    );
+    console.log(
+      `  ${`openssl x509 -req per cert (${OPENSSL_COUNT})`.padEnd(38)}${perSecond(openssl)}   bulk is ${(bulkDisk / openssl).toFixed(0)}x faster`,
+    );
     const verdict = (bulk: number) => `${bulk >= ceiling / 2 ? "met" : "NOT met"} (${pct(bulk / ceiling)})`;
-    console.log(`  goal bulk >= 50% of the ceiling: on disk ${verdict(bulkDisk)}${bulkTmpfs === undefined ? "" : `, on tmpfs ${verdict(bulkTmpfs)}`}`);
+    console.log(
+      `  goal bulk >= 50% of the ceiling: on disk ${verdict(bulkDisk)}${bulkTmpfs === undefined ? "" : `, on tmpfs ${verdict(bulkTmpfs)}`}`,
+    );
   } finally {
     for (const store of [onDisk, onTmpfs]) if (store) rmSync(store.dir, { recursive: true, force: true });
   }
@@ -122,7 +137,11 @@ function forgeRate(issuingKeyPath: string, issuingCertPath: string): number {
     cert.validity.notAfter = new Date(Date.now() + 365 * 86400_000);
     cert.setSubject([{ name: "commonName", value: `device-${i}` }]);
     cert.setIssuer(issuer.subject.attributes);
-    cert.setExtensions([{ name: "basicConstraints", cA: false }, { name: "keyUsage", digitalSignature: true }, { name: "extKeyUsage", clientAuth: true }]);
+    cert.setExtensions([
+      { name: "basicConstraints", cA: false },
+      { name: "keyUsage", digitalSignature: true },
+      { name: "extKeyUsage", clientAuth: true },
+    ]);
     cert.sign(key, forge.md.sha256.create());
     forge.pki.certificateToPem(cert);
   });
@@ -135,11 +154,35 @@ function opensslLoop(store: ReturnType<typeof prepare>): number {
   return rate(OPENSSL_COUNT, (i) => {
     const name = `device-${String(i).padStart(5, "0")}`;
     const serial = "0x4" + randomBytes(16).toString("hex").slice(1);
-    execFileSync("openssl", ["x509", "-req", "-in", join(store.csrDir, `${name}.csr`), "-CA", store.paths.issuingCert, "-CAkey", store.paths.issuingKey, "-set_serial", serial, "-days", "365", "-sha256", "-out", join(out, `${name}.pem`)], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "x509",
+        "-req",
+        "-in",
+        join(store.csrDir, `${name}.csr`),
+        "-CA",
+        store.paths.issuingCert,
+        "-CAkey",
+        store.paths.issuingKey,
+        "-set_serial",
+        serial,
+        "-days",
+        "365",
+        "-sha256",
+        "-out",
+        join(out, `${name}.pem`),
+      ],
+      { stdio: "ignore" },
+    );
   });
 }
 
 console.log(`moat pki bench: Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)} at start`);
-const csrs = Array.from({ length: BULK_COUNT }, (_, i) => buildCsr({ commonName: `device-${i}`, ...generateKeyPairSync("ec", { namedCurve: "P-256" }) }));
+const csrs = Array.from({ length: BULK_COUNT }, (_, i) =>
+  buildCsr({ commonName: `device-${i}`, ...generateKeyPairSync("ec", { namedCurve: "P-256" }) }),
+);
 for (const keyType of ["p256", "rsa2048"] as const) benchKeyType(keyType, csrs);
-console.log(`\nload average ${os.loadavg()[0].toFixed(2)} at end (other processes on the machine skew every rate alike; compare the ratios)`);
+console.log(
+  `\nload average ${os.loadavg()[0].toFixed(2)} at end (other processes on the machine skew every rate alike; compare the ratios)`,
+);

@@ -17,7 +17,11 @@ export interface ProcessRun {
 export function timeProcess(command: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ProcessRun {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-")), "time.txt");
   const started = process.hrtime.bigint();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, ...command], { cwd: options.cwd, env: options.env ?? process.env, encoding: "utf8" });
+  const result = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, ...command], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    encoding: "utf8",
+  });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) {
     throw new Error(`${command.join(" ")} exited ${result.status}:\n${result.stdout}${result.stderr}`);

@@ -49,14 +49,17 @@ const STEADY_TOLERANCE = 0.03;
  * addresses, every reference rewritten to its own copy, so each copy reviews as the base does.
  */
 function repeatStack(base: Record<string, any>): { text: string; resources: number } {
-  const addresses = Object.entries(base.resource as Record<string, Record<string, unknown>>).flatMap(([type, byName]) => Object.keys(byName).map((name) => [type, name] as const));
+  const addresses = Object.entries(base.resource as Record<string, Record<string, unknown>>).flatMap(([type, byName]) =>
+    Object.keys(byName).map((name) => [type, name] as const),
+  );
   const baseText = JSON.stringify(base.resource);
   const resource: Record<string, Record<string, unknown>> = {};
   let count = 0;
   for (let copy = 0; count < TARGET; copy++) {
     let text = baseText;
     // References appear as `${aws_vpc.vpc.id}` and, inside jsonencode, as bare `aws_vpc_endpoint.endpoint.id`.
-    for (const [type, name] of addresses) text = text.replace(new RegExp(`(?<![\\w.-])${type}\\.${name}\\.`, "g"), `${type}.${name}_${copy}.`);
+    for (const [type, name] of addresses)
+      text = text.replace(new RegExp(`(?<![\\w.-])${type}\\.${name}\\.`, "g"), `${type}.${name}_${copy}.`);
     const copied = JSON.parse(text) as Record<string, Record<string, unknown>>;
     for (const [type, byName] of Object.entries(copied)) {
       for (const [name, body] of Object.entries(byName)) {
@@ -75,7 +78,11 @@ function repeatStack(base: Record<string, any>): { text: string; resources: numb
  */
 function repeatPlan(base: Record<string, any>): { text: string; resources: number } {
   const managed = (list: any[] = []) => list.filter((r) => r.mode === "managed");
-  const sections = { changes: managed(base.resource_changes), planned: managed(base.planned_values.root_module.resources), config: managed(base.configuration.root_module.resources) };
+  const sections = {
+    changes: managed(base.resource_changes),
+    planned: managed(base.planned_values.root_module.resources),
+    config: managed(base.configuration.root_module.resources),
+  };
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
   const address = new RegExp(`(?<![\\w.-])(${sections.changes.map((c) => escape(c.address)).join("|")})(?![\\w-])`, "g");
   const baseText = JSON.stringify(sections);
@@ -89,7 +96,10 @@ function repeatPlan(base: Record<string, any>): { text: string; resources: numbe
     ...base,
     resource_changes: out.changes,
     planned_values: { ...base.planned_values, root_module: { resources: out.planned } },
-    configuration: { ...base.configuration, root_module: { ...base.configuration.root_module, resources: [...data(base.configuration.root_module.resources), ...out.config] } },
+    configuration: {
+      ...base.configuration,
+      root_module: { ...base.configuration.root_module, resources: [...data(base.configuration.root_module.resources), ...out.config] },
+    },
     relevant_attributes: undefined,
   };
   return { text: JSON.stringify(plan), resources: out.changes.length };
@@ -213,7 +223,10 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
   // allocates as many bytes as the review does beyond its parse, in small objects, doing no work.
   // What it costs over a parse is what the collector charges for that volume alone.
   const allocations = (fn: () => void) => median(Array.from({ length: 7 }, () => allocatedBytes(fn)));
-  const allocated = { parse: allocations(() => JSON.parse(text)), review: allocations(() => runRules(parseStackText(text, "bench/cdk.tf.json", "iot-bench"), context)) };
+  const allocated = {
+    parse: allocations(() => JSON.parse(text)),
+    review: allocations(() => runRules(parseStackText(text, "bench/cdk.tf.json", "iot-bench"), context)),
+  };
   const CALIBRATION = 100_000;
   const bytesPerObject = allocations(() => allocateBeside(undefined, CALIBRATION)) / CALIBRATION;
   const anchorObjects = Math.max(0, Math.round((allocated.review - allocated.parse) / bytesPerObject));
@@ -225,20 +238,47 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
   const anchorTimes: number[] = [];
   for (let step = 0; step < 10; step++) timedAnchor();
   for (let block = 0; block < BLOCKS; block++) countedBlock(timedAnchor, (took) => anchorTimes.push(took));
-  const settled = FIXED_WARMUP !== undefined ? "fixed by BENCH_WARMUP" : warmup >= MAX_WARMUP ? `the cap; not settled within ${STEADY_TOLERANCE * 100}%` : `settled within ${STEADY_TOLERANCE * 100}%`;
-  return { resources: input.resources, megabytes: text.length / 1e6, findings, warmup, settled, parse: median(parseTimes), review: median(reviewTimes), rules: median(ruleTimes), cold, allocated, gcAnchor: median(anchorTimes) };
+  const settled =
+    FIXED_WARMUP !== undefined
+      ? "fixed by BENCH_WARMUP"
+      : warmup >= MAX_WARMUP
+        ? `the cap; not settled within ${STEADY_TOLERANCE * 100}%`
+        : `settled within ${STEADY_TOLERANCE * 100}%`;
+  return {
+    resources: input.resources,
+    megabytes: text.length / 1e6,
+    findings,
+    warmup,
+    settled,
+    parse: median(parseTimes),
+    review: median(reviewTimes),
+    rules: median(ruleTimes),
+    cold,
+    allocated,
+    gcAnchor: median(anchorTimes),
+  };
 }
 
 function report(label: string, m: Measured, kind = "cdk.tf.json"): void {
   const ratio = m.review / m.parse;
-  console.log(`${label}: ${m.resources} resources, ${m.megabytes.toFixed(1)} MB of ${kind}; ${m.findings} findings; warm-up ${m.warmup} reviews (${m.settled})`);
+  console.log(
+    `${label}: ${m.resources} resources, ${m.megabytes.toFixed(1)} MB of ${kind}; ${m.findings} findings; warm-up ${m.warmup} reviews (${m.settled})`,
+  );
   console.log(`  JSON.parse (floor): ${m.parse.toFixed(1)} ms`);
-  console.log(`  moat review:        ${m.review.toFixed(1)} ms  (JSON.parse + index ${(m.review - m.rules).toFixed(1)} ms, ${MOAT_PACK.length} rules with the evaluation they trigger ${m.rules.toFixed(1)} ms)`);
-  console.log(`  first review (cold): ${m.cold.review.toFixed(0)} ms, first parse ${m.cold.parse.toFixed(0)} ms, ${(m.cold.review / m.cold.parse).toFixed(2)}x (compiles the review code)`);
+  console.log(
+    `  moat review:        ${m.review.toFixed(1)} ms  (JSON.parse + index ${(m.review - m.rules).toFixed(1)} ms, ${MOAT_PACK.length} rules with the evaluation they trigger ${m.rules.toFixed(1)} ms)`,
+  );
+  console.log(
+    `  first review (cold): ${m.cold.review.toFixed(0)} ms, first parse ${m.cold.parse.toFixed(0)} ms, ${(m.cold.review / m.cold.parse).toFixed(2)}x (compiles the review code)`,
+  );
   console.log(`  ratio review/parse: ${ratio.toFixed(2)}x (target <= 3x) ${ratio <= 3 ? "OK" : "OVER TARGET"}`);
   const beyond = (m.allocated.review - m.allocated.parse) / 1e6;
-  console.log(`  allocated per parse ${(m.allocated.parse / 1e6).toFixed(1)} MB, per review ${(m.allocated.review / 1e6).toFixed(1)} MB (${beyond.toFixed(1)} MB beyond its parse)`);
-  console.log(`  GC anchor, no rules at all: parse, keep the tree, allocate ${beyond.toFixed(1)} MB of small objects: ${m.gcAnchor.toFixed(1)} ms, ${(m.gcAnchor / m.parse).toFixed(2)}x the parse`);
+  console.log(
+    `  allocated per parse ${(m.allocated.parse / 1e6).toFixed(1)} MB, per review ${(m.allocated.review / 1e6).toFixed(1)} MB (${beyond.toFixed(1)} MB beyond its parse)`,
+  );
+  console.log(
+    `  GC anchor, no rules at all: parse, keep the tree, allocate ${beyond.toFixed(1)} MB of small objects: ${m.gcAnchor.toFixed(1)} ms, ${(m.gcAnchor / m.parse).toFixed(2)}x the parse`,
+  );
 }
 
 const INPUTS = {
@@ -250,13 +290,20 @@ const INPUTS = {
   },
   dev: () => {
     const dev = synthesizedDev();
-    report("moat's synthesized iot-dev repeated (JSON-template policies, cdktf metadata, tags)", measure(repeatStack(dev.stack), dev.context));
+    report(
+      "moat's synthesized iot-dev repeated (JSON-template policies, cdktf metadata, tags)",
+      measure(repeatStack(dev.stack), dev.context),
+    );
   },
   plan: () => {
     const root = join(__dirname, "..");
     const plan = JSON.parse(readFileSync(join(root, "test", "fixtures", "plans", "iot-dev.first.json"), "utf8"));
     const context = contextFromEnvironment(loadEnvironment("dev", { dir: join(root, "environments") }));
-    report("real plan of iot-dev repeated (terraform show -json of the mirror's provider, every attribute written)", measure(repeatPlan(plan), context), "plan JSON");
+    report(
+      "real plan of iot-dev repeated (terraform show -json of the mirror's provider, every attribute written)",
+      measure(repeatPlan(plan), context),
+      "plan JSON",
+    );
   },
 };
 
@@ -267,7 +314,9 @@ if (input !== undefined) {
   if (!(input in INPUTS)) throw new Error(`BENCH_INPUT=${input}: use one of ${Object.keys(INPUTS).join(", ")}`);
   INPUTS[input]();
 } else {
-  console.log(`${BLOCKS} blocks of ${BLOCK_STEPS} parses and ${BLOCK_STEPS} reviews per stack, alternating, the last ${BLOCK_STEPS - UNCOUNTED_STEPS} of each block counted; medians; one process per stack`);
+  console.log(
+    `${BLOCKS} blocks of ${BLOCK_STEPS} parses and ${BLOCK_STEPS} reviews per stack, alternating, the last ${BLOCK_STEPS - UNCOUNTED_STEPS} of each block counted; medians; one process per stack`,
+  );
   for (const name of Object.keys(INPUTS)) {
     execFileSync(process.execPath, [...process.execArgv, __filename], { env: { ...process.env, BENCH_INPUT: name }, stdio: "inherit" });
   }

@@ -27,7 +27,21 @@ const build = fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-build-"));
 const compile = (files: string[], outDir = build, rootDir = ".") =>
   execFileSync(
     path.join(ROOT, "node_modules", ".bin", "tsc"),
-    [...files, "--outDir", outDir, "--rootDir", rootDir, "--target", "ES2022", "--module", "commonjs", "--esModuleInterop", "--resolveJsonModule", "--skipLibCheck", "--strict"],
+    [
+      ...files,
+      "--outDir",
+      outDir,
+      "--rootDir",
+      rootDir,
+      "--target",
+      "ES2022",
+      "--module",
+      "commonjs",
+      "--esModuleInterop",
+      "--resolveJsonModule",
+      "--skipLibCheck",
+      "--strict",
+    ],
     { cwd: ROOT, stdio: "inherit" },
   );
 compile(["stacks/main.ts", "bench/one-resource-app.ts"]);
@@ -37,8 +51,15 @@ compile(["stacks/main.ts", "bench/one-resource-app.ts"]);
 // otherwise. prod reads its committed certificates (pki.publicDir) either way.
 const pkiDir = process.env.MOAT_PKI_DIR ?? path.join(ROOT, "test", "fixtures", "pki");
 const outdir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `moat-bench-${name}-`));
-const env = (out: string, extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, CHECKPOINT_DISABLE: "1", NODE_PATH: path.join(ROOT, "node_modules"), CDKTF_OUTDIR: out, ...extra });
-const node = (script: string, out: string, extra?: NodeJS.ProcessEnv) => timeProcess(["node", path.join(build, script)], { cwd: ROOT, env: env(out, extra) });
+const env = (out: string, extra: NodeJS.ProcessEnv = {}) => ({
+  ...process.env,
+  CHECKPOINT_DISABLE: "1",
+  NODE_PATH: path.join(ROOT, "node_modules"),
+  CDKTF_OUTDIR: out,
+  ...extra,
+});
+const node = (script: string, out: string, extra?: NodeJS.ProcessEnv) =>
+  timeProcess(["node", path.join(build, script)], { cwd: ROOT, env: env(out, extra) });
 const moatRun = (out = outdir("moat")) => node(path.join("stacks", "main.js"), out, { MOAT_PKI_DIR: pkiDir });
 
 // The anchor follows moat's output: synthesize moat once, generate the app from what it wrote,
@@ -57,7 +78,15 @@ const stackJson = (dir: string, stack: string) => path.join(dir, "stacks", stack
 const differing = stackNames.flatMap((s) => differingBlocks(stackJson(reference, s), stackJson(anchorCheck, s)).map((b) => `${s}: ${b}`));
 if (differing.length) throw new Error(`the anchor app does not declare what moat declares (${GEN}):\n${differing.join("\n")}`);
 const count = (section: string) =>
-  stackNames.reduce((n, s) => n + Object.values((JSON.parse(fs.readFileSync(stackJson(reference, s), "utf8"))[section] ?? {}) as Record<string, object>).reduce((m, blocks) => m + Object.keys(blocks).length, 0), 0);
+  stackNames.reduce(
+    (n, s) =>
+      n +
+      Object.values((JSON.parse(fs.readFileSync(stackJson(reference, s), "utf8"))[section] ?? {}) as Record<string, object>).reduce(
+        (m, blocks) => m + Object.keys(blocks).length,
+        0,
+      ),
+    0,
+  );
 
 const synth = alternatingRuns(
   {
@@ -71,7 +100,13 @@ const synth = alternatingRuns(
 // End to end, as a user runs them, in the checkout (cdktf.out, .pki are git-ignored). npm start
 // makes dev's CA on its first run (the warm-up) and reuses it after, so cdktf synth finds it.
 const npm = (args: string[]) => () => timeProcess(["npm", ...args], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const endToEnd = alternatingRuns({ start: npm(["start", "--silent"]), cdktfSynth: () => timeProcess(["npx", "cdktf", "synth"], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1" } }) }, END_TO_END_RUNS);
+const endToEnd = alternatingRuns(
+  {
+    start: npm(["start", "--silent"]),
+    cdktfSynth: () => timeProcess(["npx", "cdktf", "synth"], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1" } }),
+  },
+  END_TO_END_RUNS,
+);
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 const row = (label: string, runs: ProcessRun[]) =>
@@ -83,7 +118,10 @@ const ratioLine = (label: string, values: number[], target?: number) =>
 
 process.stdout.write(
   [
-    `synth benchmark: ${RUNS} alternating rounds after a warm-up, compiled JS, medians (${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => fmt(l)).join(" ")}; PKI store ${path.relative(ROOT, pkiDir) || "."})`,
+    `synth benchmark: ${RUNS} alternating rounds after a warm-up, compiled JS, medians (${os.cpus().length} cores, node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => fmt(l))
+      .join(" ")}; PKI store ${path.relative(ROOT, pkiDir) || "."})`,
     row(`moat: ${stackNames.length} stacks (${stackNames.join(", ")}), config + constructs + review`, synth.moat),
     row(`anchor: the same ${count("resource")} resources, ${count("data")} data sources, plain classes`, synth.anchor),
     row("context: one-resource cdktf app (cdktf's cold start)", synth.oneResource),

@@ -50,7 +50,9 @@ const ENVIRONMENT_OPTIONS: Record<string, OptionSpec> = {
 /** The help of one subcommand, generated from its option definitions so it cannot fall behind them. */
 export function commandHelp(group: string, name: string, command: EnvironmentCommand): string {
   const lines = (options: Record<string, OptionSpec>) => {
-    const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ""}--${key}${o.value ? ` ${o.value}` : ""}`, o.description] as const);
+    const flags = Object.entries(options).map(
+      ([key, o]) => [`${o.short ? `-${o.short}, ` : ""}--${key}${o.value ? ` ${o.value}` : ""}`, o.description] as const,
+    );
     const width = Math.max(...flags.map(([flag]) => flag.length)) + 2;
     return flags.map(([flag, description]) => `  ${flag.padEnd(width)}${description}\n`).join("");
   };
@@ -60,14 +62,22 @@ export function commandHelp(group: string, name: string, command: EnvironmentCom
 
 /** What util.parseArgs takes from an option: its spelling, not its help. */
 function parserOptions(options: Record<string, OptionSpec>) {
-  return Object.fromEntries(Object.entries(options).map(([key, o]) => [key, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+  return Object.fromEntries(
+    Object.entries(options).map(([key, o]) => [key, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+  );
 }
 
 /**
  * `moat <group> <command> --env E ...`: picks the subcommand, parses its options strictly,
  * requires --env and runs it; filesystem errors on paths the user chose become one-line refusals.
  */
-export async function runEnvironmentCommand(group: string, argv: string[], io: CliIo, help: string, commands: Record<string, EnvironmentCommand>): Promise<number> {
+export async function runEnvironmentCommand(
+  group: string,
+  argv: string[],
+  io: CliIo,
+  help: string,
+  commands: Record<string, EnvironmentCommand>,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") {
     (name === undefined ? io.stderr : io.stdout)(help);

@@ -35,7 +35,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError("give at least one flow-log FILE; run 'moat flows --help'");
   const config = loadEnvironment(env, { dir: values["environments-dir"] });
   const result = await reviewFlowFiles(positionals, config.network, {
-    onProgress: (p) => io.stderr(`moat flows: ${p.records.toLocaleString("en-US")} records read, file ${p.fileNumber}/${p.files} (${Math.floor(p.fraction * 100)}% of the input)\n`),
+    onProgress: (p) =>
+      io.stderr(
+        `moat flows: ${p.records.toLocaleString("en-US")} records read, file ${p.fileNumber}/${p.files} (${Math.floor(p.fraction * 100)}% of the input)\n`,
+      ),
   });
   io.stdout(renderFlowReport(format, { env: config.name, vpcCidr: config.network.vpcCidr, files: positionals }, result));
   return result.broken ? 1 : 0;

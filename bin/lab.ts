@@ -1,6 +1,17 @@
 import { resolve } from "node:path";
 import { UsageError } from "../errors";
-import { enrollLabDevice, labDown, labStatus, labUp, LAB_HOST, MQTT_TLS_PORT, refreshLabAcl, reloadLabBroker, simulateDevice, publishTopicProblem } from "../lab";
+import {
+  enrollLabDevice,
+  labDown,
+  labStatus,
+  labUp,
+  LAB_HOST,
+  MQTT_TLS_PORT,
+  refreshLabAcl,
+  reloadLabBroker,
+  simulateDevice,
+  publishTopicProblem,
+} from "../lab";
 import { pkiPaths } from "../pki";
 import { requireOption } from "./args";
 import { EnvironmentCommand, runEnvironmentCommand, Values } from "./environment-command";
@@ -71,7 +82,9 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         return 1;
       }
       const sockets = running.sockets.map((s) => `${s.protocol} ${s.address}:${s.port}`).join(", ") || "none";
-      ctx.io.stdout(`lab broker '${ctx.env}': running, pid ${running.pid}, port ${running.port}\n  listening on  ${sockets}\n  config        ${paths.config}\n  log           ${paths.logFile}\n`);
+      ctx.io.stdout(
+        `lab broker '${ctx.env}': running, pid ${running.pid}, port ${running.port}\n  listening on  ${sockets}\n  config        ${paths.config}\n  log           ${paths.logFile}\n`,
+      );
       return 0;
     },
   },
@@ -90,7 +103,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       device: { type: "string", value: "ID", description: "the device (its thing name)" },
       class: { type: "string", value: "C", description: "its device class (required when the environment has several)" },
       messages: { type: "string", value: "N", description: "telemetry messages to publish (default 3)" },
-      topic: { type: "string", value: "T", description: "one more exact topic to publish to, to see a refusal (no + or #, not $-reserved)" },
+      topic: {
+        type: "string",
+        value: "T",
+        description: "one more exact topic to publish to, to see a refusal (no + or #, not $-reserved)",
+      },
       port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
     },
     run: async (ctx) => {
@@ -99,12 +116,28 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const topic = topicOption(ctx.values);
       const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
       const config = ctx.config();
-      const enrollment = enrollLabDevice({ pkiDir: ctx.pkiDir, config, deviceId, deviceClass: ctx.values.class as string | undefined, passphrase: ctx.passphrase() });
+      const enrollment = enrollLabDevice({
+        pkiDir: ctx.pkiDir,
+        config,
+        deviceId,
+        deviceClass: ctx.values.class as string | undefined,
+        passphrase: ctx.passphrase(),
+      });
       if (enrollment.issued) {
-        ctx.io.stdout(`enrolled ${deviceId} (class ${enrollment.device.deviceClass}, serial ${enrollment.serial}); key and certificate in ${enrollment.files.cert.replace(/\/[^/]+$/, "")}\n`);
+        ctx.io.stdout(
+          `enrolled ${deviceId} (class ${enrollment.device.deviceClass}, serial ${enrollment.serial}); key and certificate in ${enrollment.files.cert.replace(/\/[^/]+$/, "")}\n`,
+        );
         if (await refreshLabAcl(ctx.pkiDir, config)) ctx.io.stdout(`the running broker reloaded its ACL\n`);
       }
-      const result = await simulateDevice({ pkiDir: ctx.pkiDir, config, deviceId, port, messages, extraTopic: topic, report: (line) => ctx.io.stdout(`${deviceId}: ${line}\n`) });
+      const result = await simulateDevice({
+        pkiDir: ctx.pkiDir,
+        config,
+        deviceId,
+        port,
+        messages,
+        extraTopic: topic,
+        report: (line) => ctx.io.stdout(`${deviceId}: ${line}\n`),
+      });
       ctx.io.stdout(`${deviceId}: ${result.accepted} publishes accepted, ${result.denied} refused, ${result.received} messages received\n`);
       return result.denied > 0 ? 1 : 0;
     },
@@ -128,7 +161,8 @@ function portOption(values: Values, fallback: number): number {
 function countOption(values: Values, name: string, fallback: number): number {
   const text = values[name];
   if (text === undefined) return fallback;
-  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} '${String(text)}' is not a positive whole number (1 to 999999)`);
+  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--${name} '${String(text)}' is not a positive whole number (1 to 999999)`);
   return Number(text);
 }
 

@@ -18,11 +18,15 @@ if (!fs.existsSync(source)) {
   try {
     loader = require.resolve("tsx");
   } catch {
-    process.stderr.write("moat: this is a source checkout and tsx is not installed, so the source cannot run (and dist/ may be older than it); run npm ci\n");
+    process.stderr.write(
+      "moat: this is a source checkout and tsx is not installed, so the source cannot run (and dist/ may be older than it); run npm ci\n",
+    );
     process.exit(1);
   }
   // tsx's loader covers require() and import() alike (the CLI loads its commands with import()).
-  const child = spawnSync(process.execPath, ["--import", pathToFileURL(loader).href, source, ...process.argv.slice(2)], { stdio: "inherit" });
+  const child = spawnSync(process.execPath, ["--import", pathToFileURL(loader).href, source, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   if (child.error) throw child.error;
   if (child.signal) process.kill(process.pid, child.signal);
   process.exitCode = child.status ?? 1;

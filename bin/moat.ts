@@ -49,11 +49,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (err) {
     if (err instanceof MoatError) {
       // Multi-problem errors (a config file with several mistakes) keep one line per problem.
-      io.stderr(err.message.split("\n").map((line) => `moat ${group}: ${line}\n`).join(""));
+      io.stderr(
+        err.message
+          .split("\n")
+          .map((line) => `moat ${group}: ${line}\n`)
+          .join(""),
+      );
       return err.exitCode;
     }
     throw err;

@@ -70,7 +70,11 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       "key-type": { type: "string", value: KEY_TYPES.join("|"), description: "CA key type (default the environment's pki.keyType)" },
       "unencrypted-dev-key": { type: "boolean", description: "lab/dev only (pki.allowLocalKeys): no passphrase on the CA keys" },
       "if-missing": { type: "boolean", description: "do nothing when the CA exists" },
-      "root-key-out": { type: "string", value: "FILE", description: "write the root key to a new file outside the store (keep it offline)" },
+      "root-key-out": {
+        type: "string",
+        value: "FILE",
+        description: "write the root key to a new file outside the store (keep it offline)",
+      },
       "root-key-in-store": { type: "string", value: "REASON", description: "keep the root key in the store and record why" },
     },
     run: (ctx) => {
@@ -83,16 +87,28 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         return 0;
       }
       const keyType = (v["key-type"] as string | undefined) ?? config.pki.keyType;
-      if (!KEY_TYPES.includes(keyType as KeyType)) throw new UsageError(`init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
+      if (!KEY_TYPES.includes(keyType as KeyType))
+        throw new UsageError(`init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
       const unencrypted = v["unencrypted-dev-key"] === true;
       if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
       const rootKeyOut = v["root-key-out"] as string | undefined;
       const rootKeyInStoreReason = v["root-key-in-store"] as string | undefined;
       // Secure by default: a production CA's root key goes offline unless someone says why not.
       if (!config.pki.allowLocalKeys && rootKeyOut === undefined && rootKeyInStoreReason === undefined) {
-        throw new MoatError(`${config.file} has pki.allowLocalKeys false (production devices), so the root CA key does not go into the online store by default: give --root-key-out FILE (a new file outside the store, kept offline), or --root-key-in-store "REASON" to keep it in the store and record why`);
+        throw new MoatError(
+          `${config.file} has pki.allowLocalKeys false (production devices), so the root CA key does not go into the online store by default: give --root-key-out FILE (a new file outside the store, kept offline), or --root-key-in-store "REASON" to keep it in the store and record why`,
+        );
       }
-      const result = initCa({ pkiDir: ctx.pkiDir, env: ctx.env, keyType: keyType as KeyType, passphrase: unencrypted ? undefined : ctx.passphrase(), unencryptedDevKey: unencrypted, crlValidityDays: config.pki.crlValidityDays, rootKeyOut, rootKeyInStoreReason });
+      const result = initCa({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        keyType: keyType as KeyType,
+        passphrase: unencrypted ? undefined : ctx.passphrase(),
+        unencryptedDevKey: unencrypted,
+        crlValidityDays: config.pki.crlValidityDays,
+        rootKeyOut,
+        rootKeyInStoreReason,
+      });
       for (const warning of result.warnings) ctx.io.stderr(`moat pki: ${warning}\n`);
       const rootKey =
         rootKeyOut !== undefined
@@ -100,16 +116,23 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
           : rootKeyInStoreReason !== undefined
             ? `  root key ${result.rootKeyFile} (in the store; reason recorded in ${rootKeyReasonFile(result.paths)})\n`
             : "";
-      ctx.io.stdout(`created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n${rootKey}  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`);
+      ctx.io.stdout(
+        `created ${keyType} CA for '${ctx.env}' in ${result.paths.envDir}\n  root     ${result.paths.rootCert}\n${rootKey}  issuing  ${result.paths.issuingCert}\n  chain    ${result.paths.chain}\n  crl      ${result.paths.crl} (nextUpdate ${result.crlNextUpdate.toISOString()})\n`,
+      );
       return 0;
     },
   },
   issue: {
-    summary: "Issues a device certificate from the device's CSR (--csr, --out), or, lab/dev only, with a key made here (--device, --out-dir).",
+    summary:
+      "Issues a device certificate from the device's CSR (--csr, --out), or, lab/dev only, with a key made here (--device, --out-dir).",
     options: {
       csr: { type: "string", value: "FILE", description: "the device's CSR (PEM)" },
       out: { type: "string", value: "FILE", description: "where the certificate goes" },
-      device: { type: "string", value: "ID", description: "lab/dev only (pki.allowLocalKeys): the device to make a key and certificate for" },
+      device: {
+        type: "string",
+        value: "ID",
+        description: "lab/dev only (pki.allowLocalKeys): the device to make a key and certificate for",
+      },
       "out-dir": { type: "string", value: "DIR", description: "with --device: where key, certificate and chain go" },
       class: { type: "string", value: "C", description: "device class, written as the certificate's OU (required with several classes)" },
     },
@@ -118,12 +141,24 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
       if (typeof v.device === "string") {
-        if (v.csr !== undefined || v.out !== undefined) throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
+        if (v.csr !== undefined || v.out !== undefined)
+          throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
         const outDir = requireOption("moat pki issue", v, "out-dir");
         const deviceClass = classOption(v, config);
-        const paths = issueDeviceWithKey({ pkiDir: ctx.pkiDir, env: ctx.env, deviceId: v.device, deviceClass, outDir, passphrase: ctx.passphrase(), validityDays, keyType: config.pki.keyType });
-        ctx.io.stdout(`issued ${paths.serial} for ${v.device} (class ${deviceClass})\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`);
+        const paths = issueDeviceWithKey({
+          pkiDir: ctx.pkiDir,
+          env: ctx.env,
+          deviceId: v.device,
+          deviceClass,
+          outDir,
+          passphrase: ctx.passphrase(),
+          validityDays,
+          keyType: config.pki.keyType,
+        });
+        ctx.io.stdout(
+          `issued ${paths.serial} for ${v.device} (class ${deviceClass})\n  key    ${paths.key}\n  cert   ${paths.cert}\n  chain  ${paths.chain}\n`,
+        );
         warnSecondCertificates(ctx, v.device);
         return refreshLab(ctx, config);
       }
@@ -131,7 +166,15 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const outOption = requireOption("moat pki issue", v, "out");
       const deviceClass = classOption(v, config);
       const out = outputFile(outOption, "--out");
-      const issued = issueFromCsr({ pkiDir: ctx.pkiDir, env: ctx.env, csrPem: readCsrFile(csrFile, "give --csr the path of a PEM CSR file"), csrName: csrFile, deviceClass, passphrase: ctx.passphrase(), validityDays });
+      const issued = issueFromCsr({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        csrPem: readCsrFile(csrFile, "give --csr the path of a PEM CSR file"),
+        csrName: csrFile,
+        deviceClass,
+        passphrase: ctx.passphrase(),
+        validityDays,
+      });
       writeFileAtomic(out, issued.certPem);
       ctx.io.stdout(`issued ${issued.serial} (class ${deviceClass}) -> ${out} (chain: ${pkiPaths(ctx.pkiDir, ctx.env).chain})\n`);
       warnSecondCertificates(ctx);
@@ -164,7 +207,9 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       });
       for (const line of groupedRefusals(summary.refused)) ctx.io.stderr(`moat pki bulk: ${line}\n`);
       const seconds = (Date.now() - started) / 1000;
-      ctx.io.stdout(`bulk: ${summary.total} CSRs of class ${deviceClass}: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`);
+      ctx.io.stdout(
+        `bulk: ${summary.total} CSRs of class ${deviceClass}: ${summary.issued} issued, ${summary.skipped} already issued (skipped), ${summary.refused.length} refused in ${seconds.toFixed(1)} s\n`,
+      );
       if (summary.issued > 0) warnSecondCertificates(ctx);
       const labCode = summary.issued > 0 ? await refreshLab(ctx, config) : 0;
       return summary.refused.length > 0 ? 1 : labCode;
@@ -180,11 +225,20 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     run: async (ctx) => {
       const v = ctx.values;
       const reason = (v.reason as string | undefined) ?? "unspecified";
-      if (!(reason in REVOCATION_REASONS)) throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
-      if ((v.serial === undefined) === (v.device === undefined)) throw new UsageError("revoke: give --serial HEX or --device NAME (one of the two); run 'moat pki revoke --help'");
+      if (!(reason in REVOCATION_REASONS))
+        throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
+      if ((v.serial === undefined) === (v.device === undefined))
+        throw new UsageError("revoke: give --serial HEX or --device NAME (one of the two); run 'moat pki revoke --help'");
       const serials = typeof v.device === "string" ? validSerialsOf(ctx, v.device) : [requireOption("moat pki revoke", v, "serial")];
       for (const serial of serials) {
-        const result = revoke({ pkiDir: ctx.pkiDir, env: ctx.env, serial, reason: reason as RevocationReason, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
+        const result = revoke({
+          pkiDir: ctx.pkiDir,
+          env: ctx.env,
+          serial,
+          reason: reason as RevocationReason,
+          passphrase: ctx.passphrase(),
+          crlValidityDays: ctx.config().pki.crlValidityDays,
+        });
         ctx.io.stdout(
           `revoked ${result.serial}; CRL #${result.crl.crlNumber} nextUpdate ${result.crl.nextUpdate.toISOString()}: deploy ${pkiPaths(ctx.pkiDir, ctx.env).crl} to the brokers\n` +
             `AWS IoT Core does not read CRLs: where the device has connected (just-in-time provisioning registered its certificate), revoke it there too:\n` +
@@ -200,10 +254,17 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     run: async (ctx) => {
       const v = ctx.values;
       if (typeof v.out === "string") outputFile(v.out, "--out");
-      const crl = writeCrl({ pkiDir: ctx.pkiDir, env: ctx.env, passphrase: ctx.passphrase(), crlValidityDays: ctx.config().pki.crlValidityDays });
+      const crl = writeCrl({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        passphrase: ctx.passphrase(),
+        crlValidityDays: ctx.config().pki.crlValidityDays,
+      });
       if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
       const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
-      ctx.io.stdout(`CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`);
+      ctx.io.stdout(
+        `CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`,
+      );
       return reloadLab(ctx);
     },
   },
@@ -218,27 +279,47 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     run: (ctx) => {
       const v = ctx.values;
       const status = v.status as string | undefined;
-      if (status !== undefined && !CERTIFICATE_STATUSES.includes(status)) throw new UsageError(`list: --status ${status} is not one of ${CERTIFICATE_STATUSES.join(", ")}`);
+      if (status !== undefined && !CERTIFICATE_STATUSES.includes(status))
+        throw new UsageError(`list: --status ${status} is not one of ${CERTIFICATE_STATUSES.join(", ")}`);
       const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })
-        .filter((c) => (v.class === undefined || c.deviceClass === v.class) && (status === undefined || c.status === status) && (v.name === undefined || c.subject === v.name))
+        .filter(
+          (c) =>
+            (v.class === undefined || c.deviceClass === v.class) &&
+            (status === undefined || c.status === status) &&
+            (v.name === undefined || c.subject === v.name),
+        )
         .map(({ certificate: _c, ...rest }) => rest);
       if (v.json) ctx.io.stdout(JSON.stringify(certificates, null, 2) + "\n");
       else {
-        ctx.io.stdout(`${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"class".padEnd(16)}  ${"notAfter".padEnd(24)}  subject\n`);
+        ctx.io.stdout(
+          `${"serial".padEnd(32)}  ${"status".padEnd(7)}  ${"profile".padEnd(12)}  ${"class".padEnd(16)}  ${"notAfter".padEnd(24)}  subject\n`,
+        );
         for (const c of certificates) {
-          ctx.io.stdout(`${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${(c.deviceClass ?? "-").padEnd(16)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`);
+          ctx.io.stdout(
+            `${c.serial.padEnd(32)}  ${c.status.padEnd(7)}  ${c.profile.padEnd(12)}  ${(c.deviceClass ?? "-").padEnd(16)}  ${c.notAfter.padEnd(24)}  ${c.subject}\n`,
+          );
         }
         const count = (s: string) => certificates.filter((c) => c.status === s).length;
-        ctx.io.stdout(`${certificates.length} certificate${certificates.length === 1 ? "" : "s"}: ${CERTIFICATE_STATUSES.map((s) => `${count(s)} ${s}`).join(", ")}\n`);
+        ctx.io.stdout(
+          `${certificates.length} certificate${certificates.length === 1 ? "" : "s"}: ${CERTIFICATE_STATUSES.map((s) => `${count(s)} ${s}`).join(", ")}\n`,
+        );
       }
       // A production store made before init asked where the root key goes: say so once per listing.
       const paths = pkiPaths(ctx.pkiDir, ctx.env);
       if (!ctx.config().pki.allowLocalKeys && existsSync(paths.rootKey) && !existsSync(rootKeyReasonFile(paths))) {
-        ctx.io.stderr(`moat pki: WARNING: the root CA key of '${ctx.env}' is in the store (${paths.rootKey}) and no reason is recorded: move the file to offline media (only a new issuing CA needs it), or write why it stays into ${rootKeyReasonFile(paths)}\n`);
+        ctx.io.stderr(
+          `moat pki: WARNING: the root CA key of '${ctx.env}' is in the store (${paths.rootKey}) and no reason is recorded: move the file to offline media (only a new issuing CA needs it), or write why it stays into ${rootKeyReasonFile(paths)}\n`,
+        );
       }
       const crl = crlStatus({ pkiDir: ctx.pkiDir, env: ctx.env });
-      if (crl.expired) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expired at ${crl.nextUpdate.toISOString()}: brokers refuse every client; run 'moat pki crl --env ${ctx.env}' and deploy it now\n`);
-      else if (crl.expiresSoon) ctx.io.stderr(`moat pki: WARNING: CRL #${crl.crlNumber} expires at ${crl.nextUpdate.toISOString()}; run 'moat pki crl --env ${ctx.env}' and deploy it before then\n`);
+      if (crl.expired)
+        ctx.io.stderr(
+          `moat pki: WARNING: CRL #${crl.crlNumber} expired at ${crl.nextUpdate.toISOString()}: brokers refuse every client; run 'moat pki crl --env ${ctx.env}' and deploy it now\n`,
+        );
+      else if (crl.expiresSoon)
+        ctx.io.stderr(
+          `moat pki: WARNING: CRL #${crl.crlNumber} expires at ${crl.nextUpdate.toISOString()}; run 'moat pki crl --env ${ctx.env}' and deploy it before then\n`,
+        );
       return 0;
     },
   },
@@ -247,8 +328,15 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     options: { "registration-code": { type: "string", value: "CODE", description: "from 'aws iot get-registration-code'" } },
     run: (ctx) => {
       const v = ctx.values;
-      const result = verificationCert({ pkiDir: ctx.pkiDir, env: ctx.env, registrationCode: requireOption("moat pki verification-cert", v, "registration-code"), passphrase: ctx.passphrase() });
-      ctx.io.stdout(`verification certificate -> ${result.path}\nCA certificate          -> ${pkiPaths(ctx.pkiDir, ctx.env).issuingCert}\n`);
+      const result = verificationCert({
+        pkiDir: ctx.pkiDir,
+        env: ctx.env,
+        registrationCode: requireOption("moat pki verification-cert", v, "registration-code"),
+        passphrase: ctx.passphrase(),
+      });
+      ctx.io.stdout(
+        `verification certificate -> ${result.path}\nCA certificate          -> ${pkiPaths(ctx.pkiDir, ctx.env).issuingCert}\n`,
+      );
       return 0;
     },
   },
@@ -258,12 +346,16 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
     run: (ctx) => {
       const config = ctx.config();
       if (config.pki.publicDir === undefined) {
-        throw new MoatError(`${config.file} has no pki.publicDir; add one (such as publicDir: ${ctx.env}-ca) to say where the CA's public certificates are committed`);
+        throw new MoatError(
+          `${config.file} has no pki.publicDir; add one (such as publicDir: ${ctx.env}-ca) to say where the CA's public certificates are committed`,
+        );
       }
       const dir = publishedCaDir(config.file, config.pki.publicDir);
       const result = publishCa({ pkiDir: ctx.pkiDir, env: ctx.env, dir, requireVerification: config.broker.certificateMode === "DEFAULT" });
       const shown = (file: string) => relative(process.cwd(), file) || file;
-      ctx.io.stdout(`published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${shown(file)}\n`).join("")}`);
+      ctx.io.stdout(
+        `published the '${ctx.env}' CA's public certificates; commit them:\n${result.written.map((file) => `  ${shown(file)}\n`).join("")}`,
+      );
       for (const k of result.kept) ctx.io.stdout(`kept ${shown(k.file)}: ${k.reason}\n`);
       for (const file of result.removed) ctx.io.stdout(`removed ${shown(file)}: it was made for the previous CA; commit its removal\n`);
       return 0;
@@ -283,7 +375,10 @@ function validSerialsOf(ctx: Context, name: string): string[] {
   const serials = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })
     .filter((c) => c.subject === name && c.status === "valid")
     .map((c) => c.serial);
-  if (serials.length === 0) throw new MoatError(`revoke: no valid certificate of '${name}' in ${pkiPaths(ctx.pkiDir, ctx.env).envDir}; check the name with 'moat pki list --env ${ctx.env} --name ${name}'`);
+  if (serials.length === 0)
+    throw new MoatError(
+      `revoke: no valid certificate of '${name}' in ${pkiPaths(ctx.pkiDir, ctx.env).envDir}; check the name with 'moat pki list --env ${ctx.env} --name ${name}'`,
+    );
   return serials;
 }
 
@@ -299,9 +394,14 @@ function warnSecondCertificates(ctx: Context, only?: string): void {
   }
   const repeated = [...byName].filter(([, serials]) => serials.length > 1);
   for (const [name, serials] of repeated.slice(0, 10)) {
-    ctx.io.stderr(`moat pki: warning: '${name}' now has ${serials.length} valid certificates (${serials.join(", ")}); once the device uses the newest, revoke the others with 'moat pki revoke --env ${ctx.env} --serial HEX'\n`);
+    ctx.io.stderr(
+      `moat pki: warning: '${name}' now has ${serials.length} valid certificates (${serials.join(", ")}); once the device uses the newest, revoke the others with 'moat pki revoke --env ${ctx.env} --serial HEX'\n`,
+    );
   }
-  if (repeated.length > 10) ctx.io.stderr(`moat pki: warning: and ${repeated.length - 10} more names with several valid certificates; see 'moat pki list --env ${ctx.env} --status valid'\n`);
+  if (repeated.length > 10)
+    ctx.io.stderr(
+      `moat pki: warning: and ${repeated.length - 10} more names with several valid certificates; see 'moat pki list --env ${ctx.env} --status valid'\n`,
+    );
 }
 
 /** Refusals with the same reason as one line each: 500 identical refusals are one problem. */
@@ -320,13 +420,20 @@ export function groupedRefusals(refused: readonly { readonly file: string; reado
 
 function requireLocalKeys(config: EnvironmentConfig, flag: string): void {
   if (!config.pki.allowLocalKeys) {
-    throw new MoatError(`${flag} is lab/dev only and ${config.file} has pki.allowLocalKeys false; devices must send a CSR (moat pki issue --csr), or set allowLocalKeys: true in a lab environment`);
+    throw new MoatError(
+      `${flag} is lab/dev only and ${config.file} has pki.allowLocalKeys false; devices must send a CSR (moat pki issue --csr), or set allowLocalKeys: true in a lab environment`,
+    );
   }
 }
 
 /** `--class`, or the environment's only class; refused (exit 1) before anything is issued. */
 function classOption(v: Values, config: EnvironmentConfig): string {
-  return chooseDeviceClass({ classes: Object.keys(config.topics.classes), requested: v.class as string | undefined, source: config.file, purpose: "a device certificate" });
+  return chooseDeviceClass({
+    classes: Object.keys(config.topics.classes),
+    requested: v.class as string | undefined,
+    source: config.file,
+    purpose: "a device certificate",
+  });
 }
 
 /**
@@ -358,7 +465,9 @@ async function labFollowUp(ctx: Context, what: "ACL" | "CRL", work: () => Promis
   } catch (err) {
     if (!(err instanceof MoatError)) throw err;
     const fix = what === "CRL" ? `moat lab reload --env ${ctx.env}` : `moat lab down --env ${ctx.env}' and 'moat lab up --env ${ctx.env}`;
-    ctx.io.stderr(`moat pki: WARNING: the store is updated but the '${ctx.env}' lab broker did not load the new ${what}: ${err.message}; then run '${fix}'\n`);
+    ctx.io.stderr(
+      `moat pki: WARNING: the store is updated but the '${ctx.env}' lab broker did not load the new ${what}: ${err.message}; then run '${fix}'\n`,
+    );
     return 1;
   }
 }
@@ -366,7 +475,8 @@ async function labFollowUp(ctx: Context, what: "ACL" | "CRL", work: () => Promis
 /** Checks an output file can be written before anything is issued, so a typo never strands a certificate. */
 function outputFile(path: string, option: string): string {
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MoatError(`${option} ${path}: directory ${dir} does not exist; create it first`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new MoatError(`${option} ${path}: directory ${dir} does not exist; create it first`);
   if (existsSync(path) && statSync(path).isDirectory()) throw new MoatError(`${option} ${path} is a directory; give a file name`);
   return path;
 }

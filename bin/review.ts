@@ -52,7 +52,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const format = (values.format ?? "text") as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
 
-  if (values.synth !== undefined && positionals.length !== 1) throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
+  if (values.synth !== undefined && positionals.length !== 1)
+    throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
   const { result, diff } = reviewSession({
     paths: positionals.length > 0 ? positionals : [DEFAULT_PATH],
     base: values.base,

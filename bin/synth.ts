@@ -52,7 +52,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 /** Annotations of one level on every construct of the stacks, as `[construct path] message`. */
 function annotations(stacks: readonly TerraformStack[], level: AnnotationMetadataEntryType): string[] {
   return stacks.flatMap((stack) =>
-    stack.node.findAll().flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === level).map((entry) => `[${construct.node.path}] ${String(entry.data)}`)),
+    stack.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata.filter((entry) => entry.type === level).map((entry) => `[${construct.node.path}] ${String(entry.data)}`),
+      ),
   );
 }
 

@@ -24,7 +24,10 @@ function zoneIssues(env: EnvironmentFile): Issue[] {
     const subnets = env.network[kind];
     subnets.forEach((subnet, index) => {
       if (!zones.includes(subnet.az)) {
-        issues.push({ path: childPath(childPath(`network.${kind}`, index), "az"), message: `"${subnet.az}" is not in network.availabilityZones (${zones.join(", ")})` });
+        issues.push({
+          path: childPath(childPath(`network.${kind}`, index), "az"),
+          message: `"${subnet.az}" is not in network.availabilityZones (${zones.join(", ")})`,
+        });
       }
     });
     const missing = zones.filter((zone) => !subnets.some((subnet) => subnet.az === zone));
@@ -46,7 +49,10 @@ function choiceIssues(env: EnvironmentFile): Issue[] {
   const logging = env.broker.accountLogging;
   const loggingReason = logging.enabled ? undefined : reasonProblem(logging.reason);
   if (loggingReason) {
-    issues.push({ path: "broker.accountLogging.reason", message: `${loggingReason}: which stack manages IoT logging when enabled is false` });
+    issues.push({
+      path: "broker.accountLogging.reason",
+      message: `${loggingReason}: which stack manages IoT logging when enabled is false`,
+    });
   }
   const retention = flowLogRetentionProblem(env.logs.store, env.logs.retentionDays, env.logs.archiveAfterDays);
   if (retention) issues.push({ path: `logs.${retention.setting}`, message: retention.message });

@@ -24,7 +24,6 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-
 /** Renders a value the way the user wrote it, for error messages. */
 export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -235,7 +234,10 @@ export function withDefault<T>(schema: Schema<T>, defaultValue: NoInfer<T>): Pro
 export function withFieldDefaults<T>(schema: Schema<T>): Property<T> {
   const issues: Issue[] = [];
   const value = schema.parse({}, "", issues);
-  if (issues.length > 0 || value === undefined) throw new Error(`withFieldDefaults needs an object whose fields all have defaults: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`);
+  if (issues.length > 0 || value === undefined)
+    throw new Error(
+      `withFieldDefaults needs an object whose fields all have defaults: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    );
   return withDefault(schema, value as NoInfer<T>);
 }
 
@@ -288,7 +290,10 @@ export function object<P extends Record<string, Property<unknown>>>(properties: 
         .filter(([, p]) => p.required)
         .map(([k]) => k),
       properties: Object.fromEntries(
-        Object.entries(properties).map(([key, p]) => [key, { ...p.schema.jsonSchema(), ...(p.default !== undefined && { default: p.default }) }]),
+        Object.entries(properties).map(([key, p]) => [
+          key,
+          { ...p.schema.jsonSchema(), ...(p.default !== undefined && { default: p.default }) },
+        ]),
       ),
     }),
   };

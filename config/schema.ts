@@ -1,7 +1,20 @@
 import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
 import { cidrProblem } from "../core/cidr";
 import { REASON_RULE, reasonProblem } from "../core/reason";
-import { array, boolean, Infer, integer, object, oneOf, optional, record, required, string, withDefault, withFieldDefaults } from "./schema-dsl";
+import {
+  array,
+  boolean,
+  Infer,
+  integer,
+  object,
+  oneOf,
+  optional,
+  record,
+  required,
+  string,
+  withDefault,
+  withFieldDefaults,
+} from "./schema-dsl";
 import { DEFAULT_IOT_TLS_POLICY, IOT_TLS_POLICIES } from "./tls-policy";
 
 /** Every reason key: the one rule of core/reason.ts, stated in the description editors show. */
@@ -18,7 +31,13 @@ const cidr = (description: string) => string({ description, check: cidrProblem }
 
 const subnet = object(
   {
-    az: required(string({ description: "Availability zone of the subnet; must be listed in network.availabilityZones.", pattern: AVAILABILITY_ZONE, patternHint: "an availability zone name such as eu-west-1a" })),
+    az: required(
+      string({
+        description: "Availability zone of the subnet; must be listed in network.availabilityZones.",
+        pattern: AVAILABILITY_ZONE,
+        patternHint: "an availability zone name such as eu-west-1a",
+      }),
+    ),
     cidr: required(cidr("IPv4 CIDR of the subnet; inside network.vpcCidr and overlapping no other subnet.")),
   },
   { description: "A private subnet." },
@@ -28,16 +47,29 @@ const network = object(
   {
     vpcCidr: required(cidr("IPv4 CIDR of the isolated IoT VPC; must be private (RFC 1918).")),
     availabilityZones: required(
-      array(string({ description: "Availability zone name.", pattern: AVAILABILITY_ZONE, patternHint: "an availability zone name such as eu-west-1a" }), {
-        description: "Availability zones the segment spans.",
-        minItems: 2,
-        minItemsReason: "the broker endpoint must survive the loss of one zone",
-      }),
+      array(
+        string({
+          description: "Availability zone name.",
+          pattern: AVAILABILITY_ZONE,
+          patternHint: "an availability zone name such as eu-west-1a",
+        }),
+        {
+          description: "Availability zones the segment spans.",
+          minItems: 2,
+          minItemsReason: "the broker endpoint must survive the loss of one zone",
+        },
+      ),
     ),
-    deviceSubnets: required(array(subnet, { description: "Subnets where devices (or their gateways) live: one per availability zone at least.", minItems: 1 })),
-    endpointSubnets: required(array(subnet, { description: "Subnets for the broker's interface VPC endpoint: one per availability zone at least.", minItems: 1 })),
+    deviceSubnets: required(
+      array(subnet, { description: "Subnets where devices (or their gateways) live: one per availability zone at least.", minItems: 1 }),
+    ),
+    endpointSubnets: required(
+      array(subnet, { description: "Subnets for the broker's interface VPC endpoint: one per availability zone at least.", minItems: 1 }),
+    ),
     officeCidrs: withDefault(
-      array(cidr("An office or corporate network range."), { description: "Office networks that must stay unreachable from the IoT segment: denied in every network ACL and never routed." }),
+      array(cidr("An office or corporate network range."), {
+        description: "Office networks that must stay unreachable from the IoT segment: denied in every network ACL and never routed.",
+      }),
       [],
     ),
   },
@@ -46,17 +78,34 @@ const network = object(
 
 const s3Backend = object(
   {
-    bucket: required(string({ description: "State bucket name.", pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternHint: "an S3 bucket name" })),
+    bucket: required(
+      string({ description: "State bucket name.", pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternHint: "an S3 bucket name" }),
+    ),
     key: required(string({ description: "State object key, e.g. moat/prod.tfstate.", minLength: 1, maxLength: 1024 })),
-    region: optional(string({ description: "Region of the state bucket; defaults to the environment's region.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" })),
-    kmsKeyId: optional(string({ description: "KMS key ARN or alias for state encryption; the bucket's default encryption is used when absent.", minLength: 1 })),
+    region: optional(
+      string({
+        description: "Region of the state bucket; defaults to the environment's region.",
+        pattern: REGION,
+        patternHint: "an AWS region name such as eu-west-1",
+      }),
+    ),
+    kmsKeyId: optional(
+      string({
+        description: "KMS key ARN or alias for state encryption; the bucket's default encryption is used when absent.",
+        minLength: 1,
+      }),
+    ),
   },
   { description: "S3 state backend: encrypted, locked with an S3 lock file (use_lockfile)." },
 );
 
 const backend = object(
   {
-    type: required(oneOf(["local", "s3"] as const, { description: "local: state in terraform.<stack>.tfstate (no AWS account needed to synthesize); s3: remote encrypted state." })),
+    type: required(
+      oneOf(["local", "s3"] as const, {
+        description: "local: state in terraform.<stack>.tfstate (no AWS account needed to synthesize); s3: remote encrypted state.",
+      }),
+    ),
     s3: optional(s3Backend),
   },
   { description: "Where Terraform keeps this environment's state." },
@@ -66,10 +115,18 @@ const logs = object(
   {
     store: withDefault(oneOf(["cloudwatch", "s3", "both"] as const, { description: "Where VPC flow logs go." }), "cloudwatch"),
     retentionDays: withDefault(
-      integer({ description: "Days flow logs are kept (CloudWatch retention, S3 expiration).", minimum: 365, minimumReason: "connection logs must cover at least a year", maximum: 3653 }),
+      integer({
+        description: "Days flow logs are kept (CloudWatch retention, S3 expiration).",
+        minimum: 365,
+        minimumReason: "connection logs must cover at least a year",
+        maximum: 3653,
+      }),
       365,
     ),
-    archiveAfterDays: withDefault(integer({ description: "S3 store: days before flow-log objects move to Glacier storage.", minimum: 30, maximum: 3653 }), 90),
+    archiveAfterDays: withDefault(
+      integer({ description: "S3 store: days before flow-log objects move to Glacier storage.", minimum: 30, maximum: 3653 }),
+      90,
+    ),
   },
   { description: "VPC flow-log store." },
 );
@@ -94,13 +151,24 @@ const broker = object(
       { enabled: true },
     ),
     alarmEmails: withDefault(
-      array(string({ description: "Email address subscribed to the alarm topic.", pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, patternHint: "an email address" }), {
-        description: "Who is told about broker auth failures and rejected MQTT flows.",
-      }),
+      array(
+        string({
+          description: "Email address subscribed to the alarm topic.",
+          pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+          patternHint: "an email address",
+        }),
+        {
+          description: "Who is told about broker auth failures and rejected MQTT flows.",
+        },
+      ),
       [],
     ),
     authFailureThreshold: withDefault(
-      integer({ description: "IoT Core auth failures per 5 minutes above which an alarm fires (0: any failure).", minimum: 0, maximum: 100000 }),
+      integer({
+        description: "IoT Core auth failures per 5 minutes above which an alarm fires (0: any failure).",
+        minimum: 0,
+        maximum: 100000,
+      }),
       0,
     ),
     certificateMode: withDefault(
@@ -114,10 +182,25 @@ const broker = object(
     customDomain: optional(
       object(
         {
-          domainName: required(string({ description: "Fully qualified domain name devices connect to.", pattern: /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, patternHint: "a lowercase domain name" })),
-          serverCertificateArn: required(string({ description: "ACM certificate ARN for the domain (serverAuth).", pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, patternHint: "an ACM certificate ARN" })),
+          domainName: required(
+            string({
+              description: "Fully qualified domain name devices connect to.",
+              pattern: /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/,
+              patternHint: "a lowercase domain name",
+            }),
+          ),
+          serverCertificateArn: required(
+            string({
+              description: "ACM certificate ARN for the domain (serverAuth).",
+              pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+              patternHint: "an ACM certificate ARN",
+            }),
+          ),
         },
-        { description: "A domain you own, served with your ACM certificate; without it the broker's domain configuration is on an AWS-managed domain. Either way it carries broker.tlsPolicy (docs/tls.md)." },
+        {
+          description:
+            "A domain you own, served with your ACM certificate; without it the broker's domain configuration is on an AWS-managed domain. Either way it carries broker.tlsPolicy (docs/tls.md).",
+        },
       ),
     ),
   },
@@ -126,11 +209,20 @@ const broker = object(
 
 const pki = object(
   {
-    keyType: withDefault(oneOf(["p256", "rsa2048", "rsa3072"] as const, { description: "Key type of the CA keys (and of lab device keys)." }), "p256"),
+    keyType: withDefault(
+      oneOf(["p256", "rsa2048", "rsa3072"] as const, { description: "Key type of the CA keys (and of lab device keys)." }),
+      "p256",
+    ),
     deviceValidityDays: withDefault(integer({ description: "Validity of device certificates.", minimum: 1, maximum: 3650 }), 365),
-    crlValidityDays: withDefault(integer({ description: "Days until a CRL's nextUpdate; an expired CRL makes brokers refuse every client.", minimum: 1, maximum: 90 }), 7),
+    crlValidityDays: withDefault(
+      integer({ description: "Days until a CRL's nextUpdate; an expired CRL makes brokers refuse every client.", minimum: 1, maximum: 90 }),
+      7,
+    ),
     allowLocalKeys: withDefault(
-      boolean({ description: "Lab/dev only: allow device keys generated by `moat pki issue --device` and an unencrypted CA key. Never in production." }),
+      boolean({
+        description:
+          "Lab/dev only: allow device keys generated by `moat pki issue --device` and an unencrypted CA key. Never in production.",
+      }),
       false,
     ),
     publicDir: optional(
@@ -145,7 +237,11 @@ const pki = object(
   { description: "The environment's private CA." },
 );
 
-const THING_PLACEHOLDER_TOPIC = string({ description: "MQTT topic; {thing} stands for the device's thing name.", minLength: 1, maxLength: 256 });
+const THING_PLACEHOLDER_TOPIC = string({
+  description: "MQTT topic; {thing} stands for the device's thing name.",
+  minLength: 1,
+  maxLength: 256,
+});
 
 const deviceClass = object(
   {
@@ -173,9 +269,13 @@ const deviceClass = object(
 const topics = object(
   {
     classes: required(
-      record(string({ description: "Device class name.", pattern: DEVICE_CLASS, patternHint: "a class name (lowercase letters, digits, '-')" }), deviceClass, {
-        description: "Device classes by name.",
-      }),
+      record(
+        string({ description: "Device class name.", pattern: DEVICE_CLASS, patternHint: "a class name (lowercase letters, digits, '-')" }),
+        deviceClass,
+        {
+          description: "Device classes by name.",
+        },
+      ),
     ),
   },
   { description: "Per-device topic permissions, compiled to IoT policies and the lab broker's ACL." },
@@ -184,7 +284,9 @@ const topics = object(
 const suppression = object(
   {
     rule: required(string({ description: "Review rule id, e.g. NET-5.", minLength: 1 })),
-    resource: required(string({ description: "Terraform address of the resource, e.g. aws_network_acl.iot_network_devices_acl_1234ABCD.", minLength: 1 })),
+    resource: required(
+      string({ description: "Terraform address of the resource, e.g. aws_network_acl.iot_network_devices_acl_1234ABCD.", minLength: 1 }),
+    ),
     reason: required(reason("Why the finding is accepted.")),
   },
   { description: "An accepted review finding." },
@@ -192,16 +294,24 @@ const suppression = object(
 
 export const environmentSchema = object(
   {
-    region: required(string({ description: "AWS region of the environment.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" })),
+    region: required(
+      string({ description: "AWS region of the environment.", pattern: REGION, patternHint: "an AWS region name such as eu-west-1" }),
+    ),
     backend: withDefault(backend, { type: "local" }),
     network: required(network),
     logs: withFieldDefaults(logs),
     broker: withFieldDefaults(broker),
     pki: withFieldDefaults(pki),
     topics: required(topics),
-    review: withDefault(object({ suppressions: withDefault(array(suppression, { description: "Accepted findings." }), []) }, { description: "moat review settings." }), {
-      suppressions: [],
-    }),
+    review: withDefault(
+      object(
+        { suppressions: withDefault(array(suppression, { description: "Accepted findings." }), []) },
+        { description: "moat review settings." },
+      ),
+      {
+        suppressions: [],
+      },
+    ),
     tags: withDefault(
       record(
         string({
@@ -209,10 +319,15 @@ export const environmentSchema = object(
           pattern: /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u,
           patternHint: "a valid AWS tag key (letters, digits, spaces and _ . : / = + - @; not starting with aws:)",
         }),
-        string({ description: "Tag value (AWS tag characters).", pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, patternHint: "a valid AWS tag value (letters, digits, spaces and _ . : / = + - @)" }),
+        string({
+          description: "Tag value (AWS tag characters).",
+          pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u,
+          patternHint: "a valid AWS tag value (letters, digits, spaces and _ . : / = + - @)",
+        }),
         {
-        description: "Tags applied to every resource.",
-      }),
+          description: "Tags applied to every resource.",
+        },
+      ),
       {},
     ),
   },

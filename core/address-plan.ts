@@ -35,7 +35,10 @@ export function addressPlanIssues(plan: AddressPlan, base = ""): Issue[] {
   const issues: Issue[] = [];
   const vpc = parseCidr(plan.vpcCidr);
   if (!isPrivate(vpc)) {
-    issues.push({ path: at("vpcCidr"), message: `"${vpc.text}" is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)` });
+    issues.push({
+      path: at("vpcCidr"),
+      message: `"${vpc.text}" is not a private range; use a block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)`,
+    });
   }
   if (vpc.prefix < 16 || vpc.prefix > 28) {
     issues.push({ path: at("vpcCidr"), message: `"${vpc.text}" has prefix /${vpc.prefix}; AWS allows VPC blocks from /16 to /28` });
@@ -49,12 +52,18 @@ export function addressPlanIssues(plan: AddressPlan, base = ""): Issue[] {
     }
     const clash = parsed.slice(0, index).find((other) => overlaps(other.cidr, subnet.cidr));
     if (clash) {
-      issues.push({ path: subnet.path, message: `"${subnet.cidr.text}" overlaps ${clash.path} "${clash.cidr.text}"; subnets must not overlap` });
+      issues.push({
+        path: subnet.path,
+        message: `"${subnet.cidr.text}" overlaps ${clash.path} "${clash.cidr.text}"; subnets must not overlap`,
+      });
     }
   });
   plan.officeCidrs.forEach((text, index) => {
     if (overlaps(parseCidr(text), vpc)) {
-      issues.push({ path: childPath(at("officeCidrs"), index), message: `"${text}" overlaps ${at("vpcCidr")} ${vpc.text}; the office must be outside the IoT segment` });
+      issues.push({
+        path: childPath(at("officeCidrs"), index),
+        message: `"${text}" overlaps ${at("vpcCidr")} ${vpc.text}; the office must be outside the IoT segment`,
+      });
     }
   });
   const perDirection = plan.officeCidrs.length + Math.max(plan.deviceSubnets.length, plan.endpointSubnets.length);

@@ -31,8 +31,18 @@ export const IOT_AUTH_FAILURE_CONCERNS: readonly IotFailureConcern[] = [
     alternates: ["Connect.AuthNError"],
   },
   { id: "connect-authz", concern: "connect authorization failures", documented: ["Connect.AuthError"], alternates: ["Connect.AuthZError"] },
-  { id: "publish-authz", concern: "publish authorization failures", documented: ["PublishIn.AuthError", "PublishRetained.AuthError"], alternates: ["PublishIn.AuthZError"] },
-  { id: "subscribe-authz", concern: "subscribe authorization failures", documented: ["Subscribe.AuthError"], alternates: ["Subscribe.AuthZError"] },
+  {
+    id: "publish-authz",
+    concern: "publish authorization failures",
+    documented: ["PublishIn.AuthError", "PublishRetained.AuthError"],
+    alternates: ["PublishIn.AuthZError"],
+  },
+  {
+    id: "subscribe-authz",
+    concern: "subscribe authorization failures",
+    documented: ["Subscribe.AuthError"],
+    alternates: ["Subscribe.AuthZError"],
+  },
   { id: "receive-authz", concern: "delivery (receive) authorization failures", documented: ["PublishOut.AuthError"], alternates: [] },
 ];
 

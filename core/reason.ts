@@ -20,6 +20,7 @@ export function reasonProblem(text: string | undefined): string | undefined {
   if (trimmed === "") return `is missing; ${fix}`;
   if (/[\r\n]/.test(trimmed)) return `spans several lines; ${fix}`;
   const words = trimmed.split(/\s+/).length;
-  if (words < MIN_REASON_WORDS || trimmed.length < MIN_REASON_CHARS) return `is under a sentence (${words} word${words === 1 ? "" : "s"}, ${trimmed.length} characters); ${fix}`;
+  if (words < MIN_REASON_WORDS || trimmed.length < MIN_REASON_CHARS)
+    return `is under a sentence (${words} word${words === 1 ? "" : "s"}, ${trimmed.length} characters); ${fix}`;
   return undefined;
 }

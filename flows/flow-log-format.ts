@@ -5,8 +5,26 @@
  * logs (`moat flows`, the saved queries) derives from this one list.
  */
 export const FLOW_FIELDS = [
-  "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes",
-  "start", "end", "action", "log-status", "vpc-id", "subnet-id", "tcp-flags", "pkt-srcaddr", "pkt-dstaddr", "flow-direction",
+  "version",
+  "account-id",
+  "interface-id",
+  "srcaddr",
+  "dstaddr",
+  "srcport",
+  "dstport",
+  "protocol",
+  "packets",
+  "bytes",
+  "start",
+  "end",
+  "action",
+  "log-status",
+  "vpc-id",
+  "subnet-id",
+  "tcp-flags",
+  "pkt-srcaddr",
+  "pkt-dstaddr",
+  "flow-direction",
 ] as const;
 
 export type FlowField = (typeof FLOW_FIELDS)[number];
@@ -38,7 +56,10 @@ export interface FlowRecord {
 }
 
 /** One line read: a flow, a record without flow data (NODATA, SKIPDATA), or why the line is not a record. */
-export type ParsedLine = { readonly kind: "flow"; readonly record: FlowRecord } | { readonly kind: "NODATA" | "SKIPDATA" } | { readonly kind: "bad"; readonly problem: string };
+export type ParsedLine =
+  | { readonly kind: "flow"; readonly record: FlowRecord }
+  | { readonly kind: "NODATA" | "SKIPDATA" }
+  | { readonly kind: "bad"; readonly problem: string };
 
 const WHOLE = /^\d{1,20}$/;
 /** CloudWatch Logs exports put the event's ISO timestamp before the message. */
@@ -55,7 +76,12 @@ export function headerProblem(line: string): string | undefined {
   if (fields.length === FLOW_FIELDS.length && fields.every((f, i) => f === FLOW_FIELDS[i])) return undefined;
   const missing = FLOW_FIELDS.filter((f) => !fields.includes(f));
   const extra = fields.filter((f) => !(FLOW_FIELDS as readonly string[]).includes(f));
-  const detail = missing.length + extra.length === 0 ? "the same fields in another order" : [missing.length ? `missing ${missing.join(", ")}` : "", extra.length ? `other fields ${extra.join(", ")}` : ""].filter(Boolean).join("; ");
+  const detail =
+    missing.length + extra.length === 0
+      ? "the same fields in another order"
+      : [missing.length ? `missing ${missing.join(", ")}` : "", extra.length ? `other fields ${extra.join(", ")}` : ""]
+          .filter(Boolean)
+          .join("; ");
   return `the header names ${fields.length} fields, not moat's ${FLOW_FIELDS.length} (${detail})`;
 }
 
@@ -68,13 +94,17 @@ export function parseFlowLine(line: string): ParsedLine {
   let fields = line.split(" ");
   if (fields.length === FLOW_FIELDS.length + 1 && EXPORT_TIMESTAMP.test(fields[0])) fields = fields.slice(1);
   if (fields.length !== FLOW_FIELDS.length) {
-    return { kind: "bad", problem: `${fields.length} space-separated fields, moat's flow-log format has ${FLOW_FIELDS.length} (${FLOW_FIELDS.join(" ")})` };
+    return {
+      kind: "bad",
+      problem: `${fields.length} space-separated fields, moat's flow-log format has ${FLOW_FIELDS.length} (${FLOW_FIELDS.join(" ")})`,
+    };
   }
   const status = fields[FIELD_INDEX["log-status"]];
   if (status === "NODATA" || status === "SKIPDATA") return { kind: status };
   if (status !== "OK") return { kind: "bad", problem: `log-status "${status.slice(0, 40)}" is not OK, NODATA or SKIPDATA` };
   const action = fields[FIELD_INDEX.action];
-  if (action !== "ACCEPT" && action !== "REJECT") return { kind: "bad", problem: `action "${action.slice(0, 40)}" is not ACCEPT or REJECT` };
+  if (action !== "ACCEPT" && action !== "REJECT")
+    return { kind: "bad", problem: `action "${action.slice(0, 40)}" is not ACCEPT or REJECT` };
   const numbers: Record<string, number> = {};
   for (const field of ["srcport", "dstport", "protocol", "bytes", "start", "end"] as const) {
     const value = whole(fields[FIELD_INDEX[field]], field);

@@ -38,7 +38,11 @@ const FORMAT_HINT = "moat flows reads VPC flow-log records in the format moat co
  * {@link FlowReview}, so memory does not grow with the input. The first bad line stops the run
  * with an error naming the file and line; nothing is reported from a partial read.
  */
-export async function reviewFlowFiles(files: readonly string[], plan: FlowAddressPlan, options: ReadFlowOptions = {}): Promise<FlowReviewResult> {
+export async function reviewFlowFiles(
+  files: readonly string[],
+  plan: FlowAddressPlan,
+  options: ReadFlowOptions = {},
+): Promise<FlowReviewResult> {
   const sizes = files.map((file) => sizeOf(file));
   const total = sizes.reduce((a, b) => a + b, 0);
   const every = options.progressEveryMs ?? 2000;
@@ -50,7 +54,13 @@ export async function reviewFlowFiles(files: readonly string[], plan: FlowAddres
     await readOne(file, review, (bytesInFile) => {
       if (!report || Date.now() - lastReport < every) return;
       lastReport = Date.now();
-      report({ file, fileNumber: i + 1, files: files.length, records: review.recordCount, fraction: total === 0 ? 1 : (done + bytesInFile) / total });
+      report({
+        file,
+        fileNumber: i + 1,
+        files: files.length,
+        records: review.recordCount,
+        fraction: total === 0 ? 1 : (done + bytesInFile) / total,
+      });
     });
     done += sizes[i];
   }
@@ -123,7 +133,10 @@ async function readOne(file: string, review: FlowReview, progress: (bytesRead: n
         from = at + 1;
       }
       carry = text.slice(from);
-      if (carry.length > MAX_LINE) throw new MoatError(`${file}:${lineNumber + 1}: not a flow-log record: more than ${MAX_LINE.toLocaleString("en-US")} characters without a line break; ${FORMAT_HINT}`);
+      if (carry.length > MAX_LINE)
+        throw new MoatError(
+          `${file}:${lineNumber + 1}: not a flow-log record: more than ${MAX_LINE.toLocaleString("en-US")} characters without a line break; ${FORMAT_HINT}`,
+        );
       progress(rawBytes);
     }
   } catch (err) {

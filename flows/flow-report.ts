@@ -59,29 +59,70 @@ function more(total: number): string[] {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
-const sourceRow = (s: BrokerSource) => [s.source, s.subnet, count(s.accepted), count(s.rejected), count(s.bytes), time(s.first), time(s.last)];
-const breachRow = (b: BreachGroup) => [b.broken ? "BROKEN" : "refused", BREACH_TEXT[b.breach], b.action, `${b.source} -> ${b.destination}`, protocol(b), count(b.flows), count(b.bytes), time(b.first), time(b.last)];
+const sourceRow = (s: BrokerSource) => [
+  s.source,
+  s.subnet,
+  count(s.accepted),
+  count(s.rejected),
+  count(s.bytes),
+  time(s.first),
+  time(s.last),
+];
+const breachRow = (b: BreachGroup) => [
+  b.broken ? "BROKEN" : "refused",
+  BREACH_TEXT[b.breach],
+  b.action,
+  `${b.source} -> ${b.destination}`,
+  protocol(b),
+  count(b.flows),
+  count(b.bytes),
+  time(b.first),
+  time(b.last),
+];
 const SOURCE_HEAD = ["SOURCE", "SUBNET", "ACCEPTED", "REJECTED", "BYTES", "FIRST SEEN", "LAST SEEN"];
 const BREACH_HEAD = ["", "PROMISE", "ACTION", "FLOW", "PORT", "FLOWS", "BYTES", "FIRST SEEN", "LAST SEEN"];
 
 function text(subject: FlowReportSubject, result: FlowReviewResult): string {
   const lines = [verdict(result), summary(subject, result), ""];
   lines.push(`Connections to the broker (TCP 8883, device subnet -> endpoint subnet): ${count(result.sources.length)} sources`);
-  if (result.sources.length > 0) lines.push(...table([SOURCE_HEAD, ...result.sources.slice(0, SHOWN_ROWS).map(sourceRow)]).map((l) => `  ${l}`), ...more(result.sources.length));
+  if (result.sources.length > 0)
+    lines.push(
+      ...table([SOURCE_HEAD, ...result.sources.slice(0, SHOWN_ROWS).map(sourceRow)]).map((l) => `  ${l}`),
+      ...more(result.sources.length),
+    );
   lines.push("");
-  lines.push(`Flows outside the segment's promises: ${count(result.breaches.length)} groups${result.breaches.length ? " (BROKEN: a promise is broken; refused: the firewall held)" : ""}`);
-  if (result.breaches.length > 0) lines.push(...table([BREACH_HEAD, ...result.breaches.slice(0, SHOWN_ROWS).map(breachRow)]).map((l) => `  ${l}`), ...more(result.breaches.length));
+  lines.push(
+    `Flows outside the segment's promises: ${count(result.breaches.length)} groups${result.breaches.length ? " (BROKEN: a promise is broken; refused: the firewall held)" : ""}`,
+  );
+  if (result.breaches.length > 0)
+    lines.push(
+      ...table([BREACH_HEAD, ...result.breaches.slice(0, SHOWN_ROWS).map(breachRow)]).map((l) => `  ${l}`),
+      ...more(result.breaches.length),
+    );
   lines.push(...notes(result));
   return lines.join("\n") + "\n";
 }
 
 function notes(result: FlowReviewResult): string[] {
   const out: string[] = [];
-  if (result.ungrouped.flows > 0) out.push("", `${count(result.ungrouped.flows)} more flows outside the promises were counted but not grouped (${count(result.ungrouped.broken)} of them broken): too many distinct flows to list.`);
-  if (result.skippedData > 0) out.push("", `${count(result.skippedData)} SKIPDATA records: AWS could not capture some flows in those intervals, so this review is incomplete.`);
+  if (result.ungrouped.flows > 0)
+    out.push(
+      "",
+      `${count(result.ungrouped.flows)} more flows outside the promises were counted but not grouped (${count(result.ungrouped.broken)} of them broken): too many distinct flows to list.`,
+    );
+  if (result.skippedData > 0)
+    out.push(
+      "",
+      `${count(result.skippedData)} SKIPDATA records: AWS could not capture some flows in those intervals, so this review is incomplete.`,
+    );
   return out;
 }
 
@@ -90,10 +131,16 @@ function markdown(subject: FlowReportSubject, result: FlowReviewResult): string 
   const head = (cells: string[]) => [row(cells), row(cells.map(() => "---"))];
   const lines = [`## moat flows: ${result.broken ? ":x:" : ":white_check_mark:"} ${verdict(result)}`, "", summary(subject, result), ""];
   lines.push(`### Connections to the broker (${count(result.sources.length)} sources)`, "");
-  if (result.sources.length > 0) lines.push(...head(SOURCE_HEAD), ...result.sources.slice(0, SHOWN_ROWS).map((s) => row(sourceRow(s))), ...more(result.sources.length));
+  if (result.sources.length > 0)
+    lines.push(...head(SOURCE_HEAD), ...result.sources.slice(0, SHOWN_ROWS).map((s) => row(sourceRow(s))), ...more(result.sources.length));
   else lines.push("None.");
   lines.push("", `### Flows outside the segment's promises (${count(result.breaches.length)} groups)`, "");
-  if (result.breaches.length > 0) lines.push(...head(["", ...BREACH_HEAD.slice(1)]), ...result.breaches.slice(0, SHOWN_ROWS).map((b) => row(breachRow(b))), ...more(result.breaches.length));
+  if (result.breaches.length > 0)
+    lines.push(
+      ...head(["", ...BREACH_HEAD.slice(1)]),
+      ...result.breaches.slice(0, SHOWN_ROWS).map((b) => row(breachRow(b))),
+      ...more(result.breaches.length),
+    );
   else lines.push("None.");
   lines.push(...notes(result));
   return lines.join("\n") + "\n";

@@ -127,7 +127,13 @@ export class FlowReview {
 
   public result(): FlowReviewResult {
     const sources = [...this.sourcesByAddress.values()].sort((a, b) => b.bytes - a.bytes || compareText(a.source, b.source));
-    const breaches = [...this.groups.values()].sort((a, b) => Number(b.broken) - Number(a.broken) || BREACHES.indexOf(a.breach) - BREACHES.indexOf(b.breach) || b.flows - a.flows || compareText(a.source, b.source));
+    const breaches = [...this.groups.values()].sort(
+      (a, b) =>
+        Number(b.broken) - Number(a.broken) ||
+        BREACHES.indexOf(a.breach) - BREACHES.indexOf(b.breach) ||
+        b.flows - a.flows ||
+        compareText(a.source, b.source),
+    );
     return {
       records: this.records,
       flows: this.flows,
@@ -166,7 +172,19 @@ export class FlowReview {
         if (broken) this.ungroupedBroken++;
         return;
       }
-      group = { breach, action: record.action, source: record.srcaddr, destination: record.dstaddr, protocol: record.protocol, dstport: record.dstport, broken, flows: 0, bytes: 0, first: record.start, last: record.end };
+      group = {
+        breach,
+        action: record.action,
+        source: record.srcaddr,
+        destination: record.dstaddr,
+        protocol: record.protocol,
+        dstport: record.dstport,
+        broken,
+        flows: 0,
+        bytes: 0,
+        first: record.start,
+        last: record.end,
+      };
       this.groups.set(key, group);
     }
     group.flows++;

@@ -5,8 +5,47 @@ export type QueryDialect = "logs-insights" | "athena";
 
 /** Words of the two languages that are not field names (lower case). */
 const KEYWORDS: Record<QueryDialect, ReadonlySet<string>> = {
-  "logs-insights": new Set(["parse", "as", "filter", "stats", "by", "sort", "desc", "asc", "and", "or", "not", "like", "in", "limit", "fields", "display"]),
-  athena: new Set(["select", "from", "where", "group", "by", "order", "desc", "asc", "and", "or", "not", "as", "limit", "in", "like", "is", "null", "distinct", "ipaddress", "with", "having"]),
+  "logs-insights": new Set([
+    "parse",
+    "as",
+    "filter",
+    "stats",
+    "by",
+    "sort",
+    "desc",
+    "asc",
+    "and",
+    "or",
+    "not",
+    "like",
+    "in",
+    "limit",
+    "fields",
+    "display",
+  ]),
+  athena: new Set([
+    "select",
+    "from",
+    "where",
+    "group",
+    "by",
+    "order",
+    "desc",
+    "asc",
+    "and",
+    "or",
+    "not",
+    "as",
+    "limit",
+    "in",
+    "like",
+    "is",
+    "null",
+    "distinct",
+    "ipaddress",
+    "with",
+    "having",
+  ]),
 };
 
 /** Every column of moat's flow-log format, as queries name it. */
@@ -46,10 +85,11 @@ export function unknownQueryFields(query: string, dialect: QueryDialect, known: 
  */
 export function parseClauseProblem(query: string): string | undefined {
   const match = /parse\s+@message\s+"([^"]*)"\s+as\s+([\w\s,]+?)\s*(?:\||$)/.exec(query);
-  if (!match) return "no `parse @message \"...\" as ...` clause";
+  if (!match) return 'no `parse @message "..." as ...` clause';
   const pattern = match[1];
   const names = match[2].split(/\s*,\s*/);
-  if (pattern !== FLOW_FIELDS.map(() => "*").join(" ")) return `the pattern has ${pattern.split(" ").length} space-separated parts, moat's format has ${FLOW_FIELDS.length} fields`;
+  if (pattern !== FLOW_FIELDS.map(() => "*").join(" "))
+    return `the pattern has ${pattern.split(" ").length} space-separated parts, moat's format has ${FLOW_FIELDS.length} fields`;
   if (names.join(",") !== FLOW_COLUMNS.join(",")) return `it names ${names.join(", ")}; moat's format is ${FLOW_COLUMNS.join(", ")}`;
   return undefined;
 }

@@ -38,16 +38,31 @@ export function writeBrokerFiles(options: BrokerFilesOptions): LabPaths {
   const { config, pkiDir } = options;
   const ca = pkiPaths(pkiDir, config.name);
   if (!existsSync(ca.issuingCert)) {
-    throw new MoatError(`no CA for environment '${config.name}' in ${ca.envDir}; run 'moat pki init --env ${config.name}' first (or check --pki-dir)`);
+    throw new MoatError(
+      `no CA for environment '${config.name}' in ${ca.envDir}; run 'moat pki init --env ${config.name}' first (or check --pki-dir)`,
+    );
   }
   // Everything that can refuse is computed before the first write.
   const acl = aclText(pkiDir, config);
-  const mosquittoConf = renderMosquittoConfig({ env: config.name, source: config.file, port: options.port, user: options.user.name, tlsPolicy: config.broker.tlsPolicy });
+  const mosquittoConf = renderMosquittoConfig({
+    env: config.name,
+    source: config.file,
+    port: options.port,
+    user: options.user.name,
+    tlsPolicy: config.broker.tlsPolicy,
+  });
   checkCrl(pkiDir, config.name, options.now);
   const paths = labPaths(pkiDir, config.name);
   mkdirSync(paths.brokerDir, { recursive: true, mode: 0o700 });
   if (serverCertNeedsIssuing(paths, ca.issuingCert, options.now ?? new Date())) {
-    issueServerCert({ pkiDir, env: config.name, dnsNames: SERVER_DNS_NAMES, ipAddresses: SERVER_IP_ADDRESSES, outDir: paths.brokerDir, passphrase: options.passphrase });
+    issueServerCert({
+      pkiDir,
+      env: config.name,
+      dnsNames: SERVER_DNS_NAMES,
+      ipAddresses: SERVER_IP_ADDRESSES,
+      outDir: paths.brokerDir,
+      passphrase: options.passphrase,
+    });
   }
   writeFileAtomic(paths.chain, readFileSync(ca.chain), { mode: 0o600 });
   writeFileAtomic(paths.crl, readFileSync(ca.crl), { mode: 0o600 });
@@ -73,7 +88,9 @@ export function writeAcl(pkiDir: string, config: EnvironmentConfig, paths: LabPa
 function checkCrl(pkiDir: string, env: string, now?: Date): void {
   const status = crlStatus({ pkiDir, env, now });
   if (status.expired) {
-    throw new MoatError(`the '${env}' CRL expired at ${status.nextUpdate.toISOString()} and the broker would refuse every device; run 'moat pki crl --env ${env}'`);
+    throw new MoatError(
+      `the '${env}' CRL expired at ${status.nextUpdate.toISOString()} and the broker would refuse every device; run 'moat pki crl --env ${env}'`,
+    );
   }
 }
 

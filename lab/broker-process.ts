@@ -1,5 +1,16 @@
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,7 +39,9 @@ export function findMosquitto(searchPath: readonly string[] = defaultSearchPath(
       // not here
     }
   }
-  throw new MoatError(`mosquitto is not installed (looked in ${searchPath.join(", ") || "an empty search path"}); install it with 'sudo apt-get install mosquitto'`);
+  throw new MoatError(
+    `mosquitto is not installed (looked in ${searchPath.join(", ") || "an empty search path"}); install it with 'sudo apt-get install mosquitto'`,
+  );
 }
 
 /** A lab broker that is running. */
@@ -73,7 +86,11 @@ export async function spawnBroker(paths: LabPaths, options: SpawnOptions): Promi
   let exit: { code: number | null; signal: string | null } | undefined;
   let pid: number | undefined;
   try {
-    const child = spawn(options.mosquitto, ["-c", BROKER_FILES.config], { cwd: paths.brokerDir, detached: true, stdio: ["ignore", logFd, logFd] });
+    const child = spawn(options.mosquitto, ["-c", BROKER_FILES.config], {
+      cwd: paths.brokerDir,
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+    });
     child.on("exit", (code, signal) => (exit = { code, signal }));
     child.on("error", () => (exit = { code: null, signal: null }));
     pid = child.pid;
@@ -85,7 +102,9 @@ export async function spawnBroker(paths: LabPaths, options: SpawnOptions): Promi
   while (Date.now() < deadline) {
     await sleep(25);
     if (exit !== undefined || pid === undefined) {
-      throw new MoatError(`mosquitto exited at start (${exit?.code ?? exit?.signal ?? "did not start"}): ${startupError(paths.logFile)}; see ${paths.logFile}`);
+      throw new MoatError(
+        `mosquitto exited at start (${exit?.code ?? exit?.signal ?? "did not start"}): ${startupError(paths.logFile)}; see ${paths.logFile}`,
+      );
     }
     // Mosquitto binds before it drops privileges and writes its pid file after: wait for both,
     // so `status` and `down` find the broker as soon as `up` returns.
@@ -97,7 +116,9 @@ export async function spawnBroker(paths: LabPaths, options: SpawnOptions): Promi
     }
   }
   if (pid !== undefined) process.kill(pid, "SIGKILL");
-  throw new MoatError(`mosquitto did not listen on ${LAB_HOST}:${options.port} within ${options.timeoutMs ?? 10_000} ms; see ${paths.logFile}`);
+  throw new MoatError(
+    `mosquitto did not listen on ${LAB_HOST}:${options.port} within ${options.timeoutMs ?? 10_000} ms; see ${paths.logFile}`,
+  );
 }
 
 /** Stops the broker of these paths (only it: see {@link runningBroker}). Returns its pid, or undefined if none ran. */

@@ -24,7 +24,9 @@ export function brokerUser(passwdFile = "/etc/passwd"): BrokerUser {
   }
   const entry = readPasswd(passwdFile).find((e) => e.name === BROKER_USER_NAME);
   if (!entry) {
-    throw new MoatError(`user '${BROKER_USER_NAME}' does not exist, and a broker started as root drops to it; install the broker with 'apt-get install mosquitto' (it creates the user) or run moat lab as a normal user`);
+    throw new MoatError(
+      `user '${BROKER_USER_NAME}' does not exist, and a broker started as root drops to it; install the broker with 'apt-get install mosquitto' (it creates the user) or run moat lab as a normal user`,
+    );
   }
   return entry;
 }

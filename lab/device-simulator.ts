@@ -42,9 +42,15 @@ export interface SimulatorResult {
 export async function simulateDevice(options: SimulatorOptions): Promise<SimulatorResult> {
   const { config, deviceId, report } = options;
   const className = labDeviceClass(options.pkiDir, config, deviceId);
-  if (className === undefined) throw new MoatError(`lab device ${deviceId} is not enrolled in '${config.name}'; run 'moat lab device --env ${config.name} --device ${deviceId} --class CLASS'`);
+  if (className === undefined)
+    throw new MoatError(
+      `lab device ${deviceId} is not enrolled in '${config.name}'; run 'moat lab device --env ${config.name} --device ${deviceId} --class CLASS'`,
+    );
   const deviceClass = config.topics.classes[className];
-  if (!deviceClass) throw new MoatError(`lab device ${deviceId} has class '${className}', which ${config.file} no longer defines; enroll it again under another name`);
+  if (!deviceClass)
+    throw new MoatError(
+      `lab device ${deviceId} has class '${className}', which ${config.file} no longer defines; enroll it again under another name`,
+    );
   const extraProblem = options.extraTopic === undefined ? undefined : publishTopicProblem(options.extraTopic);
   if (extraProblem) throw new MoatError(`lab device ${deviceId}: extra topic ${extraProblem}`);
   const own = (topic: string) => topic.split(THING_PLACEHOLDER).join(deviceId);
@@ -52,16 +58,24 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
 
   let session;
   try {
-    session = await openSession({ port: options.port, tls: { ca: readFileSync(files.chain), cert: readFileSync(files.cert), key: readFileSync(files.key) } });
+    session = await openSession({
+      port: options.port,
+      tls: { ca: readFileSync(files.chain), cert: readFileSync(files.cert), key: readFileSync(files.key) },
+    });
   } catch (err) {
     if (err instanceof SessionRefused && /ECONNREFUSED/.test(err.reason)) {
-      throw new MoatError(`lab device ${deviceId}: nothing listens on 127.0.0.1:${options.port}; start the broker with 'moat lab up --env ${config.name}'`);
+      throw new MoatError(
+        `lab device ${deviceId}: nothing listens on 127.0.0.1:${options.port}; start the broker with 'moat lab up --env ${config.name}'`,
+      );
     }
-    if (err instanceof SessionRefused) throw new MoatError(`lab device ${deviceId}: the broker on port ${options.port} refused the session: ${err.reason}`);
+    if (err instanceof SessionRefused)
+      throw new MoatError(`lab device ${deviceId}: the broker on port ${options.port} refused the session: ${err.reason}`);
     throw err;
   }
   const { client, connack } = session;
-  report(`CONNACK reason ${connack.reasonCode ?? 0} (accepted) over ${session.tls?.protocol} ${session.tls?.cipher}, client id ${connack.properties?.assignedClientIdentifier ?? deviceId}`);
+  report(
+    `CONNACK reason ${connack.reasonCode ?? 0} (accepted) over ${session.tls?.protocol} ${session.tls?.cipher}, client id ${connack.properties?.assignedClientIdentifier ?? deviceId}`,
+  );
   // mqtt.js resolves a publish without the PUBACK; read its reason code (0, or 16: no subscribers) off the wire.
   const pubackReasons = new Map<number, number>();
   client.on("packetreceive", (packet) => {
@@ -83,9 +97,17 @@ export async function simulateDevice(options: SimulatorOptions): Promise<Simulat
     let denied = 0;
     for (let seq = 1; seq <= (options.messages ?? 3); seq++) {
       for (const topic of topics) {
-        const payload = JSON.stringify({ device: deviceId, seq, at: new Date().toISOString(), temperature: 20 + Math.round(Math.random() * 50) / 10 });
+        const payload = JSON.stringify({
+          device: deviceId,
+          seq,
+          at: new Date().toISOString(),
+          temperature: 20 + Math.round(Math.random() * 50) / 10,
+        });
         try {
-          const sent = await connection.answer(client.publishAsync(topic, payload, { qos: 1 }), `the PUBACK for ${JSON.stringify(topic)} #${seq}`);
+          const sent = await connection.answer(
+            client.publishAsync(topic, payload, { qos: 1 }),
+            `the PUBACK for ${JSON.stringify(topic)} #${seq}`,
+          );
           accepted++;
           const reason = sent?.messageId === undefined ? undefined : pubackReasons.get(sent.messageId);
           report(`PUBACK ${topic} #${seq}: reason ${reason ?? 0} (${reason === 16 ? "accepted, no subscribers" : "accepted"})`);
@@ -127,8 +149,10 @@ function topicProblem(topic: string): string | undefined {
   const fix = "name one exact topic, e.g. devices/sensor-2/telemetry";
   if (topic === "") return `is empty; ${fix}`;
   const wildcard = /[+#]/.exec(topic)?.[0];
-  if (wildcard) return `contains '${wildcard}', an MQTT wildcard, which a PUBLISH may not carry (the broker would drop the connection); ${fix}`;
-  if (topic.startsWith("$")) return `starts with '$', a broker-reserved topic ($SYS; IoT Core's $aws/ services, which the lab broker lacks, so its answer would not be production's); ${fix}`;
+  if (wildcard)
+    return `contains '${wildcard}', an MQTT wildcard, which a PUBLISH may not carry (the broker would drop the connection); ${fix}`;
+  if (topic.startsWith("$"))
+    return `starts with '$', a broker-reserved topic ($SYS; IoT Core's $aws/ services, which the lab broker lacks, so its answer would not be production's); ${fix}`;
   const forbidden = [...topic].map((c) => c.codePointAt(0) ?? 0).find(forbiddenInMqttString);
   if (forbidden !== undefined) {
     return `contains U+${forbidden.toString(16).toUpperCase().padStart(4, "0")}, a control character, noncharacter or lone surrogate, which MQTT forbids in a topic (the broker would drop the connection); remove it`;
@@ -158,7 +182,11 @@ function watchConnection(client: MqttClient, who: string, brokerLog: string): { 
   client.on("error", (err) => (said ||= `: ${err.message}`));
   const closed = new Promise<never>((_, reject) =>
     client.once("close", () => {
-      reject(new MoatError(`${who}: the broker closed the connection while the device waited for ${awaiting}${said}; the rest of the run was not sent: see ${brokerLog}`));
+      reject(
+        new MoatError(
+          `${who}: the broker closed the connection while the device waited for ${awaiting}${said}; the rest of the run was not sent: see ${brokerLog}`,
+        ),
+      );
     }),
   );
   closed.catch(() => undefined); // a close after the run, ours, is no failure

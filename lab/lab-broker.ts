@@ -40,7 +40,9 @@ export async function labUp(options: LabUpOptions): Promise<LabUpResult> {
   const running = runningBroker(paths);
   if (running) {
     if (running.port !== port) {
-      throw new MoatError(`the '${config.name}' lab broker already runs on port ${running.port} (pid ${running.pid}); run 'moat lab down --env ${config.name}' first to move it to ${port}`);
+      throw new MoatError(
+        `the '${config.name}' lab broker already runs on port ${running.port} (pid ${running.pid}); run 'moat lab down --env ${config.name}' first to move it to ${port}`,
+      );
     }
     return { ...running, paths, alreadyRunning: true };
   }
@@ -98,7 +100,11 @@ export async function reloadLabBroker(pkiDir: string, env: string, options: Relo
   handOver(paths.brokerDir, user);
   if (options.keepSessions) {
     await signalReload(paths, running);
-    return { action: "reloaded", pid: running.pid, message: `lab broker (pid ${running.pid}) reloaded the CRL; sessions opened before stay connected until they reconnect` };
+    return {
+      action: "reloaded",
+      pid: running.pid,
+      message: `lab broker (pid ${running.pid}) reloaded the CRL; sessions opened before stay connected until they reconnect`,
+    };
   }
   const mosquitto = findMosquitto(options.searchPath);
   await stopBroker(paths);

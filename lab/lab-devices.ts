@@ -58,7 +58,10 @@ export function labRoster(pkiDir: string, config: EnvironmentConfig, now?: Date)
   const byThing = new Map<string, { deviceClass: string; serial: string }>();
   for (const issued of listIssued({ pkiDir, env: config.name, now })) {
     if (issued.profile !== "device" || issued.status !== "valid") continue;
-    const subject = deviceSubjectOf(Buffer.from(issued.certificate, "base64"), `certificate ${issued.serial} in the '${config.name}' PKI index`);
+    const subject = deviceSubjectOf(
+      Buffer.from(issued.certificate, "base64"),
+      `certificate ${issued.serial} in the '${config.name}' PKI index`,
+    );
     const deviceClass = provisionedClass(subject, classes);
     if (deviceClass === undefined) continue;
     const seen = byThing.get(subject.commonName);
@@ -83,7 +86,9 @@ export function labDeviceClass(pkiDir: string, config: EnvironmentConfig, device
   const subject = deviceSubjectOf(new X509Certificate(readFileSync(files.cert)).raw, files.cert);
   const classes = Object.keys(config.topics.classes);
   if (subject.organizationalUnit === undefined && classes.length > 1) {
-    throw new MoatError(`lab device ${deviceId}: its certificate ${files.cert} names no class (no OU) and ${config.file} has several; enroll it again under another name`);
+    throw new MoatError(
+      `lab device ${deviceId}: its certificate ${files.cert} names no class (no OU) and ${config.file} has several; enroll it again under another name`,
+    );
   }
   // An OU the environment no longer defines is returned as it is: the simulator names it.
   return provisionedClass(subject, classes) ?? (subject.organizationalUnit as string);
@@ -112,16 +117,33 @@ export function enrollLabDevice(options: EnrollOptions): Enrollment {
   const enrolledAs = labDeviceClass(pkiDir, config, deviceId);
   if (enrolledAs !== undefined) {
     if (options.deviceClass !== undefined && options.deviceClass !== enrolledAs) {
-      throw new MoatError(`lab device ${deviceId} is enrolled as class '${enrolledAs}', not '${options.deviceClass}'; use another --device name for a ${options.deviceClass}`);
+      throw new MoatError(
+        `lab device ${deviceId} is enrolled as class '${enrolledAs}', not '${options.deviceClass}'; use another --device name for a ${options.deviceClass}`,
+      );
     }
     return { device: { thing: deviceId, deviceClass: enrolledAs }, files, issued: false };
   }
-  const deviceClass = chooseDeviceClass({ classes: Object.keys(config.topics.classes), requested: options.deviceClass, source: config.file, purpose: "a new lab device" });
+  const deviceClass = chooseDeviceClass({
+    classes: Object.keys(config.topics.classes),
+    requested: options.deviceClass,
+    source: config.file,
+    purpose: "a new lab device",
+  });
   if (!config.pki.allowLocalKeys) {
-    throw new MoatError(`${config.file}: pki.allowLocalKeys is false, so moat does not make device keys for '${config.name}'; use a lab/dev environment, or issue from the device's CSR with 'moat pki issue --csr'`);
+    throw new MoatError(
+      `${config.file}: pki.allowLocalKeys is false, so moat does not make device keys for '${config.name}'; use a lab/dev environment, or issue from the device's CSR with 'moat pki issue --csr'`,
+    );
   }
   const dir = join(labPaths(pkiDir, config.name).devicesDir, deviceId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const issued = issueDeviceWithKey({ pkiDir, env: config.name, deviceId, deviceClass, outDir: dir, passphrase: options.passphrase, validityDays: config.pki.deviceValidityDays });
+  const issued = issueDeviceWithKey({
+    pkiDir,
+    env: config.name,
+    deviceId,
+    deviceClass,
+    outDir: dir,
+    passphrase: options.passphrase,
+    validityDays: config.pki.deviceValidityDays,
+  });
   return { device: { thing: deviceId, deviceClass }, files, issued: true, serial: issued.serial };
 }

@@ -65,7 +65,13 @@ function socketTable(path: string): SocketRow[] {
     .filter((f) => f.length >= 10)
     .map((f) => {
       const [localHex, localPort] = f[1].split(":");
-      return { address: hexAddress(localHex), port: parseInt(localPort, 16), remotePort: parseInt(f[2].split(":")[1], 16), state: f[3], inode: f[9] };
+      return {
+        address: hexAddress(localHex),
+        port: parseInt(localPort, 16),
+        remotePort: parseInt(f[2].split(":")[1], 16),
+        state: f[3],
+        inode: f[9],
+      };
     });
 }
 

@@ -69,7 +69,15 @@ export function openSession(options: SessionOptions): Promise<Session> {
   };
   const tls = options.tls;
   const client = tls
-    ? connect({ ...base, protocol: "mqtts", ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: tls.minVersion ?? "TLSv1.2", rejectUnauthorized: true } as IClientOptions)
+    ? connect({
+        ...base,
+        protocol: "mqtts",
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        minVersion: tls.minVersion ?? "TLSv1.2",
+        rejectUnauthorized: true,
+      } as IClientOptions)
     : connect({ ...base, protocol: "mqtt" });
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -86,7 +94,8 @@ export function openSession(options: SessionOptions): Promise<Session> {
       settled = true;
       clearTimeout(timer);
       const stream = client.stream;
-      const details = stream instanceof TLSSocket ? { protocol: stream.getProtocol() ?? "unknown", cipher: stream.getCipher().name } : undefined;
+      const details =
+        stream instanceof TLSSocket ? { protocol: stream.getProtocol() ?? "unknown", cipher: stream.getCipher().name } : undefined;
       resolve({ client, connack, tls: details });
     });
     client.once("error", (err: Error & { code?: string | number }) => fail(describeError(err)));

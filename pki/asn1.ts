@@ -68,7 +68,8 @@ export function time(date: Date): Asn1 {
 }
 
 /** Constructed [n]: an EXPLICIT wrapper of one node, or an IMPLICIT SET/SEQUENCE OF the nodes. */
-export const contextTagged = (tagNumber: number, ...items: Asn1[]): Asn1 => asn1.create(asn1.Class.CONTEXT_SPECIFIC, tagNumber, true, items);
+export const contextTagged = (tagNumber: number, ...items: Asn1[]): Asn1 =>
+  asn1.create(asn1.Class.CONTEXT_SPECIFIC, tagNumber, true, items);
 
 /** [n] IMPLICIT primitive value (GeneralName choices such as dNSName and iPAddress). */
 export const implicitPrimitive = (tagNumber: number, bytes: Buffer): Asn1 =>

@@ -29,19 +29,30 @@ export interface CaRegistrationMaterial {
  */
 export function verificationCert(options: VerificationCertOptions): CaRegistrationMaterial {
   if (!/^[A-Za-z0-9]{1,128}$/.test(options.registrationCode)) {
-    throw new MoatError(`registration code '${options.registrationCode.slice(0, 80)}' is not an AWS IoT registration code (letters and digits); copy it from 'aws iot get-registration-code'`);
+    throw new MoatError(
+      `registration code '${options.registrationCode.slice(0, 80)}' is not an AWS IoT registration code (letters and digits); copy it from 'aws iot get-registration-code'`,
+    );
   }
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
-  const [leaf] = issueLeaves(ca, [
-    {
-      commonName: options.registrationCode,
-      profile: "verification",
-      subjectPublicKeyInfo: spkiOf(generateKeyPair("p256").publicKey),
-      ...validityWindow({}, 30, now, ca.identity.notAfter),
-    },
-  ], now);
+  const [leaf] = issueLeaves(
+    ca,
+    [
+      {
+        commonName: options.registrationCode,
+        profile: "verification",
+        subjectPublicKeyInfo: spkiOf(generateKeyPair("p256").publicKey),
+        ...validityWindow({}, 30, now, ca.identity.notAfter),
+      },
+    ],
+    now,
+  );
   mkdirSync(ca.paths.awsDir, { recursive: true, mode: 0o700 });
   writeFileAtomic(ca.paths.verificationCert, leaf.certPem);
-  return { caCertificatePem: readFileSync(ca.paths.issuingCert, "utf8"), verificationCertificatePem: leaf.certPem, path: ca.paths.verificationCert, serial: leaf.serial };
+  return {
+    caCertificatePem: readFileSync(ca.paths.issuingCert, "utf8"),
+    verificationCertificatePem: leaf.certPem,
+    path: ca.paths.verificationCert,
+    serial: leaf.serial,
+  };
 }

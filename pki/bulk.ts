@@ -71,19 +71,35 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     for (const file of files.slice(start, start + batchSize)) {
       const out = join(outDir, `${basename(file).replace(/\.(csr|pem)$/, "")}.cert.pem`);
       try {
-        const csr = checkCsr(readCsrFile(join(csrDir, file), `make it a readable CSR file or move it out of ${csrDir}, then rerun`), join(csrDir, file));
+        const csr = checkCsr(
+          readCsrFile(join(csrDir, file), `make it a readable CSR file or move it out of ${csrDir}, then rerun`),
+          join(csrDir, file),
+        );
         const earlier = done.get(csr.sha256);
         const queued = pending.get(csr.sha256);
         if (earlier && earlier.deviceClass !== options.deviceClass) {
-          throw new MoatError(`${join(csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`);
+          throw new MoatError(
+            `${join(csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`,
+          );
         } else if (earlier) {
-          if (!existsSync(out)) writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false, mode: 0o444 });
+          if (!existsSync(out))
+            writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false, mode: 0o444 });
           skipped++;
         } else if (queued) {
           queued.outs.push(out);
           skipped++;
         } else {
-          pending.set(csr.sha256, { outs: [out], request: { commonName: csr.thingName, subjectPublicKeyInfo: csr.subjectPublicKeyInfo, profile: "device", deviceClass: options.deviceClass, csrSha256: csr.sha256, ...validity } });
+          pending.set(csr.sha256, {
+            outs: [out],
+            request: {
+              commonName: csr.thingName,
+              subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
+              profile: "device",
+              deviceClass: options.deviceClass,
+              csrSha256: csr.sha256,
+              ...validity,
+            },
+          });
         }
       } catch (err) {
         if (!(err instanceof MoatError)) throw err;
@@ -129,7 +145,8 @@ export function readCsrFile(path: string, remedy: string): string {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; ${remedy}`);
-    if (stats.size > MAX_CSR_BYTES) throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
+    if (stats.size > MAX_CSR_BYTES)
+      throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
     return readFileSync(fd, "utf8");
   } catch (err) {
     throw unreadable(err, path, remedy);

@@ -27,7 +27,8 @@ export const KDF_ITERATIONS = 600_000;
 /** Writes a private key as PKCS#8 PEM, mode 0600: encrypted (PBES2) unless unencrypted. */
 export function writePrivateKey(path: string, key: KeyObject, protection: KeyProtection): void {
   const pkcs8 = key.export({ format: "der", type: "pkcs8" });
-  const pem = "passphrase" in protection ? toPem("ENCRYPTED PRIVATE KEY", encryptPkcs8(pkcs8, protection.passphrase)) : toPem("PRIVATE KEY", pkcs8);
+  const pem =
+    "passphrase" in protection ? toPem("ENCRYPTED PRIVATE KEY", encryptPkcs8(pkcs8, protection.passphrase)) : toPem("PRIVATE KEY", pkcs8);
   writeFileAtomic(path, pem, { mode: 0o600 });
 }
 
@@ -41,7 +42,10 @@ function encryptPkcs8(pkcs8: Buffer, passphrase: string): Buffer {
   const key = pbkdf2Sync(passphrase, salt, KDF_ITERATIONS, 32, "sha256");
   const cipher = createCipheriv("aes-256-cbc", key, iv);
   const encrypted = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
-  const pbkdf2 = sequence(oid(OID.pbkdf2), sequence(octetString(salt), integer(KDF_ITERATIONS), integer(32), sequence(oid(OID.hmacWithSHA256), nullValue())));
+  const pbkdf2 = sequence(
+    oid(OID.pbkdf2),
+    sequence(octetString(salt), integer(KDF_ITERATIONS), integer(32), sequence(oid(OID.hmacWithSHA256), nullValue())),
+  );
   const scheme = sequence(oid(OID.aes256Cbc), octetString(iv));
   return encode(sequence(sequence(oid(OID.pbes2), sequence(pbkdf2, scheme)), octetString(encrypted)));
 }

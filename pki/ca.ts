@@ -73,7 +73,9 @@ export function initCa(options: InitCaOptions): InitCaResult {
   if (!KEY_TYPES.includes(keyType)) throw new MoatError(`key type '${keyType}' is not supported; use one of ${KEY_TYPES.join(", ")}`);
   const protection = keyProtection(options);
   if (existsSync(paths.envDir) && readdirSync(paths.envDir).length > 0) {
-    throw new MoatError(`a CA for environment '${options.env}' already exists in ${paths.envDir}; init never overwrites a CA: use another --pki-dir or move the old one away yourself`);
+    throw new MoatError(
+      `a CA for environment '${options.env}' already exists in ${paths.envDir}; init never overwrites a CA: use another --pki-dir or move the old one away yourself`,
+    );
   }
   const rootKeyOut = options.rootKeyOut === undefined ? undefined : checkedRootKeyOut(options.rootKeyOut, options.pkiDir);
   const inStoreReason = checkedInStoreReason(options.rootKeyInStoreReason, rootKeyOut);
@@ -90,18 +92,30 @@ export function initCa(options: InitCaOptions): InitCaResult {
       rmSync(staged.rootKey);
     }
     if (inStoreReason !== undefined) {
-      writeNewFile(rootKeyReasonFile(staged), Buffer.from(`The root CA key of '${options.env}' is kept in this store, decided ${now.toISOString()}:\n${inStoreReason}\n`), 0o600);
+      writeNewFile(
+        rootKeyReasonFile(staged),
+        Buffer.from(`The root CA key of '${options.env}' is kept in this store, decided ${now.toISOString()}:\n${inStoreReason}\n`),
+        0o600,
+      );
     }
     try {
       renameSync(staging, paths.envDir);
     } catch (err) {
       if (rootKeyOut !== undefined) rmSync(rootKeyOut, { force: true });
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOTEMPTY" || code === "EEXIST") throw new MoatError(`a CA for environment '${options.env}' was created in ${paths.envDir} while this one was being made; init never overwrites a CA`);
+      if (code === "ENOTEMPTY" || code === "EEXIST")
+        throw new MoatError(
+          `a CA for environment '${options.env}' was created in ${paths.envDir} while this one was being made; init never overwrites a CA`,
+        );
       throw err;
     }
     syncDirectory(dirname(paths.envDir));
-    const warnings = "unencrypted" in protection ? [`WARNING: the CA keys in ${dirname(paths.rootKey)}${rootKeyOut ? ` and ${rootKeyOut}` : ""} are NOT encrypted (lab/dev only); never use this CA for production devices`] : [];
+    const warnings =
+      "unencrypted" in protection
+        ? [
+            `WARNING: the CA keys in ${dirname(paths.rootKey)}${rootKeyOut ? ` and ${rootKeyOut}` : ""} are NOT encrypted (lab/dev only); never use this CA for production devices`,
+          ]
+        : [];
     return { ...result, paths, warnings, rootKeyFile: rootKeyOut ?? paths.rootKey };
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -128,9 +142,15 @@ export function rootKeyReasonFile(paths: PkiPaths): string {
 /** The reason, trimmed: a sentence, and only where the key does stay in the store. */
 function checkedInStoreReason(reason: string | undefined, rootKeyOut: string | undefined): string | undefined {
   if (reason === undefined) return undefined;
-  if (rootKeyOut !== undefined) throw new MoatError("--root-key-in-store and --root-key-out contradict each other; give one: the root key goes either to FILE or into the store");
+  if (rootKeyOut !== undefined)
+    throw new MoatError(
+      "--root-key-in-store and --root-key-out contradict each other; give one: the root key goes either to FILE or into the store",
+    );
   const problem = reasonProblem(reason);
-  if (problem) throw new MoatError(`--root-key-in-store ${JSON.stringify(reason)} ${problem}, such as "single-operator test account, CA discarded after the pilot"`);
+  if (problem)
+    throw new MoatError(
+      `--root-key-in-store ${JSON.stringify(reason)} ${problem}, such as "single-operator test account, CA discarded after the pilot"`,
+    );
   return reason.trim();
 }
 
@@ -188,7 +208,12 @@ function buildCa(paths: PkiPaths, keyType: KeyType, protection: KeyProtection, n
   writeFileAtomic(paths.issuingCert, issuingPem);
   writeFileAtomic(paths.chain, issuingPem + rootPem);
   writeFileAtomic(paths.index, "");
-  const ca: IssuingCa = { paths, signer: signerFor(issuing.privateKey), identity: issuerIdentityOf(issuingDer, paths.issuingCert), chainPem: issuingPem + rootPem };
+  const ca: IssuingCa = {
+    paths,
+    signer: signerFor(issuing.privateKey),
+    identity: issuerIdentityOf(issuingDer, paths.issuingCert),
+    chainPem: issuingPem + rootPem,
+  };
   const crl = writeCrlFile(ca, [], now, daysAfter(now, crlValidityDays));
   return { rootSerial, issuingSerial, crlNextUpdate: crl.nextUpdate };
 }
@@ -211,6 +236,12 @@ export function loadIssuingCa(pkiDir: string, env: string, passphrase: string | 
   const certPem = readFileSync(paths.issuingCert, "utf8");
   const key = readPrivateKey(paths.issuingKey, passphrase);
   const cert = new X509Certificate(certPem);
-  if (!cert.checkPrivateKey(key)) throw new MoatError(`CA key ${paths.issuingKey} does not match ${paths.issuingCert}; restore the pair from backup`);
-  return { paths, signer: signerFor(key), identity: issuerIdentityOf(cert.raw, paths.issuingCert), chainPem: readFileSync(paths.chain, "utf8") };
+  if (!cert.checkPrivateKey(key))
+    throw new MoatError(`CA key ${paths.issuingKey} does not match ${paths.issuingCert}; restore the pair from backup`);
+  return {
+    paths,
+    signer: signerFor(key),
+    identity: issuerIdentityOf(cert.raw, paths.issuingCert),
+    chainPem: readFileSync(paths.chain, "utf8"),
+  };
 }

@@ -95,6 +95,7 @@ function tbsFieldsOf(certificateDer: Buffer, what: string): { validity: Tlv; sub
   const validity = fields[offset + 3];
   const subject = fields[offset + 4];
   const spki = fields[offset + 5];
-  if (validity === undefined || subject === undefined || spki === undefined) throw new MoatError(`${what}: truncated certificate; restore it from backup`);
+  if (validity === undefined || subject === undefined || spki === undefined)
+    throw new MoatError(`${what}: truncated certificate; restore it from backup`);
   return { validity, subject, spki };
 }

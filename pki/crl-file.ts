@@ -30,6 +30,7 @@ export function writeCrlFile(ca: IssuingCa, entries: readonly CrlEntry[], thisUp
 function lastCrlNumber(path: string): number {
   if (!existsSync(path)) return 0;
   const text = readFileSync(path, "utf8").trim();
-  if (!/^\d{1,15}$/.test(text)) throw new MoatError(`CRL number file ${path} holds '${text.slice(0, 20)}', not a number; restore it from backup`);
+  if (!/^\d{1,15}$/.test(text))
+    throw new MoatError(`CRL number file ${path} holds '${text.slice(0, 20)}', not a number; restore it from backup`);
   return Number(text);
 }

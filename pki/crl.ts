@@ -36,7 +36,9 @@ export function signCrl(fields: CrlFields, signer: Signer): Buffer {
     time(fields.nextUpdate),
   ];
   if (fields.entries.length > 0) tbs.push(sequence(...fields.entries.map(revokedCertificate)));
-  tbs.push(contextTagged(0, sequence(authorityKeyIdentifier(fields.issuer.keyId), extension(OID.cRLNumber, false, integer(fields.crlNumber)))));
+  tbs.push(
+    contextTagged(0, sequence(authorityKeyIdentifier(fields.issuer.keyId), extension(OID.cRLNumber, false, integer(fields.crlNumber)))),
+  );
   return signedStructure(encode(sequence(...tbs)), signer);
 }
 

@@ -21,9 +21,16 @@ export interface CsrRequest {
  * simulators, tests and benchmarks that need thousands of CSRs faster than `openssl req`.
  */
 export function buildCsr(request: CsrRequest): string {
-  const attributes = request.requestedExtensions?.length ? [sequence(oid(OID.extensionRequest), set(sequence(...request.requestedExtensions)))] : [];
+  const attributes = request.requestedExtensions?.length
+    ? [sequence(oid(OID.extensionRequest), set(sequence(...request.requestedExtensions)))]
+    : [];
   const info = encode(
-    sequence(integer(0), distinguishedName({ commonName: request.commonName }), preEncoded(spkiOf(request.publicKey)), contextTagged(0, ...attributes)),
+    sequence(
+      integer(0),
+      distinguishedName({ commonName: request.commonName }),
+      preEncoded(spkiOf(request.publicKey)),
+      contextTagged(0, ...attributes),
+    ),
   );
   return toPem("CERTIFICATE REQUEST", signedStructure(info, signerFor(request.privateKey)));
 }

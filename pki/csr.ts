@@ -45,27 +45,41 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
   expectTag(info, Tag.SEQUENCE, what);
   const fields = childrenOf(info, what);
   const [version, subject, spki, attributes] = fields;
-  if (fields.length !== 4 || version.tag !== Tag.INTEGER || version.contents.length !== 1 || version.contents[0] !== 0 || attributes.tag !== Tag.CONTEXT_0) {
+  if (
+    fields.length !== 4 ||
+    version.tag !== Tag.INTEGER ||
+    version.contents.length !== 1 ||
+    version.contents[0] !== 0 ||
+    attributes.tag !== Tag.CONTEXT_0
+  ) {
     throw malformed(what, "CertificationRequestInfo is not version 1 with attributes");
   }
 
   const algorithmOid = oidOf(childrenOf(algorithm, what)[0], what);
   const scheme = SIGNATURE_ALGORITHMS[algorithmOid];
-  if (!scheme) throw new MoatError(`${what}: signature algorithm ${algorithmOid} is not accepted; sign the CSR with SHA-256 and RSA (PKCS#1 v1.5) or ECDSA`);
+  if (!scheme)
+    throw new MoatError(
+      `${what}: signature algorithm ${algorithmOid} is not accepted; sign the CSR with SHA-256 and RSA (PKCS#1 v1.5) or ECDSA`,
+    );
   const publicKey = importSubjectPublicKey(spki, what);
   checkKey(publicKey, scheme.keyType, what);
   expectTag(signature, Tag.BIT_STRING, what);
   if (signature.contents[0] !== 0 || !verifies(scheme.hash, info.bytes, publicKey.key, signature.contents.subarray(1))) {
-    throw new MoatError(`${what}: CSR signature does not verify with its own public key; the CSR was altered or corrupted: regenerate it on the device`);
+    throw new MoatError(
+      `${what}: CSR signature does not verify with its own public key; the CSR was altered or corrupted: regenerate it on the device`,
+    );
   }
 
   const names = commonNamesOf(subject, what);
-  if (names.length !== 1) throw new MoatError(`${what}: subject has ${names.length} CNs; a device CSR needs exactly one CN, its thing name`);
+  if (names.length !== 1)
+    throw new MoatError(`${what}: subject has ${names.length} CNs; a device CSR needs exactly one CN, its thing name`);
   checkThingName(names[0], what);
   // The CA alone writes the rest of the subject: an OU here would let a device choose its class.
   const other = nameAttributesOf(subject, what).find((a) => a.type !== OID.commonName);
   if (other) {
-    throw new MoatError(`${what}: subject has ${attributeName(other.type)} besides the CN; a device CSR's subject must be only its CN (the CA sets the class, OU, itself): regenerate it with -subj "/CN=${names[0]}"`);
+    throw new MoatError(
+      `${what}: subject has ${attributeName(other.type)} besides the CN; a device CSR's subject must be only its CN (the CA sets the class, OU, itself): regenerate it with -subj "/CN=${names[0]}"`,
+    );
   }
   refuseCaRequest(attributes, what);
   return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: createHash("sha256").update(der).digest("hex") };
@@ -100,7 +114,9 @@ function refuseCaRequest(attributes: Tlv, what: string): void {
         expectTag(value, Tag.OCTET_STRING, what);
         const constraints = childrenOf(readDer(value.contents, what, Tag.SEQUENCE), what);
         if (constraints[0]?.tag === Tag.BOOLEAN && constraints[0].contents[0] !== 0) {
-          throw new MoatError(`${what}: CSR requests basicConstraints CA:TRUE; a device certificate can never be a CA: remove the CA extension from the request`);
+          throw new MoatError(
+            `${what}: CSR requests basicConstraints CA:TRUE; a device certificate can never be a CA: remove the CA extension from the request`,
+          );
         }
       }
     }

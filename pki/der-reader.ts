@@ -37,7 +37,9 @@ export const Tag = {
  */
 export function readTlv(buf: Buffer, offset: number, what: string): Tlv & { readonly end: number } {
   const fail = (why: string): never => {
-    throw new MoatError(`${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`);
+    throw new MoatError(
+      `${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`,
+    );
   };
   if (offset + 2 > buf.length) fail("truncated header");
   const tag = buf[offset];
@@ -84,7 +86,9 @@ export function childrenOf(parent: Tlv, what: string): Tlv[] {
 /** Throws unless the TLV has the given tag. */
 export function expectTag(tlv: Tlv, tag: number | undefined, what: string): void {
   if (tag !== undefined && tlv.tag !== tag) {
-    throw new MoatError(`${what}: unexpected ASN.1 tag 0x${tlv.tag.toString(16)} (expected 0x${tag.toString(16)}); the file is not the structure it claims to be`);
+    throw new MoatError(
+      `${what}: unexpected ASN.1 tag 0x${tlv.tag.toString(16)} (expected 0x${tag.toString(16)}); the file is not the structure it claims to be`,
+    );
   }
 }
 
@@ -109,7 +113,10 @@ export function oidOf(tlv: Tlv, what: string): string {
 /** Decodes a UTCTime (RFC 5280: years 1950-2049) or GeneralizedTime in the Zulu form X.509 uses. */
 export function timeOf(tlv: Tlv, what: string): Date {
   const text = tlv.contents.toString("latin1");
-  const m = tlv.tag === Tag.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const m =
+    tlv.tag === Tag.UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!m || (tlv.tag !== Tag.UTC_TIME && tlv.tag !== Tag.GENERALIZED_TIME)) {
     throw new MoatError(`${what}: '${text}' is not an X.509 time; the file is corrupt`);
   }

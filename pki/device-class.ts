@@ -9,7 +9,9 @@ export { DEVICE_CLASS };
 /** Throws unless `name` can be a device class (the certificate OU that picks the thing group). */
 export function checkDeviceClass(name: string, what: string): void {
   if (!DEVICE_CLASS.test(name)) {
-    throw new MoatError(`${what}: device class ${JSON.stringify(name.slice(0, 80))} is not a class name; use 1-63 of lowercase letters, digits and '-', starting with a letter`);
+    throw new MoatError(
+      `${what}: device class ${JSON.stringify(name.slice(0, 80))} is not a class name; use 1-63 of lowercase letters, digits and '-', starting with a letter`,
+    );
   }
 }
 
@@ -37,6 +39,7 @@ export function chooseDeviceClass(choice: DeviceClassChoice): string {
     if (classes.length === 1) return classes[0];
     throw new MoatError(`--class is required for ${choice.purpose}: ${choice.source} has classes ${known}`);
   }
-  if (!classes.includes(choice.requested)) throw new MoatError(`--class '${choice.requested}' is not in ${choice.source} topics.classes; use one of ${known}`);
+  if (!classes.includes(choice.requested))
+    throw new MoatError(`--class '${choice.requested}' is not in ${choice.source} topics.classes; use one of ${known}`);
   return choice.requested;
 }

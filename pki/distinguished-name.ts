@@ -69,7 +69,9 @@ export function attributeValuesOf(name: Tlv, type: string, what: string): string
     .map(({ value }) => {
       if (!STRING_TAGS.has(value.tag)) {
         const short = attributeName(type);
-        throw new MoatError(`${what}: subject ${short} uses ASN.1 string type 0x${value.tag.toString(16)}; use a UTF8String or PrintableString ${short}`);
+        throw new MoatError(
+          `${what}: subject ${short} uses ASN.1 string type 0x${value.tag.toString(16)}; use a UTF8String or PrintableString ${short}`,
+        );
       }
       return value.contents.toString("utf8");
     });

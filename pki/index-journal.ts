@@ -68,7 +68,9 @@ export function readIndex(path: string): IndexEvent[] {
       if ((parsed.event !== "issued" && parsed.event !== "revoked") || typeof parsed.serial !== "string") throw new Error();
       events.push(parsed);
     } catch {
-      throw new MoatError(`PKI index ${path} line ${i + 1} is not a journal entry; restore the index from backup (it is append-only and never edited by moat)`);
+      throw new MoatError(
+        `PKI index ${path} line ${i + 1} is not a journal entry; restore the index from backup (it is append-only and never edited by moat)`,
+      );
     }
   });
   return events;

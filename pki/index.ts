@@ -25,7 +25,15 @@ export { checkThingName, THING_NAME } from "./thing-name";
 export { checkDeviceClass, chooseDeviceClass, DeviceClassChoice, DEVICE_CLASS } from "./device-class";
 export { deviceSubjectOf, DeviceSubject } from "./certificate";
 export { writeFileAtomic } from "../core/atomic-file";
-export { publishCa, PublishCaOptions, PublishCaResult, publishedCaDir, publishedCaPaths, PublishedCaPaths, readCertificateFile } from "./published";
+export {
+  publishCa,
+  PublishCaOptions,
+  PublishCaResult,
+  publishedCaDir,
+  publishedCaPaths,
+  PublishedCaPaths,
+  readCertificateFile,
+} from "./published";
 export { KeyType, KEY_TYPES } from "./signer";
 export { IssuedCertificate, CertificateProfile, RevocationReason, REVOCATION_REASONS } from "./index-journal";
 export { ValidityOptions } from "./validity";

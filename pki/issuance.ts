@@ -5,7 +5,15 @@ import type { IssuingCa } from "./ca";
 import { signCertificate } from "./certificate";
 import { checkDeviceClass } from "./device-class";
 import { distinguishedName } from "./distinguished-name";
-import { authorityKeyIdentifier, basicConstraints, extendedKeyUsage, keyUsage, KeyUsage, subjectAltName, subjectKeyIdentifier } from "./extensions";
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  extendedKeyUsage,
+  keyUsage,
+  KeyUsage,
+  subjectAltName,
+  subjectKeyIdentifier,
+} from "./extensions";
 import { appendIndex, CertificateProfile, IssuedEvent, readIndex } from "./index-journal";
 import { OID } from "./oids";
 import { toPem } from "./pem";
@@ -48,7 +56,8 @@ export interface IssuedLeaf {
  */
 export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now: Date, durableCopies = true): IssuedLeaf[] {
   // Checked before the lock: nothing is written for a batch that holds one bad request.
-  for (const request of requests) if (request.profile === "device") checkDeviceClass(request.deviceClass ?? "", `device ${request.commonName}`);
+  for (const request of requests)
+    if (request.profile === "device") checkDeviceClass(request.deviceClass ?? "", `device ${request.commonName}`);
   return withStoreLock(ca.paths.lock, () => {
     const taken = new Set(readIndex(ca.paths.index).map((e) => e.serial));
     mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });

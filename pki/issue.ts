@@ -49,16 +49,20 @@ export function issueFromCsr(options: IssueFromCsrOptions): IssuedCertificatePem
   const csr = checkCsr(options.csrPem, options.csrName ?? "CSR");
   const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
   const now = options.now ?? new Date();
-  const [leaf] = issueLeaves(ca, [
-    {
-      commonName: csr.thingName,
-      subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
-      profile: "device",
-      deviceClass: options.deviceClass,
-      csrSha256: csr.sha256,
-      ...validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter),
-    },
-  ], now);
+  const [leaf] = issueLeaves(
+    ca,
+    [
+      {
+        commonName: csr.thingName,
+        subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
+        profile: "device",
+        deviceClass: options.deviceClass,
+        csrSha256: csr.sha256,
+        ...validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter),
+      },
+    ],
+    now,
+  );
   return { certPem: leaf.certPem, serial: leaf.serial, chainPem: ca.chainPem };
 }
 
@@ -91,7 +95,12 @@ export interface IssueDeviceOptions extends StoreOptions, ValidityOptions {
 export function issueDeviceWithKey(options: IssueDeviceOptions): KeyAndCertificatePaths {
   checkThingName(options.deviceId, "device id");
   checkDeviceClass(options.deviceClass, `device ${options.deviceId}`);
-  return issueWithLocalKey(options, options.deviceId, { commonName: options.deviceId, profile: "device", deviceClass: options.deviceClass }, options.keyType);
+  return issueWithLocalKey(
+    options,
+    options.deviceId,
+    { commonName: options.deviceId, profile: "device", deviceClass: options.deviceClass },
+    options.keyType,
+  );
 }
 
 /** Options of {@link issueServerCert}. */
@@ -106,13 +115,21 @@ export interface IssueServerOptions extends StoreOptions, ValidityOptions {
 
 /** A TLS server certificate (serverAuth, SANs) for the local lab Mosquitto listener. */
 export function issueServerCert(options: IssueServerOptions): KeyAndCertificatePaths {
-  if (options.dnsNames.length + options.ipAddresses.length === 0) throw new MoatError("server certificate needs at least one DNS name or IP address");
-  for (const ip of options.ipAddresses) if (isIP(ip) === 0) throw new MoatError(`server certificate IP address '${ip}' is not an IPv4 or IPv6 address`);
+  if (options.dnsNames.length + options.ipAddresses.length === 0)
+    throw new MoatError("server certificate needs at least one DNS name or IP address");
+  for (const ip of options.ipAddresses)
+    if (isIP(ip) === 0) throw new MoatError(`server certificate IP address '${ip}' is not an IPv4 or IPv6 address`);
   for (const dns of options.dnsNames) {
-    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(dns)) throw new MoatError(`server certificate DNS name '${dns}' is not a host name`);
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(dns))
+      throw new MoatError(`server certificate DNS name '${dns}' is not a host name`);
   }
   const commonName = options.dnsNames[0] ?? options.ipAddresses[0];
-  return issueWithLocalKey(options, "server", { commonName, profile: "server", dnsNames: options.dnsNames, ipAddresses: options.ipAddresses });
+  return issueWithLocalKey(options, "server", {
+    commonName,
+    profile: "server",
+    dnsNames: options.dnsNames,
+    ipAddresses: options.ipAddresses,
+  });
 }
 
 function issueWithLocalKey(
@@ -127,7 +144,12 @@ function issueWithLocalKey(
   const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 }); // before issuing: a bad --out-dir must not strand a certificate
   const [leaf] = issueLeaves(ca, [{ ...request, subjectPublicKeyInfo: spkiOf(keys.publicKey), ...validity }], now);
-  const paths = { key: join(options.outDir, `${fileStem}.key`), cert: join(options.outDir, `${fileStem}.pem`), chain: join(options.outDir, "chain.pem"), serial: leaf.serial };
+  const paths = {
+    key: join(options.outDir, `${fileStem}.key`),
+    cert: join(options.outDir, `${fileStem}.pem`),
+    chain: join(options.outDir, "chain.pem"),
+    serial: leaf.serial,
+  };
   writeFileAtomic(paths.key, keys.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
   writeFileAtomic(paths.cert, leaf.certPem);
   writeFileAtomic(paths.chain, ca.chainPem);

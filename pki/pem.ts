@@ -23,7 +23,9 @@ export function fromPem(text: string, labels: readonly string[], what: string): 
   const blocks = pemBlocks(text).filter((b) => labels.includes(b.label));
   if (blocks.length !== 1) {
     const found = blocks.length === 0 ? "none" : `${blocks.length}`;
-    throw new MoatError(`${what}: expected exactly one PEM block labelled ${labels.join(" or ")}, found ${found}; supply a PEM file (openssl ... -outform PEM)`);
+    throw new MoatError(
+      `${what}: expected exactly one PEM block labelled ${labels.join(" or ")}, found ${found}; supply a PEM file (openssl ... -outform PEM)`,
+    );
   }
   return blocks[0].der;
 }

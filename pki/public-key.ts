@@ -30,8 +30,10 @@ export function importSubjectPublicKey(spki: Tlv, what: string): SubjectPublicKe
     if (keyAlgorithm === OID.ecPublicKey) {
       const curveOid = parameters?.tag === Tag.OID ? oidOf(parameters, what) : "explicit parameters";
       const curve = CURVES[curveOid];
-      if (!curve) throw new MoatError(`${what}: EC curve ${curveName(curveOid)} is not accepted by AWS IoT; use P-256 (prime256v1) or P-384`);
-      if (body.length !== 1 + 2 * curve.size || body[0] !== 0x04) throw new MoatError(`${what}: EC public key is not an uncompressed ${curve.name} point; regenerate the CSR with openssl`);
+      if (!curve)
+        throw new MoatError(`${what}: EC curve ${curveName(curveOid)} is not accepted by AWS IoT; use P-256 (prime256v1) or P-384`);
+      if (body.length !== 1 + 2 * curve.size || body[0] !== 0x04)
+        throw new MoatError(`${what}: EC public key is not an uncompressed ${curve.name} point; regenerate the CSR with openssl`);
       const x = body.subarray(1, 1 + curve.size).toString("base64url");
       const y = body.subarray(1 + curve.size).toString("base64url");
       return { type: "ec", curve: curve.name, key: createPublicKey({ key: { kty: "EC", crv: curve.name, x, y }, format: "jwk" }) };
@@ -41,12 +43,17 @@ export function importSubjectPublicKey(spki: Tlv, what: string): SubjectPublicKe
       expectTag(n, Tag.INTEGER, what);
       expectTag(e, Tag.INTEGER, what);
       const modulus = stripSign(n.contents);
-      const key = createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: stripSign(e.contents).toString("base64url") }, format: "jwk" });
+      const key = createPublicKey({
+        key: { kty: "RSA", n: modulus.toString("base64url"), e: stripSign(e.contents).toString("base64url") },
+        format: "jwk",
+      });
       return { type: "rsa", modulusBits: (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0])), key };
     }
   } catch (err) {
     if (err instanceof MoatError) throw err;
-    throw new MoatError(`${what}: the CSR's public key is invalid (${(err as Error).message}); generate the key with a standard tool (openssl genpkey)`);
+    throw new MoatError(
+      `${what}: the CSR's public key is invalid (${(err as Error).message}); generate the key with a standard tool (openssl genpkey)`,
+    );
   }
   throw new MoatError(`${what}: public key algorithm ${keyAlgorithm} is not accepted; use EC P-256 (preferred), P-384 or RSA 2048+`);
 }

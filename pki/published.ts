@@ -56,7 +56,9 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   const store = pkiPaths(options.pkiDir, options.env);
   const target = publishedCaPaths(options.dir);
   if (!existsSync(store.issuingCert)) {
-    throw new MoatError(`no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${options.env} first (or give --pki-dir the store that has it)`);
+    throw new MoatError(
+      `no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${options.env} first (or give --pki-dir the store that has it)`,
+    );
   }
   const issuingPem = readCertificateFile(store.issuingCert);
   const copies: { to: string; pem: string }[] = [{ to: target.issuingCert, pem: issuingPem }];
@@ -72,7 +74,10 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   const samePublishedCa = committedIssuing !== undefined && pemBody(committedIssuing) === pemBody(issuingPem);
   const committedVerification = committedCertificate(target.verificationCert);
   if (samePublishedCa && committedVerification !== undefined && signedBy(committedVerification, issuingPem)) {
-    kept.push({ file: target.verificationCert, reason: "this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration" });
+    kept.push({
+      file: target.verificationCert,
+      reason: "this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration",
+    });
   } else if (existsSync(store.verificationCert)) {
     copies.push({ to: target.verificationCert, pem: readCertificateFile(store.verificationCert) });
   } else if (options.requireVerification) {
@@ -83,7 +88,10 @@ export function publishCa(options: PublishCaOptions): PublishCaResult {
   // A committed verification certificate that is neither kept nor replaced belongs to another
   // CA (a new CA in certificate mode SNI_ONLY): it proves possession of another key and would
   // only mislead.
-  const stale = kept.length === 0 && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert) ? [target.verificationCert] : [];
+  const stale =
+    kept.length === 0 && !copies.some((c) => c.to === target.verificationCert) && existsSync(target.verificationCert)
+      ? [target.verificationCert]
+      : [];
   mkdirSync(options.dir, { recursive: true });
   // The issuing certificate last: until it is written, the directory still names the old CA,
   // so a crash in between leaves a pair that synth refuses and that the next publish replaces.
@@ -121,7 +129,10 @@ export function pemBody(pem: string): string {
 export function readCertificateFile(file: string): string {
   const pem = readFileSync(file, "utf8");
   const keyProblem = privateKeyProblem(pem);
-  if (keyProblem) throw new MoatError(`${file} ${keyProblem}; only public certificates are published or read for synth (keys never enter the repository or Terraform)`);
+  if (keyProblem)
+    throw new MoatError(
+      `${file} ${keyProblem}; only public certificates are published or read for synth (keys never enter the repository or Terraform)`,
+    );
   if (!/^(\s*-----BEGIN CERTIFICATE-----[\sA-Za-z0-9+/=]+-----END CERTIFICATE-----)+\s*$/.test(pem)) {
     throw new MoatError(`${file} is not a PEM certificate file; publish it with moat pki publish`);
   }

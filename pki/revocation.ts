@@ -38,7 +38,8 @@ export interface RevokeResult {
 /** Revokes a certificate and writes a new CRL in the same locked step. */
 export function revoke(options: RevokeOptions): RevokeResult {
   const serial = normalizeSerial(options.serial);
-  if (serial === undefined) throw new MoatError(`serial '${options.serial}' is not hexadecimal; copy it from 'moat pki list --env ${options.env}'`);
+  if (serial === undefined)
+    throw new MoatError(`serial '${options.serial}' is not hexadecimal; copy it from 'moat pki list --env ${options.env}'`);
   const reason = options.reason ?? "unspecified";
   if (!(reason in REVOCATION_REASONS)) {
     throw new MoatError(`revocation reason '${reason}' is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
@@ -47,8 +48,10 @@ export function revoke(options: RevokeOptions): RevokeResult {
   const now = options.now ?? new Date();
   return withStoreLock(ca.paths.lock, () => {
     const known = certificatesOf(readIndex(ca.paths.index), now).find((c) => c.serial === serial);
-    if (!known) throw new MoatError(`serial ${serial} was not issued by the '${options.env}' CA; check it with 'moat pki list --env ${options.env}'`);
-    if (known.status === "revoked") throw new MoatError(`serial ${serial} (${known.subject}) is already revoked since ${known.revokedAt}; nothing to do`);
+    if (!known)
+      throw new MoatError(`serial ${serial} was not issued by the '${options.env}' CA; check it with 'moat pki list --env ${options.env}'`);
+    if (known.status === "revoked")
+      throw new MoatError(`serial ${serial} (${known.subject}) is already revoked since ${known.revokedAt}; nothing to do`);
     const event: RevokedEvent = { event: "revoked", serial, revokedAt: wholeSeconds(now).toISOString(), reason };
     appendIndex(ca.paths.index, [event]);
     const iotCertificateId = createHash("sha256").update(Buffer.from(known.certificate, "base64")).digest("hex");
@@ -63,7 +66,8 @@ export function writeCrl(options: WriteCrlOptions): CrlResult {
 }
 
 function crlFromIndex(ca: IssuingCa, now: Date, validityDays = 7): CrlResult {
-  if (!Number.isInteger(validityDays) || validityDays < 1) throw new MoatError(`CRL validity ${validityDays} days is not valid; use a whole number >= 1`);
+  if (!Number.isInteger(validityDays) || validityDays < 1)
+    throw new MoatError(`CRL validity ${validityDays} days is not valid; use a whole number >= 1`);
   const entries = certificatesOf(readIndex(ca.paths.index), now)
     .filter((c) => c.status === "revoked")
     .map((c) => ({ serial: c.serial, revokedAt: new Date(c.revokedAt as string), reason: c.reason as RevocationReason }));

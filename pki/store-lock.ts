@@ -43,7 +43,9 @@ function lockTimeout(lockPath: string, waitMs: number): MoatError {
     holder = `pid ${pid}`;
     process.kill(pid, 0);
   } catch {
-    return new MoatError(`PKI store lock ${lockPath} is held by ${holder}, which is not running; if no 'moat pki' is running, delete the lock file and retry`);
+    return new MoatError(
+      `PKI store lock ${lockPath} is held by ${holder}, which is not running; if no 'moat pki' is running, delete the lock file and retry`,
+    );
   }
   return new MoatError(`PKI store lock ${lockPath} is still held by ${holder} after ${waitMs / 1000} s; wait for it to finish and retry`);
 }

@@ -17,7 +17,10 @@ export interface ReadStoreOptions {
 /** Every certificate the environment's CA issued, with status, in issuance order. */
 export function listIssued(options: ReadStoreOptions): IssuedCertificate[] {
   const paths = pkiPaths(options.pkiDir, options.env);
-  if (!existsSync(paths.issuingCert)) throw new MoatError(`no CA for environment '${options.env}' in ${paths.envDir}; run 'moat pki init --env ${options.env}' first (or check --pki-dir)`);
+  if (!existsSync(paths.issuingCert))
+    throw new MoatError(
+      `no CA for environment '${options.env}' in ${paths.envDir}; run 'moat pki init --env ${options.env}' first (or check --pki-dir)`,
+    );
   return certificatesOf(readIndex(paths.index), options.now ?? new Date());
 }
 

@@ -11,6 +11,8 @@ export { THING_NAME };
 export function checkThingName(name: string, what: string): void {
   if (!THING_NAME.test(name)) {
     const shown = JSON.stringify(name.length > 140 ? name.slice(0, 140) + "..." : name);
-    throw new MoatError(`${what}: CN ${shown} is not a valid thing name; use 1-128 of letters, digits, ':', '_' and '-' (no '/', '+', '#' or spaces)`);
+    throw new MoatError(
+      `${what}: CN ${shown} is not a valid thing name; use 1-128 of letters, digits, ':', '_' and '-' (no '/', '+', '#' or spaces)`,
+    );
   }
 }

@@ -22,7 +22,12 @@ export interface ValidityOptions {
  * overridden, truncated to whole seconds (X.509 times have no fractions) and never past the
  * issuer's own end, since a relying party would reject the tail anyway.
  */
-export function validityWindow(options: ValidityOptions, defaultDays: number, now: Date, issuerNotAfter?: Date): { notBefore: Date; notAfter: Date } {
+export function validityWindow(
+  options: ValidityOptions,
+  defaultDays: number,
+  now: Date,
+  issuerNotAfter?: Date,
+): { notBefore: Date; notAfter: Date } {
   const days = options.validityDays ?? defaultDays;
   if (!Number.isInteger(days) || days < 1) {
     throw new MoatError(`validity ${days} days is not valid; use a whole number of days >= 1`);

@@ -52,10 +52,16 @@ function covers(ranges: readonly Range[], last: bigint): boolean {
 
 /** True when the IPv4 CIDR values together cover every IPv4 address. */
 export function coversAllV4(values: readonly (Value | undefined)[]): boolean {
-  return covers(values.map(v4Range).filter((r) => r !== undefined), V4_LAST);
+  return covers(
+    values.map(v4Range).filter((r) => r !== undefined),
+    V4_LAST,
+  );
 }
 
 /** True when the IPv6 CIDR values together cover every IPv6 address. */
 export function coversAllV6(values: readonly (Value | undefined)[]): boolean {
-  return covers(values.map(v6Range).filter((r) => r !== undefined), V6_LAST);
+  return covers(
+    values.map(v6Range).filter((r) => r !== undefined),
+    V6_LAST,
+  );
 }

@@ -88,15 +88,34 @@ const SEGMENT_TYPES = new Set([
 ]);
 
 /** Data sources that describe the account and region only: referring to one touches nothing. */
-const DESCRIBES_CONTEXT = new Set(["aws_caller_identity", "aws_partition", "aws_region", "aws_iot_endpoint", "aws_availability_zones", "aws_iam_policy_document"]);
+const DESCRIBES_CONTEXT = new Set([
+  "aws_caller_identity",
+  "aws_partition",
+  "aws_region",
+  "aws_iot_endpoint",
+  "aws_availability_zones",
+  "aws_iam_policy_document",
+]);
 
 /** Families of types that touch the segment or device identity whatever they refer to. */
 const TOUCHING_FAMILIES: readonly (readonly [RegExp, string])[] = [
   [/^aws_iot/, "an IoT resource"],
-  [/^aws_(vpc|subnet|route|network_|security_group|default_|eip|instance|launch_template|spot_|nat_|internet_gateway|egress_only|ec2_|ami|ebs_|placement_group|main_route_table|prefix_list)/, "an EC2 networking resource"],
-  [/^aws_(vpn|customer_gateway|dx_|networkfirewall|networkmanager|globalaccelerator|lb|alb|elb|verifiedaccess|vpclattice|ram_|route53_resolver|servicediscovery)/, "a VPN, Direct Connect or network resource"],
-  [/^aws_(cloudformation|servicecatalog|ssm_association|ssm_document|lambda_invocation)/, "a resource that builds other resources or runs code at apply time (CloudFormation, Service Catalog, SSM, a Lambda invocation)"],
-  [/^aws_(lambda_function|ecs_service|eks_|batch_|sagemaker_|emr|msk|mq_|apigatewayv2_vpc_link|api_gateway_vpc_link|elasticache|db_|rds_|redshift|opensearch|elasticsearch|efs_mount|fsx|directory_service|workspaces|apprunner|codebuild|appstream|memorydb|docdb|neptune|dms_|mwaa|transfer_)/, "a service that places interfaces in VPC subnets"],
+  [
+    /^aws_(vpc|subnet|route|network_|security_group|default_|eip|instance|launch_template|spot_|nat_|internet_gateway|egress_only|ec2_|ami|ebs_|placement_group|main_route_table|prefix_list)/,
+    "an EC2 networking resource",
+  ],
+  [
+    /^aws_(vpn|customer_gateway|dx_|networkfirewall|networkmanager|globalaccelerator|lb|alb|elb|verifiedaccess|vpclattice|ram_|route53_resolver|servicediscovery)/,
+    "a VPN, Direct Connect or network resource",
+  ],
+  [
+    /^aws_(cloudformation|servicecatalog|ssm_association|ssm_document|lambda_invocation)/,
+    "a resource that builds other resources or runs code at apply time (CloudFormation, Service Catalog, SSM, a Lambda invocation)",
+  ],
+  [
+    /^aws_(lambda_function|ecs_service|eks_|batch_|sagemaker_|emr|msk|mq_|apigatewayv2_vpc_link|api_gateway_vpc_link|elasticache|db_|rds_|redshift|opensearch|elasticsearch|efs_mount|fsx|directory_service|workspaces|apprunner|codebuild|appstream|memorydb|docdb|neptune|dms_|mwaa|transfer_)/,
+    "a service that places interfaces in VPC subnets",
+  ],
 ];
 
 /** Literal ids of segment objects that a resource may name without a reference, alone or inside an ARN. */
@@ -119,7 +138,8 @@ export function segmentContact(model: ReviewModel, resource: Resource): string |
     const target = model.get(address);
     if (target && SEGMENT_TYPES.has(target.type)) return `refers to ${address}, part of the segment`;
     // A data source read at plan time can return any id, a segment object's included.
-    if (target?.mode === "data" && !DESCRIBES_CONTEXT.has(target.type)) return `refers to ${address}, which may return the id of a segment object`;
+    if (target?.mode === "data" && !DESCRIBES_CONTEXT.has(target.type))
+      return `refers to ${address}, which may return the id of a segment object`;
   }
   const literal = literalSegmentId(resource.attributes);
   return literal ? `names ${literal}, the id of a segment object` : undefined;
@@ -149,7 +169,8 @@ function literalSegmentId(value: Value | undefined): string | undefined {
  * the attributes do not show; read from the raw body so no resource is evaluated to ask.
  */
 export function unevaluatedMeta(body: { readonly [key: string]: unknown }): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(body, "provisioner")) return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
+  if (Object.prototype.hasOwnProperty.call(body, "provisioner"))
+    return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
   const lifecycle = body.lifecycle;
   for (const block of Array.isArray(lifecycle) ? lifecycle : [lifecycle]) {
     const ignored = typeof block === "object" && block !== null ? (block as Record<string, unknown>).ignore_changes : undefined;
@@ -159,7 +180,9 @@ export function unevaluatedMeta(body: { readonly [key: string]: unknown }): stri
   }
   if (Object.prototype.hasOwnProperty.call(body, "dynamic")) {
     const dynamic = body.dynamic;
-    const names = (Array.isArray(dynamic) ? dynamic : [dynamic]).flatMap((d) => (typeof d === "object" && d !== null ? Object.keys(d) : []));
+    const names = (Array.isArray(dynamic) ? dynamic : [dynamic]).flatMap((d) =>
+      typeof d === "object" && d !== null ? Object.keys(d) : [],
+    );
     return `has dynamic blocks (${names.join(", ")}): their content depends on for_each, which the review does not expand`;
   }
   return undefined;

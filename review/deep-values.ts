@@ -20,7 +20,10 @@ export function refusingDeepValues<T>(what: string, work: () => T): T {
 
 /** The refusal (exit 2) of input whose values nest too deeply to evaluate. */
 export function deepValueRefusal(what: string): MoatError {
-  return new MoatError(`${what}: a value nests too deeply to review (thousands of levels); Terraform JSON as cdktf synth or terraform show writes it never does: check how the file was made`, 2);
+  return new MoatError(
+    `${what}: a value nests too deeply to review (thousands of levels); Terraform JSON as cdktf synth or terraform show writes it never does: check how the file was made`,
+    2,
+  );
 }
 
 export function isStackExhausted(err: unknown): boolean {

@@ -59,7 +59,12 @@ export const deviceRights = derived((model: ReviewModel): DeviceRights => {
       if (parent === undefined || parent === null) break;
       const next = groupOf(parent);
       if (!next) {
-        violations.push(unknown(current.address, `parent_group_name ${String(parent)} is not a thing group of this stack: the policies its devices inherit cannot be checked`));
+        violations.push(
+          unknown(
+            current.address,
+            `parent_group_name ${String(parent)} is not a thing group of this stack: the policies its devices inherit cannot be checked`,
+          ),
+        );
         break;
       }
       if (next === g || chain.includes(next.address)) break;
@@ -91,7 +96,12 @@ export const deviceRights = derived((model: ReviewModel): DeviceRights => {
     const { policy: policyValue, target } = attachment.attributes;
     const policy = policyOf(policyValue);
     if (!policy) {
-      violations.push(fail(attachment.address, `attaches policy ${String(policyValue)}, which is not an aws_iot_policy of this stack: its grants cannot be checked against the topic model`));
+      violations.push(
+        fail(
+          attachment.address,
+          `attaches policy ${String(policyValue)}, which is not an aws_iot_policy of this stack: its grants cannot be checked against the topic model`,
+        ),
+      );
       continue;
     }
     const group = groupOf(target);
@@ -102,7 +112,13 @@ export const deviceRights = derived((model: ReviewModel): DeviceRights => {
       if (tp.name === undefined || tp.name === null) continue;
       const policy = policyOf(tp.name);
       if (policy) attach(policy.address, "all");
-      else violations.push(fail(template.resource.address, `template policy ${tp.logicalId} attaches policy ${String(tp.name)}, which is not an aws_iot_policy of this stack: its grants cannot be checked against the topic model`));
+      else
+        violations.push(
+          fail(
+            template.resource.address,
+            `template policy ${tp.logicalId} attaches policy ${String(tp.name)}, which is not an aws_iot_policy of this stack: its grants cannot be checked against the topic model`,
+          ),
+        );
     }
   }
 
@@ -110,7 +126,10 @@ export const deviceRights = derived((model: ReviewModel): DeviceRights => {
   const reachOf = (doc: IotPolicyDocument): Reach => (doc.templatePolicy !== undefined ? "all" : (reaches.get(doc.address) ?? "all"));
   for (const doc of policies) {
     const reach = reachOf(doc);
-    const source = doc.templatePolicy !== undefined ? `template policy ${doc.templatePolicy}` : `policy ${String(byAddress.get(doc.address)?.attributes.name ?? doc.address)}`;
+    const source =
+      doc.templatePolicy !== undefined
+        ? `template policy ${doc.templatePolicy}`
+        : `policy ${String(byAddress.get(doc.address)?.attributes.name ?? doc.address)}`;
     for (const statement of doc.allows) grants.push({ address: doc.address, source, statement, reach });
   }
   return { grants, ancestors, violations };

@@ -46,10 +46,15 @@ export interface ReviewDiff {
 }
 
 /** Compares the base branch's stacks and findings with the head's, stack by stack name. */
-export function diffReviews(base: { models: readonly ReviewModel[]; findings: readonly Finding[] }, head: { models: readonly ReviewModel[]; findings: readonly Finding[] }): ReviewDiff {
+export function diffReviews(
+  base: { models: readonly ReviewModel[]; findings: readonly Finding[] },
+  head: { models: readonly ReviewModel[]; findings: readonly Finding[] },
+): ReviewDiff {
   const baseModels = new Map(base.models.map((m) => [m.stack, m]));
   const headModels = new Map(head.models.map((m) => [m.stack, m]));
-  const stacks = [...new Set([...baseModels.keys(), ...headModels.keys()])].sort().map((stack) => resourceChanges(stack, baseModels.get(stack), headModels.get(stack)));
+  const stacks = [...new Set([...baseModels.keys(), ...headModels.keys()])]
+    .sort()
+    .map((stack) => resourceChanges(stack, baseModels.get(stack), headModels.get(stack)));
   const baseKeys = new Set(base.findings.map(findingKey));
   const headKeys = new Set(head.findings.map(findingKey));
   return {
@@ -99,7 +104,13 @@ function attributeChanges(before: Value | undefined, after: Value | undefined, p
   if (documents[0] !== undefined && documents[1] !== undefined) return attributeChanges(documents[0], documents[1], `${path}#`, into);
   if (isRecord(before) && isRecord(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const key of keys) attributeChanges(ownEntry(before, key) as Value | undefined, ownEntry(after, key) as Value | undefined, path && !path.endsWith("#") ? `${path}.${key}` : `${path}${key}`, into);
+    for (const key of keys)
+      attributeChanges(
+        ownEntry(before, key) as Value | undefined,
+        ownEntry(after, key) as Value | undefined,
+        path && !path.endsWith("#") ? `${path}.${key}` : `${path}${key}`,
+        into,
+      );
     return;
   }
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {

@@ -32,7 +32,8 @@ export function duplicateKey(text: string): { key: string; path: string } | unde
       const top = open[open.length - 1];
       if (!top) continue;
       let j = i;
-      while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13)) j += 1;
+      while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13))
+        j += 1;
       if (text.charCodeAt(j) !== 58 /* : */) continue;
       const raw = text.slice(start + 1, end);
       const key = raw.indexOf("\\") === -1 ? raw : decode(text.slice(start, end + 1));
@@ -61,6 +62,9 @@ function decode(token: string): string {
 export function refuseDuplicateKeys(text: string, file: string): void {
   const found = duplicateKey(text);
   if (found) {
-    throw new MoatError(`${file}: key "${found.key}" is written twice in the same object (at ${found.path}); Terraform reads every copy and the review would see only the last: write each key once`, 2);
+    throw new MoatError(
+      `${file}: key "${found.key}" is written twice in the same object (at ${found.path}); Terraform reads every copy and the review would see only the last: write each key once`,
+      2,
+    );
   }
 }

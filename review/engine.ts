@@ -67,7 +67,11 @@ export function runRules(model: ReviewModel, context: ReviewContext = {}, pack: 
  * Reviews stacks, applies suppressions and checks that each suppression is valid and used:
  * an unknown rule id, a reason under a sentence or a suppression that matches nothing throws.
  */
-export function review(inputs: readonly ReviewInput[], suppressions: readonly Suppression[] = [], pack: readonly RuleDefinition[] = MOAT_PACK): ReviewResult {
+export function review(
+  inputs: readonly ReviewInput[],
+  suppressions: readonly Suppression[] = [],
+  pack: readonly RuleDefinition[] = MOAT_PACK,
+): ReviewResult {
   validateSuppressions(suppressions, pack);
   const matched = new Map<Suppression, number>(suppressions.map((s) => [s, 0]));
   const stacks = inputs.map(({ model, context }): StackReview => {
@@ -97,5 +101,7 @@ export function review(inputs: readonly ReviewInput[], suppressions: readonly Su
  * so an added resource could claim a suppressed resource's path and hide its own finding.
  */
 function appliesTo(s: Suppression, f: Finding): boolean {
-  return s.rule === f.rule && (s.stacks === undefined || s.stacks.includes(f.stack)) && (s.resource === undefined || s.resource === f.resource);
+  return (
+    s.rule === f.rule && (s.stacks === undefined || s.stacks.includes(f.stack)) && (s.resource === undefined || s.resource === f.resource)
+  );
 }

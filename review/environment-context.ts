@@ -28,7 +28,10 @@ export function contextFromEnvironment(env: EnvironmentConfig, options: { readon
  * holds one (a review away from the CA's material), and AUTH-3 then says what it cannot check.
  */
 function environmentCa(env: EnvironmentConfig, pkiDir: string): string | undefined {
-  const file = env.pki.publicDir !== undefined ? publishedCaPaths(publishedCaDir(env.file, env.pki.publicDir)).issuingCert : pkiPaths(pkiDir, env.name).issuingCert;
+  const file =
+    env.pki.publicDir !== undefined
+      ? publishedCaPaths(publishedCaDir(env.file, env.pki.publicDir)).issuingCert
+      : pkiPaths(pkiDir, env.name).issuingCert;
   return existsSync(file) ? readCertificateFile(file) : undefined;
 }
 
@@ -52,7 +55,8 @@ export function needsEnvironment(stack: string, env: string | undefined): boolea
  */
 export function baseEnvironmentsDir(base: string, given: string | undefined, headDir: string | undefined): string | undefined {
   if (given !== undefined) {
-    if (!existsSync(given)) throw new MoatError(`--base-environments-dir ${given}: no such directory; give the base checkout's environments/`, 2);
+    if (!existsSync(given))
+      throw new MoatError(`--base-environments-dir ${given}: no such directory; give the base checkout's environments/`, 2);
     return given;
   }
   const segments = resolve(base).split(sep);
@@ -89,7 +93,11 @@ export function environmentForStack(stack: string, options: { env?: string; dir?
  * then `--office-cidr` and `--device-subnet` flags, which replace the file's lists.
  * Every CIDR is checked here, so a typo is a refusal that names it, not a silent pass.
  */
-export function contextFromFlags(options: { file?: string; officeCidrs?: readonly string[]; deviceSubnets?: readonly string[] }): ReviewContext | undefined {
+export function contextFromFlags(options: {
+  file?: string;
+  officeCidrs?: readonly string[];
+  deviceSubnets?: readonly string[];
+}): ReviewContext | undefined {
   const fromFile = options.file === undefined ? {} : readContextFile(options.file);
   const context: ReviewContext = {
     ...fromFile,
@@ -99,7 +107,8 @@ export function contextFromFlags(options: { file?: string; officeCidrs?: readonl
   return Object.keys(context).length > 0 ? context : undefined;
 }
 
-const CONTEXT_FORMAT = "write YAML with officeCidrs: [CIDR...] (an empty list when there is no office network), deviceSubnets: [CIDR...] and optionally minRetentionDays: N";
+const CONTEXT_FORMAT =
+  "write YAML with officeCidrs: [CIDR...] (an empty list when there is no office network), deviceSubnets: [CIDR...] and optionally minRetentionDays: N";
 
 function readContextFile(file: string): ReviewContext {
   let doc: unknown;
@@ -108,17 +117,20 @@ function readContextFile(file: string): ReviewContext {
   } catch (err) {
     throw new MoatError(`--context ${file}: cannot read it (${(err as Error).message.split("\n")[0]}); ${CONTEXT_FORMAT}`);
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new MoatError(`--context ${file}: not a mapping; ${CONTEXT_FORMAT}`);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new MoatError(`--context ${file}: not a mapping; ${CONTEXT_FORMAT}`);
   const d = doc as Record<string, unknown>;
   const unknownKeys = Object.keys(d).filter((k) => !["officeCidrs", "deviceSubnets", "minRetentionDays"].includes(k));
   if (unknownKeys.length > 0) throw new MoatError(`--context ${file}: unknown key ${unknownKeys[0]}; ${CONTEXT_FORMAT}`);
   const list = (key: string): readonly string[] | undefined => {
     if (d[key] === undefined) return undefined;
-    if (!Array.isArray(d[key]) || !(d[key] as unknown[]).every((v) => typeof v === "string")) throw new MoatError(`--context ${file}: ${key} must be a list of CIDR strings; ${CONTEXT_FORMAT}`);
+    if (!Array.isArray(d[key]) || !(d[key] as unknown[]).every((v) => typeof v === "string"))
+      throw new MoatError(`--context ${file}: ${key} must be a list of CIDR strings; ${CONTEXT_FORMAT}`);
     return checkedCidrs(d[key] as string[], `--context ${file}: ${key}`);
   };
   const days = d.minRetentionDays;
-  if (days !== undefined && (typeof days !== "number" || !Number.isInteger(days) || days < 1)) throw new MoatError(`--context ${file}: minRetentionDays must be a whole number of days; ${CONTEXT_FORMAT}`);
+  if (days !== undefined && (typeof days !== "number" || !Number.isInteger(days) || days < 1))
+    throw new MoatError(`--context ${file}: minRetentionDays must be a whole number of days; ${CONTEXT_FORMAT}`);
   const officeCidrs = list("officeCidrs");
   const deviceSubnetCidrs = list("deviceSubnets");
   return {

@@ -35,7 +35,11 @@ function concatenate(text: string, parts: Value[]): Value {
   if (parts.every((p) => typeof p === "string" || typeof p === "number" || typeof p === "boolean")) return parts.join("");
   const refs = new Set<string>();
   parts.forEach((p) => referencesIn(p, refs));
-  return new Unknown(text, [...refs], parts.map((p) => (typeof p === "number" || typeof p === "boolean" ? String(p) : p)));
+  return new Unknown(
+    text,
+    [...refs],
+    parts.map((p) => (typeof p === "number" || typeof p === "boolean" ? String(p) : p)),
+  );
 }
 
 /** Characters that matter when looking for the end of an interpolation. */
@@ -318,4 +322,3 @@ class Parser {
     return new Unknown(this.src.slice(start, this.pos), [...refs]);
   }
 }
-

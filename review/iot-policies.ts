@@ -19,38 +19,48 @@ export interface IotPolicyDocument {
  * attaches to every certificate it provisions. Documents the file does not let the review read
  * become violations (unknown, or failed when the document itself is broken).
  */
-export const readIotPolicies = derived((model: ReviewModel): { readonly policies: readonly IotPolicyDocument[]; readonly violations: readonly Violation[] } => {
-  const policies: IotPolicyDocument[] = [];
-  const violations: Violation[] = [];
-  const add = (address: string, source: Value | undefined, templatePolicy?: string) => {
-    const where = templatePolicy ? `template policy ${templatePolicy}: ` : "";
-    const reading: PolicyReading = readPolicy(model, isRecord(source) ? new Encoded(source) : source);
-    if ("problem" in reading) {
-      const unescaped = hasUnescapedPolicyVariable(source) ? UNESCAPED : "";
-      violations.push(reading.unknown && !unescaped ? unknown(address, where + reading.problem) : fail(address, where + reading.problem + unescaped));
-      return;
+export const readIotPolicies = derived(
+  (model: ReviewModel): { readonly policies: readonly IotPolicyDocument[]; readonly violations: readonly Violation[] } => {
+    const policies: IotPolicyDocument[] = [];
+    const violations: Violation[] = [];
+    const add = (address: string, source: Value | undefined, templatePolicy?: string) => {
+      const where = templatePolicy ? `template policy ${templatePolicy}: ` : "";
+      const reading: PolicyReading = readPolicy(model, isRecord(source) ? new Encoded(source) : source);
+      if ("problem" in reading) {
+        const unescaped = hasUnescapedPolicyVariable(source) ? UNESCAPED : "";
+        violations.push(
+          reading.unknown && !unescaped ? unknown(address, where + reading.problem) : fail(address, where + reading.problem + unescaped),
+        );
+        return;
+      }
+      if (hasUnescapedPolicyVariable(source)) {
+        violations.push(fail(address, `${where}the policy${UNESCAPED}`));
+        return;
+      }
+      const allows: Statement[] = [];
+      for (const statement of reading.statements) {
+        if (statement.effect === "Allow") allows.push(statement);
+        else if (statement.effect !== "Deny")
+          violations.push(unknown(address, `${where}statement Effect ${String(statement.effect)} is neither Allow nor Deny`));
+      }
+      policies.push({ address, templatePolicy, allows });
+    };
+    for (const policy of model.ofType("aws_iot_policy")) add(policy.address, policy.attributes.policy);
+    for (const template of provisioningTemplates(model)) {
+      if (template.problem) {
+        violations.push(
+          template.problem.unknown
+            ? unknown(template.resource.address, template.problem.message)
+            : fail(template.resource.address, template.problem.message),
+        );
+        continue;
+      }
+      for (const policy of template.policies)
+        if (policy.document !== undefined && policy.document !== null) add(template.resource.address, policy.document, policy.logicalId);
     }
-    if (hasUnescapedPolicyVariable(source)) {
-      violations.push(fail(address, `${where}the policy${UNESCAPED}`));
-      return;
-    }
-    const allows: Statement[] = [];
-    for (const statement of reading.statements) {
-      if (statement.effect === "Allow") allows.push(statement);
-      else if (statement.effect !== "Deny") violations.push(unknown(address, `${where}statement Effect ${String(statement.effect)} is neither Allow nor Deny`));
-    }
-    policies.push({ address, templatePolicy, allows });
-  };
-  for (const policy of model.ofType("aws_iot_policy")) add(policy.address, policy.attributes.policy);
-  for (const template of provisioningTemplates(model)) {
-    if (template.problem) {
-      violations.push(template.problem.unknown ? unknown(template.resource.address, template.problem.message) : fail(template.resource.address, template.problem.message));
-      continue;
-    }
-    for (const policy of template.policies) if (policy.document !== undefined && policy.document !== null) add(template.resource.address, policy.document, policy.logicalId);
-  }
-  return { policies, violations };
-});
+    return { policies, violations };
+  },
+);
 
 /** How a finding names the document when it is not the resource itself: `template policy <id>: `. */
 export function policyLabel(policy: IotPolicyDocument): string {
@@ -67,8 +77,8 @@ export function arnResource(arn: string): string {
   return arn.slice(at + 1);
 }
 
-
-const UNESCAPED = " holds an unescaped ${iot:...} policy variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}";
+const UNESCAPED =
+  " holds an unescaped ${iot:...} policy variable, which Terraform reads as an interpolation: build it with Fn.jsonencode or write $${iot:...}";
 
 /** `${iot:Connection.Thing.ThingName}` written without the `$$` escape (JSON.stringify in cdktf) is an invalid interpolation, not a policy variable. */
 function hasUnescapedPolicyVariable(value: Value | undefined): boolean {

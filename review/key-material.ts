@@ -50,7 +50,11 @@ export function computedKey(value: Unknown): { readonly message: string; readonl
   if (encoded) return { message: `${encoded}, decoded at apply time`, unknown: false };
   for (const [, fn, path] of value.expression.includes("file") ? value.expression.matchAll(FILE_READ) : []) {
     if (KEY_PATH.test(path)) return { message: `${fn}("${path}") reads a key file into the configuration and state`, unknown: false };
-    if (PEM_PATH.test(path)) return { message: `${fn}("${path}") reads a PEM file the review cannot see: if it holds a private key, the key lands in state`, unknown: true };
+    if (PEM_PATH.test(path))
+      return {
+        message: `${fn}("${path}") reads a PEM file the review cannot see: if it holds a private key, the key lands in state`,
+        unknown: true,
+      };
   }
   const parts = value.parts;
   // A function building text (join, format, replace) holds its pieces in the expression itself.
@@ -60,10 +64,18 @@ export function computedKey(value: Unknown): { readonly message: string; readonl
   }
   // A part that is a whole private-key header is AUTH-2's literal finding already.
   // Only a template with a fence or key label in its literal text can be a PEM completed at apply time.
-  if (parts && parts.some((p) => typeof p === "string" && (p.includes("-----") || p.includes("PRIVATE"))) && !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))) {
+  if (
+    parts &&
+    parts.some((p) => typeof p === "string" && (p.includes("-----") || p.includes("PRIVATE"))) &&
+    !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))
+  ) {
     const joined = parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
     if (PRIVATE_KEY.test(joined.replace(/\u0000/g, ""))) return { message: "a PEM private key assembled by interpolation", unknown: false };
-    if (joined.includes("-----") && !isKnownPublicPem(joined)) return { message: "a PEM block completed by interpolation at apply time: the review cannot tell it from a private key", unknown: false };
+    if (joined.includes("-----") && !isKnownPublicPem(joined))
+      return {
+        message: "a PEM block completed by interpolation at apply time: the review cannot tell it from a private key",
+        unknown: false,
+      };
   }
   return undefined;
 }
@@ -72,5 +84,9 @@ export function computedKey(value: Unknown): { readonly message: string; readonl
 function isKnownPublicPem(joined: string): boolean {
   const fences = joined.match(/-----[^-]*-----/g) ?? [];
   const fenceCount = (joined.match(/-----/g) ?? []).length;
-  return fences.length > 0 && fences.length * 2 === fenceCount && fences.every((f) => /^-----(BEGIN|END) (CERTIFICATE|CERTIFICATE REQUEST|PUBLIC KEY|X509 CRL)-----$/.test(f));
+  return (
+    fences.length > 0 &&
+    fences.length * 2 === fenceCount &&
+    fences.every((f) => /^-----(BEGIN|END) (CERTIFICATE|CERTIFICATE REQUEST|PUBLIC KEY|X509 CRL)-----$/.test(f))
+  );
 }

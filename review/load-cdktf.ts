@@ -34,7 +34,8 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
   const unevaluated: Unevaluated[] = [];
   for (const extra of directory?.extras ?? []) mergeInto(doc, extra.json, extra.file);
   for (const override of directory?.overrides ?? []) {
-    for (const key of applyOverride(doc, override.json, override.file)) unevaluated.push({ address: `file ${override.file}`, why: `overrides the stack's "${key}" block, which the review does not merge` });
+    for (const key of applyOverride(doc, override.json, override.file))
+      unevaluated.push({ address: `file ${override.file}`, why: `overrides the stack's "${key}" block, which the review does not merge` });
   }
   for (const u of directory?.unreadable ?? []) unevaluated.push({ address: `file ${u.file}`, why: u.why });
   const evaluator = new StackEvaluator(doc, directory?.variableFiles ?? []);
@@ -59,7 +60,11 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       evaluator.index[r.mode].get(r.type)?.delete(r.name);
       return false;
     }
-    if (instances === "unknown") unevaluated.push({ address: r.address, why: "its count or for_each is known only at apply time: it may exist any number of times, or not at all" });
+    if (instances === "unknown")
+      unevaluated.push({
+        address: r.address,
+        why: "its count or for_each is known only at apply time: it may exist any number of times, or not at all",
+      });
     const meta = unevaluatedMeta(r.body);
     if (meta) unevaluated.push({ address: r.address, why: meta });
     return true;
@@ -67,7 +72,14 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
   // Filled once the model exists: loose values may refer to its resources.
   const loose: LooseValue[] = [];
   const model = new ReviewModel(stack, file, "cdktf", present, loose, cdktfLines(text, present), (address) => evaluator.find(address));
-  const sections: [string, Record<string, unknown>][] = [["output", doc.output], ["locals", doc.locals], ["variable", doc.variable], ["provider", doc.provider], ["module", doc.module], ...Object.entries(doc.others).map(([key, value]): [string, Record<string, unknown>] => [key, { "": value }])];
+  const sections: [string, Record<string, unknown>][] = [
+    ["output", doc.output],
+    ["locals", doc.locals],
+    ["variable", doc.variable],
+    ["provider", doc.provider],
+    ["module", doc.module],
+    ...Object.entries(doc.others).map(([key, value]): [string, Record<string, unknown>] => [key, { "": value }]),
+  ];
   for (const [section, block] of sections) {
     for (const [name, raw] of Object.entries(block)) {
       const address = name === "" ? section : `${section}.${name}`;
@@ -75,8 +87,16 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       loose.push({ address, value: evaluate(raw, pass), location: { file }, holdsPem: pass.holdsPem });
     }
   }
-  for (const name in doc.module) unevaluated.push({ address: `module.${name}`, why: "a module block: Terraform applies the module's resources, which are not in this file" });
-  for (const key in doc.others) unevaluated.push({ address: key, why: `a top-level "${key}" block: Terraform acts on it (imports, moves, removals, checks) and the review does not evaluate it` });
+  for (const name in doc.module)
+    unevaluated.push({
+      address: `module.${name}`,
+      why: "a module block: Terraform applies the module's resources, which are not in this file",
+    });
+  for (const key in doc.others)
+    unevaluated.push({
+      address: key,
+      why: `a top-level "${key}" block: Terraform acts on it (imports, moves, removals, checks) and the review does not evaluate it`,
+    });
   for (const entry of providerProblems(doc)) unevaluated.push(entry);
   noteUnevaluated(model, unevaluated);
   return model;
@@ -91,8 +111,13 @@ function providerProblems(doc: TerraformDocument): Unevaluated[] {
       if (!isPlainObject(providers)) continue;
       for (const [name, spec] of Object.entries(providers)) {
         const source = isPlainObject(spec) ? spec.source : spec;
-        const official = name === "aws" && (source === "aws" || source === "hashicorp/aws" || source === "registry.terraform.io/hashicorp/aws");
-        if (!official) problems.push({ address: `terraform.required_providers.${name}`, why: `provider ${name} from ${String(source)}: only hashicorp/aws is understood` });
+        const official =
+          name === "aws" && (source === "aws" || source === "hashicorp/aws" || source === "registry.terraform.io/hashicorp/aws");
+        if (!official)
+          problems.push({
+            address: `terraform.required_providers.${name}`,
+            why: `provider ${name} from ${String(source)}: only hashicorp/aws is understood`,
+          });
       }
     }
   }
@@ -100,8 +125,14 @@ function providerProblems(doc: TerraformDocument): Unevaluated[] {
     if (name !== "aws") continue;
     for (const config of configs) {
       if (!isPlainObject(config)) continue;
-      const redirect = ["endpoints", "http_proxy", "https_proxy", "insecure", "custom_ca_bundle"].filter((k) => config[k] !== undefined && config[k] !== false);
-      if (redirect.length > 0) problems.push({ address: `provider.${name}`, why: `sets ${redirect.join(", ")}: the provider's calls may not reach AWS as the review assumes` });
+      const redirect = ["endpoints", "http_proxy", "https_proxy", "insecure", "custom_ca_bundle"].filter(
+        (k) => config[k] !== undefined && config[k] !== false,
+      );
+      if (redirect.length > 0)
+        problems.push({
+          address: `provider.${name}`,
+          why: `sets ${redirect.join(", ")}: the provider's calls may not reach AWS as the review assumes`,
+        });
     }
   }
   return problems;
@@ -129,11 +160,13 @@ class StackEvaluator {
     variableFiles: readonly { readonly json: Record<string, unknown> }[],
   ) {
     for (const name in doc.variable) {
-      if (Object.prototype.hasOwnProperty.call(doc.variable[name], "default")) this.variables.set(name, typed(doc.variable[name].default, doc.variable[name].type));
+      if (Object.prototype.hasOwnProperty.call(doc.variable[name], "default"))
+        this.variables.set(name, typed(doc.variable[name].default, doc.variable[name].type));
     }
     // Later files win, as in Terraform; a value for an undeclared variable is ignored there too.
     for (const { json } of variableFiles) {
-      for (const name in json) if (this.doc.variable[name] !== undefined) this.variables.set(name, typed(json[name], this.doc.variable[name].type));
+      for (const name in json)
+        if (this.doc.variable[name] !== undefined) this.variables.set(name, typed(json[name], this.doc.variable[name].type));
     }
   }
 
@@ -277,7 +310,10 @@ class CdktfResource implements Resource {
  * Line lookup for a cdk.tf.json: a type's names are located in one forward scan the first time
  * any of them is asked for (names come in file order), loose values by their section key.
  */
-function cdktfLines(text: string, declared: readonly { mode: "managed" | "data"; type: string; name: string }[]): (address: string) => number | undefined {
+function cdktfLines(
+  text: string,
+  declared: readonly { mode: "managed" | "data"; type: string; name: string }[],
+): (address: string) => number | undefined {
   let lines: LineIndex | undefined;
   const byType = new Map<string, Map<string, number>>();
   return (wanted) => {
@@ -377,7 +413,7 @@ function within(value: Value, steps: readonly string[], text: string): Value {
   let current: Value = value;
   for (const step of steps) {
     const index = /^\[(\d+)\]$/.exec(step);
-    const key = index ? undefined : /^\["(.*)"\]$/.exec(step)?.[1] ?? step;
+    const key = index ? undefined : (/^\["(.*)"\]$/.exec(step)?.[1] ?? step);
     if (index && Array.isArray(current)) current = (current as Value[])[Number(index[1])];
     else if (key !== undefined && isRecord(current)) current = ownEntry(current, key) as Value;
     else return new Unknown(text);

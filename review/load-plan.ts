@@ -56,24 +56,43 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
       after.delete(change.address);
       continue;
     }
-    after.set(change.address, { type: change.type, mode: change.mode === "data" ? "data" : "managed", values: body.after, unknown: body.after_unknown });
+    after.set(change.address, {
+      type: change.type,
+      mode: change.mode === "data" ? "data" : "managed",
+      values: body.after,
+      unknown: body.after_unknown,
+    });
   }
   const addresses = new Set(after.keys());
-  const planned = new Map([...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]));
+  const planned = new Map(
+    [...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]),
+  );
   const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
   const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
   // Resources are indexed here and merged when a rule first reads one: a pack that reads a few types of a large plan does not pay for the rest.
   const resources = [...after.entries()].map(([address, r]) => {
     const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    return new PlanResource(r.type, r.mode, address, r.values, r.unknown, expressions.get(configAddress), { ...shared, configured: expressions.has(configAddress) }, () => {
-      // Paired with its synthesized stack, a finding points at the source.
-      const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
-      return source?.line !== undefined ? source : { file };
-    });
+    return new PlanResource(
+      r.type,
+      r.mode,
+      address,
+      r.values,
+      r.unknown,
+      expressions.get(configAddress),
+      { ...shared, configured: expressions.has(configAddress) },
+      () => {
+        // Paired with its synthesized stack, a finding points at the source.
+        const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
+        return source?.line !== undefined ? source : { file };
+      },
+    );
   });
   if (paired && !resources.some((r) => r.mode === "managed" && paired.get(r.address.replace(/\[[^\]]*\]$/, "")))) {
-    throw new MoatError(`${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`, 2);
+    throw new MoatError(
+      `${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`,
+      2,
+    );
   }
 
   const loose: LooseValue[] = [];
@@ -170,7 +189,8 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
     const resources = (module as { resources?: unknown }).resources;
     if (Array.isArray(resources)) {
       for (const r of resources) {
-        if (!isRecord(r) || typeof r.address !== "string" || typeof r.type !== "string") throw shapeError(file, "a planned_values resource has no address or type");
+        if (!isRecord(r) || typeof r.address !== "string" || typeof r.type !== "string")
+          throw shapeError(file, "a planned_values resource has no address or type");
         out.push(r as unknown as ResourceJson);
       }
     }
@@ -203,7 +223,9 @@ function addressOffsets(text: string): Map<string, number> {
 function priorDataSources(priorState: unknown): ResourceJson[] {
   const resources = (priorState as { values?: { root_module?: { resources?: unknown } } } | undefined)?.values?.root_module?.resources;
   if (!Array.isArray(resources)) return [];
-  return resources.filter((r): r is ResourceJson => isRecord(r) && r.mode === "data" && typeof r.address === "string" && typeof r.type === "string") as ResourceJson[];
+  return resources.filter(
+    (r): r is ResourceJson => isRecord(r) && r.mode === "data" && typeof r.address === "string" && typeof r.type === "string",
+  ) as ResourceJson[];
 }
 
 /** `configuration.root_module.resources[].expressions`, by resource address. */
@@ -271,7 +293,10 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from({ length }, (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null);
+    return Array.from(
+      { length },
+      (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null,
+    );
   }
   if (isRecord(value) || isRecord(unknown)) {
     const out: Record<string, Value> = {};
@@ -315,9 +340,13 @@ function configuredValue(expression: unknown, context: MergeContext): Value | un
     return unknownValue(expression, context.addresses);
   }
   if (Array.isArray(expression)) {
-    return expression.map((block) => merge({}, Object.fromEntries(Object.keys(isRecord(block) ? block : {}).map((k) => [k, true])), block, context, undefined) ?? null);
+    return expression.map(
+      (block) =>
+        merge({}, Object.fromEntries(Object.keys(isRecord(block) ? block : {}).map((k) => [k, true])), block, context, undefined) ?? null,
+    );
   }
-  if (isRecord(expression)) return merge({}, Object.fromEntries(Object.keys(expression).map((k) => [k, true])), expression, context, undefined);
+  if (isRecord(expression))
+    return merge({}, Object.fromEntries(Object.keys(expression).map((k) => [k, true])), expression, context, undefined);
   return context.configured ? undefined : new Unknown("known after apply");
 }
 
@@ -381,12 +410,16 @@ function planResolver(
  * `arn` it is. Undefined when it names no resource of the plan.
  */
 function literalReference(value: string, expression: unknown, context: MergeContext, key: string | undefined): Ref | undefined {
-  const references = isRecord(expression) && Array.isArray(expression.references) ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string") : [];
+  const references =
+    isRecord(expression) && Array.isArray(expression.references)
+      ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string")
+      : [];
   const matches = new Map<string, Ref>();
   for (const reference of references) {
     const target = resourceOf(reference, context.addresses);
     if (!target || !/^[a-z0-9_]+$/.test(target.attribute)) continue;
-    if (context.planned.get(target.address)?.[target.attribute] === value) matches.set(reference, new Ref(target.address, target.attribute));
+    if (context.planned.get(target.address)?.[target.attribute] === value)
+      matches.set(reference, new Ref(target.address, target.attribute));
   }
   if (matches.size === 1) return [...matches.values()][0];
   if (matches.size > 1 || key === undefined || !ID_ATTRIBUTE.test(key)) return undefined;
@@ -400,7 +433,8 @@ function literalReference(value: string, expression: unknown, context: MergeCont
  * says that id is the endpoint's, as the first plan and the cdk.tf.json say.
  */
 function literalTemplate(value: string, expression: unknown, context: MergeContext): Unknown | undefined {
-  if (!isArgumentExpression(expression) || typeof expression.constant_value !== "string" || expression.constant_value.indexOf("${") === -1) return undefined;
+  if (!isArgumentExpression(expression) || typeof expression.constant_value !== "string" || expression.constant_value.indexOf("${") === -1)
+    return undefined;
   const template = evaluateConstant(expression.constant_value, context);
   if (!(template instanceof Unknown) || !template.parts) return undefined;
   let rendered = "";
@@ -417,8 +451,13 @@ function literalTemplate(value: string, expression: unknown, context: MergeConte
  * (`["aws_vpc.main.id", "aws_vpc.main"]`); one resource attribute becomes a {@link Ref}.
  */
 function unknownValue(expression: unknown, addresses: ReadonlySet<string>): Value {
-  const references = isRecord(expression) && Array.isArray(expression.references) ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string") : [];
-  const targets = [...new Set(references.map((r) => resourceOf(r, addresses)).filter((r): r is { address: string; attribute: string } => r !== undefined))];
+  const references =
+    isRecord(expression) && Array.isArray(expression.references)
+      ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string")
+      : [];
+  const targets = [
+    ...new Set(references.map((r) => resourceOf(r, addresses)).filter((r): r is { address: string; attribute: string } => r !== undefined)),
+  ];
   const distinct = new Set(targets.map((t) => t.address));
   if (distinct.size === 1 && references.length <= 2) {
     const best = targets.reduce((a, b) => (b.attribute.length > a.attribute.length ? b : a));

@@ -18,14 +18,18 @@ const STACK_FILE = "cdk.tf.json";
 export function discoverStackFiles(paths: readonly string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
-    if (!existsSync(path)) throw new MoatError(`${path}: no such file or directory; run 'npx cdktf synth' first or pass a cdk.tf.json or plan JSON`, 2);
+    if (!existsSync(path))
+      throw new MoatError(`${path}: no such file or directory; run 'npx cdktf synth' first or pass a cdk.tf.json or plan JSON`, 2);
     if (statSync(path).isFile()) {
       files.push(path);
       continue;
     }
     const found = stackFilesIn(path);
     if (found.length === 0) {
-      throw new MoatError(`${path}: no ${STACK_FILE} in it or in its stacks/*/ directories; run 'npx cdktf synth' first or pass a stack file`, 2);
+      throw new MoatError(
+        `${path}: no ${STACK_FILE} in it or in its stacks/*/ directories; run 'npx cdktf synth' first or pass a stack file`,
+        2,
+      );
     }
     files.push(...found);
   }
@@ -73,7 +77,9 @@ function cdktfStackName(json: unknown): string | undefined {
 }
 
 function ownValue(value: unknown, key: string): unknown {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /**
@@ -87,26 +93,40 @@ function planStack(json: unknown, fallback: string, options: LoadStackOptions, p
 function pairedSynth(synth: string): ReviewModel {
   const [file] = discoverStackFiles([synth]);
   const model = loadStackFile(file);
-  if (model.format !== "cdktf") throw new MoatError(`--synth ${synth}: not a synthesized stack; pass its cdktf.out/stacks/<stack> directory`, 2);
+  if (model.format !== "cdktf")
+    throw new MoatError(`--synth ${synth}: not a synthesized stack; pass its cdktf.out/stacks/<stack> directory`, 2);
   return model;
 }
 
 /** `directory`: the other files Terraform reads next to a cdk.tf.json (a plan already holds them). */
-export function parseStackText(text: string, file: string, stack: string, options: LoadStackOptions = {}, directory?: () => StackDirectory): ReviewModel {
+export function parseStackText(
+  text: string,
+  file: string,
+  stack: string,
+  options: LoadStackOptions = {},
+  directory?: () => StackDirectory,
+): ReviewModel {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MoatError(`${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`, 2);
+    throw new MoatError(
+      `${file}: not JSON (${(err as Error).message}); pass a cdk.tf.json from 'cdktf synth' or a plan from 'terraform show -json'`,
+      2,
+    );
   }
   if (isPlanJson(json)) {
     const paired = options.synth !== undefined ? pairedSynth(options.synth) : undefined;
     return refusingDeepValues(file, () => loadPlanJson(json, file, planStack(json, stack, options, paired), text, paired));
   }
-  if (options.synth !== undefined) throw new MoatError(`${file}: --synth pairs a plan with its synthesized stack, and this is not a plan; pass the plan JSON`, 2);
+  if (options.synth !== undefined)
+    throw new MoatError(`${file}: --synth pairs a plan with its synthesized stack, and this is not a plan; pass the plan JSON`, 2);
   if (isCdktfJson(json)) {
     refuseDuplicateKeys(text, file);
     return refusingDeepValues(file, () => loadCdktfJson(json, file, cdktfStackName(json) ?? stack, text, directory?.()));
   }
-  throw new MoatError(`${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`, 2);
+  throw new MoatError(
+    `${file}: JSON of the wrong shape (neither Terraform JSON with "resource"/"terraform" nor a plan with "format_version" and "resource_changes"); pass a cdk.tf.json or 'terraform show -json' output`,
+    2,
+  );
 }

@@ -65,31 +65,33 @@ export const aclEntries = derived((model: ReviewModel): readonly AclEntry[] => {
  * Subnet address -> addresses of the ACLs associated with it, from `subnet_ids` and
  * `aws_network_acl_association`; `unresolved` lists associations the file cannot place.
  */
-export const aclAssociations = derived((model: ReviewModel): { bySubnet: ReadonlyMap<string, string[]>; unresolved: readonly { resource: string; value: Value }[] } => {
-  const bySubnet = new Map<string, string[]>();
-  const unresolved: { resource: string; value: Value }[] = [];
-  const associate = (resource: string, subnet: Value, acl: string | undefined) => {
-    const target = model.target(subnet);
-    if (!target || !acl) {
-      unresolved.push({ resource, value: subnet });
-      return;
+export const aclAssociations = derived(
+  (model: ReviewModel): { bySubnet: ReadonlyMap<string, string[]>; unresolved: readonly { resource: string; value: Value }[] } => {
+    const bySubnet = new Map<string, string[]>();
+    const unresolved: { resource: string; value: Value }[] = [];
+    const associate = (resource: string, subnet: Value, acl: string | undefined) => {
+      const target = model.target(subnet);
+      if (!target || !acl) {
+        unresolved.push({ resource, value: subnet });
+        return;
+      }
+      const list = bySubnet.get(target.address);
+      if (list) list.push(acl);
+      else bySubnet.set(target.address, [acl]);
+    };
+    for (const type of ACL_TYPES) {
+      for (const acl of model.ofType(type)) {
+        const ids = acl.attributes.subnet_ids;
+        if (ids instanceof Ref || (ids !== undefined && !Array.isArray(ids))) unresolved.push({ resource: acl.address, value: ids });
+        else blocks(ids).forEach((s) => associate(acl.address, s, acl.address));
+      }
     }
-    const list = bySubnet.get(target.address);
-    if (list) list.push(acl);
-    else bySubnet.set(target.address, [acl]);
-  };
-  for (const type of ACL_TYPES) {
-    for (const acl of model.ofType(type)) {
-      const ids = acl.attributes.subnet_ids;
-      if (ids instanceof Ref || (ids !== undefined && !Array.isArray(ids))) unresolved.push({ resource: acl.address, value: ids });
-      else blocks(ids).forEach((s) => associate(acl.address, s, acl.address));
+    for (const association of model.ofType("aws_network_acl_association")) {
+      associate(association.address, association.attributes.subnet_id, model.target(association.attributes.network_acl_id)?.address);
     }
-  }
-  for (const association of model.ofType("aws_network_acl_association")) {
-    associate(association.address, association.attributes.subnet_id, model.target(association.attributes.network_acl_id)?.address);
-  }
-  return { bySubnet, unresolved };
-});
+    return { bySubnet, unresolved };
+  },
+);
 
 /**
  * The ACL of each subnet. A subnet has exactly one network ACL: an association replaces the
@@ -113,6 +115,10 @@ export const subnetAcls = derived((model: ReviewModel): readonly SubnetAcl[] => 
   }
   return model.ofType("aws_subnet").map((subnet) => {
     const vpc = subnet.attributes.vpc_id;
-    return { subnet, acls: [...new Set(bySubnet.get(subnet.address) ?? [])], defaultAcl: vpc instanceof Ref ? defaults.get(vpc.address) : undefined };
+    return {
+      subnet,
+      acls: [...new Set(bySubnet.get(subnet.address) ?? [])],
+      defaultAcl: vpc instanceof Ref ? defaults.get(vpc.address) : undefined,
+    };
   });
 });

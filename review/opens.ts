@@ -20,7 +20,9 @@ export function whatItOpens(model: ReviewModel, address: string): string[] {
   for (const entry of aclEntries(model)) {
     if (entry.resource !== address) continue;
     const peer = entry.cidr !== undefined ? show(entry.cidr) : show(entry.ipv6Cidr);
-    opens.push(`${show(entry.action)} ${flowText(entry.protocol, entry.fromPort, entry.toPort)} ${entry.egress ? "to" : "from"} ${peer} (rule ${show(entry.ruleNumber)})`);
+    opens.push(
+      `${show(entry.action)} ${flowText(entry.protocol, entry.fromPort, entry.toPort)} ${entry.egress ? "to" : "from"} ${peer} (rule ${show(entry.ruleNumber)})`,
+    );
   }
   const resource = model.get(address);
   if (resource?.type === "aws_route") opens.push(routeText(resource.attributes));
@@ -38,10 +40,26 @@ function flowText(protocol: Value | undefined, fromPort: Value | undefined, toPo
   return `${name}/${from === to ? from : `${from}-${to}`}`;
 }
 
-const ROUTE_TARGETS = ["gateway_id", "nat_gateway_id", "egress_only_gateway_id", "transit_gateway_id", "vpc_peering_connection_id", "network_interface_id", "vpc_endpoint_id", "carrier_gateway_id", "local_gateway_id", "core_network_arn"];
+const ROUTE_TARGETS = [
+  "gateway_id",
+  "nat_gateway_id",
+  "egress_only_gateway_id",
+  "transit_gateway_id",
+  "vpc_peering_connection_id",
+  "network_interface_id",
+  "vpc_endpoint_id",
+  "carrier_gateway_id",
+  "local_gateway_id",
+  "core_network_arn",
+];
 
 function routeText(route: Record<string, Value>): string {
-  const destination = route.destination_cidr_block ?? route.cidr_block ?? route.destination_ipv6_cidr_block ?? route.ipv6_cidr_block ?? route.destination_prefix_list_id;
+  const destination =
+    route.destination_cidr_block ??
+    route.cidr_block ??
+    route.destination_ipv6_cidr_block ??
+    route.ipv6_cidr_block ??
+    route.destination_prefix_list_id;
   const target = ROUTE_TARGETS.find((key) => Object.prototype.hasOwnProperty.call(route, key) && route[key] !== null && route[key] !== "");
   return `route ${show(destination)} -> ${target ? show(route[target]) : "(no target)"}`;
 }

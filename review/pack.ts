@@ -88,7 +88,8 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     why: "Devices are untrusted; the office network must not be reachable from the segment, nor reach into it.",
     fix: "Deny each office CIDR (all protocols, both ways) in every subnet's ACL before any allow, and remove routes and security group rules for it.",
     matches: [],
-    assumes: "The office ranges are those of the environment (network.officeCidrs); the file does not name them. Reviewed without an environment, the rule reports unknown. An office reached through a range the environment does not list (a VPN's wider pool, say) is invisible to it.",
+    assumes:
+      "The office ranges are those of the environment (network.officeCidrs); the file does not name them. Reviewed without an environment, the rule reports unknown. An office reached through a range the environment does not list (a VPN's wider pool, say) is invisible to it.",
     check: officeDenied,
   },
   {
@@ -243,7 +244,19 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     title: "An S3 log store blocks public access, uses SSE-KMS, versioning, TLS-only policy and lifecycle",
     why: "A public, unencrypted or overwritable log bucket leaks or loses the evidence.",
     fix: "Add the public access block, SSE-KMS default encryption, versioning, a policy denying aws:SecureTransport=false and a lifecycle rule.",
-    matches: ["CKV2_AWS_6", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_61", "AWS-0086", "AWS-0087", "AWS-0088", "AWS-0090", "AWS-0091", "AWS-0093", "AWS-0094"],
+    matches: [
+      "CKV2_AWS_6",
+      "CKV_AWS_145",
+      "CKV_AWS_21",
+      "CKV2_AWS_61",
+      "AWS-0086",
+      "AWS-0087",
+      "AWS-0088",
+      "AWS-0090",
+      "AWS-0091",
+      "AWS-0093",
+      "AWS-0094",
+    ],
     check: hardenedLogBucket,
   },
   {

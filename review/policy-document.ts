@@ -50,7 +50,8 @@ export function readPolicy(model: ReviewModel, value: Value | undefined, seen: R
   }
   if (value instanceof Ref && value.attribute === "json") {
     const source = model.get(value.address);
-    if (source?.type === "aws_iam_policy_document" && !seen.has(source.address)) return fromDataSource(model, source.attributes, new Set([...seen, source.address]));
+    if (source?.type === "aws_iam_policy_document" && !seen.has(source.address))
+      return fromDataSource(model, source.attributes, new Set([...seen, source.address]));
   }
   return { problem: `the policy is not known until apply (${String(value)})`, unknown: true };
 }
@@ -67,7 +68,8 @@ function fromDocument(doc: Value): PolicyReading {
     const conditions: Condition[] = [];
     if (isRecord(st.Condition)) {
       for (const [test, byKey] of Object.entries(st.Condition)) {
-        if (isRecord(byKey)) for (const [variable, values] of Object.entries(byKey)) conditions.push({ test, variable, values: asList(values) });
+        if (isRecord(byKey))
+          for (const [variable, values] of Object.entries(byKey)) conditions.push({ test, variable, values: asList(values) });
       }
     }
     return {
@@ -94,7 +96,8 @@ function fromDocument(doc: Value): PolicyReading {
 function fromDataSource(model: ReviewModel, attributes: { readonly [key: string]: Value }, seen: ReadonlySet<string>): PolicyReading {
   const merged: Statement[] = [];
   const add = (statement: Statement) => {
-    const at = statement.sid === undefined || statement.sid === null || statement.sid === "" ? -1 : merged.findIndex((m) => m.sid === statement.sid);
+    const at =
+      statement.sid === undefined || statement.sid === null || statement.sid === "" ? -1 : merged.findIndex((m) => m.sid === statement.sid);
     if (at === -1) merged.push(statement);
     else merged[at] = statement;
   };
@@ -124,7 +127,9 @@ function fromDataSource(model: ReviewModel, attributes: { readonly [key: string]
         const cond = isRecord(c) ? c : {};
         return { test: String(cond.test), variable: String(cond.variable), values: asList(cond.values) };
       }),
-      principals: blocks(st.principals).flatMap((p) => (isRecord(p) ? asList(p.identifiers).map((value) => ({ kind: String(p.type), value })) : [])),
+      principals: blocks(st.principals).flatMap((p) =>
+        isRecord(p) ? asList(p.identifiers).map((value) => ({ kind: String(p.type), value })) : [],
+      ),
       notPrincipal: blocks(st.not_principals).length > 0,
     });
   }
@@ -146,7 +151,13 @@ const patterns = new Map<string, RegExp>();
 function actionPattern(action: string): RegExp {
   let pattern = patterns.get(action);
   if (!pattern) {
-    pattern = new RegExp(`^${action.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    pattern = new RegExp(
+      `^${action
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    );
     patterns.set(action, pattern);
   }
   return pattern;
@@ -178,7 +189,10 @@ export function parseWithHoles(parts: readonly Value[]): Value | undefined {
   const restore = (node: unknown): Value => {
     if (typeof node === "string") {
       if (holes.length === 0 || !node.includes(HOLE_PREFIX)) return node;
-      const pieces = node.split(HOLE).map((piece, i) => (i % 2 === 1 ? holes[Number(piece)] : piece)).filter((piece) => piece !== "");
+      const pieces = node
+        .split(HOLE)
+        .map((piece, i) => (i % 2 === 1 ? holes[Number(piece)] : piece))
+        .filter((piece) => piece !== "");
       if (pieces.length === 1) return pieces[0];
       return pieces.every((p) => typeof p === "string") ? pieces.join("") : new Unknown(node, [...referencesIn(pieces)], pieces);
     }

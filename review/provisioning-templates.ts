@@ -36,21 +36,43 @@ export const provisioningTemplates = derived((model: ReviewModel): readonly Prov
       if (body !== undefined && body !== null) templates.push(readTemplate(ca, body));
     }
   }
-  for (const template of model.ofType("aws_iot_provisioning_template")) templates.push(readTemplate(template, template.attributes.template_body));
+  for (const template of model.ofType("aws_iot_provisioning_template"))
+    templates.push(readTemplate(template, template.attributes.template_body));
   return templates;
 });
 
 function readTemplate(resource: Resource, body: Value | undefined): ProvisioningTemplate {
   const parsed = parseBody(body);
-  if (parsed === undefined) return { resource, policies: [], thingGroups: [], problem: { message: `template_body ${String(body)} is known only at apply time, so the policies it attaches cannot be checked`, unknown: true } };
-  if (!isRecord(parsed) || (parsed.Resources !== undefined && !isRecord(parsed.Resources))) return { resource, policies: [], thingGroups: [], problem: { message: "template_body is not a provisioning template (a JSON object with Resources)", unknown: false } };
+  if (parsed === undefined)
+    return {
+      resource,
+      policies: [],
+      thingGroups: [],
+      problem: {
+        message: `template_body ${String(body)} is known only at apply time, so the policies it attaches cannot be checked`,
+        unknown: true,
+      },
+    };
+  if (!isRecord(parsed) || (parsed.Resources !== undefined && !isRecord(parsed.Resources)))
+    return {
+      resource,
+      policies: [],
+      thingGroups: [],
+      problem: { message: "template_body is not a provisioning template (a JSON object with Resources)", unknown: false },
+    };
   const policies: TemplatePolicy[] = [];
   const thingGroups: Value[] = [];
   const resources = isRecord(parsed.Resources) ? parsed.Resources : {};
   for (const [logicalId, entry] of Object.entries(resources)) {
     if (!isRecord(entry)) continue;
     const type = entry.Type;
-    if (typeof type !== "string") return { resource, policies, thingGroups, problem: { message: `template resource ${logicalId} has Type ${String(type)}, known only at apply time`, unknown: true } };
+    if (typeof type !== "string")
+      return {
+        resource,
+        policies,
+        thingGroups,
+        problem: { message: `template resource ${logicalId} has Type ${String(type)}, known only at apply time`, unknown: true },
+      };
     const properties = isRecord(entry.Properties) ? entry.Properties : {};
     if (type === "AWS::IoT::Thing") thingGroups.push(...blocks(properties.ThingGroups));
     if (type !== "AWS::IoT::Policy") continue;

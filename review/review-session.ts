@@ -1,7 +1,14 @@
 import { MoatError } from "../errors";
 import { diffReviews, ReviewDiff } from "./diff";
 import { review, ReviewResult, runRules } from "./engine";
-import { baseEnvironmentsDir, contextFromEnvironment, environmentForStack, needsEnvironment, refuseBase, suppressionsFromEnvironment } from "./environment-context";
+import {
+  baseEnvironmentsDir,
+  contextFromEnvironment,
+  environmentForStack,
+  needsEnvironment,
+  refuseBase,
+  suppressionsFromEnvironment,
+} from "./environment-context";
 import { refusingDeepValues } from "./deep-values";
 import { discoverStackFiles, loadStackFile } from "./load";
 import { ReviewModel } from "./model";
@@ -29,11 +36,17 @@ export interface ReviewSessionOptions {
 
 /** `moat review`: load every stack, bring in its environment, review, and compare with the base. */
 export function reviewSession(options: ReviewSessionOptions): { result: ReviewResult; diff?: ReviewDiff } {
-  const models = distinctStacks(discoverStackFiles(options.paths).map((file) => loadStackFile(file, { env: options.env, synth: options.synth })));
+  const models = distinctStacks(
+    discoverStackFiles(options.paths).map((file) => loadStackFile(file, { env: options.env, synth: options.synth })),
+  );
   const envFor = (model: ReviewModel) => environmentForStack(model.stack, { env: options.env, dir: options.environmentsDir });
   const inputs = models.map((model) => {
     const env = envFor(model);
-    return { model, context: { ...(env ? contextFromEnvironment(env) : {}), ...options.context }, suppressions: env ? suppressionsFromEnvironment(env, model.stack) : [] };
+    return {
+      model,
+      context: { ...(env ? contextFromEnvironment(env) : {}), ...options.context },
+      suppressions: env ? suppressionsFromEnvironment(env, model.stack) : [],
+    };
   });
   const suppressions = [...inputs.flatMap((i) => i.suppressions), ...(options.suppressions ?? [])];
   const result = review(inputs, suppressions);
@@ -45,12 +58,18 @@ export function reviewSession(options: ReviewSessionOptions): { result: ReviewRe
   const baseDir = baseEnvironmentsDir(options.base, options.baseEnvironmentsDir, options.environmentsDir);
   // Only stacks reviewed here can have fixed findings: a base stack outside the paths is not fixed by this change.
   const reviewed = new Set(models.map((m) => m.stack));
-  const baseFindings = baseModels.filter((model) => reviewed.has(model.stack)).flatMap((model) => {
-    const env = needsEnvironment(model.stack, options.env) ? environmentForStack(model.stack, { env: options.env, dir: baseDir ?? refuseBase(options.base!, model.stack) }) : undefined;
-    return runRules(model, { ...(env ? contextFromEnvironment(env) : {}), ...options.context });
-  });
+  const baseFindings = baseModels
+    .filter((model) => reviewed.has(model.stack))
+    .flatMap((model) => {
+      const env = needsEnvironment(model.stack, options.env)
+        ? environmentForStack(model.stack, { env: options.env, dir: baseDir ?? refuseBase(options.base!, model.stack) })
+        : undefined;
+      return runRules(model, { ...(env ? contextFromEnvironment(env) : {}), ...options.context });
+    });
   // The comparison reads every attribute of both sides, outside any rule's guard.
-  const diff = refusingDeepValues(`comparing with --base ${options.base}`, () => diffReviews({ models: baseModels, findings: baseFindings }, { models, findings: result.stacks.flatMap((s) => s.findings) }));
+  const diff = refusingDeepValues(`comparing with --base ${options.base}`, () =>
+    diffReviews({ models: baseModels, findings: baseFindings }, { models, findings: result.stacks.flatMap((s) => s.findings) }),
+  );
   return { result, diff };
 }
 
@@ -59,7 +78,11 @@ function distinctStacks(models: ReviewModel[]): ReviewModel[] {
   const seen = new Map<string, string>();
   for (const model of models) {
     const other = seen.get(model.stack);
-    if (other !== undefined) throw new MoatError(`${model.file}: stack ${model.stack} is also ${other}; review each stack once (a copy of cdktf.out among the paths?)`, 2);
+    if (other !== undefined)
+      throw new MoatError(
+        `${model.file}: stack ${model.stack} is also ${other}; review each stack once (a copy of cdktf.out among the paths?)`,
+        2,
+      );
     seen.set(model.stack, model.file);
   }
   return models;

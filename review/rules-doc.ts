@@ -72,7 +72,14 @@ function otherTools(rule: RuleDefinition): string {
 }
 
 function section(rule: RuleDefinition): string[] {
-  const lines = [`## ${rule.id}`, "", `**${inline(rule.title)}** (${rule.severity})`, "", `- Why: ${inline(rule.why)}`, `- Fix: ${inline(rule.fix)}`];
+  const lines = [
+    `## ${rule.id}`,
+    "",
+    `**${inline(rule.title)}** (${rule.severity})`,
+    "",
+    `- Why: ${inline(rule.why)}`,
+    `- Fix: ${inline(rule.fix)}`,
+  ];
   if (rule.assumes !== undefined) lines.push(`- Assumes, and cannot see: ${inline(rule.assumes)}`);
   lines.push(`- Other tools: ${otherTools(rule)}`, "");
   return lines;
@@ -81,6 +88,7 @@ function section(rule: RuleDefinition): string[] {
 /** docs/rules.md as the pack says it should read. */
 export function rulesDocText(pack: readonly RuleDefinition[] = MOAT_PACK): string {
   const index = ["| rule | severity | what must hold | other tools |", "|---|---|---|---|"];
-  for (const rule of pack) index.push(`| [${rule.id}](#${rule.id.toLowerCase()}) | ${rule.severity} | ${inline(rule.title)} | ${otherTools(rule)} |`);
+  for (const rule of pack)
+    index.push(`| [${rule.id}](#${rule.id.toLowerCase()}) | ${rule.severity} | ${inline(rule.title)} | ${otherTools(rule)} |`);
   return [INTRO, ...index, "", ...pack.flatMap(section)].join("\n");
 }

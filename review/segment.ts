@@ -67,7 +67,9 @@ function endpointService(endpoint: Resource): "broker" | "other" | "unknown" {
 }
 
 /** Interface endpoints for the AWS IoT data plane (`com.amazonaws.<region>.iot.data`). */
-export const brokerEndpoints = derived((model: ReviewModel): readonly Resource[] => model.ofType("aws_vpc_endpoint").filter((e) => endpointService(e) === "broker"));
+export const brokerEndpoints = derived((model: ReviewModel): readonly Resource[] =>
+  model.ofType("aws_vpc_endpoint").filter((e) => endpointService(e) === "broker"),
+);
 
 /** IoT resources that mean the stack runs an IoT Core broker. */
 const BROKER_TYPES = ["aws_iot_policy", "aws_iot_ca_certificate", "aws_iot_domain_configuration", "aws_iot_topic_rule"];
@@ -99,7 +101,11 @@ export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => 
     for (const item of blocks(list)) {
       const target = model.target(item);
       if (target) into.add(target.address);
-      else unresolved.push({ resource: owner.address, message: `security group ${String(item)} is not a group of this stack, so its rules cannot be checked` });
+      else
+        unresolved.push({
+          resource: owner.address,
+          message: `security group ${String(item)} is not a group of this stack, so its rules cannot be checked`,
+        });
     }
   };
   const sides = new Map<string, Set<string> | undefined>();
@@ -108,7 +114,10 @@ export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => 
     const into = service === "broker" ? groups : service === "unknown" ? maybe : undefined;
     sides.set(endpoint.address, into);
     if (service === "unknown") {
-      unresolved.push({ resource: endpoint.address, message: `service_name ${String(endpoint.attributes.service_name)} is known only at apply time: cannot tell whether it is the iot.data endpoint, so the ingress of its security groups is reported as unknown` });
+      unresolved.push({
+        resource: endpoint.address,
+        message: `service_name ${String(endpoint.attributes.service_name)} is known only at apply time: cannot tell whether it is the iot.data endpoint, so the ingress of its security groups is reported as unknown`,
+      });
     }
     if (into) collect(endpoint, endpoint.attributes.security_group_ids, into);
   }
@@ -121,7 +130,10 @@ export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => 
       if (into) collect(association, group, into);
       continue;
     }
-    unresolved.push({ resource: association.address, message: `cannot tell whether ${String(endpoint)} is the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown` });
+    unresolved.push({
+      resource: association.address,
+      message: `cannot tell whether ${String(endpoint)} is the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown`,
+    });
     collect(association, group, maybe);
   }
   for (const attachment of model.ofType("aws_network_interface_sg_attachment")) {
@@ -132,7 +144,10 @@ export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => 
     else if (endpointSides.includes(maybe)) collect(attachment, group, maybe);
     else if (!targets.some((t) => t.mode === "managed")) {
       // A literal ENI id or a data source: it may be one of the endpoint's interfaces.
-      unresolved.push({ resource: attachment.address, message: `cannot tell whether network interface ${String(eni)} belongs to the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown` });
+      unresolved.push({
+        resource: attachment.address,
+        message: `cannot tell whether network interface ${String(eni)} belongs to the iot.data endpoint, so the ingress of ${String(group)} is reported as unknown`,
+      });
       collect(attachment, group, maybe);
     }
   }
@@ -146,7 +161,12 @@ export const brokerSecurityGroups = derived((model: ReviewModel): BrokerSide => 
  */
 export const deviceSecurityGroups = derived((model: ReviewModel): ReadonlySet<string> => {
   const { groups, maybe } = brokerSecurityGroups(model);
-  return new Set(model.ofType("aws_security_group").filter((g) => hasRole(g, Role.DEVICE) || (!groups.has(g.address) && !maybe.has(g.address))).map((g) => g.address));
+  return new Set(
+    model
+      .ofType("aws_security_group")
+      .filter((g) => hasRole(g, Role.DEVICE) || (!groups.has(g.address) && !maybe.has(g.address)))
+      .map((g) => g.address),
+  );
 });
 
 /**
@@ -201,12 +221,15 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
             protocol: b.protocol,
             fromPort: b.from_port,
             toPort: b.to_port,
-            peers: peersOf([
-              ["cidr", b.cidr_blocks],
-              ["cidr6", b.ipv6_cidr_blocks],
-              ["group", b.security_groups],
-              ["prefix-list", b.prefix_list_ids],
-            ], asBool(b.self) !== false && b.self !== undefined && b.self !== null),
+            peers: peersOf(
+              [
+                ["cidr", b.cidr_blocks],
+                ["cidr6", b.ipv6_cidr_blocks],
+                ["group", b.security_groups],
+                ["prefix-list", b.prefix_list_ids],
+              ],
+              asBool(b.self) !== false && b.self !== undefined && b.self !== null,
+            ),
             description: b.description,
           });
         }
@@ -223,12 +246,15 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
       protocol: a.protocol,
       fromPort: a.from_port,
       toPort: a.to_port,
-      peers: peersOf([
-        ["cidr", a.cidr_blocks],
-        ["cidr6", a.ipv6_cidr_blocks],
-        ["group", single(a.source_security_group_id)],
-        ["prefix-list", a.prefix_list_ids],
-      ], asBool(a.self) !== false && a.self !== undefined && a.self !== null),
+      peers: peersOf(
+        [
+          ["cidr", a.cidr_blocks],
+          ["cidr6", a.ipv6_cidr_blocks],
+          ["group", single(a.source_security_group_id)],
+          ["prefix-list", a.prefix_list_ids],
+        ],
+        asBool(a.self) !== false && a.self !== undefined && a.self !== null,
+      ),
       description: a.description,
     });
   }
@@ -243,12 +269,15 @@ export const groupRules = derived((model: ReviewModel): readonly GroupRule[] => 
         protocol: a.ip_protocol,
         fromPort: a.from_port,
         toPort: a.to_port,
-        peers: peersOf([
-          ["cidr", single(a.cidr_ipv4)],
-          ["cidr6", single(a.cidr_ipv6)],
-          ["group", single(a.referenced_security_group_id)],
-          ["prefix-list", single(a.prefix_list_id)],
-        ], false),
+        peers: peersOf(
+          [
+            ["cidr", single(a.cidr_ipv4)],
+            ["cidr6", single(a.cidr_ipv6)],
+            ["group", single(a.referenced_security_group_id)],
+            ["prefix-list", single(a.prefix_list_id)],
+          ],
+          false,
+        ),
         description: a.description,
       });
     }
@@ -276,12 +305,16 @@ function single(value: Value | undefined): Value | undefined {
 export function groupAddress(model: ReviewModel, value: Value | undefined): string | undefined {
   if (!(value instanceof Ref)) return undefined;
   if (value.attribute === "default_security_group_id") {
-    const managed = model.ofType("aws_default_security_group").find((g) => g.attributes.vpc_id instanceof Ref && g.attributes.vpc_id.address === value.address);
+    const managed = model
+      .ofType("aws_default_security_group")
+      .find((g) => g.attributes.vpc_id instanceof Ref && g.attributes.vpc_id.address === value.address);
     return managed?.address ?? `${value.address}.default_security_group_id`;
   }
   // Only a group this stack manages is known: a data source may name any group, the broker's included.
   const target = model.get(value.address);
-  return target?.mode === "managed" && (target.type === "aws_security_group" || target.type === "aws_default_security_group") ? value.address : undefined;
+  return target?.mode === "managed" && (target.type === "aws_security_group" || target.type === "aws_default_security_group")
+    ? value.address
+    : undefined;
 }
 
 /** A port or protocol as a number or string; other values (unknowns) as undefined. */
@@ -302,7 +335,9 @@ export function isTcp(protocol: Value | undefined): boolean {
 export function portRange(rule: { fromPort: Value | undefined; toPort: Value | undefined }): [number, number] | undefined {
   const from = Number(scalar(rule.fromPort));
   const to = Number(scalar(rule.toPort));
-  return Number.isFinite(from) && Number.isFinite(to) && scalar(rule.fromPort) !== undefined && scalar(rule.toPort) !== undefined ? [from, to] : undefined;
+  return Number.isFinite(from) && Number.isFinite(to) && scalar(rule.fromPort) !== undefined && scalar(rule.toPort) !== undefined
+    ? [from, to]
+    : undefined;
 }
 
 /** True when a value could not be decided from the file. */

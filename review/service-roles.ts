@@ -48,7 +48,8 @@ export function serviceRoleProblem(model: ReviewModel, resource: Resource): stri
 function roleProblem(role: Resource): string | undefined {
   const a = role.attributes;
   for (const key of ["managed_policy_arns", "inline_policy", "permissions_boundary"]) {
-    if (a[key] !== undefined && a[key] !== null && !(Array.isArray(a[key]) && a[key].length === 0)) return `sets ${key}, whose permissions no rule evaluates`;
+    if (a[key] !== undefined && a[key] !== null && !(Array.isArray(a[key]) && a[key].length === 0))
+      return `sets ${key}, whose permissions no rule evaluates`;
   }
   const trust = parseWithHoles(a.assume_role_policy);
   if (!isRecord(trust)) return "has a trust policy the review cannot read";
@@ -58,9 +59,11 @@ function roleProblem(role: Resource): string | undefined {
     const principal = statement.Principal;
     const services = isRecord(principal) && Object.keys(principal).length === 1 ? principal.Service : undefined;
     const list = Array.isArray(services) ? services : [services];
-    if (!list.every((s) => typeof s === "string" && SERVICES.has(s))) return `lets ${JSON.stringify(principal)} assume it; only ${[...SERVICES].join(", ")} are understood`;
+    if (!list.every((s) => typeof s === "string" && SERVICES.has(s)))
+      return `lets ${JSON.stringify(principal)} assume it; only ${[...SERVICES].join(", ")} are understood`;
     const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-    if (!actions.every((x) => x === "sts:AssumeRole")) return `grants ${JSON.stringify(statement.Action)} in its trust policy; only sts:AssumeRole is understood`;
+    if (!actions.every((x) => x === "sts:AssumeRole"))
+      return `grants ${JSON.stringify(statement.Action)} in its trust policy; only sts:AssumeRole is understood`;
   }
   return undefined;
 }
@@ -75,16 +78,23 @@ function attachmentProblem(model: ReviewModel, attachment: Resource): string | u
   const role = model.target(attachment.attributes.role);
   if (role?.type !== "aws_iam_role") return `is attached to ${String(attachment.attributes.role)}, not a role of this stack`;
   const arn = knownText(attachment.attributes.policy_arn);
-  if (arn === undefined || !JITP_MANAGED_POLICY.test(arn)) return `attaches ${String(attachment.attributes.policy_arn)}; only AWSIoTThingsRegistration (for just-in-time provisioning) is understood`;
-  if (!trustedOnlyBy(role, "iot.amazonaws.com")) return "attaches AWSIoTThingsRegistration to a role that a principal other than iot.amazonaws.com may assume";
+  if (arn === undefined || !JITP_MANAGED_POLICY.test(arn))
+    return `attaches ${String(attachment.attributes.policy_arn)}; only AWSIoTThingsRegistration (for just-in-time provisioning) is understood`;
+  if (!trustedOnlyBy(role, "iot.amazonaws.com"))
+    return "attaches AWSIoTThingsRegistration to a role that a principal other than iot.amazonaws.com may assume";
   return roleProblem(role);
 }
 
 function trustedOnlyBy(role: Resource, service: string): boolean {
   const trust = parseWithHoles(role.attributes.assume_role_policy);
   if (!isRecord(trust)) return false;
-  const statements = (Array.isArray(trust.Statement) ? trust.Statement : [trust.Statement]).filter((s) => isRecord(s) && s.Effect === "Allow");
-  return statements.length > 0 && statements.every((s) => isRecord(s) && isRecord(s.Principal) && [s.Principal.Service].flat().every((x) => x === service));
+  const statements = (Array.isArray(trust.Statement) ? trust.Statement : [trust.Statement]).filter(
+    (s) => isRecord(s) && s.Effect === "Allow",
+  );
+  return (
+    statements.length > 0 &&
+    statements.every((s) => isRecord(s) && isRecord(s.Principal) && [s.Principal.Service].flat().every((x) => x === service))
+  );
 }
 
 function rolePolicyProblem(model: ReviewModel, policy: Resource): string | undefined {
@@ -92,7 +102,12 @@ function rolePolicyProblem(model: ReviewModel, policy: Resource): string | undef
   if (role?.type !== "aws_iam_role") return `is attached to ${String(policy.attributes.role)}, not a role of this stack`;
   const reading = readPolicy(model, policy.attributes.policy);
   if ("problem" in reading) return reading.problem;
-  const policyNames = new Set(model.ofType("aws_iot_policy").map((p) => p.attributes.name).filter((n) => typeof n === "string"));
+  const policyNames = new Set(
+    model
+      .ofType("aws_iot_policy")
+      .map((p) => p.attributes.name)
+      .filter((n) => typeof n === "string"),
+  );
   for (const statement of reading.statements) {
     if (statement.effect !== "Allow") continue;
     if (statement.notAction || statement.notResource) return "uses NotAction or NotResource, which no rule can bound";
@@ -104,7 +119,8 @@ function rolePolicyProblem(model: ReviewModel, policy: Resource): string | undef
         const text = knownText(resource);
         const name = text === undefined ? undefined : /:policy\/(.+)$/.exec(text)?.[1];
         if (text !== undefined && !text.includes(":policy/")) continue;
-        if (name === undefined || !policyNames.has(name)) return `lets its role attach ${String(resource)}, not an IoT policy this stack defines`;
+        if (name === undefined || !policyNames.has(name))
+          return `lets its role attach ${String(resource)}, not an IoT policy this stack defines`;
       }
     }
   }

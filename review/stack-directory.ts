@@ -34,10 +34,19 @@ export function readStackDirectory(file: string): StackDirectory {
   try {
     // Terraform ignores names starting with "." (editor and lock files), and so does the review.
     names = readdirSync(dir)
-      .filter((n) => n !== own && !n.startsWith(".") && /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/.test(n) && statSync(join(dir, n)).isFile())
+      .filter(
+        (n) =>
+          n !== own &&
+          !n.startsWith(".") &&
+          /\.(tf|tf\.json|tofu|tofu\.json|tfvars|tfvars\.json)$/.test(n) &&
+          statSync(join(dir, n)).isFile(),
+      )
       .sort();
   } catch (err) {
-    throw new MoatError(`${dir}: cannot list the stack directory (${(err as Error).message}); Terraform reads every file there, so the review must too`, 2);
+    throw new MoatError(
+      `${dir}: cannot list the stack directory (${(err as Error).message}); Terraform reads every file there, so the review must too`,
+      2,
+    );
   }
   const extras: { file: string; json: Record<string, unknown> }[] = [];
   const overrides: { file: string; json: Record<string, unknown> }[] = [];
@@ -45,11 +54,22 @@ export function readStackDirectory(file: string): StackDirectory {
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith(".tf.json")) (isOverride(name) ? overrides : extras).push({ file: path, json: readJson(path) });
-    else if (name.endsWith(".tofu") || name.endsWith(".tofu.json")) unreadable.push({ file: path, why: "OpenTofu reads this file as part of the stack (in place of its .tf namesake); the review reads Terraform's .tf.json only" });
-    else if (name.endsWith(".tf")) unreadable.push({ file: path, why: `Terraform ${isOverride(name) ? "merges this HCL override file into" : "reads this HCL file as part of"} the stack, and the review reads JSON only` });
+    else if (name.endsWith(".tofu") || name.endsWith(".tofu.json"))
+      unreadable.push({
+        file: path,
+        why: "OpenTofu reads this file as part of the stack (in place of its .tf namesake); the review reads Terraform's .tf.json only",
+      });
+    else if (name.endsWith(".tf"))
+      unreadable.push({
+        file: path,
+        why: `Terraform ${isOverride(name) ? "merges this HCL override file into" : "reads this HCL file as part of"} the stack, and the review reads JSON only`,
+      });
   }
   // Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) by name.
-  const variableNames = [...names.filter((n) => n === "terraform.tfvars" || n === "terraform.tfvars.json"), ...names.filter((n) => /\.auto\.tfvars(\.json)?$/.test(n))];
+  const variableNames = [
+    ...names.filter((n) => n === "terraform.tfvars" || n === "terraform.tfvars.json"),
+    ...names.filter((n) => /\.auto\.tfvars(\.json)?$/.test(n)),
+  ];
   const variableFiles: { file: string; json: Record<string, unknown> }[] = [];
   for (const name of variableNames) {
     const path = join(dir, name);
@@ -65,14 +85,24 @@ function readJson(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new MoatError(`${file}: cannot read it (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: make it readable or remove it`, 2);
+    throw new MoatError(
+      `${file}: cannot read it (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: make it readable or remove it`,
+      2,
+    );
   }
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MoatError(`${file}: not JSON (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`, 2);
+    throw new MoatError(
+      `${file}: not JSON (${(err as Error).message}); Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`,
+      2,
+    );
   }
-  if (!isPlainObject(json)) throw new MoatError(`${file}: the top level is not an object; Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`, 2);
+  if (!isPlainObject(json))
+    throw new MoatError(
+      `${file}: the top level is not an object; Terraform reads every *.tf.json and *.tfvars.json of the stack directory: fix or remove it`,
+      2,
+    );
   refuseDuplicateKeys(text, file);
   return json;
 }

@@ -32,9 +32,12 @@ export function validateSuppressions(suppressions: readonly Suppression[], pack:
   const problems: string[] = [];
   suppressions.forEach((s, i) => {
     const where = `${s.source} suppression ${i + 1} (${s.rule}${s.resource ? ` on ${s.resource}` : ""})`;
-    if (!pack.some((r) => r.id === s.rule)) problems.push(`${where}: unknown rule id ${JSON.stringify(s.rule)}; known ids are ${pack.map((r) => r.id).join(", ")}`);
+    if (!pack.some((r) => r.id === s.rule))
+      problems.push(`${where}: unknown rule id ${JSON.stringify(s.rule)}; known ids are ${pack.map((r) => r.id).join(", ")}`);
     if (s.resource !== undefined && s.resource.includes("/") && !s.resource.includes("[")) {
-      problems.push(`${where}: ${JSON.stringify(s.resource)} is a construct path; suppressions match Terraform addresses only (aws_security_group.broker), since the reviewed file writes its own construct paths`);
+      problems.push(
+        `${where}: ${JSON.stringify(s.resource)} is a construct path; suppressions match Terraform addresses only (aws_security_group.broker), since the reviewed file writes its own construct paths`,
+      );
     }
     const reason = reasonProblem(s.reason);
     if (reason) problems.push(`${where}: reason ${JSON.stringify(s.reason.trim())} ${reason}: why the finding is acceptable`);
@@ -48,13 +51,17 @@ export function loadSuppressionFile(file: string): Suppression[] {
   try {
     doc = load(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new MoatError(`${file}: cannot read suppressions (${(err as Error).message.split("\n")[0]}); write YAML with a "suppressions:" list of {rule, resource, reason}`);
+    throw new MoatError(
+      `${file}: cannot read suppressions (${(err as Error).message.split("\n")[0]}); write YAML with a "suppressions:" list of {rule, resource, reason}`,
+    );
   }
   const list = Array.isArray(doc) ? doc : (doc as { suppressions?: unknown } | null)?.suppressions;
-  if (!Array.isArray(list)) throw new MoatError(`${file}: no "suppressions:" list; write YAML with a "suppressions:" list of {rule, resource, reason}`);
+  if (!Array.isArray(list))
+    throw new MoatError(`${file}: no "suppressions:" list; write YAML with a "suppressions:" list of {rule, resource, reason}`);
   return list.map((entry, i) => {
     const e = entry as Record<string, unknown> | null;
-    const bad = (field: string) => new MoatError(`${file}: suppressions[${i}].${field} must be a string; each entry is {rule, resource, reason}`);
+    const bad = (field: string) =>
+      new MoatError(`${file}: suppressions[${i}].${field} must be a string; each entry is {rule, resource, reason}`);
     if (typeof e?.rule !== "string") throw bad("rule");
     if (typeof e.reason !== "string") throw bad("reason");
     if (e.resource !== undefined && typeof e.resource !== "string") throw bad("resource");

@@ -65,7 +65,18 @@ function readLabelled(value: unknown, labels: number, where: string, file: strin
 }
 
 function emptyDocument(): TerraformDocument {
-  return { resource: {}, data: {}, output: {}, variable: {}, module: {}, locals: {}, provider: {}, terraform: [], others: {}, sources: new Map() };
+  return {
+    resource: {},
+    data: {},
+    output: {},
+    variable: {},
+    module: {},
+    locals: {},
+    provider: {},
+    terraform: [],
+    others: {},
+    sources: new Map(),
+  };
 }
 
 /** True when a two-label section is already object -> object -> object, so it needs no copy. */
@@ -96,7 +107,8 @@ export function mergeInto(doc: TerraformDocument, json: Raw, file: string, main 
       // The common case, one cdktf file: its sections are used as parsed, not copied.
       // setEntry, not Object.assign: a "__proto__" type would otherwise become the section's prototype.
       if (main && labels === 2 && canonicalTwoLabels(value)) for (const type in value as Raw) setEntry(section, type, (value as Raw)[type]);
-      else readLabelled(value, labels, key, file, section, labels === 2 ? "an object of resource types" : `an object of named ${key} blocks`);
+      else
+        readLabelled(value, labels, key, file, section, labels === 2 ? "an object of resource types" : `an object of named ${key} blocks`);
       if (!main && labels === 2) noteSources(doc, key, value, file);
     } else if (key === "locals") {
       for (const object of objectsOf(value, key, file, "an object of local values")) {
@@ -139,7 +151,11 @@ export function applyOverride(doc: TerraformDocument, json: Raw, file: string): 
     for (const type in override[key]) {
       for (const name in override[key][type]) {
         const base = doc[key][type]?.[name];
-        if (base === undefined) throw new MoatError(`${file}: overrides ${key}.${type}.${name}, which no other file of the stack defines; Terraform refuses such an override, remove it`, 2);
+        if (base === undefined)
+          throw new MoatError(
+            `${file}: overrides ${key}.${type}.${name}, which no other file of the stack defines; Terraform refuses such an override, remove it`,
+            2,
+          );
         setEntry(doc[key][type], name, shallowMerge(base, override[key][type][name]));
         doc.sources.set(`${key} ${type} ${name}`, file);
       }
@@ -148,7 +164,11 @@ export function applyOverride(doc: TerraformDocument, json: Raw, file: string): 
   for (const key of ["output", "variable", "module"] as const) {
     for (const name in override[key]) {
       const base = doc[key][name];
-      if (base === undefined) throw new MoatError(`${file}: overrides ${key}.${name}, which no other file of the stack defines; Terraform refuses such an override, remove it`, 2);
+      if (base === undefined)
+        throw new MoatError(
+          `${file}: overrides ${key}.${name}, which no other file of the stack defines; Terraform refuses such an override, remove it`,
+          2,
+        );
       setEntry(doc[key], name, shallowMerge(base, override[key][name]));
     }
   }

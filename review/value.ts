@@ -73,7 +73,14 @@ export function ownEntry(source: unknown, key: string): unknown {
 }
 
 export function isRecord(value: unknown): value is { readonly [key: string]: Value } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Ref) && !(value instanceof Unknown) && !(value instanceof Encoded);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Ref) &&
+    !(value instanceof Unknown) &&
+    !(value instanceof Encoded)
+  );
 }
 
 /**
@@ -104,4 +111,3 @@ export function isLiteral(value: Value | undefined): boolean {
   }
   return true;
 }
-

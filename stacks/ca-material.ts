@@ -22,8 +22,13 @@ export function readCaMaterial(env: EnvironmentConfig, pkiDir: string): CaMateri
   const needsVerification = env.broker.certificateMode === "DEFAULT";
   if (env.pki.publicDir === undefined) {
     return {
-      caCertificatePem: readCertificate(store.issuingCert, `${env.file}: no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${env.name} (or point MOAT_PKI_DIR at the store, or commit the CA's certificates with pki.publicDir)`),
-      verificationCertificatePem: needsVerification ? readCertificate(store.verificationCert, missingVerification(env, store.verificationCert, "")) : undefined,
+      caCertificatePem: readCertificate(
+        store.issuingCert,
+        `${env.file}: no issuing CA certificate at ${store.issuingCert}; run moat pki init --env ${env.name} (or point MOAT_PKI_DIR at the store, or commit the CA's certificates with pki.publicDir)`,
+      ),
+      verificationCertificatePem: needsVerification
+        ? readCertificate(store.verificationCert, missingVerification(env, store.verificationCert, ""))
+        : undefined,
     };
   }
   const published = publishedCaPaths(publishedCaDir(env.file, env.pki.publicDir));
@@ -39,7 +44,12 @@ export function readCaMaterial(env: EnvironmentConfig, pkiDir: string): CaMateri
   }
   return {
     caCertificatePem,
-    verificationCertificatePem: needsVerification ? readCertificate(published.verificationCert, missingVerification(env, shown(published.verificationCert), ` and moat pki publish --env ${env.name}`)) : undefined,
+    verificationCertificatePem: needsVerification
+      ? readCertificate(
+          published.verificationCert,
+          missingVerification(env, shown(published.verificationCert), ` and moat pki publish --env ${env.name}`),
+        )
+      : undefined,
   };
 }
 

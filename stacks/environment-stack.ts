@@ -68,17 +68,25 @@ export class IotEnvironmentStack extends TerraformStack {
       description: "Security group to attach to device interfaces: egress only to the broker on TCP 8883",
     });
     if (this.network.flowLogs?.logGroupName) {
-      new TerraformOutput(this, "flow_log_group", { value: this.network.flowLogs.logGroupName, description: "CloudWatch log group of the VPC flow logs" });
+      new TerraformOutput(this, "flow_log_group", {
+        value: this.network.flowLogs.logGroupName,
+        description: "CloudWatch log group of the VPC flow logs",
+      });
     }
     if (this.network.flowLogs?.bucketName) {
-      new TerraformOutput(this, "flow_log_bucket", { value: this.network.flowLogs.bucketName, description: "S3 bucket of the VPC flow logs (Parquet, hourly partitions)" });
+      new TerraformOutput(this, "flow_log_bucket", {
+        value: this.network.flowLogs.bucketName,
+        description: "S3 bucket of the VPC flow logs (Parquet, hourly partitions)",
+      });
     }
   }
 
   /** The broker, with the CA's public PEMs (committed or from the PKI store): never a key. */
   private buildBroker(env: EnvironmentConfig, id: string, pkiDir: string): IotCoreBroker {
     if (env.broker.certificateMode !== "DEFAULT" && !env.broker.certificateModeReason) {
-      throw new MoatError(`${env.file}: broker.certificateModeReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`);
+      throw new MoatError(
+        `${env.file}: broker.certificateModeReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`,
+      );
     }
     const { caCertificatePem, verificationCertificatePem } = readCaMaterial(env, pkiDir);
     const broker = new IotCoreBroker(this, "broker", {
@@ -99,15 +107,30 @@ export class IotEnvironmentStack extends TerraformStack {
       // Devices get egress to the endpoint on 8883; rejected MQTT flows page the broker's alarm topic.
       network: this.network,
     });
-    new TerraformOutput(this, "broker_endpoint", { value: broker.privateEndpointName, description: "MQTT endpoint devices connect to on TCP 8883 (resolves to the VPC endpoint inside the VPC)" });
-    new TerraformOutput(this, "broker_vpc_endpoint_id", { value: broker.endpointId, description: "Interface VPC endpoint every IoT Connect must come through (aws:SourceVpce)" });
-    new TerraformOutput(this, "broker_ca_certificate_id", { value: broker.caCertificateId, description: `Registered issuing CA (certificate mode ${broker.certificateMode}, just-in-time provisioning)` });
-    new TerraformOutput(this, "broker_connect_policy", { value: broker.connectPolicyName, description: "IoT policy attached to every device certificate by the provisioning template" });
+    new TerraformOutput(this, "broker_endpoint", {
+      value: broker.privateEndpointName,
+      description: "MQTT endpoint devices connect to on TCP 8883 (resolves to the VPC endpoint inside the VPC)",
+    });
+    new TerraformOutput(this, "broker_vpc_endpoint_id", {
+      value: broker.endpointId,
+      description: "Interface VPC endpoint every IoT Connect must come through (aws:SourceVpce)",
+    });
+    new TerraformOutput(this, "broker_ca_certificate_id", {
+      value: broker.caCertificateId,
+      description: `Registered issuing CA (certificate mode ${broker.certificateMode}, just-in-time provisioning)`,
+    });
+    new TerraformOutput(this, "broker_connect_policy", {
+      value: broker.connectPolicyName,
+      description: "IoT policy attached to every device certificate by the provisioning template",
+    });
     new TerraformOutput(this, "broker_class_policies", {
       value: Object.fromEntries(broker.classes.map((c) => [c.className, { thing_group: c.thingGroupName, policies: c.policyNames }])),
       description: "Per device class: its thing group and the topic policies attached to it",
     });
-    new TerraformOutput(this, "broker_alarm_topic_arn", { value: broker.alarmTopicArn, description: "KMS-encrypted SNS topic of the IoT auth-failure alarms" });
+    new TerraformOutput(this, "broker_alarm_topic_arn", {
+      value: broker.alarmTopicArn,
+      description: "KMS-encrypted SNS topic of the IoT auth-failure alarms",
+    });
     return broker;
   }
 

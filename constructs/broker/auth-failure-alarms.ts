@@ -4,7 +4,14 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { IOT_AUTH_FAILURE_CONCERNS, IOT_NAMESPACE, IotFailureConcern, JITP_FAILURE_METRICS, JITP_SUCCESS_METRIC, MQTT_PROTOCOL_DIMENSION } from "../../core/iot-metrics";
+import {
+  IOT_AUTH_FAILURE_CONCERNS,
+  IOT_NAMESPACE,
+  IotFailureConcern,
+  JITP_FAILURE_METRICS,
+  JITP_SUCCESS_METRIC,
+  MQTT_PROTOCOL_DIMENSION,
+} from "../../core/iot-metrics";
 
 /** The IoT Core failure counts the broker alarms on (names from AWS's metrics page; see docs/aws-iot.md). */
 export const AUTH_FAILURE_METRICS = IOT_AUTH_FAILURE_CONCERNS;
@@ -78,7 +85,11 @@ export class AuthFailureAlarms extends Construct {
       }),
       tags: props.tags,
     });
-    const topic = new SnsTopic(this, "topic", { namePrefix: `${props.name}-iot-auth-failures-`, kmsMasterKeyId: key.arn, tags: props.tags });
+    const topic = new SnsTopic(this, "topic", {
+      namePrefix: `${props.name}-iot-auth-failures-`,
+      kmsMasterKeyId: key.arn,
+      tags: props.tags,
+    });
     // One reference token for every use below: cdktf records a stack trace for each token it makes.
     const topicArn = topic.arn;
     this.topicArn = topicArn;
@@ -143,7 +154,12 @@ function concernAlarm(concern: IotFailureConcern): AlarmShape {
   const sum = `SUM([${metrics.map((m) => m.id).join(", ")}])`;
   const authentication = concern.id === "authentication";
   if (!authentication) {
-    return { id: concern.id, description: `IoT Core ${concern.concern}: ${names.join(" + ")}`, queries: [...metrics, expressionQuery(sum, concern.concern)], periods: 1 };
+    return {
+      id: concern.id,
+      description: `IoT Core ${concern.concern}: ${names.join(" + ")}`,
+      queries: [...metrics, expressionQuery(sum, concern.concern)],
+      periods: 1,
+    };
   }
   const provisioned = metricQuery("provisioned", JITP_SUCCESS_METRIC);
   return {

@@ -45,16 +45,24 @@ export class CaRegistration extends Construct {
   constructor(scope: Construct, id: string, props: CaRegistrationProps) {
     super(scope, id);
     const ca = parsePublicCertificate(props.caCertificatePem, "the issuing CA certificate");
-    if (!ca.ca) throw new ValidationError(`the issuing CA certificate (${ca.subject}) is not a CA certificate (basicConstraints CA:false); pass the issuing CA, not a device certificate`);
+    if (!ca.ca)
+      throw new ValidationError(
+        `the issuing CA certificate (${ca.subject}) is not a CA certificate (basicConstraints CA:false); pass the issuing CA, not a device certificate`,
+      );
     if (props.verificationCertificatePem !== undefined) {
       const verification = parsePublicCertificate(props.verificationCertificatePem, "the CA verification certificate");
       if (!verification.checkIssued(ca) || !verification.verify(ca.publicKey)) {
-        throw new ValidationError("the CA verification certificate is not signed by the issuing CA; regenerate it with moat pki verification-cert for this environment");
+        throw new ValidationError(
+          "the CA verification certificate is not signed by the issuing CA; regenerate it with moat pki verification-cert for this environment",
+        );
       }
       this.certificateMode = "DEFAULT";
     } else if (props.sniOnlyReason !== undefined) {
       const problem = reasonProblem(props.sniOnlyReason);
-      if (problem) throw new ValidationError(`no CA verification certificate, and sniOnlyReason ${problem}: why no proof of CA key possession is acceptable`);
+      if (problem)
+        throw new ValidationError(
+          `no CA verification certificate, and sniOnlyReason ${problem}: why no proof of CA key possession is acceptable`,
+        );
       this.certificateMode = "SNI_ONLY";
     } else {
       throw new ValidationError(

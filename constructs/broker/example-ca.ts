@@ -10,7 +10,9 @@ import { X509Certificate } from "node:crypto";
  * else was created. Synthesis still works with them (tests and a fresh clone use them); a plan
  * or apply stops first.
  */
-export const EXAMPLE_CA_FINGERPRINTS: ReadonlySet<string> = new Set(["82:5F:CB:6C:39:29:73:00:35:43:7C:14:A7:D9:DD:D3:87:98:49:64:BF:2F:80:51:21:87:01:55:96:43:8E:CE"]);
+export const EXAMPLE_CA_FINGERPRINTS: ReadonlySet<string> = new Set([
+  "82:5F:CB:6C:39:29:73:00:35:43:7C:14:A7:D9:DD:D3:87:98:49:64:BF:2F:80:51:21:87:01:55:96:43:8E:CE",
+]);
 
 /** The Terraform variable that lets a plan go ahead with the example CA (tests and plan fixtures set it). */
 export const ALLOW_EXAMPLE_CA_VARIABLE = "allow_example_ca";

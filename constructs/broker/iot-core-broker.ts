@@ -99,7 +99,11 @@ export class IotCoreBroker extends Construct {
   public readonly certificateMode: "DEFAULT" | "SNI_ONLY";
   public readonly connectPolicyName: string;
   /** Per class: its thing group and topic policy names. */
-  public readonly classes: ReadonlyArray<{ readonly className: string; readonly thingGroupName: string; readonly policyNames: readonly string[] }>;
+  public readonly classes: ReadonlyArray<{
+    readonly className: string;
+    readonly thingGroupName: string;
+    readonly policyNames: readonly string[];
+  }>;
   public readonly alarmTopicArn: string;
   /** The broker's DATA domain configuration, which carries the TLS policy devices meet. */
   public readonly domainConfigurationName: string;
@@ -112,13 +116,18 @@ export class IotCoreBroker extends Construct {
     const threshold = props.authFailureThreshold ?? 0;
     // It prefixes IoT policy, thing group and IAM names: the narrowest of their character sets.
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(props.name)) {
-      throw new ValidationError(`IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`);
+      throw new ValidationError(
+        `IotCoreBroker ${id}: name "${props.name}" must be 1-40 of A-Z a-z 0-9 _ - (it prefixes IoT policy and thing group names)`,
+      );
     }
     if (!Token.isUnresolved(props.region) && !REGION.test(props.region)) {
       throw new ValidationError(`IotCoreBroker ${id}: region "${props.region}" is not an AWS region name such as eu-west-1`);
     }
     const loggingReason = logging.enabled ? undefined : reasonProblem(logging.disabledReason);
-    if (loggingReason) throw new ValidationError(`IotCoreBroker ${id}: IoT logging is off and logging.disabledReason ${loggingReason}: which stack owns the account's IoT logging options`);
+    if (loggingReason)
+      throw new ValidationError(
+        `IotCoreBroker ${id}: IoT logging is off and logging.disabledReason ${loggingReason}: which stack owns the account's IoT logging options`,
+      );
     if (threshold < 0 || !Number.isInteger(threshold)) {
       throw new ValidationError(`IotCoreBroker ${id}: authFailureThreshold ${threshold} is not a whole number >= 0`);
     }
@@ -129,7 +138,12 @@ export class IotCoreBroker extends Construct {
     const account = new DataAwsCallerIdentity(this, "account");
 
     // Devices dial this configuration's name (its SNI picks it), so its TLS policy is in the plan.
-    const domain = new BrokerDomainConfiguration(this, "domain", { name: props.name, tlsPolicy, customDomain: props.customDomain, tags: props.tags });
+    const domain = new BrokerDomainConfiguration(this, "domain", {
+      name: props.name,
+      tlsPolicy,
+      customDomain: props.customDomain,
+      tags: props.tags,
+    });
     this.domainConfigurationName = domain.configurationName;
     this.privateEndpointName = domain.domainName;
 
@@ -145,7 +159,12 @@ export class IotCoreBroker extends Construct {
     this.endpointId = endpoint.endpointId;
     this.endpointSecurityGroup = endpoint.securityGroup;
 
-    const compiled = compileIotPolicies(props.topics, { partition, region: props.region, accountId: account.accountId, sourceVpceId: endpoint.endpointId });
+    const compiled = compileIotPolicies(props.topics, {
+      partition,
+      region: props.region,
+      accountId: account.accountId,
+      sourceVpceId: endpoint.endpointId,
+    });
 
     this.connectPolicyName = `${props.name}-connect`;
     const connectPolicy = new IotPolicy(this, "connect-policy", {
@@ -224,7 +243,9 @@ export class IotCoreBroker extends Construct {
       validate: () => {
         if (!this.devicesAllowed && !this.warnedNoDevices) {
           this.warnedNoDevices = true;
-          Annotations.of(this).addWarning(`IotCoreBroker ${id}: no device security group can reach the endpoint; pass network (your IsolatedIotNetwork) or call allowDevices(group)`);
+          Annotations.of(this).addWarning(
+            `IotCoreBroker ${id}: no device security group can reach the endpoint; pass network (your IsolatedIotNetwork) or call allowDevices(group)`,
+          );
         }
         return [];
       },
@@ -246,4 +267,3 @@ function partitionOf(region: string): string {
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   return "aws";
 }
-

@@ -9,7 +9,23 @@ export const IOT_LOG_GROUP = "AWSIotLogsV2";
  * Attributes of message-broker log entries (AWS IoT "CloudWatch Logs AWS IoT log entries":
  * Connect, Disconnect, Connection.AuthNError, Publish-In, Subscribe ... and the common ones).
  */
-export const IOT_LOG_FIELDS = ["@timestamp", "timestamp", "logLevel", "traceId", "accountId", "status", "eventType", "protocol", "clientId", "principalId", "sourceIp", "sourcePort", "reason", "details", "topicName"] as const;
+export const IOT_LOG_FIELDS = [
+  "@timestamp",
+  "timestamp",
+  "logLevel",
+  "traceId",
+  "accountId",
+  "status",
+  "eventType",
+  "protocol",
+  "clientId",
+  "principalId",
+  "sourceIp",
+  "sourcePort",
+  "reason",
+  "details",
+  "topicName",
+] as const;
 
 /** Logs Insights questions about who failed to authenticate or authorize, and who connects how often. */
 export const IOT_LOG_QUERIES = [
@@ -24,7 +40,12 @@ export const IOT_LOG_QUERIES = [
   },
   {
     id: "connects-by-client",
-    query: [`filter eventType = "Connect"`, "stats count(*) as connects, count_distinct(sourceIp) as sources, max(@timestamp) as last_seen by clientId, status", "sort connects desc", "limit 1000"].join("\n| "),
+    query: [
+      `filter eventType = "Connect"`,
+      "stats count(*) as connects, count_distinct(sourceIp) as sources, max(@timestamp) as last_seen by clientId, status",
+      "sort connects desc",
+      "limit 1000",
+    ].join("\n| "),
   },
 ] as const;
 
@@ -40,7 +61,11 @@ export class IotLogQueries extends Construct {
     for (const q of IOT_LOG_QUERIES) {
       const unknown = unknownQueryFields(q.query, "logs-insights", IOT_LOG_FIELDS);
       if (unknown.length > 0) throw new Error(`saved query ${q.id} names fields IoT Core logs do not have: ${unknown.join(", ")}`);
-      new CloudwatchQueryDefinition(this, q.id, { name: `moat/${props.name}/iot/${q.id}`, logGroupNames: [IOT_LOG_GROUP], queryString: q.query });
+      new CloudwatchQueryDefinition(this, q.id, {
+        name: `moat/${props.name}/iot/${q.id}`,
+        logGroupNames: [IOT_LOG_GROUP],
+        queryString: q.query,
+      });
     }
   }
 }

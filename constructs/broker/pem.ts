@@ -11,7 +11,9 @@ export function parsePublicCertificate(pem: string, what: string): X509Certifica
   if (keyProblem) throw new ValidationError(`${what} ${keyProblem}; pass only the public certificate PEM (keys never enter Terraform)`);
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
-    throw new ValidationError(`${what} must hold exactly one PEM certificate, found ${blocks.length}; pass the issuing CA's certificate alone`);
+    throw new ValidationError(
+      `${what} must hold exactly one PEM certificate, found ${blocks.length}; pass the issuing CA's certificate alone`,
+    );
   }
   try {
     return new X509Certificate(pem);

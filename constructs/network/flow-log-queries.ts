@@ -37,7 +37,13 @@ const INSIGHTS: Dialect = {
   column: (field) => field,
   inCidr: (column, cidr) => `isIpv4InSubnet(${column}, "${cidr}")`,
   render: (where, group, measures, order) =>
-    [`parse @message "${FLOW_FIELDS.map(() => "*").join(" ")}" as ${FLOW_COLUMNS.join(", ")}`, `filter ${where}`, `stats ${measures.join(", ")} by ${group.join(", ")}`, `sort ${order} desc`, `limit ${ROWS}`].join("\n| "),
+    [
+      `parse @message "${FLOW_FIELDS.map(() => "*").join(" ")}" as ${FLOW_COLUMNS.join(", ")}`,
+      `filter ${where}`,
+      `stats ${measures.join(", ")} by ${group.join(", ")}`,
+      `sort ${order} desc`,
+      `limit ${ROWS}`,
+    ].join("\n| "),
 };
 
 /** Athena (engine 3, Trino) over the Glue table; `end` is a reserved word. */
@@ -91,7 +97,12 @@ export function savedFlowQueries(plan: FlowAddressPlan, dialect: Dialect): Saved
     {
       id: "not-mqtt-in-segment",
       title: `Flows that are not ${Port.MQTT_TLS} between device and endpoint subnets (there should be none)`,
-      query: d.render(`${ok} and not ((${toBroker}) or (${fromBroker}))`, ["srcaddr", "dstaddr", "protocol", "dstport", "action"], timed, "flows"),
+      query: d.render(
+        `${ok} and not ((${toBroker}) or (${fromBroker}))`,
+        ["srcaddr", "dstaddr", "protocol", "dstport", "action"],
+        timed,
+        "flows",
+      ),
     },
     {
       id: "sources-outside-device-subnets",
@@ -103,7 +114,12 @@ export function savedFlowQueries(plan: FlowAddressPlan, dialect: Dialect): Saved
     queries.push({
       id: "office-addresses-seen",
       title: "Office addresses seen at all",
-      query: d.render(`${ok} and (${any("srcaddr", plan.officeCidrs)} or ${any("dstaddr", plan.officeCidrs)})`, ["srcaddr", "dstaddr", "dstport", "action"], timed, "flows"),
+      query: d.render(
+        `${ok} and (${any("srcaddr", plan.officeCidrs)} or ${any("dstaddr", plan.officeCidrs)})`,
+        ["srcaddr", "dstaddr", "dstport", "action"],
+        timed,
+        "flows",
+      ),
     });
   }
   return queries;
@@ -121,8 +137,26 @@ export function athenaFlowQueries(plan: FlowAddressPlan, table: string): SavedQu
 
 /** Column types of moat's fields in the Parquet files VPC Flow Logs writes (Athena's documented DDL). */
 const PARQUET_TYPES: Record<FlowField, string> = {
-  version: "int", "account-id": "string", "interface-id": "string", srcaddr: "string", dstaddr: "string", srcport: "int", dstport: "int", protocol: "bigint", packets: "bigint", bytes: "bigint",
-  start: "bigint", end: "bigint", action: "string", "log-status": "string", "vpc-id": "string", "subnet-id": "string", "tcp-flags": "int", "pkt-srcaddr": "string", "pkt-dstaddr": "string", "flow-direction": "string",
+  version: "int",
+  "account-id": "string",
+  "interface-id": "string",
+  srcaddr: "string",
+  dstaddr: "string",
+  srcport: "int",
+  dstport: "int",
+  protocol: "bigint",
+  packets: "bigint",
+  bytes: "bigint",
+  start: "bigint",
+  end: "bigint",
+  action: "string",
+  "log-status": "string",
+  "vpc-id": "string",
+  "subnet-id": "string",
+  "tcp-flags": "int",
+  "pkt-srcaddr": "string",
+  "pkt-dstaddr": "string",
+  "flow-direction": "string",
 };
 
 /** Hourly partitions as the S3 flow log writes them (Hive-compatible, per hour). */
@@ -161,18 +195,30 @@ export class FlowLogQueries extends Construct {
     if (props.logGroupName) {
       for (const q of insightsFlowQueries(props.plan)) {
         checkQuery(q, "logs-insights", [...FLOW_COLUMNS, "@message"]);
-        new CloudwatchQueryDefinition(this, `insights-${q.id}`, { name: `moat/${props.name}/flows/${q.id}`, logGroupNames: [props.logGroupName], queryString: q.query });
+        new CloudwatchQueryDefinition(this, `insights-${q.id}`, {
+          name: `moat/${props.name}/flows/${q.id}`,
+          logGroupNames: [props.logGroupName],
+          queryString: q.query,
+        });
       }
     }
     if (props.bucket) {
       // Literal names, not tokens: the Athena queries name the table in their text.
       const databaseName = `moat_${props.name.replace(/-/g, "_")}`;
-      const database = new GlueCatalogDatabase(this, "database", { name: databaseName, description: `moat ${props.name}: VPC flow logs of the IoT segment` });
+      const database = new GlueCatalogDatabase(this, "database", {
+        name: databaseName,
+        description: `moat ${props.name}: VPC flow logs of the IoT segment`,
+      });
       this.flowTable(database.name, props.bucket);
       this.athenaTable = `${databaseName}.${TABLE_NAME}`;
       for (const q of athenaFlowQueries(props.plan, this.athenaTable)) {
         checkQuery(q, "athena", [...FLOW_COLUMNS, ...PARTITIONS.map((p) => p.name), this.athenaTable]);
-        new AthenaNamedQuery(this, `athena-${q.id}`, { name: `moat/${props.name}/flows/${q.id}`, description: q.title, database: database.name, query: q.query });
+        new AthenaNamedQuery(this, `athena-${q.id}`, {
+          name: `moat/${props.name}/flows/${q.id}`,
+          description: q.title,
+          database: database.name,
+          query: q.query,
+        });
       }
     }
   }
@@ -216,6 +262,8 @@ function checkQuery(q: SavedQuery, dialect: QueryDialect, known: readonly string
   const unknown = unknownQueryFields(q.query, dialect, known);
   const parse = dialect === "logs-insights" ? parseClauseProblem(q.query) : undefined;
   if (unknown.length > 0 || parse) {
-    throw new Error(`saved query ${q.id} (${dialect}) does not fit moat's flow-log format: ${[parse, unknown.length ? `unknown fields ${unknown.join(", ")}` : ""].filter(Boolean).join("; ")}`);
+    throw new Error(
+      `saved query ${q.id} (${dialect}) does not fit moat's flow-log format: ${[parse, unknown.length ? `unknown fields ${unknown.join(", ")}` : ""].filter(Boolean).join("; ")}`,
+    );
   }
 }

@@ -253,7 +253,12 @@ export class FlowLogs extends Construct {
   }
 
   /** The bucket, and the resources that configure it (the flow log waits for all of them). */
-  private logBucket(name: string, kmsKeyArn: string, retentionDays: number, archiveAfterDays: number): { bucket: S3Bucket; configuration: TerraformResource[] } {
+  private logBucket(
+    name: string,
+    kmsKeyArn: string,
+    retentionDays: number,
+    archiveAfterDays: number,
+  ): { bucket: S3Bucket; configuration: TerraformResource[] } {
     const bucket = new S3Bucket(this, "bucket", { bucketPrefix: `moat-${name}-flow-logs-`, forceDestroy: false });
     const publicAccess = new S3BucketPublicAccessBlock(this, "bucket-public-access", {
       bucket: bucket.id,
@@ -262,7 +267,10 @@ export class FlowLogs extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    const ownership = new S3BucketOwnershipControls(this, "bucket-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const ownership = new S3BucketOwnershipControls(this, "bucket-ownership", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }],
@@ -302,7 +310,10 @@ export class FlowLogs extends Construct {
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: "s3:PutObject",
             Resource: `${bucket.arn}/${deliveryPrefix(this.account)}/*`,
-            Condition: { ...deliveryConditions, StringEquals: { ...deliveryConditions.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } },
+            Condition: {
+              ...deliveryConditions,
+              StringEquals: { ...deliveryConditions.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" },
+            },
           },
           {
             Sid: "FlowLogDeliveryAclCheck",

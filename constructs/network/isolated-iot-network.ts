@@ -95,9 +95,21 @@ export class IsolatedIotNetwork extends Construct {
     this.vpcCidr = props.vpcCidr;
 
     // Adopting the defaults strips their rules and routes, so nothing can fall back on them.
-    new DefaultSecurityGroup(this, "default-security-group", { vpcId: this.vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } });
-    new DefaultNetworkAcl(this, "default-network-acl", { defaultNetworkAclId: vpc.defaultNetworkAclId, tags: { Name: `${name}-default-deny-all` } });
-    new DefaultRouteTable(this, "default-route-table", { defaultRouteTableId: vpc.defaultRouteTableId, route: [], tags: { Name: `${name}-default-local-only` } });
+    new DefaultSecurityGroup(this, "default-security-group", {
+      vpcId: this.vpcId,
+      ingress: [],
+      egress: [],
+      tags: { Name: `${name}-default-locked` },
+    });
+    new DefaultNetworkAcl(this, "default-network-acl", {
+      defaultNetworkAclId: vpc.defaultNetworkAclId,
+      tags: { Name: `${name}-default-deny-all` },
+    });
+    new DefaultRouteTable(this, "default-route-table", {
+      defaultRouteTableId: vpc.defaultRouteTableId,
+      route: [],
+      tags: { Name: `${name}-default-local-only` },
+    });
 
     this.deviceSubnets = this.subnetTier(name, "device", props.deviceSubnets);
     this.endpointSubnets = this.subnetTier(name, "endpoint", props.endpointSubnets);
@@ -121,9 +133,17 @@ export class IsolatedIotNetwork extends Construct {
     const flowLogs = props.flowLogs ?? {};
     if ("disabled" in flowLogs) {
       const problem = reasonProblem(flowLogs.reason);
-      if (problem) throw new ValidationError(`flow logs of ${name} are disabled and flowLogs.reason ${problem}: where connections are recorded instead`);
+      if (problem)
+        throw new ValidationError(
+          `flow logs of ${name} are disabled and flowLogs.reason ${problem}: where connections are recorded instead`,
+        );
     } else {
-      const addressPlan = { vpcCidr: props.vpcCidr, deviceSubnets: props.deviceSubnets, endpointSubnets: props.endpointSubnets, officeCidrs };
+      const addressPlan = {
+        vpcCidr: props.vpcCidr,
+        deviceSubnets: props.deviceSubnets,
+        endpointSubnets: props.endpointSubnets,
+        officeCidrs,
+      };
       this.flowLogs = new FlowLogs(this, "flow-logs", { ...flowLogs, vpcId: this.vpcId, name, addressPlan });
     }
   }

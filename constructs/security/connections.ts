@@ -27,7 +27,13 @@ export class Connections {
     this.addRules(VpcSecurityGroupEgressRule, "to", peer, port, description);
   }
 
-  private addRules(rule: typeof VpcSecurityGroupIngressRule | typeof VpcSecurityGroupEgressRule, direction: "from" | "to", peer: Peer, port: Port, description?: string): void {
+  private addRules(
+    rule: typeof VpcSecurityGroupIngressRule | typeof VpcSecurityGroupEgressRule,
+    direction: "from" | "to",
+    peer: Peer,
+    port: Port,
+    description?: string,
+  ): void {
     for (const target of peer.targets()) {
       new rule(this.scope, ruleId(direction, target.label, port), {
         securityGroupId: this.securityGroupId,

@@ -26,7 +26,13 @@ export function renderJson({ result, diff }: ReportInput): string {
       resources: model.resources.length,
       findings: findings.map(finding),
     })),
-    suppressions: result.suppressions.map(({ suppression: s, matched }) => ({ rule: s.rule, resource: s.resource ?? null, reason: s.reason, source: s.source, matched })),
+    suppressions: result.suppressions.map(({ suppression: s, matched }) => ({
+      rule: s.rule,
+      resource: s.resource ?? null,
+      reason: s.reason,
+      source: s.source,
+      matched,
+    })),
     rules: result.pack.map(({ id, severity, title, why, fix, matches }) => ({ id, severity, title, why, fix, matches })),
     diff: diff
       ? {

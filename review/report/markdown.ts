@@ -12,14 +12,27 @@ export function renderMarkdown(input: ReportInput): string {
   if (diff) {
     const changed = diff.stacks.filter((s) => s.presence !== "base-only" && s.added.length + s.removed.length + s.changed.length > 0);
     out.push("### What this pull request changes", "");
-    for (const s of diff.stacks.filter((d) => d.presence === "base-only")) out.push(`- \`${cell(s.stack)}\` is only in the base (${s.removed.length} resources): a removed stack, or one not reviewed here.`, "");
+    for (const s of diff.stacks.filter((d) => d.presence === "base-only"))
+      out.push(
+        `- \`${cell(s.stack)}\` is only in the base (${s.removed.length} resources): a removed stack, or one not reviewed here.`,
+        "",
+      );
     if (changed.length === 0) out.push("No resource changes.", "");
     else {
       out.push("| stack | added | removed | changed |", "|---|---|---|---|");
       changed.forEach((s) => {
         const opens = new Map(s.opened.map((o) => [o.address, o.opens]));
-        const added = s.added.map((a) => (opens.has(a) ? `\`${cell(a)}\` opens ${opens.get(a)!.map((o) => `\`${cell(o)}\``).join(", ")}` : `\`${cell(a)}\``));
-        out.push(`| ${cell(s.stack)} | ${list(added)} | ${list(s.removed.map((a) => `\`${cell(a)}\``))} | ${list(s.changed.map((a) => `\`${cell(a)}\``))} |`);
+        const added = s.added.map((a) =>
+          opens.has(a)
+            ? `\`${cell(a)}\` opens ${opens
+                .get(a)!
+                .map((o) => `\`${cell(o)}\``)
+                .join(", ")}`
+            : `\`${cell(a)}\``,
+        );
+        out.push(
+          `| ${cell(s.stack)} | ${list(added)} | ${list(s.removed.map((a) => `\`${cell(a)}\``))} | ${list(s.changed.map((a) => `\`${cell(a)}\``))} |`,
+        );
       });
       out.push("");
       out.push(...changedAttributes(changed));
@@ -31,7 +44,12 @@ export function renderMarkdown(input: ReportInput): string {
     // A suppressed finding is listed once, in the Suppressions table with its count, not again per stack.
     const open = findings.filter((f) => !f.suppression);
     const suppressed = findings.length - open.length;
-    out.push(...findingTable(`${model.stack}: ${open.length} finding${open.length === 1 ? "" : "s"}${suppressed > 0 ? ` (and ${suppressed} suppressed)` : ""}`, ordered(open)));
+    out.push(
+      ...findingTable(
+        `${model.stack}: ${open.length} finding${open.length === 1 ? "" : "s"}${suppressed > 0 ? ` (and ${suppressed} suppressed)` : ""}`,
+        ordered(open),
+      ),
+    );
   }
   if (result.suppressions.length > 0) {
     out.push("### Suppressions", "", "| rule | resource | reason | source | findings |", "|---|---|---|---|---|");
@@ -44,7 +62,10 @@ export function renderMarkdown(input: ReportInput): string {
   const rules = result.pack.filter((r) => seen.has(r.id));
   if (rules.length > 0) {
     out.push("<details><summary>Rules with findings</summary>", "");
-    for (const r of rules) out.push(`- **${r.id}** (${r.severity}) ${cell(r.title)}. ${cell(r.why)} Fix: ${cell(r.fix)}${r.matches.length ? ` Matches: ${r.matches.join(", ")}.` : ""}`);
+    for (const r of rules)
+      out.push(
+        `- **${r.id}** (${r.severity}) ${cell(r.title)}. ${cell(r.why)} Fix: ${cell(r.fix)}${r.matches.length ? ` Matches: ${r.matches.join(", ")}.` : ""}`,
+      );
     out.push("", "</details>", "");
   }
   return withinCommentLimit(out);
@@ -89,7 +110,8 @@ function changedAttributes(stacks: readonly StackChange[]): string[] {
     out.push(`- ${code(stack)} ${code(address)}`);
     attributes.forEach((a) => out.push(`  - ${code(attributeChangeText(a, "→"))}`));
   }
-  if (all.length > LISTED_CHANGES) out.push(`- and ${all.length - LISTED_CHANGES} more changed resources: see the JSON report (\`--format json\`, diff.stacks[].changes)`);
+  if (all.length > LISTED_CHANGES)
+    out.push(`- and ${all.length - LISTED_CHANGES} more changed resources: see the JSON report (\`--format json\`, diff.stacks[].changes)`);
   out.push("");
   return out;
 }

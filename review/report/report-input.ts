@@ -29,7 +29,8 @@ const SHOWN_CONTEXT = 24;
 export function attributeChangeText(change: AttributeChange, arrow = "->"): string {
   const { before, after } = change;
   let common = 0;
-  if (before !== undefined && after !== undefined) while (common < before.length && common < after.length && before[common] === after[common]) common++;
+  if (before !== undefined && after !== undefined)
+    while (common < before.length && common < after.length && before[common] === after[common]) common++;
   const from = Math.max(0, common - SHOWN_CONTEXT);
   const shown = (value: string | undefined) => {
     if (value === undefined) return "(not set)";
@@ -61,11 +62,18 @@ export function summaryLine({ result, diff }: ReportInput): string {
   const blocking = result.blocking.length;
   const verdict = blocking > 0 ? `FAIL: ${blocking} unsuppressed error finding${blocking === 1 ? "" : "s"}` : "PASS";
   const counts = `${result.stacks.length} stack${result.stacks.length === 1 ? "" : "s"}, ${all.length} finding${all.length === 1 ? "" : "s"} (${all.filter(isBlocking).length} blocking, ${suppressed} suppressed)`;
-  const changes = diff ? `; vs base: ${diff.newFindings.length} new, ${diff.fixedFindings.length} fixed, ${diff.unchangedFindings.length} unchanged` : "";
+  const changes = diff
+    ? `; vs base: ${diff.newFindings.length} new, ${diff.fixedFindings.length} fixed, ${diff.unchangedFindings.length} unchanged`
+    : "";
   return `${verdict}. ${counts}${changes}`;
 }
 
 /** Findings in report order: blocking first, then by rule id and resource. */
 export function ordered(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => Number(isBlocking(b)) - Number(isBlocking(a)) || a.rule.localeCompare(b.rule, "en", { numeric: true }) || a.resource.localeCompare(b.resource));
+  return [...findings].sort(
+    (a, b) =>
+      Number(isBlocking(b)) - Number(isBlocking(a)) ||
+      a.rule.localeCompare(b.rule, "en", { numeric: true }) ||
+      a.resource.localeCompare(b.resource),
+  );
 }

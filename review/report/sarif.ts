@@ -8,26 +8,30 @@ const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 export function renderSarif({ result, diff }: ReportInput): string {
   const ruleIndex = new Map(result.pack.map((r, i) => [r.id, i]));
   const baseline = diff ? baselineStates(diff) : undefined;
-  const results = result.stacks.flatMap((s) => s.findings).map((f) => ({
-    ruleId: f.rule,
-    ruleIndex: ruleIndex.get(f.rule),
-    level: f.severity === "error" ? "error" : "warning",
-    kind: "fail",
-    message: { text: `${f.resource}: ${findingText(f)}` },
-    locations: [
-      {
-        physicalLocation: {
-          artifactLocation: { uri: displayPath(f.location.file) },
-          ...(f.location.line ? { region: { startLine: f.location.line } } : {}),
+  const results = result.stacks
+    .flatMap((s) => s.findings)
+    .map((f) => ({
+      ruleId: f.rule,
+      ruleIndex: ruleIndex.get(f.rule),
+      level: f.severity === "error" ? "error" : "warning",
+      kind: "fail",
+      message: { text: `${f.resource}: ${findingText(f)}` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: displayPath(f.location.file) },
+            ...(f.location.line ? { region: { startLine: f.location.line } } : {}),
+          },
+          logicalLocations: [{ fullyQualifiedName: `${f.stack}/${f.resource}`, name: f.resource, kind: "resource" }],
         },
-        logicalLocations: [{ fullyQualifiedName: `${f.stack}/${f.resource}`, name: f.resource, kind: "resource" }],
-      },
-    ],
-    partialFingerprints: { "moatFinding/v1": findingKey(f).replace(/\u0001/g, "|") },
-    properties: { stack: f.stack, status: f.status, ...(f.location.constructPath ? { constructPath: f.location.constructPath } : {}) },
-    ...(baseline ? { baselineState: baseline.get(findingKey(f)) ?? "new" } : {}),
-    ...(f.suppression ? { suppressions: [{ kind: "external", status: "accepted", justification: `${f.suppression.reason} (${f.suppression.source})` }] } : {}),
-  }));
+      ],
+      partialFingerprints: { "moatFinding/v1": findingKey(f).replace(/\u0001/g, "|") },
+      properties: { stack: f.stack, status: f.status, ...(f.location.constructPath ? { constructPath: f.location.constructPath } : {}) },
+      ...(baseline ? { baselineState: baseline.get(findingKey(f)) ?? "new" } : {}),
+      ...(f.suppression
+        ? { suppressions: [{ kind: "external", status: "accepted", justification: `${f.suppression.reason} (${f.suppression.source})` }] }
+        : {}),
+    }));
   const sarif = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
@@ -41,7 +45,10 @@ export function renderSarif({ result, diff }: ReportInput): string {
               name: r.id.replace(/-/g, ""),
               shortDescription: { text: r.title },
               fullDescription: { text: r.why },
-              help: { text: `${r.why} Fix: ${r.fix}`, markdown: `**${r.title}**\n\n${r.why}\n\n**Fix:** ${r.fix}${r.matches.length ? `\n\nMatches: ${r.matches.join(", ")}` : ""}` },
+              help: {
+                text: `${r.why} Fix: ${r.fix}`,
+                markdown: `**${r.title}**\n\n${r.why}\n\n**Fix:** ${r.fix}${r.matches.length ? `\n\nMatches: ${r.matches.join(", ")}` : ""}`,
+              },
               defaultConfiguration: { level: r.severity === "error" ? "error" : "warning" },
               properties: { tags: ["security", ...r.matches], precision: "high" },
             })),

@@ -17,7 +17,9 @@ export function renderText(input: ReportInput): string {
   if (result.suppressions.length > 0) {
     lines.push("Suppressions:");
     for (const { suppression: s, matched } of result.suppressions) {
-      lines.push(`  ${s.rule} on ${s.resource ?? "every resource"} (${s.source}, ${matched} finding${matched === 1 ? "" : "s"}): ${s.reason}`);
+      lines.push(
+        `  ${s.rule} on ${s.resource ?? "every resource"} (${s.source}, ${matched} finding${matched === 1 ? "" : "s"}): ${s.reason}`,
+      );
     }
     lines.push("");
   }
@@ -28,7 +30,9 @@ export function renderText(input: ReportInput): string {
         lines.push(`  ${s.stack}: only in base (${s.removed.length} resources): a removed stack, or one not reviewed here`);
         continue;
       }
-      lines.push(`  ${s.stack}: ${s.presence === "head-only" ? "new stack, " : ""}${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`);
+      lines.push(
+        `  ${s.stack}: ${s.presence === "head-only" ? "new stack, " : ""}${s.added.length} added, ${s.removed.length} removed, ${s.changed.length} changed resources`,
+      );
       const opens = new Map(s.opened.map((o) => [o.address, o.opens]));
       s.added.forEach((a) => lines.push(`    + ${a}${opens.has(a) ? `  opens ${opens.get(a)!.join("; ")}` : ""}`));
       s.removed.forEach((a) => lines.push(`    - ${a}`));
@@ -37,7 +41,10 @@ export function renderText(input: ReportInput): string {
         change.attributes.forEach((a) => lines.push(`        ${attributeChangeText(a)}`));
       }
     }
-    for (const [label, list] of [["new", diff.newFindings], ["fixed", diff.fixedFindings]] as const) {
+    for (const [label, list] of [
+      ["new", diff.newFindings],
+      ["fixed", diff.fixedFindings],
+    ] as const) {
       list.forEach((f) => lines.push(`  ${label} ${f.rule} ${f.stack} ${f.resource}: ${findingText(f)}`));
     }
     lines.push("");

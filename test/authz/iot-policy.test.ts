@@ -17,13 +17,16 @@ describe("compileIotPolicies", () => {
 
   // Golden documents: a reviewer reads these files to see exactly what a class may do.
   // Regenerate on purpose with UPDATE_GOLDEN=1 and review the diff.
-  test.each(["connect", "gateway", "plant", "sensor", "shadowed"])("GIVEN class %s WHEN compiled THEN matches its golden policy documents", (name) => {
-    const documents = name === "connect" ? [compiled.connect] : compiled.classes.find((c) => c.className === name)?.documents;
-    const text = JSON.stringify(documents, null, 2) + "\n";
-    const file = path.join(GOLDEN_DIR, `${name}.json`);
-    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
-    expect(text).toBe(fs.readFileSync(file, "utf8"));
-  });
+  test.each(["connect", "gateway", "plant", "sensor", "shadowed"])(
+    "GIVEN class %s WHEN compiled THEN matches its golden policy documents",
+    (name) => {
+      const documents = name === "connect" ? [compiled.connect] : compiled.classes.find((c) => c.className === name)?.documents;
+      const text = JSON.stringify(documents, null, 2) + "\n";
+      const file = path.join(GOLDEN_DIR, `${name}.json`);
+      if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
+      expect(text).toBe(fs.readFileSync(file, "utf8"));
+    },
+  );
 
   test("GIVEN a class over the size limit WHEN compiled THEN split into documents that each fit, keeping every grant", () => {
     const plant = compiled.classes.find((c) => c.className === "plant");

@@ -4,7 +4,15 @@ import { fixtureModel } from "./fixture-model";
 describe("compileMosquittoAcl", () => {
   test("GIVEN one class WHEN compiled THEN only pattern lines with %u, one per right", () => {
     const model = parseTopicModel(
-      { classes: { sensor: { publish: ["devices/{thing}/telemetry"], subscribe: ["devices/{thing}/commands"], receive: ["devices/{thing}/commands"] } } },
+      {
+        classes: {
+          sensor: {
+            publish: ["devices/{thing}/telemetry"],
+            subscribe: ["devices/{thing}/commands"],
+            receive: ["devices/{thing}/commands"],
+          },
+        },
+      },
       "environments/lab.yaml",
     );
     expect(compileMosquittoAcl(model)).toBe(
@@ -26,7 +34,9 @@ describe("compileMosquittoAcl", () => {
         { thing: "twin-1", deviceClass: "shadowed" },
       ],
     });
-    expect(acl).toContain("\nuser gw-1\ntopic write devices/gw-1/telemetry\ntopic write fleet/gateway-heartbeat\ntopic read devices/gw-1/commands\ntopic read fleet/firmware\n");
+    expect(acl).toContain(
+      "\nuser gw-1\ntopic write devices/gw-1/telemetry\ntopic write fleet/gateway-heartbeat\ntopic read devices/gw-1/commands\ntopic read fleet/firmware\n",
+    );
     expect(acl).toContain("\nuser twin-1\ntopic write $aws/things/twin-1/shadow/update\n");
     expect(acl).not.toMatch(/^(pattern|topic) \S+ .*[#+*]/m);
   });
@@ -40,7 +50,10 @@ describe("compileMosquittoAcl", () => {
   test.each([
     [{ thing: "gw/1", deviceClass: "gateway" }, 'lab device "gw/1": not a valid thing name'],
     [{ thing: "gw+", deviceClass: "gateway" }, 'lab device "gw+": not a valid thing name'],
-    [{ thing: "gw-1", deviceClass: "nope" }, 'lab device gw-1: class "nope" is not in topics.yaml topics.classes; use one of gateway, plant, sensor, shadowed'],
+    [
+      { thing: "gw-1", deviceClass: "nope" },
+      'lab device gw-1: class "nope" is not in topics.yaml topics.classes; use one of gateway, plant, sensor, shadowed',
+    ],
   ])("GIVEN bad lab device %j WHEN compiled THEN refused", (device, message) => {
     expect(() => compileMosquittoAcl(fixtureModel(), { devices: [device] })).toThrow(message);
   });

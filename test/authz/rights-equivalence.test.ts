@@ -1,4 +1,13 @@
-import { compileIotPolicies, compileMosquittoAcl, parseTopicModel, THING_PLACEHOLDER, TopicAction, TopicModel, TOPIC_ACTIONS, topicArn } from "../../authz";
+import {
+  compileIotPolicies,
+  compileMosquittoAcl,
+  parseTopicModel,
+  THING_PLACEHOLDER,
+  TopicAction,
+  TopicModel,
+  TOPIC_ACTIONS,
+  topicArn,
+} from "../../authz";
 import { loadEnvironment } from "../../config";
 import { aclAllows } from "./mosquitto-acl-evaluator";
 import { iotAllows } from "./iot-policy-evaluator";
@@ -77,7 +86,13 @@ describe("the IoT policies and the Mosquitto ACL grant the same rights", () => {
 
   test("GIVEN a connection not through the VPC endpoint or with an unattached certificate THEN the IoT policy refuses Connect", () => {
     const { connect } = compileIotPolicies(fixtureModel(), TARGET);
-    const request = { action: "iot:Connect", resource: `arn:aws:iot:eu-west-1:123456789012:client/dev-1`, thingName: "dev-1", sourceVpce: TARGET.sourceVpceId, isAttached: true };
+    const request = {
+      action: "iot:Connect",
+      resource: `arn:aws:iot:eu-west-1:123456789012:client/dev-1`,
+      thingName: "dev-1",
+      sourceVpce: TARGET.sourceVpceId,
+      isAttached: true,
+    };
     expect(iotAllows([connect], request)).toBe(true);
     expect(iotAllows([connect], { ...request, sourceVpce: "" })).toBe(false);
     expect(iotAllows([connect], { ...request, isAttached: false })).toBe(false);
@@ -86,7 +101,15 @@ describe("the IoT policies and the Mosquitto ACL grant the same rights", () => {
 
   test("the evaluators can say yes to a broad grant, so agreement above is not vacuous", () => {
     const broad = [{ Statement: [{ Effect: "Allow", Action: "iot:*", Resource: "arn:aws:iot:eu-west-1:123456789012:topic/*" }] }];
-    expect(iotAllows(broad, { action: "iot:Publish", resource: "arn:aws:iot:eu-west-1:123456789012:topic/a/b", thingName: "x", sourceVpce: "", isAttached: false })).toBe(true);
+    expect(
+      iotAllows(broad, {
+        action: "iot:Publish",
+        resource: "arn:aws:iot:eu-west-1:123456789012:topic/a/b",
+        thingName: "x",
+        sourceVpce: "",
+        isAttached: false,
+      }),
+    ).toBe(true);
     expect(aclAllows("pattern readwrite devices/%u/#\n", "d1", "d1", "write", "devices/d1/a/b")).toBe(true);
     expect(aclAllows("user d2\ntopic read a/+\n", "d1", "d1", "read", "a/b")).toBe(false);
   });

@@ -21,7 +21,10 @@ describe("parseTopicModel", () => {
     expect(model.classes.map((c) => c.name)).toEqual(["gateway", "plant", "sensor", "shadowed"]);
     const sensor = model.classes.find((c) => c.name === "sensor");
     expect(sensor?.publish).toEqual(["devices/{thing}/telemetry", "devices/{thing}/status"]);
-    expect(model.classes.find((c) => c.name === "gateway")?.sharedTopics.map((s) => s.topic)).toEqual(["fleet/firmware", "fleet/gateway-heartbeat"]);
+    expect(model.classes.find((c) => c.name === "gateway")?.sharedTopics.map((s) => s.topic)).toEqual([
+      "fleet/firmware",
+      "fleet/gateway-heartbeat",
+    ]);
   });
 
   // Each hostile topic, the reason it is refused.
@@ -40,8 +43,8 @@ describe("parseTopicModel", () => {
     ["devices/{thing}x/telemetry", /level "\{thing\}x": \{thing\} must fill a whole level/],
     ["devices/{Thing}/telemetry", /level "\{Thing\}"/],
     ["devices/{client}/telemetry", /the only placeholder/],
-    ["devices/{thing}/x\",\"Resource\":\"*", /contains '\*'/],
-    ["devices/{thing}/x\",\"Resource\":\"arn", /'"' in level/],
+    ['devices/{thing}/x","Resource":"*', /contains '\*'/],
+    ['devices/{thing}/x","Resource":"arn', /'"' in level/],
     ["devices/{thing}/back\\slash", /'\\' in level/],
     ["devices/{thing}/caf\u00e9", /character U\+00E9/],
     ["devices/{thing}/zero\u200bwidth", /character U\+200B/],
@@ -75,12 +78,22 @@ describe("parseTopicModel", () => {
   });
 
   test("GIVEN a topic without {thing} that is not shared WHEN parsed THEN refused with the fix", () => {
-    expect(errorFor("fleet/firmware")).toMatch(/has no \{thing\} level, so every device of the class could use it; add \{thing\}.* or list it in sharedTopics with a reason/);
+    expect(errorFor("fleet/firmware")).toMatch(
+      /has no \{thing\} level, so every device of the class could use it; add \{thing\}.* or list it in sharedTopics with a reason/,
+    );
   });
 
   const classProblems: Array<[string, (t: ReturnType<typeof fixtureTopics>) => void, RegExp]> = [
-    ["subscribe without receive", (t) => (t.classes.sensor.receive = []), /topics\.classes\.sensor\.subscribe "devices\/\{thing\}\/commands": is not in receive/],
-    ["receive without subscribe", (t) => (t.classes.sensor.subscribe = []), /topics\.classes\.sensor\.receive "devices\/\{thing\}\/commands": is not in subscribe/],
+    [
+      "subscribe without receive",
+      (t) => (t.classes.sensor.receive = []),
+      /topics\.classes\.sensor\.subscribe "devices\/\{thing\}\/commands": is not in receive/,
+    ],
+    [
+      "receive without subscribe",
+      (t) => (t.classes.sensor.subscribe = []),
+      /topics\.classes\.sensor\.receive "devices\/\{thing\}\/commands": is not in subscribe/,
+    ],
     [
       "shared topic without a reason",
       (t) => ((t.classes.gateway.sharedTopics as Array<{ reason: string }>)[0].reason = "because"),
@@ -88,22 +101,36 @@ describe("parseTopicModel", () => {
     ],
     [
       "shared topic with {thing}",
-      (t) => (t.classes.gateway.sharedTopics as unknown[]).push({ topic: "devices/{thing}/x", reason: "a long enough reason to pass the check" }),
+      (t) =>
+        (t.classes.gateway.sharedTopics as unknown[]).push({
+          topic: "devices/{thing}/x",
+          reason: "a long enough reason to pass the check",
+        }),
       /sharedTopics\[2\] "devices\/\{thing\}\/x": contains \{thing\}, so it is per device/,
     ],
     [
       "unused shared topic",
-      (t) => (t.classes.gateway.sharedTopics as unknown[]).push({ topic: "fleet/unused", reason: "a long enough reason to pass the check" }),
+      (t) =>
+        (t.classes.gateway.sharedTopics as unknown[]).push({ topic: "fleet/unused", reason: "a long enough reason to pass the check" }),
       /topics\.classes\.gateway\.sharedTopics "fleet\/unused": is not used/,
     ],
     [
       "shared topic listed twice",
-      (t) => (t.classes.gateway.sharedTopics as unknown[]).push({ topic: "fleet/firmware", reason: "a long enough reason to pass the check" }),
+      (t) =>
+        (t.classes.gateway.sharedTopics as unknown[]).push({ topic: "fleet/firmware", reason: "a long enough reason to pass the check" }),
       /sharedTopics\[2\] "fleet\/firmware": listed twice/,
     ],
-    ["malformed shared entry", (t) => (t.classes.gateway.sharedTopics as unknown[]).push("fleet/x"), /sharedTopics\[2\]: must be \{topic, reason\}/],
+    [
+      "malformed shared entry",
+      (t) => (t.classes.gateway.sharedTopics as unknown[]).push("fleet/x"),
+      /sharedTopics\[2\]: must be \{topic, reason\}/,
+    ],
     ["sharedTopics not a list", (t) => (t.classes.gateway.sharedTopics = "fleet/x"), /gateway\.sharedTopics: must be a list/],
-    ["duplicate topic", (t) => (t.classes.sensor.publish as string[]).push("devices/{thing}/status"), /sensor\.publish\[2\] "devices\/\{thing\}\/status": listed twice/],
+    [
+      "duplicate topic",
+      (t) => (t.classes.sensor.publish as string[]).push("devices/{thing}/status"),
+      /sensor\.publish\[2\] "devices\/\{thing\}\/status": listed twice/,
+    ],
     ["list of non-strings", (t) => (t.classes.sensor.publish = [1, 2]), /sensor\.publish: must be a list of topic strings/],
     ["bad class name", (t) => (t.classes["Bad Name"] = { publish: [] }), /class name "Bad Name" is not valid/],
     ["class not a mapping", (t) => (t.classes.extra = ["devices/{thing}/x"] as never), /topics\.classes\.extra: must be a mapping/],
@@ -119,7 +146,9 @@ describe("parseTopicModel", () => {
     const topics = fixtureTopics();
     (topics.classes.sensor.publish as string[]).push("devices/+/x");
     (topics.classes.gateway.publish as string[]).push("fleet/#");
-    expect(() => parseTopicModel(topics, "f.yaml")).toThrow(/sensor\.publish\[2\][^\n]*\n[^\n]*|gateway\.publish\[2\][^\n]*\nf\.yaml: topics\.classes\.sensor/);
+    expect(() => parseTopicModel(topics, "f.yaml")).toThrow(
+      /sensor\.publish\[2\][^\n]*\n[^\n]*|gateway\.publish\[2\][^\n]*\nf\.yaml: topics\.classes\.sensor/,
+    );
     try {
       parseTopicModel(topics, "f.yaml");
     } catch (err) {
@@ -127,7 +156,10 @@ describe("parseTopicModel", () => {
     }
   });
 
-  test.each([[undefined], [{}], [{ classes: {} }], [{ classes: [] }], ["topics"]])("GIVEN no classes (%j) WHEN parsed THEN refused", (input) => {
-    expect(() => parseTopicModel(input, "f.yaml")).toThrow("f.yaml: topics.classes must declare at least one device class");
-  });
+  test.each([[undefined], [{}], [{ classes: {} }], [{ classes: [] }], ["topics"]])(
+    "GIVEN no classes (%j) WHEN parsed THEN refused",
+    (input) => {
+      expect(() => parseTopicModel(input, "f.yaml")).toThrow("f.yaml: topics.classes must declare at least one device class");
+    },
+  );
 });

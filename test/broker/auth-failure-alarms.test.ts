@@ -10,7 +10,8 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     if (!alarm) throw new Error(`no alarm named *${suffix}; got ${alarms.map((a) => a.alarm_name).join(", ")}`);
     return alarm;
   };
-  const metricsOf = (alarm: Record<string, any>) => (alarm.metric_query as Array<Record<string, any>>).filter((q) => q.metric).map((q) => q.metric.metric_name);
+  const metricsOf = (alarm: Record<string, any>) =>
+    (alarm.metric_query as Array<Record<string, any>>).filter((q) => q.metric).map((q) => q.metric.metric_name);
   const returned = (alarm: Record<string, any>) => (alarm.metric_query as Array<Record<string, any>>).filter((q) => q.return_data === true);
 
   test("THEN each concern sums the documented names and the older alternates in one returned expression", () => {
@@ -29,8 +30,16 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
 
   test("THEN every broker metric is read per 5 minutes as a Sum on Protocol MQTT in AWS/IoT", () => {
     for (const id of ["authentication", "connect-authz", "publish-authz", "subscribe-authz", "receive-authz"]) {
-      for (const query of (byName(`-iot-${id}`).metric_query as Array<Record<string, any>>).filter((q) => q.metric && q.id !== "provisioned")) {
-        expect(query.metric).toEqual({ namespace: "AWS/IoT", metric_name: query.metric.metric_name, dimensions: { Protocol: "MQTT" }, period: 300, stat: "Sum" });
+      for (const query of (byName(`-iot-${id}`).metric_query as Array<Record<string, any>>).filter(
+        (q) => q.metric && q.id !== "provisioned",
+      )) {
+        expect(query.metric).toEqual({
+          namespace: "AWS/IoT",
+          metric_name: query.metric.metric_name,
+          dimensions: { Protocol: "MQTT" },
+          period: 300,
+          stat: "Sum",
+        });
         expect(query.return_data).toBe(false);
       }
     }
@@ -47,22 +56,34 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
 
   test("THEN a failed just-in-time provisioning alarms at once, whatever the configured threshold", () => {
     const json5 = synthJson(brokerStack({ authFailureThreshold: 5 }).stack);
-    const alarm = (resourcesOf(json5, "aws_cloudwatch_metric_alarm") as Array<Record<string, any>>).find((a) => String(a.alarm_name).endsWith("-iot-provisioning-failures"));
+    const alarm = (resourcesOf(json5, "aws_cloudwatch_metric_alarm") as Array<Record<string, any>>).find((a) =>
+      String(a.alarm_name).endsWith("-iot-provisioning-failures"),
+    );
     expect(metricsOf(alarm!)).toEqual(["ProvisionThing.ClientError", "ProvisionThing.ServerError"]);
     expect(alarm).toMatchObject({ threshold: 0, evaluation_periods: 1 });
     expect(alarm?.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\./)]);
   });
 
   test("THEN no alarm watches only a name AWS does not document", () => {
-    const documented = new Set(AUTH_FAILURE_METRICS.flatMap((c) => c.documented).concat(["ProvisionThing.ClientError", "ProvisionThing.ServerError"]));
+    const documented = new Set(
+      AUTH_FAILURE_METRICS.flatMap((c) => c.documented).concat(["ProvisionThing.ClientError", "ProvisionThing.ServerError"]),
+    );
     for (const alarm of alarms) expect(metricsOf(alarm).some((m) => documented.has(m))).toBe(true);
   });
 
   test("THEN the topic key lets CloudWatch use it exactly as AWS documents, with no condition", () => {
     const key = (resourcesOf(json, "aws_kms_key") as Array<Record<string, any>>).find((k) => String(k.description).includes("alarm topic"));
     const statement = JSON.parse(key?.policy).Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsEncryptToTopic");
-    expect(statement).toEqual({ Sid: "CloudWatchAlarmsEncryptToTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" });
+    expect(statement).toEqual({
+      Sid: "CloudWatchAlarmsEncryptToTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    });
     const topicPolicy = JSON.parse((resourcesOf(json, "aws_sns_topic_policy")[0] as { policy: string }).policy);
-    expect(topicPolicy.Statement[0].Condition).toEqual({ StringEquals: { "aws:SourceAccount": expect.stringMatching(/data\.aws_caller_identity/) } });
+    expect(topicPolicy.Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": expect.stringMatching(/data\.aws_caller_identity/) },
+    });
   });
 });

@@ -15,7 +15,12 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
   {
     page: "DEPUTY",
     where: "aws_iam_role (JITP and IoT logging roles)",
-    statement: { Effect: "Allow", Principal: { Service: "iot.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "<account>" } } },
+    statement: {
+      Effect: "Allow",
+      Principal: { Service: "iot.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": "<account>" } },
+    },
   },
   {
     page: "FL-CWL",
@@ -24,7 +29,10 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
       Effect: "Allow",
       Principal: { Service: "vpc-flow-logs.amazonaws.com" },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": "<account>" }, ArnLike: { "aws:SourceArn": "arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*" } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "<account>" },
+        ArnLike: { "aws:SourceArn": "arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*" },
+      },
     },
   },
   {
@@ -33,13 +41,20 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
     statement: {
       Effect: "Allow",
       Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutMetricFilter", "logs:PutRetentionPolicy"],
-      Resource: ["arn:<partition>:logs:<region>:<account>:log-group:AWSIotLogsV2", "arn:<partition>:logs:<region>:<account>:log-group:AWSIotLogsV2:*"],
+      Resource: [
+        "arn:<partition>:logs:<region>:<account>:log-group:AWSIotLogsV2",
+        "arn:<partition>:logs:<region>:<account>:log-group:AWSIotLogsV2:*",
+      ],
     },
   },
   {
     page: "FL-CWL",
     where: "aws_iam_role_policy (flow-log delivery, the group's streams)",
-    statement: { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: ["<cloudwatch_log_group>", "<cloudwatch_log_group>:*"] },
+    statement: {
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: ["<cloudwatch_log_group>", "<cloudwatch_log_group>:*"],
+    },
   },
   {
     page: "FL-CWL",
@@ -49,17 +64,35 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
   {
     page: "KMS-DEFAULT",
     where: "aws_kms_key (alarm topic)",
-    statement: { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: "arn:<partition>:iam::<account>:root" }, Action: "kms:*", Resource: "*" },
+    statement: {
+      Sid: "AccountAdministers",
+      Effect: "Allow",
+      Principal: { AWS: "arn:<partition>:iam::<account>:root" },
+      Action: "kms:*",
+      Resource: "*",
+    },
   },
   {
     page: "KMS-DEFAULT",
     where: "aws_kms_key (flow logs)",
-    statement: { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: "arn:<partition>:iam::<account>:root" }, Action: "kms:*", Resource: "*" },
+    statement: {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: "arn:<partition>:iam::<account>:root" },
+      Action: "kms:*",
+      Resource: "*",
+    },
   },
   {
     page: "SNS-KMS",
     where: "aws_kms_key (alarm topic)",
-    statement: { Sid: "CloudWatchAlarmsEncryptToTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+    statement: {
+      Sid: "CloudWatchAlarmsEncryptToTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    },
   },
   {
     page: "CWL-KMS",
@@ -70,7 +103,11 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
       Principal: { Service: "logs.<region>.amazonaws.com" },
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
       Resource: "*",
-      Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": "arn:<partition>:logs:<region>:<account>:log-group:/moat/iot-prod/vpc-flow-logs" } },
+      Condition: {
+        ArnEquals: {
+          "kms:EncryptionContext:aws:logs:arn": "arn:<partition>:logs:<region>:<account>:log-group:/moat/iot-prod/vpc-flow-logs",
+        },
+      },
     },
   },
   {
@@ -82,13 +119,23 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
       Principal: { Service: "delivery.logs.amazonaws.com" },
       Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": "<account>" }, ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "<account>" },
+        ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" },
+      },
     },
   },
   {
     page: "S3-TLS",
     where: "aws_s3_bucket_policy",
-    statement: { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["<s3_bucket>", "<s3_bucket>/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    statement: {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["<s3_bucket>", "<s3_bucket>/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
   },
   {
     page: "FL-S3",
@@ -99,7 +146,10 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
       Principal: { Service: "delivery.logs.amazonaws.com" },
       Action: "s3:PutObject",
       Resource: "<s3_bucket>/AWSLogs/aws-account-id=<account>/*",
-      Condition: { StringEquals: { "aws:SourceAccount": "<account>", "s3:x-amz-acl": "bucket-owner-full-control" }, ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "<account>", "s3:x-amz-acl": "bucket-owner-full-control" },
+        ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" },
+      },
     },
   },
   {
@@ -111,18 +161,35 @@ const DOCUMENTED: ReadonlyArray<{ readonly page: string; readonly where: string;
       Principal: { Service: "delivery.logs.amazonaws.com" },
       Action: ["s3:GetBucketAcl", "s3:ListBucket"],
       Resource: "<s3_bucket>",
-      Condition: { StringEquals: { "aws:SourceAccount": "<account>" }, ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "<account>" },
+        ArnLike: { "aws:SourceArn": "arn:<partition>:logs:<region>:<account>:*" },
+      },
     },
   },
   {
     page: "DEPUTY",
     where: "aws_sns_topic_policy",
-    statement: { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "<sns_topic>", Condition: { StringEquals: { "aws:SourceAccount": "<account>" } } },
+    statement: {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: "<sns_topic>",
+      Condition: { StringEquals: { "aws:SourceAccount": "<account>" } },
+    },
   },
   {
     page: "SNS-TLS",
     where: "aws_sns_topic_policy",
-    statement: { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: "<sns_topic>", Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    statement: {
+      Sid: "TlsOnly",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:Publish",
+      Resource: "<sns_topic>",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
   },
 ];
 
@@ -173,11 +240,17 @@ test("THEN the JITP role holds exactly the managed policy the JITP page requires
 });
 
 test("THEN every metric an alarm reads in AWS/IoT is a name docs/aws-iot.md lists", () => {
-  const listed = [...IOT_AUTH_FAILURE_CONCERNS.flatMap((c) => [...c.documented, ...c.alternates]), JITP_SUCCESS_METRIC, ...JITP_FAILURE_METRICS];
+  const listed = [
+    ...IOT_AUTH_FAILURE_CONCERNS.flatMap((c) => [...c.documented, ...c.alternates]),
+    JITP_SUCCESS_METRIC,
+    ...JITP_FAILURE_METRICS,
+  ];
   const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "aws-iot.md"), "utf8");
   for (const name of listed) expect(doc).toContain(`\`${name}\``);
   const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm) as Array<Record<string, any>>;
-  const read = alarms.flatMap((a) => (a.metric_query ?? []).filter((q: any) => q.metric?.namespace === "AWS/IoT").map((q: any) => q.metric.metric_name));
+  const read = alarms.flatMap((a) =>
+    (a.metric_query ?? []).filter((q: any) => q.metric?.namespace === "AWS/IoT").map((q: any) => q.metric.metric_name),
+  );
   expect(new Set(read)).toEqual(new Set(listed));
 });
 

@@ -54,7 +54,10 @@ export function brokerStack(overrides: Partial<IotCoreBrokerProps> = {}) {
   return { stack, broker };
 }
 
-export type SynthJson = { resource: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
+export type SynthJson = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+};
 
 export function synthJson(stack: TerraformStack): SynthJson {
   return JSON.parse(Testing.synth(stack, true)) as SynthJson;

@@ -10,7 +10,9 @@ import { readPolicyExpression } from "./policy-expression";
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -30,7 +32,8 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
     for (const policy of policies) {
       const document = readPolicyExpression(policy.policy as string);
       for (const statement of document.Statement) {
-        for (const value of [...[].concat(statement.Action as never), ...[].concat(statement.Resource as never)] as string[]) expect(value).not.toMatch(/[*#+]/);
+        for (const value of [...[].concat(statement.Action as never), ...[].concat(statement.Resource as never)] as string[])
+          expect(value).not.toMatch(/[*#+]/);
       }
     }
   });
@@ -40,7 +43,10 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
     expect(endpointKeys).toHaveLength(1);
     const statements = Object.values(resources.aws_iot_policy ?? {})
       .flatMap((p) => readPolicyExpression(p.policy as string).Statement)
-      .filter((s) => ([] as unknown[]).concat(s.Action).includes("iot:Connect")) as Array<{ Resource: string; Condition: Record<string, Record<string, string>> }>;
+      .filter((s) => ([] as unknown[]).concat(s.Action).includes("iot:Connect")) as Array<{
+      Resource: string;
+      Condition: Record<string, Record<string, string>>;
+    }>;
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       expect(statement.Resource).toMatch(/:client\/\$\{iot:Connection\.Thing\.ThingName\}$/);
@@ -56,7 +62,9 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
     expect(groupKey).toBeDefined();
     expect(resources.aws_security_group[groupKey as string].ingress).toBeUndefined();
     const rules = Object.values(resources.aws_vpc_security_group_ingress_rule ?? {}).filter((r) => r.security_group_id === groupRef);
-    expect(rules.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]).sort()).toEqual(env.network.deviceSubnets.map((s) => ["tcp", 8883, 8883, s.cidr]).sort());
+    expect(rules.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]).sort()).toEqual(
+      env.network.deviceSubnets.map((s) => ["tcp", 8883, 8883, s.cidr]).sort(),
+    );
     expect(Object.values(resources.aws_security_group_rule ?? {}).filter((r) => r.security_group_id === groupRef)).toEqual([]);
   });
 
@@ -70,7 +78,9 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
   test("devices may egress only to the broker endpoint's security group on TCP 8883", () => {
     const endpointGroup = (Object.values(resources.aws_vpc_endpoint)[0].security_group_ids as string[])[0];
     const egress = Object.values(resources.aws_vpc_security_group_egress_rule ?? {});
-    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([["tcp", 8883, 8883, endpointGroup, undefined]]);
+    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([
+      ["tcp", 8883, 8883, endpointGroup, undefined],
+    ]);
     expect(egress[0].security_group_id).not.toBe(endpointGroup);
   });
 
@@ -80,7 +90,9 @@ describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (na
     expect(files).toContain(stackFile);
     for (const file of files) expect(fs.readFileSync(file, "utf8")).not.toMatch(/PRIVATE KEY/);
     // The registered CA is the public PEM from the store, nothing more.
-    expect(Object.values(resources.aws_iot_ca_certificate)[0].ca_certificate_pem).toMatch(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(Object.values(resources.aws_iot_ca_certificate)[0].ca_certificate_pem).toMatch(
+      /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n$/,
+    );
   });
 });
 
@@ -96,7 +108,10 @@ describe("the environment stack's broker wiring", () => {
   test("GIVEN DEFAULT mode and no verification certificate WHEN synthesized THEN the message names the registration-code flow", () => {
     const store = dir();
     fs.mkdirSync(path.join(store, "prod", "ca"), { recursive: true });
-    fs.copyFileSync(path.join(__dirname, "..", "fixtures", "pki", "dev", "ca", "issuing.pem"), path.join(store, "prod", "ca", "issuing.pem"));
+    fs.copyFileSync(
+      path.join(__dirname, "..", "fixtures", "pki", "dev", "ca", "issuing.pem"),
+      path.join(store, "prod", "ca", "issuing.pem"),
+    );
     // prod as if its CA certificates were not committed (no pki.publicDir): read from the store.
     const prod = loadEnvironment("prod");
     const fromStore = { ...prod, pki: { ...prod.pki, publicDir: undefined } };
@@ -108,6 +123,8 @@ describe("the environment stack's broker wiring", () => {
   test("GIVEN SNI_ONLY without a reason WHEN synthesized THEN refused naming the key", () => {
     const dev = loadEnvironment("dev");
     const environment = { ...dev, broker: { ...dev.broker, certificateModeReason: undefined } };
-    expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment })).toThrow("environments/dev.yaml: broker.certificateModeReason is required with certificateMode SNI_ONLY");
+    expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment })).toThrow(
+      "environments/dev.yaml: broker.certificateModeReason is required with certificateMode SNI_ONLY",
+    );
   });
 });

@@ -36,7 +36,12 @@ describe("IotCoreBroker", () => {
   });
 
   test("THEN its security group admits TCP 8883 from each device subnet and nothing else", () => {
-    expect(synthesized).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { ip_protocol: "tcp", from_port: 8883, to_port: 8883, cidr_ipv4: "10.9.0.0/20" });
+    expect(synthesized).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      ip_protocol: "tcp",
+      from_port: 8883,
+      to_port: 8883,
+      cidr_ipv4: "10.9.0.0/20",
+    });
     const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule");
     expect(ingress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4])).toEqual([
       ["tcp", 8883, 8883, "10.9.0.0/20"],
@@ -51,11 +56,18 @@ describe("IotCoreBroker", () => {
 
   test("THEN a private hosted zone on the VPC maps the broker's own domain configuration name (not the account's ATS name) to the endpoint", () => {
     expect(synthesized).not.toHaveDataSource(DataAwsIotEndpoint);
-    expect(synthesized).toHaveResourceWithProperties(Route53Zone, { name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/), vpc: [{ vpc_id: "vpc-0abc" }] });
+    expect(synthesized).toHaveResourceWithProperties(Route53Zone, {
+      name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/),
+      vpc: [{ vpc_id: "vpc-0abc" }],
+    });
     expect(synthesized).toHaveResourceWithProperties(Route53Record, {
       type: "A",
       name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/),
-      alias: { name: expect.stringMatching(/aws_vpc_endpoint\.[^.]+\.dns_entry\[0\]\.dns_name/), zone_id: expect.stringMatching(/dns_entry\[0\]\.hosted_zone_id/), evaluate_target_health: true },
+      alias: {
+        name: expect.stringMatching(/aws_vpc_endpoint\.[^.]+\.dns_entry\[0\]\.dns_name/),
+        zone_id: expect.stringMatching(/dns_entry\[0\]\.hosted_zone_id/),
+        evaluate_target_health: true,
+      },
     });
     expect(broker.privateEndpointName).toMatch(/TOKEN/);
   });
@@ -75,7 +87,10 @@ describe("IotCoreBroker", () => {
     expect(template.Resources).toEqual({
       thing: {
         Type: "AWS::IoT::Thing",
-        Properties: { ThingName: { Ref: "AWS::IoT::Certificate::CommonName" }, ThingGroups: [{ "Fn::Join": ["", ["iot-test-", { Ref: "AWS::IoT::Certificate::OrganizationalUnit" }]] }] },
+        Properties: {
+          ThingName: { Ref: "AWS::IoT::Certificate::CommonName" },
+          ThingGroups: [{ "Fn::Join": ["", ["iot-test-", { Ref: "AWS::IoT::Certificate::OrganizationalUnit" }]] }],
+        },
         OverrideSettings: { ThingGroups: "REPLACE" },
       },
       certificate: { Type: "AWS::IoT::Certificate", Properties: { CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" } },
@@ -87,11 +102,19 @@ describe("IotCoreBroker", () => {
     const roles = resourcesOf(json, "aws_iam_role").map((r) => JSON.parse(r.assume_role_policy as string));
     for (const trust of roles) {
       expect(trust.Statement).toEqual([
-        { Effect: "Allow", Principal: { Service: "iot.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": expect.stringMatching(/data\.aws_caller_identity/) } } },
+        {
+          Effect: "Allow",
+          Principal: { Service: "iot.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": expect.stringMatching(/data\.aws_caller_identity/) } },
+        },
       ]);
     }
     expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual([
-      expect.objectContaining({ policy_arn: "arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration", role: expect.stringMatching(/aws_iam_role\..*provisioning-role.*\.name/) }),
+      expect.objectContaining({
+        policy_arn: "arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration",
+        role: expect.stringMatching(/aws_iam_role\..*provisioning-role.*\.name/),
+      }),
     ]);
     expect(resourcesOf(json, "aws_iam_role_policy").map((p) => p.name)).not.toContain("jitp-template");
   });
@@ -121,8 +144,13 @@ describe("IotCoreBroker", () => {
       {
         Effect: "Allow",
         Action: "iot:Connect",
-        Resource: expect.stringMatching(/^arn:aws:iot:eu-west-1:\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:client\/\$\{iot:Connection\.Thing\.ThingName\}$/),
-        Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" }, StringEquals: { "aws:SourceVpce": expect.stringMatching(/^\$\{aws_vpc_endpoint\.[^.]+\.id\}$/) } },
+        Resource: expect.stringMatching(
+          /^arn:aws:iot:eu-west-1:\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:client\/\$\{iot:Connection\.Thing\.ThingName\}$/,
+        ),
+        Condition: {
+          Bool: { "iot:Connection.Thing.IsAttached": "true" },
+          StringEquals: { "aws:SourceVpce": expect.stringMatching(/^\$\{aws_vpc_endpoint\.[^.]+\.id\}$/) },
+        },
       },
     ]);
     const sensor = readPolicyExpression(resourcesOf(json, "aws_iot_policy").find((p) => p.name === "iot-test-sensor-0")?.policy as string);
@@ -130,7 +158,11 @@ describe("IotCoreBroker", () => {
   });
 
   test("THEN IoT logging is on at WARN with its own role", () => {
-    expect(synthesized).toHaveResourceWithProperties(IotLoggingOptions, { default_log_level: "WARN", disable_all_logs: false, role_arn: expect.stringMatching(/aws_iam_role\./) });
+    expect(synthesized).toHaveResourceWithProperties(IotLoggingOptions, {
+      default_log_level: "WARN",
+      disable_all_logs: false,
+      role_arn: expect.stringMatching(/aws_iam_role\./),
+    });
     const logs = JSON.parse(resourcesOf(json, "aws_iam_role_policy").find((p) => p.name === "iot-logging")?.policy as string);
     expect(logs.Statement[0].Resource).toEqual([
       expect.stringMatching(/^arn:aws:logs:eu-west-1:.*:log-group:AWSIotLogsV2$/),
@@ -142,7 +174,10 @@ describe("IotCoreBroker", () => {
     const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm");
     for (const { documented } of AUTH_FAILURE_METRICS) {
       const alarm = alarms.find((a) => JSON.stringify(a.metric_query).includes(`"${documented[0]}"`));
-      expect(alarm).toMatchObject({ comparison_operator: "GreaterThanThreshold", alarm_actions: [expect.stringMatching(/aws_sns_topic\./)] });
+      expect(alarm).toMatchObject({
+        comparison_operator: "GreaterThanThreshold",
+        alarm_actions: [expect.stringMatching(/aws_sns_topic\./)],
+      });
     }
     expect(synthesized).toHaveResourceWithProperties(SnsTopic, { kms_master_key_id: expect.stringMatching(/aws_kms_key\.[^.]+\.arn/) });
     expect(synthesized).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
@@ -203,7 +238,10 @@ describe("IotCoreBroker options", () => {
   });
 
   test("GIVEN no verification certificate and a reason WHEN synthesized THEN the CA is registered SNI_ONLY", () => {
-    const { stack, broker } = brokerStack({ verificationCertificatePem: undefined, sniOnlyReason: "dev account: synthesized offline without the registration code" });
+    const { stack, broker } = brokerStack({
+      verificationCertificatePem: undefined,
+      sniOnlyReason: "dev account: synthesized offline without the registration code",
+    });
     expect(Testing.synth(stack, true)).toHaveResourceWithProperties(IotCaCertificate, { certificate_mode: "SNI_ONLY" });
     expect(resourcesOf(synthJson(stack), "aws_iot_ca_certificate")[0]).not.toHaveProperty("verification_certificate_pem");
     expect(broker.certificateMode).toBe("SNI_ONLY");
@@ -212,13 +250,17 @@ describe("IotCoreBroker options", () => {
   test("GIVEN a single class WHEN synthesized THEN the JITP template puts every device in that class's group", () => {
     const topics = parseTopicModel({ classes: { sensor: { publish: ["devices/{thing}/telemetry"] } } }, "one.yaml");
     const json = synthJson(brokerStack({ topics }).stack);
-    const template = JSON.parse((resourcesOf(json, "aws_iot_ca_certificate")[0].registration_config as { template_body: string }).template_body);
+    const template = JSON.parse(
+      (resourcesOf(json, "aws_iot_ca_certificate")[0].registration_config as { template_body: string }).template_body,
+    );
     expect(template.Resources.thing.Properties.ThingGroups).toEqual(["iot-test-sensor"]);
     expect(Object.keys(template.Parameters)).not.toContain("AWS::IoT::Certificate::OrganizationalUnit");
   });
 
   test("GIVEN logging owned by another stack (with a reason) WHEN synthesized THEN no logging options or logging role", () => {
-    const { stack } = brokerStack({ logging: { enabled: false, disabledReason: "the shared-services stack owns IoT logging in this account" } });
+    const { stack } = brokerStack({
+      logging: { enabled: false, disabledReason: "the shared-services stack owns IoT logging in this account" },
+    });
     const json = synthJson(stack);
     expect(resourcesOf(json, "aws_iot_logging_options")).toEqual([]);
     expect(resourcesOf(json, "aws_iam_role_policy")).toEqual([]);
@@ -234,18 +276,50 @@ describe("IotCoreBroker options", () => {
 describe("IotCoreBroker refuses bad props", () => {
   const key = pemBlock(["PRIVATE", "KEY"].join(" "), "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg");
   test.each([
-    ["a private key with the CA", { caCertificatePem: fixturePem("issuing-ca.pem") + key }, "the issuing CA certificate contains a PRIVATE KEY block"],
-    ["an EC private key as verification", { verificationCertificatePem: key.replace(/PRIVATE/g, "EC PRIVATE") }, "the CA verification certificate contains a PRIVATE KEY block"],
-    ["two certificates", { caCertificatePem: fixturePem("issuing-ca.pem") + fixturePem("verification.pem") }, "must hold exactly one PEM certificate, found 2"],
+    [
+      "a private key with the CA",
+      { caCertificatePem: fixturePem("issuing-ca.pem") + key },
+      "the issuing CA certificate contains a PRIVATE KEY block",
+    ],
+    [
+      "an EC private key as verification",
+      { verificationCertificatePem: key.replace(/PRIVATE/g, "EC PRIVATE") },
+      "the CA verification certificate contains a PRIVATE KEY block",
+    ],
+    [
+      "two certificates",
+      { caCertificatePem: fixturePem("issuing-ca.pem") + fixturePem("verification.pem") },
+      "must hold exactly one PEM certificate, found 2",
+    ],
     ["no certificate", { caCertificatePem: "" }, "must hold exactly one PEM certificate, found 0"],
-    ["a corrupt certificate", { caCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, "is not a readable X.509 certificate"],
+    [
+      "a corrupt certificate",
+      { caCertificatePem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+      "is not a readable X.509 certificate",
+    ],
     ["a device certificate as CA", { caCertificatePem: fixturePem("device.pem") }, "is not a CA certificate (basicConstraints CA:false)"],
-    ["a verification certificate from another CA", { verificationCertificatePem: fixturePem("verification-other-ca.pem") }, "the CA verification certificate is not signed by the issuing CA"],
-    ["no verification and no reason", { verificationCertificatePem: undefined }, "no CA verification certificate: pass verificationCertificatePem (get the code with `aws iot get-registration-code`, then `moat pki verification-cert --env E"],
-    ["no verification and a short reason", { verificationCertificatePem: undefined, sniOnlyReason: "dev" }, "no CA verification certificate, and sniOnlyReason is under a sentence (1 word, 3 characters)"],
+    [
+      "a verification certificate from another CA",
+      { verificationCertificatePem: fixturePem("verification-other-ca.pem") },
+      "the CA verification certificate is not signed by the issuing CA",
+    ],
+    [
+      "no verification and no reason",
+      { verificationCertificatePem: undefined },
+      "no CA verification certificate: pass verificationCertificatePem (get the code with `aws iot get-registration-code`, then `moat pki verification-cert --env E",
+    ],
+    [
+      "no verification and a short reason",
+      { verificationCertificatePem: undefined, sniOnlyReason: "dev" },
+      "no CA verification certificate, and sniOnlyReason is under a sentence (1 word, 3 characters)",
+    ],
     ["a bad region", { region: "europe" }, 'region "europe" is not an AWS region name'],
     ["a name with a space", { name: "iot dev" }, 'name "iot dev" must be 1-40 of A-Z a-z 0-9 _ -'],
-    ["logging off without a reason", { logging: { enabled: false } }, "IoT logging is off and logging.disabledReason is missing; give one line of at least 4 words and 20 characters that says why"],
+    [
+      "logging off without a reason",
+      { logging: { enabled: false } },
+      "IoT logging is off and logging.disabledReason is missing; give one line of at least 4 words and 20 characters that says why",
+    ],
     ["a negative threshold", { authFailureThreshold: -1 }, "authFailureThreshold -1 is not a whole number >= 0"],
     ["no device subnets", { deviceSubnets: [] }, "needs at least one device subnet and one endpoint subnet"],
     ["no endpoint subnets", { endpointSubnetIds: [] }, "needs at least one device subnet and one endpoint subnet"],

@@ -25,7 +25,9 @@ describe("GIVEN the broker's CA registration WHEN synthesized", () => {
 
 test("GIVEN a GovCloud partition THEN the managed policy ARN is in that partition", () => {
   const json = synthJson(brokerStack({ region: "us-gov-west-1" }).stack);
-  expect(resourcesOf(json, "aws_iam_role_policy_attachment").map((a) => a.policy_arn)).toEqual(["arn:aws-us-gov:iam::aws:policy/service-role/AWSIoTThingsRegistration"]);
+  expect(resourcesOf(json, "aws_iam_role_policy_attachment").map((a) => a.policy_arn)).toEqual([
+    "arn:aws-us-gov:iam::aws:policy/service-role/AWSIoTThingsRegistration",
+  ]);
 });
 
 test("GIVEN a fixed single-class template THEN it carries the same override", () => {

@@ -8,6 +8,9 @@
  */
 export function readPolicyExpression(value: string): { Statement: Array<Record<string, unknown>> } {
   const unescaped = /(^|[^$])\$\{iot:|(^|[^%])%\{/.exec(value);
-  if (unescaped) throw new Error(`template syntax not escaped for Terraform at ${unescaped.index}: ${value.slice(unescaped.index, unescaped.index + 40)}`);
+  if (unescaped)
+    throw new Error(
+      `template syntax not escaped for Terraform at ${unescaped.index}: ${value.slice(unescaped.index, unescaped.index + 40)}`,
+    );
   return JSON.parse(value.split("$${").join("${").split("%%{").join("%{"));
 }

@@ -13,8 +13,16 @@ describe("iotPolicyExpression", () => {
       policy: iotPolicyExpression({
         Version: "2012-10-17",
         Statement: [
-          { Effect: "Allow", Action: "iot:Connect", Resource: `arn:aws:iot:eu-west-1:${account.accountId}:client/\${iot:Connection.Thing.ThingName}` },
-          { Effect: "Allow", Action: "iot:Publish", Resource: `arn:aws:iot:eu-west-1:${account.accountId}:topic/\${iot:ClientId}/odd%{name}` },
+          {
+            Effect: "Allow",
+            Action: "iot:Connect",
+            Resource: `arn:aws:iot:eu-west-1:${account.accountId}:client/\${iot:Connection.Thing.ThingName}`,
+          },
+          {
+            Effect: "Allow",
+            Action: "iot:Publish",
+            Resource: `arn:aws:iot:eu-west-1:${account.accountId}:topic/\${iot:ClientId}/odd%{name}`,
+          },
         ],
       }),
     });

@@ -6,7 +6,14 @@ import { brokerStack } from "./broker-fixture";
 /** Issue 18 item 4: a thing group holds at most two policies, so a class may compile to two. */
 const TARGET = { partition: "aws", region: "eu-west-1", accountId: "123456789012", sourceVpceId: "vpce-0123456789abcdef0" };
 const classWith = (topics: number) =>
-  parseTopicModel({ classes: { sensor: { publish: Array.from({ length: topics }, (_, i) => `devices/{thing}/measurements/channel-${String(i).padStart(3, "0")}`) } } }, "environments/big.yaml");
+  parseTopicModel(
+    {
+      classes: {
+        sensor: { publish: Array.from({ length: topics }, (_, i) => `devices/{thing}/measurements/channel-${String(i).padStart(3, "0")}`) },
+      },
+    },
+    "environments/big.yaml",
+  );
 
 test("THEN the limit is AWS's two policies per thing group", () => {
   expect(MAX_POLICIES_PER_CLASS).toBe(2);
@@ -23,5 +30,7 @@ test("GIVEN a class that would need three policies THEN it is refused before syn
   const model = classWith(45);
   const refuse = () => brokerStack({ topics: model });
   expect(refuse).toThrow(MoatError);
-  expect(refuse).toThrow(/^environments\/big\.yaml: topics\.classes\.sensor: needs 3 IoT policies of 2048 characters, more than the 2 a thing group can hold; split the class or use fewer topics$/);
+  expect(refuse).toThrow(
+    /^environments\/big\.yaml: topics\.classes\.sensor: needs 3 IoT policies of 2048 characters, more than the 2 a thing group can hold; split the class or use fewer topics$/,
+  );
 });

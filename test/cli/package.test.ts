@@ -12,7 +12,9 @@ import { ROOT } from "../support/run-moat";
 test("GIVEN the built package WHEN another stack imports its constructs by package name THEN it synthesizes", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-package-"));
   const pkg = path.join(tmp, "moat");
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")], { cwd: ROOT });
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")], {
+    cwd: ROOT,
+  });
   fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"));
 
@@ -38,10 +40,17 @@ sg.connections.allowFrom(Peer.subnets(network.deviceSubnets), Port.MQTT_TLS);
 app.synth();
 `,
   );
-  const result = spawnSync("node", ["main.js"], { cwd: consumer, encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") } });
+  const result = spawnSync("node", ["main.js"], {
+    cwd: consumer,
+    encoding: "utf8",
+    env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
+  });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
   const json = JSON.parse(fs.readFileSync(path.join(consumer, "out", "stacks", "platform", "cdk.tf.json"), "utf8"));
   expect(Object.keys(json.resource.aws_vpc)).toHaveLength(1);
-  expect(Object.values(json.resource.aws_vpc_security_group_ingress_rule).map((r: any) => r.cidr_ipv4)).toEqual(["10.9.0.0/24", "10.9.1.0/24"]);
+  expect(Object.values(json.resource.aws_vpc_security_group_ingress_rule).map((r: any) => r.cidr_ipv4)).toEqual([
+    "10.9.0.0/24",
+    "10.9.1.0/24",
+  ]);
 });

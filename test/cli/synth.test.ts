@@ -21,10 +21,22 @@ describe("moat synth", () => {
 
   test.each<[string, (doc: Record<string, any>) => void, RegExp]>([
     ["an unknown key", (d) => (d.network.vpcId = "vpc-1"), /^moat synth: \S+broken\.yaml: network\.vpcId is not a known key/],
-    ["an overlapping CIDR", (d) => (d.network.endpointSubnets[0].cidr = "10.42.0.0/26"), /network\.endpointSubnets\[0\]\.cidr "10\.42\.0\.0\/26" overlaps network\.deviceSubnets\[0\]\.cidr/],
+    [
+      "an overlapping CIDR",
+      (d) => (d.network.endpointSubnets[0].cidr = "10.42.0.0/26"),
+      /network\.endpointSubnets\[0\]\.cidr "10\.42\.0\.0\/26" overlaps network\.deviceSubnets\[0\]\.cidr/,
+    ],
     ["a public CIDR", (d) => (d.network.officeCidrs = ["10.42.0.0/8"]), /network\.officeCidrs\[0\] "10\.42\.0\.0\/8" has host bits set/],
-    ["fewer than 2 AZs", (d) => (d.network.availabilityZones = ["eu-west-1a"]), /network\.availabilityZones has 1 entries, needs at least 2/],
-    ["office CIDRs inside the VPC", (d) => (d.network.officeCidrs = ["10.42.0.0/24"]), /network\.officeCidrs\[0\] "10\.42\.0\.0\/24" overlaps network\.vpcCidr/],
+    [
+      "fewer than 2 AZs",
+      (d) => (d.network.availabilityZones = ["eu-west-1a"]),
+      /network\.availabilityZones has 1 entries, needs at least 2/,
+    ],
+    [
+      "office CIDRs inside the VPC",
+      (d) => (d.network.officeCidrs = ["10.42.0.0/24"]),
+      /network\.officeCidrs\[0\] "10\.42\.0\.0\/24" overlaps network\.vpcCidr/,
+    ],
   ])("GIVEN %s THEN exit 1 with one line per problem naming file and key, no stack trace, nothing written", (_name, mutate, expected) => {
     const doc = devDocument();
     mutate(doc);
@@ -54,7 +66,11 @@ describe("moat synth", () => {
 describe("moat synth stops on the synth-time review", () => {
   test("GIVEN a suppression that matches nothing THEN exit 1, each error on its own line naming the construct, nothing written", () => {
     const doc = devDocument();
-    doc.review = { suppressions: [{ rule: "NET-5", resource: "aws_network_acl.does_not_exist", reason: "A suppression for a resource this stack does not have." }] };
+    doc.review = {
+      suppressions: [
+        { rule: "NET-5", resource: "aws_network_acl.does_not_exist", reason: "A suppression for a resource this stack does not have." },
+      ],
+    };
     const out = tempDir();
     // Named dev so the committed test CA (test/fixtures/pki/dev) is found.
     const result = runMoat(["synth", "--env", "dev", "--environments-dir", environmentsDir({ dev: doc }), "--out", out]);
@@ -66,16 +82,22 @@ describe("moat synth stops on the synth-time review", () => {
 });
 
 test.each([
-  ["an existing file", () => {
-    const file = path.join(tempDir(), "a-file");
-    fs.writeFileSync(file, "");
-    return file;
-  }],
-  ["a path under a file", () => {
-    const file = path.join(tempDir(), "a-file");
-    fs.writeFileSync(file, "");
-    return path.join(file, "out");
-  }],
+  [
+    "an existing file",
+    () => {
+      const file = path.join(tempDir(), "a-file");
+      fs.writeFileSync(file, "");
+      return file;
+    },
+  ],
+  [
+    "a path under a file",
+    () => {
+      const file = path.join(tempDir(), "a-file");
+      fs.writeFileSync(file, "");
+      return path.join(file, "out");
+    },
+  ],
 ])("moat synth --out %s: one line, exit 1, no stack trace", (_name, outdir) => {
   const result = runMoat(["synth", "--env", "dev", "--out", outdir()]);
   expect(result.code).toBe(1);

@@ -22,14 +22,21 @@ describe("the moat launcher never runs stale code", () => {
     fs.mkdirSync(path.join(tmp, "dist", "bin"), { recursive: true });
     fs.copyFileSync(LAUNCHER, path.join(tmp, "bin", "moat-cli.cjs"));
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(tmp, "node_modules"));
-    const entry = (said: string) => `export function runCli(): void { process.stdout.write(${JSON.stringify(said)} + process.argv.slice(2).join(" ") + "\\n"); }\nif (require.main === module) runCli();\n`;
+    const entry = (said: string) =>
+      `export function runCli(): void { process.stdout.write(${JSON.stringify(said)} + process.argv.slice(2).join(" ") + "\\n"); }\nif (require.main === module) runCli();\n`;
     fs.writeFileSync(path.join(tmp, "bin", "moat.ts"), entry("source: "));
-    fs.writeFileSync(path.join(tmp, "dist", "bin", "moat.js"), `exports.runCli = () => process.stdout.write("dist: " + process.argv.slice(2).join(" ") + "\\n");\n`);
+    fs.writeFileSync(
+      path.join(tmp, "dist", "bin", "moat.js"),
+      `exports.runCli = () => process.stdout.write("dist: " + process.argv.slice(2).join(" ") + "\\n");\n`,
+    );
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("GIVEN a checkout (the TypeScript source beside the launcher) THEN the source runs, never the dist/ built earlier", () => {
-    const run = spawnSync(process.execPath, [path.join(tmp, "bin", "moat-cli.cjs"), "synth", "--env", "dev"], { encoding: "utf8", env: env() });
+    const run = spawnSync(process.execPath, [path.join(tmp, "bin", "moat-cli.cjs"), "synth", "--env", "dev"], {
+      encoding: "utf8",
+      env: env(),
+    });
     expect(run).toMatchObject({ status: 0, stdout: "source: synth --env dev\n", stderr: "" });
   });
 
@@ -42,7 +49,11 @@ describe("the moat launcher never runs stale code", () => {
 
 describe("moat through its launcher", () => {
   it("GIVEN its output piped into a reader that has gone (moat pki --help | true) THEN it ends quietly: no EPIPE stack trace", () => {
-    const run = spawnSync("bash", ["-c", `"${process.execPath}" "${LAUNCHER}" pki --help | true; echo "exit=\${PIPESTATUS[0]}"`], { cwd: ROOT, encoding: "utf8", env: env() });
+    const run = spawnSync("bash", ["-c", `"${process.execPath}" "${LAUNCHER}" pki --help | true; echo "exit=\${PIPESTATUS[0]}"`], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: env(),
+    });
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe("exit=0\n");
   });
@@ -54,14 +65,21 @@ describe("moat through its launcher", () => {
 
   it("GIVEN MOAT_PKI_DIR THEN moat pki uses that store, as synth does", () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "moat-store-"));
-    const run = spawnSync(process.execPath, [LAUNCHER, "pki", "list", "--env", "dev"], { cwd: ROOT, encoding: "utf8", env: env({ MOAT_PKI_DIR: store }) });
+    const run = spawnSync(process.execPath, [LAUNCHER, "pki", "list", "--env", "dev"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: env({ MOAT_PKI_DIR: store }),
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`moat pki: no CA for environment 'dev' in ${path.join(store, "dev")}; run 'moat pki init --env dev' first (or check --pki-dir)\n`);
+    expect(run.stderr).toBe(
+      `moat pki: no CA for environment 'dev' in ${path.join(store, "dev")}; run 'moat pki init --env dev' first (or check --pki-dir)\n`,
+    );
     fs.rmSync(store, { recursive: true, force: true });
   });
 
   it("GIVEN the top-level help THEN it names every subcommand, --version and per-command help", () => {
     const run = spawnSync(process.execPath, [LAUNCHER, "--help"], { cwd: ROOT, encoding: "utf8", env: env() });
-    for (const word of ["verification-cert", "publish", "reload", "--version", "'moat <command> <subcommand> --help'"]) expect(run.stdout).toContain(word);
+    for (const word of ["verification-cert", "publish", "reload", "--version", "'moat <command> <subcommand> --help'"])
+      expect(run.stdout).toContain(word);
   });
 });

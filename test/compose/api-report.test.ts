@@ -8,14 +8,18 @@ describe("the public API", () => {
     const committed = readFileSync(path.join(ROOT, REPORT_FILE), "utf8");
     const current = apiReport(ROOT);
     if (current !== committed) {
-      throw new Error(`the public API differs from ${REPORT_FILE}; if the change is deliberate, run 'npm run api' and commit the report so the change is reviewed`);
+      throw new Error(
+        `the public API differs from ${REPORT_FILE}; if the change is deliberate, run 'npm run api' and commit the report so the change is reviewed`,
+      );
     }
     expect(current).toBe(committed);
   });
 
   it("GIVEN package.json exports THEN every entry point of the report is exported, and nothing else but package.json", () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    const exported = Object.keys(pkg.exports).filter((key) => key !== "./package.json").map((key) => (key === "." ? "moat" : `moat/${key.slice(2)}`));
+    const exported = Object.keys(pkg.exports)
+      .filter((key) => key !== "./package.json")
+      .map((key) => (key === "." ? "moat" : `moat/${key.slice(2)}`));
     expect(exported.sort()).toEqual(Object.keys(ENTRY_POINTS).sort());
   });
 
@@ -24,7 +28,9 @@ describe("the public API", () => {
     expect(index).not.toMatch(/export \*/);
     const report = readFileSync(path.join(ROOT, REPORT_FILE), "utf8");
     const main = report.slice(report.indexOf("## moat\n"), report.indexOf("## moat/pki"));
-    for (const internal of ["addressPlanIssues", "worstCaseTopic", "jitpTemplateBody", "iotPolicyExpression"]) expect(main).not.toContain(internal);
-    for (const api of ["class IsolatedIotNetwork", "class IotCoreBroker", "class ValidationError", "class Peer", "class Port"]) expect(main).toContain(api);
+    for (const internal of ["addressPlanIssues", "worstCaseTopic", "jitpTemplateBody", "iotPolicyExpression"])
+      expect(main).not.toContain(internal);
+    for (const api of ["class IsolatedIotNetwork", "class IotCoreBroker", "class ValidationError", "class Peer", "class Port"])
+      expect(main).toContain(api);
   });
 });

@@ -14,7 +14,10 @@ const NODE_MODULES = fs.realpathSync(path.join(ROOT, "node_modules"));
 const TSC = path.join(NODE_MODULES, ".bin", "tsc");
 const DOC = path.join(ROOT, "docs", "composition.md");
 /** What git tracks under environments/: exactly what the package must ship there (package.json `files` lists them). */
-const TRACKED_ENVIRONMENT_FILES = execFileSync("git", ["ls-files", "environments"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean).sort();
+const TRACKED_ENVIRONMENT_FILES = execFileSync("git", ["ls-files", "environments"], { cwd: ROOT, encoding: "utf8" })
+  .split("\n")
+  .filter(Boolean)
+  .sort();
 
 /** A child sees only what the test gives it: never the caller's MOAT_* settings. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -39,7 +42,9 @@ beforeAll(() => {
   // The repository's files as git knows them (a stray local file must not be packed), plus one
   // untracked environment file that `files` must leave out.
   const staging = path.join(tmp, "moat-src");
-  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
   for (const file of files) {
     fs.mkdirSync(path.join(staging, path.dirname(file)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, file), path.join(staging, file));
@@ -47,7 +52,14 @@ beforeAll(() => {
   fs.writeFileSync(path.join(staging, "environments", "scratch-untracked.yaml"), "name: scratch\n");
   fs.symlinkSync(NODE_MODULES, path.join(staging, "node_modules"));
   // `npm pack` runs the prepare script (the build), as it does for a publish.
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: staging, encoding: "utf8", env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], {
+      cwd: staging,
+      encoding: "utf8",
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  ) as { filename: string; files: { path: string }[] }[];
   tarball = path.join(tmp, packed[0].filename);
   packedFiles = packed[0].files.map((f) => f.path);
 }, 240_000);
@@ -68,7 +80,17 @@ function consumerApp(name: string, program: string): string {
   fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name, private: true }));
   fs.writeFileSync(
     path.join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, skipLibCheck: true, types: ["node"] }, files: ["main.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "node16",
+        moduleResolution: "node16",
+        strict: true,
+        skipLibCheck: true,
+        types: ["node"],
+      },
+      files: ["main.ts"],
+    }),
   );
   fs.writeFileSync(path.join(app, "main.ts"), program);
   // The CA's public certificates where the example reads them (the committed test CA).
@@ -88,7 +110,11 @@ function compileAndSynth(app: string, env: Record<string, string> = {}) {
 }
 
 function packedMoat(app: string, args: string[]) {
-  return spawnSync(process.execPath, [path.join(app, "node_modules", "moat", "bin", "moat-cli.cjs"), ...args], { cwd: app, encoding: "utf8", env: cleanEnv() });
+  return spawnSync(process.execPath, [path.join(app, "node_modules", "moat", "bin", "moat-cli.cjs"), ...args], {
+    cwd: app,
+    encoding: "utf8",
+    env: cleanEnv(),
+  });
 }
 
 type Rules = Record<string, Record<string, unknown>>;
@@ -149,19 +175,33 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
         [true, "10.42.240.64/26"],
       ]);
       // The network's rejected-MQTT alarm pages the broker's alarm topic.
-      const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm).filter((a) => String(a.alarm_name ?? "").includes("rejected") || String(a.metric_name ?? "").includes("Rejected"));
+      const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm).filter(
+        (a) => String(a.alarm_name ?? "").includes("rejected") || String(a.metric_name ?? "").includes("Rejected"),
+      );
       expect(alarms.length).toBeGreaterThan(0);
       for (const alarm of alarms) expect(JSON.stringify(alarm.alarm_actions)).toContain("aws_sns_topic");
     });
 
     it("THEN the packed moat reviews the stack with no environment file: office networks and device subnets from flags or a context file", () => {
       const stackDir = path.join("cdktf.out", "stacks", "fleet");
-      const flags = packedMoat(app, ["review", stackDir, "--office-cidr", "192.168.0.0/16", "--device-subnet", "10.42.0.0/20", "--device-subnet", "10.42.16.0/20"]);
+      const flags = packedMoat(app, [
+        "review",
+        stackDir,
+        "--office-cidr",
+        "192.168.0.0/16",
+        "--device-subnet",
+        "10.42.0.0/20",
+        "--device-subnet",
+        "10.42.16.0/20",
+      ]);
       expect(flags.stderr).toBe("");
       expect(flags.stdout).not.toMatch(/unknown|office CIDRs are not known/);
       expect(flags.status).toBe(0);
 
-      fs.writeFileSync(path.join(app, "review-context.yaml"), "officeCidrs: [192.168.0.0/16]\ndeviceSubnets: [10.42.0.0/20, 10.42.16.0/20]\n");
+      fs.writeFileSync(
+        path.join(app, "review-context.yaml"),
+        "officeCidrs: [192.168.0.0/16]\ndeviceSubnets: [10.42.0.0/20, 10.42.16.0/20]\n",
+      );
       const file = packedMoat(app, ["review", stackDir, "--context", "review-context.yaml"]);
       expect(file.status).toBe(0);
       expect(file.stdout).toBe(flags.stdout);
@@ -172,12 +212,19 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
       expect(bare.stdout).toContain("office CIDRs are not known");
 
       const typo = packedMoat(app, ["review", stackDir, "--office-cidr", "192.168.0.0/33"]);
-      expect(typo).toMatchObject({ status: 2, stdout: "", stderr: 'moat review: --office-cidr: "192.168.0.0/33" is not a CIDR (the prefix must be 0-32)\n' });
+      expect(typo).toMatchObject({
+        status: 2,
+        stdout: "",
+        stderr: 'moat review: --office-cidr: "192.168.0.0/33" is not a CIDR (the prefix must be 0-32)\n',
+      });
     });
 
     it("THEN the packed CLI runs from dist/ and answers --version with the package's version", () => {
       const version = packedMoat(app, ["--version"]);
-      expect(version).toMatchObject({ status: 0, stdout: `moat ${JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version}\n` });
+      expect(version).toMatchObject({
+        status: 0,
+        stdout: `moat ${JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version}\n`,
+      });
     });
   });
 
@@ -189,7 +236,9 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     // The flow-log alarm is wired to the broker's topic only through `network`: without it, it tells no one (LOG-5 blocks).
     const stopped = compileAndSynth(app);
     expect(stopped.status).toBe(1);
-    expect(stopped.stderr).toMatch(/LOG-5 aws_cloudwatch_metric_alarm\.iot_flow-logs_rejected-mqtt-alarm_[0-9A-F]+: no alarm_actions: the alarm tells no one/);
+    expect(stopped.stderr).toMatch(
+      /LOG-5 aws_cloudwatch_metric_alarm\.iot_flow-logs_rejected-mqtt-alarm_[0-9A-F]+: no alarm_actions: the alarm tells no one/,
+    );
     expect(stopped.stderr).toContain("MOAT_REVIEW_AT_SYNTH=report");
 
     const synth = compileAndSynth(app, { MOAT_REVIEW_AT_SYNTH: "report" });
@@ -198,7 +247,11 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     // `cdktf synth` prints the manifest's warnings.
     const manifest = JSON.parse(fs.readFileSync(path.join(app, "cdktf.out", "manifest.json"), "utf8"));
     expect(manifest.stacks.fleet.annotations).toContainEqual(
-      expect.objectContaining({ level: "@cdktf/warn", message: "IotCoreBroker broker: no device security group can reach the endpoint; pass network (your IsolatedIotNetwork) or call allowDevices(group)" }),
+      expect.objectContaining({
+        level: "@cdktf/warn",
+        message:
+          "IotCoreBroker broker: no device security group can reach the endpoint; pass network (your IsolatedIotNetwork) or call allowDevices(group)",
+      }),
     );
   });
 

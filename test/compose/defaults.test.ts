@@ -21,7 +21,9 @@ function devWithout(...sections: string[]) {
 describe("each default lives in one place", () => {
   it("GIVEN no broker.tlsPolicy in the environment file and none given to IotCoreBroker THEN both use the same TLS policy", () => {
     const fromYaml = devWithout("broker.tlsPolicy").broker.tlsPolicy;
-    const { stack } = brokerStack({ customDomain: { domainName: "mqtt.example.com", serverCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" } });
+    const { stack } = brokerStack({
+      customDomain: { domainName: "mqtt.example.com", serverCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" },
+    });
     const [domain] = resourcesOf(synthJson(stack), "aws_iot_domain_configuration");
     expect(domain.tls_config).toEqual({ security_policy: fromYaml });
     expect(fromYaml).toBe(DEFAULT_IOT_TLS_POLICY);

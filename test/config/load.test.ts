@@ -65,37 +65,147 @@ describe("refused environment files: one line per problem naming file and key pa
   const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [
     ["an unknown top-level key", (d) => (d.netwrk = {}), /broken\.yaml: netwrk is not a known key; expected one of region, /],
     ["an unknown nested key", (d) => (d.network.vpcCidrs = "10.0.0.0/16"), /network\.vpcCidrs is not a known key/],
-    ["a malformed CIDR", (d) => (d.network.deviceSubnets[1].cidr = "10.0.300.0/24"), /network\.deviceSubnets\[1\]\.cidr "10\.0\.300\.0\/24" is not a CIDR/],
-    ["host bits set", (d) => (d.network.deviceSubnets[0].cidr = "10.42.0.5/20"), /network\.deviceSubnets\[0\]\.cidr "10\.42\.0\.5\/20" has host bits set; the network is 10\.42\.0\.0\/20/],
-    ["a public VPC CIDR", (d) => { d.network.vpcCidr = "8.8.0.0/16"; d.network.deviceSubnets = [{ az: "eu-west-1a", cidr: "8.8.0.0/20" }, { az: "eu-west-1b", cidr: "8.8.16.0/20" }]; d.network.endpointSubnets = [{ az: "eu-west-1a", cidr: "8.8.240.0/26" }, { az: "eu-west-1b", cidr: "8.8.240.64/26" }]; }, /network\.vpcCidr "8\.8\.0\.0\/16" is not a private range/],
-    ["a VPC prefix AWS refuses", (d) => (d.network.vpcCidr = "10.0.0.0/8"), /network\.vpcCidr "10\.0\.0\.0\/8" has prefix \/8; AWS allows VPC blocks from \/16 to \/28/],
-    ["a subnet outside the VPC", (d) => (d.network.deviceSubnets[0].cidr = "10.43.0.0/20"), /network\.deviceSubnets\[0\]\.cidr "10\.43\.0\.0\/20" is outside network\.vpcCidr 10\.42\.0\.0\/16/],
-    ["overlapping subnets", (d) => (d.network.endpointSubnets[0].cidr = "10.42.8.0/26"), /network\.endpointSubnets\[0\]\.cidr "10\.42\.8\.0\/26" overlaps network\.deviceSubnets\[0\]\.cidr "10\.42\.0\.0\/20"/],
+    [
+      "a malformed CIDR",
+      (d) => (d.network.deviceSubnets[1].cidr = "10.0.300.0/24"),
+      /network\.deviceSubnets\[1\]\.cidr "10\.0\.300\.0\/24" is not a CIDR/,
+    ],
+    [
+      "host bits set",
+      (d) => (d.network.deviceSubnets[0].cidr = "10.42.0.5/20"),
+      /network\.deviceSubnets\[0\]\.cidr "10\.42\.0\.5\/20" has host bits set; the network is 10\.42\.0\.0\/20/,
+    ],
+    [
+      "a public VPC CIDR",
+      (d) => {
+        d.network.vpcCidr = "8.8.0.0/16";
+        d.network.deviceSubnets = [
+          { az: "eu-west-1a", cidr: "8.8.0.0/20" },
+          { az: "eu-west-1b", cidr: "8.8.16.0/20" },
+        ];
+        d.network.endpointSubnets = [
+          { az: "eu-west-1a", cidr: "8.8.240.0/26" },
+          { az: "eu-west-1b", cidr: "8.8.240.64/26" },
+        ];
+      },
+      /network\.vpcCidr "8\.8\.0\.0\/16" is not a private range/,
+    ],
+    [
+      "a VPC prefix AWS refuses",
+      (d) => (d.network.vpcCidr = "10.0.0.0/8"),
+      /network\.vpcCidr "10\.0\.0\.0\/8" has prefix \/8; AWS allows VPC blocks from \/16 to \/28/,
+    ],
+    [
+      "a subnet outside the VPC",
+      (d) => (d.network.deviceSubnets[0].cidr = "10.43.0.0/20"),
+      /network\.deviceSubnets\[0\]\.cidr "10\.43\.0\.0\/20" is outside network\.vpcCidr 10\.42\.0\.0\/16/,
+    ],
+    [
+      "overlapping subnets",
+      (d) => (d.network.endpointSubnets[0].cidr = "10.42.8.0/26"),
+      /network\.endpointSubnets\[0\]\.cidr "10\.42\.8\.0\/26" overlaps network\.deviceSubnets\[0\]\.cidr "10\.42\.0\.0\/20"/,
+    ],
     ["a subnet smaller than /28", (d) => (d.network.endpointSubnets[0].cidr = "10.42.240.0/29"), /smaller than \/28/],
-    ["fewer than 2 availability zones", (d) => { d.network.availabilityZones = ["eu-west-1a"]; }, /network\.availabilityZones has 1 entries, needs at least 2/],
-    ["a zone of another region", (d) => (d.network.availabilityZones[1] = "us-east-1b"), /network\.availabilityZones\[1\] "us-east-1b" is not a zone of region eu-west-1/],
+    [
+      "fewer than 2 availability zones",
+      (d) => {
+        d.network.availabilityZones = ["eu-west-1a"];
+      },
+      /network\.availabilityZones has 1 entries, needs at least 2/,
+    ],
+    [
+      "a zone of another region",
+      (d) => (d.network.availabilityZones[1] = "us-east-1b"),
+      /network\.availabilityZones\[1\] "us-east-1b" is not a zone of region eu-west-1/,
+    ],
     ["a zone listed twice", (d) => (d.network.availabilityZones = ["eu-west-1a", "eu-west-1a"]), /is listed twice/],
-    ["a zone without an endpoint subnet", (d) => (d.network.endpointSubnets[1].az = "eu-west-1a"), /network\.endpointSubnets has no subnet in eu-west-1b; add one per availability zone/],
-    ["a subnet in an unlisted zone", (d) => (d.network.deviceSubnets[1].az = "eu-west-1c"), /network\.deviceSubnets\[1\]\.az "eu-west-1c" is not in network\.availabilityZones/],
-    ["office CIDRs inside the VPC", (d) => (d.network.officeCidrs = ["10.42.128.0/24"]), /network\.officeCidrs\[0\] "10\.42\.128\.0\/24" overlaps network\.vpcCidr 10\.42\.0\.0\/16; the office must be outside the IoT segment/],
-    ["office CIDRs containing the VPC", (d) => (d.network.officeCidrs = ["10.0.0.0/8"]), /network\.officeCidrs\[0\] "10\.0\.0\.0\/8" overlaps network\.vpcCidr/],
-    ["more ACL entries than AWS allows", (d) => (d.network.officeCidrs = Array.from({ length: 19 }, (_, i) => `192.168.${i}.0/24`)), /needs 21 network ACL entries per direction/],
-    ["retention under a year", (d) => (d.logs.retentionDays = 30), /logs\.retentionDays 30 is below the minimum 365 \(connection logs must cover at least a year\); set it to 365 or more/],
-    ["a retention CloudWatch refuses", (d) => (d.logs.retentionDays = 366), /logs\.retentionDays flow log retention 366 days is not a CloudWatch Logs retention value/],
-    ["archiving after expiry", (d) => { d.logs = { store: "s3", retentionDays: 365, archiveAfterDays: 400 }; }, /logs\.archiveAfterDays flow log archiveAfterDays 400 is not below retentionDays 365/],
+    [
+      "a zone without an endpoint subnet",
+      (d) => (d.network.endpointSubnets[1].az = "eu-west-1a"),
+      /network\.endpointSubnets has no subnet in eu-west-1b; add one per availability zone/,
+    ],
+    [
+      "a subnet in an unlisted zone",
+      (d) => (d.network.deviceSubnets[1].az = "eu-west-1c"),
+      /network\.deviceSubnets\[1\]\.az "eu-west-1c" is not in network\.availabilityZones/,
+    ],
+    [
+      "office CIDRs inside the VPC",
+      (d) => (d.network.officeCidrs = ["10.42.128.0/24"]),
+      /network\.officeCidrs\[0\] "10\.42\.128\.0\/24" overlaps network\.vpcCidr 10\.42\.0\.0\/16; the office must be outside the IoT segment/,
+    ],
+    [
+      "office CIDRs containing the VPC",
+      (d) => (d.network.officeCidrs = ["10.0.0.0/8"]),
+      /network\.officeCidrs\[0\] "10\.0\.0\.0\/8" overlaps network\.vpcCidr/,
+    ],
+    [
+      "more ACL entries than AWS allows",
+      (d) => (d.network.officeCidrs = Array.from({ length: 19 }, (_, i) => `192.168.${i}.0/24`)),
+      /needs 21 network ACL entries per direction/,
+    ],
+    [
+      "retention under a year",
+      (d) => (d.logs.retentionDays = 30),
+      /logs\.retentionDays 30 is below the minimum 365 \(connection logs must cover at least a year\); set it to 365 or more/,
+    ],
+    [
+      "a retention CloudWatch refuses",
+      (d) => (d.logs.retentionDays = 366),
+      /logs\.retentionDays flow log retention 366 days is not a CloudWatch Logs retention value/,
+    ],
+    [
+      "archiving after expiry",
+      (d) => {
+        d.logs = { store: "s3", retentionDays: 365, archiveAfterDays: 400 };
+      },
+      /logs\.archiveAfterDays flow log archiveAfterDays 400 is not below retentionDays 365/,
+    ],
     ["an unknown log store", (d) => (d.logs.store = "splunk"), /logs\.store "splunk" is not one of cloudwatch, s3, both/],
-    ["a TLS 1.2 broker policy", (d) => (d.broker.tlsPolicy = "IoTSecurityPolicy_TLS12_1_0_2015_01"), /broker\.tlsPolicy "IoTSecurityPolicy_TLS12_1_0_2015_01" is not one of IoTSecurityPolicy_TLS13_1_3_2022_10, IoTSecurityPolicy_TLS13_1_2_2022_10/],
-    ["account logging off without a reason", (d) => (d.broker.accountLogging = { enabled: false }), /broker\.accountLogging\.reason is missing; give one line of at least 4 words and 20 characters that says why: which stack manages IoT logging/],
-    ["account logging off with a one-word reason", (d) => (d.broker.accountLogging = { enabled: false, reason: "elsewhere" }), /broker\.accountLogging\.reason "elsewhere" is under a sentence \(1 word, 9 characters\); give one line of at least 4 words and 20 characters/],
+    [
+      "a TLS 1.2 broker policy",
+      (d) => (d.broker.tlsPolicy = "IoTSecurityPolicy_TLS12_1_0_2015_01"),
+      /broker\.tlsPolicy "IoTSecurityPolicy_TLS12_1_0_2015_01" is not one of IoTSecurityPolicy_TLS13_1_3_2022_10, IoTSecurityPolicy_TLS13_1_2_2022_10/,
+    ],
+    [
+      "account logging off without a reason",
+      (d) => (d.broker.accountLogging = { enabled: false }),
+      /broker\.accountLogging\.reason is missing; give one line of at least 4 words and 20 characters that says why: which stack manages IoT logging/,
+    ],
+    [
+      "account logging off with a one-word reason",
+      (d) => (d.broker.accountLogging = { enabled: false, reason: "elsewhere" }),
+      /broker\.accountLogging\.reason "elsewhere" is under a sentence \(1 word, 9 characters\); give one line of at least 4 words and 20 characters/,
+    ],
     ["an S3 backend without its settings", (d) => (d.backend = { type: "s3" }), /backend\.s3 is required when backend\.type is s3/],
-    ["S3 settings on a local backend", (d) => (d.backend = { type: "local", s3: { bucket: "b-state", key: "k" } }), /backend\.s3 is set but backend\.type is local/],
+    [
+      "S3 settings on a local backend",
+      (d) => (d.backend = { type: "local", s3: { bucket: "b-state", key: "k" } }),
+      /backend\.s3 is set but backend\.type is local/,
+    ],
     ["a missing required key", (d) => delete d.region, /broken\.yaml: region is required/],
-    ["a wrong type", (d) => (d.network.availabilityZones = "eu-west-1a"), /network\.availabilityZones must be a list, got string "eu-west-1a"/],
+    [
+      "a wrong type",
+      (d) => (d.network.availabilityZones = "eu-west-1a"),
+      /network\.availabilityZones must be a list, got string "eu-west-1a"/,
+    ],
     ["a bad region", (d) => (d.region = "Europe"), /region "Europe" is not an AWS region name such as eu-west-1/],
     ["a non-integer", (d) => (d.pki.deviceValidityDays = 1.5), /pki\.deviceValidityDays must be a whole number, got number 1\.5/],
-    ["a Terraform expression in a tag (it would read the CA key into the plan)", (d) => (d.tags.Environment = '${file(".pki/dev/ca/issuing.key")}'), /tags\.Environment "\$\{file.*" contains "\$\{", which Terraform would evaluate as an expression; config values are literal text: remove it/],
-    ["a Terraform directive in any string", (d) => (d.topics.classes.sensor.description = "%{ if true }x%{ endif }"), /topics\.classes\.sensor\.description .* contains "%\{"/],
-    ["an expression in a backend setting", (d) => (d.backend = { type: "s3", s3: { bucket: "moat-state", key: "${var.key}" } }), /backend\.s3\.key "\$\{var\.key\}" contains "\$\{"/],
+    [
+      "a Terraform expression in a tag (it would read the CA key into the plan)",
+      (d) => (d.tags.Environment = '${file(".pki/dev/ca/issuing.key")}'),
+      /tags\.Environment "\$\{file.*" contains "\$\{", which Terraform would evaluate as an expression; config values are literal text: remove it/,
+    ],
+    [
+      "a Terraform directive in any string",
+      (d) => (d.topics.classes.sensor.description = "%{ if true }x%{ endif }"),
+      /topics\.classes\.sensor\.description .* contains "%\{"/,
+    ],
+    [
+      "an expression in a backend setting",
+      (d) => (d.backend = { type: "s3", s3: { bucket: "moat-state", key: "${var.key}" } }),
+      /backend\.s3\.key "\$\{var\.key\}" contains "\$\{"/,
+    ],
     ["a reserved aws: tag key", (d) => (d.tags["aws:owner"] = "me"), /tags\.aws:owner "aws:owner" is not a valid AWS tag key/],
     ["a tag value with characters AWS refuses", (d) => (d.tags.Team = "a;b"), /tags\.Team "a;b" is not a valid AWS tag value/],
     ["a bad class name", (d) => (d.topics.classes["Bad Class"] = {}), /topics\.classes\.Bad Class "Bad Class" is not a class name/],
@@ -127,7 +237,9 @@ describe("refused environment files: one line per problem naming file and key pa
   });
 
   test("a missing file lists the known environments", () => {
-    expect(() => loadEnvironment("staging")).toThrow(/environments\/staging\.yaml: no such environment file; known environments: dev, prod/);
+    expect(() => loadEnvironment("staging")).toThrow(
+      /environments\/staging\.yaml: no such environment file; known environments: dev, prod/,
+    );
   });
 
   test("an environment name that could escape the directory is refused", () => {

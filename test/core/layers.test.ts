@@ -20,15 +20,31 @@ const PROBES: readonly Probe[] = [
   { folder: "core", source: 'import { loadEnvironment } from "../config";\nexport const x = loadEnvironment;\n', allowed: false },
   { folder: "core", source: 'import { App } from "cdktf";\nexport const x = App;\n', allowed: false },
   { folder: "core", source: 'import { MoatError } from "../errors";\nexport const x = MoatError;\n', allowed: true },
-  { folder: "config", source: 'import { IsolatedIotNetwork } from "../constructs/network";\nexport const x = IsolatedIotNetwork;\n', allowed: false },
+  {
+    folder: "config",
+    source: 'import { IsolatedIotNetwork } from "../constructs/network";\nexport const x = IsolatedIotNetwork;\n',
+    allowed: false,
+  },
   { folder: "config", source: 'import { Construct } from "constructs";\nexport const x = Construct;\n', allowed: false },
   { folder: "config", source: 'import { parseCidr } from "../core/cidr";\nexport const x = parseCidr;\n', allowed: true },
-  { folder: "review/rules", source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n', allowed: false },
+  {
+    folder: "review/rules",
+    source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n',
+    allowed: false,
+  },
   { folder: "pki", source: 'import { TerraformStack } from "cdktf";\nexport const x = TerraformStack;\n', allowed: false },
   { folder: "authz", source: 'export * from "../lab";\n', allowed: false },
   { folder: "constructs/network", source: 'import { review } from "../../review/engine";\nexport const x = review;\n', allowed: false },
-  { folder: "constructs/network", source: 'import type { Suppression } from "../../review/suppressions";\nexport type X = Suppression;\n', allowed: true },
-  { folder: "constructs/broker", source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n', allowed: false },
+  {
+    folder: "constructs/network",
+    source: 'import type { Suppression } from "../../review/suppressions";\nexport type X = Suppression;\n',
+    allowed: true,
+  },
+  {
+    folder: "constructs/broker",
+    source: 'import { IotEnvironmentStack } from "../../stacks/environment-stack";\nexport const x = IotEnvironmentStack;\n',
+    allowed: false,
+  },
   { folder: "lab", source: 'import { IotCoreBroker } from "../constructs/broker";\nexport const x = IotCoreBroker;\n', allowed: false },
 ];
 
@@ -44,7 +60,10 @@ function lintProbes(): Map<Probe, string[]> {
     PROBES.forEach((probe, index) => writeFileSync(files[index], probe.source));
     let output: string;
     try {
-      output = execFileSync(process.execPath, [join(ROOT, "node_modules", "eslint", "bin", "eslint.js"), "--format", "json", ...files], { cwd: ROOT, encoding: "utf8" });
+      output = execFileSync(process.execPath, [join(ROOT, "node_modules", "eslint", "bin", "eslint.js"), "--format", "json", ...files], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
     } catch (error) {
       // eslint exits 1 when it finds errors; the JSON report is still on stdout.
       output = (error as { stdout: string }).stdout;
@@ -138,7 +157,14 @@ describe("import graph between folders", () => {
       ["c", new Set(["a"])],
     ]);
     expect(findCycle(graph)).toEqual(["a", "b", "c", "a"]);
-    expect(findCycle(new Map([["a", new Set(["b"])], ["b", new Set<string>()]]))).toBeUndefined();
+    expect(
+      findCycle(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set<string>()],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   test("the scan sees the real imports", () => {

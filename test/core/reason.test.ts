@@ -7,7 +7,10 @@ describe("reasonProblem: one rule for every reason", () => {
     [undefined, "is missing; give one line of at least 4 words and 20 characters that says why"],
     ["   ", "is missing; give one line of at least 4 words and 20 characters that says why"],
     ["because", "is under a sentence (1 word, 7 characters); give one line of at least 4 words and 20 characters that says why"],
-    ["accepted-by-the-security-team", "is under a sentence (1 word, 29 characters); give one line of at least 4 words and 20 characters that says why"],
+    [
+      "accepted-by-the-security-team",
+      "is under a sentence (1 word, 29 characters); give one line of at least 4 words and 20 characters that says why",
+    ],
     ["ok it is fine", "is under a sentence (4 words, 13 characters); give one line of at least 4 words and 20 characters that says why"],
     ["first line of it\nsecond line of it", "spans several lines; give one line of at least 4 words and 20 characters that says why"],
   ])("%j -> %j", (text, expected) => {

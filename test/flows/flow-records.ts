@@ -16,8 +16,26 @@ export function hostOf(cidr: string, n: number): string {
 /** One record line in moat's format; fields not given are what AWS writes for them on an ENI. */
 export function recordLine(values: Partial<Record<FlowField, string | number>>): string {
   const defaults: Record<FlowField, string | number> = {
-    version: 5, "account-id": "123456789012", "interface-id": "eni-0abc", srcaddr: "-", dstaddr: "-", srcport: 0, dstport: 0, protocol: 6, packets: 10, bytes: 840,
-    start: FLOW_TIME, end: FLOW_TIME + 60, action: "ACCEPT", "log-status": "OK", "vpc-id": "vpc-0abc", "subnet-id": "subnet-0abc", "tcp-flags": 19, "pkt-srcaddr": "-", "pkt-dstaddr": "-", "flow-direction": "ingress",
+    version: 5,
+    "account-id": "123456789012",
+    "interface-id": "eni-0abc",
+    srcaddr: "-",
+    dstaddr: "-",
+    srcport: 0,
+    dstport: 0,
+    protocol: 6,
+    packets: 10,
+    bytes: 840,
+    start: FLOW_TIME,
+    end: FLOW_TIME + 60,
+    action: "ACCEPT",
+    "log-status": "OK",
+    "vpc-id": "vpc-0abc",
+    "subnet-id": "subnet-0abc",
+    "tcp-flags": 19,
+    "pkt-srcaddr": "-",
+    "pkt-dstaddr": "-",
+    "flow-direction": "ingress",
   };
   const all = { ...defaults, ...values };
   return FLOW_FIELDS.map((f) => String(all[f])).join(" ");
@@ -31,7 +49,16 @@ export function mqttFlow(plan: FlowAddressPlan, device: number, endpoint: number
   const port = 40000 + (device % 20000);
   return [
     recordLine({ srcaddr: src, dstaddr: dst, srcport: port, dstport: 8883, bytes, start: at, end: at + 60 }),
-    recordLine({ srcaddr: dst, dstaddr: src, srcport: 8883, dstport: port, bytes: bytes * 2, start: at, end: at + 60, "flow-direction": "egress" }),
+    recordLine({
+      srcaddr: dst,
+      dstaddr: src,
+      srcport: 8883,
+      dstport: port,
+      bytes: bytes * 2,
+      start: at,
+      end: at + 60,
+      "flow-direction": "egress",
+    }),
   ];
 }
 
@@ -42,11 +69,52 @@ export function hostileFlows(plan: FlowAddressPlan, at: number): Record<string, 
   const endpoint = hostOf(plan.endpointSubnets[0].cidr, 5);
   const office = hostOf(plan.officeCidrs[0], 7);
   return {
-    officeToBroker: recordLine({ srcaddr: office, dstaddr: endpoint, srcport: 50000, dstport: 8883, start: at, end: at + 60, action: "REJECT" }),
-    internetToDevice: recordLine({ srcaddr: "203.0.113.9", dstaddr: device, srcport: 443, dstport: 50001, start: at, end: at + 60, action: "REJECT" }),
-    plainMqttAccepted: recordLine({ srcaddr: device, dstaddr: endpoint, srcport: 50002, dstport: 1883, start: at, end: at + 60, action: "ACCEPT" }),
-    sshProbeRefused: recordLine({ srcaddr: device, dstaddr: otherDevice, srcport: 50003, dstport: 22, start: at, end: at + 60, action: "REJECT", "tcp-flags": 2 }),
-    deviceToDeviceMqtt: recordLine({ srcaddr: device, dstaddr: otherDevice, srcport: 50004, dstport: 8883, start: at, end: at + 60, action: "ACCEPT" }),
+    officeToBroker: recordLine({
+      srcaddr: office,
+      dstaddr: endpoint,
+      srcport: 50000,
+      dstport: 8883,
+      start: at,
+      end: at + 60,
+      action: "REJECT",
+    }),
+    internetToDevice: recordLine({
+      srcaddr: "203.0.113.9",
+      dstaddr: device,
+      srcport: 443,
+      dstport: 50001,
+      start: at,
+      end: at + 60,
+      action: "REJECT",
+    }),
+    plainMqttAccepted: recordLine({
+      srcaddr: device,
+      dstaddr: endpoint,
+      srcport: 50002,
+      dstport: 1883,
+      start: at,
+      end: at + 60,
+      action: "ACCEPT",
+    }),
+    sshProbeRefused: recordLine({
+      srcaddr: device,
+      dstaddr: otherDevice,
+      srcport: 50003,
+      dstport: 22,
+      start: at,
+      end: at + 60,
+      action: "REJECT",
+      "tcp-flags": 2,
+    }),
+    deviceToDeviceMqtt: recordLine({
+      srcaddr: device,
+      dstaddr: otherDevice,
+      srcport: 50004,
+      dstport: 8883,
+      start: at,
+      end: at + 60,
+      action: "ACCEPT",
+    }),
   };
 }
 

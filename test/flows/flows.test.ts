@@ -39,7 +39,15 @@ describe("GIVEN records generated from dev's address plan", () => {
     expect(result.sources).toHaveLength(500);
     const first = result.sources.find((s) => s.source === hostOf(plan.deviceSubnets[0].cidr, 10))!;
     // Device 0 opened connections i = 0, 500 (two of the 1000 pairs): 2 accepted, bytes of both directions.
-    expect(first).toEqual({ source: "10.42.0.10", subnet: "10.42.0.0/20", accepted: 2, rejected: 0, bytes: 2 * (2048 + 4096), first: FLOW_TIME, last: FLOW_TIME + 500 + 60 });
+    expect(first).toEqual({
+      source: "10.42.0.10",
+      subnet: "10.42.0.0/20",
+      accepted: 2,
+      rejected: 0,
+      bytes: 2 * (2048 + 4096),
+      first: FLOW_TIME,
+      last: FLOW_TIME + 500 + 60,
+    });
     expect(result.sources.every((s) => s.subnet === "10.42.0.0/20" || s.subnet === "10.42.16.0/20")).toBe(true);
   });
 
@@ -86,7 +94,10 @@ describe("GIVEN records generated from dev's address plan", () => {
 
   test("WHEN more distinct hostile flows arrive than groups are kept THEN memory stays bounded: the rest are counted, not listed", async () => {
     const lines: string[] = [];
-    for (let i = 0; i < MAX_BREACH_GROUPS + 50; i++) lines.push(recordLine({ srcaddr: `198.51.${Math.floor(i / 250)}.${(i % 250) + 1}`, dstaddr: "10.42.240.5", dstport: 8883, action: "REJECT" }));
+    for (let i = 0; i < MAX_BREACH_GROUPS + 50; i++)
+      lines.push(
+        recordLine({ srcaddr: `198.51.${Math.floor(i / 250)}.${(i % 250) + 1}`, dstaddr: "10.42.240.5", dstport: 8883, action: "REJECT" }),
+      );
     const result = await reviewFlowFiles([file(lines)], plan);
     expect(result.breaches).toHaveLength(MAX_BREACH_GROUPS);
     expect(result.ungrouped).toEqual({ flows: 50, broken: 50 });
@@ -130,7 +141,9 @@ describe("GIVEN the example records of AWS's flow-log documentation (Flow log re
   test("WHEN they are in moat's field order THEN SSH and RDP are flows outside the VPC plan, NODATA and SKIPDATA are counted, not flows", async () => {
     const result = await reviewFlowFiles([file([HEADER, ...[ACCEPTED, REJECTED, NODATA, SKIPDATA].map(moatFormat)])], plan);
     expect(result).toMatchObject({ records: 4, flows: 2, noData: 1, skippedData: 1, broken: true, sources: [] });
-    expect(result.breaches.map((b) => [b.breach, b.action, b.source, b.destination, b.protocol, b.dstport, b.bytes, b.first, b.last])).toEqual([
+    expect(
+      result.breaches.map((b) => [b.breach, b.action, b.source, b.destination, b.protocol, b.dstport, b.bytes, b.first, b.last]),
+    ).toEqual([
       ["outside-vpc", "ACCEPT", "172.31.16.139", "172.31.16.21", 6, 22, 4249, 1418530010, 1418530070],
       ["outside-vpc", "REJECT", "172.31.9.69", "172.31.9.12", 6, 3389, 4249, 1418530010, 1418530070],
     ]);
@@ -141,13 +154,19 @@ describe("GIVEN the example records of AWS's flow-log documentation (Flow log re
     const run = await flows(path, "--env", "dev");
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`moat flows: ${path}:1: not a flow-log record: 14 space-separated fields, moat's flow-log format has 20 (${HEADER}); moat flows reads VPC flow-log records in the format moat configures (docs/flows.md), plain or gzip\n`);
+    expect(run.stderr).toBe(
+      `moat flows: ${path}:1: not a flow-log record: 14 space-separated fields, moat's flow-log format has 20 (${HEADER}); moat flows reads VPC flow-log records in the format moat configures (docs/flows.md), plain or gzip\n`,
+    );
   });
 });
 
 describe("GIVEN input as it is exported", () => {
   test("WHEN a CloudWatch Logs export (timestamp before each record, CRLF) and an S3 text file (header, gzip) are read together THEN both count", async () => {
-    const exported = file(mqttFlow(plan, 1, 0, FLOW_TIME).map((l) => `2026-12-04T10:10:00.000Z ${l}\r`).join("\n"));
+    const exported = file(
+      mqttFlow(plan, 1, 0, FLOW_TIME)
+        .map((l) => `2026-12-04T10:10:00.000Z ${l}\r`)
+        .join("\n"),
+    );
     const s3 = file([HEADER, ...mqttFlow(plan, 2, 1, FLOW_TIME + 100)], true);
     const result = await reviewFlowFiles([exported, s3], plan);
     expect(result).toMatchObject({ records: 4, flows: 4, broken: false });
@@ -156,7 +175,11 @@ describe("GIVEN input as it is exported", () => {
 
   test("WHEN the input is large THEN a progress line goes to stderr (never stdout)", async () => {
     const progress: string[] = [];
-    await reviewFlowFiles([file([...benignLines(plan, 5000)])], plan, { progressMinBytes: 1, progressEveryMs: 0, onProgress: (p) => progress.push(`${p.records} ${p.fileNumber}/${p.files} ${p.fraction}`) });
+    await reviewFlowFiles([file([...benignLines(plan, 5000)])], plan, {
+      progressMinBytes: 1,
+      progressEveryMs: 0,
+      onProgress: (p) => progress.push(`${p.records} ${p.fileNumber}/${p.files} ${p.fraction}`),
+    });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe("5000 1/1 1");
   });
@@ -165,18 +188,42 @@ describe("GIVEN input as it is exported", () => {
 describe("GIVEN bad input: one clear line naming the input, exit 1 (usage: 2), never a stack trace", () => {
   const good = recordLine({ srcaddr: "10.42.0.10", dstaddr: "10.42.240.5", srcport: 40000, dstport: 8883 });
   const cases: [string, () => string, RegExp][] = [
-    ["a line in another format, mid-file", () => file([good, good, "hello world"]), /:3: not a flow-log record: 2 space-separated fields, moat's flow-log format has 20/],
+    [
+      "a line in another format, mid-file",
+      () => file([good, good, "hello world"]),
+      /:3: not a flow-log record: 2 space-separated fields, moat's flow-log format has 20/,
+    ],
     ["a bad port", () => file([good.replace(" 8883 ", " 88x3 ")]), /:1: not a flow-log record: dstport "88x3" is not a whole number/],
-    ["an unknown action", () => file([good.replace(" ACCEPT ", " DROP ")]), /:1: not a flow-log record: action "DROP" is not ACCEPT or REJECT/],
-    ["a header with other fields", () => file([FLOW_FIELDS.slice(0, 14).join(" ") + " instance-id", good]), /:1: the header names 15 fields, not moat's 20 \(missing vpc-id, subnet-id, tcp-flags, pkt-srcaddr, pkt-dstaddr, flow-direction; other fields instance-id\)/],
-    ["a truncated gzip", () => {
-      const whole = gzipSync([...benignLines(plan, 20000)].join("\n"));
-      const path = join(work, "truncated.gz");
-      writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
-      return path;
-    }, /truncated\.gz: the gzip data is truncated or corrupt after line \d+ \(unexpected end of file\); copy the file again$/],
-    ["a binary file with no line break (memory must not fill)", () => file("x".repeat(3 * 1024 * 1024)), /:1: not a flow-log record: more than 65,536 characters without a line break/],
-    ["a Parquet file", () => file("PAR1\u0000\u0000junkPAR1"), /: a Parquet file; moat flows reads VPC flow-log records .*saved Athena queries/],
+    [
+      "an unknown action",
+      () => file([good.replace(" ACCEPT ", " DROP ")]),
+      /:1: not a flow-log record: action "DROP" is not ACCEPT or REJECT/,
+    ],
+    [
+      "a header with other fields",
+      () => file([FLOW_FIELDS.slice(0, 14).join(" ") + " instance-id", good]),
+      /:1: the header names 15 fields, not moat's 20 \(missing vpc-id, subnet-id, tcp-flags, pkt-srcaddr, pkt-dstaddr, flow-direction; other fields instance-id\)/,
+    ],
+    [
+      "a truncated gzip",
+      () => {
+        const whole = gzipSync([...benignLines(plan, 20000)].join("\n"));
+        const path = join(work, "truncated.gz");
+        writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
+        return path;
+      },
+      /truncated\.gz: the gzip data is truncated or corrupt after line \d+ \(unexpected end of file\); copy the file again$/,
+    ],
+    [
+      "a binary file with no line break (memory must not fill)",
+      () => file("x".repeat(3 * 1024 * 1024)),
+      /:1: not a flow-log record: more than 65,536 characters without a line break/,
+    ],
+    [
+      "a Parquet file",
+      () => file("PAR1\u0000\u0000junkPAR1"),
+      /: a Parquet file; moat flows reads VPC flow-log records .*saved Athena queries/,
+    ],
     ["a missing file", () => join(work, "absent.log"), /absent\.log: cannot read it \(ENOENT\); check the path and its permissions/],
     ["a directory", () => work, /: not a regular file; give flow-log files/],
   ];

@@ -58,7 +58,9 @@ describe("moat lab: command line errors (no broker needed)", () => {
     const config = labEnvironment();
     initCa({ pkiDir: work, env: config.name, unencryptedDevKey: true });
     expect(() => findMosquitto([])).toThrow(/mosquitto is not installed .*install it with 'sudo apt-get install mosquitto'/);
-    await expect(labUp({ pkiDir: work, config, port: 18999, searchPath: [join(work, "bin")] })).rejects.toThrow(/apt-get install mosquitto/);
+    await expect(labUp({ pkiDir: work, config, port: 18999, searchPath: [join(work, "bin")] })).rejects.toThrow(
+      /apt-get install mosquitto/,
+    );
     expect(existsSync(labPaths(work, config.name).labDir)).toBe(false);
     rmSync(work, { recursive: true, force: true });
   });
@@ -73,7 +75,9 @@ describe("moat lab: command line errors (no broker needed)", () => {
 
     it("with CI=true, the lab suites fail to load (never a silent skip)", () => {
       process.env.CI = "true";
-      expect(() => labPrerequisites([])).toThrow(/LAB TESTS CANNOT RUN: mosquitto is not installed .*CI=true: a missing broker fails the run/);
+      expect(() => labPrerequisites([])).toThrow(
+        /LAB TESTS CANNOT RUN: mosquitto is not installed .*CI=true: a missing broker fails the run/,
+      );
     });
 
     it("without CI, they are skipped with a loud warning saying why", () => {
@@ -89,7 +93,20 @@ describe("moat lab: command line errors (no broker needed)", () => {
     const doc = devDocument();
     doc.pki.allowLocalKeys = false;
     const dir = environmentsDir({ prodlike: doc });
-    const result = await moat("lab", "device", "--env", "prodlike", "--device", "d1", "--class", "sensor", "--environments-dir", dir, "--pki-dir", join(dir, "pki"));
+    const result = await moat(
+      "lab",
+      "device",
+      "--env",
+      "prodlike",
+      "--device",
+      "d1",
+      "--class",
+      "sensor",
+      "--environments-dir",
+      dir,
+      "--pki-dir",
+      join(dir, "pki"),
+    );
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/pki.allowLocalKeys is false, so moat does not make device keys for 'prodlike'/);
   });
@@ -133,7 +150,10 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
   });
 
   it("up again on the same port is a no-op; on another port it is refused", async () => {
-    expect(await moat("lab", "up", ...common(), "--port", String(port))).toMatchObject({ code: 0, out: expect.stringContaining("already running") });
+    expect(await moat("lab", "up", ...common(), "--port", String(port))).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("already running"),
+    });
     const other = await moat("lab", "up", ...common(), "--port", String(port + 1));
     expect(other.code).toBe(1);
     expect(other.err).toMatch(new RegExp(`already runs on port ${port} .*run 'moat lab down --env lab' first`));
@@ -187,7 +207,17 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
   });
 
   it("device publishing to another device's topic prints reason 135 and exits 1", async () => {
-    const result = await moat("lab", "device", ...common(), "--device", "sensor-x", "--messages", "1", "--topic", "devices/sensor-y/telemetry");
+    const result = await moat(
+      "lab",
+      "device",
+      ...common(),
+      "--device",
+      "sensor-x",
+      "--messages",
+      "1",
+      "--topic",
+      "devices/sensor-y/telemetry",
+    );
     expect(result.code).toBe(1);
     expect(result.out).toContain("sensor-x: PUBACK devices/sensor-y/telemetry #1: reason 135 (Not authorized)");
     expect(result.out).toContain("sensor-x: 2 publishes accepted, 1 refused");
@@ -195,7 +225,19 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
 
   it("a device enrolled while the broker runs gets its class's rights at once (the ACL is reloaded)", async () => {
     // Operators' rights exist only in per-device ACL lines: without the reload this publish gets 135.
-    const result = await moat("lab", "device", ...common(), "--device", "op-2", "--class", "operator", "--messages", "1", "--topic", "devices/sensor-a/commands");
+    const result = await moat(
+      "lab",
+      "device",
+      ...common(),
+      "--device",
+      "op-2",
+      "--class",
+      "operator",
+      "--messages",
+      "1",
+      "--topic",
+      "devices/sensor-a/commands",
+    );
     expect(result.out).toContain("the running broker reloaded its ACL");
     expect(result.out).toContain("op-2: PUBACK devices/sensor-a/commands #1: reason 16 (accepted, no subscribers)");
     expect(result.code).toBe(0);
@@ -218,7 +260,10 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     const kept = await moat("lab", "reload", ...common(), "--keep-sessions");
     expect(kept).toMatchObject({ code: 0, out: expect.stringContaining(`lab broker (pid ${before}) reloaded the CRL`) });
     const restarted = await moat("lab", "reload", ...common());
-    expect(restarted).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`lab broker restarted with the new CRL \\(pid \\d+, port ${port}\\)`)) });
+    expect(restarted).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(new RegExp(`lab broker restarted with the new CRL \\(pid \\d+, port ${port}\\)`)),
+    });
     expect(runningBroker(labPaths(join(work, "pki"), "lab"))?.pid).not.toBe(before);
   });
 
@@ -238,7 +283,10 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     await waitFor(() => !existsSync(`/proc/${pid}`), 2000);
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect(await moat("lab", "down", ...common())).toMatchObject({ code: 0, out: "no 'lab' lab broker was running\n" });
-    expect(await moat("lab", "reload", ...common())).toMatchObject({ code: 0, out: expect.stringContaining("no 'lab' lab broker is running") });
+    expect(await moat("lab", "reload", ...common())).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("no 'lab' lab broker is running"),
+    });
     const device = await moat("lab", "device", ...common(), "--device", "sensor-x", "--port", String(port));
     expect(device.code).toBe(1);
     expect(device.err).toMatch(new RegExp(`nothing listens on 127.0.0.1:${port}; start the broker with 'moat lab up --env lab'`));
@@ -284,48 +332,67 @@ lab.describe("moat lab as a normal user (not root)", () => {
   const isRoot = process.getuid?.() === 0;
   const repo = join(__dirname, "..", "..");
   // uid 65534 must be able to read the checkout (not so under a 0700 home directory).
-  const reachable = isRoot && spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", join(repo, "package.json")]).status === 0;
+  const reachable =
+    isRoot &&
+    spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", join(repo, "package.json")]).status === 0;
   const maybe = reachable ? it : it.skip;
-  if (!isRoot) it("runs as a normal user already: the lifecycle tests above cover it", () => expect(brokerUser().uid).toBe(process.getuid?.()));
+  if (!isRoot)
+    it("runs as a normal user already: the lifecycle tests above cover it", () => expect(brokerUser().uid).toBe(process.getuid?.()));
   if (isRoot && !reachable) {
-    console.warn(`\n!!! SKIPPING the normal-user lab test: uid 65534 cannot read ${repo} (or setpriv is missing); the root path is still tested above\n`);
+    console.warn(
+      `\n!!! SKIPPING the normal-user lab test: uid 65534 cannot read ${repo} (or setpriv is missing); the root path is still tested above\n`,
+    );
   }
 
-  maybe("GIVEN root drops to uid 65534 WHEN that user runs pki init, lab up, lab device THEN the broker runs as that user with its files, and serves", async () => {
-    const work = mkdtempSync(join(tmpdir(), "moat-lab-user-"));
-    const envDir = dirname(labEnvironment().file);
-    execFileSync("chown", ["-R", "65534:65534", work]);
-    execFileSync("chmod", ["755", envDir]);
-    for (const f of readdirSync(envDir)) execFileSync("chmod", ["644", join(envDir, f)]);
-    const port = await freePort();
-    const as = (...args: string[]) =>
-      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(repo, "node_modules", ".bin", "tsx"), join(repo, "bin", "moat.ts"), ...args], {
-        cwd: repo,
-        encoding: "utf8",
-        env: { ...process.env, HOME: work, TMPDIR: work },
-        timeout: 60_000,
-      });
-    const common = ["--env", "lab", "--pki-dir", join(work, "pki"), "--environments-dir", envDir];
-    try {
-      expect(as("pki", "init", ...common, "--unencrypted-dev-key")).toMatchObject({ status: 0 });
-      const up = as("lab", "up", ...common, "--port", String(port));
-      expect(up.stderr).toBe("");
-      expect(up.status).toBe(0);
-      const paths = labPaths(join(work, "pki"), "lab");
-      const pid = runningBroker(paths)?.pid;
-      expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^Uid:\s+65534\s/m);
-      for (const name of readdirSync(paths.brokerDir)) {
-        const st = statSync(join(paths.brokerDir, name));
-        expect({ name, uid: st.uid, mode: st.mode & 0o777 }).toEqual({ name, uid: 65534, mode: 0o600 });
+  maybe(
+    "GIVEN root drops to uid 65534 WHEN that user runs pki init, lab up, lab device THEN the broker runs as that user with its files, and serves",
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), "moat-lab-user-"));
+      const envDir = dirname(labEnvironment().file);
+      execFileSync("chown", ["-R", "65534:65534", work]);
+      execFileSync("chmod", ["755", envDir]);
+      for (const f of readdirSync(envDir)) execFileSync("chmod", ["644", join(envDir, f)]);
+      const port = await freePort();
+      const as = (...args: string[]) =>
+        spawnSync(
+          "setpriv",
+          [
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            join(repo, "node_modules", ".bin", "tsx"),
+            join(repo, "bin", "moat.ts"),
+            ...args,
+          ],
+          {
+            cwd: repo,
+            encoding: "utf8",
+            env: { ...process.env, HOME: work, TMPDIR: work },
+            timeout: 60_000,
+          },
+        );
+      const common = ["--env", "lab", "--pki-dir", join(work, "pki"), "--environments-dir", envDir];
+      try {
+        expect(as("pki", "init", ...common, "--unencrypted-dev-key")).toMatchObject({ status: 0 });
+        const up = as("lab", "up", ...common, "--port", String(port));
+        expect(up.stderr).toBe("");
+        expect(up.status).toBe(0);
+        const paths = labPaths(join(work, "pki"), "lab");
+        const pid = runningBroker(paths)?.pid;
+        expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^Uid:\s+65534\s/m);
+        for (const name of readdirSync(paths.brokerDir)) {
+          const st = statSync(join(paths.brokerDir, name));
+          expect({ name, uid: st.uid, mode: st.mode & 0o777 }).toEqual({ name, uid: 65534, mode: 0o600 });
+        }
+        const device = as("lab", "device", ...common, "--device", "sensor-u", "--class", "sensor", "--messages", "1");
+        expect(device.stdout).toContain("sensor-u: 2 publishes accepted, 0 refused");
+        expect(as("lab", "down", ...common)).toMatchObject({ status: 0, stdout: expect.stringContaining("stopped") });
+      } finally {
+        await labDown(join(work, "pki"), "lab");
+        rmSync(work, { recursive: true, force: true });
       }
-      const device = as("lab", "device", ...common, "--device", "sensor-u", "--class", "sensor", "--messages", "1");
-      expect(device.stdout).toContain("sensor-u: 2 publishes accepted, 0 refused");
-      expect(as("lab", "down", ...common)).toMatchObject({ status: 0, stdout: expect.stringContaining("stopped") });
-    } finally {
-      await labDown(join(work, "pki"), "lab");
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 lab.describe("spawnBroker: a broker that does not come up is reported, never left behind", () => {
@@ -345,7 +412,9 @@ lab.describe("spawnBroker: a broker that does not come up is reported, never lef
   it("mosquitto exiting at start is one line quoting its log", async () => {
     const paths = pathsWith("listener 18999 127.0.0.1\nno_such_option true\n");
     const port = await freePort();
-    await expect(spawnBroker(paths, { mosquitto: findMosquitto(), port, user: brokerUser() })).rejects.toThrow(/mosquitto exited at start \(\d+\): Error: Unknown configuration variable "no_such_option"\. Error found at mosquitto\.conf:2\.; see .*mosquitto\.log/);
+    await expect(spawnBroker(paths, { mosquitto: findMosquitto(), port, user: brokerUser() })).rejects.toThrow(
+      /mosquitto exited at start \(\d+\): Error: Unknown configuration variable "no_such_option"\. Error found at mosquitto\.conf:2\.; see .*mosquitto\.log/,
+    );
   });
 
   it("a process that never listens is killed after the timeout", async () => {
@@ -354,7 +423,9 @@ lab.describe("spawnBroker: a broker that does not come up is reported, never lef
     writeFileSync(fake, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
     const port = await freePort();
     const started = Date.now();
-    await expect(spawnBroker(paths, { mosquitto: fake, port, user: brokerUser(), timeoutMs: 500 })).rejects.toThrow(new RegExp(`did not listen on 127.0.0.1:${port} within 500 ms`));
+    await expect(spawnBroker(paths, { mosquitto: fake, port, user: brokerUser(), timeoutMs: 500 })).rejects.toThrow(
+      new RegExp(`did not listen on 127.0.0.1:${port} within 500 ms`),
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(fake);
   });

@@ -21,11 +21,18 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
   async function moat(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
     let err = "";
-    const code = await main([...args, "--pki-dir", fx.pkiDir, "--environments-dir", dirname(fx.config.file)], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+    const code = await main([...args, "--pki-dir", fx.pkiDir, "--environments-dir", dirname(fx.config.file)], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+    });
     return { code, out, err };
   }
   /** TLS material of a device issued by `moat pki issue --device` into DIR. */
-  const tlsIn = (dir: string, id: string): TlsMaterial => ({ ca: fx.chain, cert: readFileSync(join(dir, `${id}.pem`)), key: readFileSync(join(dir, `${id}.key`)) });
+  const tlsIn = (dir: string, id: string): TlsMaterial => ({
+    ca: fx.chain,
+    cert: readFileSync(join(dir, `${id}.pem`)),
+    key: readFileSync(join(dir, `${id}.key`)),
+  });
   const connect = async (tls: TlsMaterial, clientId: string) => {
     const session = await openSession({ port: fx.port, tls, clientId });
     open.push(session);
@@ -52,7 +59,9 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
       expect(issued.code).toBe(0);
       expect(issued.out).toContain(`(class ${deviceClass})`);
       expect(issued.out).toContain("the running 'lab' lab broker reloaded its ACL\n");
-      expect(execFileSync("openssl", ["x509", "-noout", "-subject", "-in", join(devices, `${id}.pem`)], { encoding: "utf8" })).toBe(`subject=OU = ${deviceClass}, CN = ${id}\n`);
+      expect(execFileSync("openssl", ["x509", "-noout", "-subject", "-in", join(devices, `${id}.pem`)], { encoding: "utf8" })).toBe(
+        `subject=OU = ${deviceClass}, CN = ${id}\n`,
+      );
     }
     expect(readFileSync(labStatus(fx.pkiDir, "lab").paths.acl, "utf8")).toContain("user field-gw\ntopic read fleet/firmware\n");
 
@@ -75,7 +84,8 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
 
   it("GIVEN devices connected to a running lab broker WHEN 'moat pki revoke' runs THEN the broker restarts on the new CRL: the revoked device is refused, a valid one reconnects", async () => {
     const devices = join(fx.work, "revocation");
-    for (const id of ["rv-bad", "rv-good"]) expect((await moat("pki", "issue", "--env", "lab", "--device", id, "--class", "sensor", "--out-dir", devices)).code).toBe(0);
+    for (const id of ["rv-bad", "rv-good"])
+      expect((await moat("pki", "issue", "--env", "lab", "--device", id, "--class", "sensor", "--out-dir", devices)).code).toBe(0);
     const bad = await connect(tlsIn(devices, "rv-bad"), "rv-bad");
     const good = await connect(tlsIn(devices, "rv-good"), "rv-good");
     let badClosed = false;
@@ -91,7 +101,9 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     const lines = revoked.out.split("\n");
     expect(lines[0]).toMatch(new RegExp(`^revoked ${serial}; CRL #\\d+ nextUpdate `));
     expect(lines[2]).toMatch(/^  aws iot update-certificate --certificate-id [0-9a-f]{64} --new-status REVOKED$/);
-    expect(lines[3]).toMatch(/^lab broker restarted with the new CRL \(pid \d+, port \d+\): every session was closed, revoked devices can no longer reconnect$/);
+    expect(lines[3]).toMatch(
+      /^lab broker restarted with the new CRL \(pid \d+, port \d+\): every session was closed, revoked devices can no longer reconnect$/,
+    );
     expect(labStatus(fx.pkiDir, "lab").running?.pid).not.toBe(pidBefore);
     await waitFor(() => badClosed && goodClosed, DELIVERY_MS);
     expect([badClosed, goodClosed]).toEqual([true, true]);
@@ -117,13 +129,17 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     const crl = await moat("pki", "crl", "--env", "lab");
     expect(crl.code).toBe(1);
     expect(crl.out).toMatch(/^CRL #\d+ -> /);
-    expect(crl.err).toMatch(/^moat pki: WARNING: the store is updated but the 'lab' lab broker did not load the new CRL: .*; then run 'moat lab reload --env lab'\n$/);
+    expect(crl.err).toMatch(
+      /^moat pki: WARNING: the store is updated but the 'lab' lab broker did not load the new CRL: .*; then run 'moat lab reload --env lab'\n$/,
+    );
     expect(readFileSync(pkiPaths(fx.pkiDir, "lab").crlNumber, "utf8")).not.toBe(crlNumberBefore);
   });
 
   it("'moat lab device --class' refuses a class other than the one its certificate carries", async () => {
     const result = await moat("lab", "device", "--env", "lab", "--device", "op", "--class", "gateway", "--messages", "1");
     expect(result.code).toBe(1);
-    expect(result.err).toBe("moat lab: lab device op is enrolled as class 'operator', not 'gateway'; use another --device name for a gateway\n");
+    expect(result.err).toBe(
+      "moat lab: lab device op is enrolled as class 'operator', not 'gateway'; use another --device name for a gateway\n",
+    );
   });
 });

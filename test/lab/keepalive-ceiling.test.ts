@@ -12,9 +12,25 @@ test("THEN the rendered configuration carries max_keepalive 230", () => {
 const { describe: labDescribe } = labPrerequisites();
 
 /** Connects with an explicit keep-alive; resolves with the CONNACK, or with what refused it. */
-function connectWith(lab: LabFixture, keepalive: number, protocolVersion: 4 | 5): Promise<{ connack?: IConnackPacket; refused?: string; client: MqttClient }> {
+function connectWith(
+  lab: LabFixture,
+  keepalive: number,
+  protocolVersion: 4 | 5,
+): Promise<{ connack?: IConnackPacket; refused?: string; client: MqttClient }> {
   const tls = lab.tlsOf("sensor-keepalive");
-  const client = connect({ host: LAB_HOST, port: lab.port, protocol: "mqtts", protocolVersion, keepalive, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true, reconnectPeriod: 0, connectTimeout: 5000 } as IClientOptions);
+  const client = connect({
+    host: LAB_HOST,
+    port: lab.port,
+    protocol: "mqtts",
+    protocolVersion,
+    keepalive,
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    rejectUnauthorized: true,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  } as IClientOptions);
   return new Promise((resolve) => {
     client.once("connect", (connack) => resolve({ connack, client }));
     client.once("error", (err) => resolve({ refused: err.message, client }));

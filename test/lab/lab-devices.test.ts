@@ -60,7 +60,22 @@ describe("lab devices (no broker needed)", () => {
     const issue = async (deviceClass: string) => {
       let out = "";
       let err = "";
-      const args = ["pki", "issue", "--env", env, "--device", "twin", "--class", deviceClass, "--out-dir", join(pkiDir, "..", `twin-${deviceClass}`), "--pki-dir", pkiDir, "--environments-dir", envs];
+      const args = [
+        "pki",
+        "issue",
+        "--env",
+        env,
+        "--device",
+        "twin",
+        "--class",
+        deviceClass,
+        "--out-dir",
+        join(pkiDir, "..", `twin-${deviceClass}`),
+        "--pki-dir",
+        pkiDir,
+        "--environments-dir",
+        envs,
+      ];
       const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
       return { code, out, err };
     };
@@ -86,7 +101,9 @@ describe("lab devices (no broker needed)", () => {
     initCa({ pkiDir, env: "empty", unencryptedDevKey: true });
     const empty = { ...config, name: "empty" };
     const paths = writeBrokerFiles({ pkiDir, config: empty, port: 18883, user: brokerUser() });
-    const lines = readFileSync(paths.acl, "utf8").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+    const lines = readFileSync(paths.acl, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.startsWith("#"));
     expect(lines).toEqual([]);
   });
 
@@ -129,9 +146,49 @@ describe("lab devices (no broker needed)", () => {
     // A certificate from before classes: made by openssl with the environment's CA, CN only.
     const ca = pkiPaths(pkiDir, env);
     writeFileSync(join(dir, "ext"), "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n");
-    execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "old.key"), "-subj", "/CN=old", "-out", join(dir, "old.csr")], { stdio: "pipe" });
-    execFileSync("openssl", ["x509", "-req", "-in", join(dir, "old.csr"), "-CA", ca.issuingCert, "-CAkey", ca.issuingKey, "-CAcreateserial", "-days", "5", "-extfile", join(dir, "ext"), "-out", join(dir, "old.pem")], { stdio: "pipe" });
-    expect(() => labDeviceClass(pkiDir, cfg, "old")).toThrow(/lab device old: its certificate .*old.pem names no class \(no OU\) and .* has several; enroll it again under another name/);
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        join(dir, "old.key"),
+        "-subj",
+        "/CN=old",
+        "-out",
+        join(dir, "old.csr"),
+      ],
+      { stdio: "pipe" },
+    );
+    execFileSync(
+      "openssl",
+      [
+        "x509",
+        "-req",
+        "-in",
+        join(dir, "old.csr"),
+        "-CA",
+        ca.issuingCert,
+        "-CAkey",
+        ca.issuingKey,
+        "-CAcreateserial",
+        "-days",
+        "5",
+        "-extfile",
+        join(dir, "ext"),
+        "-out",
+        join(dir, "old.pem"),
+      ],
+      { stdio: "pipe" },
+    );
+    expect(() => labDeviceClass(pkiDir, cfg, "old")).toThrow(
+      /lab device old: its certificate .*old.pem names no class \(no OU\) and .* has several; enroll it again under another name/,
+    );
     const single = { ...cfg, topics: { classes: { sensor: config.topics.classes.sensor } } };
     expect(labDeviceClass(pkiDir, single, "old")).toBe("sensor");
   });
@@ -143,7 +200,10 @@ describe("lab devices (no broker needed)", () => {
   });
 
   it("the simulator refuses a device whose class the environment no longer defines", async () => {
-    const without = { ...config, topics: { classes: Object.fromEntries(Object.entries(config.topics.classes).filter(([name]) => name !== "gateway")) } };
+    const without = {
+      ...config,
+      topics: { classes: Object.fromEntries(Object.entries(config.topics.classes).filter(([name]) => name !== "gateway")) },
+    };
     await expect(simulateDevice({ pkiDir, config: without, deviceId: "gw-1", port: 18883, report: () => undefined })).rejects.toThrow(
       /lab device gw-1 has class 'gateway', which .* no longer defines; enroll it again under another name/,
     );
@@ -156,7 +216,9 @@ describe("lab devices (no broker needed)", () => {
     }
     const passwd = join(pkiDir, "..", "passwd");
     writeFileSync(passwd, "root:x:0:0:root:/root:/bin/bash\n");
-    expect(() => brokerUser(passwd)).toThrow(/user 'mosquitto' does not exist, and a broker started as root drops to it; install the broker with 'apt-get install mosquitto'/);
+    expect(() => brokerUser(passwd)).toThrow(
+      /user 'mosquitto' does not exist, and a broker started as root drops to it; install the broker with 'apt-get install mosquitto'/,
+    );
     expect(brokerUser()).toMatchObject({ name: "mosquitto" });
   });
 });

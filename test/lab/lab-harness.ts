@@ -5,7 +5,18 @@ import { join } from "node:path";
 import { MqttClient } from "mqtt";
 import { loadEnvironment } from "../../config";
 import type { EnvironmentConfig } from "../../config";
-import { enrollLabDevice, findMosquitto, freeLoopbackPort, labDeviceFiles, labDown, labUp, LabUpResult, openSession, Session, TlsMaterial } from "../../lab";
+import {
+  enrollLabDevice,
+  findMosquitto,
+  freeLoopbackPort,
+  labDeviceFiles,
+  labDown,
+  labUp,
+  LabUpResult,
+  openSession,
+  Session,
+  TlsMaterial,
+} from "../../lab";
 import { initCa, issueDeviceWithKey, pkiPaths } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
 
@@ -20,7 +31,10 @@ export function labPrerequisites(searchPath?: readonly string[]): { readonly ava
   } catch (err) {
     missing.push((err as Error).message);
   }
-  for (const [tool, args, pkg] of [["openssl", ["version"], "openssl"], ["ss", ["-V"], "iproute2"]] as const) {
+  for (const [tool, args, pkg] of [
+    ["openssl", ["version"], "openssl"],
+    ["ss", ["-V"], "iproute2"],
+  ] as const) {
     try {
       execFileSync(tool, [...args], { stdio: "ignore" });
     } catch {
@@ -30,7 +44,9 @@ export function labPrerequisites(searchPath?: readonly string[]): { readonly ava
   if (missing.length === 0) return { available: true, describe };
   const why = `LAB TESTS CANNOT RUN: ${missing.join("; ")}`;
   if (process.env.CI === "true") throw new Error(`${why} (CI=true: a missing broker fails the run, it never skips)`);
-  console.warn(`\n${"!".repeat(100)}\n${why}\nSKIPPING the end-to-end security proofs of test/lab. They run in CI (.ci/run installs mosquitto).\n${"!".repeat(100)}\n`);
+  console.warn(
+    `\n${"!".repeat(100)}\n${why}\nSKIPPING the end-to-end security proofs of test/lab. They run in CI (.ci/run installs mosquitto).\n${"!".repeat(100)}\n`,
+  );
   return { available: false, describe: describe.skip };
 }
 
@@ -122,18 +138,45 @@ export async function startLab(devices: Record<string, string>, brokerSettings: 
 }
 
 /** A certificate made outside moat's issuance (self-signed, or a CN the PKI would refuse) with openssl. */
-export function opensslDeviceCert(work: string, name: string, subject: string, signer?: { cert: string; key: string }): TlsMaterial & { certFile: string; keyFile: string } {
+export function opensslDeviceCert(
+  work: string,
+  name: string,
+  subject: string,
+  signer?: { cert: string; key: string },
+): TlsMaterial & { certFile: string; keyFile: string } {
   const keyFile = join(work, `${name}.key`);
   const certFile = join(work, `${name}.pem`);
   const ext = join(work, `${name}.ext`);
   writeFileSync(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
   const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyFile, "-subj", subject];
   if (signer === undefined) {
-    execFileSync("openssl", ["req", "-x509", ...newKey, "-days", "30", "-out", certFile, "-addext", "extendedKeyUsage=clientAuth"], { stdio: "pipe" });
+    execFileSync("openssl", ["req", "-x509", ...newKey, "-days", "30", "-out", certFile, "-addext", "extendedKeyUsage=clientAuth"], {
+      stdio: "pipe",
+    });
   } else {
     const csr = join(work, `${name}.csr`);
     execFileSync("openssl", ["req", "-new", ...newKey, "-out", csr], { stdio: "pipe" });
-    execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", signer.cert, "-CAkey", signer.key, "-CAcreateserial", "-days", "30", "-extfile", ext, "-out", certFile], { stdio: "pipe" });
+    execFileSync(
+      "openssl",
+      [
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        signer.cert,
+        "-CAkey",
+        signer.key,
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        ext,
+        "-out",
+        certFile,
+      ],
+      { stdio: "pipe" },
+    );
   }
   return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile), ca: "" };
 }

@@ -42,7 +42,11 @@ describe("renderMosquittoConfig", () => {
   });
 
   it("allows only forward-secret AEAD suites for TLS 1.2", () => {
-    const ciphers = lines.find((l) => l.startsWith("ciphers "))?.split(" ")[1].split(":") ?? [];
+    const ciphers =
+      lines
+        .find((l) => l.startsWith("ciphers "))
+        ?.split(" ")[1]
+        .split(":") ?? [];
     expect(ciphers.length).toBeGreaterThan(0);
     for (const c of ciphers) expect(c).toMatch(/^ECDHE-.*(GCM|CHACHA20-POLY1305)/);
   });
@@ -52,7 +56,9 @@ describe("renderMosquittoConfig", () => {
   });
 
   it("refuses a broker user that is not a user name", () => {
-    expect(() => renderMosquittoConfig({ env: "dev", source: "x", user: "root\nlistener 1883" })).toThrow(/broker user .* is not a valid user name/);
+    expect(() => renderMosquittoConfig({ env: "dev", source: "x", user: "root\nlistener 1883" })).toThrow(
+      /broker user .* is not a valid user name/,
+    );
   });
 });
 

@@ -21,7 +21,8 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     await fx?.stop();
   });
 
-  const serialOf = (deviceId: string) => new X509Certificate(readFileSync(labDeviceFiles(fx.pkiDir, fx.config.name, deviceId).cert)).serialNumber;
+  const serialOf = (deviceId: string) =>
+    new X509Certificate(readFileSync(labDeviceFiles(fx.pkiDir, fx.config.name, deviceId).cert)).serialNumber;
   const connect = async (deviceId: string) => {
     const session = await openSession({ port: fx.port, tls: fx.tlsOf(deviceId), clientId: deviceId });
     open.push(session);
@@ -34,7 +35,11 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     );
   const crlCheck = (deviceId: string) => {
     const paths = pkiPaths(fx.pkiDir, fx.config.name);
-    const result = spawnSync("openssl", ["verify", "-crl_check", "-CAfile", paths.chain, "-CRLfile", paths.crl, labDeviceFiles(fx.pkiDir, fx.config.name, deviceId).cert], { encoding: "utf8" });
+    const result = spawnSync(
+      "openssl",
+      ["verify", "-crl_check", "-CAfile", paths.chain, "-CRLfile", paths.crl, labDeviceFiles(fx.pkiDir, fx.config.name, deviceId).cert],
+      { encoding: "utf8" },
+    );
     return result.stdout + result.stderr;
   };
 
@@ -77,12 +82,17 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
 
     // What an operator sees from the simulator: one line with the broker's alert.
     let err = "";
-    const code = await main(["lab", "device", "--env", "lab", "--device", "sensor-r", "--pki-dir", fx.pkiDir, "--environments-dir", dirname(fx.config.file)], {
-      stdout: () => undefined,
-      stderr: (t) => (err += t),
-    });
+    const code = await main(
+      ["lab", "device", "--env", "lab", "--device", "sensor-r", "--pki-dir", fx.pkiDir, "--environments-dir", dirname(fx.config.file)],
+      {
+        stdout: () => undefined,
+        stderr: (t) => (err += t),
+      },
+    );
     expect(code).toBe(1);
-    expect(err).toBe(`moat lab: lab device sensor-r: the broker on port ${fx.port} refused the session: TLS alert "certificate revoked" from the broker (ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED)\n`);
+    expect(err).toBe(
+      `moat lab: lab device sensor-r: the broker on port ${fx.port} refused the session: TLS alert "certificate revoked" from the broker (ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED)\n`,
+    );
   });
 
   it("an expired CRL is refused before it reaches the broker (Mosquitto would refuse every device)", async () => {

@@ -44,7 +44,9 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(a.connack.reasonCode ?? 0).toBe(0);
       expect(a.tls?.protocol).toBe("TLSv1.3");
       // mqtt.js resolves a QoS 1 publish on a PUBACK below 0x80 and rejects with its reason code otherwise.
-      await expect(a.client.publishAsync("devices/sensor-a/telemetry", '{"t":21.5}', { qos: 1 })).resolves.toMatchObject({ topic: "devices/sensor-a/telemetry" });
+      await expect(a.client.publishAsync("devices/sensor-a/telemetry", '{"t":21.5}', { qos: 1 })).resolves.toMatchObject({
+        topic: "devices/sensor-a/telemetry",
+      });
       await expect(a.client.publishAsync("devices/sensor-a/status", "online", { qos: 1 })).resolves.toBeDefined();
     });
 
@@ -153,21 +155,42 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
         notAfter: new Date(Date.now() - day),
       });
       // OpenSSL agrees: expired, and nothing else wrong with it (same CA, same CN as a valid device).
-      const verify = () => spawnSync("openssl", ["verify", "-CAfile", pkiPaths(fx.pkiDir, fx.config.name).chain, files.cert], { encoding: "utf8" });
+      const verify = () =>
+        spawnSync("openssl", ["verify", "-CAfile", pkiPaths(fx.pkiDir, fx.config.name).chain, files.cert], { encoding: "utf8" });
       const verdict = verify();
       expect(verdict.status).not.toBe(0);
       expect(verdict.stdout + verdict.stderr).toMatch(/certificate has expired/);
       expect(verdict.stdout + verdict.stderr).not.toMatch(/unable to get|signature failure|unsupported/);
-      const reason = await refused(openSession({ port: fx.port, tls: { ca: fx.chain, cert: readFileSync(files.cert), key: readFileSync(files.key) } }));
+      const reason = await refused(
+        openSession({ port: fx.port, tls: { ca: fx.chain, cert: readFileSync(files.cert), key: readFileSync(files.key) } }),
+      );
       expect(reason).toMatch(/certificate expired/i);
     });
 
     it("TLS 1.1 is refused by the broker (protocol version alert), while TLS 1.2 with the same client succeeds", () => {
       const files = labDeviceFiles(fx.pkiDir, fx.config.name, "sensor-a");
-      const base = ["s_client", "-connect", `127.0.0.1:${fx.port}`, "-CAfile", pkiPaths(fx.pkiDir, fx.config.name).chain, "-cert", files.cert, "-key", files.key];
+      const base = [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${fx.port}`,
+        "-CAfile",
+        pkiPaths(fx.pkiDir, fx.config.name).chain,
+        "-cert",
+        files.cert,
+        "-key",
+        files.key,
+      ];
       // SECLEVEL=0: OpenSSL 3 would otherwise refuse TLS 1.1 locally, and the test would prove nothing about the broker.
-      const tls11 = spawnSync("openssl", [...base, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], { input: "", encoding: "utf8", timeout: 10_000 });
-      const tls12 = spawnSync("openssl", [...base, "-tls1_2", "-cipher", "DEFAULT@SECLEVEL=0"], { input: "", encoding: "utf8", timeout: 10_000 });
+      const tls11 = spawnSync("openssl", [...base, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], {
+        input: "",
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      const tls12 = spawnSync("openssl", [...base, "-tls1_2", "-cipher", "DEFAULT@SECLEVEL=0"], {
+        input: "",
+        encoding: "utf8",
+        timeout: 10_000,
+      });
       expect(tls12.stdout).toMatch(/Protocol\s*:\s*TLSv1\.2/);
       expect(tls11.status).not.toBe(0);
       expect(tls11.stdout + tls11.stderr).toMatch(/alert protocol version/);
@@ -180,7 +203,9 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await expect(b.client.publishAsync("devices/sensor-a/telemetry", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
       await expect(b.client.publishAsync("devices/sensor-a/commands", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
       await expect(b.client.publishAsync("fleet/firmware", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
-      await expect(b.client.publishAsync("devices/sensor-b/telemetry", "ok", { qos: 1 })).resolves.toMatchObject({ topic: "devices/sensor-b/telemetry" });
+      await expect(b.client.publishAsync("devices/sensor-b/telemetry", "ok", { qos: 1 })).resolves.toMatchObject({
+        topic: "devices/sensor-b/telemetry",
+      });
     });
 
     it("a device subscribed to '#', '+' filters and another device's topics receives nothing, while the owner and the operator receive theirs", async () => {
@@ -193,7 +218,10 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await a.client.subscribeAsync("devices/sensor-a/commands", { qos: 1 });
       await op.client.subscribeAsync("devices/sensor-a/telemetry", { qos: 1 });
       // Mosquitto grants these SUBSCRIBEs and filters at delivery: the proof is what arrives.
-      await b.client.subscribeAsync(["#", "devices/+/commands", "devices/+/telemetry", "devices/sensor-a/commands", "devices/sensor-a/telemetry", "fleet/#"], { qos: 1 });
+      await b.client.subscribeAsync(
+        ["#", "devices/+/commands", "devices/+/telemetry", "devices/sensor-a/commands", "devices/sensor-a/telemetry", "fleet/#"],
+        { qos: 1 },
+      );
       await op.client.publishAsync("devices/sensor-a/commands", "open-valve", { qos: 1 });
       await a.client.publishAsync("devices/sensor-a/telemetry", "t=23", { qos: 1 });
       await op.client.publishAsync("fleet/firmware", "v3", { qos: 1 });
@@ -209,8 +237,15 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       ["#", "/CN=#"],
     ])("a certificate with CN %j (signed by the environment's CA) gets no wildcard out of the %%u pattern", async (cn, subject) => {
       const paths = pkiPaths(fx.pkiDir, fx.config.name);
-      const hostile = opensslDeviceCert(fx.work, `cn-${cn === "+" ? "plus" : "hash"}`, subject, { cert: paths.issuingCert, key: paths.issuingKey });
-      expect(execFileSync("openssl", ["x509", "-in", hostile.certFile, "-noout", "-subject", "-nameopt", "RFC2253"], { encoding: "utf8" }).trim()).toBe(`subject=CN=${cn === "+" ? "\\+" : "#"}`);
+      const hostile = opensslDeviceCert(fx.work, `cn-${cn === "+" ? "plus" : "hash"}`, subject, {
+        cert: paths.issuingCert,
+        key: paths.issuingKey,
+      });
+      expect(
+        execFileSync("openssl", ["x509", "-in", hostile.certFile, "-noout", "-subject", "-nameopt", "RFC2253"], {
+          encoding: "utf8",
+        }).trim(),
+      ).toBe(`subject=CN=${cn === "+" ? "\\+" : "#"}`);
       const attacker = track(await openSession({ port: fx.port, tls: { ...hostile, ca: fx.chain } }));
       const a = track(await fx.connectAs("sensor-a"));
       const op = track(await fx.connectAs("op"));

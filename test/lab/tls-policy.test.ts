@@ -18,7 +18,19 @@ function handshake(fx: LabFixture, version: Version): { protocol?: string; accep
   const cipher = version === "1.3" ? [] : ["-cipher", "DEFAULT@SECLEVEL=0"];
   const run = spawnSync(
     "openssl",
-    ["s_client", "-connect", `127.0.0.1:${fx.port}`, "-CAfile", pkiPaths(fx.pkiDir, fx.config.name).chain, "-cert", files.cert, "-key", files.key, flag, ...cipher],
+    [
+      "s_client",
+      "-connect",
+      `127.0.0.1:${fx.port}`,
+      "-CAfile",
+      pkiPaths(fx.pkiDir, fx.config.name).chain,
+      "-cert",
+      files.cert,
+      "-key",
+      files.key,
+      flag,
+      ...cipher,
+    ],
     { input: "", encoding: "utf8", timeout: 10_000 },
   );
   const output = run.stdout + run.stderr;
@@ -50,7 +62,11 @@ lab.describe.each(POLICIES)("GIVEN an environment declaring broker.tlsPolicy $po
 
   test.each(accepts.map((v) => [v]))("THEN a TLS %s client completes the handshake", (version) => {
     const result = handshake(fx, version as Version);
-    expect({ protocol: result.protocol, accepted: result.accepted, output: result.accepted ? "" : result.output }).toEqual({ protocol: `TLSv${version}`, accepted: true, output: "" });
+    expect({ protocol: result.protocol, accepted: result.accepted, output: result.accepted ? "" : result.output }).toEqual({
+      protocol: `TLSv${version}`,
+      accepted: true,
+      output: "",
+    });
   });
 
   test.each(refuses.map((v) => [v]))("THEN a TLS %s client is refused by the broker", (version) => {

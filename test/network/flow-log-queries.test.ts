@@ -8,7 +8,13 @@ import { resourcesOf, synthWith } from "../support/synth";
 
 const PLAN = NETWORK_PLAN;
 const ADDRESS_PLAN = { ...PLAN, officeCidrs: PLAN.officeCidrs ?? [] };
-const QUESTIONS = ["accepted-mqtt-by-source", "rejected-by-source-and-port", "not-mqtt-in-segment", "sources-outside-device-subnets", "office-addresses-seen"];
+const QUESTIONS = [
+  "accepted-mqtt-by-source",
+  "rejected-by-source-and-port",
+  "not-mqtt-in-segment",
+  "sources-outside-device-subnets",
+  "office-addresses-seen",
+];
 
 const synthNetwork = (store: "cloudwatch" | "s3" | "both", props: Partial<IsolatedIotNetworkProps> = {}) =>
   synthWith((stack) => new IsolatedIotNetwork(stack, "iot", { ...PLAN, ...props, name: "iot-test", flowLogs: { store } }));
@@ -30,7 +36,8 @@ describe("GIVEN the CloudWatch store", () => {
 
   test("THEN a Logs Insights query definition per question sits on the flow-log group, and there is no Glue or Athena", () => {
     expect(definitions.map((d) => d.name).sort()).toEqual(QUESTIONS.map((q) => `moat/iot-test/flows/${q}`).sort());
-    for (const d of definitions) expect(d.log_group_names).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[^.]+\.name\}$/)]);
+    for (const d of definitions)
+      expect(d.log_group_names).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[^.]+\.name\}$/)]);
     expect(resourcesOf(result, "aws_glue_catalog_table")).toEqual([]);
     expect(resourcesOf(result, "aws_athena_named_query")).toEqual([]);
   });
@@ -46,7 +53,14 @@ describe("GIVEN the CloudWatch store", () => {
     const [request, answer] = mqttFlow(ADDRESS_PLAN, 0, 0, 1796378400);
     const accepted = definitions.find((d) => d.name.endsWith("/accepted-mqtt-by-source"))!.query_string;
     const fields = insightsParse(accepted, request);
-    expect(fields).toMatchObject({ srcaddr: "10.10.0.10", dstaddr: "10.10.240.5", dstport: "8883", protocol: "6", action: "ACCEPT", log_status: "OK" });
+    expect(fields).toMatchObject({
+      srcaddr: "10.10.0.10",
+      dstaddr: "10.10.240.5",
+      dstport: "8883",
+      protocol: "6",
+      action: "ACCEPT",
+      log_status: "OK",
+    });
     // The filter compares those values as the strings parse yields.
     expect(accepted).toContain(`protocol = "6" and dstport = "8883"`);
     expect(insightsParse(accepted, answer)).toMatchObject({ srcport: "8883", srcaddr: "10.10.240.5" });
@@ -59,7 +73,9 @@ describe("GIVEN the CloudWatch store", () => {
   test("THEN the segment's ranges are in the questions: devices, endpoints, and each office range", () => {
     const q = (id: string) => definitions.find((d) => d.name.endsWith(`/${id}`))!.query_string as string;
     expect(q("accepted-mqtt-by-source")).toContain(`(isIpv4InSubnet(srcaddr, "10.10.0.0/20") or isIpv4InSubnet(srcaddr, "10.10.16.0/20"))`);
-    expect(q("not-mqtt-in-segment")).toMatch(/not \(\(protocol = "6" and dstport = "8883" .*\) or \(protocol = "6" and srcport = "8883" .*\)\)/);
+    expect(q("not-mqtt-in-segment")).toMatch(
+      /not \(\(protocol = "6" and dstport = "8883" .*\) or \(protocol = "6" and srcport = "8883" .*\)\)/,
+    );
     expect(q("office-addresses-seen")).toContain(`isIpv4InSubnet(srcaddr, "172.20.0.0/16")`);
     expect(q("rejected-by-source-and-port")).toMatch(/action = "REJECT"\n\| stats .* by srcaddr, dstport, protocol/);
   });
@@ -81,7 +97,12 @@ describe("GIVEN the S3 store (Parquet, Hive-compatible hourly partitions)", () =
     expect(table.storage_descriptor.columns.find((c: { name: string }) => c.name === "bytes").type).toBe("bigint");
     expect(table.storage_descriptor.ser_de_info.serialization_library).toBe("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
     expect(table.partition_keys.map((p: { name: string }) => p.name)).toEqual(["year", "month", "day", "hour"]);
-    expect(table.parameters).toMatchObject({ "projection.enabled": "true", "projection.hour.range": "0,23", "projection.hour.digits": "2", "projection.year.type": "integer" });
+    expect(table.parameters).toMatchObject({
+      "projection.enabled": "true",
+      "projection.hour.range": "0,23",
+      "projection.hour.digits": "2",
+      "projection.year.type": "integer",
+    });
     // `$${year}` is Terraform's escape: Athena receives the literal ${year} of the projection template.
     expect(table.parameters["storage.location.template"]).toMatch(
       /^s3:\/\/\$\{aws_s3_bucket\.[^.]+\.bucket\}\/AWSLogs\/aws-account-id=\$\{data\.aws_caller_identity\.[^.]+\.account_id\}\/aws-service=vpcflowlogs\/aws-region=\$\{data\.aws_region\.[^.]+\.region\}\/year=\$\$\{year\}\/month=\$\$\{month\}\/day=\$\$\{day\}\/hour=\$\$\{hour\}$/,
@@ -94,7 +115,9 @@ describe("GIVEN the S3 store (Parquet, Hive-compatible hourly partitions)", () =
     for (const q of queries) {
       expect(q.database).toMatch(/^\$\{aws_glue_catalog_database\.[^.]+\.name\}$/);
       expect(q.query).toContain("FROM moat_iot_test.vpc_flow_logs");
-      expect(unknownQueryFields(q.query, "athena", [...FLOW_COLUMNS, "year", "month", "day", "hour", "moat_iot_test.vpc_flow_logs"])).toEqual([]);
+      expect(
+        unknownQueryFields(q.query, "athena", [...FLOW_COLUMNS, "year", "month", "day", "hour", "moat_iot_test.vpc_flow_logs"]),
+      ).toEqual([]);
     }
     const accepted = queries.find((q) => q.name.endsWith("/accepted-mqtt-by-source"))!.query;
     expect(accepted).toContain(`contains('10.10.0.0/20', TRY_CAST(srcaddr AS IPADDRESS))`);
@@ -112,18 +135,26 @@ describe("the query checker (moat's knowledge of its format) can fail", () => {
   const [accepted] = insightsFlowQueries(ADDRESS_PLAN);
 
   test("a misspelt field is reported, in either language", () => {
-    expect(unknownQueryFields(accepted.query.replace("dstport =", "dst_port ="), "logs-insights", [...FLOW_COLUMNS, "@message"])).toEqual(["dst_port"]);
+    expect(unknownQueryFields(accepted.query.replace("dstport =", "dst_port ="), "logs-insights", [...FLOW_COLUMNS, "@message"])).toEqual([
+      "dst_port",
+    ]);
     const [sql] = athenaFlowQueries(ADDRESS_PLAN, "db.t");
-    expect(unknownQueryFields(sql.query.replace("GROUP BY srcaddr", "GROUP BY src_addr"), "athena", [...FLOW_COLUMNS, "db.t"])).toEqual(["src_addr"]);
+    expect(unknownQueryFields(sql.query.replace("GROUP BY srcaddr", "GROUP BY src_addr"), "athena", [...FLOW_COLUMNS, "db.t"])).toEqual([
+      "src_addr",
+    ]);
   });
 
   test("a parse clause with a field too few, or fields in another order, is reported", () => {
     expect(parseClauseProblem(accepted.query.replace('"* ', '"'))).toMatch(/19 space-separated parts, moat's format has 20/);
-    expect(parseClauseProblem(accepted.query.replace("srcaddr, dstaddr", "dstaddr, srcaddr"))).toMatch(/^it names version, account_id, interface_id, dstaddr, srcaddr/);
+    expect(parseClauseProblem(accepted.query.replace("srcaddr, dstaddr", "dstaddr, srcaddr"))).toMatch(
+      /^it names version, account_id, interface_id, dstaddr, srcaddr/,
+    );
   });
 
   test("the IoT log queries name only attributes of IoT Core's documented log entries", () => {
     for (const q of IOT_LOG_QUERIES) expect(unknownQueryFields(q.query, "logs-insights", IOT_LOG_FIELDS)).toEqual([]);
-    expect(unknownQueryFields(IOT_LOG_QUERIES[0].query.replace("clientId", "clientID"), "logs-insights", IOT_LOG_FIELDS)).toEqual(["clientID"]);
+    expect(unknownQueryFields(IOT_LOG_QUERIES[0].query.replace("clientId", "clientID"), "logs-insights", IOT_LOG_FIELDS)).toEqual([
+      "clientID",
+    ]);
   });
 });

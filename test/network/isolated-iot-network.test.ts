@@ -23,8 +23,21 @@ describe("IsolatedIotNetwork: isolation", () => {
   const result = synthNetwork();
 
   test("GIVEN the defaults WHEN synthesized THEN the VPC has DNS and there is no way out", () => {
-    expect(result.text).toHaveResourceWithProperties(Vpc, { cidr_block: "10.10.0.0/16", enable_dns_support: true, enable_dns_hostnames: true });
-    for (const type of ["aws_internet_gateway", "aws_nat_gateway", "aws_egress_only_internet_gateway", "aws_vpc_peering_connection", "aws_ec2_transit_gateway_vpc_attachment", "aws_vpn_gateway", "aws_route", "aws_eip"]) {
+    expect(result.text).toHaveResourceWithProperties(Vpc, {
+      cidr_block: "10.10.0.0/16",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+    });
+    for (const type of [
+      "aws_internet_gateway",
+      "aws_nat_gateway",
+      "aws_egress_only_internet_gateway",
+      "aws_vpc_peering_connection",
+      "aws_ec2_transit_gateway_vpc_attachment",
+      "aws_vpn_gateway",
+      "aws_route",
+      "aws_eip",
+    ]) {
       expect(resourcesOf(result, type)).toEqual([]);
     }
   });
@@ -61,7 +74,8 @@ describe("IsolatedIotNetwork: isolation", () => {
 describe("IsolatedIotNetwork: network ACLs", () => {
   const result = synthNetwork();
   const rules = resourcesOf(result, "aws_network_acl_rule");
-  const summary = (r: Record<string, any>) => `${r.egress ? "out" : "in"} ${r.rule_action} ${r.protocol} ${r.cidr_block} ${r.from_port ?? ""}-${r.to_port ?? ""} #${r.rule_number}`;
+  const summary = (r: Record<string, any>) =>
+    `${r.egress ? "out" : "in"} ${r.rule_action} ${r.protocol} ${r.cidr_block} ${r.from_port ?? ""}-${r.to_port ?? ""} #${r.rule_number}`;
 
   test("office CIDRs are denied first, both directions, in both ACLs", () => {
     const denies = rules.filter((r) => r.rule_action === "deny").map(summary);
@@ -73,7 +87,10 @@ describe("IsolatedIotNetwork: network ACLs", () => {
   });
 
   test("allows are exactly MQTT over TLS between the tiers and its return traffic", () => {
-    const allows = rules.filter((r) => r.rule_action === "allow").map(summary).sort();
+    const allows = rules
+      .filter((r) => r.rule_action === "allow")
+      .map(summary)
+      .sort();
     expect(allows).toEqual(
       [
         // device ACL
@@ -141,7 +158,11 @@ describe("FlowLogs (through the network)", () => {
     expect(filter.pattern).toContain('dstport="8883", protocol="6"');
     expect(filter.pattern).toContain('action="REJECT"');
     expect(filter.pattern.split(",")).toHaveLength(FLOW_LOG_FORMAT.split(" ").length);
-    expect(result.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: "RejectedMqttFlows", threshold: 1, comparison_operator: "GreaterThanOrEqualToThreshold" });
+    expect(result.text).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      metric_name: "RejectedMqttFlows",
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+    });
   });
 
   test("GIVEN store s3 THEN Parquet hourly partitions to a locked-down, versioned, KMS-encrypted bucket with lifecycle", () => {
@@ -152,7 +173,12 @@ describe("FlowLogs (through the network)", () => {
       destination_options: { file_format: "parquet", hive_compatible_partitions: true, per_hour_partition: true },
     });
     expect(result.text).not.toHaveResource(CloudwatchLogGroup);
-    expect(result.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(result.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(result.text).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
     const sse = resourcesOf(result, "aws_s3_bucket_server_side_encryption_configuration")[0];
     expect(sse.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
@@ -161,29 +187,57 @@ describe("FlowLogs (through the network)", () => {
       rule: [expect.objectContaining({ transition: [{ days: 60, storage_class: "GLACIER" }], expiration: [{ days: 400 }] })],
     });
     const policy = JSON.parse(resourcesOf(result, "aws_s3_bucket_policy")[0].policy).Statement;
-    expect(policy.find((s: any) => s.Sid === "DenyInsecureTransport")).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-    expect(policy.find((s: any) => s.Sid === "FlowLogDeliveryWrite").Condition.StringEquals["aws:SourceAccount"]).toMatch(/aws_caller_identity/);
+    expect(policy.find((s: any) => s.Sid === "DenyInsecureTransport")).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    expect(policy.find((s: any) => s.Sid === "FlowLogDeliveryWrite").Condition.StringEquals["aws:SourceAccount"]).toMatch(
+      /aws_caller_identity/,
+    );
     const keyPolicy = JSON.parse(resourcesOf(result, "aws_kms_key")[0].policy).Statement;
     expect(keyPolicy.map((s: any) => s.Sid)).toContain("FlowLogDeliveryToS3");
   });
 
   test("GIVEN store both THEN two flow logs", () => {
-    expect(resourcesOf(synthNetwork({ flowLogs: { store: "both" } }), "aws_flow_log").map((f) => f.log_destination_type).sort()).toEqual(["cloud-watch-logs", "s3"]);
+    expect(
+      resourcesOf(synthNetwork({ flowLogs: { store: "both" } }), "aws_flow_log")
+        .map((f) => f.log_destination_type)
+        .sort(),
+    ).toEqual(["cloud-watch-logs", "s3"]);
   });
 
   test("flow logs can be turned off only with a reason", () => {
-    expect(resourcesOf(synthNetwork({ flowLogs: { disabled: true, reason: "Connections are recorded by the transit inspection VPC." } }), "aws_flow_log")).toEqual([]);
-    expect(() => synthNetwork({ flowLogs: { disabled: true, reason: "no" } })).toThrow(/flow logs of .* are disabled and flowLogs.reason is under a sentence \(1 word, 2 characters\); give one line of at least 4 words and 20 characters that says why: where connections are recorded instead/);
+    expect(
+      resourcesOf(
+        synthNetwork({ flowLogs: { disabled: true, reason: "Connections are recorded by the transit inspection VPC." } }),
+        "aws_flow_log",
+      ),
+    ).toEqual([]);
+    expect(() => synthNetwork({ flowLogs: { disabled: true, reason: "no" } })).toThrow(
+      /flow logs of .* are disabled and flowLogs.reason is under a sentence \(1 word, 2 characters\); give one line of at least 4 words and 20 characters that says why: where connections are recorded instead/,
+    );
   });
 });
 
 describe("IsolatedIotNetwork: refused props", () => {
   test.each<[string, Partial<IsolatedIotNetworkProps>, RegExp]>([
-    ["retention under a year", { flowLogs: { retentionDays: 7 } }, /flow log retention 7 days is below the 365-day minimum; set retentionDays >= 365/],
+    [
+      "retention under a year",
+      { flowLogs: { retentionDays: 7 } },
+      /flow log retention 7 days is below the 365-day minimum; set retentionDays >= 365/,
+    ],
     ["a retention CloudWatch refuses", { flowLogs: { retentionDays: 500 } }, /not a CloudWatch Logs retention value/],
-    ["archive after expiry", { flowLogs: { store: "s3", retentionDays: 365, archiveAfterDays: 365 } }, /archiveAfterDays 365 is not below retentionDays 365/],
+    [
+      "archive after expiry",
+      { flowLogs: { store: "s3", retentionDays: 365, archiveAfterDays: 365 } },
+      /archiveAfterDays 365 is not below retentionDays 365/,
+    ],
     ["a public VPC block", { vpcCidr: "52.0.0.0/16" }, /vpcCidr "52.0.0.0\/16" is not a private range/],
-    ["a malformed subnet", { deviceSubnets: [{ az: "eu-west-1a", cidr: "10.10.0.0/33" }] }, /deviceSubnets\[0\]\.cidr "10.10.0.0\/33" is not a CIDR/],
+    [
+      "a malformed subnet",
+      { deviceSubnets: [{ az: "eu-west-1a", cidr: "10.10.0.0/33" }] },
+      /deviceSubnets\[0\]\.cidr "10.10.0.0\/33" is not a CIDR/,
+    ],
     ["overlapping subnets", { endpointSubnets: [{ az: "eu-west-1a", cidr: "10.10.1.0/26" }] }, /overlaps deviceSubnets\[0\]\.cidr/],
     ["an office inside the VPC", { officeCidrs: ["10.10.200.0/24"] }, /officeCidrs\[0\] "10.10.200.0\/24" overlaps vpcCidr/],
     ["no endpoint subnet", { endpointSubnets: [] }, /at least one device subnet and one endpoint subnet/],
@@ -198,5 +252,8 @@ test("the rejected-MQTT alarm notifies every topic added", () => {
     network.flowLogs?.addAlarmAction("arn:aws:sns:eu-west-1:111122223333:oncall");
     network.flowLogs?.addAlarmAction("arn:aws:sns:eu-west-1:111122223333:security");
   });
-  expect(resourcesOf(result, "aws_cloudwatch_metric_alarm")[0].alarm_actions).toEqual(["arn:aws:sns:eu-west-1:111122223333:oncall", "arn:aws:sns:eu-west-1:111122223333:security"]);
+  expect(resourcesOf(result, "aws_cloudwatch_metric_alarm")[0].alarm_actions).toEqual([
+    "arn:aws:sns:eu-west-1:111122223333:oncall",
+    "arn:aws:sns:eu-west-1:111122223333:security",
+  ]);
 });

@@ -38,7 +38,13 @@ describe("IsolatedSecurityGroup", () => {
   test("GIVEN a group opened to two subnets on 8883 WHEN synthesized THEN one described rule per subnet, nothing else", () => {
     const result = synthWith((stack) => {
       const group = new IsolatedSecurityGroup(stack, "endpoint", { vpcId: "vpc-123", description: "broker endpoint" });
-      group.connections.allowFrom(Peer.subnets([{ name: "dev-a", cidr: "10.0.0.0/24" }, { name: "dev-b", cidr: "10.0.1.0/24" }]), Port.MQTT_TLS);
+      group.connections.allowFrom(
+        Peer.subnets([
+          { name: "dev-a", cidr: "10.0.0.0/24" },
+          { name: "dev-b", cidr: "10.0.1.0/24" },
+        ]),
+        Port.MQTT_TLS,
+      );
     });
     expect(result.text).toHaveResourceWithProperties(SecurityGroup, { description: "broker endpoint", revoke_rules_on_delete: true });
     const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");

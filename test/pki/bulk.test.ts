@@ -1,6 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runMoat } from "../support/run-moat";
@@ -12,7 +24,8 @@ describe("bulk issuance", () => {
   let paths: PkiPaths;
   let csrDir: string;
   const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const writeCsrs = (names: string[]) => names.forEach((n) => writeFileSync(join(csrDir, `${n}.csr`), buildCsr({ commonName: n, ...keys })));
+  const writeCsrs = (names: string[]) =>
+    names.forEach((n) => writeFileSync(join(csrDir, `${n}.csr`), buildCsr({ commonName: n, ...keys })));
   const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
 
   beforeEach(() => {
@@ -38,8 +51,23 @@ describe("bulk issuance", () => {
     ]);
     const outputs = readdirSync(outDir).filter((f) => f.endsWith(".cert.pem"));
     expect(outputs).toHaveLength(25);
-    const verified = openssl(["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, ...outputs.map((f) => join(outDir, f))]);
-    expect(verified.trim().split("\n").every((l) => l.endsWith(": OK"))).toBe(true);
+    const verified = openssl([
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslclient",
+      "-CAfile",
+      paths.rootCert,
+      "-untrusted",
+      paths.issuingCert,
+      ...outputs.map((f) => join(outDir, f)),
+    ]);
+    expect(
+      verified
+        .trim()
+        .split("\n")
+        .every((l) => l.endsWith(": OK")),
+    ).toBe(true);
     expect(openssl(["x509", "-in", join(outDir, "dev-07.cert.pem"), "-noout", "-subject"])).toBe("subject=OU = sensor, CN = dev-07\n");
     expect(readFileSync(join(outDir, "chain.pem"), "utf8")).toBe(readFileSync(paths.chain, "utf8"));
     // outputs are hard links to the store's read-only copies: no second file written per certificate
@@ -108,12 +136,30 @@ describe("bulk issuance", () => {
       issued: 3,
       skipped: 0,
       refused: [
-        { file: "b-dangling.csr", reason: `${at("b-dangling.csr")}: cannot be read (ENOENT: no such file, or a dangling symbolic link); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "c-directory.csr", reason: `${at("c-directory.csr")}: is a directory, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "e-fifo.csr", reason: `${at("e-fifo.csr")}: is a FIFO, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "f-device.pem", reason: `${at("f-device.pem")}: is a device or other special file, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "g-huge.csr", reason: `${at("g-huge.csr")}: 65537 bytes is too large for a CSR (at most 65536); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
-        { file: "g-io-error.csr", reason: `${at("g-io-error.csr")}: cannot be read (EIO); make it a readable CSR file or move it out of ${csrDir}, then rerun` },
+        {
+          file: "b-dangling.csr",
+          reason: `${at("b-dangling.csr")}: cannot be read (ENOENT: no such file, or a dangling symbolic link); make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
+        {
+          file: "c-directory.csr",
+          reason: `${at("c-directory.csr")}: is a directory, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
+        {
+          file: "e-fifo.csr",
+          reason: `${at("e-fifo.csr")}: is a FIFO, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
+        {
+          file: "f-device.pem",
+          reason: `${at("f-device.pem")}: is a device or other special file, not a CSR file; make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
+        {
+          file: "g-huge.csr",
+          reason: `${at("g-huge.csr")}: 65537 bytes is too large for a CSR (at most 65536); make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
+        {
+          file: "g-io-error.csr",
+          reason: `${at("g-io-error.csr")}: cannot be read (EIO); make it a readable CSR file or move it out of ${csrDir}, then rerun`,
+        },
       ],
     });
     expect(progress).toEqual([2, 4, 6, 8, 9]);
@@ -127,16 +173,39 @@ describe("bulk issuance", () => {
     writeCsrs(["secret"]);
     chmodSync(join(csrDir, "secret.csr"), 0o000);
     const envs = environmentsDir(dir);
-    const args = ["bin/moat.ts", "pki", "bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", join(dir, "out"), "--pki-dir", dir, "--environments-dir", envs, "--passphrase-file", passphraseFile(dir)];
+    const args = [
+      "bin/moat.ts",
+      "pki",
+      "bulk",
+      "--env",
+      "lab",
+      "--class",
+      "sensor",
+      "--csr-dir",
+      csrDir,
+      "--out-dir",
+      join(dir, "out"),
+      "--pki-dir",
+      dir,
+      "--environments-dir",
+      envs,
+      "--passphrase-file",
+      passphraseFile(dir),
+    ];
     const tsx = resolve(__dirname, "../../node_modules/.bin/tsx");
     const dropDac = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", tsx];
     const cwd = resolve(__dirname, "../..");
 
     // WHEN
-    const result = process.getuid?.() === 0 ? spawnSync("setpriv", [...dropDac, ...args], { cwd, encoding: "utf8" }) : spawnSync(tsx, args, { cwd, encoding: "utf8" });
+    const result =
+      process.getuid?.() === 0
+        ? spawnSync("setpriv", [...dropDac, ...args], { cwd, encoding: "utf8" })
+        : spawnSync(tsx, args, { cwd, encoding: "utf8" });
 
     // THEN
-    expect(result.stderr).toContain(`moat pki bulk: refused ${join(csrDir, "secret.csr")}: cannot be read (EACCES); make it a readable CSR file or move it out of ${csrDir}, then rerun\n`);
+    expect(result.stderr).toContain(
+      `moat pki bulk: refused ${join(csrDir, "secret.csr")}: cannot be read (EACCES); make it a readable CSR file or move it out of ${csrDir}, then rerun\n`,
+    );
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(result.stdout).toMatch(/^bulk: 2 CSRs of class sensor: 1 issued, 0 already issued \(skipped\), 1 refused/);
     expect(result.status).toBe(1);
@@ -144,9 +213,13 @@ describe("bulk issuance", () => {
   });
 
   it("refuses an empty or missing CSR directory and an output directory equal to it", () => {
-    expect(() => bulkIssue({ ...store(), csrDir, outDir: join(dir, "out") })).toThrow(`CSR directory ${csrDir} has no *.csr or *.pem files`);
+    expect(() => bulkIssue({ ...store(), csrDir, outDir: join(dir, "out") })).toThrow(
+      `CSR directory ${csrDir} has no *.csr or *.pem files`,
+    );
     expect(() => bulkIssue({ ...store(), csrDir: join(dir, "nope"), outDir: join(dir, "out") })).toThrow("does not exist");
-    expect(() => bulkIssue({ ...store(), csrDir, outDir: csrDir })).toThrow("is the CSR directory; write certificates to a separate directory");
+    expect(() => bulkIssue({ ...store(), csrDir, outDir: csrDir })).toThrow(
+      "is the CSR directory; write certificates to a separate directory",
+    );
   });
 
   it("moat pki bulk shows a progress bar and a summary, and exits 1 when any CSR was refused", async () => {
@@ -168,14 +241,25 @@ describe("bulk issuance", () => {
 
 describe("moat pki issue --csr refuses a path that is not a readable CSR file, in one line", () => {
   test.each([
-    ["a missing file", () => "/nonexistent/device.csr", /device\.csr: cannot be read \(ENOENT: no such file, or a dangling symbolic link\); give --csr the path of a PEM CSR file/],
-    ["a device that never ends", () => "/dev/zero", /\/dev\/zero: is a device or other special file, not a CSR file; give --csr the path of a PEM CSR file/],
+    [
+      "a missing file",
+      () => "/nonexistent/device.csr",
+      /device\.csr: cannot be read \(ENOENT: no such file, or a dangling symbolic link\); give --csr the path of a PEM CSR file/,
+    ],
+    [
+      "a device that never ends",
+      () => "/dev/zero",
+      /\/dev\/zero: is a device or other special file, not a CSR file; give --csr the path of a PEM CSR file/,
+    ],
     ["a directory", () => "/tmp", /\/tmp: is a directory, not a CSR file/],
   ])("%s", (_name, csr, expected) => {
     const pkiDir = mkdtempSync(join(tmpdir(), "moat-issue-input-"));
     const env = { ...process.env, MOAT_CA_PASSPHRASE: "" };
     expect(runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env }).code).toBe(0);
-    const result = runMoat(["pki", "issue", "--env", "dev", "--class", "sensor", "--csr", csr(), "--out", join(pkiDir, "out.pem"), "--pki-dir", pkiDir], { env });
+    const result = runMoat(
+      ["pki", "issue", "--env", "dev", "--class", "sensor", "--csr", csr(), "--out", join(pkiDir, "out.pem"), "--pki-dir", pkiDir],
+      { env },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(expected);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);

@@ -9,37 +9,44 @@ describe("initCa", () => {
   beforeEach(() => (dir = scratch()));
   afterEach(() => cleanup(dir));
 
-  it.each<KeyType>(["p256", "rsa2048", "rsa3072"])("makes a %s root (pathLen 1) and issuing CA (pathLen 0) that OpenSSL and Node accept", (keyType) => {
-    // GIVEN / WHEN
-    const result = initCa({ pkiDir: dir, env: "lab", keyType, passphrase: PASSPHRASE });
-    const paths = result.paths;
+  it.each<KeyType>(["p256", "rsa2048", "rsa3072"])(
+    "makes a %s root (pathLen 1) and issuing CA (pathLen 0) that OpenSSL and Node accept",
+    (keyType) => {
+      // GIVEN / WHEN
+      const result = initCa({ pkiDir: dir, env: "lab", keyType, passphrase: PASSPHRASE });
+      const paths = result.paths;
 
-    // THEN OpenSSL verifies the chain strictly and reads the extensions we meant to write
-    expect(openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, paths.rootCert, paths.issuingCert])).toBe(`${paths.rootCert}: OK\n${paths.issuingCert}: OK\n`);
-    const rootText = openssl(["x509", "-in", paths.rootCert, "-noout", "-text"]);
-    const issuingText = openssl(["x509", "-in", paths.issuingCert, "-noout", "-text"]);
-    expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
-    expect(issuingText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
-    expect(issuingText).toMatch(/Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign/);
-    expect(issuingText).toContain(keyType === "p256" ? "Signature Algorithm: ecdsa-with-SHA256" : "Signature Algorithm: sha256WithRSAEncryption");
-    expect(issuingText).toContain(keyType === "p256" ? "NIST CURVE: P-256" : `Public-Key: (${keyType === "rsa2048" ? 2048 : 3072} bit)`);
+      // THEN OpenSSL verifies the chain strictly and reads the extensions we meant to write
+      expect(openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, paths.rootCert, paths.issuingCert])).toBe(
+        `${paths.rootCert}: OK\n${paths.issuingCert}: OK\n`,
+      );
+      const rootText = openssl(["x509", "-in", paths.rootCert, "-noout", "-text"]);
+      const issuingText = openssl(["x509", "-in", paths.issuingCert, "-noout", "-text"]);
+      expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
+      expect(issuingText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
+      expect(issuingText).toMatch(/Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign/);
+      expect(issuingText).toContain(
+        keyType === "p256" ? "Signature Algorithm: ecdsa-with-SHA256" : "Signature Algorithm: sha256WithRSAEncryption",
+      );
+      expect(issuingText).toContain(keyType === "p256" ? "NIST CURVE: P-256" : `Public-Key: (${keyType === "rsa2048" ? 2048 : 3072} bit)`);
 
-    // AND Node's X509Certificate agrees on the hierarchy
-    const root = new X509Certificate(readFileSync(paths.rootCert));
-    const issuing = new X509Certificate(readFileSync(paths.issuingCert));
-    expect(root.ca && issuing.ca).toBe(true);
-    expect(issuing.checkIssued(root)).toBe(true);
-    expect(issuing.verify(root.publicKey)).toBe(true);
-    expect(root.verify(root.publicKey)).toBe(true);
-    expect(issuing.serialNumber).toBe(result.issuingSerial);
+      // AND Node's X509Certificate agrees on the hierarchy
+      const root = new X509Certificate(readFileSync(paths.rootCert));
+      const issuing = new X509Certificate(readFileSync(paths.issuingCert));
+      expect(root.ca && issuing.ca).toBe(true);
+      expect(issuing.checkIssued(root)).toBe(true);
+      expect(issuing.verify(root.publicKey)).toBe(true);
+      expect(root.verify(root.publicKey)).toBe(true);
+      expect(issuing.serialNumber).toBe(result.issuingSerial);
 
-    // AND the AKI of the issuing CA is the root's SKI (forge's keyIdentifier:true trap)
-    const ski = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(rootText)?.[1];
-    expect(issuingText).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${ski}`));
+      // AND the AKI of the issuing CA is the root's SKI (forge's keyIdentifier:true trap)
+      const ski = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(rootText)?.[1];
+      expect(issuingText).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${ski}`));
 
-    // AND the chain file is issuing then root
-    expect(readFileSync(paths.chain, "utf8")).toBe(readFileSync(paths.issuingCert, "utf8") + readFileSync(paths.rootCert, "utf8"));
-  });
+      // AND the chain file is issuing then root
+      expect(readFileSync(paths.chain, "utf8")).toBe(readFileSync(paths.issuingCert, "utf8") + readFileSync(paths.rootCert, "utf8"));
+    },
+  );
 
   it("stores both CA keys as encrypted PKCS#8 (mode 0600) that OpenSSL opens with the passphrase only", () => {
     const { paths } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
@@ -47,7 +54,9 @@ describe("initCa", () => {
       expect(readFileSync(key, "utf8")).toMatch(pemHeader(["ENCRYPTED", "PRIVATE", "KEY"].join(" ")));
       expect(statSync(key).mode & 0o777).toBe(0o600);
       // PBES2: PBKDF2-HMAC-SHA256 at 600,000 (0x927C0) rounds, AES-256-CBC
-      expect(openssl(["asn1parse", "-in", key])).toMatch(/PBES2[\s\S]*PBKDF2[\s\S]*INTEGER +:0927C0[\s\S]*hmacWithSHA256[\s\S]*aes-256-cbc/);
+      expect(openssl(["asn1parse", "-in", key])).toMatch(
+        /PBES2[\s\S]*PBKDF2[\s\S]*INTEGER +:0927C0[\s\S]*hmacWithSHA256[\s\S]*aes-256-cbc/,
+      );
       expect(() => openssl(["pkey", "-in", key, "-passin", "pass:wrong passphrase!", "-noout"])).toThrow();
       openssl(["pkey", "-in", key, "-passin", `pass:${PASSPHRASE}`, "-noout"]);
     }
@@ -55,7 +64,13 @@ describe("initCa", () => {
   });
 
   it("writes the first CRL (number 1) and an empty index with the CA", () => {
-    const { paths, crlNextUpdate } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, crlValidityDays: 3, now: new Date("2026-01-01T00:00:00Z") });
+    const { paths, crlNextUpdate } = initCa({
+      pkiDir: dir,
+      env: "lab",
+      passphrase: PASSPHRASE,
+      crlValidityDays: 3,
+      now: new Date("2026-01-01T00:00:00Z"),
+    });
     const text = openssl(["crl", "-in", paths.crl, "-CAfile", paths.issuingCert, "-verify", "-noout", "-text"]);
     expect(text).toMatch(/X509v3 CRL Number:\s+1\n/);
     expect(text).toContain("Next Update: Jan  4 00:00:00 2026 GMT");
@@ -77,7 +92,9 @@ describe("initCa", () => {
   });
 
   it("refuses an unknown key type and an environment name that is not a plain directory name", () => {
-    expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, keyType: "ed25519" as KeyType })).toThrow("key type 'ed25519' is not supported; use one of p256, rsa2048, rsa3072");
+    expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, keyType: "ed25519" as KeyType })).toThrow(
+      "key type 'ed25519' is not supported; use one of p256, rsa2048, rsa3072",
+    );
     expect(() => initCa({ pkiDir: dir, env: "../x", passphrase: PASSPHRASE })).toThrow("environment name '../x' is not valid");
   });
 

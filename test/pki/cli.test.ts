@@ -45,13 +45,27 @@ describe("moat pki happy paths not covered elsewhere", () => {
     // The issuing key is all issuance needs.
     const out = join(dir, "devices");
     expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "d-1", "--out-dir", out], ctx)).code).toBe(0);
-    expect(openssl(["verify", "-x509_strict", "-CAfile", join(ctx.pkiDir, "lab/ca/root.pem"), "-untrusted", join(out, "chain.pem"), join(out, "d-1.pem")])).toContain(": OK");
+    expect(
+      openssl([
+        "verify",
+        "-x509_strict",
+        "-CAfile",
+        join(ctx.pkiDir, "lab/ca/root.pem"),
+        "-untrusted",
+        join(out, "chain.pem"),
+        join(out, "d-1.pem"),
+      ]),
+    ).toContain(": OK");
   });
 
   it.each([
     ["inside the store", (d: string) => join(d, "store", "lab-root.key"), /--root-key-out .* is inside the PKI store/],
     ["an existing file", (d: string) => join(d, "taken.key"), /--root-key-out .*taken\.key already exists; init never overwrites a key/],
-    ["a missing directory", (d: string) => join(d, "nowhere", "root.key"), /--root-key-out .*: directory .*nowhere does not exist; create it first/],
+    [
+      "a missing directory",
+      (d: string) => join(d, "nowhere", "root.key"),
+      /--root-key-out .*: directory .*nowhere does not exist; create it first/,
+    ],
   ])("init --root-key-out refuses %s, creating nothing", async (_name, where, message) => {
     process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
     writeFileSync(join(dir, "taken.key"), "keep me");
@@ -73,7 +87,9 @@ describe("moat pki happy paths not covered elsewhere", () => {
     it("init with neither option is refused and makes nothing", async () => {
       const result = await moatPki(["init", "--env", "prod"], ctx);
       expect(result).toMatchObject({ code: 1, stdout: "" });
-      expect(result.stderr).toMatch(/prod\.yaml has pki\.allowLocalKeys false \(production devices\), so the root CA key does not go into the online store by default: give --root-key-out FILE .* or --root-key-in-store "REASON"/);
+      expect(result.stderr).toMatch(
+        /prod\.yaml has pki\.allowLocalKeys false \(production devices\), so the root CA key does not go into the online store by default: give --root-key-out FILE .* or --root-key-in-store "REASON"/,
+      );
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(existsSync(join(ctx.pkiDir, "prod"))).toBe(false);
     });
@@ -104,9 +120,21 @@ describe("moat pki happy paths not covered elsewhere", () => {
     });
 
     it.each([
-      ["both options", (d: string) => ["--root-key-in-store", REASON, "--root-key-out", join(d, "k.key")], /--root-key-in-store and --root-key-out contradict each other/],
-      ["a reason too short to say anything", () => ["--root-key-in-store", "because"], /--root-key-in-store "because" is under a sentence \(1 word, 7 characters\); give one line of at least 4 words and 20 characters that says why/],
-      ["a reason of several lines", () => ["--root-key-in-store", "first line of it\nsecond line"], /spans several lines; give one line of at least 4 words/],
+      [
+        "both options",
+        (d: string) => ["--root-key-in-store", REASON, "--root-key-out", join(d, "k.key")],
+        /--root-key-in-store and --root-key-out contradict each other/,
+      ],
+      [
+        "a reason too short to say anything",
+        () => ["--root-key-in-store", "because"],
+        /--root-key-in-store "because" is under a sentence \(1 word, 7 characters\); give one line of at least 4 words and 20 characters that says why/,
+      ],
+      [
+        "a reason of several lines",
+        () => ["--root-key-in-store", "first line of it\nsecond line"],
+        /spans several lines; give one line of at least 4 words/,
+      ],
     ])("refuses %s, making nothing", async (_name, options, message) => {
       const result = await moatPki(["init", "--env", "prod", ...options(dir)], ctx);
       expect(result.code).toBe(1);
@@ -141,7 +169,9 @@ describe("moat pki happy paths not covered elsewhere", () => {
   it("init --unencrypted-dev-key in a lab environment warns on stderr; issue --device writes a 0600 key", async () => {
     const init = await moatPki(["init", "--env", "lab", "--key-type", "p256", "--unencrypted-dev-key"], ctx);
     expect(init.code).toBe(0);
-    expect(init.stderr).toMatch(/^moat pki: WARNING: the CA keys in .* are NOT encrypted \(lab\/dev only\); never use this CA for production devices\n$/);
+    expect(init.stderr).toMatch(
+      /^moat pki: WARNING: the CA keys in .* are NOT encrypted \(lab\/dev only\); never use this CA for production devices\n$/,
+    );
 
     const out = join(dir, "devices");
     const issue = await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "bench-01", "--out-dir", out], ctx);
@@ -149,12 +179,24 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(statSync(join(out, "bench-01.key")).mode & 0o777).toBe(0o600);
     const cert = new X509Certificate(readFileSync(join(out, "bench-01.pem")));
     expect(cert.subject).toBe("OU=sensor\nCN=bench-01");
-    expect(openssl(["verify", "-x509_strict", "-CAfile", join(ctx.pkiDir, "lab/ca/root.pem"), "-untrusted", join(out, "chain.pem"), join(out, "bench-01.pem")])).toContain(": OK");
+    expect(
+      openssl([
+        "verify",
+        "-x509_strict",
+        "-CAfile",
+        join(ctx.pkiDir, "lab/ca/root.pem"),
+        "-untrusted",
+        join(out, "chain.pem"),
+        join(out, "bench-01.pem"),
+      ]),
+    ).toContain(": OK");
   });
 
   it("issue --device makes a key of the environment's pki.keyType", async () => {
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
-    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code).toBe(0);
+    expect(
+      (await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code,
+    ).toBe(0);
     expect(openssl(["pkey", "-in", join(dir, "r", "rsa-dev.key"), "-noout", "-text"])).toContain("Private-Key: (2048 bit");
   });
 

@@ -45,7 +45,25 @@ describe("two issuers at once", () => {
     const pass = passphraseFile(dir);
     const issue = (name: string) => {
       const { csr } = opensslCsr(dir, name, `/CN=${name}`);
-      return run(["bin/moat.ts", "pki", "issue", "--env", "lab", "--class", "sensor", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass, "--csr", csr, "--out", join(dir, `${name}.pem`)]);
+      return run([
+        "bin/moat.ts",
+        "pki",
+        "issue",
+        "--env",
+        "lab",
+        "--class",
+        "sensor",
+        "--pki-dir",
+        pkiDir,
+        "--environments-dir",
+        envs,
+        "--passphrase-file",
+        pass,
+        "--csr",
+        csr,
+        "--out",
+        join(dir, `${name}.pem`),
+      ]);
     };
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all([issue(`a-${round}`), issue(`b-${round}`)]);
@@ -105,10 +123,13 @@ describe("two issuers at once", () => {
     const pkiDir = join(dir, "store");
     const envs = environmentsDir(dir);
     const pass = passphraseFile(dir);
-    const init = () => run(["bin/moat.ts", "pki", "init", "--env", "lab", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass]);
+    const init = () =>
+      run(["bin/moat.ts", "pki", "init", "--env", "lab", "--pki-dir", pkiDir, "--environments-dir", envs, "--passphrase-file", pass]);
     const results = await Promise.all([init(), init()]);
     expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
-    expect(results.find((r) => r.code === 1)?.stderr).toMatch(/^moat pki: a CA for environment 'lab' (already exists|was created .* while this one was being made)/);
+    expect(results.find((r) => r.code === 1)?.stderr).toMatch(
+      /^moat pki: a CA for environment 'lab' (already exists|was created .* while this one was being made)/,
+    );
     const paths = pkiPaths(pkiDir, "lab");
     expect(openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, paths.issuingCert])).toBe(`${paths.issuingCert}: OK\n`);
     expect(readdirSync(pkiDir)).toEqual(["lab"]); // no staging directory left behind
@@ -117,8 +138,12 @@ describe("two issuers at once", () => {
   it("a stale lock is reported with the way out, never broken silently", () => {
     const lock = join(dir, ".lock");
     writeFileSync(lock, "999999\n");
-    expect(() => withStoreLock(lock, () => 1, 50)).toThrow(`PKI store lock ${lock} is held by pid 999999, which is not running; if no 'moat pki' is running, delete the lock file and retry`);
+    expect(() => withStoreLock(lock, () => 1, 50)).toThrow(
+      `PKI store lock ${lock} is held by pid 999999, which is not running; if no 'moat pki' is running, delete the lock file and retry`,
+    );
     writeFileSync(lock, `${process.pid}\n`);
-    expect(() => withStoreLock(lock, () => 1, 50)).toThrow(`PKI store lock ${lock} is still held by pid ${process.pid} after 0.05 s; wait for it to finish and retry`);
+    expect(() => withStoreLock(lock, () => 1, 50)).toThrow(
+      `PKI store lock ${lock} is still held by pid ${process.pid} after 0.05 s; wait for it to finish and retry`,
+    );
   });
 });

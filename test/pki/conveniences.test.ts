@@ -12,17 +12,29 @@ describe("moat pki conveniences", () => {
     dir = scratch();
     ctx = { pkiDir: join(dir, "store"), environmentsDir: environmentsDir(dir), passphraseFile: passphraseFile(dir) };
     expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
-    for (const [device, deviceClass] of [["sensor-1", "sensor"], ["sensor-2", "sensor"], ["gw-1", "gateway"]]) {
-      const issued = await moatPki(["issue", "--env", "lab", "--device", device, "--class", deviceClass, "--out-dir", join(dir, "out", device)], ctx);
+    for (const [device, deviceClass] of [
+      ["sensor-1", "sensor"],
+      ["sensor-2", "sensor"],
+      ["gw-1", "gateway"],
+    ]) {
+      const issued = await moatPki(
+        ["issue", "--env", "lab", "--device", device, "--class", deviceClass, "--out-dir", join(dir, "out", device)],
+        ctx,
+      );
       expect(issued).toMatchObject({ code: 0, stderr: "" });
     }
   }, 60_000);
   afterAll(() => cleanup(dir));
 
   it("GIVEN a second certificate for a name THEN issuing it warns, naming both serials", async () => {
-    const again = await moatPki(["issue", "--env", "lab", "--device", "sensor-1", "--class", "sensor", "--out-dir", join(dir, "out", "sensor-1-again")], ctx);
+    const again = await moatPki(
+      ["issue", "--env", "lab", "--device", "sensor-1", "--class", "sensor", "--out-dir", join(dir, "out", "sensor-1-again")],
+      ctx,
+    );
     expect(again.code).toBe(0);
-    expect(again.stderr).toMatch(/^moat pki: warning: 'sensor-1' now has 2 valid certificates \([0-9A-F]+, [0-9A-F]+\); once the device uses the newest, revoke the others with 'moat pki revoke --env lab --serial HEX'\n$/);
+    expect(again.stderr).toMatch(
+      /^moat pki: warning: 'sensor-1' now has 2 valid certificates \([0-9A-F]+, [0-9A-F]+\); once the device uses the newest, revoke the others with 'moat pki revoke --env lab --serial HEX'\n$/,
+    );
   });
 
   it("GIVEN filters THEN list shows only the matching certificates, with totals", async () => {
@@ -33,7 +45,10 @@ describe("moat pki conveniences", () => {
     expect(rows[rows.length - 1]).toBe("3 certificates: 3 valid, 0 revoked, 0 expired");
     const named = JSON.parse((await moatPki(["list", "--env", "lab", "--name", "gw-1", "--json"], ctx)).stdout);
     expect(named.map((c: { subject: string }) => c.subject)).toEqual(["gw-1"]);
-    expect(await moatPki(["list", "--env", "lab", "--status", "gone"], ctx)).toMatchObject({ code: 2, stderr: "moat pki: list: --status gone is not one of valid, revoked, expired\n" });
+    expect(await moatPki(["list", "--env", "lab", "--status", "gone"], ctx)).toMatchObject({
+      code: 2,
+      stderr: "moat pki: list: --status gone is not one of valid, revoked, expired\n",
+    });
   });
 
   it("GIVEN revoke --device NAME THEN every valid certificate of that name is revoked, and no other", async () => {
@@ -44,8 +59,14 @@ describe("moat pki conveniences", () => {
     expect(JSON.parse(list.stdout).map((c: { subject: string }) => c.subject)).toEqual(["sensor-1", "sensor-1"]);
     expect((await moatPki(["list", "--env", "lab"], ctx)).stdout).toContain("4 certificates: 2 valid, 2 revoked, 0 expired\n");
 
-    expect(await moatPki(["revoke", "--env", "lab", "--device", "sensor-1"], ctx)).toMatchObject({ code: 1, stderr: expect.stringContaining("revoke: no valid certificate of 'sensor-1'") });
-    expect(await moatPki(["revoke", "--env", "lab", "--device", "gw-1", "--serial", "01"], ctx)).toMatchObject({ code: 2, stderr: expect.stringContaining("give --serial HEX or --device NAME (one of the two)") });
+    expect(await moatPki(["revoke", "--env", "lab", "--device", "sensor-1"], ctx)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("revoke: no valid certificate of 'sensor-1'"),
+    });
+    expect(await moatPki(["revoke", "--env", "lab", "--device", "gw-1", "--serial", "01"], ctx)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("give --serial HEX or --device NAME (one of the two)"),
+    });
   });
 
   it("GIVEN many CSRs refused for one reason THEN bulk prints one grouped line, not one per CSR", async () => {

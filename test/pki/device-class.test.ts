@@ -3,7 +3,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { environmentJsonSchema } from "../../config/json-schema";
-import { checkCsr, checkDeviceClass, DEVICE_CLASS, initCa, issueDeviceWithKey, issueFromCsr, issueServerCert, listIssued, pkiPaths, verificationCert } from "../../pki";
+import {
+  checkCsr,
+  checkDeviceClass,
+  DEVICE_CLASS,
+  initCa,
+  issueDeviceWithKey,
+  issueFromCsr,
+  issueServerCert,
+  listIssued,
+  pkiPaths,
+  verificationCert,
+} from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, opensslCsr, passphraseFile, PASSPHRASE, scratch, treeHash } from "./pki-fixtures";
 
 /** `openssl x509 -noout -subject` of a PEM certificate: what a reviewer would run. */
@@ -23,8 +34,14 @@ describe("device certificates carry the class as subject OU", () => {
     const issued = issueFromCsr({ ...store(), deviceClass: "gateway", csrPem: readFileSync(csr, "utf8") });
     expect(subjectOf(issued.certPem)).toBe("subject=OU = gateway, CN = gw-0001\n");
     // The OU is a UTF8String RDN of its own (what IoT Core's JITP parameter reads).
-    expect(openssl(["x509", "-noout", "-subject", "-nameopt", "multiline,show_type"], issued.certPem)).toMatch(/organizationalUnitName\s+= UTF8STRING:gateway\n\s+commonName\s+= UTF8STRING:gw-0001/);
-    expect(listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.serial === issued.serial)).toMatchObject({ subject: "gw-0001", deviceClass: "gateway", profile: "device" });
+    expect(openssl(["x509", "-noout", "-subject", "-nameopt", "multiline,show_type"], issued.certPem)).toMatch(
+      /organizationalUnitName\s+= UTF8STRING:gateway\n\s+commonName\s+= UTF8STRING:gw-0001/,
+    );
+    expect(listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.serial === issued.serial)).toMatchObject({
+      subject: "gw-0001",
+      deviceClass: "gateway",
+      profile: "device",
+    });
   });
 
   it("issueDeviceWithKey: the same subject, and the key matches", () => {
@@ -51,8 +68,12 @@ describe("device certificates carry the class as subject OU", () => {
   ])("refuses %s before anything is written", (_what, deviceClass) => {
     const csrPem = readFileSync(opensslCsr(dir, "bad-class", "/CN=bad-class").csr, "utf8");
     const before = treeHash(dir);
-    expect(() => issueFromCsr({ ...store(), deviceClass, csrPem })).toThrow(/^device bad-class: device class .* is not a class name; use 1-63 of lowercase letters, digits and '-', starting with a letter$/);
-    expect(() => issueDeviceWithKey({ ...store(), deviceId: "bad-class", deviceClass, outDir: join(dir, "never") })).toThrow(/^device bad-class: device class .* is not a class name/);
+    expect(() => issueFromCsr({ ...store(), deviceClass, csrPem })).toThrow(
+      /^device bad-class: device class .* is not a class name; use 1-63 of lowercase letters, digits and '-', starting with a letter$/,
+    );
+    expect(() => issueDeviceWithKey({ ...store(), deviceId: "bad-class", deviceClass, outDir: join(dir, "never") })).toThrow(
+      /^device bad-class: device class .* is not a class name/,
+    );
     expect(existsSync(join(dir, "never"))).toBe(false);
     expect(treeHash(dir)).toBe(before);
   });
@@ -72,7 +93,9 @@ describe("device certificates carry the class as subject OU", () => {
   });
 
   it("the class pattern is the one the environment schema allows for topics.classes", () => {
-    const schema = environmentJsonSchema() as { properties: { topics: { properties: { classes: { propertyNames: { pattern: string } } } } } };
+    const schema = environmentJsonSchema() as {
+      properties: { topics: { properties: { classes: { propertyNames: { pattern: string } } } } };
+    };
     expect(DEVICE_CLASS.source).toBe(schema.properties.topics.properties.classes.propertyNames.pattern);
     expect(() => checkDeviceClass("a".repeat(63), "x")).not.toThrow();
     expect(() => checkDeviceClass("9lives", "x")).toThrow('x: device class "9lives" is not a class name');
@@ -108,7 +131,9 @@ describe("moat pki --class", () => {
 
     const list = await moatPki(["list", "--env", "lab"], ctx);
     expect(list.stdout.split("\n")[0]).toMatch(/^serial\s+status\s+profile\s+class\s+notAfter\s+subject$/);
-    expect(list.stdout).toMatch(new RegExp(`${new X509Certificate(certAt(out)).serialNumber}\\s+valid\\s+device\\s+gateway\\s+\\S+\\s+dev-1\\n`));
+    expect(list.stdout).toMatch(
+      new RegExp(`${new X509Certificate(certAt(out)).serialNumber}\\s+valid\\s+device\\s+gateway\\s+\\S+\\s+dev-1\\n`),
+    );
     const json = JSON.parse((await moatPki(["list", "--env", "lab", "--json"], ctx)).stdout) as { subject: string; deviceClass?: string }[];
     expect(json.find((c) => c.subject === "dev-1")?.deviceClass).toBe("gateway");
   });
@@ -141,7 +166,11 @@ describe("moat pki --class", () => {
   it.each([
     ["missing in a multi-class environment", [], `--class is required for a device certificate: ENVS/lab.yaml has classes gateway, sensor`],
     ["not in topics.classes", ["--class", "pump"], `--class 'pump' is not in ENVS/lab.yaml topics.classes; use one of gateway, sensor`],
-    ["not in a single-class environment's classes", ["--class", "gateway"], `--class 'gateway' is not in ENVS/single.yaml topics.classes; use one of sensor`],
+    [
+      "not in a single-class environment's classes",
+      ["--class", "gateway"],
+      `--class 'gateway' is not in ENVS/single.yaml topics.classes; use one of sensor`,
+    ],
   ])("--class %s: refused with exit 1, the store unchanged (issue --csr, issue --device, bulk)", async (what, classArgs, expected) => {
     const env = what.includes("single") ? "single" : "lab";
     const line = expected.replace("ENVS", ctx.environmentsDir);
@@ -157,19 +186,25 @@ describe("moat pki --class", () => {
   it("bulk --class gateway: every certificate has OU = gateway; a rerun under another class refuses those CSRs instead of re-issuing", async () => {
     const csrDir = join(dir, "csrs");
     mkdirSync(csrDir);
-    for (const name of ["gw-a", "gw-b", "gw-c"]) writeFileSync(join(csrDir, `${name}.csr`), readFileSync(opensslCsr(dir, name, `/CN=${name}`).csr));
+    for (const name of ["gw-a", "gw-b", "gw-c"])
+      writeFileSync(join(csrDir, `${name}.csr`), readFileSync(opensslCsr(dir, name, `/CN=${name}`).csr));
     const out = join(dir, "bulk-out");
     const first = await moatPki(["bulk", "--env", "lab", "--class", "gateway", "--csr-dir", csrDir, "--out-dir", out], ctx);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^bulk: 3 CSRs of class gateway: 3 issued/);
-    for (const name of ["gw-a", "gw-b", "gw-c"]) expect(subjectOf(certAt(join(out, `${name}.cert.pem`)))).toBe(`subject=OU = gateway, CN = ${name}\n`);
+    for (const name of ["gw-a", "gw-b", "gw-c"])
+      expect(subjectOf(certAt(join(out, `${name}.cert.pem`)))).toBe(`subject=OU = gateway, CN = ${name}\n`);
     expect(listIssued({ pkiDir: ctx.pkiDir, env: "lab" }).filter((c) => c.deviceClass === "gateway")).toHaveLength(3);
 
     const before = listIssued({ pkiDir: ctx.pkiDir, env: "lab" }).length;
     const rerun = await moatPki(["bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", out], ctx);
     expect(rerun.code).toBe(1);
     expect(rerun.stdout).toMatch(/^bulk: 3 CSRs of class sensor: 0 issued, 0 already issued \(skipped\), 3 refused/);
-    expect(rerun.stderr).toMatch(new RegExp(`moat pki bulk: refused ${join(csrDir, "gw-a.csr")}: issued earlier as class 'gateway' \\(serial [0-9A-F]{32}\\), not 'sensor'; a rerun never changes a class: revoke that serial and send a new CSR\\n`));
+    expect(rerun.stderr).toMatch(
+      new RegExp(
+        `moat pki bulk: refused ${join(csrDir, "gw-a.csr")}: issued earlier as class 'gateway' \\(serial [0-9A-F]{32}\\), not 'sensor'; a rerun never changes a class: revoke that serial and send a new CSR\\n`,
+      ),
+    );
     expect(listIssued({ pkiDir: ctx.pkiDir, env: "lab" })).toHaveLength(before);
   });
 

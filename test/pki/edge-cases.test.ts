@@ -51,20 +51,29 @@ describe("buildCsr (device simulators, benchmarks)", () => {
 describe("CSR checks beyond the hostile-input list", () => {
   it("refuses a CSR that is a SEQUENCE of the wrong shape", () => {
     const pem = toPem("CERTIFICATE REQUEST", encode(sequence(integer(0), integer(1))));
-    expect(() => checkCsr(pem, "odd.csr")).toThrow("odd.csr: not a PKCS#10 certificate request (a CSR has three parts); create it with 'openssl req -new'");
+    expect(() => checkCsr(pem, "odd.csr")).toThrow(
+      "odd.csr: not a PKCS#10 certificate request (a CSR has three parts); create it with 'openssl req -new'",
+    );
   });
 
   it("refuses a key that does not match the signature algorithm", () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const pem = rawCsr(sequence(set(sequence(oid(OID.commonName), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTF8, false, "x")))), spkiOf(rsa.publicKey));
-    expect(() => checkCsr(pem, "mixed.csr")).toThrow("mixed.csr: key type rsa does not match the signature algorithm (ec); regenerate the CSR");
+    const pem = rawCsr(
+      sequence(set(sequence(oid(OID.commonName), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTF8, false, "x")))),
+      spkiOf(rsa.publicKey),
+    );
+    expect(() => checkCsr(pem, "mixed.csr")).toThrow(
+      "mixed.csr: key type rsa does not match the signature algorithm (ec); regenerate the CSR",
+    );
   });
 
   it("refuses a CN in BMPString (no safe mapping to a thing name)", () => {
     const keys = ec();
     const bmp = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, "dev");
     const pem = rawCsr(sequence(set(sequence(oid(OID.commonName), bmp))), spkiOf(keys.publicKey), keys.privateKey);
-    expect(() => checkCsr(pem, "bmp.csr")).toThrow("bmp.csr: subject CN uses ASN.1 string type 0x1e; use a UTF8String or PrintableString CN");
+    expect(() => checkCsr(pem, "bmp.csr")).toThrow(
+      "bmp.csr: subject CN uses ASN.1 string type 0x1e; use a UTF8String or PrintableString CN",
+    );
   });
 
   it("shortens a very long bad CN in the error line", () => {
@@ -84,9 +93,13 @@ describe("library options refused with a clear line", () => {
 
   it("validity: days not a positive whole number, or an end before the start", () => {
     const csrPem = buildCsr({ commonName: "v", ...ec() });
-    expect(() => issueFromCsr({ ...store(), csrPem, validityDays: 0 })).toThrow("validity 0 days is not valid; use a whole number of days >= 1");
+    expect(() => issueFromCsr({ ...store(), csrPem, validityDays: 0 })).toThrow(
+      "validity 0 days is not valid; use a whole number of days >= 1",
+    );
     expect(() => issueFromCsr({ ...store(), csrPem, validityDays: 1.5 })).toThrow("validity 1.5 days is not valid");
-    expect(() => issueFromCsr({ ...store(), csrPem, notBefore: new Date("2026-02-01"), notAfter: new Date("2026-01-01") })).toThrow(/^validity ends 2026-01-01T00:00:00.000Z before it starts 2026-02-01/);
+    expect(() => issueFromCsr({ ...store(), csrPem, notBefore: new Date("2026-02-01"), notAfter: new Date("2026-01-01") })).toThrow(
+      /^validity ends 2026-01-01T00:00:00.000Z before it starts 2026-02-01/,
+    );
   });
 
   it("a device certificate never outlives the issuing CA", () => {
@@ -97,7 +110,9 @@ describe("library options refused with a clear line", () => {
   });
 
   it("revoke: an unknown reason", () => {
-    expect(() => revoke({ ...store(), serial: "01", reason: "boredom" as RevocationReason })).toThrow("revocation reason 'boredom' is not one of unspecified, keyCompromise");
+    expect(() => revoke({ ...store(), serial: "01", reason: "boredom" as RevocationReason })).toThrow(
+      "revocation reason 'boredom' is not one of unspecified, keyCompromise",
+    );
   });
 
   it("a server certificate named by IP address only takes the IP as its CN", () => {
@@ -110,7 +125,9 @@ describe("library options refused with a clear line", () => {
     const crl = join(dir, "lab/crl.pem");
     const saved = readFileSync(crl, "utf8");
     writeFileSync(crl, "");
-    expect(() => crlStatus({ pkiDir: dir, env: "lab" })).toThrow(/CRL .*crl.pem: expected exactly one PEM block labelled X509 CRL, found none/);
+    expect(() => crlStatus({ pkiDir: dir, env: "lab" })).toThrow(
+      /CRL .*crl.pem: expected exactly one PEM block labelled X509 CRL, found none/,
+    );
     // a v1-style CRL: no extensions at all
     const keys = ec();
     const tbs = encode(sequence(integer(1), signerFor(keys.privateKey).algorithm, sequence(), asn1UtcTime(), asn1UtcTime()));

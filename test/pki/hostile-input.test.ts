@@ -33,7 +33,10 @@ describe("moat pki refuses hostile and broken input", () => {
   async function refused(args: string[], expected: string | RegExp, overrides: Partial<typeof ctx> = {}): Promise<void> {
     const before = treeHash(pkiDir);
     const out = join(dir, "never-written.pem");
-    const result = await moatPki(args.map((a) => (a === "OUT" ? out : a)), { ...ctx, ...overrides });
+    const result = await moatPki(
+      args.map((a) => (a === "OUT" ? out : a)),
+      { ...ctx, ...overrides },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr.split("\n")).toHaveLength(2); // one line and its newline
@@ -108,13 +111,22 @@ describe("moat pki refuses hostile and broken input", () => {
   });
 
   it("a key algorithm AWS IoT does not take (Ed25519)", async () => {
-    await refused(issue(opensslCsr(dir, "ed25519", "/CN=edwards", ["-newkey", "ed25519"]).csr), "signature algorithm 1.3.101.112 is not accepted");
+    await refused(
+      issue(opensslCsr(dir, "ed25519", "/CN=edwards", ["-newkey", "ed25519"]).csr),
+      "signature algorithm 1.3.101.112 is not accepted",
+    );
   });
 
   it("a weak or unsupported key, or a SHA-1 signature", async () => {
     await refused(issue(opensslCsr(dir, "rsa1024", "/CN=weak", ["-newkey", "rsa:1024"]).csr), "RSA key of 1024 bits is too weak");
-    await refused(issue(opensslCsr(dir, "p521", "/CN=odd", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]).csr), "EC curve secp521r1 is not accepted");
-    await refused(issue(opensslCsr(dir, "sha1", "/CN=old", undefined, ["-sha1"]).csr), "signature algorithm 1.2.840.10045.4.1 is not accepted");
+    await refused(
+      issue(opensslCsr(dir, "p521", "/CN=odd", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]).csr),
+      "EC curve secp521r1 is not accepted",
+    );
+    await refused(
+      issue(opensslCsr(dir, "sha1", "/CN=old", undefined, ["-sha1"]).csr),
+      "signature algorithm 1.2.840.10045.4.1 is not accepted",
+    );
   });
 
   it("a file that is not a PEM CSR: DER, a private key, text, or missing", async () => {
@@ -140,7 +152,12 @@ describe("moat pki refuses hostile and broken input", () => {
 
   it("a wrong passphrase, for every command that signs", async () => {
     const wrong = passphraseFile(join(dir), "not the passphrase at all");
-    for (const args of [issue(goodCsr), ["crl", "--env", "lab"], ["revoke", "--env", "lab", "--serial", "01"], ["verification-cert", "--env", "lab", "--registration-code", "abc"]]) {
+    for (const args of [
+      issue(goodCsr),
+      ["crl", "--env", "lab"],
+      ["revoke", "--env", "lab", "--serial", "01"],
+      ["verification-cert", "--env", "lab", "--registration-code", "abc"],
+    ]) {
       await refused(args, "wrong passphrase (decryption failed); check MOAT_CA_PASSPHRASE or --passphrase-file", { passphraseFile: wrong });
     }
     await refused(issue(goodCsr), "is encrypted and no passphrase was given", { passphraseFile: undefined });
@@ -150,11 +167,17 @@ describe("moat pki refuses hostile and broken input", () => {
   it("revoking an unknown serial, a non-hex serial, or one already revoked", async () => {
     await refused(["revoke", "--env", "lab", "--serial", "0123456789ABCDEF"], "serial 0123456789ABCDEF was not issued by the 'lab' CA");
     await refused(["revoke", "--env", "lab", "--serial", "xyz"], "serial 'xyz' is not hexadecimal");
-    await refused(["revoke", "--env", "lab", "--serial", issuedSerial.toLowerCase()], `serial ${issuedSerial} (good-device) is already revoked`);
+    await refused(
+      ["revoke", "--env", "lab", "--serial", issuedSerial.toLowerCase()],
+      `serial ${issuedSerial} (good-device) is already revoked`,
+    );
   });
 
   it("an output path whose directory does not exist, or that is a directory (checked before issuing)", async () => {
-    await refused(["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")], `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`);
+    await refused(
+      ["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")],
+      `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`,
+    );
     await refused(["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", dir], `--out ${dir} is a directory`);
     await refused(["crl", "--env", "lab", "--out", join(dir, "no-such-dir", "x.crl")], "does not exist; create it first");
   });
@@ -162,8 +185,13 @@ describe("moat pki refuses hostile and broken input", () => {
   it("an output directory that is a file, or a store path that cannot be created", async () => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "");
-    await refused(["issue", "--env", "lab", "--class", "sensor", "--device", "d1", "--out-dir", file], `${file}: already exists and is not a directory (EEXIST)`);
-    await refused(["init", "--env", "lab"], `${join(file, "store")}: a path component is not a directory (ENOTDIR)`, { pkiDir: join(file, "store") });
+    await refused(
+      ["issue", "--env", "lab", "--class", "sensor", "--device", "d1", "--out-dir", file],
+      `${file}: already exists and is not a directory (EEXIST)`,
+    );
+    await refused(["init", "--env", "lab"], `${join(file, "store")}: a path component is not a directory (ENOTDIR)`, {
+      pkiDir: join(file, "store"),
+    });
   });
 
   it("init over an existing CA", async () => {

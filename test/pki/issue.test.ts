@@ -58,7 +58,10 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
 
   it("draws serials of 16 random bytes, positive, all different", () => {
     const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const serials = Array.from({ length: 40 }, (_, i) => issueFromCsr({ ...store(), csrPem: buildCsr({ commonName: `s-${i}`, ...keys }) }).serial);
+    const serials = Array.from(
+      { length: 40 },
+      (_, i) => issueFromCsr({ ...store(), csrPem: buildCsr({ commonName: `s-${i}`, ...keys }) }).serial,
+    );
     expect(new Set(serials).size).toBe(40);
     for (const s of serials) {
       expect(s).toMatch(/^[0-7][0-9A-F]{31}$/); // 16 bytes, top bit clear
@@ -74,7 +77,12 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     const csrPem = buildCsr({
       commonName: "greedy-1",
       ...keys,
-      requestedExtensions: [basicConstraints(false), keyUsage(KeyUsage.keyCertSign, KeyUsage.cRLSign), extendedKeyUsage(OID.serverAuth), subjectAltName(["broker.example.com"], [])],
+      requestedExtensions: [
+        basicConstraints(false),
+        keyUsage(KeyUsage.keyCertSign, KeyUsage.cRLSign),
+        extendedKeyUsage(OID.serverAuth),
+        subjectAltName(["broker.example.com"], []),
+      ],
     });
     const text = openssl(["x509", "-noout", "-text"], issueFromCsr({ ...store(), csrPem }).certPem);
     expect(text).not.toContain("Certificate Sign");
@@ -85,7 +93,12 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
 
   it("makes an expired certificate on request (notBefore/notAfter overrides), which OpenSSL refuses", () => {
     const { csr } = opensslCsr(dir, "old", "/CN=old-device");
-    const issued = issueFromCsr({ ...store(), csrPem: readFileSync(csr, "utf8"), notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2025-02-01T00:00:00Z") });
+    const issued = issueFromCsr({
+      ...store(),
+      csrPem: readFileSync(csr, "utf8"),
+      notBefore: new Date("2025-01-01T00:00:00Z"),
+      notAfter: new Date("2025-02-01T00:00:00Z"),
+    });
     const file = join(dir, "old.pem");
     writeFileSync(file, issued.certPem);
     const result = opensslResult(["verify", "-x509_strict", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, file]);
@@ -107,7 +120,20 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     const result = issueServerCert({ ...store(), dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], outDir: out });
     expect(opensslVerify(paths, result.cert, ["-purpose", "sslserver", "-verify_ip", "127.0.0.1"])).toBe(`${result.cert}: OK\n`);
     expect(opensslVerify(paths, result.cert, ["-purpose", "sslserver", "-verify_hostname", "localhost"])).toBe(`${result.cert}: OK\n`);
-    expect(opensslResult(["verify", "-purpose", "sslserver", "-verify_hostname", "evil.example", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, result.cert]).status).not.toBe(0);
+    expect(
+      opensslResult([
+        "verify",
+        "-purpose",
+        "sslserver",
+        "-verify_hostname",
+        "evil.example",
+        "-CAfile",
+        paths.rootCert,
+        "-untrusted",
+        paths.issuingCert,
+        result.cert,
+      ]).status,
+    ).not.toBe(0);
     const cert = new X509Certificate(readFileSync(result.cert));
     expect(cert.subjectAltName).toBe("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1");
     expect(cert.checkPrivateKey(createPrivateKey(readFileSync(result.key)))).toBe(true);
@@ -117,8 +143,12 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
 
   it("refuses server certificate names that are not host names or IP addresses", () => {
     const base = { ...store(), outDir: join(dir, "bad-server") };
-    expect(() => issueServerCert({ ...base, dnsNames: [], ipAddresses: [] })).toThrow("server certificate needs at least one DNS name or IP address");
-    expect(() => issueServerCert({ ...base, dnsNames: [], ipAddresses: ["999.1.1.1"] })).toThrow("IP address '999.1.1.1' is not an IPv4 or IPv6 address");
+    expect(() => issueServerCert({ ...base, dnsNames: [], ipAddresses: [] })).toThrow(
+      "server certificate needs at least one DNS name or IP address",
+    );
+    expect(() => issueServerCert({ ...base, dnsNames: [], ipAddresses: ["999.1.1.1"] })).toThrow(
+      "IP address '999.1.1.1' is not an IPv4 or IPv6 address",
+    );
     expect(() => issueServerCert({ ...base, dnsNames: ["bad name"], ipAddresses: [] })).toThrow("DNS name 'bad name' is not a host name");
   });
 
@@ -140,7 +170,9 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(new X509Certificate(readFileSync(result.path)).subject).toBe(`CN=${code}`);
     expect(result.caCertificatePem).toBe(readFileSync(paths.issuingCert, "utf8"));
     expect(result.caCertificatePem).not.toContain("PRIVATE KEY");
-    expect(() => verificationCert({ ...store(), registrationCode: "abc def" })).toThrow("registration code 'abc def' is not an AWS IoT registration code");
+    expect(() => verificationCert({ ...store(), registrationCode: "abc def" })).toThrow(
+      "registration code 'abc def' is not an AWS IoT registration code",
+    );
   });
 
   it("records every issued certificate in the index with subject, validity and profile", () => {

@@ -16,8 +16,12 @@ const THING_GROUP_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 /** The value of the JITP template's thing group for a certificate subject, as IoT Core evaluates Fn::Join / Ref. */
 function groupFor(templateBody: string, parameters: Record<string, string>): string {
-  const template = JSON.parse(templateBody) as { Parameters: Record<string, unknown>; Resources: { thing: { Properties: { ThingGroups: unknown[] } } } };
-  for (const name of Object.keys(template.Parameters)) if (parameters[name] === undefined) throw new Error(`the certificate has no ${name}: provisioning fails`);
+  const template = JSON.parse(templateBody) as {
+    Parameters: Record<string, unknown>;
+    Resources: { thing: { Properties: { ThingGroups: unknown[] } } };
+  };
+  for (const name of Object.keys(template.Parameters))
+    if (parameters[name] === undefined) throw new Error(`the certificate has no ${name}: provisioning fails`);
   const evaluate = (node: unknown): string => {
     if (typeof node === "string") return node;
     const object = node as { Ref?: string; "Fn::Join"?: [string, unknown[]] };
@@ -43,37 +47,44 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
   });
   afterAll(() => cleanup(dir));
 
-  it.each(Object.keys(loadEnvironment("dev").topics.classes))("a %s certificate from moat pki lands in the thing group the broker creates for that class", (deviceClass) => {
-    // GIVEN the template as synthesized, which is jitpTemplateBody with the broker's prefix
-    const [ca] = Object.values(synth.resource.aws_iot_ca_certificate);
-    const templateBody = (ca.registration_config as { template_body: string }).template_body;
-    const prefix = `${stackName("dev")}-`;
-    expect(templateBody).toBe(jitpTemplateBody({ connectPolicyName: stack.broker.connectPolicyName, thingGroup: { prefix } }));
+  it.each(Object.keys(loadEnvironment("dev").topics.classes))(
+    "a %s certificate from moat pki lands in the thing group the broker creates for that class",
+    (deviceClass) => {
+      // GIVEN the template as synthesized, which is jitpTemplateBody with the broker's prefix
+      const [ca] = Object.values(synth.resource.aws_iot_ca_certificate);
+      const templateBody = (ca.registration_config as { template_body: string }).template_body;
+      const prefix = `${stackName("dev")}-`;
+      expect(templateBody).toBe(jitpTemplateBody({ connectPolicyName: stack.broker.connectPolicyName, thingGroup: { prefix } }));
 
-    // AND a certificate issued for the class, its subject read by OpenSSL
-    const csr = opensslCsr(dir, `${deviceClass}-1`, `/CN=${deviceClass}-0001`).csr;
-    const cert = issueFromCsr({ pkiDir: dir, env: "dev", deviceClass, csrPem: readFileSync(csr, "utf8") });
-    const subject = openssl(["x509", "-noout", "-subject", "-nameopt", "sep_multiline,sname"], cert.certPem);
-    const ou = /\n\s+OU=(.*)\n/.exec(subject)?.[1] as string;
-    const cn = /\n\s+CN=(.*)\n/.exec(subject)?.[1] as string;
-    expect(ou).toBe(deviceClass);
+      // AND a certificate issued for the class, its subject read by OpenSSL
+      const csr = opensslCsr(dir, `${deviceClass}-1`, `/CN=${deviceClass}-0001`).csr;
+      const cert = issueFromCsr({ pkiDir: dir, env: "dev", deviceClass, csrPem: readFileSync(csr, "utf8") });
+      const subject = openssl(["x509", "-noout", "-subject", "-nameopt", "sep_multiline,sname"], cert.certPem);
+      const ou = /\n\s+OU=(.*)\n/.exec(subject)?.[1] as string;
+      const cn = /\n\s+CN=(.*)\n/.exec(subject)?.[1] as string;
+      expect(ou).toBe(deviceClass);
 
-    // WHEN IoT Core evaluates the template with that certificate's parameters
-    const group = groupFor(templateBody, { "AWS::IoT::Certificate::CommonName": cn, "AWS::IoT::Certificate::OrganizationalUnit": ou, "AWS::IoT::Certificate::Id": "0".repeat(64) });
+      // WHEN IoT Core evaluates the template with that certificate's parameters
+      const group = groupFor(templateBody, {
+        "AWS::IoT::Certificate::CommonName": cn,
+        "AWS::IoT::Certificate::OrganizationalUnit": ou,
+        "AWS::IoT::Certificate::Id": "0".repeat(64),
+      });
 
-    // THEN it is exactly the thing group the broker synthesized for the class, carrying its policies
-    expect(group).toBe(`${prefix}${ou}`);
-    expect(stack.broker.classes.find((c) => c.className === deviceClass)?.thingGroupName).toBe(group);
-    expect(Object.values(synth.resource.aws_iot_thing_group).map((g) => g.name)).toContain(group);
-    expect(group).toMatch(THING_GROUP_NAME);
-  });
+      // THEN it is exactly the thing group the broker synthesized for the class, carrying its policies
+      expect(group).toBe(`${prefix}${ou}`);
+      expect(stack.broker.classes.find((c) => c.className === deviceClass)?.thingGroupName).toBe(group);
+      expect(Object.values(synth.resource.aws_iot_thing_group).map((g) => g.name)).toContain(group);
+      expect(group).toMatch(THING_GROUP_NAME);
+    },
+  );
 
   it("a certificate without an OU fails provisioning in a multi-class environment (closed, not a default class)", () => {
     const [ca] = Object.values(synth.resource.aws_iot_ca_certificate);
     const templateBody = (ca.registration_config as { template_body: string }).template_body;
-    expect(() => groupFor(templateBody, { "AWS::IoT::Certificate::CommonName": "old", "AWS::IoT::Certificate::Id": "0".repeat(64) })).toThrow(
-      "the certificate has no AWS::IoT::Certificate::OrganizationalUnit: provisioning fails",
-    );
+    expect(() =>
+      groupFor(templateBody, { "AWS::IoT::Certificate::CommonName": "old", "AWS::IoT::Certificate::Id": "0".repeat(64) }),
+    ).toThrow("the certificate has no AWS::IoT::Certificate::OrganizationalUnit: provisioning fails");
   });
 });
 
@@ -89,7 +100,12 @@ describe("prefix + class is a valid thing group name for every class name the sc
     expect(`${longestClass}x`).not.toMatch(DEVICE_CLASS);
     const name = "N".repeat(40); // IotCoreBroker refuses longer names
     const topics = parseTopicModel(
-      { classes: { [longestClass]: { publish: ["devices/{thing}/telemetry"], subscribe: [], receive: [] }, a: { publish: ["devices/{thing}/status"], subscribe: [], receive: [] } } },
+      {
+        classes: {
+          [longestClass]: { publish: ["devices/{thing}/telemetry"], subscribe: [], receive: [] },
+          a: { publish: ["devices/{thing}/status"], subscribe: [], receive: [] },
+        },
+      },
       "environments/long.yaml",
     );
     const stack = new TerraformStack(Testing.app(), "long");

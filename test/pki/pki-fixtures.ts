@@ -28,7 +28,13 @@ export function opensslResult(args: string[]): { status: number; output: string 
 }
 
 /** A CSR made by `openssl req` with a fresh key; `extraArgs` add -addext etc. Returns paths. */
-export function opensslCsr(dir: string, name: string, subject: string, keyArgs = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], extraArgs: string[] = []) {
+export function opensslCsr(
+  dir: string,
+  name: string,
+  subject: string,
+  keyArgs = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+  extraArgs: string[] = [],
+) {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   openssl(["req", "-new", ...keyArgs, "-nodes", "-keyout", key, "-subj", subject, "-out", csr, ...extraArgs]);
@@ -80,7 +86,10 @@ export interface CliResult {
 }
 
 /** Runs `moat pki ...` in-process with the given store and environments. */
-export async function moatPki(args: string[], ctx: { pkiDir: string; environmentsDir: string; passphraseFile?: string }): Promise<CliResult> {
+export async function moatPki(
+  args: string[],
+  ctx: { pkiDir: string; environmentsDir: string; passphraseFile?: string },
+): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const [command, ...rest] = args;

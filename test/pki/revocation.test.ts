@@ -42,7 +42,10 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     expect(refused.status).not.toBe(0);
     expect(refused.output).toContain("certificate revoked");
     expect(verifyWithCrl(kept.file)).toEqual({ status: 0, output: `${kept.file}: OK\n` });
-    expect(listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.serial === lost.serial)).toMatchObject({ status: "revoked", reason: "keyCompromise" });
+    expect(listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.serial === lost.serial)).toMatchObject({
+      status: "revoked",
+      reason: "keyCompromise",
+    });
   });
 
   it("CRLs verify with openssl crl -verify and carry AKI, an increasing CRL number and reason codes", () => {
@@ -57,7 +60,11 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     expect(text).toMatch(new RegExp(`X509v3 CRL Number:\\s+${second.crl.crlNumber}\\n`));
     const issuingSki = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(openssl(["x509", "-in", paths.issuingCert, "-noout", "-text"]))?.[1];
     expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${issuingSki}`));
-    expect(text).toMatch(new RegExp(`Serial Number: ${a.serial}\\n\\s+Revocation Date: .*\\n\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code:\\s+Superseded`));
+    expect(text).toMatch(
+      new RegExp(
+        `Serial Number: ${a.serial}\\n\\s+Revocation Date: .*\\n\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code:\\s+Superseded`,
+      ),
+    );
     // RFC 5280 5.3.1: "unspecified" is written as no reasonCode at all
     expect(text).toMatch(new RegExp(`Serial Number: ${b.serial}\\n\\s+Revocation Date: [^\\n]+\\n\\s+(Serial Number|Signature Algorithm)`));
     expect(readFileSync(paths.crl, "utf8")).toBe(second.crl.crlPem);
@@ -72,8 +79,14 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     expect(crl.nextUpdate.toISOString()).toBe("2026-03-31T10:00:00.000Z");
     expect(openssl(["crl", "-in", paths.crl, "-noout", "-nextupdate"])).toBe("nextUpdate=Mar 31 10:00:00 2026 GMT\n");
     expect(crlStatus({ pkiDir: dir, env: "lab", now })).toMatchObject({ crlNumber: crl.crlNumber, expired: false, expiresSoon: false });
-    expect(crlStatus({ pkiDir: dir, env: "lab", now: new Date("2026-03-30T10:00:00Z") })).toMatchObject({ expired: false, expiresSoon: true });
-    expect(crlStatus({ pkiDir: dir, env: "lab", now: new Date("2026-04-01T00:00:00Z") })).toMatchObject({ expired: true, expiresSoon: true });
+    expect(crlStatus({ pkiDir: dir, env: "lab", now: new Date("2026-03-30T10:00:00Z") })).toMatchObject({
+      expired: false,
+      expiresSoon: true,
+    });
+    expect(crlStatus({ pkiDir: dir, env: "lab", now: new Date("2026-04-01T00:00:00Z") })).toMatchObject({
+      expired: true,
+      expiresSoon: true,
+    });
     expect(() => writeCrl({ ...store(), crlValidityDays: 0 })).toThrow("CRL validity 0 days is not valid");
   });
 
@@ -122,9 +135,20 @@ describe("moat pki crl and list", () => {
   let ctx: { pkiDir: string; environmentsDir: string; passphraseFile: string };
   beforeAll(async () => {
     dir = scratch();
-    ctx = { pkiDir: join(dir, "store"), environmentsDir: environmentsDir(dir, { crlValidityDays: 1 }), passphraseFile: passphraseFile(dir) };
+    ctx = {
+      pkiDir: join(dir, "store"),
+      environmentsDir: environmentsDir(dir, { crlValidityDays: 1 }),
+      passphraseFile: passphraseFile(dir),
+    };
     expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
-    expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--csr", opensslCsr(dir, "d1", "/CN=d1").csr, "--out", join(dir, "d1.pem")], ctx)).code).toBe(0);
+    expect(
+      (
+        await moatPki(
+          ["issue", "--env", "lab", "--class", "sensor", "--csr", opensslCsr(dir, "d1", "/CN=d1").csr, "--out", join(dir, "d1.pem")],
+          ctx,
+        )
+      ).code,
+    ).toBe(0);
   });
   afterAll(() => cleanup(dir));
 
@@ -141,7 +165,9 @@ describe("moat pki crl and list", () => {
   it("list shows every certificate, and warns on stderr when the CRL expires within 2 days", async () => {
     const result = await moatPki(["list", "--env", "lab"], ctx);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^serial\s+status\s+profile\s+class\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+sensor\s+\S+\s+d1\n1 certificate: 1 valid, 0 revoked, 0 expired\n$/);
+    expect(result.stdout).toMatch(
+      /^serial\s+status\s+profile\s+class\s+notAfter\s+subject\n[0-9A-F]{32}\s+valid\s+device\s+sensor\s+\S+\s+d1\n1 certificate: 1 valid, 0 revoked, 0 expired\n$/,
+    );
     expect(result.stderr).toMatch(/^moat pki: WARNING: CRL #2 expires at \S+; run 'moat pki crl --env lab' and deploy it before then\n$/);
   });
 

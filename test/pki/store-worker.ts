@@ -12,7 +12,9 @@ const store = { pkiDir, env: "lab", passphrase: PASSPHRASE };
 let work: (() => void)[];
 if (mode === "issue") {
   const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  work = Array.from({ length: Number(arg) }, (_, i) => buildCsr({ commonName: `${name}-${i}`, ...keys })).map((csrPem) => () => issueFromCsr({ ...store, deviceClass: "sensor", csrPem }));
+  work = Array.from({ length: Number(arg) }, (_, i) => buildCsr({ commonName: `${name}-${i}`, ...keys })).map(
+    (csrPem) => () => issueFromCsr({ ...store, deviceClass: "sensor", csrPem }),
+  );
 } else {
   work = readFileSync(arg, "utf8")
     .split("\n")

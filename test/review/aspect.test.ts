@@ -48,7 +48,14 @@ describe("ReviewAspect", () => {
     const app = new App({ outdir: outdir() });
     const { stack, network, env } = devNetworkStack(app, new ReviewAspect({ context: contextFromEnvironment(loadEnvironment("dev")) }));
     const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
-    new VpcSecurityGroupIngressRule(stack, "open-mqtt", { securityGroupId: broker.id, ipProtocol: "tcp", fromPort: 1883, toPort: 1883, cidrIpv4: "0.0.0.0/0", description: "plain MQTT" });
+    new VpcSecurityGroupIngressRule(stack, "open-mqtt", {
+      securityGroupId: broker.id,
+      ipProtocol: "tcp",
+      fromPort: 1883,
+      toPort: 1883,
+      cidrIpv4: "0.0.0.0/0",
+      description: "plain MQTT",
+    });
     // The broker side is the group on the iot.data endpoint.
     new VpcEndpoint(stack, "endpoint", {
       vpcId: network.vpcId,
@@ -56,7 +63,9 @@ describe("ReviewAspect", () => {
       vpcEndpointType: "Interface",
       securityGroupIds: [broker.id],
     });
-    expect(() => app.synth()).toThrow(/iot-aspect\/open-mqtt\] moat review FW-1 aws_vpc_security_group_ingress_rule\.open-mqtt: allows TCP port 1883/);
+    expect(() => app.synth()).toThrow(
+      /iot-aspect\/open-mqtt\] moat review FW-1 aws_vpc_security_group_ingress_rule\.open-mqtt: allows TCP port 1883/,
+    );
     expect(messages(stack, "@cdktf/error").join("\n")).toMatch(/FW-2 .*0\.0\.0\.0\/0: the whole Internet/);
   });
 
@@ -71,9 +80,15 @@ describe("ReviewAspect", () => {
     }
     const { stack, network } = devNetworkStack(app, aspect);
     new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
-    new VpcEndpoint(stack, "endpoint", { vpcId: network.vpcId, serviceName: "com.amazonaws.eu-west-1.iot.data", vpcEndpointType: "Interface" });
+    new VpcEndpoint(stack, "endpoint", {
+      vpcId: network.vpcId,
+      serviceName: "com.amazonaws.eu-west-1.iot.data",
+      vpcEndpointType: "Interface",
+    });
     expect(() => app.synth()).not.toThrow();
-    expect(messages(stack, "@cdktf/warn").join("\n")).toMatch(/moat review FW-1 aws_vpc_endpoint\.endpoint: the iot\.data endpoint has no security group/);
+    expect(messages(stack, "@cdktf/warn").join("\n")).toMatch(
+      /moat review FW-1 aws_vpc_endpoint\.endpoint: the iot\.data endpoint has no security group/,
+    );
   });
 
   it("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
@@ -90,23 +105,46 @@ describe("ReviewAspect", () => {
     const env = loadEnvironment("dev");
     const reason = "The lab stack has no office network to protect at all.";
     const suppressed = new App({ outdir: outdir() });
-    const ok = devNetworkStack(suppressed, new ReviewAspect({ suppressions: [{ rule: "NET-6", resource: "stack", reason, source: "test" }] })).stack;
+    const ok = devNetworkStack(
+      suppressed,
+      new ReviewAspect({ suppressions: [{ rule: "NET-6", resource: "stack", reason, source: "test" }] }),
+    ).stack;
     suppressed.synth();
     expect(messages(ok, "@cdktf/info")).toEqual([expect.stringContaining(`(suppressed: ${reason})`)]);
     expect(messages(ok, "@cdktf/error")).toEqual([]);
 
     const unmatched = new App({ outdir: outdir() });
-    const bad = devNetworkStack(unmatched, new ReviewAspect({ context: contextFromEnvironment(env), suppressions: [{ rule: "NET-1", resource: "aws_internet_gateway.x", reason, source: "test" }] })).stack;
+    const bad = devNetworkStack(
+      unmatched,
+      new ReviewAspect({
+        context: contextFromEnvironment(env),
+        suppressions: [{ rule: "NET-1", resource: "aws_internet_gateway.x", reason, source: "test" }],
+      }),
+    ).stack;
     expect(() => unmatched.synth()).toThrow(/suppression matches no finding/);
-    expect(messages(bad, "@cdktf/error")).toEqual([expect.stringMatching(/suppression matches no finding: NET-1 on aws_internet_gateway\.x/)]);
+    expect(messages(bad, "@cdktf/error")).toEqual([
+      expect.stringMatching(/suppression matches no finding: NET-1 on aws_internet_gateway\.x/),
+    ]);
   });
 
   it("reviews the stack as written, after every other aspect (one added later too)", () => {
     const app = new App({ outdir: outdir() });
     const { stack, network } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));
     const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
-    new VpcSecurityGroupIngressRule(stack, "mqtt", { securityGroupId: broker.id, ipProtocol: "tcp", fromPort: 8883, toPort: 8883, cidrIpv4: "10.20.0.0/20", description: "MQTT over TLS" });
-    new VpcEndpoint(stack, "endpoint", { vpcId: network.vpcId, serviceName: "com.amazonaws.eu-west-1.iot.data", vpcEndpointType: "Interface", securityGroupIds: [broker.id] });
+    new VpcSecurityGroupIngressRule(stack, "mqtt", {
+      securityGroupId: broker.id,
+      ipProtocol: "tcp",
+      fromPort: 8883,
+      toPort: 8883,
+      cidrIpv4: "10.20.0.0/20",
+      description: "MQTT over TLS",
+    });
+    new VpcEndpoint(stack, "endpoint", {
+      vpcId: network.vpcId,
+      serviceName: "com.amazonaws.eu-west-1.iot.data",
+      vpcEndpointType: "Interface",
+      securityGroupIds: [broker.id],
+    });
     // Added after the review aspect, and acting on a child: the review still sees its change.
     Aspects.of(stack).add({
       visit: (node) => {

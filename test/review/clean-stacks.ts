@@ -45,7 +45,9 @@ export function reviewAs(env: Env, stack: Json): Finding[] {
   // A variant may remove what a suppression accepts (a new domain configuration satisfies TLS-1);
   // the review refuses a suppression matching nothing, which is not what these tests are about.
   const raw = runRules(model, context);
-  const suppressions = suppressionsFromEnvironment(environment, name).filter((s) => raw.some((f) => f.rule === s.rule && f.resource === s.resource));
+  const suppressions = suppressionsFromEnvironment(environment, name).filter((s) =>
+    raw.some((f) => f.rule === s.rule && f.resource === s.resource),
+  );
   return review([{ model, context }], suppressions).stacks[0].findings as Finding[];
 }
 
@@ -87,7 +89,9 @@ export function describeVariants(title: string, variants: readonly Variant[]): v
       const stack = cleanStack(v.env);
       const resource = v.apply(stack);
       const blocking = blockingOf(v.env, stack);
-      expect(blocking).toContainEqual(expect.objectContaining({ rule: v.rule, resource, status: v.status ?? "fail", message: expect.stringMatching(v.message ?? /./) }));
+      expect(blocking).toContainEqual(
+        expect.objectContaining({ rule: v.rule, resource, status: v.status ?? "fail", message: expect.stringMatching(v.message ?? /./) }),
+      );
     });
   });
 }

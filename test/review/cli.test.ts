@@ -55,7 +55,9 @@ describe("moat review: exit codes", () => {
     const run = await moat("review", tempFile("plan.json", plan), ...FIXTURE_DEV, "--format", "json");
     const report = JSON.parse(run.stdout);
     expect(report.stacks[0]).toMatchObject({ stack: "iot-dev", format: "plan" });
-    expect(report.stacks[0].findings).toContainEqual(expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", blocking: true }));
+    expect(report.stacks[0].findings).toContainEqual(
+      expect.objectContaining({ rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", blocking: true }),
+    );
     expect(run.code).toBe(1);
   });
 
@@ -70,9 +72,17 @@ describe("moat review: exit codes", () => {
 
 describe("moat review: refused input is one line", () => {
   it("an --out path that cannot be written: exit 1, nothing written", async () => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--out", join(tmpdir(), "moat-no-such-dir", "r.md"));
+    const run = await moat(
+      "review",
+      writeOut({ "iot-test": moatStack() }),
+      ...FIXTURE_DEV,
+      "--out",
+      join(tmpdir(), "moat-no-such-dir", "r.md"),
+    );
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^moat review: --out .*r\.md: cannot write the report \(ENOENT\); give a path in an existing, writable directory\n$/);
+    expect(run.stderr).toMatch(
+      /^moat review: --out .*r\.md: cannot write the report \(ENOENT\); give a path in an existing, writable directory\n$/,
+    );
   });
 
   it("an environment that does not exist: exit 1", async () => {
@@ -98,13 +108,33 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ["a file that is not JSON", () => [tempFile("cdk.tf.json", "{ not json")], /cdk\.tf\.json: not JSON \(/],
     ["JSON of the wrong shape", () => [tempFile("cdk.tf.json", JSON.stringify({ hello: "world" }))], /JSON of the wrong shape/],
     ["JSON that is a list", () => [tempFile("x.json", "[1, 2]")], /JSON of the wrong shape/],
-    ["a bad resource block", () => [tempFile("cdk.tf.json", JSON.stringify({ resource: { aws_vpc: [1] } }))], /"resource\.aws_vpc" is not an object/],
-    ["an empty directory", () => [mkdtempSync(join(tmpdir(), "moat-empty-"))], /no cdk\.tf\.json in it or in its stacks\/\*\/ directories; run 'npx cdktf synth' first/],
+    [
+      "a bad resource block",
+      () => [tempFile("cdk.tf.json", JSON.stringify({ resource: { aws_vpc: [1] } }))],
+      /"resource\.aws_vpc" is not an object/,
+    ],
+    [
+      "an empty directory",
+      () => [mkdtempSync(join(tmpdir(), "moat-empty-"))],
+      /no cdk\.tf\.json in it or in its stacks\/\*\/ directories; run 'npx cdktf synth' first/,
+    ],
     ["a path that does not exist", () => [join(tmpdir(), "moat-does-not-exist")], /no such file or directory/],
-    ["a cdk.tf.json value nested 50,000 deep", () => [tempFile("cdk.tf.json", deepStack())], /cdk\.tf\.json: a value nests too deeply to review/],
+    [
+      "a cdk.tf.json value nested 50,000 deep",
+      () => [tempFile("cdk.tf.json", deepStack())],
+      /cdk\.tf\.json: a value nests too deeply to review/,
+    ],
     ["a plan value nested 50,000 deep", () => [tempFile("plan.json", deepPlan())], /plan\.json: a value nests too deeply to review/],
-    ["a base whose value is nested 50,000 deep", () => [writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", writeOut({ "iot-test": deepStack() }), ...BASE_DEV], /stacks\/iot-test\/cdk\.tf\.json: a value nests too deeply to review/],
-    ["an unknown format", () => [tempFile("cdk.tf.json", "{}"), "--format", "html"], /--format html is not one of text, markdown, json, sarif/],
+    [
+      "a base whose value is nested 50,000 deep",
+      () => [writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", writeOut({ "iot-test": deepStack() }), ...BASE_DEV],
+      /stacks\/iot-test\/cdk\.tf\.json: a value nests too deeply to review/,
+    ],
+    [
+      "an unknown format",
+      () => [tempFile("cdk.tf.json", "{}"), "--format", "html"],
+      /--format html is not one of text, markdown, json, sarif/,
+    ],
     ["an unknown option", () => ["--colour"], /Unknown option '--colour'/],
   ];
   it.each(cases)("%s", async (_what, args, message) => {
@@ -145,7 +175,13 @@ describe("moat review: the four formats name the rule and the resource", () => {
     const report = JSON.parse(run.stdout);
     expect(report.passed).toBe(false);
     const finding = report.stacks[0].findings.find((f: { rule: string }) => f.rule === "FW-2");
-    expect(finding).toMatchObject({ severity: "error", status: "fail", blocking: true, resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", constructPath: "iot-test/broker/endpoint/security-group/from-device-tcp-8883" });
+    expect(finding).toMatchObject({
+      severity: "error",
+      status: "fail",
+      blocking: true,
+      resource: "aws_vpc_security_group_ingress_rule.broker_mqtt",
+      constructPath: "iot-test/broker/endpoint/security-group/from-device-tcp-8883",
+    });
     expect(finding.line).toBeGreaterThan(1);
     expect(report.rules).toHaveLength(MOAT_PACK.length);
   });
@@ -182,10 +218,22 @@ describe("moat review: the four formats name the rule and the resource", () => {
 
 describe("moat review: suppressions", () => {
   const suppressionFile = (entries: object[]) => tempFile("review.yaml", JSON.stringify({ suppressions: entries }));
-  const fw2 = { rule: "FW-2", resource: "aws_vpc_security_group_ingress_rule.broker_mqtt", reason: "A public test broker for the lab, torn down every night." };
+  const fw2 = {
+    rule: "FW-2",
+    resource: "aws_vpc_security_group_ingress_rule.broker_mqtt",
+    reason: "A public test broker for the lab, torn down every night.",
+  };
 
   it.each(["text", "markdown", "json", "sarif"])("accepts a finding and lists the suppression in %s", async (format) => {
-    const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([fw2]), "--format", format);
+    const run = await moat(
+      "review",
+      writeOut({ "iot-test": openStack() }),
+      ...FIXTURE_DEV,
+      "--suppressions",
+      suppressionFile([fw2]),
+      "--format",
+      format,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("A public test broker for the lab, torn down every night.");
     if (format === "sarif") {
@@ -205,7 +253,11 @@ describe("moat review: suppressions", () => {
   it.each([
     ["an unknown rule id", { ...fw2, rule: "FW-9" }, /unknown rule id "FW-9"; known ids are NET-1/],
     ["a reason under a sentence", { ...fw2, reason: "lab" }, /reason "lab" is under a sentence/],
-    ["a suppression matching nothing", { ...fw2, resource: "aws_security_group_rule.nothing" }, /suppression matches no finding: FW-2 on aws_security_group_rule\.nothing/],
+    [
+      "a suppression matching nothing",
+      { ...fw2, resource: "aws_security_group_rule.nothing" },
+      /suppression matches no finding: FW-2 on aws_security_group_rule\.nothing/,
+    ],
   ])("refuses %s (exit 1, one line)", async (_what, entry, message) => {
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([entry]));
     expect(run.code).toBe(1);
@@ -226,7 +278,10 @@ describe("moat review: suppressions", () => {
 
   it("reads review.suppressions from the environment file, for that environment's stack", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
-    writeFileSync(join(dir, "dev.yaml"), `${devWithoutSuppressions()}\nreview:\n  suppressions:\n    - rule: FW-2\n      resource: aws_vpc_security_group_ingress_rule.broker_mqtt\n      reason: ${fw2.reason}\n`);
+    writeFileSync(
+      join(dir, "dev.yaml"),
+      `${devWithoutSuppressions()}\nreview:\n  suppressions:\n    - rule: FW-2\n      resource: aws_vpc_security_group_ingress_rule.broker_mqtt\n      reason: ${fw2.reason}\n`,
+    );
     const run = await moat("review", writeOut({ "iot-dev": openStack() }), "--environments-dir", dir);
     expect(run.stdout).toMatch(/Suppressions:\n {2}FW-2 on aws_vpc_security_group_ingress_rule\.broker_mqtt \(.*dev\.yaml, 1 finding\)/);
     expect(run.code).toBe(0);
@@ -255,7 +310,10 @@ describe("moat review --base: what a pull request changes", () => {
         changed: expect.arrayContaining(["aws_vpc_security_group_ingress_rule.broker_mqtt", "aws_cloudwatch_log_group.flow"]),
         changes: expect.arrayContaining([
           { address: "aws_cloudwatch_log_group.flow", attributes: [{ path: "retention_in_days", before: "30", after: "365" }] },
-          { address: "aws_vpc_security_group_ingress_rule.broker_mqtt", attributes: [{ path: "cidr_ipv4", before: '"10.42.0.0/20"', after: '"0.0.0.0/0"' }] },
+          {
+            address: "aws_vpc_security_group_ingress_rule.broker_mqtt",
+            attributes: [{ path: "cidr_ipv4", before: '"10.42.0.0/20"', after: '"0.0.0.0/0"' }],
+          },
         ]),
       },
     ]);
@@ -269,11 +327,15 @@ describe("moat review --base: what a pull request changes", () => {
     expect(markdown).toMatch(/### Fixed findings \(1\)[\s\S]*LOG-2/);
     expect(markdown).toMatch(/\| iot-test \| `aws_internet_gateway\.igw` \|/);
     expect(markdown).toContain("#### Changed attributes\n\n");
-    expect(markdown).toContain('- `iot-test` `aws_vpc_security_group_ingress_rule.broker_mqtt`\n  - `cidr_ipv4: "10.42.0.0/20" → "0.0.0.0/0"`');
+    expect(markdown).toContain(
+      '- `iot-test` `aws_vpc_security_group_ingress_rule.broker_mqtt`\n  - `cidr_ipv4: "10.42.0.0/20" → "0.0.0.0/0"`',
+    );
 
     const sarif = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "sarif")).stdout);
     expectValidSarif(sarif);
-    const states = Object.fromEntries(sarif.runs[0].results.map((r: { ruleId: string; baselineState: string }) => [r.ruleId, r.baselineState]));
+    const states = Object.fromEntries(
+      sarif.runs[0].results.map((r: { ruleId: string; baselineState: string }) => [r.ruleId, r.baselineState]),
+    );
     expect(states).toMatchObject({ "FW-2": "new", "NET-1": "new", "FW-4": "unchanged" });
 
     const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV)).stdout;
@@ -299,7 +361,13 @@ describe("moat review --base: what a pull request changes", () => {
   });
 
   it("refuses an empty base directory with exit 2", async () => {
-    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", mkdtempSync(join(tmpdir(), "moat-empty-")));
+    const run = await moat(
+      "review",
+      writeOut({ "iot-test": moatStack() }),
+      ...FIXTURE_DEV,
+      "--base",
+      mkdtempSync(join(tmpdir(), "moat-empty-")),
+    );
     expect(run.code).toBe(2);
   });
 });

@@ -21,17 +21,30 @@ const at = (address: string) => () => address;
 
 /** Class 1: configuration the review never read, though Terraform applies it. */
 const CLASS_1: Variant[] = [
-  { variant: "a module block", rule: "CW-1", edit: (s) => ((s.module = { edge: { source: "terraform-aws-modules/vpc/aws", create_igw: true } }), { resource: at("module.edge") }) },
+  {
+    variant: "a module block",
+    rule: "CW-1",
+    edit: (s) => ((s.module = { edge: { source: "terraform-aws-modules/vpc/aws", create_igw: true } }), { resource: at("module.edge") }),
+  },
   {
     variant: "a dynamic block on the broker group",
     rule: "CW-1",
     edit: (s) => {
       const name = first(s, "aws_security_group", isBrokerGroup);
-      s.resource.aws_security_group[name].dynamic = { ingress: { for_each: "${var.ports}", content: { from_port: "${ingress.value}", to_port: "${ingress.value}", protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] } } };
+      s.resource.aws_security_group[name].dynamic = {
+        ingress: {
+          for_each: "${var.ports}",
+          content: { from_port: "${ingress.value}", to_port: "${ingress.value}", protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] },
+        },
+      };
       return { resource: at(`aws_security_group.${name}`) };
     },
   },
-  { variant: "an import block", rule: "CW-1", edit: (s) => ((s.import = [{ to: "aws_internet_gateway.igw", id: "igw-0123456789abcdef0" }]), { resource: at("import") }) },
+  {
+    variant: "an import block",
+    rule: "CW-1",
+    edit: (s) => ((s.import = [{ to: "aws_internet_gateway.igw", id: "igw-0123456789abcdef0" }]), { resource: at("import") }),
+  },
   {
     variant: "a local-exec provisioner that creates a gateway with the CLI",
     rule: "CW-1",
@@ -44,14 +57,20 @@ const CLASS_1: Variant[] = [
   {
     variant: "another *.tf.json in the stack directory adding an internet gateway",
     rule: "NET-1",
-    edit: (s) => ({ files: { "extra.tf.json": JSON.stringify({ resource: { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } } }) }, resource: at("aws_internet_gateway.igw") }),
+    edit: (s) => ({
+      files: { "extra.tf.json": JSON.stringify({ resource: { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } } }) },
+      resource: at("aws_internet_gateway.igw"),
+    }),
   },
   {
     variant: "an *_override.tf.json turning on public IPs",
     rule: "NET-3",
     edit: (s) => {
       const name = first(s, "aws_subnet", isDevice);
-      return { files: { "net_override.tf.json": JSON.stringify({ resource: { aws_subnet: { [name]: { map_public_ip_on_launch: true } } } }) }, resource: at(`aws_subnet.${name}`) };
+      return {
+        files: { "net_override.tf.json": JSON.stringify({ resource: { aws_subnet: { [name]: { map_public_ip_on_launch: true } } } }) },
+        resource: at(`aws_subnet.${name}`),
+      };
     },
   },
   {
@@ -59,16 +78,34 @@ const CLASS_1: Variant[] = [
     rule: "FW-2",
     edit: (s) => {
       const name = first(s, "aws_vpc_security_group_ingress_rule");
-      return { files: { "z_override.tf.json": JSON.stringify({ resource: { aws_vpc_security_group_ingress_rule: { [name]: { cidr_ipv4: "0.0.0.0/0" } } } }) }, resource: at(`aws_vpc_security_group_ingress_rule.${name}`) };
+      return {
+        files: {
+          "z_override.tf.json": JSON.stringify({
+            resource: { aws_vpc_security_group_ingress_rule: { [name]: { cidr_ipv4: "0.0.0.0/0" } } },
+          }),
+        },
+        resource: at(`aws_vpc_security_group_ingress_rule.${name}`),
+      };
     },
   },
-  { variant: "an HCL file in the stack directory", rule: "CW-1", edit: () => ({ files: { "main.tf": 'resource "aws_internet_gateway" "igw" {}\n' }, resource: (dir) => `file ${join(dir, "main.tf")}` }) },
+  {
+    variant: "an HCL file in the stack directory",
+    rule: "CW-1",
+    edit: () => ({ files: { "main.tf": 'resource "aws_internet_gateway" "igw" {}\n' }, resource: (dir) => `file ${join(dir, "main.tf")}` }),
+  },
   {
     variant: "a tfvars file giving an unset variable the insecure value",
     rule: "FW-2",
     edit: (s) => {
       s.variable = { source: { type: "string" } };
-      const name = add(s, "aws_vpc_security_group_ingress_rule", "v", { security_group_id: ref(s, "aws_security_group", "id", isBrokerGroup), ip_protocol: "tcp", from_port: 8883, to_port: 8883, cidr_ipv4: "${var.source}", description: "from var" });
+      const name = add(s, "aws_vpc_security_group_ingress_rule", "v", {
+        security_group_id: ref(s, "aws_security_group", "id", isBrokerGroup),
+        ip_protocol: "tcp",
+        from_port: 8883,
+        to_port: 8883,
+        cidr_ipv4: "${var.source}",
+        description: "from var",
+      });
       return { files: { "terraform.tfvars.json": JSON.stringify({ source: "0.0.0.0/0" }) }, resource: at(name) };
     },
   },
@@ -76,7 +113,11 @@ const CLASS_1: Variant[] = [
     variant: "count 0 on the office deny",
     rule: "NET-6",
     edit: (s) => {
-      const deny = first(s, "aws_network_acl_rule", (b) => b.rule_action === "deny" && b.egress === true && String(b.network_acl_id).includes("device"));
+      const deny = first(
+        s,
+        "aws_network_acl_rule",
+        (b) => b.rule_action === "deny" && b.egress === true && String(b.network_acl_id).includes("device"),
+      );
       s.resource.aws_network_acl_rule[deny].count = 0;
       return { resource: at(`aws_subnet.${first(s, "aws_subnet", isDevice)}`) };
     },
@@ -99,7 +140,14 @@ const CLASS_1: Variant[] = [
       return { resource: at(`aws_security_group.${name}`) };
     },
   },
-  { variant: "a Lambda invocation at apply time", rule: "CW-1", edit: (s) => ((s.resource.aws_lambda_invocation = { make_igw: { function_name: "ops-tools", input: "{}" } }), { resource: at("aws_lambda_invocation.make_igw") }) },
+  {
+    variant: "a Lambda invocation at apply time",
+    rule: "CW-1",
+    edit: (s) => (
+      (s.resource.aws_lambda_invocation = { make_igw: { function_name: "ops-tools", input: "{}" } }),
+      { resource: at("aws_lambda_invocation.make_igw") }
+    ),
+  },
   {
     variant: "an aws provider pointed at another source",
     rule: "CW-1",
@@ -126,7 +174,12 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
   it("refuses a suppression written with a construct path", async () => {
     const stack = stacks.dev();
     const path = stack.resource.aws_vpc_endpoint[first(stack, "aws_vpc_endpoint")]["//"].metadata.path;
-    const run = await moat("review", writeOut({ "iot-dev": stack }), "--suppressions", suppressionFile([{ rule: "TLS-1", resource: path, reason }]));
+    const run = await moat(
+      "review",
+      writeOut({ "iot-dev": stack }),
+      "--suppressions",
+      suppressionFile([{ rule: "TLS-1", resource: path, reason }]),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/is a construct path; suppressions match Terraform addresses only/);
   });
@@ -135,7 +188,11 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
     const stack = stacks.dev();
     const endpoint = stack.resource.aws_vpc_endpoint[first(stack, "aws_vpc_endpoint")];
     const address = `aws_vpc_endpoint.${first(stack, "aws_vpc_endpoint")}`;
-    stack.resource.aws_vpc_endpoint.partner = { ...endpoint, "//": endpoint["//"], service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0" };
+    stack.resource.aws_vpc_endpoint.partner = {
+      ...endpoint,
+      "//": endpoint["//"],
+      service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0",
+    };
     const run = await reviewWithFiles(stack, {}, "--suppressions", suppressionFile([{ rule: "TLS-3", resource: address, reason }]));
     expect(run.code).toBe(1);
     expect(run.findings).toContainEqual(expect.objectContaining({ rule: "NET-2", resource: "aws_vpc_endpoint.partner", blocking: true }));
@@ -148,7 +205,14 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
     const meta = { metadata: { path: "iot-dev/network/jump" } };
     add(stack, "aws_instance", "jump", { "//": meta, ami: "ami-0123456789abcdef0", instance_type: "t3.micro", subnet_id: subnet });
     add(stack, "aws_instance", "other", { "//": meta, ami: "ami-0123456789abcdef0", instance_type: "t3.micro", subnet_id: subnet });
-    const run = await moat("review", writeOut({ "iot-dev": stack }), "--format", "json", "--suppressions", suppressionFile([{ rule: "CW-1", resource: "aws_instance.jump", reason }]));
+    const run = await moat(
+      "review",
+      writeOut({ "iot-dev": stack }),
+      "--format",
+      "json",
+      "--suppressions",
+      suppressionFile([{ rule: "CW-1", resource: "aws_instance.jump", reason }]),
+    );
     expect(run.code).toBe(1);
     const findings = JSON.parse(run.stdout).stacks[0].findings;
     expect(findings).toContainEqual(expect.objectContaining({ rule: "CW-1", resource: "aws_instance.jump", blocking: false }));
@@ -160,10 +224,17 @@ const nested = (depth: number, leaf: string) => "[".repeat(depth) + leaf + "]".r
 
 describe("class 12: no input makes the review crash; deep nesting is refused in one line, array-form blocks are read", () => {
   it.each([
-    ["an output value", (s: Json) => `${JSON.stringify({ ...s, output: undefined }).slice(0, -1)}, "output": {"deep": {"value": ${nested(100_000, "1")}}}}`],
+    [
+      "an output value",
+      (s: Json) => `${JSON.stringify({ ...s, output: undefined }).slice(0, -1)}, "output": {"deep": {"value": ${nested(100_000, "1")}}}}`,
+    ],
     ["a local", (s: Json) => `${JSON.stringify(s).slice(0, -1)}, "locals": {"deep": ${nested(100_000, "1")}}}`],
     ["an output expression", (s: Json) => JSON.stringify({ ...s, output: { deep: { value: `\${${nested(50_000, "1")}}` } } })],
-    ["a resource attribute", (s: Json) => `{"resource": {"aws_s3_object": {"deep": {"metadata": ${nested(100_000, "1")}}}}, ${JSON.stringify({ ...s, resource: undefined }).slice(1)}`],
+    [
+      "a resource attribute",
+      (s: Json) =>
+        `{"resource": {"aws_s3_object": {"deep": {"metadata": ${nested(100_000, "1")}}}}, ${JSON.stringify({ ...s, resource: undefined }).slice(1)}`,
+    ],
   ])("refuses deep nesting in %s: exit 2, one line naming the file", async (_where, text) => {
     const run = await reviewWithFiles(text(stacks.dev()));
     expect(run.code).toBe(2);
@@ -172,9 +243,18 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
   });
 
   it.each([
-    ["a list of resource sections", (s: Json) => ({ ...s, resource: [s.resource, { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } }] })],
-    ["a list of named blocks under a type", (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: [{ igw: { vpc_id: ref(s, "aws_vpc") } }] } })],
-    ["a block body written as a one-element list", (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: { igw: [{ vpc_id: ref(s, "aws_vpc") }] } } })],
+    [
+      "a list of resource sections",
+      (s: Json) => ({ ...s, resource: [s.resource, { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } }] }),
+    ],
+    [
+      "a list of named blocks under a type",
+      (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: [{ igw: { vpc_id: ref(s, "aws_vpc") } }] } }),
+    ],
+    [
+      "a block body written as a one-element list",
+      (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: { igw: [{ vpc_id: ref(s, "aws_vpc") }] } } }),
+    ],
   ])("reads %s (valid Terraform JSON) and finds what it adds", async (_form, edit) => {
     const run = await reviewWithFiles(edit(stacks.dev()));
     expect(run.code).toBe(1);
@@ -182,15 +262,34 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
   });
 
   it.each([
-    ["a second resource section", (s: Json) => `{"resource": {"aws_internet_gateway": {"igw": {"vpc_id": "${ref(s, "aws_vpc")}"}}}, ${JSON.stringify(s).slice(1)}`, /key "resource" is written twice/],
-    ["a second ingress block in a group", (s: Json) => JSON.stringify(s).replace('"revoke_rules_on_delete":true', '"ingress":{"protocol":"-1","from_port":0,"to_port":0,"cidr_blocks":["0.0.0.0/0"]},"ingress":{"protocol":"tcp","from_port":8883,"to_port":8883,"cidr_blocks":["10.42.0.0/20"]},"revoke_rules_on_delete":true'), /key "ingress" is written twice/],
-    ["an escaped spelling of the same key", (s: Json) => `{"resourc\u0065": {"aws_internet_gateway": {"igw": {}}}, ${JSON.stringify(s).slice(1)}`, /key "resource" is written twice/],
-  ])("refuses %s: Terraform reads every copy of a repeated key, JSON.parse only the last (exit 2, one line)", async (_what, text, message) => {
-    const run = await reviewWithFiles(text(stacks.dev()));
-    expect(run.code).toBe(2);
-    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(message);
-  });
+    [
+      "a second resource section",
+      (s: Json) => `{"resource": {"aws_internet_gateway": {"igw": {"vpc_id": "${ref(s, "aws_vpc")}"}}}, ${JSON.stringify(s).slice(1)}`,
+      /key "resource" is written twice/,
+    ],
+    [
+      "a second ingress block in a group",
+      (s: Json) =>
+        JSON.stringify(s).replace(
+          '"revoke_rules_on_delete":true',
+          '"ingress":{"protocol":"-1","from_port":0,"to_port":0,"cidr_blocks":["0.0.0.0/0"]},"ingress":{"protocol":"tcp","from_port":8883,"to_port":8883,"cidr_blocks":["10.42.0.0/20"]},"revoke_rules_on_delete":true',
+        ),
+      /key "ingress" is written twice/,
+    ],
+    [
+      "an escaped spelling of the same key",
+      (s: Json) => `{"resourc\u0065": {"aws_internet_gateway": {"igw": {}}}, ${JSON.stringify(s).slice(1)}`,
+      /key "resource" is written twice/,
+    ],
+  ])(
+    "refuses %s: Terraform reads every copy of a repeated key, JSON.parse only the last (exit 2, one line)",
+    async (_what, text, message) => {
+      const run = await reviewWithFiles(text(stacks.dev()));
+      expect(run.code).toBe(2);
+      expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    },
+  );
 
   it('reads a "__proto__" resource type as a type (blocked as unknown), never as the section\'s prototype', async () => {
     const text = JSON.stringify(stacks.dev()).replace('"resource":{', '"resource":{"__proto__":{"x":{"cidr_block":"0.0.0.0/0"}},');

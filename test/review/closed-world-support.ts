@@ -23,7 +23,11 @@ export function reviewInProcess(stack: Json, env: Env = "dev"): { findings: read
 }
 
 /** Reviews a dev stack through `moat review --format json`, with `files` written next to its cdk.tf.json. */
-export async function reviewWithFiles(stack: Json | string, files: Record<string, string> = {}, ...args: string[]): Promise<{ code: number; stderr: string; findings: Json[]; dir: string }> {
+export async function reviewWithFiles(
+  stack: Json | string,
+  files: Record<string, string> = {},
+  ...args: string[]
+): Promise<{ code: number; stderr: string; findings: Json[]; dir: string }> {
   const out = writeOut({ "iot-dev": stack });
   const dir = join(out, "stacks", "iot-dev");
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);

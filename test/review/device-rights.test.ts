@@ -7,7 +7,9 @@ import { Json } from "./fixture-stack";
 
 const THING = "$${iot:Connection.Thing.ThingName}";
 const ARN = (s: Json) => {
-  const [account] = findResource(s, "aws_iot_policy", (p) => p.name.endsWith("-connect"))[1].policy.match(/\$\{data\.aws_caller_identity\.[^}]+\}/);
+  const [account] = findResource(s, "aws_iot_policy", (p) => p.name.endsWith("-connect"))[1].policy.match(
+    /\$\{data\.aws_caller_identity\.[^}]+\}/,
+  );
   return `arn:aws:iot:eu-west-1:${account}`;
 };
 const policyOf = (s: Json, suffix: string): [string, Json] => findResource(s, "aws_iot_policy", (p) => p.name.endsWith(suffix));
@@ -38,43 +40,66 @@ describeVariants("device permissions from every source (class 4, AUTHZ-4)", [
   {
     variant: "an external policy attached to a class group",
     env: "prod",
-    rule: "AUTHZ-4", message: /attaches policy LegacyFleetPolicy, which is not an aws_iot_policy of this stack/,
-    apply: (s) => add(s, "aws_iot_policy_attachment", "legacy", { policy: "LegacyFleetPolicy", target: `\${aws_iot_thing_group.${groupOf(s, "sensor")}.arn}` }),
+    rule: "AUTHZ-4",
+    message: /attaches policy LegacyFleetPolicy, which is not an aws_iot_policy of this stack/,
+    apply: (s) =>
+      add(s, "aws_iot_policy_attachment", "legacy", {
+        policy: "LegacyFleetPolicy",
+        target: `\${aws_iot_thing_group.${groupOf(s, "sensor")}.arn}`,
+      }),
   },
   {
     variant: "an inline policy in the JITP template granting another thing's topic",
     env: "prod",
-    rule: "AUTHZ-4", message: /template policy extra: iot:Receive on topic\/devices\/device-7\/commands is granted to classes gateway, sensor/,
+    rule: "AUTHZ-4",
+    message: /template policy extra: iot:Receive on topic\/devices\/device-7\/commands is granted to classes gateway, sensor/,
     apply: (s) =>
       templateResource(s, "extra", {
         Type: "AWS::IoT::Policy",
-        Properties: { PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Receive", Resource: `${ARN(s)}:topic/devices/device-7/commands` }] }) },
+        Properties: {
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "iot:Receive", Resource: `${ARN(s)}:topic/devices/device-7/commands` }],
+          }),
+        },
       }),
   },
   {
     variant: "an external policy named in the JITP template",
     env: "dev",
-    rule: "AUTHZ-4", message: /template policy legacy attaches policy LegacyWidePolicy/,
+    rule: "AUTHZ-4",
+    message: /template policy legacy attaches policy LegacyWidePolicy/,
     apply: (s) => templateResource(s, "legacy", { Type: "AWS::IoT::Policy", Properties: { PolicyName: "LegacyWidePolicy" } }),
   },
   {
     variant: "the gateway policy also attached to the sensor group",
     env: "dev",
-    rule: "AUTHZ-4", message: /iot:Subscribe on topicfilter\/fleet\/firmware is granted to class sensor,/,
+    rule: "AUTHZ-4",
+    message: /iot:Subscribe on topicfilter\/fleet\/firmware is granted to class sensor,/,
     apply: (s) => {
       const [name] = policyOf(s, "-gateway-0");
-      add(s, "aws_iot_policy_attachment", "gateway_to_sensor", { policy: `\${aws_iot_policy.${name}.name}`, target: `\${aws_iot_thing_group.${groupOf(s, "sensor")}.arn}` });
+      add(s, "aws_iot_policy_attachment", "gateway_to_sensor", {
+        policy: `\${aws_iot_policy.${name}.name}`,
+        target: `\${aws_iot_thing_group.${groupOf(s, "sensor")}.arn}`,
+      });
       return `aws_iot_policy.${name}`;
     },
   },
   {
     variant: "a parent thing group whose policy every sensor inherits",
     env: "prod",
-    rule: "AUTHZ-4", message: /iot:Publish on topic\/fleet\/firmware is granted to class sensor,/,
+    rule: "AUTHZ-4",
+    message: /iot:Publish on topic\/fleet\/firmware is granted to class sensor,/,
     apply: (s) => {
       add(s, "aws_iot_thing_group", "parent", { name: "fleet-root" });
       s.resource.aws_iot_thing_group[groupOf(s, "sensor")].parent_group_name = "${aws_iot_thing_group.parent.name}";
-      add(s, "aws_iot_policy", "root", { name: "fleet-root", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Publish", Resource: `${ARN(s)}:topic/fleet/firmware` }] }) });
+      add(s, "aws_iot_policy", "root", {
+        name: "fleet-root",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "iot:Publish", Resource: `${ARN(s)}:topic/fleet/firmware` }],
+        }),
+      });
       add(s, "aws_iot_policy_attachment", "root", { policy: "${aws_iot_policy.root.name}", target: "${aws_iot_thing_group.parent.arn}" });
       return "aws_iot_policy.root";
     },
@@ -82,27 +107,56 @@ describeVariants("device permissions from every source (class 4, AUTHZ-4)", [
   {
     variant: "a fleet provisioning template with an inline policy",
     env: "dev",
-    rule: "AUTHZ-4", message: /template policy p: iot:Subscribe on topicfilter\/devices\/all/,
+    rule: "AUTHZ-4",
+    message: /template policy p: iot:Subscribe on topicfilter\/devices\/all/,
     apply: (s) =>
       add(s, "aws_iot_provisioning_template", "claim", {
         name: "claim",
         type: "JITP",
         provisioning_role_arn: "arn:aws:iam::123456789012:role/p",
-        template_body: JSON.stringify({ Resources: { p: { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Subscribe", Resource: "arn:aws:iot:eu-west-1:1:topicfilter/devices/all" }] } } } } }),
+        template_body: JSON.stringify({
+          Resources: {
+            p: {
+              Type: "AWS::IoT::Policy",
+              Properties: {
+                PolicyDocument: {
+                  Version: "2012-10-17",
+                  Statement: [{ Effect: "Allow", Action: "iot:Subscribe", Resource: "arn:aws:iot:eu-west-1:1:topicfilter/devices/all" }],
+                },
+              },
+            },
+          },
+        }),
       }),
   },
   {
     variant: "a topic rule republishing telemetry onto commands",
     env: "prod",
-    rule: "AUTHZ-4", message: /republishes device messages to devices\//,
-    apply: (s) => add(s, "aws_iot_topic_rule", "bounce", { name: "bounce", enabled: true, sql: "SELECT * FROM 'devices/+/telemetry'", sql_version: "2016-03-23", republish: { role_arn: "arn:aws:iam::1:role/r", topic: "devices/${topic(2)}/commands" } }),
+    rule: "AUTHZ-4",
+    message: /republishes device messages to devices\//,
+    apply: (s) =>
+      add(s, "aws_iot_topic_rule", "bounce", {
+        name: "bounce",
+        enabled: true,
+        sql: "SELECT * FROM 'devices/+/telemetry'",
+        sql_version: "2016-03-23",
+        republish: { role_arn: "arn:aws:iam::1:role/r", topic: "devices/${topic(2)}/commands" },
+      }),
   },
   {
     variant: "a disabled topic rule sending messages to an HTTP endpoint on error",
     env: "dev",
-    rule: "AUTHZ-4", message: /error_action sends device messages out of the broker \(http\)/,
+    rule: "AUTHZ-4",
+    message: /error_action sends device messages out of the broker \(http\)/,
     apply: (s) =>
-      add(s, "aws_iot_topic_rule", "exfil", { name: "exfil", enabled: false, sql: "SELECT * FROM 'devices/+/status'", sql_version: "2016-03-23", lambda: { function_arn: "arn:aws:lambda:eu-west-1:1:function:f" }, error_action: { http: { url: "https://collector.example.net/" } } }),
+      add(s, "aws_iot_topic_rule", "exfil", {
+        name: "exfil",
+        enabled: false,
+        sql: "SELECT * FROM 'devices/+/status'",
+        sql_version: "2016-03-23",
+        lambda: { function_arn: "arn:aws:lambda:eu-west-1:1:function:f" },
+        error_action: { http: { url: "https://collector.example.net/" } },
+      }),
   },
 ]);
 
@@ -139,7 +193,11 @@ describeVariants("where devices land: the class they get (class 4, AUTHZ-4)", [
     env: "prod",
     rule: "AUTHZ-4",
     message: /puts thing sensor-17 into group/,
-    apply: (s) => add(s, "aws_iot_thing_group_membership", "promote", { thing_name: "sensor-17", thing_group_name: `\${aws_iot_thing_group.${groupOf(s, "gateway")}.name}` }),
+    apply: (s) =>
+      add(s, "aws_iot_thing_group_membership", "promote", {
+        thing_name: "sensor-17",
+        thing_group_name: `\${aws_iot_thing_group.${groupOf(s, "gateway")}.name}`,
+      }),
   },
 ]);
 
@@ -149,14 +207,39 @@ describeVariants("template policies under the document rules (AUTHZ-1, AUTHZ-2)"
     env: "dev",
     rule: "AUTHZ-1",
     message: /^template policy wide: allows action iot:\*/,
-    apply: (s) => templateResource(s, "wide", { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:*", Resource: `${ARN(s)}:topic/devices/${THING}/status` }] }) } }),
+    apply: (s) =>
+      templateResource(s, "wide", {
+        Type: "AWS::IoT::Policy",
+        Properties: {
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "iot:*", Resource: `${ARN(s)}:topic/devices/${THING}/status` }],
+          }),
+        },
+      }),
   },
   {
     variant: "a Connect on any client id in an inline JITP policy",
     env: "prod",
     rule: "AUTHZ-2",
     message: /^template policy anyone: iot:Connect is allowed on .*client\/device-1/,
-    apply: (s) => templateResource(s, "anyone", { Type: "AWS::IoT::Policy", Properties: { PolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iot:Connect", Resource: `${ARN(s)}:client/device-1`, Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } } }] } } }),
+    apply: (s) =>
+      templateResource(s, "anyone", {
+        Type: "AWS::IoT::Policy",
+        Properties: {
+          PolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "iot:Connect",
+                Resource: `${ARN(s)}:client/device-1`,
+                Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } },
+              },
+            ],
+          },
+        },
+      }),
   },
   {
     variant: "an inline JITP policy that is not JSON",
@@ -168,18 +251,74 @@ describeVariants("template policies under the document rules (AUTHZ-1, AUTHZ-2)"
 ]);
 
 describeVariants("per-device scoping for every action (class 5, AUTHZ-4)", [
-  { variant: "Publish on another thing's commands topic", env: "prod", rule: "AUTHZ-4", message: /iot:Publish on topic\/devices\/device-42\/commands is granted to class sensor, .*another thing/, apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/devices/device-42/commands`) },
-  { variant: "Receive on another thing's commands", env: "dev", rule: "AUTHZ-4", message: /iot:Receive on topic\/devices\/device-42\/commands is granted to class gateway,/, apply: (s) => grant(s, "-gateway-0", "iot:Receive", `${ARN(s)}:topic/devices/device-42/commands`) },
-  { variant: "Subscribe to another thing's shadow", env: "dev", rule: "AUTHZ-4", message: /topicfilter\/\$aws\/things\/device-42\/shadow/, apply: (s) => grant(s, "-sensor-0", "iot:Subscribe", `${ARN(s)}:topicfilter/$aws/things/device-42/shadow/update/accepted`) },
-  { variant: "RetainPublish on the device's own topic", env: "prod", rule: "AUTHZ-4", message: /grants devices iot:RetainPublish/, apply: (s) => grant(s, "-sensor-0", "iot:RetainPublish", `${ARN(s)}:topic/devices/${THING}/status`) },
-  { variant: "the HTTP shadow API on another thing", env: "prod", rule: "AUTHZ-4", message: /grants devices iot:UpdateThingShadow/, apply: (s) => grant(s, "-gateway-0", "iot:UpdateThingShadow", `${ARN(s)}:thing/device-42`) },
-  { variant: "a gateway publishing to the shared topic it may only read", env: "dev", rule: "AUTHZ-4", message: /iot:Publish on topic\/fleet\/firmware is granted to class gateway,/, apply: (s) => grant(s, "-gateway-0", "iot:Publish", `${ARN(s)}:topic/fleet/firmware`) },
-  { variant: "a sensor reading the gateways' shared topic", env: "prod", rule: "AUTHZ-4", message: /iot:Receive on topic\/fleet\/firmware is granted to class sensor,/, apply: (s) => grant(s, "-sensor-0", "iot:Receive", `${ARN(s)}:topic/fleet/firmware`) },
-  { variant: "a basic ingest topic", env: "dev", rule: "AUTHZ-4", message: /basic ingest/, apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/$aws/rules/forward/${THING}`) },
+  {
+    variant: "Publish on another thing's commands topic",
+    env: "prod",
+    rule: "AUTHZ-4",
+    message: /iot:Publish on topic\/devices\/device-42\/commands is granted to class sensor, .*another thing/,
+    apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/devices/device-42/commands`),
+  },
+  {
+    variant: "Receive on another thing's commands",
+    env: "dev",
+    rule: "AUTHZ-4",
+    message: /iot:Receive on topic\/devices\/device-42\/commands is granted to class gateway,/,
+    apply: (s) => grant(s, "-gateway-0", "iot:Receive", `${ARN(s)}:topic/devices/device-42/commands`),
+  },
+  {
+    variant: "Subscribe to another thing's shadow",
+    env: "dev",
+    rule: "AUTHZ-4",
+    message: /topicfilter\/\$aws\/things\/device-42\/shadow/,
+    apply: (s) => grant(s, "-sensor-0", "iot:Subscribe", `${ARN(s)}:topicfilter/$aws/things/device-42/shadow/update/accepted`),
+  },
+  {
+    variant: "RetainPublish on the device's own topic",
+    env: "prod",
+    rule: "AUTHZ-4",
+    message: /grants devices iot:RetainPublish/,
+    apply: (s) => grant(s, "-sensor-0", "iot:RetainPublish", `${ARN(s)}:topic/devices/${THING}/status`),
+  },
+  {
+    variant: "the HTTP shadow API on another thing",
+    env: "prod",
+    rule: "AUTHZ-4",
+    message: /grants devices iot:UpdateThingShadow/,
+    apply: (s) => grant(s, "-gateway-0", "iot:UpdateThingShadow", `${ARN(s)}:thing/device-42`),
+  },
+  {
+    variant: "a gateway publishing to the shared topic it may only read",
+    env: "dev",
+    rule: "AUTHZ-4",
+    message: /iot:Publish on topic\/fleet\/firmware is granted to class gateway,/,
+    apply: (s) => grant(s, "-gateway-0", "iot:Publish", `${ARN(s)}:topic/fleet/firmware`),
+  },
+  {
+    variant: "a sensor reading the gateways' shared topic",
+    env: "prod",
+    rule: "AUTHZ-4",
+    message: /iot:Receive on topic\/fleet\/firmware is granted to class sensor,/,
+    apply: (s) => grant(s, "-sensor-0", "iot:Receive", `${ARN(s)}:topic/fleet/firmware`),
+  },
+  {
+    variant: "a basic ingest topic",
+    env: "dev",
+    rule: "AUTHZ-4",
+    message: /basic ingest/,
+    apply: (s) => grant(s, "-sensor-0", "iot:Publish", `${ARN(s)}:topic/$aws/rules/forward/${THING}`),
+  },
   {
     variant: "a new unattached policy (attachable outside Terraform) on a shared topic",
     env: "prod",
-    rule: "AUTHZ-4", message: /iot:Subscribe on topicfilter\/fleet\/firmware is granted to class sensor,/,
-    apply: (s) => add(s, "aws_iot_policy", "spare", { name: "spare", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iot:Subscribe"], Resource: [`${ARN(s)}:topicfilter/fleet/firmware`] }] }) }),
+    rule: "AUTHZ-4",
+    message: /iot:Subscribe on topicfilter\/fleet\/firmware is granted to class sensor,/,
+    apply: (s) =>
+      add(s, "aws_iot_policy", "spare", {
+        name: "spare",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["iot:Subscribe"], Resource: [`${ARN(s)}:topicfilter/fleet/firmware`] }],
+        }),
+      }),
   },
 ]);

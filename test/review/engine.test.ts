@@ -23,7 +23,13 @@ describe("the rule engine", () => {
   it("turns a rule that throws into a blocking finding instead of a crash", () => {
     const findings = runRules(model(), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
     expect(findings).toEqual([
-      expect.objectContaining({ rule: "TEST-1", status: "rule-error", severity: "error", resource: "stack", message: "rule TEST-1 failed on stack iot-test: Cannot read properties of undefined (reading 'cidr_block')" }),
+      expect.objectContaining({
+        rule: "TEST-1",
+        status: "rule-error",
+        severity: "error",
+        resource: "stack",
+        message: "rule TEST-1 failed on stack iot-test: Cannot read properties of undefined (reading 'cidr_block')",
+      }),
       expect.objectContaining({ rule: "TLS-3", severity: "warn" }),
     ]);
     expect(review([{ model: model(), context: FIXTURE_CONTEXT }], [], [throwing]).blocking).toHaveLength(1);
@@ -38,8 +44,34 @@ describe("the rule engine", () => {
 
   it("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
     expect(MOAT_PACK.map((r) => r.id)).toEqual([
-      "NET-1", "NET-2", "NET-3", "NET-4", "NET-5", "NET-6", "FW-1", "FW-2", "FW-3", "FW-4", "TLS-1", "TLS-2", "TLS-3",
-      "AUTH-1", "AUTH-2", "AUTH-3", "AUTHZ-1", "AUTHZ-2", "AUTHZ-3", "AUTHZ-4", "LOG-1", "LOG-2", "LOG-3", "LOG-4", "LOG-5", "MON-1", "MQ-1", "CW-1",
+      "NET-1",
+      "NET-2",
+      "NET-3",
+      "NET-4",
+      "NET-5",
+      "NET-6",
+      "FW-1",
+      "FW-2",
+      "FW-3",
+      "FW-4",
+      "TLS-1",
+      "TLS-2",
+      "TLS-3",
+      "AUTH-1",
+      "AUTH-2",
+      "AUTH-3",
+      "AUTHZ-1",
+      "AUTHZ-2",
+      "AUTHZ-3",
+      "AUTHZ-4",
+      "LOG-1",
+      "LOG-2",
+      "LOG-3",
+      "LOG-4",
+      "LOG-5",
+      "MON-1",
+      "MQ-1",
+      "CW-1",
     ]);
     for (const rule of MOAT_PACK) {
       expect(rule.title.length).toBeGreaterThan(10);
@@ -78,7 +110,9 @@ describe("suppressions in the engine", () => {
   it("blocks on the same stack without the suppression", () => {
     const stack = moatStack();
     delete stack.resource.aws_iot_domain_configuration;
-    expect(review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }]).blocking.map((f) => f.rule)).toEqual(["TLS-1"]);
+    expect(review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }]).blocking.map((f) => f.rule)).toEqual([
+      "TLS-1",
+    ]);
   });
 });
 

@@ -21,7 +21,7 @@ describe("Terraform JSON string evaluation", () => {
   it("turns a whole-string traversal into a reference", () => {
     expect(evaluate("${aws_vpc.main.id}")).toEqual(new Ref("aws_vpc.main", "id"));
     expect(evaluate("${data.aws_partition.p.partition}")).toEqual(new Ref("data.aws_partition.p", "partition"));
-    expect(evaluate("${aws_vpc.main.tags[\"Name\"]}")).toEqual(new Ref("aws_vpc.main", 'tags["Name"]'));
+    expect(evaluate('${aws_vpc.main.tags["Name"]}')).toEqual(new Ref("aws_vpc.main", 'tags["Name"]'));
   });
 
   it("keeps the known parts of a template with unknown holes", () => {
@@ -36,13 +36,17 @@ describe("Terraform JSON string evaluation", () => {
   });
 
   it("evaluates jsonencode of a literal to its JSON text, escapes and all", () => {
-    expect(evaluate('${jsonencode({"a" = ["x\\"y", 1, true, null], b: {"c" = "$${iot:v}"}})}')).toBe(JSON.stringify({ a: ['x"y', 1, true, null], b: { c: "${iot:v}" } }));
+    expect(evaluate('${jsonencode({"a" = ["x\\"y", 1, true, null], b: {"c" = "$${iot:v}"}})}')).toBe(
+      JSON.stringify({ a: ['x"y', 1, true, null], b: { c: "${iot:v}" } }),
+    );
   });
 
   it("reads a template nested in a quoted string inside an interpolation in one pass", () => {
     expect(evaluate('${jsonencode({"a" = "x${"y"}z", "b" = "$${iot:v}-${3}"})}')).toBe(JSON.stringify({ a: "xyz", b: "${iot:v}-3" }));
     const value = evaluate('${jsonencode({"a" = "x-${aws_vpc.main.id}"})}') as Encoded;
-    expect((value.value as Record<string, Value>).a).toEqual(new Unknown("x-${aws_vpc.main.id}", ["aws_vpc.main"], ["x-", new Ref("aws_vpc.main", "id")]));
+    expect((value.value as Record<string, Value>).a).toEqual(
+      new Unknown("x-${aws_vpc.main.id}", ["aws_vpc.main"], ["x-", new Ref("aws_vpc.main", "id")]),
+    );
   });
 
   it("makes an interpolation with an escape JSON lacks unknown instead of failing", () => {
@@ -98,7 +102,11 @@ describe("cdk.tf.json loading", () => {
     const model = loadCdktfJson(json, "f/cdk.tf.json", "s", text);
     const subnet = model.get("aws_subnet.a")!;
     expect(subnet.references).toEqual(new Set(["aws_vpc.main"]));
-    expect(model.locate("aws_vpc.main")).toEqual({ file: "f/cdk.tf.json", line: text.split("\n").findIndex((l) => l.includes('"main": {')) + 1, constructPath: "s/vpc" });
+    expect(model.locate("aws_vpc.main")).toEqual({
+      file: "f/cdk.tf.json",
+      line: text.split("\n").findIndex((l) => l.includes('"main": {')) + 1,
+      constructPath: "s/vpc",
+    });
     expect(model.get("data.aws_partition.p")!.mode).toBe("data");
     expect(model.looseValues.map((l) => l.address)).toEqual(["output.vpc"]);
     expect(subnet.attributes.vpc_id).toEqual(new Ref("aws_vpc.main", "id"));
@@ -109,6 +117,8 @@ describe("cdk.tf.json loading", () => {
     ["a type that is a string", { resource: { aws_vpc: "x" } }, /"resource.aws_vpc" is not an object of named aws_vpc blocks/],
     ["a resource that is a number", { resource: { aws_vpc: { main: 1 } } }, /"resource.aws_vpc.main" is not an object of attributes/],
   ])("refuses %s with exit code 2", (_what, bad, message) => {
-    expect(() => loadCdktfJson(bad, "bad.json", "s")).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
+    expect(() => loadCdktfJson(bad, "bad.json", "s")).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }),
+    );
   });
 });

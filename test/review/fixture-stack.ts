@@ -56,11 +56,25 @@ export function moatStack(): Json {
     resource: {
       aws_vpc: { vpc: { ...meta("network/vpc"), cidr_block: "10.42.0.0/16", enable_dns_support: true, tags: { Name: "iot-test" } } },
       aws_subnet: {
-        device: { ...meta("network/device-subnet-0"), vpc_id: "${aws_vpc.vpc.id}", cidr_block: "10.42.0.0/20", map_public_ip_on_launch: false, tags: { "moat:role": "device" } },
-        endpoint: { ...meta("network/endpoint-subnet-0"), vpc_id: "${aws_vpc.vpc.id}", cidr_block: "10.42.240.0/26", map_public_ip_on_launch: false, tags: { "moat:role": "endpoint" } },
+        device: {
+          ...meta("network/device-subnet-0"),
+          vpc_id: "${aws_vpc.vpc.id}",
+          cidr_block: "10.42.0.0/20",
+          map_public_ip_on_launch: false,
+          tags: { "moat:role": "device" },
+        },
+        endpoint: {
+          ...meta("network/endpoint-subnet-0"),
+          vpc_id: "${aws_vpc.vpc.id}",
+          cidr_block: "10.42.240.0/26",
+          map_public_ip_on_launch: false,
+          tags: { "moat:role": "endpoint" },
+        },
       },
       aws_route_table: { device: { ...meta("network/device-routes"), vpc_id: "${aws_vpc.vpc.id}" } },
-      aws_default_route_table: { default: { ...meta("network/default-routes"), default_route_table_id: "${aws_vpc.vpc.default_route_table_id}", route: [] } },
+      aws_default_route_table: {
+        default: { ...meta("network/default-routes"), default_route_table_id: "${aws_vpc.vpc.default_route_table_id}", route: [] },
+      },
       aws_default_security_group: { default: { ...meta("network/default-sg"), vpc_id: "${aws_vpc.vpc.id}", ingress: [], egress: [] } },
       aws_network_acl: {
         device: { ...meta("network/device-acl"), vpc_id: "${aws_vpc.vpc.id}", subnet_ids: ["${aws_subnet.device.id}"] },
@@ -69,17 +83,44 @@ export function moatStack(): Json {
       aws_network_acl_rule: Object.fromEntries(
         ["device", "endpoint"].flatMap((acl) =>
           [false, true].flatMap((egress) => [
-            [`${acl}_${egress ? "egress" : "ingress"}_office`, { network_acl_id: `\${aws_network_acl.${acl}.id}`, egress, rule_number: 100, rule_action: "deny", protocol: "-1", cidr_block: "192.168.0.0/16" }],
+            [
+              `${acl}_${egress ? "egress" : "ingress"}_office`,
+              {
+                network_acl_id: `\${aws_network_acl.${acl}.id}`,
+                egress,
+                rule_number: 100,
+                rule_action: "deny",
+                protocol: "-1",
+                cidr_block: "192.168.0.0/16",
+              },
+            ],
             [
               `${acl}_${egress ? "egress" : "ingress"}_allow`,
-              { network_acl_id: `\${aws_network_acl.${acl}.id}`, egress, rule_number: 200, rule_action: "allow", protocol: "6", cidr_block: acl === "device" ? "10.42.240.0/26" : "10.42.0.0/20", from_port: 8883, to_port: 8883 },
+              {
+                network_acl_id: `\${aws_network_acl.${acl}.id}`,
+                egress,
+                rule_number: 200,
+                rule_action: "allow",
+                protocol: "6",
+                cidr_block: acl === "device" ? "10.42.240.0/26" : "10.42.0.0/20",
+                from_port: 8883,
+                to_port: 8883,
+              },
             ],
           ]),
         ),
       ),
       aws_security_group: {
-        broker: { ...meta("broker/endpoint/security-group/group"), vpc_id: "${aws_vpc.vpc.id}", description: "IoT Core data endpoint: MQTT over TLS from the device subnets only" },
-        devices: { ...meta("network/devices/group"), vpc_id: "${aws_vpc.vpc.id}", description: "IoT devices: egress only to the broker endpoint on TCP 8883" },
+        broker: {
+          ...meta("broker/endpoint/security-group/group"),
+          vpc_id: "${aws_vpc.vpc.id}",
+          description: "IoT Core data endpoint: MQTT over TLS from the device subnets only",
+        },
+        devices: {
+          ...meta("network/devices/group"),
+          vpc_id: "${aws_vpc.vpc.id}",
+          description: "IoT devices: egress only to the broker endpoint on TCP 8883",
+        },
       },
       aws_vpc_security_group_ingress_rule: {
         broker_mqtt: {
@@ -115,15 +156,29 @@ export function moatStack(): Json {
         },
       },
       aws_kms_key: { logs: { ...meta("network/flow-logs/key"), enable_key_rotation: true } },
-      aws_cloudwatch_log_group: { flow: { ...meta("network/flow-logs/log-group"), name: "/moat/iot-test/flow", kms_key_id: "${aws_kms_key.logs.arn}", retention_in_days: 365 } },
+      aws_cloudwatch_log_group: {
+        flow: {
+          ...meta("network/flow-logs/log-group"),
+          name: "/moat/iot-test/flow",
+          kms_key_id: "${aws_kms_key.logs.arn}",
+          retention_in_days: 365,
+        },
+      },
       aws_flow_log: {
-        flow: { ...meta("network/flow-logs/to-cloudwatch"), vpc_id: "${aws_vpc.vpc.id}", traffic_type: "ALL", log_destination_type: "cloud-watch-logs", log_destination: "${aws_cloudwatch_log_group.flow.arn}" },
+        flow: {
+          ...meta("network/flow-logs/to-cloudwatch"),
+          vpc_id: "${aws_vpc.vpc.id}",
+          traffic_type: "ALL",
+          log_destination_type: "cloud-watch-logs",
+          log_destination: "${aws_cloudwatch_log_group.flow.arn}",
+        },
       },
       aws_cloudwatch_log_metric_filter: {
         rejected: {
           ...meta("network/flow-logs/rejected-mqtt-filter"),
           log_group_name: "${aws_cloudwatch_log_group.flow.name}",
-          pattern: '[version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport="8883", protocol="6", packets, bytes, start, end, action="REJECT", log_status]',
+          pattern:
+            '[version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport="8883", protocol="6", packets, bytes, start, end, action="REJECT", log_status]',
           metric_transformation: { name: "RejectedMqttFlows", namespace: "moat/iot-test", value: "1" },
         },
       },
@@ -137,15 +192,32 @@ export function moatStack(): Json {
         receive_authz: alarm("receive_authz", "PublishOut.AuthError"),
       },
       aws_iot_ca_certificate: {
-        ca: { ...meta("broker/ca/ca"), active: true, allow_auto_registration: true, ca_certificate_pem: FIXTURE_CA_PEM, certificate_mode: "DEFAULT" },
+        ca: {
+          ...meta("broker/ca/ca"),
+          active: true,
+          allow_auto_registration: true,
+          ca_certificate_pem: FIXTURE_CA_PEM,
+          certificate_mode: "DEFAULT",
+        },
       },
       aws_iot_policy: { connect: { ...meta("broker/connect-policy"), name: "iot-test-connect", policy: CONNECT_POLICY } },
-      aws_iot_logging_options: { logging: { ...meta("broker/logging/options"), default_log_level: "WARN", role_arn: "arn:aws:iam::123456789012:role/iot-logging" } },
+      aws_iot_logging_options: {
+        logging: { ...meta("broker/logging/options"), default_log_level: "WARN", role_arn: "arn:aws:iam::123456789012:role/iot-logging" },
+      },
       aws_iot_domain_configuration: {
-        domain: { ...meta("broker/domain"), name: "iot-test-data", domain_name: "mqtt.example.com", service_type: "DATA", tls_config: { security_policy: "IoTSecurityPolicy_TLS13_1_3_2022_10" } },
+        domain: {
+          ...meta("broker/domain"),
+          name: "iot-test-data",
+          domain_name: "mqtt.example.com",
+          service_type: "DATA",
+          tls_config: { security_policy: "IoTSecurityPolicy_TLS13_1_3_2022_10" },
+        },
       },
     },
-    terraform: { backend: { local: { path: "terraform.iot-test.tfstate" } }, required_providers: { aws: { source: "aws", version: "6.25.0" } } },
+    terraform: {
+      backend: { local: { path: "terraform.iot-test.tfstate" } },
+      required_providers: { aws: { source: "aws", version: "6.25.0" } },
+    },
   };
 }
 

@@ -4,12 +4,14 @@ import { describeVariants } from "./clean-stacks";
 import { Json } from "./fixture-stack";
 
 // Made here and now, never committed: the review must find any private key, however written.
-const keyPem = (): string => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+const keyPem = (): string =>
+  generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
 const add = (s: Json, type: string, name: string, body: Json): string => {
   s.resource[type] = { ...(s.resource[type] ?? {}), [name]: body };
   return `${type}.${name}`;
 };
-const parameter = (s: Json, name: string, value: string): string => add(s, "aws_ssm_parameter", name, { name, type: "SecureString", value });
+const parameter = (s: Json, name: string, value: string): string =>
+  add(s, "aws_ssm_parameter", name, { name, type: "SecureString", value });
 
 describeVariants("keys in the configuration (AUTH-2)", [
   {
@@ -19,7 +21,13 @@ describeVariants("keys in the configuration (AUTH-2)", [
     message: /takes the private key \(private_key_pem\)/,
     apply: (s) => {
       add(s, "tls_private_key", "ca", { algorithm: "ECDSA", ecdsa_curve: "P256" });
-      return add(s, "tls_self_signed_cert", "ca", { private_key_pem: "${tls_private_key.ca.private_key_pem}", is_ca_certificate: true, validity_period_hours: 87600, allowed_uses: ["cert_signing"], subject: { common_name: "ca" } });
+      return add(s, "tls_self_signed_cert", "ca", {
+        private_key_pem: "${tls_private_key.ca.private_key_pem}",
+        is_ca_certificate: true,
+        validity_period_hours: 87600,
+        allowed_uses: ["cert_signing"],
+        subject: { common_name: "ca" },
+      });
     },
   },
   {
@@ -27,7 +35,14 @@ describeVariants("keys in the configuration (AUTH-2)", [
     env: "dev",
     rule: "AUTH-2",
     message: /a CA's key/,
-    apply: (s) => add(s, "tls_locally_signed_cert", "device", { cert_request_pem: "${var.csr}", ca_private_key_pem: "${var.ca_key}", ca_cert_pem: "${var.ca_cert}", validity_period_hours: 24, allowed_uses: ["client_auth"] }),
+    apply: (s) =>
+      add(s, "tls_locally_signed_cert", "device", {
+        cert_request_pem: "${var.csr}",
+        ca_private_key_pem: "${var.ca_key}",
+        ca_cert_pem: "${var.ca_cert}",
+        validity_period_hours: 24,
+        allowed_uses: ["client_auth"],
+      }),
   },
   {
     variant: "a key encoded with base64decode",
@@ -72,9 +87,16 @@ describeVariants("keys in the configuration (AUTH-2)", [
     env: "dev",
     rule: "AUTH-2",
     message: /built by a function/,
-    apply: (s) => parameter(s, "joined", '${join("", ["-----BEGIN EC PRIV", "ATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIV", "ATE KEY-----\n"])}'),
+    apply: (s) =>
+      parameter(s, "joined", '${join("", ["-----BEGIN EC PRIV", "ATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIV", "ATE KEY-----\n"])}'),
   },
-  { variant: "a key file read with file()", env: "prod", rule: "AUTH-2", message: /file\("secrets\/ca\.key"\) reads a key file/, apply: (s) => parameter(s, "from_file", '${file("secrets/ca.key")}') },
+  {
+    variant: "a key file read with file()",
+    env: "prod",
+    rule: "AUTH-2",
+    message: /file\("secrets\/ca\.key"\) reads a key file/,
+    apply: (s) => parameter(s, "from_file", '${file("secrets/ca.key")}'),
+  },
   {
     variant: "a key file read by a local_sensitive_file data source",
     env: "dev",

@@ -12,13 +12,26 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     variant: "a custom authorizer with signing disabled",
     env: "prod",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_authorizer", "backdoor", { name: "backdoor", authorizer_function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:allow", signing_disabled: true, status: "ACTIVE" }),
+    apply: (s) =>
+      add(s, "aws_iot_authorizer", "backdoor", {
+        name: "backdoor",
+        authorizer_function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:allow",
+        signing_disabled: true,
+        status: "ACTIVE",
+      }),
   },
   {
     variant: "an inactive custom authorizer (activated later outside Terraform)",
     env: "dev",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_authorizer", "dormant", { name: "dormant", authorizer_function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:allow", status: "INACTIVE", token_key_name: "t", token_signing_public_keys: { k: "x" } }),
+    apply: (s) =>
+      add(s, "aws_iot_authorizer", "dormant", {
+        name: "dormant",
+        authorizer_function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:allow",
+        status: "INACTIVE",
+        token_key_name: "t",
+        token_signing_public_keys: { k: "x" },
+      }),
   },
   {
     variant: "a domain configuration with a default authorizer",
@@ -36,13 +49,25 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     variant: "a domain configuration with SigV4 authentication",
     env: "dev",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_domain_configuration", "sigv4", { name: "sigv4", authentication_type: "AWS_SIGV4", application_protocol: "MQTT_WSS", tls_config: { security_policy: "IoTSecurityPolicy_TLS13_1_3_2022_10" } }),
+    apply: (s) =>
+      add(s, "aws_iot_domain_configuration", "sigv4", {
+        name: "sigv4",
+        authentication_type: "AWS_SIGV4",
+        application_protocol: "MQTT_WSS",
+        tls_config: { security_policy: "IoTSecurityPolicy_TLS13_1_3_2022_10" },
+      }),
   },
   {
     variant: "a second CA with auto-registration",
     env: "prod",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_ca_certificate", "second", { active: true, allow_auto_registration: true, ca_certificate_pem: FOREIGN_CA, certificate_mode: "SNI_ONLY" }),
+    apply: (s) =>
+      add(s, "aws_iot_ca_certificate", "second", {
+        active: true,
+        allow_auto_registration: true,
+        ca_certificate_pem: FOREIGN_CA,
+        certificate_mode: "SNI_ONLY",
+      }),
   },
   {
     variant: "the one registered CA swapped for another",
@@ -71,25 +96,42 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     variant: "a device certificate registered without a CA",
     env: "dev",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_certificate", "lone", { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdevice\n-----END CERTIFICATE-----\n" }),
+    apply: (s) =>
+      add(s, "aws_iot_certificate", "lone", {
+        active: true,
+        certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdevice\n-----END CERTIFICATE-----\n",
+      }),
   },
   {
     variant: "a device certificate under a CA that is not the stack's",
     env: "prod",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_certificate", "foreign", { active: true, certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdevice\n-----END CERTIFICATE-----\n", ca_pem: FOREIGN_CA }),
+    apply: (s) =>
+      add(s, "aws_iot_certificate", "foreign", {
+        active: true,
+        certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIBdevice\n-----END CERTIFICATE-----\n",
+        ca_pem: FOREIGN_CA,
+      }),
   },
   {
     variant: "a certificate AWS's CA issues from a CSR",
     env: "dev",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_certificate", "from_csr", { active: true, csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n" }),
+    apply: (s) =>
+      add(s, "aws_iot_certificate", "from_csr", {
+        active: true,
+        csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
+      }),
   },
   {
     variant: "a certificate attached to a thing by Terraform",
     env: "dev",
     rule: "AUTH-3",
-    apply: (s) => add(s, "aws_iot_thing_principal_attachment", "manual", { thing: "sensor-17", principal: "arn:aws:iot:eu-west-1:123456789012:cert/0123abcd" }),
+    apply: (s) =>
+      add(s, "aws_iot_thing_principal_attachment", "manual", {
+        thing: "sensor-17",
+        principal: "arn:aws:iot:eu-west-1:123456789012:cert/0123abcd",
+      }),
   },
   {
     variant: "a role alias handing devices an IAM role",
@@ -106,14 +148,40 @@ describeVariants("logins outside moat's CA (AUTH-3)", [
     rule: "AUTH-3",
     apply: (s) => {
       const [role] = findResource(s, "aws_iam_role");
-      return add(s, "aws_iot_provisioning_template", "claim", { name: "claim", provisioning_role_arn: `\${aws_iam_role.${role}.arn}`, enabled: true, template_body: "{\"Resources\":{}}" });
+      return add(s, "aws_iot_provisioning_template", "claim", {
+        name: "claim",
+        provisioning_role_arn: `\${aws_iam_role.${role}.arn}`,
+        enabled: true,
+        template_body: '{"Resources":{}}',
+      });
     },
   },
 ]);
 
 describeVariants("AWS-generated key pairs (AUTH-1, class 6)", [
-  { variant: "csr set to the empty string", env: "dev", rule: "AUTH-1", apply: (s) => add(s, "aws_iot_certificate", "empty_csr", { active: true, csr: "" }) },
-  { variant: "certificate_pem set to the empty string", env: "prod", rule: "AUTH-1", apply: (s) => add(s, "aws_iot_certificate", "empty_pem", { active: true, certificate_pem: "" }) },
-  { variant: "both empty, whitespace only", env: "prod", rule: "AUTH-1", apply: (s) => add(s, "aws_iot_certificate", "blank", { active: true, certificate_pem: "  ", csr: "\n" }) },
-  { variant: "csr from a variable", env: "dev", rule: "AUTH-1", status: "unknown", apply: (s) => add(s, "aws_iot_certificate", "var_csr", { active: true, csr: "${var.csr}" }) },
+  {
+    variant: "csr set to the empty string",
+    env: "dev",
+    rule: "AUTH-1",
+    apply: (s) => add(s, "aws_iot_certificate", "empty_csr", { active: true, csr: "" }),
+  },
+  {
+    variant: "certificate_pem set to the empty string",
+    env: "prod",
+    rule: "AUTH-1",
+    apply: (s) => add(s, "aws_iot_certificate", "empty_pem", { active: true, certificate_pem: "" }),
+  },
+  {
+    variant: "both empty, whitespace only",
+    env: "prod",
+    rule: "AUTH-1",
+    apply: (s) => add(s, "aws_iot_certificate", "blank", { active: true, certificate_pem: "  ", csr: "\n" }),
+  },
+  {
+    variant: "csr from a variable",
+    env: "dev",
+    rule: "AUTH-1",
+    status: "unknown",
+    apply: (s) => add(s, "aws_iot_certificate", "var_csr", { active: true, csr: "${var.csr}" }),
+  },
 ]);

@@ -11,7 +11,21 @@ describe("LineIndex", () => {
 
   test("numbers lines as counting does, in any order of lookups, across checkpoints", () => {
     const index = new LineIndex(text);
-    const offsets = [0, 1, text.length - 1, 8191, 8192, 8193, 16_384, 50_000, 3, 123_456, 40_000, text.indexOf("\n"), text.indexOf("\n") + 1];
+    const offsets = [
+      0,
+      1,
+      text.length - 1,
+      8191,
+      8192,
+      8193,
+      16_384,
+      50_000,
+      3,
+      123_456,
+      40_000,
+      text.indexOf("\n"),
+      text.indexOf("\n") + 1,
+    ];
     for (let i = 0; i < 200; i++) offsets.push((i * 104_729) % text.length);
     for (const offset of offsets) expect([offset, index.lineOf(offset)]).toEqual([offset, naiveLine(text, offset)]);
   });

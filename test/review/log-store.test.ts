@@ -22,7 +22,11 @@ const keyPolicy = (s: Json, edit: (doc: Json) => void): string => {
 };
 /** The alarm on a metric: a plain alarm's metric_name, or one of the metrics its metric-math sum adds up. */
 const alarm = (s: Json, metric: string): [string, Json] =>
-  findResource(s, "aws_cloudwatch_metric_alarm", (a) => a.metric_name === metric || ((a.metric_query ?? []) as Json[]).some((q) => q.metric?.metric_name === metric));
+  findResource(
+    s,
+    "aws_cloudwatch_metric_alarm",
+    (a) => a.metric_name === metric || ((a.metric_query ?? []) as Json[]).some((q) => q.metric?.metric_name === metric),
+  );
 
 describeVariants("flow log records and destinations (LOG-1)", [
   {
@@ -54,7 +58,11 @@ describeVariants("flow log records and destinations (LOG-1)", [
     message: /kinesis-data-firehose/,
     apply: (s) => {
       const [, log] = flowLog(s, "s3");
-      s.resource.aws_flow_log.firehose = { ...log, log_destination_type: "kinesis-data-firehose", log_destination: "arn:aws:firehose:eu-west-1:210987654321:deliverystream/collect" };
+      s.resource.aws_flow_log.firehose = {
+        ...log,
+        log_destination_type: "kinesis-data-firehose",
+        log_destination: "arn:aws:firehose:eu-west-1:210987654321:deliverystream/collect",
+      };
       return "aws_flow_log.firehose";
     },
   },
@@ -129,7 +137,16 @@ describeVariants("the S3 log store (LOG-3)", [
     env: "prod",
     rule: "LOG-3",
     message: /allows s3:GetObject, s3:DeleteObject to 210987654321/,
-    apply: (s) => bucketPolicy(s, (doc) => doc.Statement.push({ Sid: "Partner", Effect: "Allow", Principal: { AWS: "210987654321" }, Action: ["s3:GetObject", "s3:DeleteObject"], Resource: "*" })),
+    apply: (s) =>
+      bucketPolicy(s, (doc) =>
+        doc.Statement.push({
+          Sid: "Partner",
+          Effect: "Allow",
+          Principal: { AWS: "210987654321" },
+          Action: ["s3:GetObject", "s3:DeleteObject"],
+          Resource: "*",
+        }),
+      ),
   },
   {
     variant: "the log bucket replicated to another account",
@@ -138,7 +155,13 @@ describeVariants("the S3 log store (LOG-3)", [
     message: /replicates the flow-log bucket/,
     apply: (s) => {
       const [bucket] = only(s, "aws_s3_bucket");
-      s.resource.aws_s3_bucket_replication_configuration = { out: { bucket: `\${aws_s3_bucket.${bucket}.id}`, role: "arn:aws:iam::123456789012:role/r", rule: [{ id: "all", status: "Enabled", destination: { bucket: "arn:aws:s3:::collector-210987654321" } }] } };
+      s.resource.aws_s3_bucket_replication_configuration = {
+        out: {
+          bucket: `\${aws_s3_bucket.${bucket}.id}`,
+          role: "arn:aws:iam::123456789012:role/r",
+          rule: [{ id: "all", status: "Enabled", destination: { bucket: "arn:aws:s3:::collector-210987654321" } }],
+        },
+      };
       return "aws_s3_bucket_replication_configuration.out";
     },
   },
@@ -172,14 +195,26 @@ describeVariants("the log store's keys (LOG-2, LOG-3)", [
     env: "dev",
     rule: "LOG-2",
     message: /to every principal/,
-    apply: (s) => keyPolicy(s, (doc) => doc.Statement.push({ Sid: "Open", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" })),
+    apply: (s) =>
+      keyPolicy(s, (doc) =>
+        doc.Statement.push({ Sid: "Open", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }),
+      ),
   },
   {
     variant: "the flow-log key policy granting another account",
     env: "prod",
     rule: "LOG-3",
     message: /outside the stack's account/,
-    apply: (s) => keyPolicy(s, (doc) => doc.Statement.push({ Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:root" }, Action: "kms:*", Resource: "*" })),
+    apply: (s) =>
+      keyPolicy(s, (doc) =>
+        doc.Statement.push({
+          Sid: "Partner",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::210987654321:root" },
+          Action: "kms:*",
+          Resource: "*",
+        }),
+      ),
   },
   {
     variant: "a disabled flow-log key",
@@ -212,7 +247,8 @@ describeVariants("the log store's keys (LOG-2, LOG-3)", [
     message: /not a key of this stack/,
     apply: (s) => {
       const [name, sse] = only(s, "aws_s3_bucket_server_side_encryption_configuration");
-      sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id = "arn:aws:kms:eu-west-1:210987654321:key/0f6c1c1e-0000-4000-8000-000000000000";
+      sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id =
+        "arn:aws:kms:eu-west-1:210987654321:key/0f6c1c1e-0000-4000-8000-000000000000";
       return `aws_s3_bucket_server_side_encryption_configuration.${name}`;
     },
   },
@@ -223,7 +259,14 @@ describeVariants("the log store's keys (LOG-2, LOG-3)", [
     message: /streams the flow-log group/,
     apply: (s) => {
       const [group] = only(s, "aws_cloudwatch_log_group");
-      s.resource.aws_cloudwatch_log_subscription_filter = { out: { name: "out", log_group_name: `\${aws_cloudwatch_log_group.${group}.name}`, filter_pattern: "", destination_arn: "arn:aws:logs:eu-west-1:210987654321:destination:collect" } };
+      s.resource.aws_cloudwatch_log_subscription_filter = {
+        out: {
+          name: "out",
+          log_group_name: `\${aws_cloudwatch_log_group.${group}.name}`,
+          filter_pattern: "",
+          destination_arn: "arn:aws:logs:eu-west-1:210987654321:destination:collect",
+        },
+      };
       return "aws_cloudwatch_log_subscription_filter.out";
     },
   },

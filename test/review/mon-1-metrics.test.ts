@@ -5,7 +5,11 @@ import { findingsOf, Json, moatStack } from "./fixture-stack";
 
 /** MON-1 accepts the metric names AWS documents, in plain or metric-math alarms, and nothing else. */
 const alarms = (s: Json) => s.resource.aws_cloudwatch_metric_alarm;
-const query = (id: string, metric: string) => ({ id, return_data: false, metric: { namespace: "AWS/IoT", metric_name: metric, dimensions: { Protocol: "MQTT" }, period: 300, stat: "Sum" } });
+const query = (id: string, metric: string) => ({
+  id,
+  return_data: false,
+  metric: { namespace: "AWS/IoT", metric_name: metric, dimensions: { Protocol: "MQTT" }, period: 300, stat: "Sum" },
+});
 const mathAlarm = (name: string, queries: object[], expression: string) => ({
   alarm_name: name,
   metric_query: [...queries, { id: "total", expression, return_data: true }],
@@ -34,7 +38,11 @@ test.each([
 
 test("GIVEN a metric-math sum of the documented and the older name THEN MON-1 accepts it", () => {
   const s = moatStack();
-  alarms(s).connect_authz = mathAlarm("connect_authz", [query("m0", "Connect.AuthError"), query("m1", "Connect.AuthZError")], "SUM([m0, m1])");
+  alarms(s).connect_authz = mathAlarm(
+    "connect_authz",
+    [query("m0", "Connect.AuthError"), query("m1", "Connect.AuthZError")],
+    "SUM([m0, m1])",
+  );
   expect(mon1(s)).toEqual([]);
 });
 
@@ -46,13 +54,20 @@ test("GIVEN a metric-math alarm whose returned expression leaves the documented 
 
 test("GIVEN a metric-math alarm that returns the documented metric itself THEN MON-1 accepts it", () => {
   const s = moatStack();
-  alarms(s).connect_authz = { ...mathAlarm("connect_authz", [], "unused"), metric_query: [{ ...query("m0", "Connect.AuthError"), return_data: true }] };
+  alarms(s).connect_authz = {
+    ...mathAlarm("connect_authz", [], "unused"),
+    metric_query: [{ ...query("m0", "Connect.AuthError"), return_data: true }],
+  };
   expect(mon1(s)).toEqual([]);
 });
 
 test("GIVEN a metric-math alarm with an id that is only a prefix of one in the expression THEN that metric is not counted", () => {
   const s = moatStack();
-  alarms(s).connect_authz = mathAlarm("connect_authz", [query("m1", "Connect.AuthError"), query("m10", "Connect.AuthZError")], "SUM([m10])");
+  alarms(s).connect_authz = mathAlarm(
+    "connect_authz",
+    [query("m1", "Connect.AuthError"), query("m10", "Connect.AuthZError")],
+    "SUM([m10])",
+  );
   expect(mon1(s)).toEqual([expect.stringMatching(/no alarm on connect authorization failures/)]);
 });
 

@@ -22,7 +22,9 @@ const PLANS = join(__dirname, "..", "fixtures", "plans");
 const planFile = (name: string) => join(PLANS, `${name}.json`);
 const planJson = (name: string): Json => JSON.parse(readFileSync(planFile(name), "utf8"));
 const fixtureFindings = (name: string, rule?: string): Finding[] =>
-  runRules(loadPlanJson(planJson(name), planFile(name), "iot-test", readFileSync(planFile(name), "utf8")), FIXTURE_CONTEXT).filter((f) => rule === undefined || f.rule === rule);
+  runRules(loadPlanJson(planJson(name), planFile(name), "iot-test", readFileSync(planFile(name), "utf8")), FIXTURE_CONTEXT).filter(
+    (f) => rule === undefined || f.rule === rule,
+  );
 /** The one resource of a type in a model whose address starts with `prefix`. */
 const first = (name: string, type: string) => {
   const model = loadStackFile(planFile(name));
@@ -44,23 +46,43 @@ const ENVIRONMENT_PLANS: [string, string][] = [
 
 describe("moat's own plans review clean", () => {
   describe.each(ENVIRONMENT_PLANS)("%s", (name, env) => {
-    it.each([false, true])("passes in every format (paired with its synthesized stack: %s), suppressions from its environment file", (paired) => {
-      const { result } = reviewSession({ paths: [planFile(name)], env, synth: paired ? join(outdir, "stacks", `iot-${env}`) : undefined });
-      expect(result.blocking).toEqual([]);
-      expect(result.stacks[0].model.stack).toBe(`iot-${env}`);
-      // The one finding of the environment (the TLS-3 warning on iot:Data-ATS), as on its cdk.tf.json; nothing suppressed.
-      expect(result.stacks[0].findings.map((f) => [f.rule, f.status, f.suppression?.source])).toEqual([["TLS-3", "fail", undefined]]);
-      for (const format of REPORT_FORMATS) expect(renderReport(format, { result }).length).toBeGreaterThan(0);
-      const location = result.stacks[0].findings[0].location;
-      if (paired) expect(location).toMatchObject({ file: join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), constructPath: `iot-${env}/broker/endpoint/endpoint` });
-      else expect(location).toMatchObject({ file: planFile(name) });
-      expect(location.line).toBeGreaterThan(1);
-    });
+    it.each([false, true])(
+      "passes in every format (paired with its synthesized stack: %s), suppressions from its environment file",
+      (paired) => {
+        const { result } = reviewSession({
+          paths: [planFile(name)],
+          env,
+          synth: paired ? join(outdir, "stacks", `iot-${env}`) : undefined,
+        });
+        expect(result.blocking).toEqual([]);
+        expect(result.stacks[0].model.stack).toBe(`iot-${env}`);
+        // The one finding of the environment (the TLS-3 warning on iot:Data-ATS), as on its cdk.tf.json; nothing suppressed.
+        expect(result.stacks[0].findings.map((f) => [f.rule, f.status, f.suppression?.source])).toEqual([["TLS-3", "fail", undefined]]);
+        for (const format of REPORT_FORMATS) expect(renderReport(format, { result }).length).toBeGreaterThan(0);
+        const location = result.stacks[0].findings[0].location;
+        if (paired)
+          expect(location).toMatchObject({
+            file: join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"),
+            constructPath: `iot-${env}/broker/endpoint/endpoint`,
+          });
+        else expect(location).toMatchObject({ file: planFile(name) });
+        expect(location.line).toBeGreaterThan(1);
+      },
+    );
   });
 
   it.each(["text", "markdown", "json", "sarif"])("exits 0 from the command line in %s, with and without --synth", async (format) => {
     const plain = await moat("review", planFile("iot-prod.first"), "--env", "prod", "--format", format);
-    const paired = await moat("review", planFile("iot-dev.update"), "--env", "dev", "--synth", join(outdir, "stacks", "iot-dev"), "--format", format);
+    const paired = await moat(
+      "review",
+      planFile("iot-dev.update"),
+      "--env",
+      "dev",
+      "--synth",
+      join(outdir, "stacks", "iot-dev"),
+      "--format",
+      format,
+    );
     expect([plain.code, plain.stderr, paired.code, paired.stderr]).toEqual([0, "", 0, ""]);
   });
 
@@ -82,7 +104,14 @@ describe("moat's own plans review clean", () => {
 
   it("refuses --synth with a stack the plan was not made from, and with a plan", () => {
     const other = join(writeOut({ "iot-test": moatStack() }), "stacks", "iot-test");
-    expect(() => loadStackFile(planFile("iot-dev.first"), { synth: other })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/no resource of this plan is in .*iot-test\/cdk\.tf\.json; pass with --synth the synthesized stack the plan was made from/) }));
+    expect(() => loadStackFile(planFile("iot-dev.first"), { synth: other })).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: expect.stringMatching(
+          /no resource of this plan is in .*iot-test\/cdk\.tf\.json; pass with --synth the synthesized stack the plan was made from/,
+        ),
+      }),
+    );
     expect(() => loadStackFile(planFile("iot-dev.first"), { synth: planFile("fixture.clean") })).toThrow(/not a synthesized stack/);
   });
 });
@@ -97,7 +126,9 @@ describe("what a real plan means", () => {
 
   it("an attribute the provider computes is not invented: no inline rules on a group whose rules are separate resources", () => {
     const { resource } = first("iot-dev.first", "aws_security_group");
-    expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.ingress).toBe(true);
+    expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.ingress).toBe(
+      true,
+    );
     expect(resource.attributes.ingress).toBeUndefined();
     expect(resource.attributes.egress).toBeUndefined();
   });
@@ -115,14 +146,21 @@ describe("what a real plan means", () => {
     const parts = (policy as Unknown).parts ?? [];
     expect(parts.filter((p) => p instanceof Ref).map(String)).toEqual([expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/)]);
     // The account id comes from the data source Terraform read: a literal, not a hole.
-    expect(parts.filter((p) => typeof p === "string").join("")).toContain("arn:aws:iot:eu-west-1:123456789012:client/${iot:Connection.Thing.ThingName}");
+    expect(parts.filter((p) => typeof p === "string").join("")).toContain(
+      "arn:aws:iot:eu-west-1:123456789012:client/${iot:Connection.Thing.ThingName}",
+    );
   });
 
   it("a list with one unknown element keeps its elements from the configuration", () => {
     const { resource } = first("iot-dev.first", "aws_network_acl");
-    expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.subnet_ids).toBe(true);
+    expect(
+      planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.subnet_ids,
+    ).toBe(true);
     expect(resource.attributes.subnet_ids).toEqual([expect.any(Ref), expect.any(Ref)]);
-    expect((resource.attributes.subnet_ids as Ref[]).map((r) => r.address)).toEqual([expect.stringMatching(/^aws_subnet\./), expect.stringMatching(/^aws_subnet\./)]);
+    expect((resource.attributes.subnet_ids as Ref[]).map((r) => r.address)).toEqual([
+      expect.stringMatching(/^aws_subnet\./),
+      expect.stringMatching(/^aws_subnet\./),
+    ]);
   });
 
   it("an update plan of an applied stack: literal ids resolve to the resources they name, the changes are real updates", () => {
@@ -132,12 +170,16 @@ describe("what a real plan means", () => {
     const rule = plan.resource_changes.find((c: Json) => c.type === "aws_vpc_security_group_ingress_rule");
     expect(rule.change.after.security_group_id).toMatch(/^sg-[0-9a-f]{17}$/);
     const model = loadStackFile(planFile("iot-dev.update"));
-    expect(model.get(rule.address)!.attributes.security_group_id).toEqual(new Ref(expect.stringMatching(/^aws_security_group\./) as unknown as string, "id"));
+    expect(model.get(rule.address)!.attributes.security_group_id).toEqual(
+      new Ref(expect.stringMatching(/^aws_security_group\./) as unknown as string, "id"),
+    );
     // The Connect policy is known in full, the endpoint's literal id inside: read back as the template it was planned from.
     const connect = model.resources.find((r) => r.type === "aws_iot_policy" && /connect/.test(r.address))!;
     const planned = plan.resource_changes.find((c: Json) => c.address === connect.address).change.after.policy;
     expect(planned).toMatch(/"aws:SourceVpce":"vpce-[0-9a-f]{17}"/);
-    expect(((connect.attributes.policy as Unknown).parts ?? []).filter((p) => p instanceof Ref).map(String)).toEqual([expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/)]);
+    expect(((connect.attributes.policy as Unknown).parts ?? []).filter((p) => p instanceof Ref).map(String)).toEqual([
+      expect.stringMatching(/^aws_vpc_endpoint\..*\.id$/),
+    ]);
   });
 
   it("what a plan alone cannot know stays unknown: a policy whose configuration is missing is not a pass", () => {
@@ -153,7 +195,12 @@ describe("what a real plan means", () => {
       const findings = runRules(loadStackFile(planFile(c.name)), FIXTURE_CONTEXT);
       for (const f of findings) {
         expect(`${c.name}: ${f.message}`).not.toMatch(/\bnull\b|\bundefined\b/);
-        if (f.resource !== "stack") expect({ plan: c.name, resource: f.resource, line: f.location.line }).toEqual({ plan: c.name, resource: f.resource, line: expect.any(Number) });
+        if (f.resource !== "stack")
+          expect({ plan: c.name, resource: f.resource, line: f.location.line }).toEqual({
+            plan: c.name,
+            resource: f.resource,
+            line: expect.any(Number),
+          });
         if (f.resource !== "stack") expect(f.location.line).toBeGreaterThan(1);
       }
     }
@@ -165,16 +212,21 @@ describe("same verdict on a cdk.tf.json and on its real plan", () => {
 
   it("the compliant fixture: the same findings on both", () => {
     const summary = (fs: Finding[]) => fs.map((f) => `${f.rule} ${f.status} ${f.resource}`).sort();
-    expect(summary(fixtureFindings("fixture.clean"))).toEqual(summary(findingsOf(fixtureStack(PLAN_CASES.find((c) => c.name === "fixture.clean")!))));
+    expect(summary(fixtureFindings("fixture.clean"))).toEqual(
+      summary(findingsOf(fixtureStack(PLAN_CASES.find((c) => c.name === "fixture.clean")!))),
+    );
   });
 
-  it.each(insecure.map((c) => [c.rule!, c.mirrors!, c] as const))("%s %s: caught by the same rule, on the same resource, on both", (rule, _name, c) => {
-    const onStack = findingsOf(fixtureStack(c), rule);
-    const onPlan = fixtureFindings(c.name, rule);
-    const summary = (fs: Finding[]) => fs.map((f) => `${f.status} ${f.resource}`).sort();
-    expect(onStack.length).toBeGreaterThan(0);
-    expect(summary(onPlan)).toEqual(summary(onStack));
-  });
+  it.each(insecure.map((c) => [c.rule!, c.mirrors!, c] as const))(
+    "%s %s: caught by the same rule, on the same resource, on both",
+    (rule, _name, c) => {
+      const onStack = findingsOf(fixtureStack(c), rule);
+      const onPlan = fixtureFindings(c.name, rule);
+      const summary = (fs: Finding[]) => fs.map((f) => `${f.status} ${f.resource}`).sort();
+      expect(onStack.length).toBeGreaterThan(0);
+      expect(summary(onPlan)).toEqual(summary(onStack));
+    },
+  );
 
   it("keeps the refusals of malformed plans (exit 2)", () => {
     for (const [plan, message] of [
@@ -183,7 +235,9 @@ describe("same verdict on a cdk.tf.json and on its real plan", () => {
       [{ format_version: "1.2", resource_changes: [{ type: "aws_vpc", change: {} }] }, /has no address, type or change/],
       [{ format_version: "1.2", planned_values: [] }, /"planned_values" is not an object/],
     ] as const) {
-      expect(() => loadPlanJson(plan, "plan.json", "plan")).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
+      expect(() => loadPlanJson(plan, "plan.json", "plan")).toThrow(
+        expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }),
+      );
     }
   });
 });

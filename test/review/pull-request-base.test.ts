@@ -29,13 +29,27 @@ describe("moat review --base: the base branch is reviewed against its own enviro
   const head = writeOut({ "iot-dev": stackRetaining(400) });
 
   it("GIVEN a pull request that changes an environment file WHEN reviewed with the base's own files THEN no phantom fixed finding", async () => {
-    const run = await moat("review", head, "--base", base, "--environments-dir", headEnv, "--base-environments-dir", baseEnv, "--format", "json");
+    const run = await moat(
+      "review",
+      head,
+      "--base",
+      base,
+      "--environments-dir",
+      headEnv,
+      "--base-environments-dir",
+      baseEnv,
+      "--format",
+      "json",
+    );
     const { diff } = JSON.parse(run.stdout);
     expect(diff.fixedFindings).toEqual([]);
     expect(diff.newFindings).toEqual([]);
 
     // What reviewing the base against the pull request's files reports: the lie this guards against.
-    const wrong = JSON.parse((await moat("review", head, "--base", base, "--environments-dir", headEnv, "--base-environments-dir", headEnv, "--format", "json")).stdout);
+    const wrong = JSON.parse(
+      (await moat("review", head, "--base", base, "--environments-dir", headEnv, "--base-environments-dir", headEnv, "--format", "json"))
+        .stdout,
+    );
     expect(rules(wrong.diff.fixedFindings)).toEqual(["LOG-2"]);
   });
 
@@ -43,7 +57,9 @@ describe("moat review --base: the base branch is reviewed against its own enviro
     const checkout = mkdtempSync(join(tmpdir(), "moat-base-"));
     cpSync(base, join(checkout, "cdktf.out"), { recursive: true });
     environments(365, join(checkout, "environments"));
-    const { diff } = JSON.parse((await moat("review", head, "--base", join(checkout, "cdktf.out"), "--environments-dir", headEnv, "--format", "json")).stdout);
+    const { diff } = JSON.parse(
+      (await moat("review", head, "--base", join(checkout, "cdktf.out"), "--environments-dir", headEnv, "--format", "json")).stdout,
+    );
     expect(diff.fixedFindings).toEqual([]);
   });
 
@@ -62,7 +78,9 @@ describe("moat review --base: stacks are known by the stackName cdktf writes", (
     const copy = mkdtempSync(join(tmpdir(), "moat-copy-"));
     mkdirSync(join(copy, "renamed"));
     writeFileSync(join(copy, "renamed", "cdk.tf.json"), JSON.stringify(moatStack()));
-    const { diff } = JSON.parse((await moat("review", join(copy, "renamed"), "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout);
+    const { diff } = JSON.parse(
+      (await moat("review", join(copy, "renamed"), "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout,
+    );
     expect(diff.stacks).toEqual([expect.objectContaining({ stack: "iot-test", presence: "both", added: [], removed: [] })]);
   });
 
@@ -71,7 +89,9 @@ describe("moat review --base: stacks are known by the stackName cdktf writes", (
     other.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
     const base = writeOut({ "iot-test": moatStack(), "iot-other": other });
     const head = writeOut({ "iot-test": moatStack() });
-    const { diff } = JSON.parse((await moat("review", join(head, "stacks", "iot-test"), "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout);
+    const { diff } = JSON.parse(
+      (await moat("review", join(head, "stacks", "iot-test"), "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout,
+    );
     expect(diff.fixedFindings).toEqual([]);
     expect(diff.stacks.find((s: { stack: string }) => s.stack === "iot-other")).toMatchObject({ presence: "base-only" });
   });

@@ -15,8 +15,23 @@ function withOpenings() {
     to_port: 22,
     cidr_ipv4: "10.0.0.0/8",
   };
-  stack.resource.aws_network_acl_rule.device_ingress_ssh = { network_acl_id: "${aws_network_acl.device.id}", egress: false, rule_number: 300, rule_action: "allow", protocol: "6", cidr_block: "10.0.0.0/8", from_port: 22, to_port: 22 };
-  stack.resource.aws_route = { out: { route_table_id: "${aws_route_table.device.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.igw.id}" } };
+  stack.resource.aws_network_acl_rule.device_ingress_ssh = {
+    network_acl_id: "${aws_network_acl.device.id}",
+    egress: false,
+    rule_number: 300,
+    rule_action: "allow",
+    protocol: "6",
+    cidr_block: "10.0.0.0/8",
+    from_port: 22,
+    to_port: 22,
+  };
+  stack.resource.aws_route = {
+    out: {
+      route_table_id: "${aws_route_table.device.id}",
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: "${aws_internet_gateway.igw.id}",
+    },
+  };
   stack.resource.aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } };
   return stack;
 }
@@ -37,11 +52,25 @@ describe("moat review --base: added resources show what they open", () => {
     const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toContain("`aws_vpc_security_group_ingress_rule.ssh` opens `tcp/22 from 10.0.0.0/8`");
     const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout);
-    expect(json.diff.stacks[0].opened).toContainEqual({ address: "aws_vpc_security_group_ingress_rule.ssh", opens: ["tcp/22 from 10.0.0.0/8"] });
+    expect(json.diff.stacks[0].opened).toContainEqual({
+      address: "aws_vpc_security_group_ingress_rule.ssh",
+      opens: ["tcp/22 from 10.0.0.0/8"],
+    });
   });
 
   it("GIVEN a new stack of many resources THEN its table cell lists ten and counts the rest", async () => {
-    const markdown = (await moat("review", writeOut({ "iot-test": moatStack(), "iot-new": moatStack() }), "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
+    const markdown = (
+      await moat(
+        "review",
+        writeOut({ "iot-test": moatStack(), "iot-new": moatStack() }),
+        "--base",
+        base,
+        ...FIXTURE_DEV,
+        ...BASE_DEV,
+        "--format",
+        "markdown",
+      )
+    ).stdout;
     const row = markdown.split("\n").find((line) => line.startsWith("| iot-new |"))!;
     expect(row.split("<br>")).toHaveLength(11);
     expect(row).toMatch(/and \d+ more \(`--format json` lists all\)/);
@@ -52,13 +81,24 @@ describe("moat review --format markdown: a suppressed finding is printed once", 
   it("GIVEN a suppression matching a finding in two stacks THEN the finding tables leave it out and the Suppressions table counts both", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moat-suppressions-"));
     const reason = "The lab VPC keeps its flow logs for thirty days only, which the security team accepted in review.";
-    writeFileSync(join(dir, "review.yaml"), `suppressions:\n  - rule: LOG-2\n    resource: aws_cloudwatch_log_group.flow\n    reason: ${reason}\n`);
+    writeFileSync(
+      join(dir, "review.yaml"),
+      `suppressions:\n  - rule: LOG-2\n    resource: aws_cloudwatch_log_group.flow\n    reason: ${reason}\n`,
+    );
     const short = () => {
       const stack = moatStack();
       stack.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
       return stack;
     };
-    const run = await moat("review", writeOut({ "iot-a": short(), "iot-b": short() }), ...FIXTURE_DEV, "--suppressions", join(dir, "review.yaml"), "--format", "markdown");
+    const run = await moat(
+      "review",
+      writeOut({ "iot-a": short(), "iot-b": short() }),
+      ...FIXTURE_DEV,
+      "--suppressions",
+      join(dir, "review.yaml"),
+      "--format",
+      "markdown",
+    );
     expect(run.code).toBe(0);
     expect(run.stdout.match(/LOG-2/g)).toHaveLength(2); // the suppression row and the rule help, not one row per stack
     expect(run.stdout).toContain("### iot-a: 1 finding (and 1 suppressed)");
@@ -71,7 +111,9 @@ describe("moat review: where a finding is", () => {
     const stack = moatStack();
     stack.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
     const text = (await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV)).stdout;
-    expect(text).toMatch(/LOG-2 +aws_cloudwatch_log_group\.flow: .*\[.*stacks\/iot-test\/cdk\.tf\.json:\d+ \(construct iot-test\/[^)]+\)\]/);
+    expect(text).toMatch(
+      /LOG-2 +aws_cloudwatch_log_group\.flow: .*\[.*stacks\/iot-test\/cdk\.tf\.json:\d+ \(construct iot-test\/[^)]+\)\]/,
+    );
     const markdown = (await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/\| LOG-2 \| `aws_cloudwatch_log_group\.flow` \| .* \| .*cdk\.tf\.json:\d+ \(construct iot-test\/[^)]+\) \|/);
   });

@@ -16,19 +16,37 @@ function changes(before: Record<string, Record<string, unknown>>, after: Record<
 }
 
 const acl = (cidr: string, extra: Record<string, unknown> = {}) => ({
-  aws_network_acl: { devices: { vpc_id: "${aws_vpc.vpc.id}", ingress: [{ rule_no: 100, action: "allow", protocol: "tcp", from_port: 8883, to_port: 8883, cidr_block: cidr }], ...extra } },
+  aws_network_acl: {
+    devices: {
+      vpc_id: "${aws_vpc.vpc.id}",
+      ingress: [{ rule_no: 100, action: "allow", protocol: "tcp", from_port: 8883, to_port: 8883, cidr_block: cidr }],
+      ...extra,
+    },
+  },
   aws_vpc: { vpc: { cidr_block: "10.42.0.0/16" } },
 });
 
 describe("review --base: what changed inside each changed resource", () => {
   it("names the leaf that changed inside a nested block, and leaves unchanged resources out", () => {
-    expect(changes(acl("10.42.0.0/24"), acl("0.0.0.0/0"))).toEqual([{ address: "aws_network_acl.devices", attributes: [{ path: "ingress[0].cidr_block", before: '"10.42.0.0/24"', after: '"0.0.0.0/0"' }] }]);
+    expect(changes(acl("10.42.0.0/24"), acl("0.0.0.0/0"))).toEqual([
+      {
+        address: "aws_network_acl.devices",
+        attributes: [{ path: "ingress[0].cidr_block", before: '"10.42.0.0/24"', after: '"0.0.0.0/0"' }],
+      },
+    ]);
     expect(changes(acl("10.42.0.0/24"), acl("10.42.0.0/24"))).toEqual([]);
   });
 
   it("shows a list that grew or shrank whole, and an attribute that appeared or went away as not set", () => {
     const grown = acl("10.42.0.0/24");
-    (grown.aws_network_acl.devices.ingress as unknown[]).push({ rule_no: 200, action: "allow", protocol: "-1", from_port: 0, to_port: 0, cidr_block: "0.0.0.0/0" });
+    (grown.aws_network_acl.devices.ingress as unknown[]).push({
+      rule_no: 200,
+      action: "allow",
+      protocol: "-1",
+      from_port: 0,
+      to_port: 0,
+      cidr_block: "0.0.0.0/0",
+    });
     const [list] = changes(acl("10.42.0.0/24"), grown);
     expect(list.attributes).toHaveLength(1);
     expect(list.attributes[0].path).toBe("ingress");
@@ -44,7 +62,12 @@ describe("review --base: what changed inside each changed resource", () => {
   it("shows a reference that now points elsewhere the way the file writes it", () => {
     const other = { ...acl("10.42.0.0/24"), aws_vpc: { vpc: { cidr_block: "10.42.0.0/16" }, other: { cidr_block: "10.43.0.0/16" } } };
     const moved = { ...other, aws_network_acl: { devices: { ...other.aws_network_acl.devices, vpc_id: "${aws_vpc.other.id}" } } };
-    expect(changes(other, moved)).toEqual([{ address: "aws_network_acl.devices", attributes: [{ path: "vpc_id", before: '"${aws_vpc.vpc.id}"', after: '"${aws_vpc.other.id}"' }] }]);
+    expect(changes(other, moved)).toEqual([
+      {
+        address: "aws_network_acl.devices",
+        attributes: [{ path: "vpc_id", before: '"${aws_vpc.vpc.id}"', after: '"${aws_vpc.other.id}"' }],
+      },
+    ]);
   });
 
   it("opens a JSON policy template and a jsonencode document to name the statement that changed", () => {
@@ -59,11 +82,18 @@ describe("review --base: what changed inside each changed resource", () => {
     const [policy] = changes(template("telemetry"), template("#"));
     expect(policy.attributes.map((a) => a.path)).toEqual(["policy#Statement[0].Resource[0]"]);
     // Cut around the difference: the end of the topic, where the wildcard is, stays in view.
-    expect(attributeChangeText(policy.attributes[0])).toMatch(/^policy#Statement\[0\]\.Resource\[0\]: \.\.\..*\/telemetry" -> \.\.\..*\/#"$/);
+    expect(attributeChangeText(policy.attributes[0])).toMatch(
+      /^policy#Statement\[0\]\.Resource\[0\]: \.\.\..*\/telemetry" -> \.\.\..*\/#"$/,
+    );
 
     const encoded = (action: string) => ({
       aws_vpc_endpoint: { broker: { vpc_id: "x", service_name: "com.amazonaws.eu-west-1.iot.data" } },
-      aws_iot_policy: { gateway: { name: "gateway", policy: `\${jsonencode({"Statement" = [{"Effect" = "Allow", "Action" = ["${action}"], "Resource" = ["*"], "Condition" = {"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.broker.id}}}]})}` } },
+      aws_iot_policy: {
+        gateway: {
+          name: "gateway",
+          policy: `\${jsonencode({"Statement" = [{"Effect" = "Allow", "Action" = ["${action}"], "Resource" = ["*"], "Condition" = {"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.broker.id}}}]})}`,
+        },
+      },
     });
     const [document] = changes(encoded("iot:Connect"), encoded("iot:*"));
     expect(document.attributes).toEqual([{ path: "policy.Statement[0].Action[0]", before: '"iot:Connect"', after: '"iot:*"' }]);
@@ -71,7 +101,9 @@ describe("review --base: what changed inside each changed resource", () => {
 
   it("keeps the pull-request comment within GitHub's limit: 50 changed resources listed, the rest counted", () => {
     const many = (cidr: string) => ({
-      aws_subnet: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`s${i}`, { vpc_id: "x", cidr_block: cidr, tags: { Name: `s${i}` } }])),
+      aws_subnet: Object.fromEntries(
+        Array.from({ length: 60 }, (_, i) => [`s${i}`, { vpc_id: "x", cidr_block: cidr, tags: { Name: `s${i}` } }]),
+      ),
     });
     const base = model(many("10.42.0.0/24"));
     const head = model(many("10.42.1.0/24"));
@@ -88,7 +120,12 @@ describe("review --base: what changed inside each changed resource", () => {
 describe("the pull-request comment stays within GitHub's limit", () => {
   it("cuts a report longer than 60,000 characters at a line, closes what it opened and says where the rest is", () => {
     // 600 subnets without a network ACL: a NET-5 finding each, far more than a comment holds.
-    const subnets = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`device_subnet_number_${i}`, { vpc_id: "${aws_vpc.vpc.id}", cidr_block: `10.${Math.floor(i / 256)}.${i % 256}.0/24` }]));
+    const subnets = Object.fromEntries(
+      Array.from({ length: 600 }, (_, i) => [
+        `device_subnet_number_${i}`,
+        { vpc_id: "${aws_vpc.vpc.id}", cidr_block: `10.${Math.floor(i / 256)}.${i % 256}.0/24` },
+      ]),
+    );
     const result = review([{ model: model({ aws_vpc: { vpc: { cidr_block: "10.0.0.0/8" } }, aws_subnet: subnets }) }], []);
     const text = renderReport("text", { result });
     expect(text.match(/NET-5/g)!.length).toBeGreaterThanOrEqual(600);
@@ -96,7 +133,9 @@ describe("the pull-request comment stays within GitHub's limit", () => {
     const markdown = renderReport("markdown", { result });
     expect(markdown.length).toBeLessThanOrEqual(60_000);
     expect(markdown.startsWith("<!-- moat-review -->\n## moat review\n\n**FAIL")).toBe(true);
-    expect(markdown.trimEnd().split("\n").pop()).toBe("**Cut at 60,000 characters (GitHub refuses longer comments): every finding is in the `moat-review` artifact of this run, or run `moat review --format text`.**");
+    expect(markdown.trimEnd().split("\n").pop()).toBe(
+      "**Cut at 60,000 characters (GitHub refuses longer comments): every finding is in the `moat-review` artifact of this run, or run `moat review --format text`.**",
+    );
     expect((markdown.match(/<details>/g) ?? []).length).toBe((markdown.match(/<\/details>/g) ?? []).length);
     // Whole rows only: every table row that was kept ends with its closing pipe.
     for (const row of markdown.split("\n").filter((l) => l.startsWith("| "))) expect(row.endsWith("|")).toBe(true);

@@ -42,8 +42,12 @@ describe("the rules reference docs/rules.md", () => {
 
   test("other tools' ids are named by tool, and what a rule assumes is shown only when the pack says it", () => {
     const [rule] = MOAT_PACK;
-    const text = rulesDocText([{ ...rule, matches: ["CKV_AWS_1", "AWS-0001", "EC2.1", "LOGGING_DISABLED_CHECK"], assumes: "The VPC is the segment." }]);
-    expect(text).toContain("- Other tools: checkov `CKV_AWS_1`; trivy `AWS-0001`; AWS Security Hub `EC2.1`; AWS IoT Device Defender audit `LOGGING_DISABLED_CHECK`");
+    const text = rulesDocText([
+      { ...rule, matches: ["CKV_AWS_1", "AWS-0001", "EC2.1", "LOGGING_DISABLED_CHECK"], assumes: "The VPC is the segment." },
+    ]);
+    expect(text).toContain(
+      "- Other tools: checkov `CKV_AWS_1`; trivy `AWS-0001`; AWS Security Hub `EC2.1`; AWS IoT Device Defender audit `LOGGING_DISABLED_CHECK`",
+    );
     expect(text).toContain("- Assumes, and cannot see: The VPC is the segment.");
     expect(rulesDocText([{ ...rule, matches: [], assumes: undefined }])).not.toContain("Assumes, and cannot see");
   });

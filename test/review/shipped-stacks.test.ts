@@ -35,7 +35,9 @@ describe("the shipped environments", () => {
           severity: "warn",
           blocking: false,
           resource: "aws_vpc_endpoint.broker_endpoint_8C30445F",
-          message: expect.stringMatching(/aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10$/),
+          message: expect.stringMatching(
+            /aws iot update-domain-configuration --domain-configuration-name iot:Data-ATS --tls-config securityPolicy=IoTSecurityPolicy_TLS13_1_2_2022_10$/,
+          ),
         }),
       ]);
       expect(stack.findings[0].suppressed).toBeNull();
@@ -45,8 +47,12 @@ describe("the shipped environments", () => {
 
   it("are what the rules expect to see: a broker endpoint, device subnets, IoT policies, a flow log", () => {
     const stack = devJson();
-    expect(Object.values(stack.resource.aws_vpc_endpoint as Record<string, Json>).map((e) => e.service_name)).toEqual(["com.amazonaws.eu-west-1.iot.data"]);
-    expect(Object.values(stack.resource.aws_subnet as Record<string, Json>).filter((s) => s.tags["moat:role"] === "device")).toHaveLength(2);
+    expect(Object.values(stack.resource.aws_vpc_endpoint as Record<string, Json>).map((e) => e.service_name)).toEqual([
+      "com.amazonaws.eu-west-1.iot.data",
+    ]);
+    expect(Object.values(stack.resource.aws_subnet as Record<string, Json>).filter((s) => s.tags["moat:role"] === "device")).toHaveLength(
+      2,
+    );
     expect(Object.keys(stack.resource.aws_iot_policy).length).toBeGreaterThan(1);
     expect(Object.keys(stack.resource.aws_flow_log)).toHaveLength(1);
   });
@@ -79,7 +85,13 @@ const BREAKS: { name: string; rule: string; apply: (stack: Json) => string }[] =
       const [vpc] = only(s, "aws_vpc");
       const [table] = only(s, "aws_route_table");
       s.resource.aws_internet_gateway = { igw: { vpc_id: `\${aws_vpc.${vpc}.id}` } };
-      s.resource.aws_route = { to_internet: { route_table_id: `\${aws_route_table.${table}.id}`, destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.igw.id}" } };
+      s.resource.aws_route = {
+        to_internet: {
+          route_table_id: `\${aws_route_table.${table}.id}`,
+          destination_cidr_block: "0.0.0.0/0",
+          gateway_id: "${aws_internet_gateway.igw.id}",
+        },
+      };
       return "aws_route.to_internet";
     },
   },
@@ -95,7 +107,9 @@ const BREAKS: { name: string; rule: string; apply: (stack: Json) => string }[] =
     name: "* in an IoT policy",
     rule: "AUTHZ-1",
     apply: (s) => {
-      const [name, policy] = Object.entries(s.resource.aws_iot_policy as Record<string, Json>).find(([, p]) => p.policy.includes("iot:Publish"))!;
+      const [name, policy] = Object.entries(s.resource.aws_iot_policy as Record<string, Json>).find(([, p]) =>
+        p.policy.includes("iot:Publish"),
+      )!;
       policy.policy = policy.policy.replace('"iot:Publish"', '"iot:*"');
       return `aws_iot_policy.${name}`;
     },
@@ -114,7 +128,9 @@ const BREAKS: { name: string; rule: string; apply: (stack: Json) => string }[] =
     name: "a 7-day log retention",
     rule: "LOG-2",
     apply: (s) => {
-      const [name, group] = Object.entries(s.resource.aws_cloudwatch_log_group as Record<string, Json>).find(([, g]) => String(g.name).includes("flow"))!;
+      const [name, group] = Object.entries(s.resource.aws_cloudwatch_log_group as Record<string, Json>).find(([, g]) =>
+        String(g.name).includes("flow"),
+      )!;
       group.retention_in_days = 7;
       return `aws_cloudwatch_log_group.${name}`;
     },

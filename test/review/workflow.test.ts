@@ -17,10 +17,17 @@ interface Job {
   readonly steps: Step[];
 }
 
-const workflow = yaml.load(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "review.yml"), "utf8")) as { permissions?: unknown; jobs: Record<string, Job> };
-const runsPullRequestCode = (job: Job) => job.steps.some((s) => /\b(npm|npx|node|tsx)\b/.test(s.run ?? "") || (s.uses ?? "").startsWith("actions/setup-node"));
+const workflow = yaml.load(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "review.yml"), "utf8")) as {
+  permissions?: unknown;
+  jobs: Record<string, Job>;
+};
+const runsPullRequestCode = (job: Job) =>
+  job.steps.some((s) => /\b(npm|npx|node|tsx)\b/.test(s.run ?? "") || (s.uses ?? "").startsWith("actions/setup-node"));
 /** Scopes a job may write: its own permissions, else the workflow's (GitHub's rule). */
-const writes = (job: Job) => Object.entries(job.permissions ?? (workflow.permissions as Record<string, string> | undefined) ?? {}).filter(([, level]) => level === "write").map(([scope]) => scope);
+const writes = (job: Job) =>
+  Object.entries(job.permissions ?? (workflow.permissions as Record<string, string> | undefined) ?? {})
+    .filter(([, level]) => level === "write")
+    .map(([scope]) => scope);
 
 describe("the pull-request review workflow: least privilege", () => {
   it("grants nothing by default: every job names its own permissions", () => {
@@ -41,7 +48,8 @@ describe("the pull-request review workflow: least privilege", () => {
     expect(writes(publish).sort()).toEqual(["pull-requests", "security-events"]);
     expect(runsPullRequestCode(publish)).toBe(false);
     expect(publish.steps.filter((s) => s.run !== undefined)).toEqual([]);
-    for (const checkout of publish.steps.filter((s) => (s.uses ?? "").startsWith("actions/checkout"))) expect(checkout.with?.["persist-credentials"]).toBe(false);
+    for (const checkout of publish.steps.filter((s) => (s.uses ?? "").startsWith("actions/checkout")))
+      expect(checkout.with?.["persist-credentials"]).toBe(false);
     expect(publish.needs).toBe("review");
     const uploaded = workflow.jobs.review.steps.find((s) => (s.uses ?? "").startsWith("actions/upload-artifact"))?.with?.name;
     const downloaded = publish.steps.find((s) => (s.uses ?? "").startsWith("actions/download-artifact"))?.with?.name;
@@ -59,7 +67,8 @@ describe("the pull-request review workflow: least privilege", () => {
 
   it("checks out the pull request without leaving the token in the git config", () => {
     for (const job of Object.values(workflow.jobs)) {
-      for (const checkout of job.steps.filter((s) => (s.uses ?? "").startsWith("actions/checkout"))) expect(checkout.with?.["persist-credentials"]).toBe(false);
+      for (const checkout of job.steps.filter((s) => (s.uses ?? "").startsWith("actions/checkout")))
+        expect(checkout.with?.["persist-credentials"]).toBe(false);
     }
   });
 });

@@ -43,7 +43,13 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     const store = join(dir, "sni-only");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: store })).code).toBe(0);
     const prodYaml = join(ctx.environmentsDir, "prod.yaml");
-    writeFileSync(prodYaml, readFileSync(prodYaml, "utf8").replace(/^broker:\n/m, "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n"));
+    writeFileSync(
+      prodYaml,
+      readFileSync(prodYaml, "utf8").replace(
+        /^broker:\n/m,
+        "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n",
+      ),
+    );
     return store;
   }
 
@@ -67,28 +73,37 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(storeFile("aws/verification.pem")).not.toBe(committed);
     const again = await moatPki(["publish", "--env", "prod"], ctx);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/kept .*prod-ca\/verification\.pem: this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration/);
+    expect(again.stdout).toMatch(
+      /kept .*prod-ca\/verification\.pem: this CA is already published; a new verification certificate would make Terraform replace its IoT Core registration/,
+    );
     expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(committed);
 
     // A new CA is a new registration: both files are replaced.
     const rotated = join(dir, "rotated");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: rotated })).code).toBe(0);
-    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    expect(
+      (await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code,
+    ).toBe(0);
     const rotation = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: rotated });
     expect(rotation.stdout).not.toContain("kept");
     expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "ca", "issuing.pem"), "utf8"));
-    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(readFileSync(join(rotated, "prod", "aws", "verification.pem"), "utf8"));
+    expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(
+      readFileSync(join(rotated, "prod", "aws", "verification.pem"), "utf8"),
+    );
   });
 
   it("repairs a publish that stopped between its two writes: a verification certificate of another CA is replaced, not kept", async () => {
     await publishedProdCa();
     const rotated = join(dir, "rotated");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: rotated })).code).toBe(0);
-    expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code).toBe(0);
+    expect(
+      (await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], { ...ctx, pkiDir: rotated })).code,
+    ).toBe(0);
     const rotatedFile = (file: string) => readFileSync(join(rotated, "prod", file), "utf8");
     // What an interrupted publish of the new CA could leave: its issuing certificate beside the old CA's verification certificate.
     writeFileSync(join(published, "issuing.pem"), rotatedFile("ca/issuing.pem"));
-    const synthesize = () => Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: prod(), pkiDir: join(dir, "no-store") }));
+    const synthesize = () =>
+      Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: prod(), pkiDir: join(dir, "no-store") }));
     expect(synthesize).toThrow(/the CA verification certificate is not signed by the issuing CA/);
 
     const repair = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: rotated });
@@ -135,20 +150,26 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     await publishedProdCa();
     const otherStore = join(dir, "other");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: otherStore })).code).toBe(0);
-    expect(() => readCaMaterial(prod(), otherStore)).toThrow(/prod\.yaml: the PKI store's issuing CA \(.*other\/prod\/ca\/issuing\.pem\) is not the CA committed in .*prod-ca\/issuing\.pem, .*run moat pki publish --env prod/);
+    expect(() => readCaMaterial(prod(), otherStore)).toThrow(
+      /prod\.yaml: the PKI store's issuing CA \(.*other\/prod\/ca\/issuing\.pem\) is not the CA committed in .*prod-ca\/issuing\.pem, .*run moat pki publish --env prod/,
+    );
     // The store the certificates were published from agrees.
     expect(readCaMaterial(prod(), ctx.pkiDir).caCertificatePem).toBe(storeFile("ca/issuing.pem"));
   });
 
   it("names the command that fixes a missing published certificate", () => {
-    expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(/prod\.yaml: pki\.publicDir "prod-ca" has no .*prod-ca\/issuing\.pem; run moat pki publish --env prod/);
+    expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(
+      /prod\.yaml: pki\.publicDir "prod-ca" has no .*prod-ca\/issuing\.pem; run moat pki publish --env prod/,
+    );
   });
 
   it("needs the published verification certificate in certificate mode DEFAULT", async () => {
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     mkdirSync(published);
     writeFileSync(join(published, "issuing.pem"), storeFile("ca/issuing.pem"));
-    expect(() => readCaMaterial(prod(), ctx.pkiDir)).toThrow(/certificateMode DEFAULT needs the CA verification certificate at .*prod-ca\/verification\.pem; .*moat pki verification-cert --env prod .* and moat pki publish --env prod/);
+    expect(() => readCaMaterial(prod(), ctx.pkiDir)).toThrow(
+      /certificateMode DEFAULT needs the CA verification certificate at .*prod-ca\/verification\.pem; .*moat pki verification-cert --env prod .* and moat pki publish --env prod/,
+    );
   });
 
   it("refuses a committed file that holds a private key, before anything is synthesized", () => {
@@ -161,7 +182,9 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "prod"], ctx);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/no verification certificate at .*prod\/aws\/verification\.pem; broker\.certificateMode DEFAULT needs one: .*moat pki verification-cert --env prod/);
+    expect(result.stderr).toMatch(
+      /no verification certificate at .*prod\/aws\/verification\.pem; broker\.certificateMode DEFAULT needs one: .*moat pki verification-cert --env prod/,
+    );
     expect(existsSync(published)).toBe(false);
   });
 
@@ -176,12 +199,16 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     const testStore = join(__dirname, "..", "fixtures", "pki");
     expect(existsSync(join(testStore, "dev", "ca", "issuing.pem"))).toBe(true);
     expect(existsSync(join(testStore, "prod"))).toBe(false);
-    expect(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "review.yml"), "utf8")).toContain("MOAT_PKI_DIR: ${{ vars.MOAT_PKI_DIR || 'test/fixtures/pki' }}");
+    expect(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "review.yml"), "utf8")).toContain(
+      "MOAT_PKI_DIR: ${{ vars.MOAT_PKI_DIR || 'test/fixtures/pki' }}",
+    );
   });
 
   it.each(["../ca", "/etc/moat", "a/../../ca", "./ca"])("pki.publicDir %s must stay below the environment file's directory", (value) => {
     const text = readFileSync(join(ctx.environmentsDir, "prod.yaml"), "utf8").replace("publicDir: prod-ca", `publicDir: "${value}"`);
     expect(text).toContain(value);
-    expect(() => parseEnvironment(text, "environments/prod.yaml", "prod")).toThrow(/^environments\/prod\.yaml: pki\.publicDir ".*" is not a relative directory below the environment file's directory/);
+    expect(() => parseEnvironment(text, "environments/prod.yaml", "prod")).toThrow(
+      /^environments\/prod\.yaml: pki\.publicDir ".*" is not a relative directory below the environment file's directory/,
+    );
   });
 });

@@ -17,7 +17,15 @@ describe.each(["dev", "prod"])("the %s environment stack", (name) => {
   });
 
   test("has no internet, NAT or egress-only gateway, and no peering, transit or VPN route", () => {
-    for (const type of ["aws_internet_gateway", "aws_nat_gateway", "aws_egress_only_internet_gateway", "aws_vpc_peering_connection", "aws_ec2_transit_gateway_vpc_attachment", "aws_vpn_gateway", "aws_route"]) {
+    for (const type of [
+      "aws_internet_gateway",
+      "aws_nat_gateway",
+      "aws_egress_only_internet_gateway",
+      "aws_vpc_peering_connection",
+      "aws_ec2_transit_gateway_vpc_attachment",
+      "aws_vpn_gateway",
+      "aws_route",
+    ]) {
       expect(resourcesOf(result, type)).toEqual([]);
     }
     for (const table of [...resourcesOf(result, "aws_route_table"), ...resourcesOf(result, "aws_default_route_table")]) {
@@ -57,7 +65,11 @@ describe.each(["dev", "prod"])("the %s environment stack", (name) => {
 });
 
 test("prod keeps its state in S3, encrypted, with S3-native locking", () => {
-  expect(synthEnvironment("prod").json.terraform.backend.s3).toMatchObject({ encrypt: true, use_lockfile: true, bucket: "moat-terraform-state-prod" });
+  expect(synthEnvironment("prod").json.terraform.backend.s3).toMatchObject({
+    encrypt: true,
+    use_lockfile: true,
+    bucket: "moat-terraform-state-prod",
+  });
 });
 
 test("dev keeps local state, so it synthesizes with no AWS account", () => {

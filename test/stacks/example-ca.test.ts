@@ -11,7 +11,8 @@ import { X509Certificate } from "node:crypto";
 
 /** Issue 18 item 8: a stack whose CA is the committed example synthesizes, but no plan or apply goes ahead with it. */
 const REPO = path.join(__dirname, "..", "..");
-const synthProd = () => JSON.parse(Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: loadEnvironment("prod") }), true));
+const synthProd = () =>
+  JSON.parse(Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: loadEnvironment("prod") }), true));
 const caOf = (json: any) => Object.entries(json.resource.aws_iot_ca_certificate as Record<string, any>);
 
 test("THEN the example fingerprint is the committed prod CA's (regenerating the example must update it)", () => {
@@ -23,22 +24,58 @@ describe("GIVEN the prod environment with the committed example CA WHEN synthesi
   const json = synthProd();
 
   test("THEN a bool variable allow_example_ca, default false, with a description, is declared", () => {
-    expect(json.variable).toEqual({ [ALLOW_EXAMPLE_CA_VARIABLE]: { type: "bool", default: false, nullable: false, description: expect.stringMatching(/never applied.*moat pki init/) } });
+    expect(json.variable).toEqual({
+      [ALLOW_EXAMPLE_CA_VARIABLE]: {
+        type: "bool",
+        default: false,
+        nullable: false,
+        description: expect.stringMatching(/never applied.*moat pki init/),
+      },
+    });
   });
 
   test("THEN the CA registration has a precondition on it whose message is one line naming the commands that make a real CA", () => {
     const [[, ca]] = caOf(json);
     expect(ca.lifecycle).toEqual({ precondition: [{ condition: "${var.allow_example_ca}", error_message: EXAMPLE_CA_ERROR }] });
     expect(EXAMPLE_CA_ERROR).not.toMatch(/\n|\$\{|%\{/);
-    for (const command of ["moat pki init", "moat pki verification-cert", "aws iot get-registration-code", "moat pki publish"]) expect(EXAMPLE_CA_ERROR).toContain(command);
+    for (const command of ["moat pki init", "moat pki verification-cert", "aws iot get-registration-code", "moat pki publish"])
+      expect(EXAMPLE_CA_ERROR).toContain(command);
   });
 });
 
 test("GIVEN a CA that is not the example WHEN synthesized THEN neither the variable nor the precondition is emitted", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-own-ca-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.pem"), "-days", "30", "-subj", "/CN=own test CA", "-addext", "basicConstraints=critical,CA:true", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], { stdio: "ignore" });
-    const { stack } = brokerStack({ caCertificatePem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), verificationCertificatePem: undefined, sniOnlyReason: "a test CA made here, registered without proof of possession" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        path.join(dir, "ca.key"),
+        "-out",
+        path.join(dir, "ca.pem"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=own test CA",
+        "-addext",
+        "basicConstraints=critical,CA:true",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ],
+      { stdio: "ignore" },
+    );
+    const { stack } = brokerStack({
+      caCertificatePem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
+      verificationCertificatePem: undefined,
+      sniOnlyReason: "a test CA made here, registered without proof of possession",
+    });
     const json = JSON.parse(Testing.synth(stack, true));
     expect(json.variable).toBeUndefined();
     expect(caOf(json)[0][1]).not.toHaveProperty("lifecycle");
@@ -57,7 +94,10 @@ describe("GIVEN real terraform and the synthesized prod stack", () => {
   const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
   const mirror = "/opt/tf-plugins";
   const available = terraform.status === 0 && fs.existsSync(mirror);
-  if (!available) console.warn(`SKIPPING the real-Terraform check of the example CA: terraform (${terraform.error?.message ?? terraform.stderr}) or the provider mirror ${mirror} is missing`);
+  if (!available)
+    console.warn(
+      `SKIPPING the real-Terraform check of the example CA: terraform (${terraform.error?.message ?? terraform.stderr}) or the provider mirror ${mirror} is missing`,
+    );
   const run = available ? test : test.skip;
 
   run(
@@ -74,7 +114,19 @@ describe("GIVEN real terraform and the synthesized prod stack", () => {
         // the one that sets the variable passes, the default one fails on the precondition.
         fs.writeFileSync(
           path.join(dir, "example_ca.tftest.hcl"),
-          ['mock_provider "aws" {}', 'run "allowed_for_a_plan_never_applied" {', "  command = plan", "  variables {", "    allow_example_ca = true", "  }", "}", 'run "with_the_default" {', "  command = plan", "}", ""].join("\n"),
+          [
+            'mock_provider "aws" {}',
+            'run "allowed_for_a_plan_never_applied" {',
+            "  command = plan",
+            "  variables {",
+            "    allow_example_ca = true",
+            "  }",
+            "}",
+            'run "with_the_default" {',
+            "  command = plan",
+            "}",
+            "",
+          ].join("\n"),
         );
         const cli = path.join(dir, "cli.tfrc");
         fs.writeFileSync(cli, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);

@@ -14,7 +14,13 @@ export interface RunResult {
 export function runMoat(args: string[], options: SpawnSyncOptions = {}): RunResult {
   // Jest gives tests a copy of process.env; a child only sees what is passed explicitly
   // (MOAT_PKI_DIR from test/setup.ts among it).
-  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env }, ...options });
+  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env },
+    ...options,
+  });
   return { code: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 

@@ -5,7 +5,12 @@ import { Construct } from "constructs";
 /** A synthesized stack as Terraform JSON, with `resource` indexed by type. */
 export interface SynthResult {
   readonly text: string;
-  readonly json: { resource: Record<string, Record<string, Record<string, any>>>; data?: Record<string, any>; output?: Record<string, any>; terraform?: any };
+  readonly json: {
+    resource: Record<string, Record<string, Record<string, any>>>;
+    data?: Record<string, any>;
+    output?: Record<string, any>;
+    terraform?: any;
+  };
 }
 
 /** Builds `body` in a fresh stack with an AWS provider and synthesizes it with validations on. */

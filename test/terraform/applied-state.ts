@@ -47,7 +47,9 @@ const ID_PREFIX: Record<string, string> = {
  */
 export function appliedState(plan: Json, schema: ProviderSchema): Json {
   const changes: Json[] = plan.resource_changes.filter((c: Json) => c.mode === "managed" && c.change.actions.includes("create"));
-  const config = new Map<string, Json>((plan.configuration?.root_module?.resources ?? []).map((r: Json) => [r.address, r.expressions ?? {}]));
+  const config = new Map<string, Json>(
+    (plan.configuration?.root_module?.resources ?? []).map((r: Json) => [r.address, r.expressions ?? {}]),
+  );
   const known = new Map<string, Json>();
   for (const r of plan.prior_state?.values?.root_module?.resources ?? []) known.set(r.address, r.values);
   const filling = new Set<string>();
@@ -74,7 +76,14 @@ export function appliedState(plan: Json, schema: ProviderSchema): Json {
       instances: [{ schema_version: schema.resource_schemas[c.type].version, attributes: known.get(c.address), sensitive_attributes: [] }],
     };
   });
-  return { version: 4, terraform_version: plan.terraform_version, serial: 1, lineage: "00000000-0000-4000-8000-00000000a11d", outputs: {}, resources };
+  return {
+    version: 4,
+    terraform_version: plan.terraform_version,
+    serial: 1,
+    lineage: "00000000-0000-4000-8000-00000000a11d",
+    outputs: {},
+    resources,
+  };
 }
 
 class Filler {
@@ -101,7 +110,15 @@ class Filler {
         continue;
       }
       const list = Array.isArray(items) ? items : [items];
-      const filled = list.map((item, i) => this.block(item, Array.isArray(marks) ? marks[i] : marks, nested.block, Array.isArray(expressions?.[name]) ? expressions[name][i] : undefined, [...path, name]));
+      const filled = list.map((item, i) =>
+        this.block(
+          item,
+          Array.isArray(marks) ? marks[i] : marks,
+          nested.block,
+          Array.isArray(expressions?.[name]) ? expressions[name][i] : undefined,
+          [...path, name],
+        ),
+      );
       out[name] = nested.nesting_mode === "single" ? filled[0] : filled;
     }
     return out;
@@ -109,9 +126,15 @@ class Filler {
 
   private value(after: any, unknown: any, type: CtyType, expression: Json | undefined, path: string[]): any {
     if (unknown === true) return this.unknown(type, expression, path);
-    if (Array.isArray(after) && Array.isArray(unknown)) return after.map((v, i) => this.value(v, unknown[i], Array.isArray(type) ? type[1] : type, undefined, path));
+    if (Array.isArray(after) && Array.isArray(unknown))
+      return after.map((v, i) => this.value(v, unknown[i], Array.isArray(type) ? type[1] : type, undefined, path));
     if (after && typeof after === "object" && unknown && typeof unknown === "object" && Array.isArray(type) && type[0] === "object") {
-      return Object.fromEntries(Object.entries(type[1] as Record<string, CtyType>).map(([k, t]) => [k, this.value(after[k] ?? null, unknown[k], t, undefined, [...path, k])]));
+      return Object.fromEntries(
+        Object.entries(type[1] as Record<string, CtyType>).map(([k, t]) => [
+          k,
+          this.value(after[k] ?? null, unknown[k], t, undefined, [...path, k]),
+        ]),
+      );
     }
     return after;
   }
@@ -121,7 +144,10 @@ class Filler {
     if (expression && "constant_value" in expression) return this.template(expression.constant_value);
     const name = path[path.length - 1];
     if (Array.isArray(type)) {
-      if (type[0] === "object") return Object.fromEntries(Object.entries(type[1] as Record<string, CtyType>).map(([k, t]) => [k, this.unknown(t, undefined, [...path, k])]));
+      if (type[0] === "object")
+        return Object.fromEntries(
+          Object.entries(type[1] as Record<string, CtyType>).map(([k, t]) => [k, this.unknown(t, undefined, [...path, k])]),
+        );
       if (type[0] === "map") return {};
       return this.computedList(name);
     }
@@ -137,7 +163,9 @@ class Filler {
     if (typeof value !== "string") return value;
     const whole = /^\$\{([^${}]+)\}$/.exec(value);
     if (whole) return this.reference(whole[1]);
-    return value.replace(/(\$?)\$\{([^{}]+)\}/g, (match, escaped: string, ref: string) => (escaped ? match.slice(1) : String(this.reference(ref))));
+    return value.replace(/(\$?)\$\{([^{}]+)\}/g, (match, escaped: string, ref: string) =>
+      escaped ? match.slice(1) : String(this.reference(ref)),
+    );
   }
 
   private reference(text: string): any {
@@ -146,7 +174,8 @@ class Filler {
     const target = this.valueOf(parts.slice(0, length).join("."));
     if (target === undefined) throw new Error(`${this.change.address}: cannot fill ${text} (not a resource of the plan, or a cycle)`);
     let value: any = target;
-    for (const step of parts.slice(length).flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean))) value = value?.[/^\d+$/.test(step) ? Number(step) : step];
+    for (const step of parts.slice(length).flatMap((p) => p.split(/\[(\d+)\]/).filter(Boolean)))
+      value = value?.[/^\d+$/.test(step) ? Number(step) : step];
     return value;
   }
 
@@ -156,7 +185,10 @@ class Filler {
     }
     if (this.change.type === "aws_vpc_endpoint" && name === "network_interface_ids") {
       const subnets = (this.change.change.after?.subnet_ids as unknown[] | undefined)?.length ?? 1;
-      return Array.from({ length: subnets }, (_, i) => `eni-${createHash("sha256").update(`${this.change.address}#${i}`).digest("hex").slice(0, 17)}`);
+      return Array.from(
+        { length: subnets },
+        (_, i) => `eni-${createHash("sha256").update(`${this.change.address}#${i}`).digest("hex").slice(0, 17)}`,
+      );
     }
     return [];
   }
@@ -169,13 +201,15 @@ class Filler {
     if (name === "arn") return this.arn(id);
     if (name === "owner_id" || name === "account_id") return STUB_ACCOUNT;
     if (name === "name" && typeof after.name_prefix === "string") return `${after.name_prefix}${this.hex.slice(0, 26)}`;
-    if (type === "aws_vpc" && name.endsWith("_id")) return `${{ default_security_group_id: "sg-", default_network_acl_id: "acl-", default_route_table_id: "rtb-", main_route_table_id: "rtb-" }[name] ?? "x-"}${hexOf(`${this.change.address}.${name}`)}`;
+    if (type === "aws_vpc" && name.endsWith("_id"))
+      return `${{ default_security_group_id: "sg-", default_network_acl_id: "acl-", default_route_table_id: "rtb-", main_route_table_id: "rtb-" }[name] ?? "x-"}${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "security_group_rule_id") return `sgr-${hexOf(`${this.change.address}.${name}`)}`;
     if (name === "key_id") return this.uuid();
     // The class AWS gives a log group created without one.
     if (type === "aws_cloudwatch_log_group" && name === "log_group_class") return "STANDARD";
     // An AWS-managed configurable endpoint's name, as IoT Core assigns it: <account prefix>-ats.iot.<region>.amazonaws.com.
-    if (type === "aws_iot_domain_configuration" && name === "domain_name") return `${this.hex.slice(0, 14)}-ats.iot.${REGION}.amazonaws.com`;
+    if (type === "aws_iot_domain_configuration" && name === "domain_name")
+      return `${this.hex.slice(0, 14)}-ats.iot.${REGION}.amazonaws.com`;
     if (name.endsWith("_id")) return hexOf(`${this.change.address}.${name}`);
     // What AWS returns for an optional setting nobody set (an SNS topic's FIFO scope, a description).
     return "";

@@ -51,9 +51,11 @@ async function main(): Promise<void> {
     };
     // Two at a time: each plan starts a provider that uses most of a core.
     const queue = [...cases];
-    await Promise.all([0, 1].map(async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) await planOne(c);
-    }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) await planOne(c);
+      }),
+    );
     mkdirSync(PLANS_DIR, { recursive: true });
     const made = cases.filter((c) => plans.has(c.name));
     for (const c of made) {
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
       writeFileSync(file, fixtureText(plans.get(c.name)!, existsSync(file) ? readFileSync(file, "utf8") : undefined));
     }
     writeManifest(new Map(made.map((c) => [c.name, inputs.get(c.name)!])));
-    if (failed.length > 0) throw new Error(`${failed.length} of ${cases.length} plans failed (the others are written):\n${failed.join("\n")}`);
+    if (failed.length > 0)
+      throw new Error(`${failed.length} of ${cases.length} plans failed (the others are written):\n${failed.join("\n")}`);
     console.log(`${readdirSync(PLANS_DIR).length} files in ${PLANS_DIR} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await stub.close();

@@ -10,7 +10,10 @@ const TEMPLATE = join(__dirname, "mock-apply.tftest.hcl");
 /** The mock-provider test file for a stack, with the variables the stack declares set. */
 export function mockTestFile(stack: Json): string {
   const variables = Object.entries(checkVariables(stack)).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}\n`);
-  return readFileSync(TEMPLATE, "utf8").replace("# __VARIABLES__", variables.length ? `variables {\n${variables.join("")}}` : "# (no variables to set)");
+  return readFileSync(TEMPLATE, "utf8").replace(
+    "# __VARIABLES__",
+    variables.length ? `variables {\n${variables.join("")}}` : "# (no variables to set)",
+  );
 }
 
 /** `terraform test` of an initialised stack directory with the mock provider: plan, then apply. */

@@ -12,7 +12,9 @@ type Json = Record<string, any>;
  * Credentials and the endpoints of the stub come from the environment (see {@link offlineCli}),
  * so the plan JSON holds neither a key nor the stub's port.
  */
-const OFFLINE_OVERRIDE = { provider: { aws: { skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true } } };
+const OFFLINE_OVERRIDE = {
+  provider: { aws: { skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true } },
+};
 
 /** A Terraform CLI whose AWS calls go to the stub, with static fake credentials. */
 export function offlineCli(stub: AwsStub): TerraformCli {
@@ -32,13 +34,27 @@ export function offlineCli(stub: AwsStub): TerraformCli {
  * provider against the stub. With `state`, the plan is an update of that applied state and
  * does not refresh it (there is no AWS to read it back from).
  */
-export async function offlinePlan(cli: TerraformCli, stub: AwsStub, name: string, stack: Json, state?: Json): Promise<{ plan: Json; dir: string }> {
+export async function offlinePlan(
+  cli: TerraformCli,
+  stub: AwsStub,
+  name: string,
+  stack: Json,
+  state?: Json,
+): Promise<{ plan: Json; dir: string }> {
   const dir = await initStackDir(cli, name, stack);
   writeFileSync(join(dir, "offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
   if (state) writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(state, null, 2));
   const variables = Object.entries(checkVariables(stack)).flatMap(([k, v]) => ["-var", `${k}=${String(v)}`]);
   const refused = stub.refused.length;
-  const run = await cli.run(dir, ["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin", ...(state ? ["-refresh=false"] : []), ...variables]);
+  const run = await cli.run(dir, [
+    "plan",
+    "-input=false",
+    "-no-color",
+    "-lock=false",
+    "-out=plan.bin",
+    ...(state ? ["-refresh=false"] : []),
+    ...variables,
+  ]);
   if (run.code !== 0) {
     const calls = stub.refused.slice(refused);
     throw new Error(`terraform plan of ${name} failed${calls.length ? ` (the stub refused: ${calls.join("; ")})` : ""}:\n${run.stderr}`);

@@ -36,7 +36,8 @@ const ENVIRONMENT_PLANS: PlanCase[] = [
     // A change a team makes every week: a longer log retention and reworded alarms.
     mutate: (s) => {
       for (const group of Object.values(r(s).aws_cloudwatch_log_group as Record<string, Json>)) group.retention_in_days = 400;
-      for (const alarm of Object.values(r(s).aws_cloudwatch_metric_alarm as Record<string, Json>)) alarm.alarm_description = `${String(alarm.alarm_description)} (runbook: docs/aws-iot.md)`;
+      for (const alarm of Object.values(r(s).aws_cloudwatch_metric_alarm as Record<string, Json>))
+        alarm.alarm_description = `${String(alarm.alarm_description)} (runbook: docs/aws-iot.md)`;
     },
   },
 ];
@@ -48,43 +49,104 @@ const ENVIRONMENT_PLANS: PlanCase[] = [
  */
 const INSECURE: PlanCase[] = (
   [
-  { rule: "NET-1", mirrors: "an internet gateway", mutate: (s) => (r(s).aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } }) },
-  { rule: "NET-2", mirrors: "a NAT route", mutate: (s) => (r(s).aws_route = { nat: { route_table_id: "${aws_route_table.device.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-123" } }) },
-  { rule: "NET-3", mirrors: "public IPs on launch", mutate: (s) => (r(s).aws_subnet.device.map_public_ip_on_launch = true) },
-  {
-    rule: "NET-4",
-    mirrors: "an inline ingress rule",
-    // In JSON, rule blocks are attributes: Terraform wants every field of the object written.
-    mutate: (s) =>
-      (r(s).aws_default_security_group.default.ingress = [
-        { protocol: "-1", from_port: 0, to_port: 0, self: true, description: "self", cidr_blocks: [], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [] },
-      ]),
-  },
-  {
-    rule: "NET-4",
-    mirrors: "a rule resource on the VPC's default group",
-    mutate: (s) =>
-      (r(s).aws_vpc_security_group_egress_rule.open = { security_group_id: "${aws_vpc.vpc.default_security_group_id}", ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0", description: "x" }),
-  },
-  { rule: "NET-5", mirrors: "a subnet without ACL", mutate: (s) => (r(s).aws_network_acl.device.subnet_ids = []) },
-  { rule: "NET-6", mirrors: "a missing deny", mutate: (s) => delete r(s).aws_network_acl_rule.device_ingress_office },
-  { rule: "FW-1", mirrors: "a 1883 rule", mutate: (s) => (r(s).aws_vpc_security_group_ingress_rule.plain = { ...ingress(s), from_port: 1883, to_port: 1883 }) },
-  { rule: "FW-1", mirrors: "all protocols", mutate: (s) => (ingress(s).ip_protocol = "-1") },
-  { rule: "FW-2", mirrors: "0.0.0.0/0 on 8883", mutate: (s) => (ingress(s).cidr_ipv4 = "0.0.0.0/0") },
-  { rule: "FW-2", mirrors: "a prefix list", mutate: (s) => Object.assign(ingress(s), { cidr_ipv4: undefined, prefix_list_id: "pl-123" }) },
-  { rule: "FW-3", mirrors: "8883 to anywhere", mutate: (s) => Object.assign(egress(s), { referenced_security_group_id: undefined, cidr_ipv4: "0.0.0.0/0" }) },
-  { rule: "FW-4", mirrors: "a rule without description", mutate: (s) => delete ingress(s).description },
-  { rule: "TLS-1", mirrors: "TLS 1.2 with 1.0", mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS12_1_0_2016_01") },
-  { rule: "AUTH-1", mirrors: "an AWS-generated key pair", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true } }) },
-  { rule: "AUTHZ-1", mirrors: "a # topic", mutate: (s) => connectPolicy(s, (p) => p.replace("/telemetry", "/#")) },
-  { rule: "AUTHZ-2", mirrors: "no IsAttached", mutate: (s) => connectPolicy(s, (p) => p.replace(', "Bool" = {"iot:Connection.Thing.IsAttached" = "true"}', "")) },
-  { rule: "AUTHZ-3", mirrors: "no SourceVpce", mutate: (s) => connectPolicy(s, (p) => p.replace('"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.endpoint.id}, ', "")) },
-  { rule: "LOG-1", mirrors: "rejected traffic only", mutate: (s) => (r(s).aws_flow_log.flow.traffic_type = "REJECT") },
-  { rule: "LOG-2", mirrors: "a 30-day retention", mutate: (s) => (r(s).aws_cloudwatch_log_group.flow.retention_in_days = 30) },
-  { rule: "LOG-4", mirrors: "DISABLED", mutate: (s) => (r(s).aws_iot_logging_options.logging.default_log_level = "DISABLED") },
-  { rule: "MON-1", mirrors: "an auth alarm that notifies no one", mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authz.alarm_actions = []) },
+    {
+      rule: "NET-1",
+      mirrors: "an internet gateway",
+      mutate: (s) => (r(s).aws_internet_gateway = { igw: { vpc_id: "${aws_vpc.vpc.id}" } }),
+    },
+    {
+      rule: "NET-2",
+      mirrors: "a NAT route",
+      mutate: (s) =>
+        (r(s).aws_route = {
+          nat: { route_table_id: "${aws_route_table.device.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-123" },
+        }),
+    },
+    { rule: "NET-3", mirrors: "public IPs on launch", mutate: (s) => (r(s).aws_subnet.device.map_public_ip_on_launch = true) },
+    {
+      rule: "NET-4",
+      mirrors: "an inline ingress rule",
+      // In JSON, rule blocks are attributes: Terraform wants every field of the object written.
+      mutate: (s) =>
+        (r(s).aws_default_security_group.default.ingress = [
+          {
+            protocol: "-1",
+            from_port: 0,
+            to_port: 0,
+            self: true,
+            description: "self",
+            cidr_blocks: [],
+            ipv6_cidr_blocks: [],
+            prefix_list_ids: [],
+            security_groups: [],
+          },
+        ]),
+    },
+    {
+      rule: "NET-4",
+      mirrors: "a rule resource on the VPC's default group",
+      mutate: (s) =>
+        (r(s).aws_vpc_security_group_egress_rule.open = {
+          security_group_id: "${aws_vpc.vpc.default_security_group_id}",
+          ip_protocol: "-1",
+          cidr_ipv4: "0.0.0.0/0",
+          description: "x",
+        }),
+    },
+    { rule: "NET-5", mirrors: "a subnet without ACL", mutate: (s) => (r(s).aws_network_acl.device.subnet_ids = []) },
+    { rule: "NET-6", mirrors: "a missing deny", mutate: (s) => delete r(s).aws_network_acl_rule.device_ingress_office },
+    {
+      rule: "FW-1",
+      mirrors: "a 1883 rule",
+      mutate: (s) => (r(s).aws_vpc_security_group_ingress_rule.plain = { ...ingress(s), from_port: 1883, to_port: 1883 }),
+    },
+    { rule: "FW-1", mirrors: "all protocols", mutate: (s) => (ingress(s).ip_protocol = "-1") },
+    { rule: "FW-2", mirrors: "0.0.0.0/0 on 8883", mutate: (s) => (ingress(s).cidr_ipv4 = "0.0.0.0/0") },
+    {
+      rule: "FW-2",
+      mirrors: "a prefix list",
+      mutate: (s) => Object.assign(ingress(s), { cidr_ipv4: undefined, prefix_list_id: "pl-123" }),
+    },
+    {
+      rule: "FW-3",
+      mirrors: "8883 to anywhere",
+      mutate: (s) => Object.assign(egress(s), { referenced_security_group_id: undefined, cidr_ipv4: "0.0.0.0/0" }),
+    },
+    { rule: "FW-4", mirrors: "a rule without description", mutate: (s) => delete ingress(s).description },
+    {
+      rule: "TLS-1",
+      mirrors: "TLS 1.2 with 1.0",
+      mutate: (s) => (r(s).aws_iot_domain_configuration.domain.tls_config.security_policy = "IoTSecurityPolicy_TLS12_1_0_2016_01"),
+    },
+    { rule: "AUTH-1", mirrors: "an AWS-generated key pair", mutate: (s) => (r(s).aws_iot_certificate = { device: { active: true } }) },
+    { rule: "AUTHZ-1", mirrors: "a # topic", mutate: (s) => connectPolicy(s, (p) => p.replace("/telemetry", "/#")) },
+    {
+      rule: "AUTHZ-2",
+      mirrors: "no IsAttached",
+      mutate: (s) => connectPolicy(s, (p) => p.replace(', "Bool" = {"iot:Connection.Thing.IsAttached" = "true"}', "")),
+    },
+    {
+      rule: "AUTHZ-3",
+      mirrors: "no SourceVpce",
+      mutate: (s) => connectPolicy(s, (p) => p.replace('"StringEquals" = {"aws:SourceVpce" = aws_vpc_endpoint.endpoint.id}, ', "")),
+    },
+    { rule: "LOG-1", mirrors: "rejected traffic only", mutate: (s) => (r(s).aws_flow_log.flow.traffic_type = "REJECT") },
+    { rule: "LOG-2", mirrors: "a 30-day retention", mutate: (s) => (r(s).aws_cloudwatch_log_group.flow.retention_in_days = 30) },
+    { rule: "LOG-4", mirrors: "DISABLED", mutate: (s) => (r(s).aws_iot_logging_options.logging.default_log_level = "DISABLED") },
+    {
+      rule: "MON-1",
+      mirrors: "an auth alarm that notifies no one",
+      mutate: (s) => (r(s).aws_cloudwatch_metric_alarm.connect_authz.alarm_actions = []),
+    },
   ] as { rule: string; mirrors: string; mutate: (stack: Json) => void }[]
-).map((c) => ({ ...c, name: `fixture.${c.rule.toLowerCase()}.${c.mirrors.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase()}`, source: { fixture: true } as const }));
+).map((c) => ({
+  ...c,
+  name: `fixture.${c.rule.toLowerCase()}.${c.mirrors
+    .replace(/[^a-z0-9]+/gi, "-")
+    .replace(/^-|-$/g, "")
+    .toLowerCase()}`,
+  source: { fixture: true } as const,
+}));
 
 export const PLAN_CASES: readonly PlanCase[] = [...ENVIRONMENT_PLANS, { name: "fixture.clean", source: { fixture: true } }, ...INSECURE];
 

@@ -59,7 +59,10 @@ export function inputDigest(input: PlanInput): string {
  */
 export function fixtureText(plan: Json, committed?: string): string {
   const key = (r: Json) => `${r.resource} ${JSON.stringify(r.attribute)}`;
-  const sorted = { ...plan, relevant_attributes: [...(plan.relevant_attributes ?? [])].sort((a: Json, b: Json) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)) };
+  const sorted = {
+    ...plan,
+    relevant_attributes: [...(plan.relevant_attributes ?? [])].sort((a: Json, b: Json) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)),
+  };
   const text = `${JSON.stringify(sorted, null, 2)}\n`;
   if (committed === undefined) return text;
   const withoutTimestamp = (t: string) => JSON.stringify({ ...JSON.parse(t), timestamp: undefined });
@@ -71,12 +74,16 @@ export function writeManifest(made: ReadonlyMap<string, PlanInput>): void {
   const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
   for (const [name, input] of made) recorded[name] = inputDigest(input);
   const names = new Set(PLAN_CASES.map((c) => c.name));
-  const kept = Object.keys(recorded).filter((n) => names.has(n)).sort();
+  const kept = Object.keys(recorded)
+    .filter((n) => names.has(n))
+    .sort();
   writeFileSync(MANIFEST, `${JSON.stringify(Object.fromEntries(kept.map((n) => [n, recorded[n]])), null, 2)}\n`);
 }
 
 /** Names of committed plans whose inputs changed since they were generated, or that are missing. */
 export function stalePlans(inputs: ReadonlyMap<string, PlanInput>): string[] {
   const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
-  return [...inputs].filter(([name, input]) => recorded[name] !== inputDigest(input) || !existsSync(join(PLANS_DIR, `${name}.json`))).map(([name]) => name);
+  return [...inputs]
+    .filter(([name, input]) => recorded[name] !== inputDigest(input) || !existsSync(join(PLANS_DIR, `${name}.json`)))
+    .map(([name]) => name);
 }

@@ -18,7 +18,8 @@ export const PROVIDER_5X_TRANSLATIONS: readonly ProviderTranslation[] = [
   {
     pattern: /\b(data\.aws_region\.[A-Za-z0-9_-]+)\.region\b/g,
     replacement: "$1.name",
-    reason: "provider 6.0 added `region` to the aws_region data source and deprecated `name`; 5.x has only `name` (Terraform AWS Provider Version 6 Upgrade Guide, data-source/aws_region)",
+    reason:
+      "provider 6.0 added `region` to the aws_region data source and deprecated `name`; 5.x has only `name` (Terraform AWS Provider Version 6 Upgrade Guide, data-source/aws_region)",
   },
 ];
 
@@ -31,7 +32,8 @@ export function translateTo5x(text: string): string {
 }
 
 /** Diagnostics a provider difference causes; anything else is a plain error in the stack. */
-const SCHEMA_MISMATCH = /Unsupported (argument|attribute|block type)|Extraneous JSON object property|Invalid (value|function argument)|Missing required argument/;
+const SCHEMA_MISMATCH =
+  /Unsupported (argument|attribute|block type)|Extraneous JSON object property|Invalid (value|function argument)|Missing required argument/;
 
 /** What to add when validation fails on something that may be a 6.x-only attribute. */
 export function untranslatedHint(summary: string): string {

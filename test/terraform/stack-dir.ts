@@ -12,7 +12,10 @@ type Json = Record<string, any>;
  */
 export function checkableStack(stack: Json): Json {
   const out = JSON.parse(translateTo5x(JSON.stringify(stack))) as Json;
-  out.terraform = { ...out.terraform, required_providers: { ...out.terraform?.required_providers, aws: { source: "hashicorp/aws", version: MIRROR_PROVIDER_VERSION } } };
+  out.terraform = {
+    ...out.terraform,
+    required_providers: { ...out.terraform?.required_providers, aws: { source: "hashicorp/aws", version: MIRROR_PROVIDER_VERSION } },
+  };
   delete out.terraform.backend;
   return out;
 }
@@ -36,7 +39,16 @@ export async function initStackDir(cli: TerraformCli, name: string, stack: Json)
 /** `terraform validate`; throws one message per error diagnostic, with what to do about it. */
 export async function validateStackDir(cli: TerraformCli, dir: string, name: string): Promise<void> {
   const run = await cli.run(dir, ["validate", "-json", "-no-color"]);
-  let result: { valid?: boolean; diagnostics?: { severity: string; summary: string; detail?: string; address?: string; range?: { filename?: string; start?: { line?: number } } }[] };
+  let result: {
+    valid?: boolean;
+    diagnostics?: {
+      severity: string;
+      summary: string;
+      detail?: string;
+      address?: string;
+      range?: { filename?: string; start?: { line?: number } };
+    }[];
+  };
   try {
     result = JSON.parse(run.stdout);
   } catch {
@@ -46,6 +58,11 @@ export async function validateStackDir(cli: TerraformCli, dir: string, name: str
   const errors = (result.diagnostics ?? []).filter((d) => d.severity === "error");
   throw new Error(
     `terraform validate of ${name} against hashicorp/aws ${MIRROR_PROVIDER_VERSION} failed:\n` +
-      errors.map((d) => `- ${d.summary}${d.range ? ` (${d.range.filename}:${d.range.start?.line})` : ""}${d.address ? ` in ${d.address}` : ""}: ${d.detail ?? ""}${untranslatedHint(d.summary)}`).join("\n"),
+      errors
+        .map(
+          (d) =>
+            `- ${d.summary}${d.range ? ` (${d.range.filename}:${d.range.start?.line})` : ""}${d.address ? ` in ${d.address}` : ""}: ${d.detail ?? ""}${untranslatedHint(d.summary)}`,
+        )
+        .join("\n"),
   );
 }

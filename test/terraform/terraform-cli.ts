@@ -49,14 +49,17 @@ export class TerraformCli {
       child.stdout.on("data", (c: Buffer) => out.push(c));
       child.stderr.on("data", (c: Buffer) => err.push(c));
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+      child.on("close", (code) =>
+        resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
+      );
     });
   }
 
   /** Runs terraform and throws, with its output, unless it exits 0. */
   async expectSuccess(dir: string, args: readonly string[], what: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformRun> {
     const run = await this.run(dir, args, env);
-    if (run.code !== 0) throw new Error(`${what}: terraform ${args.join(" ")} exited ${run.code} in ${dir}\n${run.stderr}${run.stdout}`.trim());
+    if (run.code !== 0)
+      throw new Error(`${what}: terraform ${args.join(" ")} exited ${run.code} in ${dir}\n${run.stderr}${run.stdout}`.trim());
     return run;
   }
 

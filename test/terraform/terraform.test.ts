@@ -14,18 +14,25 @@ type Json = Record<string, any>;
 describe("committed plan fixtures (test/fixtures/plans)", () => {
   it("are current: each was made from the stack its case synthesizes today", () => {
     const stale = stalePlans(planInputs());
-    if (stale.length > 0) throw new Error(`stale plan fixtures: ${stale.join(", ")}; run '${REGENERATE}' (needs terraform and the provider mirror) and commit test/fixtures/plans`);
+    if (stale.length > 0)
+      throw new Error(
+        `stale plan fixtures: ${stale.join(", ")}; run '${REGENERATE}' (needs terraform and the provider mirror) and commit test/fixtures/plans`,
+      );
   });
 
   it("go stale when the stack behind one changes", () => {
     const inputs = planInputs();
     const before = stalePlans(inputs);
     inputs.get("fixture.clean")!.stack.resource.aws_vpc.vpc.cidr_block = "10.43.0.0/16";
-    expect(stalePlans(inputs)).toEqual([...before, "fixture.clean"].sort((a, b) => PLAN_CASES.findIndex((c) => c.name === a) - PLAN_CASES.findIndex((c) => c.name === b)));
+    expect(stalePlans(inputs)).toEqual(
+      [...before, "fixture.clean"].sort((a, b) => PLAN_CASES.findIndex((c) => c.name === a) - PLAN_CASES.findIndex((c) => c.name === b)),
+    );
   });
 
   it("are exactly the plan cases, nothing left over", () => {
-    const files = readdirSync(PLANS_DIR).filter((f) => f !== "inputs.json").sort();
+    const files = readdirSync(PLANS_DIR)
+      .filter((f) => f !== "inputs.json")
+      .sort();
     expect(files).toEqual(PLAN_CASES.map((c) => `${c.name}.json`).sort());
   });
 });
@@ -48,7 +55,9 @@ describe("the AWS stub for offline plans", () => {
 
 const missing = terraformMissing();
 if (missing && process.env.CI !== "true") {
-  console.warn(`SKIPPED: the Terraform checks (validate, terraform test): ${missing}. Install terraform and the hashicorp/aws mirror (or set MOAT_TF_MIRROR); with CI=true this is a failure.`);
+  console.warn(
+    `SKIPPED: the Terraform checks (validate, terraform test): ${missing}. Install terraform and the hashicorp/aws mirror (or set MOAT_TF_MIRROR); with CI=true this is a failure.`,
+  );
 }
 const terraformDescribe = missing && process.env.CI !== "true" ? describe.skip : describe;
 
@@ -99,10 +108,14 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
   });
 
   it("fails on an invalid attribute, naming it", async () => {
-    await expect(results.invalid).rejects.toThrow(/Extraneous JSON object property \(main\.tf\.json:\d+\): No argument or block type is named "not_an_aws_argument"/);
+    await expect(results.invalid).rejects.toThrow(
+      /Extraneous JSON object property \(main\.tf\.json:\d+\): No argument or block type is named "not_an_aws_argument"/,
+    );
   });
 
   it("fails on an untranslated provider 6.x difference, saying where to add the translation", async () => {
-    await expect(results.untranslated).rejects.toThrow(/No argument or block type is named "region".*add an entry with its reason to PROVIDER_5X_TRANSLATIONS in test\/terraform\/provider-translations\.ts/);
+    await expect(results.untranslated).rejects.toThrow(
+      /No argument or block type is named "region".*add an entry with its reason to PROVIDER_5X_TRANSLATIONS in test\/terraform\/provider-translations\.ts/,
+    );
   });
 });

@@ -15,11 +15,20 @@ export const hardenedMqBroker: RuleCheck = (model) => {
       if (isOpen(value)) violations.push(unknown(broker.address, `logs.${kind} is known only at apply time`));
       else if (asBool(value) !== true) violations.push(fail(broker.address, `logs.${kind} is not enabled`));
     }
-    if (isOpen(a.auto_minor_version_upgrade)) violations.push(unknown(broker.address, "auto_minor_version_upgrade is known only at apply time"));
-    else if (asBool(a.auto_minor_version_upgrade) !== true) violations.push(fail(broker.address, "auto_minor_version_upgrade is not true: security fixes wait for a manual upgrade"));
+    if (isOpen(a.auto_minor_version_upgrade))
+      violations.push(unknown(broker.address, "auto_minor_version_upgrade is known only at apply time"));
+    else if (asBool(a.auto_minor_version_upgrade) !== true)
+      violations.push(fail(broker.address, "auto_minor_version_upgrade is not true: security fixes wait for a manual upgrade"));
     const encryption = blocks(a.encryption_options)[0];
-    const ownKey = isRecord(encryption) && asBool(encryption.use_aws_owned_key) === false && encryption.kms_key_id !== undefined && encryption.kms_key_id !== null;
-    if (!ownKey) violations.push(fail(broker.address, "not encrypted with a customer-managed KMS key (encryption_options.use_aws_owned_key = false, kms_key_id)"));
+    const ownKey =
+      isRecord(encryption) &&
+      asBool(encryption.use_aws_owned_key) === false &&
+      encryption.kms_key_id !== undefined &&
+      encryption.kms_key_id !== null;
+    if (!ownKey)
+      violations.push(
+        fail(broker.address, "not encrypted with a customer-managed KMS key (encryption_options.use_aws_owned_key = false, kms_key_id)"),
+      );
   }
   return violations;
 };

@@ -18,12 +18,19 @@ export const endpointOnlyConnect: RuleCheck = (model) => {
     for (const statement of allows.filter((s) => grants(s, "iot:Connect"))) {
       const condition = statement.conditions.find((c) => c.variable.toLowerCase() === SOURCE_VPCE && c.test === "StringEquals");
       if (!condition || condition.values.length === 0) {
-        out.push(fail(address, label + 'iot:Connect has no "StringEquals": {"aws:SourceVpce": <the iot.data endpoint>}: devices could connect through the public endpoint'));
+        out.push(
+          fail(
+            address,
+            label +
+              'iot:Connect has no "StringEquals": {"aws:SourceVpce": <the iot.data endpoint>}: devices could connect through the public endpoint',
+          ),
+        );
         continue;
       }
       for (const value of condition.values) {
         if (value instanceof Ref) {
-          if (!(value.attribute === "id" && endpoints.some((e) => e.address === value.address))) out.push(fail(address, label + `aws:SourceVpce is ${value.toString()}, not the id of the stack's iot.data endpoint`));
+          if (!(value.attribute === "id" && endpoints.some((e) => e.address === value.address)))
+            out.push(fail(address, label + `aws:SourceVpce is ${value.toString()}, not the id of the stack's iot.data endpoint`));
         } else if (typeof value === "string") {
           const known = endpoints.find((e) => e.attributes.id === value);
           if (!known) out.push(unknown(address, label + `aws:SourceVpce ${value} cannot be matched to the stack's iot.data endpoint`));

@@ -16,8 +16,27 @@ const TOPIC_ACTIONS: ReadonlyMap<string, { readonly action: TopicAction; readonl
 
 /** Topic rule actions (provider 6.x block names): each moves device messages somewhere. */
 const RULE_ACTIONS = [
-  "republish", "cloudwatch_alarm", "cloudwatch_logs", "cloudwatch_metric", "dynamodb", "dynamodbv2", "elasticsearch", "firehose", "http", "iot_analytics",
-  "iot_events", "kafka", "kinesis", "lambda", "location", "opensearch", "s3", "sns", "sqs", "step_functions", "timestream",
+  "republish",
+  "cloudwatch_alarm",
+  "cloudwatch_logs",
+  "cloudwatch_metric",
+  "dynamodb",
+  "dynamodbv2",
+  "elasticsearch",
+  "firehose",
+  "http",
+  "iot_analytics",
+  "iot_events",
+  "kafka",
+  "kinesis",
+  "lambda",
+  "location",
+  "opensearch",
+  "s3",
+  "sns",
+  "sqs",
+  "step_functions",
+  "timestream",
 ];
 
 /**
@@ -54,15 +73,30 @@ function classPlacement(model: ReviewModel, topics: TopicModel): Violation[] {
     for (const template of provisioningTemplates(model)) {
       for (const entry of template.thingGroups) {
         if (typeof entry === "string" && classOfGroup.has(entry)) {
-          out.push(fail(template.resource.address, `the provisioning template puts every device into ${entry}: devices of every class get class ${classOfGroup.get(entry)?.name}'s rights; place each device by its certificate's OU`));
+          out.push(
+            fail(
+              template.resource.address,
+              `the provisioning template puts every device into ${entry}: devices of every class get class ${classOfGroup.get(entry)?.name}'s rights; place each device by its certificate's OU`,
+            ),
+          );
         } else if (!isByOu(entry) && typeof entry !== "string") {
-          out.push(unknown(template.resource.address, `the provisioning template places devices in ${JSON.stringify(entry)}, which the review cannot resolve to a class`));
+          out.push(
+            unknown(
+              template.resource.address,
+              `the provisioning template places devices in ${JSON.stringify(entry)}, which the review cannot resolve to a class`,
+            ),
+          );
         }
       }
     }
   }
   for (const membership of model.ofType("aws_iot_thing_group_membership")) {
-    out.push(fail(membership.address, `puts thing ${String(membership.attributes.thing_name)} into group ${String(membership.attributes.thing_group_name)} outside the provisioning template: the thing holds that group's rights whatever its certificate's class`));
+    out.push(
+      fail(
+        membership.address,
+        `puts thing ${String(membership.attributes.thing_name)} into group ${String(membership.attributes.thing_group_name)} outside the provisioning template: the thing holds that group's rights whatever its certificate's class`,
+      ),
+    );
   }
   return out;
 }
@@ -72,7 +106,9 @@ function isByOu(entry: Value): boolean {
   const join = isRecord(entry) ? entry["Fn::Join"] : undefined;
   if (!Array.isArray(join) || join.length !== 2 || join[0] !== "" || !Array.isArray(join[1])) return false;
   const parts = join[1] as readonly Value[];
-  return parts.length === 2 && typeof parts[0] === "string" && isRecord(parts[1]) && parts[1].Ref === "AWS::IoT::Certificate::OrganizationalUnit";
+  return (
+    parts.length === 2 && typeof parts[0] === "string" && isRecord(parts[1]) && parts[1].Ref === "AWS::IoT::Certificate::OrganizationalUnit"
+  );
 }
 
 /** The class a thing group is named for (`<prefix>-<class>`, the longest class name that fits). */
@@ -80,10 +116,20 @@ function classNamed(topics: TopicModel, name: string): DeviceClass | undefined {
   return topics.classes.filter((c) => name.endsWith(`-${c.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
 }
 
-function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesOf: ((reach: Reach) => readonly DeviceClass[]) | undefined): Violation[] {
+function judgeGrant(
+  grant: DeviceGrant,
+  topics: TopicModel | undefined,
+  classesOf: ((reach: Reach) => readonly DeviceClass[]) | undefined,
+): Violation[] {
   const out: Violation[] = [];
   const { statement: st, address, source } = grant;
-  if (st.notAction || st.notResource) out.push(fail(address, `${source} uses ${st.notAction ? "NotAction" : "NotResource"}: it grants devices everything but a list, outside the topic model`));
+  if (st.notAction || st.notResource)
+    out.push(
+      fail(
+        address,
+        `${source} uses ${st.notAction ? "NotAction" : "NotResource"}: it grants devices everything but a list, outside the topic model`,
+      ),
+    );
   for (const action of st.actions) {
     if (typeof action !== "string") {
       out.push(unknown(address, `${source}: action ${String(action)} is known only at apply time`));
@@ -93,7 +139,12 @@ function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesO
     if (lower === "iot:connect") continue;
     const topicAction = TOPIC_ACTIONS.get(lower);
     if (!topicAction) {
-      out.push(fail(address, `${source} grants devices ${action}, which the topic model has no place for (it grants iot:Publish, iot:Subscribe and iot:Receive on modelled topics only)`));
+      out.push(
+        fail(
+          address,
+          `${source} grants devices ${action}, which the topic model has no place for (it grants iot:Publish, iot:Subscribe and iot:Receive on modelled topics only)`,
+        ),
+      );
       continue;
     }
     for (const resource of st.resources) {
@@ -104,7 +155,12 @@ function judgeGrant(grant: DeviceGrant, topics: TopicModel | undefined, classesO
         continue;
       }
       const problem = classesOf && topics ? beyondModel(part, topicAction, classesOf(grant.reach)) : unscoped(part, topicAction.type);
-      if (problem) out.push(problem.unknown ? unknown(address, `${source}: ${action} on ${showText(part)} ${problem.message}`) : fail(address, `${source}: ${action} on ${showText(part)} ${problem.message}`));
+      if (problem)
+        out.push(
+          problem.unknown
+            ? unknown(address, `${source}: ${action} on ${showText(part)} ${problem.message}`)
+            : fail(address, `${source}: ${action} on ${showText(part)} ${problem.message}`),
+        );
     }
   }
   return out;
@@ -117,14 +173,25 @@ function allowedResources(deviceClass: DeviceClass, action: TopicAction, type: s
   let byAction = allowed.get(deviceClass);
   if (!byAction) allowed.set(deviceClass, (byAction = new Map()));
   let set = byAction.get(action);
-  if (!set) byAction.set(action, (set = new Set(deviceClass[action].map((topic) => `${type}/${topic.split(THING_PLACEHOLDER).join(THING_NAME_VARIABLE)}`))));
+  if (!set)
+    byAction.set(
+      action,
+      (set = new Set(deviceClass[action].map((topic) => `${type}/${topic.split(THING_PLACEHOLDER).join(THING_NAME_VARIABLE)}`))),
+    );
   return set;
 }
 
-function beyondModel(part: string, { action, type }: { action: TopicAction; type: string }, classes: readonly DeviceClass[]): { message: string; unknown: boolean } | undefined {
+function beyondModel(
+  part: string,
+  { action, type }: { action: TopicAction; type: string },
+  classes: readonly DeviceClass[],
+): { message: string; unknown: boolean } | undefined {
   const denied = classes.filter((c) => !allowedResources(c, action, type).has(part));
   if (denied.length === 0) return undefined;
-  return { message: `is granted to class${denied.length > 1 ? "es" : ""} ${denied.map((c) => c.name).join(", ")}, but the topic model does not let ${denied.length > 1 ? "them" : "it"} ${action} there${hint(part)}`, unknown: false };
+  return {
+    message: `is granted to class${denied.length > 1 ? "es" : ""} ${denied.map((c) => c.name).join(", ")}, but the topic model does not let ${denied.length > 1 ? "them" : "it"} ${action} there${hint(part)}`,
+    unknown: false,
+  };
 }
 
 /** Without the topic model: a topic must at least be the device's own (a thing-name level). */
@@ -132,7 +199,11 @@ function unscoped(part: string, type: string): { message: string; unknown: boole
   if (!part.startsWith(`${type}/`)) return { message: `is not a ${type} ARN`, unknown: false };
   if (/^topic(filter)?\/\$aws\/rules\//.test(part)) return { message: hint(part).replace(/^ \(|\)$/g, ""), unknown: false };
   if (part.split("/").includes(THING_NAME_VARIABLE)) return undefined;
-  return { message: "is not scoped to the device's own thing name; without the environment's topic model (--env) whether the class may share it cannot be told", unknown: true };
+  return {
+    message:
+      "is not scoped to the device's own thing name; without the environment's topic model (--env) whether the class may share it cannot be told",
+    unknown: true,
+  };
 }
 
 function hint(part: string): string {
@@ -183,20 +254,36 @@ function classReach(model: ReviewModel, topics: TopicModel): (reach: Reach) => r
 function topicRules(model: ReviewModel): Violation[] {
   const out: Violation[] = [];
   for (const rule of model.ofType("aws_iot_topic_rule")) {
-    const holders = [{ where: "", body: rule.attributes }, ...blocks(rule.attributes.error_action).map((b) => ({ where: "error_action ", body: isRecord(b) ? b : {} }))];
+    const holders = [
+      { where: "", body: rule.attributes },
+      ...blocks(rule.attributes.error_action).map((b) => ({ where: "error_action ", body: isRecord(b) ? b : {} })),
+    ];
     for (const { where, body } of holders) {
       for (const kind of RULE_ACTIONS) {
         for (const block of blocks(body[kind])) {
           if (kind === "republish") {
             const topic = isRecord(block) ? block.topic : undefined;
-            out.push(fail(rule.address, `${where}republishes device messages to ${String(topic)}: a device publishing to the rule's topics writes there, which the topic model does not grant`));
-          } else out.push(fail(rule.address, `${where}sends device messages out of the broker (${kind}), where the topic model cannot follow them`));
+            out.push(
+              fail(
+                rule.address,
+                `${where}republishes device messages to ${String(topic)}: a device publishing to the rule's topics writes there, which the topic model does not grant`,
+              ),
+            );
+          } else
+            out.push(
+              fail(rule.address, `${where}sends device messages out of the broker (${kind}), where the topic model cannot follow them`),
+            );
         }
       }
     }
   }
   for (const destination of model.ofType("aws_iot_topic_rule_destination")) {
-    out.push(fail(destination.address, "a topic rule VPC destination puts rules-engine network interfaces into the VPC, a path the segment's model does not have"));
+    out.push(
+      fail(
+        destination.address,
+        "a topic rule VPC destination puts rules-engine network interfaces into the VPC, a path the segment's model does not have",
+      ),
+    );
   }
   return out;
 }

@@ -28,7 +28,8 @@ export const noWildcardGrants: RuleCheck = (model) => {
         const part = arnResource(text);
         if (part.includes("\u0000")) out.push(unknown(address, label + `resource ${String(resource)} is known only at apply time`));
         else if (WILDCARD.test(part)) out.push(fail(address, label + `allows resource ${showText(text)}`));
-        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part)) out.push(fail(address, label + `allows MQTT wildcard in ${showText(text)}`));
+        else if (/^topic(filter)?\//.test(part) && /[#+]/.test(part))
+          out.push(fail(address, label + `allows MQTT wildcard in ${showText(text)}`));
       }
     }
   }

@@ -18,8 +18,10 @@ export const thingScopedConnect: RuleCheck = (model) => {
     for (const statement of allows.filter((s) => grants(s, "iot:Connect"))) {
       for (const resource of statement.resources) {
         const text = knownText(resource);
-        if (text === undefined || arnResource(text).includes("\u0000")) out.push(unknown(address, label + `iot:Connect resource ${String(resource)} is known only at apply time`));
-        else if (arnResource(text) !== CLIENT_RESOURCE) out.push(fail(address, label + `iot:Connect is allowed on ${showText(text)}, not only on ${CLIENT_RESOURCE}`));
+        if (text === undefined || arnResource(text).includes("\u0000"))
+          out.push(unknown(address, label + `iot:Connect resource ${String(resource)} is known only at apply time`));
+        else if (arnResource(text) !== CLIENT_RESOURCE)
+          out.push(fail(address, label + `iot:Connect is allowed on ${showText(text)}, not only on ${CLIENT_RESOURCE}`));
       }
       const attached = statement.conditions.find((c) => c.test === "Bool" && c.variable.toLowerCase() === IS_ATTACHED);
       if (!attached || !attached.values.every((v) => v === true || v === "true")) {

@@ -11,7 +11,13 @@ export const closedWorld: RuleCheck = (model) => {
   for (const part of unevaluatedParts(model)) violations.push(unknown(part.address, part.why));
   for (const resource of model.resources) {
     const contact = segmentContact(model, resource);
-    if (contact) violations.push(unknown(resource.address, `${resource.type} is not a type the review understands, and it ${contact}: it may open a path or grant a permission no rule checks`));
+    if (contact)
+      violations.push(
+        unknown(
+          resource.address,
+          `${resource.type} is not a type the review understands, and it ${contact}: it may open a path or grant a permission no rule checks`,
+        ),
+      );
   }
   return violations;
 };

@@ -9,13 +9,18 @@ const PLACEHOLDER = "Managed by Terraform";
 export const describedGroups: RuleCheck = (model) => {
   const violations: Violation[] = [];
   const check = (resource: string, what: string, description: Value | undefined) => {
-    if (description === undefined || description === null || description === "" || description === PLACEHOLDER) violations.push(fail(resource, `${what} has no description`));
+    if (description === undefined || description === null || description === "" || description === PLACEHOLDER)
+      violations.push(fail(resource, `${what} has no description`));
     else if (typeof description !== "string") violations.push(unknown(resource, `${what}'s description is known only at apply time`));
   };
   model.ofType("aws_security_group").forEach((g) => check(g.address, "the security group", g.attributes.description));
   for (const rule of groupRules(model)) {
     if (model.get(rule.resource)?.type === "aws_default_security_group") continue;
-    check(rule.resource, `the ${rule.direction} rule ${String(rule.protocol)} ${String(rule.fromPort)}-${String(rule.toPort)}`, rule.description);
+    check(
+      rule.resource,
+      `the ${rule.direction} rule ${String(rule.protocol)} ${String(rule.fromPort)}-${String(rule.toPort)}`,
+      rule.description,
+    );
   }
   return violations;
 };

@@ -17,13 +17,23 @@ export const deviceEgressToBrokerOnly: RuleCheck = (model) => {
   const devices = deviceSecurityGroups(model);
   const brokers = brokerSecurityGroups(model).groups;
   const endpointSubnets = new Set(subnetsWithRole(model, Role.ENDPOINT).map((s) => s.address));
-  const endpointCidrs = subnetsWithRole(model, Role.ENDPOINT).map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined);
-  const vpcCidrs = model.ofType("aws_vpc").map((v) => cidrOf(v.attributes.cidr_block)).filter((c) => c !== undefined);
+  const endpointCidrs = subnetsWithRole(model, Role.ENDPOINT)
+    .map((s) => cidrOf(s.attributes.cidr_block))
+    .filter((c) => c !== undefined);
+  const vpcCidrs = model
+    .ofType("aws_vpc")
+    .map((v) => cidrOf(v.attributes.cidr_block))
+    .filter((c) => c !== undefined);
 
   for (const rule of groupRules(model)) {
     if (rule.group === undefined || !devices.has(rule.group)) continue;
     if (rule.direction === "ingress") {
-      violations.push(fail(rule.resource, `ingress to device group ${rule.group}: devices need no ingress (they open every MQTT connection and the group lets replies back in); remove the rule`));
+      violations.push(
+        fail(
+          rule.resource,
+          `ingress to device group ${rule.group}: devices need no ingress (they open every MQTT connection and the group lets replies back in); remove the rule`,
+        ),
+      );
       continue;
     }
     const range = portRange(rule);
@@ -35,7 +45,12 @@ export const deviceEgressToBrokerOnly: RuleCheck = (model) => {
     const isMqtt = isTcp(rule.protocol) && range[0] === MQTT_TLS_PORT && range[1] === MQTT_TLS_PORT;
     const isDns = ["tcp", "udp", "6", "17"].includes(protocol) && range[0] === DNS_PORT && range[1] === DNS_PORT;
     if (!isMqtt && !isDns) {
-      violations.push(fail(rule.resource, `devices may send ${protocol} ${range[0]}-${range[1]}; only TCP ${MQTT_TLS_PORT} to the broker and DNS inside the VPC`));
+      violations.push(
+        fail(
+          rule.resource,
+          `devices may send ${protocol} ${range[0]}-${range[1]}; only TCP ${MQTT_TLS_PORT} to the broker and DNS inside the VPC`,
+        ),
+      );
       continue;
     }
     for (const peer of rule.peers) {
@@ -53,7 +68,13 @@ function describe(rule: GroupRule): string {
 
 type Cidrs = NonNullable<ReturnType<typeof cidrOf>>[];
 
-function toBroker(model: ReviewModel, peer: Peer, brokers: ReadonlySet<string>, endpointSubnets: ReadonlySet<string>, endpointCidrs: Cidrs): string | "unknown" | undefined {
+function toBroker(
+  model: ReviewModel,
+  peer: Peer,
+  brokers: ReadonlySet<string>,
+  endpointSubnets: ReadonlySet<string>,
+  endpointCidrs: Cidrs,
+): string | "unknown" | undefined {
   if (peer.kind === "group") {
     const target = model.target(peer.value);
     if (!target) return "unknown";

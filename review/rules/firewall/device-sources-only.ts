@@ -2,7 +2,16 @@ import { contains } from "../../../core/cidr";
 import { cidrOf } from "../../cidr-value";
 import { ReviewModel } from "../../model";
 import { fail, RuleCheck, unknown, Violation } from "../../rule";
-import { asUnknownIfMaybe, brokerSecurityGroups, brokerSideOf, deviceSecurityGroups, GroupRule, groupRules, Peer, subnetsWithRole } from "../../segment";
+import {
+  asUnknownIfMaybe,
+  brokerSecurityGroups,
+  brokerSideOf,
+  deviceSecurityGroups,
+  GroupRule,
+  groupRules,
+  Peer,
+  subnetsWithRole,
+} from "../../segment";
 import { Role, ROLE_TAG } from "../../../core/tags";
 import { blocks, isRecord, Ref, Value } from "../../value";
 import { coversAllV4, coversAllV6 } from "../../cidr-union";
@@ -57,14 +66,27 @@ export const deviceSourcesOnly: RuleCheck = (model, context) => {
 function fromEverywhere(rule: GroupRule): Violation[] {
   const into = rule.group ?? String(rule.groupValue);
   return rule.peers.flatMap((peer) => {
-    const everywhere = peer.kind === "cidr" ? cidrOf(peer.value)?.prefix === 0 : peer.kind === "cidr6" && typeof peer.value === "string" && /\/0$/.test(peer.value);
+    const everywhere =
+      peer.kind === "cidr"
+        ? cidrOf(peer.value)?.prefix === 0
+        : peer.kind === "cidr6" && typeof peer.value === "string" && /\/0$/.test(peer.value);
     if (!everywhere) return [];
-    return [fail(rule.resource, `allows ${peer.kind === "cidr6" ? "IPv6 " : ""}${String(peer.value)} into ${into}: the whole Internet; no group of the IoT segment takes traffic from everywhere (devices need no ingress)`)];
+    return [
+      fail(
+        rule.resource,
+        `allows ${peer.kind === "cidr6" ? "IPv6 " : ""}${String(peer.value)} into ${into}: the whole Internet; no group of the IoT segment takes traffic from everywhere (devices need no ingress)`,
+      ),
+    ];
   });
 }
 
 /** Security group rule types: they write a group's rules, they do not put the group on anything. */
-const RULE_TYPES = new Set(["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]);
+const RULE_TYPES = new Set([
+  "aws_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+]);
 
 /**
  * Groups the stack puts on something (an instance, a function, an interface): a device group is
@@ -93,13 +115,32 @@ function everywhereTogether(model: ReviewModel, ingress: readonly GroupRule[]): 
   }
   const violations: Violation[] = [];
   for (const [group, rules] of byGroup) {
-    const v4 = rules.flatMap((r) => r.peers.flatMap((p) => (p.kind === "cidr" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])));
-    const v6 = rules.flatMap((r) => r.peers.flatMap((p) => (p.kind === "cidr6" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])));
-    for (const [family, values, coversAll] of [["IPv4", v4, coversAllV4], ["IPv6", v6, coversAllV6]] as const) {
+    const v4 = rules.flatMap((r) =>
+      r.peers.flatMap((p) => (p.kind === "cidr" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])),
+    );
+    const v6 = rules.flatMap((r) =>
+      r.peers.flatMap((p) => (p.kind === "cidr6" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])),
+    );
+    for (const [family, values, coversAll] of [
+      ["IPv4", v4, coversAllV4],
+      ["IPv6", v6, coversAllV6],
+    ] as const) {
       // A single 0.0.0.0/0 or ::/0 source is reported on its own rule (fromEverywhere).
-      const direct = rules.some((r) => r.peers.some((p) => (p.kind === "cidr" && cidrOf(p.value)?.prefix === 0) || (p.kind === "cidr6" && typeof p.value === "string" && /\/0$/.test(p.value))));
+      const direct = rules.some((r) =>
+        r.peers.some(
+          (p) =>
+            (p.kind === "cidr" && cidrOf(p.value)?.prefix === 0) ||
+            (p.kind === "cidr6" && typeof p.value === "string" && /\/0$/.test(p.value)),
+        ),
+      );
       if (direct || !coversAll(values)) continue;
-      for (const rule of rules) violations.push(fail(rule.resource, `its sources, with the other ingress of ${group}, cover every ${family} address (${values.map(String).join(", ")}): the whole Internet; no group of the IoT segment takes traffic from everywhere`));
+      for (const rule of rules)
+        violations.push(
+          fail(
+            rule.resource,
+            `its sources, with the other ingress of ${group}, cover every ${family} address (${values.map(String).join(", ")}): the whole Internet; no group of the IoT segment takes traffic from everywhere`,
+          ),
+        );
     }
   }
   return violations;
@@ -110,7 +151,10 @@ function prefixListCidrs(model: ReviewModel, value: Value): Value[] {
   const list = model.target(value);
   if (list?.type !== "aws_ec2_managed_prefix_list") return [];
   const inline = blocks(list.attributes.entry).flatMap((e) => (isRecord(e) ? [e.cidr] : []));
-  const separate = model.ofType("aws_ec2_managed_prefix_list_entry").filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address).map((e) => e.attributes.cidr);
+  const separate = model
+    .ofType("aws_ec2_managed_prefix_list_entry")
+    .filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address)
+    .map((e) => e.attributes.cidr);
   return [...inline, ...separate];
 }
 
@@ -127,21 +171,30 @@ function judge(
   switch (peer.kind) {
     case "cidr": {
       if (value instanceof Ref) {
-        return deviceSubnets.has(value.address) && value.attribute === "cidr_block" ? undefined : `allows ${value.toString()}, which is not a device subnet's CIDR (tag device subnets ${ROLE_TAG}=${Role.DEVICE})`;
+        return deviceSubnets.has(value.address) && value.attribute === "cidr_block"
+          ? undefined
+          : `allows ${value.toString()}, which is not a device subnet's CIDR (tag device subnets ${ROLE_TAG}=${Role.DEVICE})`;
       }
       const cidr = cidrOf(value);
       if (!cidr) return typeof value === "string" ? `allows ${value}, which is not an IPv4 CIDR` : "unknown";
       if (cidr.prefix === 0) return `allows ${cidr.text}: the whole Internet can reach the broker`;
-      if (!deviceCidrs.some((d) => contains(d, cidr))) return `allows ${cidr.text}, which is not inside a device subnet (subnets tagged ${ROLE_TAG}=${Role.DEVICE})`;
-      if (configured && !configured.some((d) => contains(d, cidr))) return `allows ${cidr.text}, which is not among the environment's device subnets`;
+      if (!deviceCidrs.some((d) => contains(d, cidr)))
+        return `allows ${cidr.text}, which is not inside a device subnet (subnets tagged ${ROLE_TAG}=${Role.DEVICE})`;
+      if (configured && !configured.some((d) => contains(d, cidr)))
+        return `allows ${cidr.text}, which is not among the environment's device subnets`;
       return undefined;
     }
     case "cidr6":
-      return typeof value === "string" ? `allows IPv6 ${value}${value === "::/0" ? ": the whole Internet" : ""}; device subnets are IPv4` : "unknown";
+      return typeof value === "string"
+        ? `allows IPv6 ${value}${value === "::/0" ? ": the whole Internet" : ""}; device subnets are IPv4`
+        : "unknown";
     case "group": {
       const target = model.target(value);
-      if (!target) return typeof value === "string" ? `allows security group ${value}, which is not a device group of this stack` : "unknown";
-      return deviceGroups().has(target.address) ? undefined : `allows security group ${target.address}, which is not a device group (no ingress, not attached to anything the stack creates, or tagged ${ROLE_TAG}=${Role.DEVICE})`;
+      if (!target)
+        return typeof value === "string" ? `allows security group ${value}, which is not a device group of this stack` : "unknown";
+      return deviceGroups().has(target.address)
+        ? undefined
+        : `allows security group ${target.address}, which is not a device group (no ingress, not attached to anything the stack creates, or tagged ${ROLE_TAG}=${Role.DEVICE})`;
     }
     case "prefix-list":
       return `allows prefix list ${String(value)}: only device subnets may reach the broker`;

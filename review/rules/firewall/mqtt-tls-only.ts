@@ -1,6 +1,16 @@
 import { MQTT_TLS_PORT } from "../../ports";
 import { fail, RuleCheck, unknown, Violation } from "../../rule";
-import { asUnknownIfMaybe, brokerEndpoints, brokerSecurityGroups, brokerSideOf, GroupRule, groupRules, isAllProtocols, isTcp, portRange } from "../../segment";
+import {
+  asUnknownIfMaybe,
+  brokerEndpoints,
+  brokerSecurityGroups,
+  brokerSideOf,
+  GroupRule,
+  groupRules,
+  isAllProtocols,
+  isTcp,
+  portRange,
+} from "../../segment";
 import { blocks } from "../../value";
 
 /** FW-1: the broker side accepts TCP 8883 and nothing else: no 1883, no range, no other port or protocol. */
@@ -16,7 +26,10 @@ export const mqttTlsOnly: RuleCheck = (model) => {
   for (const rule of groupRules(model)) {
     if (rule.direction !== "ingress") continue;
     if (rule.group === undefined) {
-      if (side.groups.size > 0) violations.push(unknown(rule.resource, `ingress rule on ${String(rule.groupValue)}: cannot tell whether that is a broker security group`));
+      if (side.groups.size > 0)
+        violations.push(
+          unknown(rule.resource, `ingress rule on ${String(rule.groupValue)}: cannot tell whether that is a broker security group`),
+        );
       continue;
     }
     const on = brokerSideOf(side, rule.group);

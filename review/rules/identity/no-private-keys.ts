@@ -28,22 +28,42 @@ export const noPrivateKeys: RuleCheck = (model) => {
     model.ofType(type).forEach((r) => violations.push(fail(r.address, `${r.type} generates a private key into Terraform state`)));
   }
   for (const [type, argument] of KEY_HOLDERS) {
-    model.ofType(type).forEach((r) => violations.push(fail(r.address, `${r.type} takes the private key (${argument}) as an argument: it is kept in Terraform config and state${type === "tls_locally_signed_cert" ? ", and here it is a CA's key" : ""}`)));
+    model
+      .ofType(type)
+      .forEach((r) =>
+        violations.push(
+          fail(
+            r.address,
+            `${r.type} takes the private key (${argument}) as an argument: it is kept in Terraform config and state${type === "tls_locally_signed_cert" ? ", and here it is a CA's key" : ""}`,
+          ),
+        ),
+      );
   }
   for (const resource of model.resources) {
     const argument = resource.mode === "data" ? FILE_READERS.get(resource.type) : undefined;
     const file = argument ? resource.attributes[argument] : undefined;
-    if (argument && (typeof file !== "string" || /key|\.pem$|\.p12$|\.pfx$|\.p8$/i.test(file))) violations.push(fail(resource.address, `reads ${String(file)} into Terraform state, where a private key in it is leaked`));
+    if (argument && (typeof file !== "string" || /key|\.pem$|\.p12$|\.pfx$|\.p8$/i.test(file)))
+      violations.push(fail(resource.address, `reads ${String(file)} into Terraform state, where a private key in it is leaked`));
   }
   // Only values the loader saw PEM text in can hold a literal PEM private key; encoded and assembled
   // keys hold no marker, so every value is read for them.
   for (const resource of model.resources) {
-    if (resource.holdsPem) for (const path of keyPaths(resource.attributes)) violations.push(fail(resource.address, `${path} holds a PEM private key`));
-    for (const hit of hiddenKeys(resource.attributes)) violations.push(hit.unknown ? unknown(resource.address, `${hit.path}: ${hit.message}`) : fail(resource.address, `${hit.path}: ${hit.message}`));
+    if (resource.holdsPem)
+      for (const path of keyPaths(resource.attributes)) violations.push(fail(resource.address, `${path} holds a PEM private key`));
+    for (const hit of hiddenKeys(resource.attributes))
+      violations.push(
+        hit.unknown ? unknown(resource.address, `${hit.path}: ${hit.message}`) : fail(resource.address, `${hit.path}: ${hit.message}`),
+      );
   }
   for (const loose of model.looseValues) {
-    if (loose.holdsPem) for (const path of keyPaths(loose.value)) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
-    for (const hit of hiddenKeys(loose.value)) violations.push(hit.unknown ? unknown(loose.address, `${hit.path || "value"}: ${hit.message}`) : fail(loose.address, `${hit.path || "value"}: ${hit.message}`));
+    if (loose.holdsPem)
+      for (const path of keyPaths(loose.value)) violations.push(fail(loose.address, `${path || "value"} holds a PEM private key`));
+    for (const hit of hiddenKeys(loose.value))
+      violations.push(
+        hit.unknown
+          ? unknown(loose.address, `${hit.path || "value"}: ${hit.message}`)
+          : fail(loose.address, `${hit.path || "value"}: ${hit.message}`),
+      );
   }
   return violations;
 };

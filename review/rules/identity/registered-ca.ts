@@ -12,13 +12,26 @@ export const registeredCa: RuleCheck = (model) => {
   for (const cert of model.ofType("aws_iot_certificate")) {
     const inputs = [cert.attributes.csr, cert.attributes.certificate_pem].map(presence);
     if (inputs.includes("set")) continue;
-    if (inputs.includes("open")) violations.push(unknown(cert.address, "csr and certificate_pem are known only at apply time: if both end up empty, AWS generates the key pair and its private key lands in Terraform state"));
-    else violations.push(fail(cert.address, "aws_iot_certificate without a non-empty csr or certificate_pem: AWS generates the key pair and its private key lands in Terraform state"));
+    if (inputs.includes("open"))
+      violations.push(
+        unknown(
+          cert.address,
+          "csr and certificate_pem are known only at apply time: if both end up empty, AWS generates the key pair and its private key lands in Terraform state",
+        ),
+      );
+    else
+      violations.push(
+        fail(
+          cert.address,
+          "aws_iot_certificate without a non-empty csr or certificate_pem: AWS generates the key pair and its private key lands in Terraform state",
+        ),
+      );
   }
   const cas = model.ofType("aws_iot_ca_certificate");
   for (const ca of cas) {
     const active = ca.attributes.active;
-    if (active === false) violations.push(fail(ca.address, "the CA certificate is registered inactive: devices cannot authenticate with it"));
+    if (active === false)
+      violations.push(fail(ca.address, "the CA certificate is registered inactive: devices cannot authenticate with it"));
     else if (isOpen(active)) violations.push(unknown(ca.address, `active is ${String(active)}, known only at apply time`));
   }
   if (cas.length === 0 && brokerTypesPresent(model)) {

@@ -41,11 +41,19 @@ export const authFailureAlarms: RuleCheck = (model) => {
   // Metrics first, then their alarms: filters repeated across segments share one metric.
   const rejectMetrics = new Set(
     rejectFilters.flatMap((f) =>
-      blocks(f.attributes.metric_transformation).flatMap((t) => (isRecord(t) && typeof t.namespace === "string" && typeof t.name === "string" ? [metricKey(t.namespace, t.name)] : [])),
+      blocks(f.attributes.metric_transformation).flatMap((t) =>
+        isRecord(t) && typeof t.namespace === "string" && typeof t.name === "string" ? [metricKey(t.namespace, t.name)] : [],
+      ),
     ),
   );
   const rejectAlarms = [...rejectMetrics].flatMap((key) => byMetric.get(key) ?? []);
-  if (rejectAlarms.length === 0) violations.push(fail(STACK, `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`));
+  if (rejectAlarms.length === 0)
+    violations.push(
+      fail(
+        STACK,
+        `no alarm on rejected ${MQTT_TLS_PORT} flows (a metric filter on the flow-log group matching REJECT and ${MQTT_TLS_PORT}, with an alarm on its metric)`,
+      ),
+    );
   else violations.push(...silentAlarms(rejectAlarms, `rejected ${MQTT_TLS_PORT} flows`));
   return violations;
 };
@@ -57,7 +65,11 @@ export const authFailureAlarms: RuleCheck = (model) => {
 function silentAlarms(on: readonly AlarmedMetric[], concern: string): Violation[] {
   const verdicts = on.map((a) => ({ alarm: a.alarm.address, why: silence(a.alarm) }));
   if (verdicts.some((v) => v.why === undefined)) return [];
-  return verdicts.map(({ alarm, why }) => (why === "unknown" ? unknown(alarm, `the alarm on ${concern}: whether it notifies anyone is known only at apply time`) : fail(alarm, `the alarm on ${concern} notifies no one: ${why}`)));
+  return verdicts.map(({ alarm, why }) =>
+    why === "unknown"
+      ? unknown(alarm, `the alarm on ${concern}: whether it notifies anyone is known only at apply time`)
+      : fail(alarm, `the alarm on ${concern} notifies no one: ${why}`),
+  );
 }
 
 /** Why an alarm notifies no one, "unknown" when the file cannot tell, undefined when it notifies. */
@@ -85,10 +97,16 @@ function alarmMetrics(alarm: Resource): AlarmedMetric[] {
   if (queries.length === 0) return [direct];
   const returned = queries.filter((q) => q.return_data === true || q.return_data === "true");
   const expressions = returned.map((q) => q.expression).filter((e): e is string => typeof e === "string");
-  const used = (id: unknown) => returned.some((q) => q.id === id && (q.expression === undefined || q.expression === null)) || (typeof id === "string" && expressions.some((e) => new RegExp(`\\b${escapeRegExp(id)}\\b`).test(e)));
+  const used = (id: unknown) =>
+    returned.some((q) => q.id === id && (q.expression === undefined || q.expression === null)) ||
+    (typeof id === "string" && expressions.some((e) => new RegExp(`\\b${escapeRegExp(id)}\\b`).test(e)));
   return queries
     .filter((q) => used(q.id))
-    .flatMap((q) => blocks(q.metric).map((m) => (isRecord(m) ? { alarm, namespace: m.namespace, name: m.metric_name } : { alarm, namespace: undefined, name: undefined })));
+    .flatMap((q) =>
+      blocks(q.metric).map((m) =>
+        isRecord(m) ? { alarm, namespace: m.namespace, name: m.metric_name } : { alarm, namespace: undefined, name: undefined },
+      ),
+    );
 }
 
 function escapeRegExp(text: string): string {

@@ -23,7 +23,8 @@ export const vpcFlowLog: RuleCheck = (model) => {
     const vpc = log.attributes.vpc_id;
     if (vpc === undefined || vpc === null) continue;
     const target = model.target(vpc);
-    if (vpc instanceof Ref && vpc.attribute === "id" && target?.type === "aws_vpc") byVpc.set(target.address, [...(byVpc.get(target.address) ?? []), log]);
+    if (vpc instanceof Ref && vpc.attribute === "id" && target?.type === "aws_vpc")
+      byVpc.set(target.address, [...(byVpc.get(target.address) ?? []), log]);
     else {
       unplaced.push(log);
       violations.push(unknown(log.address, `vpc_id ${String(vpc)} is not a VPC of this stack`));
@@ -32,14 +33,28 @@ export const vpcFlowLog: RuleCheck = (model) => {
   for (const vpc of model.ofType("aws_vpc")) {
     const own = byVpc.get(vpc.address) ?? [];
     if (own.length === 0) {
-      if (unplaced.length === 0) violations.push(fail(vpc.address, "the VPC has no flow log (subnet and ENI flow logs do not count: they miss interfaces added later)"));
-      else violations.push(unknown(vpc.address, `the VPC has no flow log unless ${unplaced.map((l) => `${l.address} (vpc_id ${String(l.attributes.vpc_id)})`).join(", ")} is on it`));
-    } else if (own.every((l) => typeof l.attributes.traffic_type === "string" && l.attributes.traffic_type !== "ALL")) violations.push(fail(vpc.address, "no flow log of the VPC records ALL traffic"));
+      if (unplaced.length === 0)
+        violations.push(
+          fail(vpc.address, "the VPC has no flow log (subnet and ENI flow logs do not count: they miss interfaces added later)"),
+        );
+      else
+        violations.push(
+          unknown(
+            vpc.address,
+            `the VPC has no flow log unless ${unplaced.map((l) => `${l.address} (vpc_id ${String(l.attributes.vpc_id)})`).join(", ")} is on it`,
+          ),
+        );
+    } else if (own.every((l) => typeof l.attributes.traffic_type === "string" && l.attributes.traffic_type !== "ALL"))
+      violations.push(fail(vpc.address, "no flow log of the VPC records ALL traffic"));
   }
   for (const log of logs) {
     const traffic = log.attributes.traffic_type;
-    if (typeof traffic === "string" && traffic !== "ALL") violations.push(fail(log.address, `traffic_type ${traffic} misses ${traffic === "ACCEPT" ? "rejected" : "accepted"} connections; use ALL`));
-    else if (typeof traffic !== "string") violations.push(unknown(log.address, `traffic_type ${String(traffic)} is known only at apply time`));
+    if (typeof traffic === "string" && traffic !== "ALL")
+      violations.push(
+        fail(log.address, `traffic_type ${traffic} misses ${traffic === "ACCEPT" ? "rejected" : "accepted"} connections; use ALL`),
+      );
+    else if (typeof traffic !== "string")
+      violations.push(unknown(log.address, `traffic_type ${String(traffic)} is known only at apply time`));
     violations.push(...recordProblems(log));
   }
   return violations;
@@ -51,14 +66,28 @@ function recordProblems(log: Resource): Violation[] {
   const { log_format: format, log_destination_type: type, deliver_cross_account_role: crossAccount } = log.attributes;
   if (format !== undefined && format !== null) {
     const text = knownText(format);
-    if (text === undefined || text.includes("\u0000")) out.push(unknown(log.address, `log_format ${String(format)} is known only at apply time`));
+    if (text === undefined || text.includes("\u0000"))
+      out.push(unknown(log.address, `log_format ${String(format)} is known only at apply time`));
     else {
       const fields = new Set([...text.matchAll(/\$\{([a-z0-9-]+)\}/g)].map((m) => m[1]));
       const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
-      if (missing.length > 0) out.push(fail(log.address, `log_format lacks ${missing.map((f) => `\${${f}}`).join(", ")}: the records no longer say who connected where and whether it was accepted`));
+      if (missing.length > 0)
+        out.push(
+          fail(
+            log.address,
+            `log_format lacks ${missing.map((f) => `\${${f}}`).join(", ")}: the records no longer say who connected where and whether it was accepted`,
+          ),
+        );
     }
   }
-  if (typeof type === "string" && !CHECKED_DESTINATIONS.includes(type)) out.push(fail(log.address, `log_destination_type ${type} sends the records to a store whose retention, encryption and access no rule checks; use cloud-watch-logs or s3`));
-  if (crossAccount !== undefined && crossAccount !== null && crossAccount !== "") out.push(fail(log.address, `deliver_cross_account_role ${String(crossAccount)} delivers the records to another account`));
+  if (typeof type === "string" && !CHECKED_DESTINATIONS.includes(type))
+    out.push(
+      fail(
+        log.address,
+        `log_destination_type ${type} sends the records to a store whose retention, encryption and access no rule checks; use cloud-watch-logs or s3`,
+      ),
+    );
+  if (crossAccount !== undefined && crossAccount !== null && crossAccount !== "")
+    out.push(fail(log.address, `deliver_cross_account_role ${String(crossAccount)} delivers the records to another account`));
   return out;
 }

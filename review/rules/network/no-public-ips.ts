@@ -16,6 +16,8 @@ export const noPublicIps: RuleCheck = (model) => {
     }
   }
   model.ofType("aws_eip").forEach((eip) => violations.push(fail(eip.address, "an Elastic IP is a public address in the segment")));
-  model.ofType("aws_eip_association").forEach((a) => violations.push(fail(a.address, "associates a public (Elastic) IP with an instance or interface in the segment")));
+  model
+    .ofType("aws_eip_association")
+    .forEach((a) => violations.push(fail(a.address, "associates a public (Elastic) IP with an instance or interface in the segment")));
   return violations;
 };

@@ -8,13 +8,20 @@ import { blocks, isRecord, Value } from "../../value";
 /** NET-6: every office CIDR of the environment is denied both ways by each subnet's ACL, before any allow, and never routed to or allowed by a security group rule. */
 export const officeDenied: RuleCheck = (model, context) => {
   if (context.officeCidrs === undefined) {
-    return [unknown(STACK, "the environment's office CIDRs are not known; review with the environment (moat review --env E) so they can be checked")];
+    return [
+      unknown(
+        STACK,
+        "the environment's office CIDRs are not known; review with the environment (moat review --env E) so they can be checked",
+      ),
+    ];
   }
   const violations: Violation[] = [];
   const offices = context.officeCidrs.map((text) => ({ text, cidr: cidrOf(text) }));
   const destinations: { resource: string; value: Value | undefined }[] = [];
   for (const table of [...model.ofType("aws_route_table"), ...model.ofType("aws_default_route_table")]) {
-    blocks(table.attributes.route).forEach((r) => destinations.push({ resource: table.address, value: isRecord(r) ? r.cidr_block : undefined }));
+    blocks(table.attributes.route).forEach((r) =>
+      destinations.push({ resource: table.address, value: isRecord(r) ? r.cidr_block : undefined }),
+    );
   }
   model.ofType("aws_route").forEach((r) => destinations.push({ resource: r.address, value: r.attributes.destination_cidr_block }));
 
@@ -27,7 +34,9 @@ export const officeDenied: RuleCheck = (model, context) => {
   }
   const { unresolved } = aclAssociations(model);
   // A subnet has one ACL: each ACL that may be it (several claimants, or the default) must deny on its own.
-  const subnetUses = new Map(subnetAcls(model).map(({ subnet, acls, defaultAcl }) => [subnet.address, acls.length > 0 ? acls : defaultAcl ? [defaultAcl] : []]));
+  const subnetUses = new Map(
+    subnetAcls(model).map(({ subnet, acls, defaultAcl }) => [subnet.address, acls.length > 0 ? acls : defaultAcl ? [defaultAcl] : []]),
+  );
   for (const office of offices) {
     if (!office.cidr) {
       violations.push(fail(STACK, `office CIDR ${office.text} from the environment is not an IPv4 CIDR`));
@@ -36,13 +45,15 @@ export const officeDenied: RuleCheck = (model, context) => {
     const cidr = office.cidr;
     for (const d of destinations) {
       const destination = cidrOf(d.value);
-      if (destination && overlaps(destination, cidr)) violations.push(fail(d.resource, `routes ${destination.text}, which overlaps office network ${office.text}`));
+      if (destination && overlaps(destination, cidr))
+        violations.push(fail(d.resource, `routes ${destination.text}, which overlaps office network ${office.text}`));
     }
     for (const rule of groupRules(model)) {
       for (const peer of rule.peers) {
         const source = peer.kind === "cidr" ? cidrOf(peer.value) : undefined;
         // Wider sources (0.0.0.0/0) are FW-2's and FW-3's findings; here, rules aimed at the office.
-        if (source && contains(cidr, source)) violations.push(fail(rule.resource, `${rule.direction} rule allows ${source.text}, inside office network ${office.text}`));
+        if (source && contains(cidr, source))
+          violations.push(fail(rule.resource, `${rule.direction} rule allows ${source.text}, inside office network ${office.text}`));
       }
     }
     for (const subnet of model.ofType("aws_subnet")) {
@@ -54,10 +65,20 @@ export const officeDenied: RuleCheck = (model, context) => {
       for (const acl of acls) {
         const entries = entriesByAcl.get(acl) ?? [];
         for (const egress of [false, true]) {
-          const verdict = deniedFirst(entries.filter((e) => e.egress === egress || e.egress === "unknown"), cidr);
+          const verdict = deniedFirst(
+            entries.filter((e) => e.egress === egress || e.egress === "unknown"),
+            cidr,
+          );
           const way = egress ? "egress to" : "ingress from";
-          if (verdict === "unknown") violations.push(unknown(subnet.address, `cannot tell whether ${acl} denies ${way} office network ${office.text}: an entry is known only at apply time`));
-          else if (!verdict) violations.push(fail(subnet.address, `${acl} does not deny ${way} office network ${office.text} before any allow`));
+          if (verdict === "unknown")
+            violations.push(
+              unknown(
+                subnet.address,
+                `cannot tell whether ${acl} denies ${way} office network ${office.text}: an entry is known only at apply time`,
+              ),
+            );
+          else if (!verdict)
+            violations.push(fail(subnet.address, `${acl} does not deny ${way} office network ${office.text} before any allow`));
         }
       }
     }

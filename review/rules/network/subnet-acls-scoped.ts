@@ -24,8 +24,14 @@ interface Allowance {
  * the replies on ephemeral ports; the endpoint subnets the reverse. Any other subnet needs nothing.
  */
 const SCOPES: Readonly<Record<string, { readonly ingress: Allowance; readonly egress: Allowance }>> = {
-  [Role.DEVICE]: { egress: { ports: [MQTT_TLS_PORT, MQTT_TLS_PORT], peerRole: Role.ENDPOINT }, ingress: { ports: EPHEMERAL, peerRole: Role.ENDPOINT } },
-  [Role.ENDPOINT]: { ingress: { ports: [MQTT_TLS_PORT, MQTT_TLS_PORT], peerRole: Role.DEVICE }, egress: { ports: EPHEMERAL, peerRole: Role.DEVICE } },
+  [Role.DEVICE]: {
+    egress: { ports: [MQTT_TLS_PORT, MQTT_TLS_PORT], peerRole: Role.ENDPOINT },
+    ingress: { ports: EPHEMERAL, peerRole: Role.ENDPOINT },
+  },
+  [Role.ENDPOINT]: {
+    ingress: { ports: [MQTT_TLS_PORT, MQTT_TLS_PORT], peerRole: Role.DEVICE },
+    egress: { ports: EPHEMERAL, peerRole: Role.DEVICE },
+  },
 };
 
 /**
@@ -40,7 +46,9 @@ export const subnetAclsScoped: RuleCheck = (model) => {
   const byAcl = new Map<string, AclEntry[]>();
   for (const entry of aclEntries(model)) {
     if (entry.acl === undefined) {
-      violations.push(unknown(entry.resource, "an ACL rule whose network ACL is not one of this stack's: cannot tell which subnets it opens"));
+      violations.push(
+        unknown(entry.resource, "an ACL rule whose network ACL is not one of this stack's: cannot tell which subnets it opens"),
+      );
       continue;
     }
     const list = byAcl.get(entry.acl);
@@ -49,13 +57,31 @@ export const subnetAclsScoped: RuleCheck = (model) => {
   }
   const judged = new Set<string>();
   // The peer subnets' CIDRs by role, once: every entry of every ACL is judged against them.
-  const peersByRole = new Map(Object.values(Role).map((role) => [role as string, subnetsWithRole(model, role).map((s) => cidrOf(s.attributes.cidr_block)).filter((c) => c !== undefined)]));
+  const peersByRole = new Map(
+    Object.values(Role).map((role) => [
+      role as string,
+      subnetsWithRole(model, role)
+        .map((s) => cidrOf(s.attributes.cidr_block))
+        .filter((c) => c !== undefined),
+    ]),
+  );
   for (const { subnet, acls, defaultAcl } of subnetAcls(model)) {
     if (acls.length > 1) {
-      violations.push(fail(subnet.address, `is claimed by ${acls.length} network ACLs (${acls.join(", ")}): a subnet has exactly one, the last association AWS applies wins, so the rules of only one of them hold`));
+      violations.push(
+        fail(
+          subnet.address,
+          `is claimed by ${acls.length} network ACLs (${acls.join(", ")}): a subnet has exactly one, the last association AWS applies wins, so the rules of only one of them hold`,
+        ),
+      );
     }
     const used = acls.length > 0 ? acls : defaultAcl ? [defaultAcl] : [];
-    if (used.length === 0 && unresolved.length === 0) violations.push(fail(subnet.address, "no network ACL is associated and the VPC's default ACL is not managed: the subnet gets AWS's allow-all default ACL"));
+    if (used.length === 0 && unresolved.length === 0)
+      violations.push(
+        fail(
+          subnet.address,
+          "no network ACL is associated and the VPC's default ACL is not managed: the subnet gets AWS's allow-all default ACL",
+        ),
+      );
     const role = Object.keys(SCOPES).find((r) => hasRole(subnet, r));
     for (const acl of used) {
       const key = `${acl} ${role}`;
@@ -79,22 +105,36 @@ export const subnetAclsScoped: RuleCheck = (model) => {
 };
 
 /** Why an ACL entry allows more than a subnet of `role` needs; undefined when it does not. */
-function outOfScope(model: ReviewModel, entry: AclEntry, role: string | undefined, peersByRole: ReadonlyMap<string, readonly Cidr[]>): Violation | undefined {
+function outOfScope(
+  model: ReviewModel,
+  entry: AclEntry,
+  role: string | undefined,
+  peersByRole: ReadonlyMap<string, readonly Cidr[]>,
+): Violation | undefined {
   if (entry.action === "deny") return undefined;
   const where = `rule ${String(entry.ruleNumber)} of ${entry.acl}`;
   if (typeof entry.action !== "string") return unknown(entry.resource, `${where}: its action is known only at apply time`);
-  if (entry.egress === "unknown") return unknown(entry.resource, `${where}: whether it applies to ingress or egress is known only at apply time`);
+  if (entry.egress === "unknown")
+    return unknown(entry.resource, `${where}: whether it applies to ingress or egress is known only at apply time`);
   const direction = entry.egress ? "egress" : "ingress";
   const scope = role === undefined ? undefined : SCOPES[role][direction];
   const what = `${where} allows ${direction} ${describe(entry)}`;
-  if (scope === undefined) return fail(entry.resource, `${what}; ${role === undefined ? `a subnet without a ${ROLE_TAG} role, or the default ACL,` : `a ${role} subnet`} needs no ${direction} allow at all`);
+  if (scope === undefined)
+    return fail(
+      entry.resource,
+      `${what}; ${role === undefined ? `a subnet without a ${ROLE_TAG} role, or the default ACL,` : `a ${role} subnet`} needs no ${direction} allow at all`,
+    );
   if (entry.ipv6Cidr !== undefined && entry.ipv6Cidr !== null) return fail(entry.resource, `${what}: the segment is IPv4 only`);
   if (isAllProtocols(entry.protocol)) return fail(entry.resource, `${what}: every protocol and port`);
-  if (!isTcp(entry.protocol)) return typeof entry.protocol === "string" || typeof entry.protocol === "number" ? fail(entry.resource, `${what}: only TCP is needed`) : unknown(entry.resource, `${where}: its protocol is known only at apply time`);
+  if (!isTcp(entry.protocol))
+    return typeof entry.protocol === "string" || typeof entry.protocol === "number"
+      ? fail(entry.resource, `${what}: only TCP is needed`)
+      : unknown(entry.resource, `${where}: its protocol is known only at apply time`);
   const from = asNumber(entry.fromPort);
   const to = asNumber(entry.toPort);
   if (from === "unknown" || to === "unknown") return unknown(entry.resource, `${where}: its ports are known only at apply time`);
-  if (from === undefined || to === undefined || from < scope.ports[0] || to > scope.ports[1]) return fail(entry.resource, `${what}: a ${role} subnet needs ${direction} TCP ${scope.ports[0]}-${scope.ports[1]} only`);
+  if (from === undefined || to === undefined || from < scope.ports[0] || to > scope.ports[1])
+    return fail(entry.resource, `${what}: a ${role} subnet needs ${direction} TCP ${scope.ports[0]}-${scope.ports[1]} only`);
   const peer = peerCidr(model, entry.cidr);
   if (peer === "unknown") return unknown(entry.resource, `${where}: its CIDR ${String(entry.cidr)} is known only at apply time`);
   const peers = peersByRole.get(scope.peerRole) ?? [];
@@ -108,7 +148,9 @@ function outOfScope(model: ReviewModel, entry: AclEntry, role: string | undefine
 function peerCidr(model: ReviewModel, value: AclEntry["cidr"]): ReturnType<typeof cidrOf> | "unknown" {
   if (value instanceof Ref) {
     const target = model.get(value.address);
-    return target?.type === "aws_subnet" && value.attribute === "cidr_block" ? (cidrOf(target.attributes.cidr_block) ?? "unknown") : "unknown";
+    return target?.type === "aws_subnet" && value.attribute === "cidr_block"
+      ? (cidrOf(target.attributes.cidr_block) ?? "unknown")
+      : "unknown";
   }
   if (typeof value === "string") return cidrOf(value);
   return "unknown";

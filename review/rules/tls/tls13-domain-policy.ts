@@ -24,17 +24,32 @@ export const tls13DomainPolicy: RuleCheck = (model) => {
   for (const domain of model.ofType("aws_iot_domain_configuration")) {
     const config = blocks(domain.attributes.tls_config)[0];
     const policy = isRecord(config) ? config.security_policy : undefined;
-    if (policy === undefined || policy === null) violations.push(fail(domain.address, "no tls_config.security_policy: the policy is left to AWS's default instead of being stated in the plan; set an IoTSecurityPolicy_TLS13_* policy"));
-    else if (typeof policy !== "string") violations.push(unknown(domain.address, `security_policy ${String(policy)} is known only at apply time`));
+    if (policy === undefined || policy === null)
+      violations.push(
+        fail(
+          domain.address,
+          "no tls_config.security_policy: the policy is left to AWS's default instead of being stated in the plan; set an IoTSecurityPolicy_TLS13_* policy",
+        ),
+      );
+    else if (typeof policy !== "string")
+      violations.push(unknown(domain.address, `security_policy ${String(policy)} is known only at apply time`));
     else if (!TLS13_POLICY.test(policy)) violations.push(fail(domain.address, `security_policy ${policy} is not a TLS 1.3 policy`));
     const serving = carriesDeviceData(domain);
-    if (serving === "unknown") violations.push(unknown(domain.address, "service_type or status is known only at apply time, so whether devices' MQTT traffic uses this configuration cannot be told"));
+    if (serving === "unknown")
+      violations.push(
+        unknown(
+          domain.address,
+          "service_type or status is known only at apply time, so whether devices' MQTT traffic uses this configuration cannot be told",
+        ),
+      );
     servesData ||= serving !== false;
   }
   if (servesData) return violations;
   const endpoints = brokerEndpoints(model);
-  if (endpoints.length > 0) endpoints.forEach((e) => violations.push(fail(e.address, `no enabled DATA domain configuration in the stack; ${NOT_ENFORCED}`)));
-  else if (brokerTypesPresent(model)) violations.push(fail(STACK, `the stack runs an IoT broker but has no enabled DATA domain configuration; ${NOT_ENFORCED}`));
+  if (endpoints.length > 0)
+    endpoints.forEach((e) => violations.push(fail(e.address, `no enabled DATA domain configuration in the stack; ${NOT_ENFORCED}`)));
+  else if (brokerTypesPresent(model))
+    violations.push(fail(STACK, `the stack runs an IoT broker but has no enabled DATA domain configuration; ${NOT_ENFORCED}`));
   return violations;
 };
 
