@@ -1,4 +1,5 @@
 import { MoatError } from "../errors";
+import { noteUnevaluated, Unevaluated } from "./closed-world";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
 import { LooseValue, PEM_MARKER, Resource, ReviewModel, SourceLocation } from "./model";
@@ -113,7 +114,40 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     const offset = offsets.get(address);
     return offset === undefined ? undefined : lines.lineOf(offset);
   };
-  return new ReviewModel(stack, file, "plan", resources, loose, lineOf);
+  const model = new ReviewModel(stack, file, "plan", resources, loose, lineOf);
+  noteUnevaluated(model, provisioned(plan.configuration));
+  return model;
+}
+
+/**
+ * Resources whose configuration has provisioners, in the root module and in every module call:
+ * `terraform show -json` keeps them only in the configuration section (planned values do not
+ * show them), and Terraform runs their commands at apply time, which can create anything.
+ */
+function provisioned(configuration: unknown): Unevaluated[] {
+  const out: Unevaluated[] = [];
+  const visit = (module: unknown, prefix: string, depth: number): void => {
+    // Module calls nest as deep as the configuration; Terraform itself refuses cycles, a crafted plan is cut off.
+    if (!isRecord(module) || depth > 64) return;
+    const resources = (module as { resources?: unknown }).resources;
+    for (const r of Array.isArray(resources) ? resources : []) {
+      if (!isRecord(r) || typeof r.address !== "string") continue;
+      const provisioners = r.provisioners;
+      if (Array.isArray(provisioners) && provisioners.length > 0) {
+        const kinds = [...new Set(provisioners.map((p) => (isRecord(p) && typeof p.type === "string" ? p.type : "provisioner")))];
+        out.push({
+          address: `${prefix}${r.address}`,
+          why: `has a provisioner (${kinds.join(", ")}): Terraform runs its command at apply time, which can create anything`,
+        });
+      }
+    }
+    const calls = (module as { module_calls?: unknown }).module_calls;
+    if (isRecord(calls)) {
+      for (const name of Object.keys(calls)) visit(ownEntry(calls[name], "module"), `${prefix}module.${name}.`, depth + 1);
+    }
+  };
+  visit(ownEntry(configuration, "root_module"), "", 0);
+  return out;
 }
 
 /**
@@ -228,7 +262,11 @@ function priorDataSources(priorState: unknown): ResourceJson[] {
   ) as ResourceJson[];
 }
 
-/** `configuration.root_module.resources[].expressions`, by resource address. */
+/**
+ * `configuration.root_module.resources[].expressions`, by resource address. Module calls' resources
+ * are left out: their `var.` references name the module's variables, not the plan's, so their
+ * apply-time values stay `Unknown`.
+ */
 function configurationExpressions(configuration: unknown): Map<string, unknown> {
   const map = new Map<string, unknown>();
   const resources = (configuration as { root_module?: { resources?: unknown } } | undefined)?.root_module?.resources;

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { moat, tempFile, writeOut } from "./cli-support";
-import { add, first, isBrokerGroup, isDevice, isDeviceAcl, ref, reviewWithFiles, shippedStacks } from "./closed-world-support";
+import { describeVariants } from "./clean-stacks";
+import { add, first, isDevice, isDeviceAcl, ref, reviewWithFiles, shippedStacks } from "./closed-world-support";
+import { variantsOf } from "./closed-world-variants";
 import { Json } from "./fixture-stack";
 
 /**
@@ -9,163 +11,29 @@ import { Json } from "./fixture-stack";
  * suppressions matched by what the file says about itself, and input that crashed the review.
  * Run through the CLI, since the files next to cdk.tf.json are part of what Terraform applies.
  */
-interface Variant {
-  readonly variant: string;
-  readonly rule: string;
-  /** Edits the stack and returns the files to write next to it and the address the finding must name (`dir` is the stack directory). */
-  readonly edit: (stack: Json) => { files?: Record<string, string>; resource: (dir: string) => string };
-}
-
 const stacks = shippedStacks();
-const at = (address: string) => () => address;
-
-/** Class 1: configuration the review never read, though Terraform applies it. */
-const CLASS_1: Variant[] = [
-  {
-    variant: "a module block",
-    rule: "CW-1",
-    edit: (s) => ((s.module = { edge: { source: "terraform-aws-modules/vpc/aws", create_igw: true } }), { resource: at("module.edge") }),
-  },
-  {
-    variant: "a dynamic block on the broker group",
-    rule: "CW-1",
-    edit: (s) => {
-      const name = first(s, "aws_security_group", isBrokerGroup);
-      s.resource.aws_security_group[name].dynamic = {
-        ingress: {
-          for_each: "${var.ports}",
-          content: { from_port: "${ingress.value}", to_port: "${ingress.value}", protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] },
-        },
-      };
-      return { resource: at(`aws_security_group.${name}`) };
-    },
-  },
-  {
-    variant: "an import block",
-    rule: "CW-1",
-    edit: (s) => ((s.import = [{ to: "aws_internet_gateway.igw", id: "igw-0123456789abcdef0" }]), { resource: at("import") }),
-  },
-  {
-    variant: "a local-exec provisioner that creates a gateway with the CLI",
-    rule: "CW-1",
-    edit: (s) => {
-      const name = first(s, "aws_vpc");
-      s.resource.aws_vpc[name].provisioner = [{ "local-exec": { command: "aws ec2 create-internet-gateway" } }];
-      return { resource: at(`aws_vpc.${name}`) };
-    },
-  },
-  {
-    variant: "another *.tf.json in the stack directory adding an internet gateway",
-    rule: "NET-1",
-    edit: (s) => ({
-      files: { "extra.tf.json": JSON.stringify({ resource: { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } } }) },
-      resource: at("aws_internet_gateway.igw"),
-    }),
-  },
-  {
-    variant: "an *_override.tf.json turning on public IPs",
-    rule: "NET-3",
-    edit: (s) => {
-      const name = first(s, "aws_subnet", isDevice);
-      return {
-        files: { "net_override.tf.json": JSON.stringify({ resource: { aws_subnet: { [name]: { map_public_ip_on_launch: true } } } }) },
-        resource: at(`aws_subnet.${name}`),
-      };
-    },
-  },
-  {
-    variant: "an *_override.tf.json opening the broker group to everywhere",
-    rule: "FW-2",
-    edit: (s) => {
-      const name = first(s, "aws_vpc_security_group_ingress_rule");
-      return {
-        files: {
-          "z_override.tf.json": JSON.stringify({
-            resource: { aws_vpc_security_group_ingress_rule: { [name]: { cidr_ipv4: "0.0.0.0/0" } } },
-          }),
-        },
-        resource: at(`aws_vpc_security_group_ingress_rule.${name}`),
-      };
-    },
-  },
-  {
-    variant: "an HCL file in the stack directory",
-    rule: "CW-1",
-    edit: () => ({ files: { "main.tf": 'resource "aws_internet_gateway" "igw" {}\n' }, resource: (dir) => `file ${join(dir, "main.tf")}` }),
-  },
-  {
-    variant: "a tfvars file giving an unset variable the insecure value",
-    rule: "FW-2",
-    edit: (s) => {
-      s.variable = { source: { type: "string" } };
-      const name = add(s, "aws_vpc_security_group_ingress_rule", "v", {
-        security_group_id: ref(s, "aws_security_group", "id", isBrokerGroup),
-        ip_protocol: "tcp",
-        from_port: 8883,
-        to_port: 8883,
-        cidr_ipv4: "${var.source}",
-        description: "from var",
-      });
-      return { files: { "terraform.tfvars.json": JSON.stringify({ source: "0.0.0.0/0" }) }, resource: at(name) };
-    },
-  },
-  {
-    variant: "count 0 on the office deny",
-    rule: "NET-6",
-    edit: (s) => {
-      const deny = first(
-        s,
-        "aws_network_acl_rule",
-        (b) => b.rule_action === "deny" && b.egress === true && String(b.network_acl_id).includes("device"),
-      );
-      s.resource.aws_network_acl_rule[deny].count = 0;
-      return { resource: at(`aws_subnet.${first(s, "aws_subnet", isDevice)}`) };
-    },
-  },
-  {
-    variant: "a count known only at apply time on the default security group",
-    rule: "CW-1",
-    edit: (s) => {
-      const name = first(s, "aws_default_security_group");
-      s.resource.aws_default_security_group[name].count = "${var.manage}";
-      return { resource: at(`aws_default_security_group.${name}`) };
-    },
-  },
-  {
-    variant: "ignore_changes on the broker group (drift made outside Terraform stays)",
-    rule: "CW-1",
-    edit: (s) => {
-      const name = first(s, "aws_security_group", isBrokerGroup);
-      s.resource.aws_security_group[name].lifecycle = { create_before_destroy: true, ignore_changes: "all" };
-      return { resource: at(`aws_security_group.${name}`) };
-    },
-  },
-  {
-    variant: "a Lambda invocation at apply time",
-    rule: "CW-1",
-    edit: (s) => (
-      (s.resource.aws_lambda_invocation = { make_igw: { function_name: "ops-tools", input: "{}" } }),
-      { resource: at("aws_lambda_invocation.make_igw") }
-    ),
-  },
-  {
-    variant: "an aws provider pointed at another source",
-    rule: "CW-1",
-    edit: (s) => ((s.terraform.required_providers.aws.source = "evil/aws"), { resource: at("terraform.required_providers.aws") }),
-  },
-];
 
 describe("class 1: configuration Terraform applies that the review must read or refuse", () => {
-  it("has at least three insecure variants", () => expect(CLASS_1.length).toBeGreaterThanOrEqual(3));
-
-  it.each(CLASS_1.map((v) => [v.variant, v] as const))("blocks %s", async (_name, { rule, edit }) => {
-    const stack = stacks.dev();
-    const { files, resource } = edit(stack);
-    const run = await reviewWithFiles(stack, files);
-    expect(run.code).toBe(1);
-    expect(run.findings).toContainEqual(expect.objectContaining({ rule, resource: resource(run.dir), blocking: true }));
-  });
+  // Through the CLI: the files next to cdk.tf.json are part of what Terraform applies.
+  it.each(variantsOf("class 1: configuration Terraform applies").map((v) => [v.variant, v] as const))(
+    "blocks %s",
+    async (_name, { rule, apply }) => {
+      const stack = stacks.dev();
+      const files: Record<string, string> = {};
+      const resource = apply(stack, files);
+      const run = await reviewWithFiles(stack, files);
+      expect(run.code).toBe(1);
+      const address = resource.startsWith("file ") ? `file ${join(run.dir, resource.slice("file ".length))}` : resource;
+      expect(run.findings).toContainEqual(expect.objectContaining({ rule, resource: address, blocking: true }));
+    },
+  );
 });
+
+describeVariants(
+  "class 11: suppressions match addresses, not construct paths",
+  variantsOf("class 11: suppressions match addresses, not construct paths"),
+);
+describeVariants("class 12: array-form blocks are read", variantsOf("class 12: array-form blocks are read"));
 
 describe("class 11: suppressions match Terraform addresses, never what the file says about itself", () => {
   const suppressionFile = (entries: object[]) => tempFile("review.yaml", dump({ suppressions: entries }));
@@ -240,25 +108,6 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/cdk\.tf\.json: a value nests too deeply to review/);
-  });
-
-  it.each([
-    [
-      "a list of resource sections",
-      (s: Json) => ({ ...s, resource: [s.resource, { aws_internet_gateway: { igw: { vpc_id: ref(s, "aws_vpc") } } }] }),
-    ],
-    [
-      "a list of named blocks under a type",
-      (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: [{ igw: { vpc_id: ref(s, "aws_vpc") } }] } }),
-    ],
-    [
-      "a block body written as a one-element list",
-      (s: Json) => ({ ...s, resource: { ...s.resource, aws_internet_gateway: { igw: [{ vpc_id: ref(s, "aws_vpc") }] } } }),
-    ],
-  ])("reads %s (valid Terraform JSON) and finds what it adds", async (_form, edit) => {
-    const run = await reviewWithFiles(edit(stacks.dev()));
-    expect(run.code).toBe(1);
-    expect(run.findings).toContainEqual(expect.objectContaining({ rule: "NET-1", resource: "aws_internet_gateway.igw", blocking: true }));
   });
 
   it.each([

@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Finding, isBlocking } from "../../review/finding";
 import { cleanStack, Env, findResource, reviewAs } from "./clean-stacks";
 import { moat, writeOut } from "./cli-support";
@@ -30,7 +30,10 @@ export async function reviewWithFiles(
 ): Promise<{ code: number; stderr: string; findings: Json[]; dir: string }> {
   const out = writeOut({ "iot-dev": stack });
   const dir = join(out, "stacks", "iot-dev");
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
   const run = await moat("review", out, "--format", "json", ...args);
   const findings = run.code === 2 || run.stdout === "" ? [] : (JSON.parse(run.stdout).stacks[0].findings as Json[]);
   return { code: run.code, stderr: run.stderr, findings, dir };

@@ -191,7 +191,8 @@ describe("what a real plan means", () => {
   });
 
   it("no finding on any committed plan says null or undefined, or points at line 1", () => {
-    for (const c of PLAN_CASES) {
+    // The closed-world variants' plans (gzipped) have their own test: closed-world-plans.test.ts.
+    for (const c of PLAN_CASES.filter((p) => !p.compressed)) {
       const findings = runRules(loadStackFile(planFile(c.name)), FIXTURE_CONTEXT);
       for (const f of findings) {
         expect(`${c.name}: ${f.message}`).not.toMatch(/\bnull\b|\bundefined\b/);

@@ -4,13 +4,14 @@
  * whenever the constructs, the environments or the review fixture change; the Terraform suite
  * fails while a committed plan is stale. With names, only those plans are made again.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { appliedState, ProviderSchema } from "./applied-state";
 import { startAwsStub } from "./aws-stub";
 import { offlineCli, offlinePlan } from "./offline-plan";
-import { PLAN_CASES, PlanCase } from "./plan-cases";
-import { fixtureText, PLANS_DIR, planInputs, writeManifest } from "./plan-inputs";
+import { PLAN_CASES, PlanCase, planFileName } from "./plan-cases";
+import { fixtureText, PLANS_DIR, planInputs, readPlanText, writeManifest } from "./plan-inputs";
 import { terraformMissing } from "./terraform-cli";
 
 type Json = Record<string, any>;
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const names = process.argv.slice(2);
   const unknown = names.filter((n) => !inputs.has(n));
   if (unknown.length) throw new Error(`no plan case named ${unknown.join(", ")}; the cases are in test/terraform/plan-cases.ts`);
-  const cases = PLAN_CASES.filter((c) => names.length === 0 || names.includes(c.name));
+  // In the order named: a long run interrupted keeps the plans it made first.
+  const cases = names.length === 0 ? [...PLAN_CASES] : names.map((n) => PLAN_CASES.find((c) => c.name === n)!);
   const stub = await startAwsStub();
   const cli = offlineCli(stub);
   try {
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
         await planCase(c);
       } catch (err) {
         failed.push(`${c.name}: ${(err as Error).message}`);
+        process.stdout.write(`  ${c.name} FAILED\n`);
       }
     };
     const planCase = async (c: PlanCase): Promise<void> => {
@@ -45,8 +48,14 @@ async function main(): Promise<void> {
         schema ??= await providerSchema(cli, first.dir);
         state = appliedState(first.plan, schema);
       }
-      const { plan } = await offlinePlan(cli, stub, c.name, input.stack, state);
+      const { plan } = await offlinePlan(cli, stub, c.name, input.stack, state, input.files);
       plans.set(c.name, plan);
+      // Written as soon as made, with its digest: the closed-world cases take a long time.
+      mkdirSync(PLANS_DIR, { recursive: true });
+      const file = join(PLANS_DIR, planFileName(c));
+      const text = fixtureText(plan, existsSync(file) ? readPlanText(c) : undefined);
+      writeFileSync(file, c.compressed ? gzipSync(text, { level: 9 }) : text);
+      writeManifest(new Map([[c.name, input]]));
       process.stdout.write(`  ${c.name} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     };
     // Two at a time: each plan starts a provider that uses most of a core.
@@ -56,13 +65,6 @@ async function main(): Promise<void> {
         for (let c = queue.shift(); c; c = queue.shift()) await planOne(c);
       }),
     );
-    mkdirSync(PLANS_DIR, { recursive: true });
-    const made = cases.filter((c) => plans.has(c.name));
-    for (const c of made) {
-      const file = join(PLANS_DIR, `${c.name}.json`);
-      writeFileSync(file, fixtureText(plans.get(c.name)!, existsSync(file) ? readFileSync(file, "utf8") : undefined));
-    }
-    writeManifest(new Map(made.map((c) => [c.name, inputs.get(c.name)!])));
     if (failed.length > 0)
       throw new Error(`${failed.length} of ${cases.length} plans failed (the others are written):\n${failed.join("\n")}`);
     console.log(`${readdirSync(PLANS_DIR).length} files in ${PLANS_DIR} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

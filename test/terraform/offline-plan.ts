@@ -32,7 +32,7 @@ export function offlineCli(stub: AwsStub): TerraformCli {
 /**
  * `terraform show -json` of a real plan of `stack` (a cdk.tf.json), made with the mirror's
  * provider against the stub. With `state`, the plan is an update of that applied state and
- * does not refresh it (there is no AWS to read it back from).
+ * does not refresh it (there is no AWS to read it back from). `files` go beside the stack.
  */
 export async function offlinePlan(
   cli: TerraformCli,
@@ -40,8 +40,9 @@ export async function offlinePlan(
   name: string,
   stack: Json,
   state?: Json,
+  files: Record<string, string> = {},
 ): Promise<{ plan: Json; dir: string }> {
-  const dir = await initStackDir(cli, name, stack);
+  const dir = await initStackDir(cli, name, stack, files);
   writeFileSync(join(dir, "offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
   if (state) writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(state, null, 2));
   const variables = Object.entries(checkVariables(stack)).flatMap(([k, v]) => ["-var", `${k}=${String(v)}`]);

@@ -1,3 +1,4 @@
+import { NOT_PLANNED, PLAN_PENDING, STACK_ONLY, VARIANTS } from "../review/closed-world-variants";
 import { moatStack } from "../review/fixture-stack";
 
 type Json = Record<string, any>;
@@ -8,8 +9,13 @@ export interface PlanCase {
   readonly name: string;
   /** Where the stack comes from: an environment's synthesized stack, or the review tests' fixture. */
   readonly source: { readonly env: string } | { readonly fixture: true };
-  /** Changes to the synthesized JSON before planning (an insecure variant, or the update's change). */
-  readonly mutate?: (stack: Json) => void;
+  /**
+   * Changes to the synthesized JSON before planning (an insecure variant, or the update's change);
+   * files it writes into `files` are written beside the stack's configuration.
+   */
+  readonly mutate?: (stack: Json, files: Record<string, string>) => void;
+  /** Committed gzipped (`<name>.json.gz`): the closed-world variants are many and each plan is large. */
+  readonly compressed?: true;
   /** Plan this as an update: apply the unchanged stack's first plan, then plan the mutated stack on it. */
   readonly update?: true;
   /** For insecure variants: the rule that must report it, on the fixture's cdk.tf.json and on this plan. */
@@ -148,7 +154,34 @@ const INSECURE: PlanCase[] = (
   source: { fixture: true } as const,
 }));
 
-export const PLAN_CASES: readonly PlanCase[] = [...ENVIRONMENT_PLANS, { name: "fixture.clean", source: { fixture: true } }, ...INSECURE];
+/** The plan case of a closed-world variant (test/review/closed-world-variants.ts). */
+export const closedWorldPlanName = (v: { cls: number; variant: string }): string =>
+  `cw.c${String(v.cls).padStart(2, "0")}.${v.variant
+    .replace(/[^a-z0-9]+/gi, "-")
+    .replace(/^-|-$/g, "")
+    .toLowerCase()
+    .slice(0, 80)
+    .replace(/-$/, "")}`;
+
+/** Every closed-world variant that can exist as a plan, planned from the environment's synthesized stack. */
+const CLOSED_WORLD: PlanCase[] = VARIANTS.filter(
+  (v) => !(v.variant in STACK_ONLY) && !(v.variant in NOT_PLANNED) && !(v.variant in PLAN_PENDING),
+).map((v) => ({
+  name: closedWorldPlanName(v),
+  source: { env: v.env },
+  compressed: true,
+  mutate: (stack, files) => void v.apply(stack, files),
+}));
+
+export const PLAN_CASES: readonly PlanCase[] = [
+  ...ENVIRONMENT_PLANS,
+  { name: "fixture.clean", source: { fixture: true } },
+  ...INSECURE,
+  ...CLOSED_WORLD,
+];
+
+/** The committed file of a plan case, under test/fixtures/plans/. */
+export const planFileName = (c: PlanCase): string => `${c.name}.json${c.compressed ? ".gz" : ""}`;
 
 /**
  * The cdk.tf.json of a fixture case: the review tests' compliant stack, changed as the case says.
@@ -159,6 +192,6 @@ export function fixtureStack(c: PlanCase): Json {
   const stack = moatStack();
   r(stack).aws_cloudwatch_log_metric_filter.rejected.name = "rejected-mqtt";
   r(stack).aws_iot_ca_certificate.ca.verification_certificate_pem = r(stack).aws_iot_ca_certificate.ca.ca_certificate_pem;
-  c.mutate?.(stack);
+  c.mutate?.(stack, {});
   return JSON.parse(JSON.stringify(stack));
 }

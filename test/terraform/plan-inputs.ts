@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
-import { fixtureStack, PLAN_CASES } from "./plan-cases";
+import { fixtureStack, PLAN_CASES, PlanCase, planFileName } from "./plan-cases";
 import { checkableStack, checkVariables } from "./stack-dir";
 
 type Json = Record<string, any>;
@@ -18,6 +19,8 @@ export interface PlanInput {
   readonly stack: Json;
   /** For an update: the stack applied first. */
   readonly base?: Json;
+  /** Files beside the stack's configuration (a closed-world variant's extra or override files, a local module). */
+  readonly files?: Record<string, string>;
 }
 
 /**
@@ -35,8 +38,10 @@ export function planInputs(): Map<string, PlanInput> {
       PLAN_CASES.map((c) => {
         if (!("env" in c.source)) return [c.name, { stack: fixtureStack(c) }];
         const stack = synthesized(c.source.env);
-        c.mutate?.(stack);
-        return [c.name, c.update ? { stack, base: synthesized(c.source.env) } : { stack }];
+        const files: Record<string, string> = {};
+        c.mutate?.(stack, files);
+        const extra = Object.keys(files).length > 0 ? { files } : {};
+        return [c.name, c.update ? { stack, base: synthesized(c.source.env), ...extra } : { stack, ...extra }];
       }),
     );
   } finally {
@@ -48,7 +53,9 @@ export function planInputs(): Map<string, PlanInput> {
 export function inputDigest(input: PlanInput): string {
   const seen = (s: Json) => ({ config: checkableStack(s), variables: checkVariables(s) });
   return createHash("sha256")
-    .update(JSON.stringify({ ...seen(input.stack), base: input.base ? seen(input.base) : null }))
+    .update(
+      JSON.stringify({ ...seen(input.stack), base: input.base ? seen(input.base) : null, ...(input.files ? { files: input.files } : {}) }),
+    )
     .digest("hex");
 }
 
@@ -84,6 +91,14 @@ export function writeManifest(made: ReadonlyMap<string, PlanInput>): void {
 export function stalePlans(inputs: ReadonlyMap<string, PlanInput>): string[] {
   const recorded: Record<string, string> = existsSync(MANIFEST) ? JSON.parse(readFileSync(MANIFEST, "utf8")) : {};
   return [...inputs]
-    .filter(([name, input]) => recorded[name] !== inputDigest(input) || !existsSync(join(PLANS_DIR, `${name}.json`)))
+    .filter(([name, input]) => recorded[name] !== inputDigest(input) || !existsSync(join(PLANS_DIR, planFileName(caseNamed(name)))))
     .map(([name]) => name);
+}
+
+const caseNamed = (name: string): PlanCase => PLAN_CASES.find((c) => c.name === name)!;
+
+/** The committed text of a plan case, read through gzip when it is committed compressed. */
+export function readPlanText(c: PlanCase): string {
+  const bytes = readFileSync(join(PLANS_DIR, planFileName(c)));
+  return c.compressed ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
 }

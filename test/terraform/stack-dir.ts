@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { MIRROR_PROVIDER_VERSION, translateTo5x, untranslatedHint } from "./provider-translations";
 import { TerraformCli } from "./terraform-cli";
 
@@ -29,9 +29,13 @@ export function checkVariables(stack: Json): Record<string, boolean> {
 }
 
 /** Writes the checkable stack into a new directory and runs `terraform init` there. */
-export async function initStackDir(cli: TerraformCli, name: string, stack: Json): Promise<string> {
+export async function initStackDir(cli: TerraformCli, name: string, stack: Json, files: Record<string, string> = {}): Promise<string> {
   const dir = cli.workDir(name);
   writeFileSync(join(dir, "main.tf.json"), JSON.stringify(checkableStack(stack), null, 2));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
   await cli.expectSuccess(dir, ["init", "-input=false", "-no-color", "-backend=false"], `init of ${name}`);
   return dir;
 }

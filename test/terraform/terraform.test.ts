@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import { startAwsStub } from "./aws-stub";
 import { runMockTest } from "./mock-test";
-import { PLAN_CASES } from "./plan-cases";
+import { PLAN_CASES, planFileName } from "./plan-cases";
 import { planInputs, PLANS_DIR, REGENERATE, stalePlans } from "./plan-inputs";
 import { initStackDir, validateStackDir } from "./stack-dir";
 import { TerraformCli, terraformMissing } from "./terraform-cli";
@@ -33,7 +33,7 @@ describe("committed plan fixtures (test/fixtures/plans)", () => {
     const files = readdirSync(PLANS_DIR)
       .filter((f) => f !== "inputs.json")
       .sort();
-    expect(files).toEqual(PLAN_CASES.map((c) => `${c.name}.json`).sort());
+    expect(files).toEqual(PLAN_CASES.map(planFileName).sort());
   });
 });
 
