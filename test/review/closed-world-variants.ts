@@ -118,6 +118,11 @@ group(1, "class 1: configuration Terraform applies", [
     variant: "a local module that adds an internet gateway",
     env: "dev",
     rule: "CW-1",
+    onPlan: {
+      rule: "NET-1",
+      resource: "module.edge.aws_internet_gateway.igw",
+      why: "a plan holds the module's resources under their own addresses, and the rules read them there",
+    },
     apply: (s, files) => {
       s.module = { edge: { source: "./modules/edge", vpc_id: vpc(s) } };
       files["modules/edge/main.tf.json"] = JSON.stringify({
@@ -131,6 +136,11 @@ group(1, "class 1: configuration Terraform applies", [
     variant: "a local module that opens the broker group to everywhere",
     env: "dev",
     rule: "CW-1",
+    onPlan: {
+      rule: "FW-2",
+      resource: "module.open.aws_vpc_security_group_ingress_rule.all",
+      why: "a plan holds the module's resources under their own addresses, and the rules read them there",
+    },
     apply: (s, files) => {
       s.module = { open: { source: "./modules/open", group: brokerGroup(s) } };
       files["modules/open/main.tf.json"] = JSON.stringify({
@@ -216,6 +226,11 @@ group(1, "class 1: configuration Terraform applies", [
     variant: "an HCL file in the stack directory",
     env: "dev",
     rule: "CW-1",
+    onPlan: {
+      rule: "NET-1",
+      resource: "aws_internet_gateway.igw",
+      why: "Terraform reads the HCL file, so the plan holds the gateway it adds",
+    },
     apply: (_s, files) => ((files["main.tf"] = 'resource "aws_internet_gateway" "igw" {}\n'), "file main.tf"),
   },
   {
@@ -1261,10 +1276,35 @@ group(9, "class 9: network ACL semantics", [
     env: "dev",
     rule: "NET-5",
     apply: (s) => {
+      // In JSON, ACL entries are attributes: Terraform wants every field of each entry written.
       add(s, "aws_network_acl", "open", {
         vpc_id: vpc(s),
-        ingress: [{ rule_no: 100, action: "allow", protocol: "-1", cidr_block: "0.0.0.0/0", from_port: 0, to_port: 0 }],
-        egress: [{ rule_no: 100, action: "allow", protocol: "-1", cidr_block: "0.0.0.0/0", from_port: 0, to_port: 0 }],
+        ingress: [
+          {
+            rule_no: 100,
+            action: "allow",
+            protocol: "-1",
+            cidr_block: "0.0.0.0/0",
+            from_port: 0,
+            to_port: 0,
+            icmp_code: 0,
+            icmp_type: 0,
+            ipv6_cidr_block: "",
+          },
+        ],
+        egress: [
+          {
+            rule_no: 100,
+            action: "allow",
+            protocol: "-1",
+            cidr_block: "0.0.0.0/0",
+            from_port: 0,
+            to_port: 0,
+            icmp_code: 0,
+            icmp_type: 0,
+            ipv6_cidr_block: "",
+          },
+        ],
       });
       add(s, "aws_network_acl_association", "open", { network_acl_id: "${aws_network_acl.open.id}", subnet_id: deviceSubnet(s) });
       return `aws_subnet.${first(s, "aws_subnet", isDevice)}`;
@@ -1358,7 +1398,17 @@ group(9, "class 9: network ACL semantics", [
     apply: (s) => {
       const name = first(s, "aws_default_network_acl");
       s.resource.aws_default_network_acl[name].ingress = [
-        { rule_no: 100, action: "allow", protocol: "-1", cidr_block: "0.0.0.0/0", from_port: 0, to_port: 0 },
+        {
+          rule_no: 100,
+          action: "allow",
+          protocol: "-1",
+          cidr_block: "0.0.0.0/0",
+          from_port: 0,
+          to_port: 0,
+          icmp_code: 0,
+          icmp_type: 0,
+          ipv6_cidr_block: "",
+        },
       ];
       return `aws_default_network_acl.${name}`;
     },
