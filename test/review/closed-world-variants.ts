@@ -192,6 +192,27 @@ group(1, "class 1: configuration Terraform applies", [
     apply: (s) => add(s, "terraform_data", "gw", { provisioner: [{ "local-exec": { command: "aws ec2 create-internet-gateway" } }] }),
   },
   {
+    variant: "a local module whose DNS zone runs a local-exec provisioner",
+    env: "prod",
+    rule: "CW-1",
+    onPlan: {
+      rule: "CW-1",
+      resource: "module.ops.aws_route53_zone.z",
+      why: "a plan holds the module's resources under their own addresses; the provisioner is in its configuration section",
+    },
+    apply: (s, files) => {
+      s.module = { ops: { source: "./modules/ops" } };
+      files["modules/ops/main.tf.json"] = JSON.stringify({
+        resource: {
+          aws_route53_zone: {
+            z: { name: "ops.example.internal", provisioner: [{ "local-exec": { command: "aws ec2 create-internet-gateway" } }] },
+          },
+        },
+      });
+      return "module.ops";
+    },
+  },
+  {
     variant: "another *.tf.json in the stack directory adding an internet gateway",
     env: "dev",
     rule: "NET-1",
@@ -1289,7 +1310,7 @@ group(9, "class 9: network ACL semantics", [
             to_port: 0,
             icmp_code: 0,
             icmp_type: 0,
-            ipv6_cidr_block: "",
+            ipv6_cidr_block: null,
           },
         ],
         egress: [
@@ -1302,7 +1323,7 @@ group(9, "class 9: network ACL semantics", [
             to_port: 0,
             icmp_code: 0,
             icmp_type: 0,
-            ipv6_cidr_block: "",
+            ipv6_cidr_block: null,
           },
         ],
       });
@@ -1407,7 +1428,7 @@ group(9, "class 9: network ACL semantics", [
           to_port: 0,
           icmp_code: 0,
           icmp_type: 0,
-          ipv6_cidr_block: "",
+          ipv6_cidr_block: null,
         },
       ];
       return `aws_default_network_acl.${name}`;
