@@ -259,14 +259,14 @@ group(1, "class 1: configuration Terraform applies", [
     env: "dev",
     rule: "FW-2",
     apply: (s, files) => {
-      s.variable = { ...s.variable, source: { type: "string" } };
-      files["terraform.tfvars.json"] = JSON.stringify({ source: "0.0.0.0/0" });
+      s.variable = { ...s.variable, allowed_cidr: { type: "string" } };
+      files["terraform.tfvars.json"] = JSON.stringify({ allowed_cidr: "0.0.0.0/0" });
       return add(s, "aws_vpc_security_group_ingress_rule", "v", {
         security_group_id: ref(s, "aws_security_group", "id", isBrokerGroup),
         ip_protocol: "tcp",
         from_port: 8883,
         to_port: 8883,
-        cidr_ipv4: "${var.source}",
+        cidr_ipv4: "${var.allowed_cidr}",
         description: "from var",
       });
     },
@@ -1120,13 +1120,13 @@ group(7, "class 7: values Terraform converts", [
     env: "dev",
     rule: "FW-2",
     apply: (s) => {
-      s.variable = { source: { type: "string", default: "0.0.0.0/0" } };
+      s.variable = { ...s.variable, allowed_cidr: { type: "string", default: "0.0.0.0/0" } };
       return add(s, "aws_vpc_security_group_ingress_rule", "v", {
         security_group_id: brokerGroup(s),
         ip_protocol: "tcp",
         from_port: 8883,
         to_port: 8883,
-        cidr_ipv4: "${var.source}",
+        cidr_ipv4: "${var.allowed_cidr}",
         description: "from var",
       });
     },
@@ -1137,13 +1137,13 @@ group(7, "class 7: values Terraform converts", [
     rule: "FW-2",
     status: "unknown",
     apply: (s) => {
-      s.variable = { source: { type: "string" } };
+      s.variable = { ...s.variable, allowed_cidr: { type: "string" } };
       return add(s, "aws_vpc_security_group_ingress_rule", "v", {
         security_group_id: brokerGroup(s),
         ip_protocol: "tcp",
         from_port: 8883,
         to_port: 8883,
-        cidr_ipv4: "${var.source}",
+        cidr_ipv4: "${var.allowed_cidr}",
         description: "from var",
       });
     },
@@ -1169,7 +1169,7 @@ group(7, "class 7: values Terraform converts", [
     env: "dev",
     rule: "NET-3",
     apply: (s) => {
-      s.variable = { public: { type: "bool", default: "true" } };
+      s.variable = { ...s.variable, public: { type: "bool", default: "true" } };
       const name = first(s, "aws_subnet", isEndpoint);
       s.resource.aws_subnet[name].map_public_ip_on_launch = "${var.public}";
       return `aws_subnet.${name}`;
