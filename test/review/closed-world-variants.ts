@@ -453,6 +453,8 @@ group(2, "class 2: resource types no rule knew", [
       add(s, "aws_lambda_function", "f", {
         function_name: "f",
         role: "arn:aws:iam::123456789012:role/x",
+        package_type: "Image",
+        image_uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/f:latest",
         vpc_config: { subnet_ids: [deviceSubnet(s)], security_group_ids: [brokerGroup(s)] },
       }),
   },
@@ -784,7 +786,7 @@ group(4, "device permissions from every source (class 4, AUTHZ-4)", [
         enabled: true,
         sql: "SELECT * FROM 'devices/+/telemetry'",
         sql_version: "2016-03-23",
-        republish: { role_arn: "arn:aws:iam::1:role/r", topic: "devices/${topic(2)}/commands" },
+        republish: { role_arn: "arn:aws:iam::123456789012:role/r", topic: "devices/$${topic(2)}/commands" },
       }),
   },
   {
@@ -798,7 +800,7 @@ group(4, "device permissions from every source (class 4, AUTHZ-4)", [
         enabled: false,
         sql: "SELECT * FROM 'devices/+/status'",
         sql_version: "2016-03-23",
-        lambda: { function_arn: "arn:aws:lambda:eu-west-1:1:function:f" },
+        lambda: { function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:f" },
         error_action: { http: { url: "https://collector.example.net/" } },
       }),
   },
@@ -1873,8 +1875,41 @@ export const STACK_ONLY: Readonly<Record<string, string>> = {
     "`terraform show -json` writes no lifecycle block: the plan of this edit equals the clean plan",
 };
 
+const UNDECLARED =
+  "`terraform plan` refuses a reference to an undeclared input variable; declared without a value, `plan -input=false` refuses it too (a plan always knows its variables, so the unknown tested here cannot exist in one)";
+
 /** Variants Terraform itself refused to plan offline, with what it said (see docs/review-closed-world.md). */
-export const NOT_PLANNED: Readonly<Record<string, string>> = {};
+export const NOT_PLANNED: Readonly<Record<string, string>> = {
+  "a module block":
+    "init: the registry module (terraform-aws-modules/vpc/aws) cannot be downloaded offline (Error accessing remote module registry)",
+  "a dynamic block on the broker group": UNDECLARED,
+  "an import block":
+    "plan: Configuration for import target does not exist; with the target configured, the provider reads the object from AWS (EC2 DescribeInternetGateways), which the offline stub does not answer",
+  "a count known only at apply time on the default security group": UNDECLARED,
+  "an aws provider pointed at another source":
+    "the offline plan pins required_providers.aws to the mirror's hashicorp/aws (test/terraform/stack-dir.ts), so the edit never reaches Terraform; a real init would install evil/aws",
+  "an internet gateway of the awscc provider":
+    "init: hashicorp/awscc is not in the provider mirror (Failed to query available provider packages)",
+  "an API Gateway VPC link into subnets named by an SSM parameter":
+    "plan: the aws_ssm_parameter data source calls SSM GetParameter on AWS itself; the offline stub answers STS and IoT only",
+  "a resource given a subnet id through a data source":
+    "plan: aws_kafkaconnect_connector is not a resource type of the mirror's provider (5.100), and its SSM data source calls AWS",
+  "the registered CA read from a variable": UNDECLARED,
+  "csr from a variable": UNDECLARED,
+  "a CA made with the TLS provider (tls_private_key + tls_self_signed_cert)":
+    "init: hashicorp/tls is not in the provider mirror (and its plan would hold a generated CA key)",
+  "a device certificate signed with a CA key from a variable": "init: hashicorp/tls is not in the provider mirror",
+  "a PEM whose fences come from a local":
+    "plan: Reference to undeclared local value (the fences are the point: defined, the plan holds a literal key)",
+  "a PEM joined from pieces by a function":
+    "plan: Invalid multi-line string (a template with newlines is valid only in a heredoc); as a heredoc the plan would hold the key",
+  "a key file read with file()": "plan: Invalid function argument (secrets/ca.key does not exist; where it does, the plan holds the key)",
+  "a key file read by a local_sensitive_file data source": "init: hashicorp/local is not in the provider mirror",
+  "a variable without default as broker ingress source (unknown, never a pass)":
+    "plan: No value for required variable (a plan always knows its variables, so this unknown cannot exist in one)",
+  "ingress on the broker group named through a data source":
+    "plan: the aws_security_group data source calls EC2 DescribeSecurityGroups on AWS itself; the offline stub answers STS and IoT only",
+};
 
 /**
  * Variants Terraform can plan whose plan is not committed yet (each plan takes tens of seconds on a
