@@ -37,7 +37,13 @@ async function main(): Promise<void> {
         await planCase(c);
       } catch (err) {
         failed.push(`${c.name}: ${(err as Error).message}`);
-        process.stdout.write(`  ${c.name} FAILED: ${(err as Error).message.split("\n").filter((l) => /Error|refused/.test(l)).slice(0, 3).join(" | ")}\n`);
+        process.stdout.write(
+          `  ${c.name} FAILED: ${(err as Error).message
+            .split("\n")
+            .filter((l) => /Error|refused/.test(l))
+            .slice(0, 3)
+            .join(" | ")}\n`,
+        );
       }
     };
     const planCase = async (c: PlanCase): Promise<void> => {
