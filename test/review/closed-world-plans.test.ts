@@ -69,6 +69,15 @@ describe("the clean plans stay clean", () => {
   });
 });
 
+test("no blocking finding on a variant's plan says null or undefined", () => {
+  const said = planned.flatMap((v) =>
+    blockingOnPlan(caseOf(v)!.name, v.env, v)
+      .filter((f) => /\bnull\b|\bundefined\b/.test(f.message))
+      .map((f) => `${v.variant}: ${f.rule} ${f.resource}: ${f.message}`),
+  );
+  expect(said).toEqual([]);
+});
+
 describe("each variant is caught on its cdk.tf.json and on its real plan", () => {
   test.each(planned.map((v) => [v.cls, v.variant, v] as const))("class %i: %s", async (_cls, _name, v) => {
     const onStack = await blockingOnStack(v);
