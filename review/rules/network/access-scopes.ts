@@ -55,7 +55,10 @@ export function edgeText(edge: GraphEdge, from: GraphNode | undefined, to: Graph
  * graph cannot place fails as unknown. A path whose resources a shape rule (NET-1..6, FW-1..3)
  * already names is left to that rule's finding.
  */
-export const accessScopes: RuleCheck = (model, context) => {
+export const accessScopes: RuleCheck = (model, context) => scopeViolations(model, context, true);
+
+/** The access scopes' violations; `leaveNamed` leaves paths a shape rule already names to that rule. */
+export function scopeViolations(model: ReviewModel, context: ReviewContext, leaveNamed: boolean): Violation[] {
   const graph = reachability(model, context);
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   let named: Set<string> | undefined;
@@ -66,8 +69,10 @@ export const accessScopes: RuleCheck = (model, context) => {
     const to = nodes.get(edge.to);
     const scope = scopeBroken(edge, from, to);
     if (scope === undefined) continue;
-    named ??= namedByShapeRules(model, context);
-    if (edge.via.some((v) => named!.has(v))) continue;
+    if (leaveNamed) {
+      named ??= namedByShapeRules(model, context);
+      if (edge.via.some((v) => named!.has(v))) continue;
+    }
     const resource = edge.via.find((v) => model.get(v) !== undefined) ?? STACK;
     const message = `${edgeText(edge, from, to)}: ${scope}${edge.unknown ? `; cannot be placed: ${edge.unknown}` : ""}`;
     if (seen.has(resource + message)) continue;
@@ -75,4 +80,4 @@ export const accessScopes: RuleCheck = (model, context) => {
     violations.push(edge.unknown ? unknown(resource, message) : fail(resource, message));
   }
   return violations;
-};
+}
