@@ -382,7 +382,7 @@ function aclEvaluator(model: ReviewModel) {
         // AWS's default ACL allows everything both ways.
         if (!isEmpty(peer)) {
           flows.push(ALL);
-          via.push(`${subnet.address} (AWS default ACL)`);
+          via.push(subnet.address);
         }
         continue;
       }
