@@ -76,6 +76,28 @@ interface Place {
   readonly subnets: readonly Resource[];
   /** Security groups on it; undefined when none filters it (a subnet as a whole). */
   readonly groups: readonly string[] | undefined;
+  /** Its VPC's address: places of two different VPCs have no local route between them. */
+  readonly vpc?: string;
+}
+
+/** A group's rules by group address; rules whose group the file cannot place apply to any group. */
+interface RuleIndex {
+  readonly byGroup: ReadonlyMap<string, readonly GroupRule[]>;
+  readonly unplaced: readonly GroupRule[];
+}
+
+function indexRules(rules: readonly GroupRule[]): RuleIndex {
+  const byGroup = new Map<string, GroupRule[]>();
+  const unplaced: GroupRule[] = [];
+  for (const rule of rules) {
+    if (rule.group === undefined) unplaced.push(rule);
+    else {
+      const list = byGroup.get(rule.group);
+      if (list) list.push(rule);
+      else byGroup.set(rule.group, [rule]);
+    }
+  }
+  return { byGroup, unplaced };
 }
 
 const graphs = new WeakMap<ReviewContext, (model: ReviewModel) => ReachabilityGraph>();
@@ -140,6 +162,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
     const node = addNode({ id: subnet.address, kind, label: `${kind} ${String(cidr)}`, cidrs: [String(cidr)], resource: subnet.address });
     // Devices carry the device groups: every group that is not the broker's and not put on anything by the stack.
     subnetPlaces.set(subnet.address, {
+      vpc: model.target(subnet.attributes.vpc_id)?.address,
       node,
       ranges: ranges ?? vpcRanges,
       subnets: [subnet],
@@ -154,8 +177,12 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
         tag(g, ROLE_TAG) === Role.DEVICE || (!broker.groups.has(g.address) && !broker.maybe.has(g.address) && !attached.has(g.address)),
     )
     .map((g) => g.address);
+  // A group belongs to one VPC: a place carries only its own VPC's groups (a group whose VPC is not known, any).
+  const vpcOfGroup = new Map(model.ofType("aws_security_group").map((g) => [g.address, model.target(g.attributes.vpc_id)?.address]));
+  const inVpc = (groups: readonly string[], vpc: string | undefined) =>
+    vpc === undefined ? [...groups] : groups.filter((g) => vpcOfGroup.get(g) === undefined || vpcOfGroup.get(g) === vpc);
   for (const [address, place] of subnetPlaces)
-    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: deviceGroups });
+    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: inVpc(deviceGroups, place.vpc) });
 
   const subnetsOf = (value: Value | undefined, fallback: readonly Resource[]): Resource[] => {
     const found = [...referencesIn(value)].map((a) => model.get(a)).filter((r): r is Resource => r?.type === "aws_subnet");
@@ -177,18 +204,30 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
       cidrs: subnets.map((s) => String(s.attributes.cidr_block)),
       resource: endpoint.address,
     });
-    const groups = isBroker ? [...broker.groups, ...broker.maybe] : [...referencesIn(endpoint.attributes.security_group_ids)];
-    inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups });
+    const vpc = model.target(endpoint.attributes.vpc_id)?.address;
+    const groups = isBroker ? inVpc([...broker.groups, ...broker.maybe], vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
+    inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups, vpc });
+  }
+  const holdersOf = new Map<string, Resource[]>();
+  for (const r of model.resources) {
+    if (r.mode !== "managed" || RULE_TYPES.has(r.type)) continue;
+    for (const address of r.references) if (attached.has(address)) holdersOf.set(address, [...(holdersOf.get(address) ?? []), r]);
   }
   for (const group of attached) {
-    const holders = model.resources.filter((r) => r.mode === "managed" && !RULE_TYPES.has(r.type) && r.references.has(group));
+    const holders = holdersOf.get(group) ?? [];
     if (holders.every((h) => h.type === "aws_vpc_endpoint" || h.type === "aws_mq_broker")) continue;
     const subnets = holders.flatMap((h) => subnetsOf(h.attributes.subnet_id ?? h.attributes.subnet_ids, []));
     const node = addNode({ id: `group:${group}`, kind: "group", label: `members of ${group}`, cidrs: [], resource: group });
-    inside.push({ node, ranges: subnets.length > 0 ? rangesOfSubnets(subnets) : vpcRanges, subnets, groups: [group] });
+    inside.push({
+      node,
+      ranges: subnets.length > 0 ? rangesOfSubnets(subnets) : vpcRanges,
+      subnets,
+      groups: [group],
+      vpc: vpcOfGroup.get(group),
+    });
   }
 
-  const rules = groupRules(model);
+  const rules = indexRules(groupRules(model));
   const acl = aclEvaluator(model);
 
   // Inside the VPC: whole paths between places (the local route always exists).
@@ -196,6 +235,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
     if (src.node.kind === "broker" || src.node.kind === "service" || src.node.kind === "endpoint-subnet") continue;
     for (const dst of inside) {
       if (dst === src || dst.node.kind === "endpoint-subnet" || (dst.node.kind === "subnet" && src.node.kind !== "group")) continue;
+      if (src.vpc !== undefined && dst.vpc !== undefined && src.vpc !== dst.vpc) continue;
       const layers: { flows: Flow[]; via: string[]; unknown?: string }[] = [];
       const sameSubnet = src.subnets.length === 1 && dst.subnets.length === 1 && src.subnets[0] === dst.subnets[0];
       if (!sameSubnet) {
@@ -443,7 +483,7 @@ function peerIsPublic(peer: Ranges): Ranges {
  */
 function groupLayer(
   model: ReviewModel,
-  rules: readonly GroupRule[],
+  rules: RuleIndex,
   groups: readonly string[],
   direction: "ingress" | "egress",
   peer: Ranges,
@@ -454,7 +494,8 @@ function groupLayer(
   const flows: Flow[] = [];
   const via: string[] = [];
   let unknown: string | undefined;
-  for (const rule of rules) {
+  const candidates = [...groups.flatMap((g) => rules.byGroup.get(g) ?? []), ...(groups.length > 0 ? rules.unplaced : [])];
+  for (const rule of candidates) {
     if (rule.direction !== direction) continue;
     if (rule.group === undefined ? groups.length === 0 || !couldBe(rule.groupValue) : !set.has(rule.group)) continue;
     const flow = flowOf(rule.protocol, rule.fromPort, rule.toPort);
@@ -555,7 +596,11 @@ const TARGETS = [
 /** Each subnet's routes that leave the VPC: from its associated table, else the VPC's main table. */
 function routesBySubnet(model: ReviewModel): Map<string, RouteOut[]> {
   const byTable = new Map<string, RouteOut[]>();
-  const push = (table: string, route: RouteOut) => byTable.set(table, [...(byTable.get(table) ?? []), route]);
+  const push = (table: string, route: RouteOut) => {
+    const list = byTable.get(table);
+    if (list) list.push(route);
+    else byTable.set(table, [route]);
+  };
   const read = (owner: Resource, table: string, r: Record<string, Value>) => {
     const destination =
       r.destination_cidr_block ?? r.cidr_block ?? r.destination_ipv6_cidr_block ?? r.ipv6_cidr_block ?? r.destination_prefix_list_id;
