@@ -27,6 +27,12 @@ export function union(...sets: Ranges[]): Ranges {
 }
 
 export function intersect(a: Ranges, b: Ranges): Ranges {
+  if (a.length === 0 || b.length === 0) return [];
+  if (a.length === 1 && b.length === 1) {
+    const first = Math.max(a[0][0], b[0][0]);
+    const last = Math.min(a[0][1], b[0][1]);
+    return first <= last ? [[first, last]] : [];
+  }
   const out: [number, number][] = [];
   for (const [af, al] of a)
     for (const [bf, bl] of b) {

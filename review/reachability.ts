@@ -321,10 +321,12 @@ const RULE_TYPES = new Set([
 
 /** Groups the stack puts on something (an endpoint, an instance, an interface). */
 function attachedGroups(model: ReviewModel): Set<string> {
+  const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
   const attached = new Set<string>();
+  if (groups.size === 0) return attached;
   for (const resource of model.resources) {
     if (resource.mode !== "managed" || RULE_TYPES.has(resource.type)) continue;
-    for (const address of resource.references) if (model.get(address)?.type === "aws_security_group") attached.add(address);
+    for (const address of resource.references) if (groups.has(address)) attached.add(address);
   }
   return attached;
 }
@@ -412,6 +414,41 @@ function aclEvaluator(model: ReviewModel) {
     byAcl.set(entry.acl, list);
   }
   const uses = new Map(subnetAcls(model).map((s) => [s.subnet.address, s.acls.length > 0 ? s.acls : s.defaultAcl ? [s.defaultAcl] : []]));
+  // Each ACL's entries, in rule-number order with their flows and ranges, once per direction.
+  const prepared = new Map<string, Prepared>();
+  const prepare = (address: string, direction: "ingress" | "egress"): Prepared => {
+    const key = `${direction} ${address}`;
+    let done = prepared.get(key);
+    if (done) return done;
+    const entries = (byAcl.get(address) ?? []).filter((e) => e.egress === (direction === "egress") || e.egress === "unknown");
+    const unplaceable: { resource: string; reason: string }[] = [];
+    const numbered: Prepared["numbered"][number][] = [];
+    for (const e of entries) {
+      if (typeof e.ruleNumber !== "number" || e.egress === "unknown" || typeof e.action !== "string") {
+        unplaceable.push({
+          resource: e.resource,
+          reason: `${e.resource}: an entry of ${address} is known only at apply time (rule number, direction or action)`,
+        });
+        if (typeof e.ruleNumber !== "number") continue;
+      }
+      const flow = flowOf(e.protocol, e.fromPort, e.toPort);
+      const ranges = rangesOf(e.cidr);
+      const ipv6 = ranges === undefined && typeof e.ipv6Cidr === "string" && (e.cidr === undefined || e.cidr === null);
+      if ((ranges === undefined && !ipv6) || typeof flow === "string") {
+        if (e.action === "allow" || typeof e.action !== "string")
+          unplaceable.push({
+            resource: e.resource,
+            reason: `${e.resource}: ${typeof flow === "string" ? flow : `CIDR ${String(e.cidr ?? e.ipv6Cidr)} is known only at apply time`}`,
+          });
+        continue;
+      }
+      numbered.push({ entry: e, flow, ranges: ranges ?? [], ipv6 });
+    }
+    numbered.sort((a, b) => (a.entry.ruleNumber as number) - (b.entry.ruleNumber as number));
+    done = { numbered, unplaceable };
+    prepared.set(key, done);
+    return done;
+  };
   return (subnets: readonly Resource[], direction: "ingress" | "egress", peer: Ranges): LayerResult => {
     const flows: Flow[] = [];
     const via: string[] = [];
@@ -427,32 +464,17 @@ function aclEvaluator(model: ReviewModel) {
         continue;
       }
       for (const address of acls) {
-        const entries = (byAcl.get(address) ?? []).filter((e) => e.egress === (direction === "egress") || e.egress === "unknown");
-        const numbered = entries
-          .filter((e) => typeof e.ruleNumber === "number")
-          .sort((a, b) => (a.ruleNumber as number) - (b.ruleNumber as number));
-        for (const e of entries)
-          if (typeof e.ruleNumber !== "number" || e.egress === "unknown" || typeof e.action !== "string") {
-            unknown ??= `${e.resource}: an entry of ${address} is known only at apply time (rule number, direction or action)`;
-            via.push(e.resource);
-          }
+        const { numbered, unplaceable } = prepare(address, direction);
+        for (const u of unplaceable) {
+          unknown ??= u.reason;
+          via.push(u.resource);
+        }
         const denied: { flow: Flow; ranges: Ranges }[] = [];
-        for (const e of numbered) {
-          const flow = flowOf(e.protocol, e.fromPort, e.toPort);
-          let ranges = rangesOf(e.cidr);
-          if (ranges === undefined && e.ipv6Cidr !== undefined && e.ipv6Cidr !== null && (e.cidr === undefined || e.cidr === null)) {
-            // IPv6 entries reach only the Internet here: the segment is IPv4.
-            ranges = typeof e.ipv6Cidr === "string" ? peerIsPublic(peer) : undefined;
-          }
-          if (ranges === undefined || typeof flow === "string") {
-            if (e.action === "allow" || typeof e.action !== "string") {
-              unknown ??= `${e.resource}: ${typeof flow === "string" ? flow : `CIDR ${String(e.cidr ?? e.ipv6Cidr)} is known only at apply time`}`;
-              via.push(e.resource);
-            }
-            continue;
-          }
+        for (const { entry: e, flow, ranges: own, ipv6 } of numbered) {
+          // IPv6 entries reach only the Internet here: the segment is IPv4.
+          const ranges = ipv6 ? peerIsPublic(peer) : own;
           let reach = intersect(peer, ranges);
-          for (const d of denied) if (intersectFlow(d.flow, flow) && coversFlow(d.flow, flow)) reach = subtract(reach, d.ranges);
+          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach, d.ranges);
           if (isEmpty(reach)) continue;
           if (e.action === "deny") denied.push({ flow, ranges });
           else if (e.action === "allow") {
@@ -464,6 +486,11 @@ function aclEvaluator(model: ReviewModel) {
     }
     return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "acl" };
   };
+}
+
+interface Prepared {
+  readonly numbered: readonly { readonly entry: AclEntry; readonly flow: Flow; readonly ranges: Ranges; readonly ipv6: boolean }[];
+  readonly unplaceable: readonly { readonly resource: string; readonly reason: string }[];
 }
 
 function coversFlow(outer: Flow, inner: Flow): boolean {
