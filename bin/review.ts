@@ -1,5 +1,17 @@
 import { UsageError } from "../errors";
-import { contextFromFlags, loadSuppressionFile, REPORT_FORMATS, ReportFormat, renderReport, reviewSession, writeReport } from "../review";
+import {
+  contextFromFlags,
+  GRAPH_FORMATS,
+  GraphFormat,
+  loadSuppressionFile,
+  reachability,
+  renderGraphs,
+  REPORT_FORMATS,
+  ReportFormat,
+  renderReport,
+  reviewSession,
+  writeReport,
+} from "../review";
 import { parseCommandArgs } from "./args";
 import { CliIo } from "./moat";
 
@@ -19,7 +31,10 @@ Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') agains
   --context FILE        for your own stacks (no environment file): YAML officeCidrs, deviceSubnets, minRetentionDays
   --office-cidr CIDR    an office network the segment must not reach (repeatable; replaces the context file's)
   --device-subnet CIDR  a device subnet (repeatable; replaces the context file's)
-  --out FILE            write the report to FILE instead of stdout
+  --graph G             json or dot: print each stack's reachability graph (address spaces, and who reaches whom
+                        on which ports through which resources; unknown edges marked) instead of the report;
+                        the exit code is still the review's (docs/reachability.md)
+  --out FILE            write the report (or graph) to FILE instead of stdout
 Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.
 `;
 
@@ -41,6 +56,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       "office-cidr": { type: "string", multiple: true },
       "device-subnet": { type: "string", multiple: true },
       out: { type: "string" },
+      graph: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     true,
@@ -51,6 +67,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const format = (values.format ?? "text") as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
+  const graph = values.graph as GraphFormat | undefined;
+  if (graph !== undefined && !GRAPH_FORMATS.includes(graph))
+    throw new UsageError(`--graph ${values.graph} is not one of ${GRAPH_FORMATS.join(", ")}; use --graph json or --graph dot`);
 
   if (values.synth !== undefined && positionals.length !== 1)
     throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
@@ -64,7 +83,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     context: contextFromFlags({ file: values.context, officeCidrs: values["office-cidr"], deviceSubnets: values["device-subnet"] }),
     suppressions: values.suppressions ? loadSuppressionFile(values.suppressions) : [],
   });
-  const report = renderReport(format, { result, diff });
+  const report =
+    graph !== undefined
+      ? renderGraphs(
+          graph,
+          result.stacks.map((s) => reachability(s.model, s.context)),
+        )
+      : renderReport(format, { result, diff });
   if (values.out) writeReport(values.out, report);
   else io.stdout(report);
   return result.blocking.length > 0 ? 1 : 0;

@@ -15,6 +15,8 @@ export interface ReviewInput {
 
 export interface StackReview {
   readonly model: ReviewModel;
+  /** What the review knew of the stack's environment. */
+  readonly context: ReviewContext;
   readonly findings: readonly Finding[];
 }
 
@@ -81,7 +83,7 @@ export function review(
       matched.set(suppression, (matched.get(suppression) ?? 0) + 1);
       return { ...finding, suppression };
     });
-    return { model, findings };
+    return { model, context: context ?? {}, findings };
   });
   const unused = suppressions.filter((s) => matched.get(s) === 0);
   if (unused.length > 0) {

@@ -24,4 +24,8 @@ export type { ReviewSessionOptions } from "./review-session";
 export { renderReport, REPORT_FORMATS } from "./report";
 export { writeReport } from "./report/write-report";
 export type { ReportFormat, ReportInput } from "./report";
+export { reachability } from "./reachability";
+export type { Flow, GraphEdge, GraphNode, Layer, NodeKind, ReachabilityGraph } from "./reachability";
+export { GRAPH_FORMATS, renderGraphs } from "./report/graph";
+export type { GraphFormat } from "./report/graph";
 export { ROLE_TAG, Role } from "../core/tags";

@@ -24,6 +24,7 @@ import { noPublicIps } from "./rules/network/no-public-ips";
 import { lockedDefaultGroup } from "./rules/network/locked-default-group";
 import { subnetAclsScoped } from "./rules/network/subnet-acls-scoped";
 import { officeDenied } from "./rules/network/office-denied";
+import { accessScopes } from "./rules/network/access-scopes";
 import { tls13DomainPolicy } from "./rules/tls/tls13-domain-policy";
 import { privateMqBroker } from "./rules/amazon-mq/private-broker";
 import { atsConfigurationAdvisory } from "./rules/tls/ats-configuration-advisory";
@@ -91,6 +92,17 @@ export const MOAT_PACK: readonly RuleDefinition[] = [
     assumes:
       "The office ranges are those of the environment (network.officeCidrs); the file does not name them. Reviewed without an environment, the rule reports unknown. An office reached through a range the environment does not list (a VPN's wider pool, say) is invisible to it.",
     check: officeDenied,
+  },
+  {
+    id: "NET-7",
+    severity: "error",
+    title: "Access scopes hold on the segment's reachability graph: nothing outside reaches it, devices reach only the broker on TCP 8883",
+    why: "Shape rules look for known bad spellings; a path can be opened in ways no shape names (0.0.0.0/1 with 128.0.0.0/1, a prefix list, a second ACL association, an allow numbered before its deny, a group put on something else). The graph computes which address spaces reach which, on which ports, through routes, the one ACL per subnet and the security groups, so any path that breaks the segment's promises is found whatever wrote it.",
+    fix: "Remove the resources the finding names as the path (its 'through' list) so the edge disappears from `moat review --graph`; devices need only TCP 8883 to the broker endpoint.",
+    matches: [],
+    assumes:
+      "Routes, ACLs and security groups are judged each on its own between the segment and outside (any one may be bypassed or changed outside the stack); inside the VPC an edge needs every layer. Devices carry the device security groups (every group not on the broker side and not attached by the stack). The Internet is every public range; other networks are those routes name; office ranges come from the environment. AWS's DNS resolver is not filtered by ACLs or groups and is not drawn. IPv6 peers count as the Internet (the segment is IPv4 only). A path whose resources NET-1..6 or FW-1..3 already name is reported there only.",
+    check: accessScopes,
   },
   {
     id: "FW-1",

@@ -50,6 +50,7 @@ describe("the rule engine", () => {
       "NET-4",
       "NET-5",
       "NET-6",
+      "NET-7",
       "FW-1",
       "FW-2",
       "FW-3",

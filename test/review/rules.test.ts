@@ -344,6 +344,35 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
       },
     ],
   },
+  "NET-7": {
+    compliant: [
+      {
+        name: "the fixture's one path, devices to the broker on TCP 8883",
+        mutate: () => undefined,
+      },
+    ],
+    violations: [
+      {
+        name: "an interface the stack places in a device subnet, with a group of its own, reaching the broker",
+        mutate: (s) => {
+          r(s).aws_security_group.admin = { vpc_id: "${aws_vpc.vpc.id}", description: "admin tools" };
+          r(s).aws_network_interface = {
+            admin: { subnet_id: "${aws_subnet.device.id}", security_groups: ["${aws_security_group.admin.id}"] },
+          };
+          r(s).aws_vpc_security_group_egress_rule.admin = {
+            security_group_id: "${aws_security_group.admin.id}",
+            ip_protocol: "tcp",
+            from_port: 8883,
+            to_port: 8883,
+            referenced_security_group_id: "${aws_security_group.broker.id}",
+            description: "admin to broker",
+          };
+        },
+        resource: "aws_network_acl_rule.device_egress_allow",
+        message: /members of aws_security_group\.admin reaches broker endpoint .* on tcp\/8883 .*the broker endpoint accepts only devices/,
+      },
+    ],
+  },
   "FW-1": {
     compliant: [
       {

@@ -1,0 +1,64 @@
+import { cidrOf } from "./cidr-value";
+import { Value } from "./value";
+
+/**
+ * IPv4 address sets as sorted, disjoint inclusive ranges: what an address space of the
+ * reachability graph covers, and what is left of it after an ACL's earlier denies.
+ */
+export type Ranges = readonly (readonly [number, number])[];
+
+export const EVERYWHERE: Ranges = [[0, 2 ** 32 - 1]];
+
+/** A literal IPv4 CIDR value as ranges; undefined when the value is not one. */
+export function rangesOf(value: Value | undefined): Ranges | undefined {
+  const cidr = cidrOf(value);
+  return cidr ? [[cidr.first, cidr.last]] : undefined;
+}
+
+export function union(...sets: Ranges[]): Ranges {
+  const all = sets.flat().sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [first, last] of all) {
+    const previous = out[out.length - 1];
+    if (previous && first <= previous[1] + 1) previous[1] = Math.max(previous[1], last);
+    else out.push([first, last]);
+  }
+  return out;
+}
+
+export function intersect(a: Ranges, b: Ranges): Ranges {
+  if (a.length === 0 || b.length === 0) return [];
+  if (a.length === 1 && b.length === 1) {
+    const first = Math.max(a[0][0], b[0][0]);
+    const last = Math.min(a[0][1], b[0][1]);
+    return first <= last ? [[first, last]] : [];
+  }
+  const out: [number, number][] = [];
+  for (const [af, al] of a)
+    for (const [bf, bl] of b) {
+      const first = Math.max(af, bf);
+      const last = Math.min(al, bl);
+      if (first <= last) out.push([first, last]);
+    }
+  return union(out);
+}
+
+export function subtract(a: Ranges, b: Ranges): Ranges {
+  let rest: [number, number][] = a.map(([f, l]) => [f, l]);
+  for (const [bf, bl] of b) {
+    const next: [number, number][] = [];
+    for (const [f, l] of rest) {
+      if (bl < f || bf > l) next.push([f, l]);
+      else {
+        if (f < bf) next.push([f, bf - 1]);
+        if (bl < l) next.push([bl + 1, l]);
+      }
+    }
+    rest = next;
+  }
+  return rest;
+}
+
+export function isEmpty(r: Ranges): boolean {
+  return r.length === 0;
+}

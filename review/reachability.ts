@@ -1,0 +1,721 @@
+import { EVERYWHERE, intersect, isEmpty, Ranges, rangesOf, subtract, union } from "./address-ranges";
+import { derived, Resource, ReviewModel, tag } from "./model";
+import { aclEntries, AclEntry, subnetAcls } from "./network-acl";
+import { MQTT_TLS_PORT } from "./ports";
+import { ReviewContext } from "./rule";
+import { brokerEndpoints, brokerSecurityGroups, groupAddress, GroupRule, groupRules, isAllProtocols, Peer } from "./segment";
+import { Role, ROLE_TAG } from "../core/tags";
+import { asNumber } from "./terraform-types";
+import { blocks, isRecord, Ref, referencesIn, Unknown, Value } from "./value";
+
+/**
+ * The segment's reachability, computed statically from the stack or plan the way AWS's Network
+ * Access Analyzer reasons about a deployed VPC: address spaces (nodes) and who can reach whom on
+ * which protocol and ports (edges), with the resources that make each path. Kept as data: the
+ * access scopes (NET-7) judge it and `moat review --graph` draws it.
+ *
+ * Inside the VPC an edge is a whole path: the source's ACL egress, the destination's ACL ingress
+ * (one ACL per subnet, entries by rule number) and the stateful security groups on both sides.
+ * Between the segment and anything outside it, each layer (route, ACL, security group) is also
+ * drawn on its own: each is a promise of the segment's and is reviewed as if the others were
+ * bypassed or changed outside the stack, so an edge there says which layer opens it.
+ */
+
+export type NodeKind =
+  "internet" | "office" | "network" | "device-subnet" | "endpoint-subnet" | "subnet" | "broker" | "service" | "group" | "unknown";
+
+export interface GraphNode {
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly label: string;
+  /** The CIDRs it covers, when known. */
+  readonly cidrs: readonly string[];
+  /** The resource it stands for (a subnet, an endpoint, a route target). */
+  readonly resource?: string;
+}
+
+/** A protocol and an inclusive port range; `all` is every protocol and port. */
+export interface Flow {
+  readonly protocol: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export type Layer = "path" | "route" | "acl" | "security-group";
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly flows: readonly Flow[];
+  /** `path`: every layer lets it through; otherwise the one layer that opens it. */
+  readonly layer: Layer;
+  /** The resources that make it (route and target, ACL entries, security group rules). */
+  readonly via: readonly string[];
+  /** Why the model cannot place it (a value known only at apply time); an unknown edge fails the scopes as unknown. */
+  readonly unknown?: string;
+}
+
+export interface ReachabilityGraph {
+  readonly stack: string;
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly GraphEdge[];
+}
+
+const ALL: Flow = { protocol: "all", from: 0, to: 65535 };
+const PRIVATE = union(...["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => rangesOf(c) as Ranges));
+
+/** Nodes of the segment: an edge touching one is judged by the access scopes. */
+export const SEGMENT_KINDS: ReadonlySet<NodeKind> = new Set(["device-subnet", "endpoint-subnet", "subnet", "broker", "group"]);
+/** Address spaces outside the VPC. */
+export const OUTSIDE_KINDS: ReadonlySet<NodeKind> = new Set(["internet", "office", "network", "unknown"]);
+
+interface Place {
+  readonly node: GraphNode;
+  readonly ranges: Ranges;
+  /** Subnets it sits in (their ACLs filter it). */
+  readonly subnets: readonly Resource[];
+  /** Security groups on it; undefined when none filters it (a subnet as a whole). */
+  readonly groups: readonly string[] | undefined;
+  /** Its VPC's address: places of two different VPCs have no local route between them. */
+  readonly vpc?: string;
+}
+
+/** A group's rules by group address; rules whose group the file cannot place apply to any group. */
+interface RuleIndex {
+  readonly byGroup: ReadonlyMap<string, readonly GroupRule[]>;
+  readonly unplaced: readonly GroupRule[];
+}
+
+function indexRules(rules: readonly GroupRule[]): RuleIndex {
+  const byGroup = new Map<string, GroupRule[]>();
+  const unplaced: GroupRule[] = [];
+  for (const rule of rules) {
+    if (rule.group === undefined) unplaced.push(rule);
+    else {
+      const list = byGroup.get(rule.group);
+      if (list) list.push(rule);
+      else byGroup.set(rule.group, [rule]);
+    }
+  }
+  return { byGroup, unplaced };
+}
+
+const graphs = new WeakMap<ReviewContext, (model: ReviewModel) => ReachabilityGraph>();
+const noContext: ReviewContext = {};
+
+/** The graph of a stack, computed once per model and context. */
+export function reachability(model: ReviewModel, context: ReviewContext = noContext): ReachabilityGraph {
+  let of = graphs.get(context);
+  if (!of) graphs.set(context, (of = derived((m) => build(m, context))));
+  return of(model);
+}
+
+function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
+  const nodes = new Map<string, GraphNode>();
+  const edges: GraphEdge[] = [];
+  const addNode = (node: GraphNode) => {
+    if (!nodes.has(node.id)) nodes.set(node.id, node);
+    return node;
+  };
+  const edgeKeys = new Set<string>();
+  const addEdge = (edge: GraphEdge) => {
+    if (edge.flows.length === 0 && !edge.unknown) return;
+    const key = JSON.stringify([edge.from, edge.to, edge.layer, edge.flows, edge.via, edge.unknown]);
+    if (edgeKeys.has(key)) return;
+    edgeKeys.add(key);
+    edges.push(edge);
+  };
+
+  const vpcRanges = union(...model.ofType("aws_vpc").map((v) => rangesOf(v.attributes.cidr_block) ?? []));
+  const offices = (context.officeCidrs ?? []).flatMap((text) => {
+    const ranges = rangesOf(text);
+    return ranges ? [{ node: addNode({ id: `office:${text}`, kind: "office", label: `office ${text}`, cidrs: [text] }), ranges }] : [];
+  });
+  const officeRanges = union(...offices.map((o) => o.ranges));
+  const internet = {
+    node: addNode({ id: "internet", kind: "internet", label: "Internet", cidrs: ["0.0.0.0/0 (public ranges)"] }),
+    ranges: subtract(EVERYWHERE, union(PRIVATE, vpcRanges, officeRanges)),
+  };
+  const unknownNode = () => addNode({ id: "unknown", kind: "unknown", label: "unknown (known only at apply time)", cidrs: [] });
+  /** The outside spaces a range set touches. */
+  const outsideOf = (ranges: Ranges) =>
+    [internet, ...offices].filter((o) => !isEmpty(intersect(o.ranges, ranges))).map((o) => ({ ...o, ranges: intersect(o.ranges, ranges) }));
+
+  // Places inside the VPC: subnets, the broker endpoint, other endpoints, groups attached to something.
+  const broker = brokerSecurityGroups(model);
+  const subnetPlaces = new Map<string, Place>();
+  for (const subnet of model.ofType("aws_subnet")) {
+    const role = tag(subnet, ROLE_TAG);
+    const kind: NodeKind = role === Role.DEVICE ? "device-subnet" : role === Role.ENDPOINT ? "endpoint-subnet" : "subnet";
+    const cidr = subnet.attributes.cidr_block;
+    const ranges = rangesOf(cidr);
+    if (!ranges)
+      addEdge({
+        from: "unknown",
+        to: subnet.address,
+        flows: [ALL],
+        layer: "path",
+        via: [subnet.address],
+        unknown: `cidr_block ${String(cidr)} is known only at apply time`,
+      });
+    if (!ranges) unknownNode();
+    const node = addNode({ id: subnet.address, kind, label: `${kind} ${String(cidr)}`, cidrs: [String(cidr)], resource: subnet.address });
+    // Devices carry the device groups: every group that is not the broker's and not put on anything by the stack.
+    subnetPlaces.set(subnet.address, {
+      vpc: model.target(subnet.attributes.vpc_id)?.address,
+      node,
+      ranges: ranges ?? vpcRanges,
+      subnets: [subnet],
+      groups: kind === "device-subnet" ? [] : undefined,
+    });
+  }
+  const attached = attachedGroups(model);
+  const deviceGroups = model
+    .ofType("aws_security_group")
+    .filter(
+      (g) =>
+        tag(g, ROLE_TAG) === Role.DEVICE || (!broker.groups.has(g.address) && !broker.maybe.has(g.address) && !attached.has(g.address)),
+    )
+    .map((g) => g.address);
+  // A group belongs to one VPC: a place carries only its own VPC's groups (a group whose VPC is not known, any).
+  const vpcOfGroup = new Map(model.ofType("aws_security_group").map((g) => [g.address, model.target(g.attributes.vpc_id)?.address]));
+  const inVpc = (groups: readonly string[], vpc: string | undefined) =>
+    vpc === undefined ? [...groups] : groups.filter((g) => vpcOfGroup.get(g) === undefined || vpcOfGroup.get(g) === vpc);
+  for (const [address, place] of subnetPlaces)
+    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: inVpc(deviceGroups, place.vpc) });
+
+  const subnetsOf = (value: Value | undefined, fallback: readonly Resource[]): Resource[] => {
+    const found = [...referencesIn(value)].map((a) => model.get(a)).filter((r): r is Resource => r?.type === "aws_subnet");
+    return found.length > 0 ? found : [...fallback];
+  };
+  const rangesOfSubnets = (subnets: readonly Resource[]) => union(...subnets.map((s) => subnetPlaces.get(s.address)?.ranges ?? []));
+  const endpointSubnets = model.ofType("aws_subnet").filter((s) => tag(s, ROLE_TAG) === Role.ENDPOINT);
+
+  const inside: Place[] = [...subnetPlaces.values()];
+  const brokerAddresses = new Set(brokerEndpoints(model).map((e) => e.address));
+  for (const endpoint of model.ofType("aws_vpc_endpoint")) {
+    const isBroker = brokerAddresses.has(endpoint.address);
+    const subnets = subnetsOf(endpoint.attributes.subnet_ids, isBroker ? endpointSubnets : []);
+    const service = String(endpoint.attributes.service_name);
+    const node = addNode({
+      id: isBroker ? "broker" : `service:${endpoint.address}`,
+      kind: isBroker ? "broker" : "service",
+      label: isBroker ? `broker endpoint (${service})` : `AWS service ${service}`,
+      cidrs: subnets.map((s) => String(s.attributes.cidr_block)),
+      resource: endpoint.address,
+    });
+    const vpc = model.target(endpoint.attributes.vpc_id)?.address;
+    const groups = isBroker ? inVpc([...broker.groups, ...broker.maybe], vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
+    inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups, vpc });
+  }
+  const holdersOf = new Map<string, Resource[]>();
+  for (const r of model.resources) {
+    if (r.mode !== "managed" || RULE_TYPES.has(r.type)) continue;
+    for (const address of r.references) if (attached.has(address)) holdersOf.set(address, [...(holdersOf.get(address) ?? []), r]);
+  }
+  for (const group of attached) {
+    const holders = holdersOf.get(group) ?? [];
+    if (holders.every((h) => h.type === "aws_vpc_endpoint" || h.type === "aws_mq_broker")) continue;
+    const subnets = holders.flatMap((h) => subnetsOf(h.attributes.subnet_id ?? h.attributes.subnet_ids, []));
+    const node = addNode({ id: `group:${group}`, kind: "group", label: `members of ${group}`, cidrs: [], resource: group });
+    inside.push({
+      node,
+      ranges: subnets.length > 0 ? rangesOfSubnets(subnets) : vpcRanges,
+      subnets,
+      groups: [group],
+      vpc: vpcOfGroup.get(group),
+    });
+  }
+
+  const rules = indexRules(groupRules(model));
+  const acl = aclEvaluator(model);
+
+  // Inside the VPC: whole paths between places (the local route always exists).
+  for (const src of inside) {
+    if (src.node.kind === "broker" || src.node.kind === "service" || src.node.kind === "endpoint-subnet") continue;
+    for (const dst of inside) {
+      if (dst === src || dst.node.kind === "endpoint-subnet" || (dst.node.kind === "subnet" && src.node.kind !== "group")) continue;
+      if (src.vpc !== undefined && dst.vpc !== undefined && src.vpc !== dst.vpc) continue;
+      const layers: { flows: Flow[]; via: string[]; unknown?: string }[] = [];
+      const sameSubnet = src.subnets.length === 1 && dst.subnets.length === 1 && src.subnets[0] === dst.subnets[0];
+      if (!sameSubnet) {
+        layers.push(acl(src.subnets, "egress", dst.ranges));
+        layers.push(acl(dst.subnets, "ingress", src.ranges));
+      }
+      if (src.groups) layers.push(groupLayer(model, rules, src.groups, "egress", dst.ranges, dst.groups));
+      if (dst.groups) layers.push(groupLayer(model, rules, dst.groups, "ingress", src.ranges, src.groups));
+      const flows = layers.reduce<Flow[]>((acc, l) => intersectFlows(acc, l.flows), [ALL]);
+      const unknown = layers.find((l) => l.unknown)?.unknown;
+      const via = [...new Set(layers.flatMap((l) => l.via))];
+      if (flows.length > 0) addEdge({ from: src.node.id, to: dst.node.id, flows, layer: "path", via });
+      else if (unknown && layers.every((l) => l.flows.length > 0 || l.unknown))
+        addEdge({ from: src.node.id, to: dst.node.id, flows: [], layer: "path", via, unknown });
+    }
+  }
+
+  // Between the segment and outside: each layer on its own.
+  const routes = routesBySubnet(model);
+  for (const place of inside) {
+    for (const route of routes.get(place.subnets[0]?.address ?? "") ?? []) {
+      if (route.unknown) {
+        unknownNode();
+        addEdge({ from: "unknown", to: place.node.id, flows: [ALL], layer: "route", via: route.via, unknown: route.unknown });
+        continue;
+      }
+      const spaces = outsideOf(route.ranges).map((o) => o.node.id);
+      if (route.network) spaces.push(addNode(route.network).id);
+      for (const id of new Set(spaces)) {
+        if (!route.outOnly) addEdge({ from: id, to: place.node.id, flows: [ALL], layer: "route", via: route.via });
+        addEdge({ from: place.node.id, to: id, flows: [ALL], layer: "route", via: route.via });
+      }
+    }
+    for (const outside of outsideOf(EVERYWHERE)) {
+      const into = acl(place.subnets, "ingress", outside.ranges);
+      if (place.node.kind !== "broker" && place.node.kind !== "service") {
+        if (into.flows.length > 0) addEdge({ from: outside.node.id, to: place.node.id, flows: into.flows, layer: "acl", via: into.via });
+        const out = acl(place.subnets, "egress", outside.ranges);
+        if (out.flows.length > 0) addEdge({ from: place.node.id, to: outside.node.id, flows: out.flows, layer: "acl", via: out.via });
+      }
+      if (place.groups) {
+        const sgIn = groupLayer(model, rules, place.groups, "ingress", outside.ranges, undefined, outside.node.kind === "internet");
+        if (sgIn.flows.length > 0)
+          addEdge({ from: outside.node.id, to: place.node.id, flows: sgIn.flows, layer: "security-group", via: sgIn.via });
+        const sgOut = groupLayer(model, rules, place.groups, "egress", outside.ranges, undefined, outside.node.kind === "internet");
+        if (sgOut.flows.length > 0)
+          addEdge({ from: place.node.id, to: outside.node.id, flows: sgOut.flows, layer: "security-group", via: sgOut.via });
+      }
+    }
+    // What the model cannot place: a rule or entry whose peer is known only at apply time.
+    for (const [direction, layer] of [
+      ["ingress", acl(place.subnets, "ingress", [])],
+      ["egress", acl(place.subnets, "egress", [])],
+      ...(place.groups
+        ? ([
+            ["ingress", groupLayer(model, rules, place.groups, "ingress", [], undefined)],
+            ["egress", groupLayer(model, rules, place.groups, "egress", [], undefined)],
+          ] as const)
+        : []),
+    ] as const) {
+      if (!layer.unknown) continue;
+      unknownNode();
+      addEdge({
+        from: direction === "ingress" ? "unknown" : place.node.id,
+        to: direction === "ingress" ? place.node.id : "unknown",
+        flows: [],
+        layer: layer.layer,
+        via: layer.via,
+        unknown: layer.unknown,
+      });
+    }
+  }
+  return { stack: model.stack, nodes: [...nodes.values()], edges };
+}
+
+/** Security group rule resources: they write a group's rules, they do not put it on anything. */
+const RULE_TYPES = new Set([
+  "aws_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+]);
+
+/** Groups the stack puts on something (an endpoint, an instance, an interface). */
+function attachedGroups(model: ReviewModel): Set<string> {
+  const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
+  const attached = new Set<string>();
+  if (groups.size === 0) return attached;
+  for (const resource of model.resources) {
+    if (resource.mode !== "managed" || RULE_TYPES.has(resource.type)) continue;
+    for (const address of resource.references) if (groups.has(address)) attached.add(address);
+  }
+  return attached;
+}
+
+// ---------- flows ----------
+
+function protocolName(protocol: Value | undefined): string | undefined {
+  if (isAllProtocols(protocol)) return "all";
+  if (protocol === "tcp" || protocol === "6" || protocol === 6) return "tcp";
+  if (protocol === "udp" || protocol === "17" || protocol === 17) return "udp";
+  if (protocol === "icmp" || protocol === "1" || protocol === 1) return "icmp";
+  return typeof protocol === "string" || typeof protocol === "number" ? String(protocol) : undefined;
+}
+
+/** A rule's flow, or a reason it is known only at apply time. */
+function flowOf(protocol: Value | undefined, fromPort: Value | undefined, toPort: Value | undefined): Flow | string {
+  const name = protocolName(protocol);
+  if (name === undefined) return `protocol ${String(protocol)} is known only at apply time`;
+  if (name === "all") return ALL;
+  if (name !== "tcp" && name !== "udp") return { protocol: name, from: 0, to: 65535 };
+  const from = asNumber(fromPort);
+  const to = asNumber(toPort);
+  if (from === "unknown" || to === "unknown") return `ports ${String(fromPort)}-${String(toPort)} are known only at apply time`;
+  // AWS writes "every port" as -1 or 0-0 for some spellings; a missing port is every port.
+  if (from === undefined || to === undefined || from < 0 || (from === 0 && to === 0)) return { protocol: name, from: 0, to: 65535 };
+  return { protocol: name, from, to };
+}
+
+function intersectFlow(a: Flow, b: Flow): Flow | undefined {
+  const protocol = a.protocol === "all" ? b.protocol : b.protocol === "all" || b.protocol === a.protocol ? a.protocol : undefined;
+  if (protocol === undefined) return undefined;
+  const from = Math.max(a.from, b.from);
+  const to = Math.min(a.to, b.to);
+  return from <= to ? { protocol, from, to } : undefined;
+}
+
+function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
+  return normalize(a.flatMap((x) => b.map((y) => intersectFlow(x, y)).filter((f): f is Flow => f !== undefined)));
+}
+
+/** Flows merged per protocol, sorted: the same opening written twice is one flow. */
+function normalize(flows: readonly Flow[]): Flow[] {
+  if (flows.some((f) => f.protocol === "all" && f.from === 0 && f.to === 65535)) return [ALL];
+  const byProtocol = new Map<string, [number, number][]>();
+  for (const f of flows) {
+    const list = byProtocol.get(f.protocol) ?? [];
+    list.push([f.from, f.to]);
+    byProtocol.set(f.protocol, list);
+  }
+  return [...byProtocol.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([protocol, ranges]) => union(ranges).map(([from, to]) => ({ protocol, from, to })));
+}
+
+export function flowText(flow: Flow): string {
+  if (flow.protocol === "all") return "all";
+  return `${flow.protocol}/${flow.from === flow.to ? flow.from : `${flow.from}-${flow.to}`}`;
+}
+
+/** True when every flow is TCP 8883 alone. */
+export function onlyMqttTls(flows: readonly Flow[]): boolean {
+  return flows.every((f) => f.protocol === "tcp" && f.from === MQTT_TLS_PORT && f.to === MQTT_TLS_PORT);
+}
+
+// ---------- ACLs ----------
+
+interface LayerResult {
+  readonly flows: Flow[];
+  readonly via: string[];
+  readonly unknown?: string;
+  readonly layer: Layer;
+}
+
+/**
+ * What the ACL of some subnets lets through in one direction to or from a range set: entries by
+ * rule number, the first match decides, the implicit deny last. A subnet claimed by several ACLs
+ * may end up with any of them (the last association wins), so each claimant is evaluated.
+ */
+function aclEvaluator(model: ReviewModel) {
+  const byAcl = new Map<string, AclEntry[]>();
+  for (const entry of aclEntries(model)) {
+    if (entry.acl === undefined) continue;
+    const list = byAcl.get(entry.acl) ?? [];
+    list.push(entry);
+    byAcl.set(entry.acl, list);
+  }
+  const uses = new Map(subnetAcls(model).map((s) => [s.subnet.address, s.acls.length > 0 ? s.acls : s.defaultAcl ? [s.defaultAcl] : []]));
+  // Each ACL's entries, in rule-number order with their flows and ranges, once per direction.
+  const prepared = new Map<string, Prepared>();
+  const prepare = (address: string, direction: "ingress" | "egress"): Prepared => {
+    const key = `${direction} ${address}`;
+    let done = prepared.get(key);
+    if (done) return done;
+    const entries = (byAcl.get(address) ?? []).filter((e) => e.egress === (direction === "egress") || e.egress === "unknown");
+    const unplaceable: { resource: string; reason: string }[] = [];
+    const numbered: Prepared["numbered"][number][] = [];
+    for (const e of entries) {
+      if (typeof e.ruleNumber !== "number" || e.egress === "unknown" || typeof e.action !== "string") {
+        unplaceable.push({
+          resource: e.resource,
+          reason: `${e.resource}: an entry of ${address} is known only at apply time (rule number, direction or action)`,
+        });
+        if (typeof e.ruleNumber !== "number") continue;
+      }
+      const flow = flowOf(e.protocol, e.fromPort, e.toPort);
+      const ranges = rangesOf(e.cidr);
+      const ipv6 = ranges === undefined && typeof e.ipv6Cidr === "string" && (e.cidr === undefined || e.cidr === null);
+      if ((ranges === undefined && !ipv6) || typeof flow === "string") {
+        if (e.action === "allow" || typeof e.action !== "string")
+          unplaceable.push({
+            resource: e.resource,
+            reason: `${e.resource}: ${typeof flow === "string" ? flow : `CIDR ${String(e.cidr ?? e.ipv6Cidr)} is known only at apply time`}`,
+          });
+        continue;
+      }
+      numbered.push({ entry: e, flow, ranges: ranges ?? [], ipv6 });
+    }
+    numbered.sort((a, b) => (a.entry.ruleNumber as number) - (b.entry.ruleNumber as number));
+    done = { numbered, unplaceable };
+    prepared.set(key, done);
+    return done;
+  };
+  return (subnets: readonly Resource[], direction: "ingress" | "egress", peer: Ranges): LayerResult => {
+    const flows: Flow[] = [];
+    const via: string[] = [];
+    let unknown: string | undefined;
+    for (const subnet of subnets) {
+      const acls = uses.get(subnet.address) ?? [];
+      if (acls.length === 0) {
+        // AWS's default ACL allows everything both ways.
+        if (!isEmpty(peer)) {
+          flows.push(ALL);
+          via.push(subnet.address);
+        }
+        continue;
+      }
+      for (const address of acls) {
+        const { numbered, unplaceable } = prepare(address, direction);
+        for (const u of unplaceable) {
+          unknown ??= u.reason;
+          via.push(u.resource);
+        }
+        const denied: { flow: Flow; ranges: Ranges }[] = [];
+        for (const { entry: e, flow, ranges: own, ipv6 } of numbered) {
+          // IPv6 entries reach only the Internet here: the segment is IPv4.
+          const ranges = ipv6 ? peerIsPublic(peer) : own;
+          let reach = intersect(peer, ranges);
+          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach, d.ranges);
+          if (isEmpty(reach)) continue;
+          if (e.action === "deny") denied.push({ flow, ranges });
+          else if (e.action === "allow") {
+            flows.push(flow);
+            via.push(e.resource);
+          }
+        }
+      }
+    }
+    return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "acl" };
+  };
+}
+
+interface Prepared {
+  readonly numbered: readonly { readonly entry: AclEntry; readonly flow: Flow; readonly ranges: Ranges; readonly ipv6: boolean }[];
+  readonly unplaceable: readonly { readonly resource: string; readonly reason: string }[];
+}
+
+function coversFlow(outer: Flow, inner: Flow): boolean {
+  return (outer.protocol === "all" || outer.protocol === inner.protocol) && outer.from <= inner.from && outer.to >= inner.to;
+}
+
+const PUBLIC = subtract(EVERYWHERE, PRIVATE);
+function peerIsPublic(peer: Ranges): Ranges {
+  return isEmpty(intersect(peer, PUBLIC)) ? [] : peer;
+}
+
+// ---------- security groups ----------
+
+/**
+ * What a set of groups lets through in one direction, to or from a range set or a set of groups
+ * (a referenced group matches when it is one of the peer's). Stateful: replies need no rule.
+ */
+function groupLayer(
+  model: ReviewModel,
+  rules: RuleIndex,
+  groups: readonly string[],
+  direction: "ingress" | "egress",
+  peer: Ranges,
+  peerGroups: readonly string[] | undefined,
+  ipv6ToPeer = false,
+): LayerResult {
+  const set = new Set(groups);
+  const flows: Flow[] = [];
+  const via: string[] = [];
+  let unknown: string | undefined;
+  const candidates = [...groups.flatMap((g) => rules.byGroup.get(g) ?? []), ...(groups.length > 0 ? rules.unplaced : [])];
+  for (const rule of candidates) {
+    if (rule.direction !== direction) continue;
+    if (rule.group === undefined ? groups.length === 0 || !couldBe(rule.groupValue) : !set.has(rule.group)) continue;
+    const flow = flowOf(rule.protocol, rule.fromPort, rule.toPort);
+    const matches = (p: Peer): boolean | string => {
+      switch (p.kind) {
+        case "cidr": {
+          const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
+          if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
+          return !isEmpty(intersect(r, peer));
+        }
+        case "cidr6":
+          return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
+        case "prefix-list": {
+          const cidrs = prefixListCidrs(model, p.value);
+          if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
+          const ranges = cidrs.map((c) => rangesOf(c));
+          if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
+          return !isEmpty(intersect(union(...(ranges as Ranges[])), peer));
+        }
+        case "group": {
+          const target = groupAddress(model, p.value);
+          if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
+          return peerGroups?.includes(target) ?? false;
+        }
+        case "self":
+          return peerGroups?.some((g) => set.has(g)) ?? false;
+      }
+    };
+    for (const p of rule.peers) {
+      const m = matches(p);
+      if (typeof m === "string" || typeof flow === "string") {
+        // An unplaceable peer matters only where the rule could apply: reported once per rule.
+        unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
+        if (typeof m === "string" || m) via.push(rule.resource);
+        continue;
+      }
+      if (m) {
+        flows.push(flow);
+        via.push(rule.resource);
+      }
+    }
+    if (rule.group === undefined) {
+      unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
+      via.push(rule.resource);
+    }
+  }
+  return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "security-group" };
+}
+
+function couldBe(value: Value | undefined): boolean {
+  return value instanceof Unknown || value instanceof Ref || typeof value === "string";
+}
+
+function cidrByReference(model: ReviewModel, value: Value): Ranges | undefined {
+  if (!(value instanceof Ref)) return undefined;
+  const target = model.get(value.address);
+  return target && value.attribute === "cidr_block" ? rangesOf(target.attributes.cidr_block) : undefined;
+}
+
+/** The CIDRs of a managed prefix list of this stack, or undefined when it is not one. */
+export function prefixListCidrs(model: ReviewModel, value: Value): Value[] | undefined {
+  const list = model.target(value);
+  if (list?.type !== "aws_ec2_managed_prefix_list") return undefined;
+  const inline = blocks(list.attributes.entry).flatMap((e) => (isRecord(e) ? [e.cidr] : []));
+  const separate = model
+    .ofType("aws_ec2_managed_prefix_list_entry")
+    .filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address)
+    .map((e) => e.attributes.cidr);
+  return [...inline, ...separate];
+}
+
+// ---------- routes ----------
+
+interface RouteOut {
+  readonly ranges: Ranges;
+  readonly via: string[];
+  /** The network behind a target other than an Internet gateway (peering, transit gateway, VPN, appliance). */
+  readonly network?: GraphNode;
+  /** A NAT gateway: connections go out only. */
+  readonly outOnly?: boolean;
+  readonly unknown?: string;
+}
+
+const TARGETS = [
+  "gateway_id",
+  "nat_gateway_id",
+  "egress_only_gateway_id",
+  "transit_gateway_id",
+  "vpc_peering_connection_id",
+  "network_interface_id",
+  "instance_id",
+  "vpc_endpoint_id",
+  "carrier_gateway_id",
+  "local_gateway_id",
+  "core_network_arn",
+];
+
+/** Each subnet's routes that leave the VPC: from its associated table, else the VPC's main table. */
+function routesBySubnet(model: ReviewModel): Map<string, RouteOut[]> {
+  const byTable = new Map<string, RouteOut[]>();
+  const push = (table: string, route: RouteOut) => {
+    const list = byTable.get(table);
+    if (list) list.push(route);
+    else byTable.set(table, [route]);
+  };
+  const read = (owner: Resource, table: string, r: Record<string, Value>) => {
+    const destination =
+      r.destination_cidr_block ?? r.cidr_block ?? r.destination_ipv6_cidr_block ?? r.ipv6_cidr_block ?? r.destination_prefix_list_id;
+    const key = TARGETS.find((k) => r[k] !== undefined && r[k] !== null && r[k] !== "");
+    if (!key || (key === "gateway_id" && r[key] === "local")) return;
+    const target = r[key];
+    const via = [owner.address, String(target instanceof Ref ? target.address : target)];
+    let ranges: Ranges | undefined = rangesOf(destination);
+    if (ranges === undefined && typeof destination === "string" && destination.includes(":")) ranges = PUBLIC;
+    if (ranges === undefined && destination !== undefined) {
+      const listed = prefixListCidrs(model, destination);
+      const parts = listed?.map((c) => rangesOf(c));
+      if (parts && parts.every((p) => p !== undefined)) ranges = union(...(parts as Ranges[]));
+    }
+    if (ranges === undefined) {
+      push(table, {
+        ranges: [],
+        via,
+        unknown: `route to ${String(destination)} through ${key} ${String(target)}: its destination is known only at apply time`,
+      });
+      return;
+    }
+    const targetResource = model.target(target);
+    const igw =
+      key === "gateway_id" &&
+      (targetResource?.type === "aws_internet_gateway" || (typeof target === "string" && target.startsWith("igw-")));
+    const network =
+      igw || key === "egress_only_gateway_id" || key === "nat_gateway_id"
+        ? undefined
+        : {
+            id: `network:${via[1]}`,
+            kind: "network" as const,
+            label: `${key.replace(/_id$|_arn$/, "")} ${via[1]}`,
+            cidrs: [String(destination)],
+            resource: via[1],
+          };
+    push(table, { ranges, via, network, outOnly: key === "nat_gateway_id" || key === "egress_only_gateway_id" });
+  };
+  const tables = [...model.ofType("aws_route_table"), ...model.ofType("aws_default_route_table")];
+  for (const table of tables) {
+    for (const r of blocks(table.attributes.route)) if (isRecord(r)) read(table, table.address, r);
+    const vgws = table.attributes.propagating_vgws;
+    if (vgws !== undefined && vgws !== null && !(Array.isArray(vgws) && vgws.length === 0))
+      push(table.address, {
+        ranges: EVERYWHERE,
+        via: [table.address, String(vgws)],
+        network: { id: `network:${table.address}:propagated`, kind: "network", label: "routes propagated from a VPN gateway", cidrs: [] },
+      });
+  }
+  for (const route of model.ofType("aws_route")) {
+    const table = model.target(route.attributes.route_table_id);
+    read(route, table?.address ?? `?${String(route.attributes.route_table_id)}`, route.attributes);
+  }
+  for (const p of model.ofType("aws_vpn_gateway_route_propagation")) {
+    const table = model.target(p.attributes.route_table_id)?.address;
+    if (table)
+      push(table, {
+        ranges: EVERYWHERE,
+        via: [p.address],
+        network: { id: `network:${p.address}`, kind: "network", label: "routes propagated from a VPN gateway", cidrs: [] },
+      });
+  }
+  const main = new Map<string, string>();
+  for (const t of model.ofType("aws_default_route_table")) {
+    const vpc = [...t.references].find((a) => model.get(a)?.type === "aws_vpc");
+    if (vpc) main.set(vpc, t.address);
+  }
+  for (const m of model.ofType("aws_main_route_table_association")) {
+    const vpc = model.target(m.attributes.vpc_id)?.address;
+    const table = model.target(m.attributes.route_table_id)?.address;
+    if (vpc && table) main.set(vpc, table);
+  }
+  const bySubnet = new Map<string, RouteOut[]>();
+  const associated = new Map<string, string[]>();
+  for (const a of model.ofType("aws_route_table_association")) {
+    const subnet = model.target(a.attributes.subnet_id)?.address;
+    const table = model.target(a.attributes.route_table_id)?.address;
+    if (subnet) associated.set(subnet, [...(associated.get(subnet) ?? []), table ?? `?${a.address}`]);
+  }
+  const unplaced = [...byTable.keys()].filter((t) => t.startsWith("?"));
+  for (const subnet of model.ofType("aws_subnet")) {
+    const vpc = model.target(subnet.attributes.vpc_id)?.address;
+    const tables = associated.get(subnet.address) ?? (vpc && main.has(vpc) ? [main.get(vpc) as string] : []);
+    // A route on a table the file cannot place may be on any subnet's.
+    bySubnet.set(
+      subnet.address,
+      [...tables, ...unplaced].flatMap((t) => byTable.get(t) ?? []),
+    );
+  }
+  return bySubnet;
+}
