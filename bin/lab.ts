@@ -266,7 +266,6 @@ function payloadText(payload: Buffer): string {
   } catch {
     return `0x${payload.toString("hex")}`;
   }
-  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
   return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text) : text;
 }
 
