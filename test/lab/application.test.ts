@@ -41,7 +41,7 @@ lab.describe("the lab application identity: watch and send against real Mosquitt
 
   beforeAll(async () => {
     // gw-1 sorts before the sensors, so sensor-2's block is the ACL's last before the application's.
-    fx = await startLab({ "gw-1": "gateway", "sensor-1": "sensor", "sensor-2": "sensor" });
+    fx = await startLab({ "gw-1": "gateway", "sensor-1": "sensor", "sensor-2": "sensor" }, {}, "backend.app");
     const files = ensureLabApplication({ pkiDir: fx.pkiDir, config: fx.config }).files;
     app = { ca: fx.chain, cert: readFileSync(files.cert), key: readFileSync(files.key) };
   }, 60_000);
@@ -223,6 +223,7 @@ lab.describe("the lab application identity: watch and send against real Mosquitt
       expect(() => issueApplicationWithKey({ pkiDir: fx.pkiDir, env: "lab", name: "gw-1", outDir: fx.work })).toThrow(
         /lab.application.name: "gw-1" is not an application name/,
       );
+      expect(loadEnvironment("dev").lab?.application?.name).toBe("backend.app");
       const doc = devDocument();
       doc.lab = { application: { name: "sensor-1" } };
       expect(() => loadEnvironment("bad", { dir: environmentsDir({ bad: doc }) })).toThrow(
