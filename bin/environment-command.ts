@@ -16,6 +16,8 @@ export interface EnvironmentContext {
   /** --pki-dir, else $MOAT_PKI_DIR, else `.pki`. */
   readonly pkiDir: string;
   readonly values: Values;
+  /** Arguments after the options, for a command that declares {@link EnvironmentCommand.positional}. */
+  readonly positionals: readonly string[];
   /** environments/<env>.yaml, loaded on first use (usage errors come before file errors). */
   readonly config: () => EnvironmentConfig;
   /** The CA key passphrase: --passphrase-file, else MOAT_CA_PASSPHRASE, else none. */
@@ -35,6 +37,8 @@ export interface EnvironmentCommand {
   /** What the subcommand does, first line of its help (more lines may follow). */
   readonly summary: string;
   readonly options: Record<string, OptionSpec>;
+  /** The one argument the command takes besides options, e.g. `MESSAGE`; without it any is refused. */
+  readonly positional?: { readonly value: string; readonly description: string };
   readonly run: (ctx: EnvironmentContext) => number | Promise<number>;
 }
 
@@ -57,7 +61,9 @@ export function commandHelp(group: string, name: string, command: EnvironmentCom
     return flags.map(([flag, description]) => `  ${flag.padEnd(width)}${description}\n`).join("");
   };
   const own = Object.keys(command.options).length > 0 ? `\noptions:\n${lines(command.options)}` : "";
-  return `usage: moat ${group} ${name} --env E [options]\n\n${command.summary}\n${own}\ncommon options:\n${lines(ENVIRONMENT_OPTIONS)}`;
+  const positional = command.positional ? ` ${command.positional.value}` : "";
+  const argument = command.positional ? `\n  ${command.positional.value}  ${command.positional.description}\n` : "";
+  return `usage: moat ${group} ${name} --env E [options]${positional}\n\n${command.summary}\n${argument}${own}\ncommon options:\n${lines(ENVIRONMENT_OPTIONS)}`;
 }
 
 /** What util.parseArgs takes from an option: its spelling, not its help. */
@@ -86,7 +92,17 @@ export async function runEnvironmentCommand(
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(commands).join(", ")}`);
   const usage = `moat ${group} ${name}`;
-  const { values } = parseCommandArgs(usage, rest, parserOptions({ ...ENVIRONMENT_OPTIONS, ...command.options }));
+  const { values, positionals } = parseCommandArgs(
+    usage,
+    rest,
+    parserOptions({ ...ENVIRONMENT_OPTIONS, ...command.options }),
+    command.positional !== undefined,
+  );
+  if (positionals.length > (command.positional ? 1 : 0)) {
+    throw new UsageError(
+      `${usage} takes ${command.positional ? `one ${command.positional.value}` : "no argument"}, got ${positionals.length} (${JSON.stringify(positionals.join(" ").slice(0, 60))}); quote it, or run '${usage} --help'`,
+    );
+  }
   if (values.help) {
     io.stdout(commandHelp(group, name, command));
     return 0;
@@ -100,6 +116,7 @@ export async function runEnvironmentCommand(
       env,
       pkiDir: (v["pki-dir"] as string | undefined) ?? defaultPkiDir(),
       values: v,
+      positionals,
       config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
       passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
     });

@@ -11,6 +11,8 @@ import {
   reloadLabBroker,
   simulateDevice,
   publishTopicProblem,
+  sendCommand,
+  watchDevices,
 } from "../lab";
 import { pkiPaths } from "../pki";
 import { requireOption } from "./args";
@@ -35,6 +37,13 @@ commands:
                                            its own topics (and to T, to see a refusal), prints the answers;
                                            T is one exact topic: no + or #, not $-reserved; exit 1 if the
                                            broker closes the connection mid-run
+  watch   [--device ID|--class C] [--count N] [--timeout S] [--port N]
+                                           connect as the application (lab.application.name) and print
+                                           what enrolled devices publish, one line per message: topic, payload
+  send    --device ID [--topic T] [--port N] MESSAGE
+                                           as the application, publish one command (QoS 1) to a topic the
+                                           device receives (default its own command topic); exit 1 when the
+                                           model does not grant T, or no subscriber received it (reason 16)
 
 options:
   --env E                 environment (environments/E.yaml)
@@ -58,7 +67,10 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
           `  config  ${up.paths.config}\n  acl     ${up.paths.acl}\n  log     ${up.paths.logFile}\n` +
           `connect a device:\n  moat lab device --env ${ctx.env} --device sensor-1 --class <class>\n` +
           `or with any client, from any directory (after 'moat lab device' enrolled <id>):\n` +
-          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${resolve(chain)} --cert ${resolve(up.paths.devicesDir, "<id>", "<id>.pem")} --key ${resolve(up.paths.devicesDir, "<id>", "<id>.key")} -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n`,
+          `  mosquitto_pub -h localhost -p ${up.port} --cafile ${resolve(chain)} --cert ${resolve(up.paths.devicesDir, "<id>", "<id>.pem")} --key ${resolve(up.paths.devicesDir, "<id>", "<id>.key")} -V mqttv5 -q 1 -t devices/<id>/telemetry -m '{}'\n` +
+          (ctx.config().lab?.application
+            ? `watch what devices publish, and command one, as the application:\n  moat lab watch --env ${ctx.env}\n  moat lab send --env ${ctx.env} --device <id> '{"led":"on"}'\n`
+            : ""),
       );
       return 0;
     },
@@ -142,6 +154,78 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       return result.denied > 0 ? 1 : 0;
     },
   },
+  watch: {
+    summary:
+      "Connects as the application (lab.application.name) and prints what enrolled devices publish: topic and payload, one line each.",
+    options: {
+      device: { type: "string", value: "ID", description: "only this enrolled device" },
+      class: { type: "string", value: "C", description: "only the enrolled devices of this class" },
+      count: { type: "string", value: "N", description: "stop after N messages (exit 1 if --timeout comes first)" },
+      timeout: { type: "string", value: "S", description: "stop after S seconds (default: run until interrupted)" },
+      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+    },
+    run: async (ctx) => {
+      if (ctx.values.device !== undefined && ctx.values.class !== undefined) {
+        throw new UsageError(`moat lab watch takes --device or --class, not both; a device's class is its certificate's`);
+      }
+      const count = ctx.values.count === undefined ? undefined : countOption(ctx.values, "count", 1);
+      const timeoutMs = secondsOption(ctx.values, "timeout");
+      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const result = await watchDevices({
+        pkiDir: ctx.pkiDir,
+        config: ctx.config(),
+        passphrase: ctx.passphrase(),
+        port,
+        device: ctx.values.device as string | undefined,
+        deviceClass: ctx.values.class as string | undefined,
+        count,
+        timeoutMs,
+        onMessage: (topic, payload) => ctx.io.stdout(`${topic} ${payloadText(payload)}\n`),
+        status: (line) => ctx.io.stderr(`${line}\n`),
+      });
+      if (result.timedOut && count !== undefined) {
+        ctx.io.stderr(
+          `${result.received} of ${count} messages within ${ctx.values.timeout} s; are the devices publishing ('moat lab device')?\n`,
+        );
+        return 1;
+      }
+      ctx.io.stderr(`${result.received} message${result.received === 1 ? "" : "s"} received\n`);
+      return 0;
+    },
+  },
+  send: {
+    summary: "As the application, publishes one command (QoS 1) to one enrolled device, on a topic its class receives.",
+    positional: { value: "MESSAGE", description: "the command's payload (one argument: quote it)" },
+    options: {
+      device: { type: "string", value: "ID", description: "the enrolled device to command" },
+      topic: { type: "string", value: "T", description: "a topic the device receives (default its own, e.g. devices/ID/commands)" },
+      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+    },
+    run: async (ctx) => {
+      const device = requireOption("moat lab send", ctx.values, "device");
+      const message = ctx.positionals[0];
+      if (message === undefined) throw new UsageError(`moat lab send needs a MESSAGE after the options, e.g. '{"led":"on"}'`);
+      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const result = await sendCommand({
+        pkiDir: ctx.pkiDir,
+        config: ctx.config(),
+        passphrase: ctx.passphrase(),
+        port,
+        device,
+        topic: ctx.values.topic as string | undefined,
+        message,
+        status: (line) => ctx.io.stderr(`${line}\n`),
+      });
+      if (result.reasonCode === 16) {
+        ctx.io.stderr(
+          `sent to ${result.topic}, but no subscriber received it (PUBACK reason 16: no matching subscribers); connect the device first, e.g. 'moat lab device --env ${ctx.env} --device ${device}'\n`,
+        );
+        return 1;
+      }
+      ctx.io.stdout(`sent to ${result.topic}: PUBACK reason ${result.reasonCode} (delivered to a subscriber)\n`);
+      return 0;
+    },
+  },
 };
 
 /** `moat lab <command> ...` */
@@ -164,6 +248,25 @@ function countOption(values: Values, name: string, fallback: number): number {
   if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1)
     throw new UsageError(`--${name} '${String(text)}' is not a positive whole number (1 to 999999)`);
   return Number(text);
+}
+
+function secondsOption(values: Values, name: string): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  if (typeof text !== "string" || !/^\d{1,5}(\.\d{1,3})?$/.test(text) || Number(text) <= 0 || Number(text) > 86400)
+    throw new UsageError(`--${name} '${String(text)}' is not a number of seconds (more than 0, at most 86400); use e.g. --${name} 30`);
+  return Math.round(Number(text) * 1000);
+}
+
+/** A payload on one line: UTF-8 text as it is, text with control characters as a JSON string, anything else as hex. */
+function payloadText(payload: Buffer): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(payload);
+  } catch {
+    return `0x${payload.toString("hex")}`;
+  }
+  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** Checked before anything is enrolled: a topic the broker cannot answer must not cost a certificate. */

@@ -27,7 +27,8 @@ commands:
   pki     init|issue|bulk|revoke|crl|list|verification-cert|publish
                                             the environment's private CA
   review  [PATH...]                         check synthesized stacks against the security rules
-  lab     up|down|status|reload|device      a local Mosquitto broker rendered from an environment
+  lab     up|down|status|reload|device|watch|send
+                                            a local Mosquitto broker rendered from an environment
   flows   FILE... --env E                   review exported VPC flow logs against the address plan
 
   --version                                 print moat's version

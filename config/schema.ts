@@ -1,4 +1,4 @@
-import { AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
+import { APPLICATION_NAME, AVAILABILITY_ZONE, DEVICE_CLASS, REGION } from "../core/names";
 import { cidrProblem } from "../core/cidr";
 import { REASON_RULE, reasonProblem } from "../core/reason";
 import {
@@ -281,6 +281,30 @@ const topics = object(
   { description: "Per-device topic permissions, compiled to IoT policies and the lab broker's ACL." },
 );
 
+const lab = object(
+  {
+    application: optional(
+      object(
+        {
+          name: required(
+            string({
+              description:
+                "The application's certificate CN and MQTT username in the lab: 2-4 dot-separated labels such as backend.app. The dot keeps it apart from every thing name, so no device can hold it.",
+              pattern: APPLICATION_NAME,
+              patternHint: "an application name: 2-4 dot-separated labels of lowercase letters, digits and '-', such as backend.app",
+            }),
+          ),
+        },
+        {
+          description:
+            "The lab's application identity (moat lab watch/send): reads what enrolled devices publish and sends them commands, exactly the other side of the topic model. Absent: no identity may read telemetry or write commands.",
+        },
+      ),
+    ),
+  },
+  { description: "The local lab broker (moat lab)." },
+);
+
 const suppression = object(
   {
     rule: required(string({ description: "Review rule id, e.g. NET-5.", minLength: 1 })),
@@ -303,6 +327,7 @@ export const environmentSchema = object(
     broker: withFieldDefaults(broker),
     pki: withFieldDefaults(pki),
     topics: required(topics),
+    lab: optional(lab),
     review: withDefault(
       object(
         { suppressions: withDefault(array(suppression, { description: "Accepted findings." }), []) },

@@ -23,3 +23,12 @@ export const DEVICE_CLASS = /^[a-z][a-z0-9-]{0,62}$/;
  * where a `/`, `+` or `#` would widen the topics a device may touch.
  */
 export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+
+/**
+ * The lab's application identity (`lab.application.name`): the backend that reads what devices
+ * publish and sends them commands. Two to four dot-separated labels of lowercase letters, digits
+ * and `-` (`backend.app`), at most 64 characters (an X.520 CN). The dot is the point: THING_NAME
+ * has none, so an application name can never be a device's name, its MQTT username or an IoT
+ * thing that just-in-time provisioning would create.
+ */
+export const APPLICATION_NAME = /^(?=.{3,64}$)[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*){1,3}$/;

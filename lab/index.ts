@@ -24,3 +24,13 @@ export type { SimulatorOptions, SimulatorResult } from "./device-simulator";
 export { boundSockets, listeningTcpPorts } from "./listening-sockets";
 export { freeLoopbackPort } from "./free-port";
 export type { BoundSocket } from "./listening-sockets";
+export { applicationTopics, ensureLabApplication, labApplicationFiles, labApplicationName, sendCommand, watchDevices } from "./application";
+export type {
+  ApplicationFiles,
+  DeviceTopic,
+  LabApplication,
+  LabApplicationOptions,
+  SendOptions,
+  SendResult,
+  WatchOptions,
+} from "./application";

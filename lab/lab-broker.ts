@@ -117,14 +117,16 @@ export async function reloadLabBroker(pkiDir: string, env: string, options: Relo
 }
 
 /**
- * Recompiles the ACL after a device certificate was issued (the ACL grants by each certificate's
- * class) and makes a running broker load it. SIGHUP suffices here: Mosquitto checks the ACL on
- * every publish and delivery, not only at connect. Returns whether a running broker reloaded.
+ * Recompiles the ACL after a certificate was issued or revoked (the ACL grants by each valid
+ * certificate's class) and makes a running broker load it, only when the text changed: a reload
+ * costs a main-loop turn and a log line, and an unchanged ACL needs neither. SIGHUP suffices:
+ * Mosquitto checks the ACL on every publish and delivery, not only at connect. Returns whether
+ * a running broker reloaded.
  */
 export async function refreshLabAcl(pkiDir: string, config: EnvironmentConfig): Promise<boolean> {
   const paths = labPaths(pkiDir, config.name);
   if (!existsSync(paths.brokerDir)) return false;
-  writeAcl(pkiDir, config, paths);
+  if (!writeAcl(pkiDir, config, paths)) return false;
   handOver(paths.brokerDir, brokerUser());
   const running = runningBroker(paths);
   if (running) await signalReload(paths, running);

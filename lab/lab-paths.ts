@@ -26,6 +26,8 @@ export interface LabPaths {
   readonly portFile: string;
   /** Lab device keys and certificates, one directory per device (not readable by the broker). */
   readonly devicesDir: string;
+  /** The application identity's key and certificate (lab.application; not readable by the broker). */
+  readonly applicationDir: string;
 }
 
 /** File names inside the broker directory, as the rendered config refers to them. */
@@ -59,5 +61,6 @@ export function labPaths(pkiDir: string, env: string): LabPaths {
     logFile: inBroker(BROKER_FILES.logFile),
     portFile: inBroker(BROKER_FILES.portFile),
     devicesDir: join(labDir, "devices"),
+    applicationDir: join(labDir, "application"),
   };
 }

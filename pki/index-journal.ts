@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { MoatError } from "../errors";
 
-/** What a certificate was issued for. */
-export type CertificateProfile = "device" | "server" | "verification";
+/** What a certificate was issued for. `application`: the lab's application identity (lab.application.name), never a device. */
+export type CertificateProfile = "device" | "server" | "verification" | "application";
 
 /** RFC 5280 CRLReason values moat lets an operator choose (certificateHold is not: revocation is final). */
 export const REVOCATION_REASONS = {

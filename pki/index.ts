@@ -12,6 +12,8 @@ export {
   IssueDeviceOptions,
   issueServerCert,
   IssueServerOptions,
+  issueApplicationWithKey,
+  IssueApplicationOptions,
   KeyAndCertificatePaths,
   StoreOptions,
 } from "./issue";
@@ -22,6 +24,7 @@ export { verificationCert, VerificationCertOptions, CaRegistrationMaterial } fro
 export { bulkIssue, readCsrFile, BulkOptions, BulkSummary } from "./bulk";
 export { checkCsr, CheckedCsr } from "./csr";
 export { checkThingName, THING_NAME } from "./thing-name";
+export { checkApplicationName, APPLICATION_NAME } from "./application-name";
 export { checkDeviceClass, chooseDeviceClass, DeviceClassChoice, DEVICE_CLASS } from "./device-class";
 export { deviceSubjectOf, DeviceSubject } from "./certificate";
 export { writeFileAtomic } from "../core/atomic-file";

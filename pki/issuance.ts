@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-file";
 import type { IssuingCa } from "./ca";
 import { signCertificate } from "./certificate";
+import { checkApplicationName, checkDeviceName } from "./application-name";
 import { checkDeviceClass } from "./device-class";
 import { distinguishedName } from "./distinguished-name";
 import {
@@ -56,8 +57,13 @@ export interface IssuedLeaf {
  */
 export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now: Date, durableCopies = true): IssuedLeaf[] {
   // Checked before the lock: nothing is written for a batch that holds one bad request.
-  for (const request of requests)
-    if (request.profile === "device") checkDeviceClass(request.deviceClass ?? "", `device ${request.commonName}`);
+  for (const request of requests) {
+    if (request.profile === "device") {
+      checkDeviceClass(request.deviceClass ?? "", `device ${request.commonName}`);
+      checkDeviceName(request.commonName);
+    }
+    if (request.profile === "application") checkApplicationName(request.commonName, "application certificate");
+  }
   return withStoreLock(ca.paths.lock, () => {
     const taken = new Set(readIndex(ca.paths.index).map((e) => e.serial));
     mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
@@ -118,6 +124,7 @@ function extensionsFor(issuerKeyId: Buffer): (request: LeafRequest) => Asn1[] {
     device: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.clientAuth))],
     server: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.serverAuth))],
     verification: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature))],
+    application: [...common, ...fixed(keyUsage(KeyUsage.digitalSignature), extendedKeyUsage(OID.clientAuth))],
   };
   return (request) => {
     const own = [subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeyInfo))];

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-file";
 import { loadIssuingCa } from "./ca";
+import { checkApplicationName } from "./application-name";
 import { checkCsr } from "./csr";
 import { checkDeviceClass } from "./device-class";
 import { issueLeaves, LeafRequest } from "./issuance";
@@ -101,6 +102,26 @@ export function issueDeviceWithKey(options: IssueDeviceOptions): KeyAndCertifica
     { commonName: options.deviceId, profile: "device", deviceClass: options.deviceClass },
     options.keyType,
   );
+}
+
+/** Options of {@link issueApplicationWithKey}. */
+export interface IssueApplicationOptions extends StoreOptions, ValidityOptions {
+  /** The application's name (lab.application.name): becomes the CN; never a thing name. */
+  readonly name: string;
+  /** Receives `<name>.key`, `<name>.pem` and `chain.pem`. */
+  readonly outDir: string;
+  /** @default "p256" */
+  readonly keyType?: KeyType;
+}
+
+/**
+ * Lab only: the application identity's key and certificate (clientAuth, no OU, profile
+ * `application` in the journal). Its CN has a dot, which no thing name has, so no device
+ * certificate can carry it and IoT Core would never provision it as a thing.
+ */
+export function issueApplicationWithKey(options: IssueApplicationOptions): KeyAndCertificatePaths {
+  checkApplicationName(options.name, "lab.application.name");
+  return issueWithLocalKey(options, options.name, { commonName: options.name, profile: "application" }, options.keyType);
 }
 
 /** Options of {@link issueServerCert}. */

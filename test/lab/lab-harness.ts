@@ -57,11 +57,15 @@ export const freePort = freeLoopbackPort;
  * The lab environment of the tests: dev.yaml's network and PKI settings with a topic model
  * where every class shares `devices/{thing}/telemetry` (write) and `devices/{thing}/commands`
  * (read), so the ACL has `pattern` lines with %u, and an operator class whose shared topics let
- * a test prove a message WAS delivered to the one device allowed to receive it.
+ * a test prove a message WAS delivered to the one device allowed to receive it. `application`
+ * declares lab.application.name (then every device's rights are its own `user` block).
  */
-export function labEnvironment(broker: Record<string, unknown> = {}): EnvironmentConfig {
+export function labEnvironment(broker: Record<string, unknown> = {}, application?: string): EnvironmentConfig {
   const doc = devDocument();
   doc.broker = { ...doc.broker, ...broker };
+  // Without an application identity the ACL keeps its `pattern` lines, which the device suites prove.
+  if (application === undefined) delete doc.lab;
+  else doc.lab = { application: { name: application } };
   doc.pki = { ...doc.pki, allowLocalKeys: true, deviceValidityDays: 30 };
   doc.topics = {
     classes: {
@@ -108,10 +112,14 @@ export interface LabFixture {
 }
 
 /** Enrolls `devices` (id -> class), then starts the broker; `broker` overrides dev.yaml's broker settings. */
-export async function startLab(devices: Record<string, string>, brokerSettings: Record<string, unknown> = {}): Promise<LabFixture> {
+export async function startLab(
+  devices: Record<string, string>,
+  brokerSettings: Record<string, unknown> = {},
+  application?: string,
+): Promise<LabFixture> {
   const work = mkdtempSync(join(tmpdir(), "moat-lab-"));
   const pkiDir = join(work, "pki");
-  const config = labEnvironment(brokerSettings);
+  const config = labEnvironment(brokerSettings, application);
   initCa({ pkiDir, env: config.name, unencryptedDevKey: true });
   for (const [deviceId, deviceClass] of Object.entries(devices)) enrollLabDevice({ pkiDir, config, deviceId, deviceClass });
   const port = await freePort();
