@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
@@ -132,13 +132,11 @@ function admit(
       `${join(run.csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${run.options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`,
     );
   } else if (earlier) {
-    if (!existsSync(out)) {
-      // A run killed between its journal line and its files left neither: both come from the journal.
-      const copy = issuedCopyPath(run.ca, earlier.serial);
-      const pem = toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64"));
-      if (!existsSync(copy)) writeFileAtomic(copy, pem, { durable: false, mode: 0o444 });
-      writeFileAtomic(out, pem, { durable: false, mode: 0o444 });
-    }
+    // A run killed between its journal line and its files left some of them out: they come from the journal.
+    const copy = issuedCopyPath(run.ca, earlier.serial);
+    const pem = () => toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64"));
+    if (!existsSync(copy)) writeFileAtomic(copy, pem(), { durable: false, mode: 0o444 });
+    if (!existsSync(out)) writeFileAtomic(out, pem(), { durable: false, mode: 0o444 });
     run.skipped++;
   } else if (queued) {
     queued.outs.push(out);
@@ -281,9 +279,7 @@ function issueInParallel(run: Run, threads: number): void {
         return lines;
       });
       batch.forEach((entry, i) => {
-        const copy = issuedCopyPath(ca, entry.serial as string);
-        writeFileAtomic(copy, toPem("CERTIFICATE", entry.der as Buffer), { durable: false, mode: 0o444 });
-        for (const out of entry.outs) publishCopy(copy, out);
+        publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
         run.done.set(entry.request.csrSha256 as string, events[i]);
       });
       run.issued += batch.length;
@@ -293,4 +289,30 @@ function issueInParallel(run: Run, threads: number): void {
   } finally {
     pool.close();
   }
+}
+
+/**
+ * Writes a journaled certificate's issued/ copy and links each output file to it, in the fewest
+ * directory operations: the copy is written under a temporary name, linked as each output, then
+ * renamed into place (a crash in between leaves what the next run restores from the journal).
+ * An output already there (a rerun) or on another filesystem takes the slower atomic replace.
+ */
+function publishIssued(copy: string, pem: string, outs: readonly string[]): void {
+  const temp = `${copy}.${process.pid}.tmp`;
+  const fd = openSync(temp, "wx", 0o444);
+  try {
+    writeSync(fd, pem);
+  } finally {
+    closeSync(fd);
+  }
+  for (const out of outs) {
+    try {
+      linkSync(temp, out);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "EXDEV") throw err;
+      publishCopy(temp, out);
+    }
+  }
+  renameSync(temp, copy);
 }
