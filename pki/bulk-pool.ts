@@ -65,7 +65,8 @@ export class SignerPool {
   private readonly chunks = new Map<number, { expected: number; got: Map<number, WorkerResult[]> }>();
   private turn = 0;
 
-  constructor(threads: number, setup: WorkerSetup) {
+  /** Starts the threads; they load while the caller does its own set-up, then {@link start} hands them the run. */
+  constructor(threads: number) {
     const code = workerCode();
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -75,10 +76,14 @@ export class SignerPool {
         transferList: [port2],
       });
       worker.unref();
-      port1.postMessage(setup);
       this.workers.push(worker);
       this.ports.push(port1);
     }
+  }
+
+  /** What every certificate of the run shares, the CA key included: sent before any job. */
+  start(setup: WorkerSetup): void {
+    for (const port of this.ports) port.postMessage(setup);
   }
 
   /** Queues one batch: its CSRs in chunks, dealt round the workers so each stays busy. */

@@ -69,19 +69,24 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     .sort();
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
-  const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
-  const now = options.now ?? new Date();
-  const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
-
-  const done = new Map<string, IssuedEvent>();
-  for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
-  mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
-  const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
   const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() : 0);
-  if (threads > 0) issueInParallel(run, threads);
-  else issueHere(run);
-  return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
+  // Started first: the threads load while the CA key is decrypted and the journal read.
+  const pool = threads > 0 ? new SignerPool(threads) : undefined;
+  try {
+    const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
+    const now = options.now ?? new Date();
+    const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
+    const done = new Map<string, IssuedEvent>();
+    for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
+    mkdirSync(outDir, { recursive: true });
+    writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
+    const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
+    if (pool) issueInParallel(run, pool);
+    else issueHere(run);
+    return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
+  } finally {
+    pool?.close();
+  }
 }
 
 /** The state of one bulk run, shared by both ways of issuing. */
@@ -205,11 +210,11 @@ function issueHere(run: Run): void {
  * fsynced, and only then are the issued/ copies and output files written: a kill at any point
  * leaves either no record and no file, or a record whose files the next run restores.
  */
-function issueInParallel(run: Run, threads: number): void {
+function issueInParallel(run: Run, pool: SignerPool): void {
   const { files, batchSize, csrDir, ca } = run;
   let tail = readIndexFrom(ca.paths.index, 0);
   const taken = new Set(tail.events.map((e) => e.serial));
-  const pool = new SignerPool(threads, {
+  pool.start({
     key: ca.signer.privateKey,
     issuerName: ca.identity.subjectName,
     issuerKeyId: ca.identity.keyId,
@@ -234,60 +239,56 @@ function issueInParallel(run: Run, threads: number): void {
     );
     return serials;
   };
-  try {
-    mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
-    let serials = submit(0);
-    for (let start = 0; start < files.length; start += batchSize) {
-      const slice = files.slice(start, start + batchSize);
-      const nextSerials = start + batchSize < files.length ? submit(start + batchSize) : [];
-      const results = pool.collect(start);
-      const pending = new Map<string, Pending>();
-      results.forEach((result, i) => {
-        try {
-          if ("refused" in result) throw new MoatError(result.refused);
-          const entry = admit(run, pending, slice[i], {
-            sha256: result.sha256,
-            thingName: result.thingName,
-            spki: Buffer.from(result.spki),
-          });
-          if (entry === undefined) return;
-          entry.serial = serials[i];
-          // Workers sign nothing issued before the run, which admit() never queues; signing here keeps that an optimisation.
-          entry.der =
-            result.der === undefined
-              ? leafCertificate(ca.identity, ca.signer, extensions, entry.request, serials[i])
-              : Buffer.from(result.der);
-        } catch (err) {
-          refuse(run, slice[i], err);
-        }
-      });
-      const batch = [...pending.values()];
-      const issuedAt = run.now.toISOString();
-      const events = withStoreLock(ca.paths.lock, () => {
-        tail = readIndexFrom(ca.paths.index, tail.end);
-        const theirs = new Set(tail.events.map((e) => e.serial));
-        for (const serial of theirs) taken.add(serial);
-        for (const entry of batch) {
-          if (!theirs.has(entry.serial as string)) continue;
-          entry.serial = newSerial(taken);
-          taken.add(entry.serial);
-          entry.der = leafCertificate(ca.identity, ca.signer, extensions, entry.request, entry.serial);
-        }
-        const lines = batch.map((entry) => issuedEvent(entry.request, entry.serial as string, entry.der as Buffer, issuedAt));
-        appendIndex(ca.paths.index, lines);
-        tail = { events: [], end: statSync(ca.paths.index).size };
-        return lines;
-      });
-      batch.forEach((entry, i) => {
-        publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
-        run.done.set(entry.request.csrSha256 as string, events[i]);
-      });
-      run.issued += batch.length;
-      run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
-      serials = nextSerials;
-    }
-  } finally {
-    pool.close();
+  mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
+  let serials = submit(0);
+  for (let start = 0; start < files.length; start += batchSize) {
+    const slice = files.slice(start, start + batchSize);
+    const nextSerials = start + batchSize < files.length ? submit(start + batchSize) : [];
+    const results = pool.collect(start);
+    const pending = new Map<string, Pending>();
+    results.forEach((result, i) => {
+      try {
+        if ("refused" in result) throw new MoatError(result.refused);
+        const entry = admit(run, pending, slice[i], {
+          sha256: result.sha256,
+          thingName: result.thingName,
+          spki: Buffer.from(result.spki),
+        });
+        if (entry === undefined) return;
+        entry.serial = serials[i];
+        // Workers sign nothing issued before the run, which admit() never queues; signing here keeps that an optimisation.
+        entry.der =
+          result.der === undefined
+            ? leafCertificate(ca.identity, ca.signer, extensions, entry.request, serials[i])
+            : Buffer.from(result.der);
+      } catch (err) {
+        refuse(run, slice[i], err);
+      }
+    });
+    const batch = [...pending.values()];
+    const issuedAt = run.now.toISOString();
+    const events = withStoreLock(ca.paths.lock, () => {
+      tail = readIndexFrom(ca.paths.index, tail.end);
+      const theirs = new Set(tail.events.map((e) => e.serial));
+      for (const serial of theirs) taken.add(serial);
+      for (const entry of batch) {
+        if (!theirs.has(entry.serial as string)) continue;
+        entry.serial = newSerial(taken);
+        taken.add(entry.serial);
+        entry.der = leafCertificate(ca.identity, ca.signer, extensions, entry.request, entry.serial);
+      }
+      const lines = batch.map((entry) => issuedEvent(entry.request, entry.serial as string, entry.der as Buffer, issuedAt));
+      appendIndex(ca.paths.index, lines);
+      tail = { events: [], end: statSync(ca.paths.index).size };
+      return lines;
+    });
+    batch.forEach((entry, i) => {
+      publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
+      run.done.set(entry.request.csrSha256 as string, events[i]);
+    });
+    run.issued += batch.length;
+    run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
+    serials = nextSerials;
   }
 }
 
