@@ -291,7 +291,7 @@ test("the compiled package runs the parallel path with plain node: dist's worker
       const { bulkIssue } = require(${JSON.stringify(join(dir, "dist/pki/index.js"))});
       const summary = bulkIssue({ pkiDir: ${JSON.stringify(pkiDir)}, env: "lab", passphrase: ${JSON.stringify(PASSPHRASE)}, deviceClass: "sensor",
         csrDir: ${JSON.stringify(csrDir)}, outDir: ${JSON.stringify(join(dir, "out"))}, threads: 2, batchSize: 8 });
-      process.stdout.write(JSON.stringify({ summary, loaders: process.execArgv.filter((a) => /tsx|--import|--require|--loader/.test(a)) }));`;
+      process.stdout.write(JSON.stringify({ summary, loaders: process.execArgv.filter((a) => a.startsWith("--")) }));`;
     const result = JSON.parse(
       execFileSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } }),
     );
