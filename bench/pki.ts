@@ -5,8 +5,13 @@
 //                 key import (JWK, Node's fastest), one verify and one sign, on every core, nothing else
 //   forge only    node-forge building and signing in pure JS (RSA only: forge has no ECDSA)
 //   openssl       one `openssl x509 -req` process per certificate
+//   one thread    moat pki bulk with threads: 0 (the path below PARALLEL_FROM CSRs)
+//   bulk          moat pki bulk as a user runs it: worker threads on every core (the figure against the ceiling)
 // Device CSRs (P-256, one key each) are generated before anything is timed.
 // BULK_COUNT (default 2000) CSRs for bulk; forge and openssl use smaller counts, printed.
+// SCALE_COUNT (default 100000; 0 skips) CSRs for the scale run: time and peak RSS of one bulk
+// process (bench/pki-scale.ts) on disk and on tmpfs.
+// Other processes on the machine slow every figure: the 1-minute load average is printed with each.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +24,7 @@ import { fromPem } from "../pki/pem";
 import { importSubjectPublicKey } from "../pki/public-key";
 
 const BULK_COUNT = Number(process.env.BULK_COUNT ?? 2000);
+const SCALE_COUNT = Number(process.env.SCALE_COUNT ?? 100_000);
 const ANCHOR_COUNT = 1000;
 const FORGE_COUNT = 40;
 const OPENSSL_COUNT = 30;
@@ -42,21 +48,41 @@ function prepare(base: string, keyType: KeyType, csrs: readonly string[]) {
   const csrDir = join(dir, "csrs");
   mkdirSync(csrDir);
   csrs.forEach((pem, i) => writeFileSync(join(csrDir, `device-${String(i).padStart(5, "0")}.csr`), pem));
-  return { dir, csrDir, paths: pkiPaths(dir, "bench") };
+  return { dir, csrDir, keyType, paths: pkiPaths(dir, "bench") };
 }
 
-function timedBulk(store: ReturnType<typeof prepare>): number {
+const load = () => `load ${os.loadavg()[0].toFixed(1)}`;
+
+/** CPU time of the whole process (every thread) per call of `work`, in microseconds. */
+function cpuPer(count: number, work: (i: number) => void): number {
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) work(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+/** CPU microseconds (all threads) per certificate of the last timedBulk. */
+let bulkCpu = 0;
+
+function timedBulk(store: ReturnType<typeof prepare>, threads?: number): number {
+  rmSync(store.paths.envDir, { recursive: true, force: true });
+  rmSync(join(store.dir, "out"), { recursive: true, force: true });
+  initCa({ pkiDir: store.dir, env: "bench", keyType: store.keyType, unencryptedDevKey: true });
   const start = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const summary = bulkIssue({
     pkiDir: store.dir,
     env: "bench",
     deviceClass: "sensor",
     csrDir: store.csrDir,
     outDir: join(store.dir, "out"),
+    threads,
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (summary.issued !== BULK_COUNT)
     throw new Error(`bulk issued ${summary.issued} of ${BULK_COUNT}: ${JSON.stringify(summary.refused.slice(0, 3))}`);
+  const cpu = process.cpuUsage(cpuBefore);
+  bulkCpu = (cpu.user + cpu.system) / summary.issued;
   return summary.issued / seconds;
 }
 
@@ -65,6 +91,7 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
   const onTmpfs = TMPFS === undefined ? undefined : prepare(TMPFS, keyType, csrs);
   try {
     const caKey = createPrivateKey(readFileSync(onDisk.paths.issuingKey));
+    const anchorLoad = load();
     const tbsLike = randomBytes(420); // a device TBSCertificate is ~400 bytes
     const signCount = keyType === "p256" ? 10_000 : 1_500;
     const csrParts = csrs.slice(0, ANCHOR_COUNT).map(csrPieces);
@@ -79,8 +106,21 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
       const { info, signature } = csrParts[i];
       if (!verify("sha256", info, importedKeys[i], signature)) throw new Error("bench CSR did not verify");
     });
+    // CPU time per operation does not depend on what else runs on the machine, unlike rates.
+    const floorCpu =
+      cpuPer(signCount, () => sign("sha256", tbsLike, caKey)) +
+      cpuPer(csrParts.length, (i) => {
+        const { info, spki, signature } = csrParts[i];
+        verify("sha256", info, importSubjectPublicKey(spki, "bench CSR").key, signature);
+      });
+    const oneThread = timedBulk(onDisk, 0);
+    const oneThreadCpu = bulkCpu;
+    const oneThreadLoad = load();
     const bulkDisk = timedBulk(onDisk);
+    const workersCpu = bulkCpu;
+    const bulkDiskLoad = load();
     const bulkTmpfs = onTmpfs === undefined ? undefined : timedBulk(onTmpfs);
+    const bulkTmpfsLoad = load();
     const signAfter = rate(signCount, () => sign("sha256", tbsLike, caKey));
     const native = (signBefore + signAfter) / 2;
     const floor = 1 / (1 / native + 1 / csrVerify);
@@ -89,8 +129,8 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     const forgeOnly = keyType === "p256" ? undefined : forgeRate(onDisk.paths.issuingKey, onDisk.paths.issuingCert);
     const openssl = opensslLoop(onDisk);
 
-    const bulkLine = (label: string, bulk: number) =>
-      `  ${label.padEnd(38)}${perSecond(bulk)}   = ${pct(bulk / native)} of native sign, ${pct(bulk / floor)} of sign + CSR verify, ${pct(bulk / ceiling)} of the ceiling`;
+    const bulkLine = (label: string, bulk: number, at: string) =>
+      `  ${label.padEnd(38)}${perSecond(bulk)}   = ${pct(bulk / ceiling)} of the ceiling, ${pct(bulk / floor)} of one core's floor (${at})`;
     console.log(`\n${keyType} issuing CA; ${BULK_COUNT} P-256 device CSRs`);
     console.log(
       `  ${"native crypto.sign, same key".padEnd(38)}${perSecond(native)}   (before bulk ${perSecond(signBefore)}, after ${perSecond(signAfter)})`,
@@ -99,15 +139,20 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     console.log(`  ${"native floor: sign + CSR verify".padEnd(38)}${perSecond(floor)}`);
     console.log(`  ${`native verify only, key imported (${ANCHOR_COUNT})`.padEnd(38)}${perSecond(verifyOnly)}`);
     console.log(
-      `  ${`ceiling: ${cores} cores x floor`.padEnd(38)}${perSecond(ceiling)}   = ${pct(ceiling / native)} of native sign: no bulk that verifies every CSR beats this here (parsing, building, disk not counted)`,
+      `  ${`ceiling: ${cores} cores x floor`.padEnd(38)}${perSecond(ceiling)}   = ${pct(ceiling / native)} of native sign: no bulk that verifies every CSR beats this here (parsing, building, disk not counted) (anchors from ${anchorLoad})`,
     );
-    console.log(bulkLine(`moat pki bulk, store in ${os.tmpdir()}`, bulkDisk));
-    if (bulkTmpfs !== undefined) console.log(bulkLine(`moat pki bulk, store in ${TMPFS} (tmpfs)`, bulkTmpfs));
+    console.log(bulkLine(`bulk, one thread, store in ${os.tmpdir()}`, oneThread, oneThreadLoad));
+    console.log(bulkLine(`bulk, ${cores} workers, store in ${os.tmpdir()}`, bulkDisk, bulkDiskLoad));
+    if (bulkTmpfs !== undefined) console.log(bulkLine(`bulk, ${cores} workers, store in ${TMPFS}`, bulkTmpfs, bulkTmpfsLoad));
     console.log(
       `  ${`forge only, pure JS (${FORGE_COUNT})`.padEnd(38)}${forgeOnly === undefined ? "    n/a      (forge has no ECDSA)" : `${perSecond(forgeOnly)}   bulk is ${(bulkDisk / forgeOnly).toFixed(0)}x faster`}`,
     );
     console.log(
       `  ${`openssl x509 -req per cert (${OPENSSL_COUNT})`.padEnd(38)}${perSecond(openssl)}   bulk is ${(bulkDisk / openssl).toFixed(0)}x faster`,
+    );
+    const us = (n: number) => `${n.toFixed(0)} us`;
+    console.log(
+      `  ${"CPU per certificate, all threads".padEnd(38)}floor ${us(floorCpu)}, bulk one thread ${us(oneThreadCpu)}, bulk ${cores} workers ${us(workersCpu)}: on idle cores the workers could reach at most ${pct(floorCpu / workersCpu)} of the ceiling`,
     );
     const verdict = (bulk: number) => `${bulk >= ceiling / 2 ? "met" : "NOT met"} (${pct(bulk / ceiling)})`;
     console.log(
@@ -115,6 +160,40 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     );
   } finally {
     for (const store of [onDisk, onTmpfs]) if (store) rmSync(store.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * SCALE_COUNT CSRs through one `bulkIssue` process per store (P-256 CA, one device key for all:
+ * key generation is not what is measured), on disk and on tmpfs: time and the process's peak RSS.
+ */
+function scale(): void {
+  console.log(`\nscale: ${SCALE_COUNT.toLocaleString("en-US")} CSRs, p256 issuing CA, one process each (bench/pki-scale.ts)`);
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const csrs = Array.from({ length: SCALE_COUNT }, (_, i) => buildCsr({ commonName: `device-${i}`, ...keys }));
+  for (const base of [os.tmpdir(), ...(TMPFS === undefined ? [] : [TMPFS])]) {
+    const dir = mkdtempSync(join(base, "moat-bench-scale-"));
+    try {
+      initCa({ pkiDir: dir, env: "bench", keyType: "p256", unencryptedDevKey: true });
+      const csrDir = join(dir, "csrs");
+      mkdirSync(csrDir);
+      csrs.forEach((pem, i) => writeFileSync(join(csrDir, `device-${String(i).padStart(6, "0")}.csr`), pem));
+      const before = load();
+      const output = execFileSync(
+        join(__dirname, "../node_modules/.bin/tsx"),
+        [join(__dirname, "pki-scale.ts"), dir, csrDir, join(dir, "out")],
+        {
+          encoding: "utf8",
+        },
+      );
+      const { seconds, issued, maxRssKb } = JSON.parse(output) as { seconds: number; issued: number; maxRssKb: number };
+      if (issued !== SCALE_COUNT) throw new Error(`scale run issued ${issued} of ${SCALE_COUNT}`);
+      console.log(
+        `  ${`store in ${base}`.padEnd(38)}${seconds.toFixed(1).padStart(6)} s   ${perSecond(issued / seconds)}   peak RSS ${(maxRssKb / 1024).toFixed(0)} MiB   (${before} before, ${load()} after)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -183,6 +262,7 @@ const csrs = Array.from({ length: BULK_COUNT }, (_, i) =>
   buildCsr({ commonName: `device-${i}`, ...generateKeyPairSync("ec", { namedCurve: "P-256" }) }),
 );
 for (const keyType of ["p256", "rsa2048"] as const) benchKeyType(keyType, csrs);
+if (SCALE_COUNT > 0) scale();
 console.log(
   `\nload average ${os.loadavg()[0].toFixed(2)} at end (other processes on the machine skew every rate alike; compare the ratios)`,
 );

@@ -1,15 +1,22 @@
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, Stats } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
-import { loadIssuingCa } from "./ca";
+import { IssuingCa, loadIssuingCa } from "./ca";
+import { SignerPool } from "./bulk-pool";
+import { readCsrFile } from "./csr-file";
 import { checkCsr } from "./csr";
 import { checkDeviceClass } from "./device-class";
-import { IssuedEvent, readIndex } from "./index-journal";
-import { issuedCopyPath, issueLeaves, LeafRequest } from "./issuance";
+import { appendIndex, IssuedEvent, readIndex, readIndexFrom } from "./index-journal";
+import { extensionsFor, issuedCopyPath, issuedEvent, issueLeaves, leafCertificate, LeafRequest } from "./issuance";
+import { newSerial } from "./serial";
+import { withStoreLock } from "./store-lock";
 import { StoreOptions } from "./issue";
 import { toPem } from "./pem";
 import { DEFAULT_LEAF_DAYS, validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
+
+export { readCsrFile } from "./csr-file";
 
 /** Options of {@link bulkIssue}. */
 export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBefore" | "notAfter"> {
@@ -23,7 +30,16 @@ export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBef
   readonly batchSize?: number;
   /** Called after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Worker threads that read, verify and sign (0: all in this thread). This thread stays the one
+   * writer of the journal and the files.
+   * @default every core when the directory holds at least {@link PARALLEL_FROM} CSRs, else 0
+   */
+  readonly threads?: number;
 }
+
+/** Below this many CSRs, starting worker threads costs more than they save (docs/benchmarks.md). */
+export const PARALLEL_FROM = 200;
 
 /** What a bulk run did. */
 export interface BulkSummary {
@@ -53,117 +69,251 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     .sort();
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
-  const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
-  const now = options.now ?? new Date();
-  const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
+  const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() : 0);
+  // Started first: the threads load while the CA key is decrypted and the journal read.
+  const pool = threads > 0 ? new SignerPool(threads) : undefined;
+  try {
+    const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
+    const now = options.now ?? new Date();
+    const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
+    const done = new Map<string, IssuedEvent>();
+    for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
+    mkdirSync(outDir, { recursive: true });
+    writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
+    const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
+    if (pool) issueInParallel(run, pool);
+    else issueHere(run);
+    return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
+  } finally {
+    pool?.close();
+  }
+}
 
-  const done = new Map<string, IssuedEvent>();
-  for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
-  mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
+/** The state of one bulk run, shared by both ways of issuing. */
+interface Run {
+  readonly options: BulkOptions;
+  readonly ca: IssuingCa;
+  readonly csrDir: string;
+  readonly outDir: string;
+  readonly files: readonly string[];
+  readonly batchSize: number;
+  readonly now: Date;
+  readonly validity: { notBefore: Date; notAfter: Date };
+  /** Issued CSRs by hash: from the journal at the start, then as this run issues them. */
+  readonly done: Map<string, IssuedEvent>;
+  readonly refused: { file: string; reason: string }[];
+  issued: number;
+  skipped: number;
+}
 
-  const refused: { file: string; reason: string }[] = [];
-  let issued = 0;
-  let skipped = 0;
+/** A checked CSR of this batch that needs a certificate, with every output file that wants it. */
+interface Pending {
+  readonly outs: string[];
+  readonly request: LeafRequest;
+  /** Parallel path: the serial drawn for it and the certificate a worker signed with it. */
+  serial?: string;
+  der?: Buffer;
+}
+
+const outPathFor = (run: Run, file: string) => join(run.outDir, `${basename(file).replace(/\.(csr|pem)$/, "")}.cert.pem`);
+const remedyFor = (csrDir: string) => `make it a readable CSR file or move it out of ${csrDir}, then rerun`;
+
+/**
+ * The writer's decision for one checked CSR: skip it (issued earlier: its output file is
+ * restored from the journal if missing), share a certificate queued in this batch, refuse it
+ * (issued earlier under another class), or queue it.
+ */
+function admit(
+  run: Run,
+  pending: Map<string, Pending>,
+  file: string,
+  csr: { sha256: string; thingName: string; spki: Buffer },
+): Pending | undefined {
+  const out = outPathFor(run, file);
+  const earlier = run.done.get(csr.sha256);
+  const queued = pending.get(csr.sha256);
+  if (earlier && earlier.deviceClass !== run.options.deviceClass) {
+    throw new MoatError(
+      `${join(run.csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${run.options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`,
+    );
+  } else if (earlier) {
+    // A run killed between its journal line and its files left some of them out: they come from the journal.
+    const copy = issuedCopyPath(run.ca, earlier.serial);
+    const pem = () => toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64"));
+    if (!existsSync(copy)) writeFileAtomic(copy, pem(), { durable: false, mode: 0o444 });
+    if (!existsSync(out)) writeFileAtomic(out, pem(), { durable: false, mode: 0o444 });
+    run.skipped++;
+  } else if (queued) {
+    queued.outs.push(out);
+    run.skipped++;
+  } else {
+    const entry: Pending = {
+      outs: [out],
+      request: {
+        commonName: csr.thingName,
+        subjectPublicKeyInfo: csr.spki,
+        profile: "device",
+        deviceClass: run.options.deviceClass,
+        csrSha256: csr.sha256,
+        ...run.validity,
+      },
+    };
+    pending.set(csr.sha256, entry);
+    return entry;
+  }
+  return undefined;
+}
+
+function refuse(run: Run, file: string, err: unknown): void {
+  if (!(err instanceof MoatError)) throw err;
+  run.refused.push({ file, reason: err.message });
+}
+
+/** One thread reads, verifies, signs and writes: cheapest for a small directory. */
+function issueHere(run: Run): void {
+  const { files, batchSize, csrDir } = run;
   for (let start = 0; start < files.length; start += batchSize) {
     // Keyed by CSR hash: the same CSR twice in the directory gets one certificate, in both files.
-    const pending = new Map<string, { outs: string[]; request: LeafRequest }>();
+    const pending = new Map<string, Pending>();
     for (const file of files.slice(start, start + batchSize)) {
-      const out = join(outDir, `${basename(file).replace(/\.(csr|pem)$/, "")}.cert.pem`);
       try {
-        const csr = checkCsr(
-          readCsrFile(join(csrDir, file), `make it a readable CSR file or move it out of ${csrDir}, then rerun`),
-          join(csrDir, file),
-        );
-        const earlier = done.get(csr.sha256);
-        const queued = pending.get(csr.sha256);
-        if (earlier && earlier.deviceClass !== options.deviceClass) {
-          throw new MoatError(
-            `${join(csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`,
-          );
-        } else if (earlier) {
-          if (!existsSync(out))
-            writeFileAtomic(out, toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64")), { durable: false, mode: 0o444 });
-          skipped++;
-        } else if (queued) {
-          queued.outs.push(out);
-          skipped++;
-        } else {
-          pending.set(csr.sha256, {
-            outs: [out],
-            request: {
-              commonName: csr.thingName,
-              subjectPublicKeyInfo: csr.subjectPublicKeyInfo,
-              profile: "device",
-              deviceClass: options.deviceClass,
-              csrSha256: csr.sha256,
-              ...validity,
-            },
-          });
-        }
+        const csr = checkCsr(readCsrFile(join(csrDir, file), remedyFor(csrDir)), join(csrDir, file));
+        admit(run, pending, file, { sha256: csr.sha256, thingName: csr.thingName, spki: csr.subjectPublicKeyInfo });
       } catch (err) {
-        if (!(err instanceof MoatError)) throw err;
-        refused.push({ file, reason: err.message });
+        refuse(run, file, err);
       }
     }
     const batch = [...pending.values()];
     // Output files are written after the journal is synced: nothing is handed out unrecorded,
     // and a file lost in a crash is rewritten from the journal by the next run.
     const leaves = issueLeaves(
-      ca,
+      run.ca,
       batch.map((p) => p.request),
-      now,
+      run.now,
       false,
     );
     leaves.forEach((leaf, i) => {
-      for (const out of batch[i].outs) publishCopy(issuedCopyPath(ca, leaf.serial), out);
-      done.set(leaf.event.csrSha256 as string, leaf.event);
+      for (const out of batch[i].outs) publishCopy(issuedCopyPath(run.ca, leaf.serial), out);
+      run.done.set(leaf.event.csrSha256 as string, leaf.event);
     });
-    issued += leaves.length;
-    options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
+    run.issued += leaves.length;
+    run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
   }
-  return { total: files.length, issued, skipped, refused };
 }
 
-/** A CSR is a few kilobytes; anything much larger in the directory is not one and is not read into memory. */
-const MAX_CSR_BYTES = 64 * 1024;
+/**
+ * Worker threads read, verify and sign; this thread is the one writer. It draws every serial
+ * before the CSR goes out (against the journal and every serial of the run), and batch k+1 is
+ * out with the workers while batch k is journaled and written. Under the store lock it reads
+ * what other processes appended since it last looked; a serial one of them took meanwhile is
+ * drawn again and that certificate re-signed here. Then the journal lines are appended and
+ * fsynced, and only then are the issued/ copies and output files written: a kill at any point
+ * leaves either no record and no file, or a record whose files the next run restores.
+ */
+function issueInParallel(run: Run, pool: SignerPool): void {
+  const { files, batchSize, csrDir, ca } = run;
+  let tail = readIndexFrom(ca.paths.index, 0);
+  const taken = new Set(tail.events.map((e) => e.serial));
+  pool.start({
+    key: ca.signer.privateKey,
+    issuerName: ca.identity.subjectName,
+    issuerKeyId: ca.identity.keyId,
+    deviceClass: run.options.deviceClass,
+    notBefore: run.validity.notBefore.getTime(),
+    notAfter: run.validity.notAfter.getTime(),
+    issuedCsrs: [...run.done.keys()],
+    remedy: remedyFor(csrDir),
+  });
+  const extensions = extensionsFor(ca.identity.keyId);
+  const submit = (start: number) => {
+    const slice = files.slice(start, start + batchSize);
+    const serials = slice.map(() => {
+      const serial = newSerial(taken);
+      taken.add(serial);
+      return serial;
+    });
+    pool.submit(
+      start,
+      slice.map((f) => join(csrDir, f)),
+      serials,
+    );
+    return serials;
+  };
+  mkdirSync(ca.paths.issuedDir, { recursive: true, mode: 0o700 });
+  let serials = submit(0);
+  for (let start = 0; start < files.length; start += batchSize) {
+    const slice = files.slice(start, start + batchSize);
+    const nextSerials = start + batchSize < files.length ? submit(start + batchSize) : [];
+    const results = pool.collect(start);
+    const pending = new Map<string, Pending>();
+    results.forEach((result, i) => {
+      try {
+        if ("refused" in result) throw new MoatError(result.refused);
+        const entry = admit(run, pending, slice[i], {
+          sha256: result.sha256,
+          thingName: result.thingName,
+          spki: Buffer.from(result.spki),
+        });
+        if (entry === undefined) return;
+        entry.serial = serials[i];
+        // Workers sign nothing issued before the run, which admit() never queues; signing here keeps that an optimisation.
+        entry.der =
+          result.der === undefined
+            ? leafCertificate(ca.identity, ca.signer, extensions, entry.request, serials[i])
+            : Buffer.from(result.der);
+      } catch (err) {
+        refuse(run, slice[i], err);
+      }
+    });
+    const batch = [...pending.values()];
+    const issuedAt = run.now.toISOString();
+    const events = withStoreLock(ca.paths.lock, () => {
+      tail = readIndexFrom(ca.paths.index, tail.end);
+      const theirs = new Set(tail.events.map((e) => e.serial));
+      for (const serial of theirs) taken.add(serial);
+      for (const entry of batch) {
+        if (!theirs.has(entry.serial as string)) continue;
+        entry.serial = newSerial(taken);
+        taken.add(entry.serial);
+        entry.der = leafCertificate(ca.identity, ca.signer, extensions, entry.request, entry.serial);
+      }
+      const lines = batch.map((entry) => issuedEvent(entry.request, entry.serial as string, entry.der as Buffer, issuedAt));
+      appendIndex(ca.paths.index, lines);
+      tail = { events: [], end: statSync(ca.paths.index).size };
+      return lines;
+    });
+    batch.forEach((entry, i) => {
+      publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
+      run.done.set(entry.request.csrSha256 as string, events[i]);
+    });
+    run.issued += batch.length;
+    run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
+    serials = nextSerials;
+  }
+}
 
 /**
- * The text of one CSR file, or a refusal naming it and `remedy`. A path may be a dangling link, a
- * directory, a FIFO (reading blocks for ever), a device (reading never ends) or unreadable:
- * each is the user's to fix, so it must not stop a run whose earlier batches are issued.
- * O_NONBLOCK makes opening a FIFO return at once; fstat on the open descriptor then judges the
- * very file that would be read.
+ * Writes a journaled certificate's issued/ copy and links each output file to it, in the fewest
+ * directory operations: the copy is written under a temporary name, linked as each output, then
+ * renamed into place (a crash in between leaves what the next run restores from the journal).
+ * An output already there (a rerun) or on another filesystem takes the slower atomic replace.
  */
-export function readCsrFile(path: string, remedy: string): string {
-  let fd: number;
+function publishIssued(copy: string, pem: string, outs: readonly string[]): void {
+  const temp = `${copy}.${process.pid}.tmp`;
+  const fd = openSync(temp, "wx", 0o444);
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw unreadable(err, path, remedy);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; ${remedy}`);
-    if (stats.size > MAX_CSR_BYTES)
-      throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
-    return readFileSync(fd, "utf8");
-  } catch (err) {
-    throw unreadable(err, path, remedy);
+    writeSync(fd, pem);
   } finally {
     closeSync(fd);
   }
-}
-
-/** A filesystem error on a CSR file as a refusal of that file; anything else is a bug and passes. */
-function unreadable(err: unknown, path: string, remedy: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (err instanceof MoatError || typeof code !== "string") return err;
-  const hint = code === "ENOENT" ? ": no such file, or a dangling symbolic link" : "";
-  return new MoatError(`${path}: cannot be read (${code}${hint}); ${remedy}`);
-}
-
-function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return "a directory";
-  return stats.isFIFO() ? "a FIFO" : "a device or other special file";
+  for (const out of outs) {
+    try {
+      linkSync(temp, out);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "EXDEV") throw err;
+      publishCopy(temp, out);
+    }
+  }
+  renameSync(temp, copy);
 }

@@ -62,18 +62,44 @@ export function readIndex(path: string): IndexEvent[] {
   const complete = text.slice(0, text.lastIndexOf("\n") + 1);
   const events: IndexEvent[] = [];
   complete.split("\n").forEach((line, i) => {
-    if (line === "") return;
-    try {
-      const parsed = JSON.parse(line) as IndexEvent;
-      if ((parsed.event !== "issued" && parsed.event !== "revoked") || typeof parsed.serial !== "string") throw new Error();
-      events.push(parsed);
-    } catch {
-      throw new MoatError(
-        `PKI index ${path} line ${i + 1} is not a journal entry; restore the index from backup (it is append-only and never edited by moat)`,
-      );
-    }
+    if (line !== "") events.push(parseLine(line, path, `line ${i + 1}`));
   });
   return events;
+}
+
+/**
+ * The complete lines appended since byte `offset` (a line end, 0 at first), and the offset after
+ * them: a long bulk run follows the journal without re-reading what it has seen. Sound because
+ * the journal is append-only and a torn tail, the one thing ever cut off, is never consumed.
+ */
+export function readIndexFrom(path: string, offset: number): { events: IndexEvent[]; end: number } {
+  if (!existsSync(path)) return { events: [], end: offset };
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return { events: [], end: offset };
+    const bytes = Buffer.alloc(size - offset);
+    readSync(fd, bytes, 0, bytes.length, offset);
+    const complete = bytes.lastIndexOf(0x0a) + 1;
+    const events: IndexEvent[] = [];
+    for (const line of bytes.subarray(0, complete).toString("utf8").split("\n"))
+      if (line !== "") events.push(parseLine(line, path, `line after byte ${offset}`));
+    return { events, end: offset + complete };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseLine(line: string, path: string, where: string): IndexEvent {
+  try {
+    const parsed = JSON.parse(line) as IndexEvent;
+    if ((parsed.event !== "issued" && parsed.event !== "revoked") || typeof parsed.serial !== "string") throw new Error();
+    return parsed;
+  } catch {
+    throw new MoatError(
+      `PKI index ${path} ${where} is not a journal entry; restore the index from backup (it is append-only and never edited by moat)`,
+    );
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-file";
 import type { IssuingCa } from "./ca";
-import { signCertificate } from "./certificate";
+import { IssuerIdentity, signCertificate } from "./certificate";
 import { checkApplicationName, checkDeviceName } from "./application-name";
 import { checkDeviceClass } from "./device-class";
 import { distinguishedName } from "./distinguished-name";
@@ -19,7 +19,7 @@ import { appendIndex, CertificateProfile, IssuedEvent, readIndex } from "./index
 import { OID } from "./oids";
 import { toPem } from "./pem";
 import { newSerial } from "./serial";
-import { keyIdentifier } from "./signer";
+import { keyIdentifier, Signer } from "./signer";
 import { withStoreLock } from "./store-lock";
 import { Asn1, encode, preEncoded } from "./asn1";
 
@@ -72,34 +72,11 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
     const leaves = requests.map((request) => {
       const serial = newSerial(taken);
       taken.add(serial);
-      const der = signCertificate(
-        {
-          serial: Buffer.from(serial, "hex"),
-          issuerName: ca.identity.subjectName,
-          subjectName: distinguishedName({ organizationalUnit: request.deviceClass, commonName: request.commonName }),
-          subjectPublicKeyInfo: request.subjectPublicKeyInfo,
-          notBefore: request.notBefore,
-          notAfter: request.notAfter,
-          extensions: extensions(request),
-        },
-        ca.signer,
-      );
+      const der = leafCertificate(ca.identity, ca.signer, extensions, request, serial);
       const certPem = toPem("CERTIFICATE", der);
       // Read-only: bulk output files are hard links to these copies.
       writeFileAtomic(issuedCopyPath(ca, serial), certPem, { durable: durableCopies, mode: 0o444 });
-      const event: IssuedEvent = {
-        event: "issued",
-        serial,
-        subject: request.commonName,
-        profile: request.profile,
-        ...(request.deviceClass === undefined ? {} : { deviceClass: request.deviceClass }),
-        notBefore: request.notBefore.toISOString(),
-        notAfter: request.notAfter.toISOString(),
-        issuedAt,
-        ...(request.csrSha256 === undefined ? {} : { csrSha256: request.csrSha256 }),
-        certificate: der.toString("base64"),
-      };
-      return { serial, certPem, event };
+      return { serial, certPem, event: issuedEvent(request, serial, der, issuedAt) };
     });
     appendIndex(
       ca.paths.index,
@@ -107,6 +84,49 @@ export function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[], now
     );
     return leaves;
   });
+}
+
+/** The DER of one leaf certificate: the same bytes whichever thread builds it. */
+export function leafCertificate(
+  issuer: Pick<IssuerIdentity, "subjectName">,
+  signer: Signer,
+  extensions: (request: LeafRequest) => Asn1[],
+  request: LeafRequest,
+  serial: string,
+): Buffer {
+  return signCertificate(
+    {
+      serial: Buffer.from(serial, "hex"),
+      issuerName: issuer.subjectName,
+      subjectName: distinguishedName({ organizationalUnit: request.deviceClass, commonName: request.commonName }),
+      subjectPublicKeyInfo: request.subjectPublicKeyInfo,
+      notBefore: request.notBefore,
+      notAfter: request.notAfter,
+      extensions: extensions(request),
+    },
+    signer,
+  );
+}
+
+/** The journal line of one issued certificate. */
+export function issuedEvent(
+  request: Omit<LeafRequest, "subjectPublicKeyInfo">,
+  serial: string,
+  der: Buffer,
+  issuedAt: string,
+): IssuedEvent {
+  return {
+    event: "issued",
+    serial,
+    subject: request.commonName,
+    profile: request.profile,
+    ...(request.deviceClass === undefined ? {} : { deviceClass: request.deviceClass }),
+    notBefore: request.notBefore.toISOString(),
+    notAfter: request.notAfter.toISOString(),
+    issuedAt,
+    ...(request.csrSha256 === undefined ? {} : { csrSha256: request.csrSha256 }),
+    certificate: der.toString("base64"),
+  };
 }
 
 /** Where the store keeps its copy of an issued certificate. */
@@ -117,7 +137,7 @@ export const issuedCopyPath = (ca: IssuingCa, serial: string): string => join(ca
  * batch and spliced as bytes: rebuilding them with forge for every certificate was ~100 us of
  * the ~500 us bulk spends per certificate.
  */
-function extensionsFor(issuerKeyId: Buffer): (request: LeafRequest) => Asn1[] {
+export function extensionsFor(issuerKeyId: Buffer): (request: LeafRequest) => Asn1[] {
   const fixed = (...extensions: Asn1[]) => extensions.map((e) => preEncoded(encode(e)));
   const common = fixed(basicConstraints(false), authorityKeyIdentifier(issuerKeyId));
   const byProfile: Record<CertificateProfile, Asn1[]> = {

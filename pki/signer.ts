@@ -22,6 +22,8 @@ export interface Signer {
   readonly algorithm: Asn1;
   /** Signature over `data` in the form X.509 expects (DER ECDSA-Sig-Value or PKCS#1 v1.5). */
   sign(data: Buffer): Buffer;
+  /** The key itself, handed in memory to bulk issuance's worker threads (never written or logged). */
+  readonly privateKey: KeyObject;
 }
 
 /** A SHA-256 signer for an EC or RSA private key. */
@@ -31,7 +33,7 @@ export function signerFor(privateKey: KeyObject): Signer {
   // RFC 5758: ECDSA AlgorithmIdentifiers have NO parameters; RFC 4055: RSA ones carry NULL.
   const algorithm = type === "ec" ? sequence(oid(OID.ecdsaWithSHA256)) : sequence(oid(OID.sha256WithRSAEncryption), nullValue());
   encode(algorithm); // fail here, not mid-issuance, if the node is malformed
-  return { algorithm, sign: (data) => sign("sha256", data, privateKey) };
+  return { algorithm, sign: (data) => sign("sha256", data, privateKey), privateKey };
 }
 
 /** DER SubjectPublicKeyInfo of a public key. */

@@ -26,7 +26,8 @@ describe("bulk issuance", () => {
   const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const writeCsrs = (names: string[]) =>
     names.forEach((n) => writeFileSync(join(csrDir, `${n}.csr`), buildCsr({ commonName: n, ...keys })));
-  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
+  // threads: these small directories would stay on one thread; the parallel path is what is tested
+  const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", threads: 2 });
 
   beforeEach(() => {
     dir = scratch();
@@ -266,3 +267,46 @@ describe("moat pki issue --csr refuses a path that is not a readable CSR file, i
     expect(existsSync(join(pkiDir, "out.pem"))).toBe(false);
   });
 });
+
+test("the compiled package runs the parallel path with plain node: dist's worker is JavaScript, no tsx", () => {
+  const root = resolve(__dirname, "../..");
+  const dir = scratch();
+  try {
+    // pki/ compiled as the package build compiles it, beside the checkout's node_modules
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+    const config = {
+      extends: join(root, "tsconfig.build.json"),
+      compilerOptions: { outDir: join(dir, "dist"), rootDir: root },
+      include: [join(root, "pki")],
+    };
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
+    execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")]);
+    const pkiDir = join(dir, "store");
+    const { paths } = initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
+    const csrDir = join(dir, "csrs");
+    mkdirSync(csrDir);
+    const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    for (let i = 0; i < 30; i++) writeFileSync(join(csrDir, `d-${i}.csr`), buildCsr({ commonName: `d-${i}`, ...keys }));
+    const script = `
+      const { bulkIssue } = require(${JSON.stringify(join(dir, "dist/pki/index.js"))});
+      const summary = bulkIssue({ pkiDir: ${JSON.stringify(pkiDir)}, env: "lab", passphrase: ${JSON.stringify(PASSPHRASE)}, deviceClass: "sensor",
+        csrDir: ${JSON.stringify(csrDir)}, outDir: ${JSON.stringify(join(dir, "out"))}, threads: 2, batchSize: 8 });
+      process.stdout.write(JSON.stringify({ summary, loaders: process.execArgv.filter((a) => a.startsWith("--")) }));`;
+    const result = JSON.parse(
+      execFileSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } }),
+    );
+    expect(result).toEqual({ summary: { total: 30, issued: 30, skipped: 0, refused: [] }, loaders: [] });
+    const outs = readdirSync(join(dir, "out"))
+      .filter((f) => f.endsWith(".cert.pem"))
+      .map((f) => join(dir, "out", f));
+    const verified = openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, ...outs]);
+    expect(
+      verified
+        .trim()
+        .split("\n")
+        .filter((l) => l.endsWith(": OK")),
+    ).toHaveLength(30);
+  } finally {
+    cleanup(dir);
+  }
+}, 180_000);

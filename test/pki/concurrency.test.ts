@@ -76,8 +76,10 @@ describe("two issuers at once", () => {
   });
 
   /** Runs two store workers that start at the same instant; resolves when both exit. */
-  async function together(mode: "issue" | "revoke", pkiDir: string, args: [string, string][]) {
-    const children = Promise.all(args.map(([name, arg]) => run(["test/pki/store-worker.ts", mode, pkiDir, dir, name, arg])));
+  async function together(mode: "issue" | "revoke" | "bulk", pkiDir: string, args: [string, string][]) {
+    // in "bulk" mode, a worker named "loop" issues one by one beside the bulk run
+    const modeOf = (name: string) => (mode === "bulk" && name === "loop" ? "issue" : mode);
+    const children = Promise.all(args.map(([name, arg]) => run(["test/pki/store-worker.ts", modeOf(name), pkiDir, dir, name, arg])));
     while (!args.every(([name]) => existsSync(join(dir, `ready-${name}`)))) await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(dir, "go"), "");
     const results = await children;
@@ -96,6 +98,77 @@ describe("two issuers at once", () => {
     const order = listIssued({ pkiDir, env: "lab" }).map((c) => c.subject[0]);
     expect(order.filter((p, i) => i > 0 && p !== order[i - 1]).length).toBeGreaterThan(1);
   });
+
+  test("a parallel bulk run and a tight issuing loop at once share the store without reuse or loss", async () => {
+    const pkiDir = join(dir, "store");
+    initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
+    await together("bulk", pkiDir, [
+      ["bulk", "120"],
+      ["loop", "40"],
+    ]);
+    expectConsistentStore(pkiDir, 160);
+    // the bulk run journaled in batches between the loop's lines, not all before or after them
+    const order = listIssued({ pkiDir, env: "lab" }).map((c) => c.subject.split("-")[0]);
+    expect(order.filter((p, i) => i > 0 && p !== order[i - 1]).length).toBeGreaterThan(1);
+    expect(readdirSync(join(dir, "out-bulk")).filter((f) => f.endsWith(".cert.pem"))).toHaveLength(120);
+  });
+
+  test("a parallel bulk run killed with SIGKILL mid-way resumes through the CLI: every certificate verifies, every serial is distinct and journaled once", async () => {
+    const pkiDir = join(dir, "store");
+    const { paths } = initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
+    const count = 600;
+    const child = spawn(TSX, ["test/pki/store-worker.ts", "bulk", pkiDir, dir, "kill", String(count)], { cwd: ROOT, stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    while (!existsSync(join(dir, "ready-kill"))) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(dir, "go"), "");
+    const journaled = () => (existsSync(paths.index) ? readFileSync(paths.index, "utf8").split("\n").length - 1 : 0);
+    while (journaled() < 100) await new Promise((r) => setTimeout(r, 5));
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+    const before = journaled();
+    expect(before).toBeLessThan(count); // killed mid-way, not after the end
+
+    const csrDir = join(dir, "csrs-kill");
+    const outDir = join(dir, "out-kill");
+    const resumed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const args = ["bin/moat.ts", "pki", "bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", outDir];
+      const more = ["--pki-dir", pkiDir, "--environments-dir", environmentsDir(dir), "--passphrase-file", passphraseFile(dir)];
+      const cli = spawn(TSX, [...args, ...more], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      cli.stdout.on("data", (d) => (stdout += d));
+      cli.stderr.on("data", (d) => (stderr += d));
+      cli.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(resumed.stderr).not.toMatch(/refused|internal error|\n\s+at /);
+    expect(resumed.code).toBe(0);
+    const [, issued, skipped] = /: (\d+) issued, (\d+) already issued/.exec(resumed.stdout) ?? [];
+    expect(Number(issued) + Number(skipped)).toBe(count);
+    expect(Number(skipped)).toBeGreaterThanOrEqual(before);
+
+    const events = readFileSync(paths.index, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { serial: string; csrSha256: string });
+    expect(events).toHaveLength(count);
+    expect(new Set(events.map((e) => e.serial)).size).toBe(count);
+    expect(new Set(events.map((e) => e.csrSha256)).size).toBe(count);
+    const copies = readdirSync(paths.issuedDir).filter((f) => f.endsWith(".pem"));
+    expect(copies.sort()).toEqual(events.map((e) => `${e.serial}.pem`).sort());
+    const outs = readdirSync(outDir)
+      .filter((f) => f.endsWith(".cert.pem"))
+      .map((f) => join(outDir, f));
+    expect(outs).toHaveLength(count);
+    const verified = openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, "-untrusted", paths.issuingCert, ...outs]);
+    expect(
+      verified
+        .trim()
+        .split("\n")
+        .filter((l) => l.endsWith(": OK")),
+    ).toHaveLength(count);
+    const served = outs.map((f) => new X509Certificate(readFileSync(f)).serialNumber);
+    expect(served.sort()).toEqual(events.map((e) => e.serial).sort());
+  }, 180_000);
 
   it("two processes revoking at once: every CRL number used once, the last CRL lists every revocation", async () => {
     // Without the lock both would read the same index and CRL number: the later CRL would

@@ -2,9 +2,10 @@
 // the go file so both children start together, then hammers the store:
 //   issue  <pkiDir> <syncDir> <name> <count>        issues count device certificates
 //   revoke <pkiDir> <syncDir> <name> <serialsFile>  revokes each serial (one per line)
+//   bulk   <pkiDir> <syncDir> <name> <count>        one parallel bulk run (2 threads, batches of 10) over count CSRs
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { buildCsr, issueFromCsr, loadIssuingCa, revoke } from "../../pki";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { buildCsr, bulkIssue, issueFromCsr, loadIssuingCa, revoke } from "../../pki";
 import { PASSPHRASE } from "./pki-fixtures";
 
 const [mode, pkiDir, syncDir, name, arg] = process.argv.slice(2);
@@ -15,6 +16,13 @@ if (mode === "issue") {
   work = Array.from({ length: Number(arg) }, (_, i) => buildCsr({ commonName: `${name}-${i}`, ...keys })).map(
     (csrPem) => () => issueFromCsr({ ...store, deviceClass: "sensor", csrPem }),
   );
+} else if (mode === "bulk") {
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const csrDir = `${syncDir}/csrs-${name}`;
+  mkdirSync(csrDir);
+  for (let i = 0; i < Number(arg); i++) writeFileSync(`${csrDir}/${name}-${i}.csr`, buildCsr({ commonName: `${name}-${i}`, ...keys }));
+  const options = { ...store, deviceClass: "sensor", csrDir, outDir: `${syncDir}/out-${name}`, threads: 2, batchSize: 10 };
+  work = [() => bulkIssue(options)];
 } else {
   work = readFileSync(arg, "utf8")
     .split("\n")

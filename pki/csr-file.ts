@@ -1,0 +1,45 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, Stats } from "node:fs";
+import { MoatError } from "../errors";
+
+/** A CSR is a few kilobytes; anything much larger in the directory is not one and is not read into memory. */
+const MAX_CSR_BYTES = 64 * 1024;
+
+/**
+ * The text of one CSR file, or a refusal naming it and `remedy`. A path may be a dangling link, a
+ * directory, a FIFO (reading blocks for ever), a device (reading never ends) or unreadable:
+ * each is the user's to fix, so it must not stop a run whose earlier batches are issued.
+ * O_NONBLOCK makes opening a FIFO return at once; fstat on the open descriptor then judges the
+ * very file that would be read.
+ */
+export function readCsrFile(path: string, remedy: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw unreadable(err, path, remedy);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; ${remedy}`);
+    if (stats.size > MAX_CSR_BYTES)
+      throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
+    return readFileSync(fd, "utf8");
+  } catch (err) {
+    throw unreadable(err, path, remedy);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A filesystem error on a CSR file as a refusal of that file; anything else is a bug and passes. */
+function unreadable(err: unknown, path: string, remedy: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (err instanceof MoatError || typeof code !== "string") return err;
+  const hint = code === "ENOENT" ? ": no such file, or a dangling symbolic link" : "";
+  return new MoatError(`${path}: cannot be read (${code}${hint}); ${remedy}`);
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  return stats.isFIFO() ? "a FIFO" : "a device or other special file";
+}
