@@ -47,10 +47,10 @@ function choiceIssues(env: EnvironmentFile): Issue[] {
     issues.push({ path: "backend.s3", message: "is set but backend.type is local; remove it or set type: s3" });
   }
   const logging = env.broker.accountLogging;
-  const loggingReason = logging.enabled ? undefined : reasonProblem(logging.reason);
+  const loggingReason = logging.enabled ? undefined : reasonProblem(logging.disabledReason);
   if (loggingReason) {
     issues.push({
-      path: "broker.accountLogging.reason",
+      path: "broker.accountLogging.disabledReason",
       message: `${loggingReason}: which stack manages IoT logging when enabled is false`,
     });
   }

@@ -255,8 +255,13 @@ type ObjectType<P extends Record<string, Property<unknown>>> = Simplify<
   }
 >;
 
+export interface ObjectOptions extends Described {
+  /** Keys that were renamed, old name to new name: an old key is an error that names the new one. */
+  readonly renamed?: Readonly<Record<string, string>>;
+}
+
 /** A mapping with known keys; unknown keys are errors (typos must not be silently ignored). */
-export function object<P extends Record<string, Property<unknown>>>(properties: P, options: Described): Schema<ObjectType<P>> {
+export function object<P extends Record<string, Property<unknown>>>(properties: P, options: ObjectOptions): Schema<ObjectType<P>> {
   return {
     parse(value, path, issues) {
       if (!isMapping(value)) {
@@ -265,7 +270,10 @@ export function object<P extends Record<string, Property<unknown>>>(properties: 
       }
       const before = issues.length;
       for (const key of Object.keys(value)) {
-        if (!(key in properties)) {
+        const renamedTo = options.renamed?.[key];
+        if (renamedTo !== undefined) {
+          issues.push({ path: childPath(path, key), message: `was renamed; call it ${childPath(path, renamedTo)}` });
+        } else if (!(key in properties)) {
           const known = Object.keys(properties).join(", ");
           issues.push({ path: childPath(path, key), message: `is not a known key; expected one of ${known}` });
         }

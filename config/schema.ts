@@ -144,9 +144,12 @@ const broker = object(
       object(
         {
           enabled: withDefault(boolean({ description: "Manage the account-wide IoT logging options from this environment." }), true),
-          reason: optional(reason("Why logging is managed elsewhere; required when enabled is false.")),
+          disabledReason: optional(reason("Why logging is managed elsewhere; required when enabled is false.")),
         },
-        { description: "IoT logging options are account-wide: one stack per account and region should own them." },
+        {
+          description: "IoT logging options are account-wide: one stack per account and region should own them.",
+          renamed: { reason: "disabledReason" },
+        },
       ),
       { enabled: true },
     ),
@@ -174,11 +177,11 @@ const broker = object(
     certificateMode: withDefault(
       oneOf(["DEFAULT", "SNI_ONLY"] as const, {
         description:
-          "How the issuing CA is registered. DEFAULT proves possession of the CA key with a verification certificate (moat pki verification-cert); SNI_ONLY skips the proof and needs certificateModeReason.",
+          "How the issuing CA is registered. DEFAULT proves possession of the CA key with a verification certificate (moat pki verification-cert); SNI_ONLY skips the proof and needs sniOnlyReason.",
       }),
       "DEFAULT",
     ),
-    certificateModeReason: optional(reason("Why SNI_ONLY registration (no proof of CA key possession) is acceptable here.")),
+    sniOnlyReason: optional(reason("Why SNI_ONLY registration (no proof of CA key possession) is acceptable here.")),
     customDomain: optional(
       object(
         {
@@ -204,7 +207,10 @@ const broker = object(
       ),
     ),
   },
-  { description: "The managed broker: AWS IoT Core behind an interface VPC endpoint." },
+  {
+    description: "The managed broker: AWS IoT Core behind an interface VPC endpoint.",
+    renamed: { certificateModeReason: "sniOnlyReason" },
+  },
 );
 
 const pki = object(

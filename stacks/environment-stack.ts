@@ -83,9 +83,9 @@ export class IotEnvironmentStack extends TerraformStack {
 
   /** The broker, with the CA's public PEMs (committed or from the PKI store): never a key. */
   private buildBroker(env: EnvironmentConfig, id: string, pkiDir: string): IotCoreBroker {
-    if (env.broker.certificateMode !== "DEFAULT" && !env.broker.certificateModeReason) {
+    if (env.broker.certificateMode !== "DEFAULT" && !env.broker.sniOnlyReason) {
       throw new MoatError(
-        `${env.file}: broker.certificateModeReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`,
+        `${env.file}: broker.sniOnlyReason is required with certificateMode SNI_ONLY; say in a sentence why no proof of CA key possession is acceptable`,
       );
     }
     const { caCertificatePem, verificationCertificatePem } = readCaMaterial(env, pkiDir);
@@ -98,10 +98,14 @@ export class IotEnvironmentStack extends TerraformStack {
       topics: parseTopicModel(env.topics, env.file),
       caCertificatePem,
       verificationCertificatePem,
-      sniOnlyReason: env.broker.certificateModeReason,
+      sniOnlyReason: env.broker.sniOnlyReason,
       tlsPolicy: env.broker.tlsPolicy,
       customDomain: env.broker.customDomain,
-      logging: { enabled: env.broker.accountLogging.enabled, level: env.broker.logLevel, disabledReason: env.broker.accountLogging.reason },
+      logging: {
+        enabled: env.broker.accountLogging.enabled,
+        level: env.broker.logLevel,
+        disabledReason: env.broker.accountLogging.disabledReason,
+      },
       alarmEmails: env.broker.alarmEmails,
       authFailureThreshold: env.broker.authFailureThreshold,
       // Devices get egress to the endpoint on 8883; rejected MQTT flows page the broker's alarm topic.

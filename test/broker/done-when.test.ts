@@ -122,9 +122,9 @@ describe("the environment stack's broker wiring", () => {
 
   test("GIVEN SNI_ONLY without a reason WHEN synthesized THEN refused naming the key", () => {
     const dev = loadEnvironment("dev");
-    const environment = { ...dev, broker: { ...dev.broker, certificateModeReason: undefined } };
+    const environment = { ...dev, broker: { ...dev.broker, sniOnlyReason: undefined } };
     expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment })).toThrow(
-      "environments/dev.yaml: broker.certificateModeReason is required with certificateMode SNI_ONLY",
+      "environments/dev.yaml: broker.sniOnlyReason is required with certificateMode SNI_ONLY",
     );
   });
 });

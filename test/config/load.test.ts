@@ -170,12 +170,12 @@ describe("refused environment files: one line per problem naming file and key pa
     [
       "account logging off without a reason",
       (d) => (d.broker.accountLogging = { enabled: false }),
-      /broker\.accountLogging\.reason is missing; give one line of at least 4 words and 20 characters that says why: which stack manages IoT logging/,
+      /broker\.accountLogging\.disabledReason is missing; give one line of at least 4 words and 20 characters that says why: which stack manages IoT logging/,
     ],
     [
       "account logging off with a one-word reason",
-      (d) => (d.broker.accountLogging = { enabled: false, reason: "elsewhere" }),
-      /broker\.accountLogging\.reason "elsewhere" is under a sentence \(1 word, 9 characters\); give one line of at least 4 words and 20 characters/,
+      (d) => (d.broker.accountLogging = { enabled: false, disabledReason: "elsewhere" }),
+      /broker\.accountLogging\.disabledReason "elsewhere" is under a sentence \(1 word, 9 characters\); give one line of at least 4 words and 20 characters/,
     ],
     ["an S3 backend without its settings", (d) => (d.backend = { type: "s3" }), /backend\.s3 is required when backend\.type is s3/],
     [
@@ -215,6 +215,26 @@ describe("refused environment files: one line per problem naming file and key pa
     const problems = problemsWith(mutate);
     expect(problems.some((line) => expected.test(line))).toBe(true);
     for (const line of problems) expect(line).toMatch(/^\S+broken\.yaml: /);
+  });
+
+  test.each([
+    [
+      "broker.certificateModeReason",
+      "broker.sniOnlyReason",
+      (d: Record<string, any>) => (d.broker.certificateModeReason = d.broker.sniOnlyReason),
+    ],
+    [
+      "broker.accountLogging.reason",
+      "broker.accountLogging.disabledReason",
+      (d: Record<string, any>) =>
+        (d.broker.accountLogging = { enabled: false, reason: "The platform stack owns the account's IoT logging." }),
+    ],
+  ])("the old key %s is one line that names the new key %s", (oldKey, newKey, mutate) => {
+    const problems = problemsWith((d) => {
+      mutate(d);
+      if (oldKey === "broker.certificateModeReason") delete d.broker.sniOnlyReason;
+    });
+    expect(problems).toEqual([expect.stringContaining(`${oldKey} was renamed; call it ${newKey}`)]);
   });
 
   test("every problem is reported at once", () => {

@@ -47,7 +47,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
       prodYaml,
       readFileSync(prodYaml, "utf8").replace(
         /^broker:\n/m,
-        "broker:\n  certificateMode: SNI_ONLY\n  certificateModeReason: The same CA is registered in the staging and production accounts.\n",
+        "broker:\n  certificateMode: SNI_ONLY\n  sniOnlyReason: The same CA is registered in the staging and production accounts.\n",
       ),
     );
     return store;
