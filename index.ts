@@ -14,7 +14,7 @@ export type {
   FlowLogsDisabled,
 } from "./constructs/network/isolated-iot-network";
 export { FlowLogs } from "./constructs/network/flow-logs";
-export type { FlowLogsProps } from "./constructs/network/flow-logs";
+export type { FlowLogSettings, FlowLogsProps } from "./constructs/network/flow-logs";
 export { MIN_FLOW_LOG_RETENTION_DAYS } from "./core/flow-log-retention";
 export type { FlowLogStore } from "./core/flow-log-retention";
 

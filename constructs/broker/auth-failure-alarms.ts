@@ -26,6 +26,7 @@ export interface AuthFailureAlarmsProps {
   readonly emails: readonly string[];
   /** Failures per 5 minutes above which an alarm fires. */
   readonly threshold: number;
+  /** @default {} */
   readonly tags?: Record<string, string>;
 }
 

@@ -12,6 +12,7 @@ export interface BrokerLoggingProps {
   readonly logsArnPrefix: string;
   readonly accountId: string;
   readonly level: IotLogLevel;
+  /** @default {} */
   readonly tags?: Record<string, string>;
 }
 

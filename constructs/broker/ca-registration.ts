@@ -19,11 +19,18 @@ export interface CaRegistrationProps {
   readonly accountId: string;
   /** The environment's issuing CA certificate (public PEM only). */
   readonly caCertificatePem: string;
-  /** Proof of possession for DEFAULT mode: a certificate with CN = the account's registration code, signed by the CA. */
+  /**
+   * Proof of possession for DEFAULT mode: a certificate with CN = the account's registration code, signed by the CA.
+   * @default undefined: SNI_ONLY mode, which requires `sniOnlyReason`
+   */
   readonly verificationCertificatePem?: string;
-  /** Why SNI_ONLY mode is acceptable; used only without a verification certificate. */
+  /**
+   * Why SNI_ONLY mode is acceptable; used only without a verification certificate.
+   * @default undefined (a verification certificate is then required)
+   */
   readonly sniOnlyReason?: string;
   readonly template: JitpTemplateOptions;
+  /** @default {} */
   readonly tags?: Record<string, string>;
 }
 

@@ -7,9 +7,9 @@ import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
 import { compileIotPolicies, TopicModel } from "../../authz";
 import { DEFAULT_IOT_TLS_POLICY, IotTlsPolicy } from "../../config/tls-policy";
 import { ValidationError } from "../../errors";
-import { IsolatedSecurityGroup, Peer, Port } from "../security";
+import { IsolatedSecurityGroup, NamedCidr, Peer, Port } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
-import { BrokerEndpoint, BrokerEndpointProps } from "./broker-endpoint";
+import { BrokerEndpoint } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
 import { BrokerDomainConfiguration, IotCustomDomain } from "./domain-configuration";
@@ -27,12 +27,27 @@ export type { IotCustomDomain } from "./domain-configuration";
 export interface BrokerNetwork {
   /** The devices' group: the broker opens its egress to the endpoint on TCP 8883, and nothing else. */
   readonly deviceSecurityGroup: IsolatedSecurityGroup;
-  /** The network's flow logs: their rejected-MQTT alarm notifies the broker's alarm topic. */
+  /**
+   * The network's flow logs: their rejected-MQTT alarm notifies the broker's alarm topic.
+   * @default undefined: the network records no flow logs, so there is no alarm to wire
+   */
   readonly flowLogs?: { addAlarmAction(topicArn: string): void };
 }
 
-/** Where the broker sits: the same fields its endpoint takes (name, region, VPC, subnets, tags). */
-export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName"> {
+/** Where the broker sits (name, region, VPC, subnets, tags), what it trusts and how it reports. */
+export interface IotCoreBrokerProps {
+  /** Prefix of every resource name, e.g. `iot-prod` (it prefixes IoT policy, thing group and IAM names). */
+  readonly name: string;
+  /** Region of the broker (a literal, not a token: it names the endpoint service). */
+  readonly region: string;
+  /** The VPC of the isolated segment. */
+  readonly vpcId: string;
+  /** Subnets the endpoint's network interfaces are placed in (one per availability zone). */
+  readonly endpointSubnetIds: readonly string[];
+  /** The only sources allowed to reach the endpoint, on TCP 8883. */
+  readonly deviceSubnets: readonly NamedCidr[];
+  /** @default {} */
+  readonly tags?: Record<string, string>;
   /** The validated topic model (authz `parseTopicModel`): one thing group and its policies per class. */
   readonly topics: TopicModel;
   /** The environment's issuing CA certificate, PUBLIC PEM only (`pkiPaths(dir, env).issuingCert`). */
@@ -62,7 +77,20 @@ export interface IotCoreBrokerProps extends Omit<BrokerEndpointProps, "dnsName">
    * IoT Core logging. It is account-wide: when another stack owns it, set `enabled: false` with a reason.
    * @default { enabled: true, level: "WARN" }
    */
-  readonly logging?: { readonly enabled?: boolean; readonly level?: IotLogLevel; readonly disabledReason?: string };
+  readonly logging?: {
+    /**
+     * Manage the account-wide IoT logging options from this stack.
+     * @default true
+     */
+    readonly enabled?: boolean;
+    /** @default "WARN" */
+    readonly level?: IotLogLevel;
+    /**
+     * Why logging is managed elsewhere; required when `enabled` is false.
+     * @default undefined
+     */
+    readonly disabledReason?: string;
+  };
   /** @default [] */
   readonly alarmEmails?: readonly string[];
   /**

@@ -174,9 +174,15 @@ export interface FlowLogQueriesProps {
   readonly name: string;
   /** The segment the questions are about. */
   readonly plan: FlowAddressPlan;
-  /** CloudWatch store: the flow-log group the Logs Insights queries run on. */
+  /**
+   * CloudWatch store: the flow-log group the Logs Insights queries run on.
+   * @default undefined: no Logs Insights queries
+   */
   readonly logGroupName?: string;
-  /** S3 store: where the Parquet files are (bucket name, account, region of the flow log). */
+  /**
+   * S3 store: where the Parquet files are (bucket name, account, region of the flow log).
+   * @default undefined: no Athena queries
+   */
   readonly bucket?: { readonly name: string; readonly accountId: string; readonly region: string };
 }
 

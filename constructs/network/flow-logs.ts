@@ -26,17 +26,21 @@ import { FlowLogQueries } from "./flow-log-queries";
 import { FlowLogStore, flowLogRetentionProblem, MIN_FLOW_LOG_RETENTION_DAYS } from "../../core/flow-log-retention";
 import { serviceTrustPolicy } from "../security/service-trust-policy";
 
-export interface FlowLogsProps {
-  /** The VPC whose traffic is recorded (all of it: accepted and rejected). */
-  readonly vpcId: string;
-  /** Prefix for names of the log group, bucket, key alias and alarm, e.g. `iot-prod`. */
-  readonly name: string;
+/** Where flow logs go and how long they are kept: what an `IsolatedIotNetwork` takes as `flowLogs`. */
+export interface FlowLogSettings {
   /** @default "cloudwatch" */
   readonly store?: FlowLogStore;
   /** Days records are kept: CloudWatch retention and S3 expiration. @default 365 */
   readonly retentionDays?: number;
   /** S3 store: days before objects move to Glacier Flexible Retrieval. @default 90 */
   readonly archiveAfterDays?: number;
+}
+
+export interface FlowLogsProps extends FlowLogSettings {
+  /** The VPC whose traffic is recorded (all of it: accepted and rejected). */
+  readonly vpcId: string;
+  /** Prefix for names of the log group, bucket, key alias and alarm, e.g. `iot-prod`. */
+  readonly name: string;
   /**
    * The segment's address plan: saved queries (Logs Insights, or Glue + Athena for S3) ask
    * about its device, endpoint and office ranges.

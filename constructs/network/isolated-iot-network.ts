@@ -14,7 +14,7 @@ import { IsolatedSecurityGroup } from "../security/isolated-security-group";
 import { Port } from "../security/port";
 import { ROLE_TAG, Role } from "../../core/tags";
 import { addressPlanIssues } from "../../core/address-plan";
-import { FlowLogs, FlowLogsProps } from "./flow-logs";
+import { FlowLogs, FlowLogSettings } from "./flow-logs";
 import { reasonProblem } from "../../core/reason";
 
 /** A subnet to create: its zone and block. */
@@ -53,8 +53,8 @@ export interface IsolatedIotNetworkProps {
   readonly officeCidrs?: readonly string[];
   /** Prefix for resource names. @default the construct id */
   readonly name?: string;
-  /** Flow-log settings (the VPC id and name are filled in), or an explicit opt-out. @default CloudWatch Logs, 365 days */
-  readonly flowLogs?: Omit<FlowLogsProps, "vpcId" | "name" | "addressPlan"> | FlowLogsDisabled;
+  /** Flow-log settings (the VPC id, name and address plan are filled in), or an explicit opt-out. @default CloudWatch Logs, 365 days */
+  readonly flowLogs?: FlowLogSettings | FlowLogsDisabled;
 }
 
 const OFFICE_DENY_BASE = 100;
