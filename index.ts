@@ -28,7 +28,13 @@ export type { IsolatedSecurityGroupProps } from "./constructs/security/isolated-
 
 // The broker.
 export { IotCoreBroker } from "./constructs/broker/iot-core-broker";
-export type { IotCoreBrokerProps, BrokerNetwork, IotCustomDomain, IotTlsPolicy } from "./constructs/broker/iot-core-broker";
+export type {
+  IotCoreBrokerProps,
+  BrokerNetwork,
+  BrokerPlacement,
+  IotCustomDomain,
+  IotTlsPolicy,
+} from "./constructs/broker/iot-core-broker";
 export type { IotLogLevel } from "./constructs/broker/broker-logging";
 
 // One environment file -> one stack, and the review that runs at synth.

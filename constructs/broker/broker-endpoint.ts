@@ -4,20 +4,25 @@ import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { IsolatedSecurityGroup, NamedCidr, Peer, Port } from "../security";
 
-export interface BrokerEndpointProps {
+/** Where the broker sits: what `IotCoreBroker` and its endpoint both take. */
+export interface BrokerPlacement {
   /** Prefix of every resource name, e.g. `iot-prod`. */
   readonly name: string;
   /** Region of the broker (a literal, not a token: it names the endpoint service). */
   readonly region: string;
+  /** The VPC of the isolated segment. */
   readonly vpcId: string;
   /** Subnets the endpoint's network interfaces are placed in (one per availability zone). */
   readonly endpointSubnetIds: readonly string[];
   /** The only sources allowed to reach the endpoint, on TCP 8883. */
   readonly deviceSubnets: readonly NamedCidr[];
-  /** The name devices connect to: the broker's DATA domain configuration (AWS-managed or custom domain). */
-  readonly dnsName: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
+}
+
+export interface BrokerEndpointProps extends BrokerPlacement {
+  /** The name devices connect to: the broker's DATA domain configuration (AWS-managed or custom domain). */
+  readonly dnsName: string;
 }
 
 /**

@@ -7,9 +7,9 @@ import { IotThingGroup } from "@cdktf/provider-aws/lib/iot-thing-group";
 import { compileIotPolicies, TopicModel } from "../../authz";
 import { DEFAULT_IOT_TLS_POLICY, IotTlsPolicy } from "../../config/tls-policy";
 import { ValidationError } from "../../errors";
-import { IsolatedSecurityGroup, NamedCidr, Peer, Port } from "../security";
+import { IsolatedSecurityGroup, Peer, Port } from "../security";
 import { AuthFailureAlarms } from "./auth-failure-alarms";
-import { BrokerEndpoint } from "./broker-endpoint";
+import { BrokerEndpoint, BrokerPlacement } from "./broker-endpoint";
 import { BrokerLogging, IotLogLevel } from "./broker-logging";
 import { CaRegistration } from "./ca-registration";
 import { BrokerDomainConfiguration, IotCustomDomain } from "./domain-configuration";
@@ -20,6 +20,7 @@ import { REGION } from "../../core/names";
 
 export type { IotTlsPolicy };
 export type { IotCustomDomain } from "./domain-configuration";
+export type { BrokerPlacement } from "./broker-endpoint";
 
 /**
  * What the broker wires in the devices' network: an `IsolatedIotNetwork` fits as it is.
@@ -34,20 +35,8 @@ export interface BrokerNetwork {
   readonly flowLogs?: { addAlarmAction(topicArn: string): void };
 }
 
-/** Where the broker sits (name, region, VPC, subnets, tags), what it trusts and how it reports. */
-export interface IotCoreBrokerProps {
-  /** Prefix of every resource name, e.g. `iot-prod` (it prefixes IoT policy, thing group and IAM names). */
-  readonly name: string;
-  /** Region of the broker (a literal, not a token: it names the endpoint service). */
-  readonly region: string;
-  /** The VPC of the isolated segment. */
-  readonly vpcId: string;
-  /** Subnets the endpoint's network interfaces are placed in (one per availability zone). */
-  readonly endpointSubnetIds: readonly string[];
-  /** The only sources allowed to reach the endpoint, on TCP 8883. */
-  readonly deviceSubnets: readonly NamedCidr[];
-  /** @default {} */
-  readonly tags?: Record<string, string>;
+/** Where the broker sits (`BrokerPlacement`), what it trusts and how it reports. */
+export interface IotCoreBrokerProps extends BrokerPlacement {
   /** The validated topic model (authz `parseTopicModel`): one thing group and its policies per class. */
   readonly topics: TopicModel;
   /** The environment's issuing CA certificate, PUBLIC PEM only (`pkiPaths(dir, env).issuingCert`). */
