@@ -28,7 +28,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      // The provider barrel loads all 2,212 resource modules: ~10x the synth time and memory.
+      // The provider barrel loads every resource module of the provider, which multiplies synth time and memory.
       "no-restricted-imports": [
         "error",
         {

@@ -15,7 +15,7 @@
  * Each side pays for its own garbage: parses and reviews are timed in alternating blocks, and
  * the first steps of a block, which collect what the other side left, are not counted. (Timing
  * them in alternation, one of each per round, let a parse pay for collecting the review's
- * garbage: the floor read ~22 ms instead of ~15 ms, and the ratio ~2.4x instead of ~4x.)
+ * garbage, which raised the floor and lowered the ratio: docs/benchmarks.md.)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -15,8 +15,8 @@ const CURVES: Record<string, { name: "P-256" | "P-384"; size: number }> = {
 
 /**
  * Imports a CSR's public key through JWK rather than SPKI DER: OpenSSL 3's DER decoder framework
- * makes the DER import the slowest step of bulk issuance (measured here: EC 2,700/s via DER vs
- * 7,100/s via JWK; RSA 4,100/s vs 89,000/s). The JWK import still checks an EC point is on the curve.
+ * makes the DER import the slowest step of bulk issuance (figures in docs/benchmarks.md). The JWK
+ * import still checks an EC point is on the curve.
  * Only the key types AWS IoT accepts for devices are read; anything else is refused.
  */
 export function importSubjectPublicKey(spki: Tlv, what: string): SubjectPublicKey {

@@ -15,7 +15,6 @@ function main(): void {
 }
 
 // On the next turn of the event loop, not inside Node's module loader: cdktf records a full
-// stack trace for every token it creates (~290 per run here), and the loader's dozen frames
-// under this file would be in each one (measured: 12 of 28 frames; formatting the traces took
-// 56 ms instead of 36 ms).
+// stack trace for every token it creates, and the loader's frames under this file would be in
+// each one, which makes formatting the traces slower (docs/benchmarks.md).
 setImmediate(main);
