@@ -3,7 +3,17 @@ import { derived, Resource, ReviewModel, tag } from "./model";
 import { aclEntries, AclEntry, subnetAcls } from "./network-acl";
 import { MQTT_TLS_PORT } from "./ports";
 import { ReviewContext } from "./rule";
-import { brokerEndpoints, brokerSecurityGroups, groupAddress, GroupRule, groupRules, isAllProtocols, Peer } from "./segment";
+import {
+  attachedGroups,
+  brokerEndpoints,
+  brokerSecurityGroups,
+  groupAddress,
+  GroupRule,
+  groupRules,
+  isAllProtocols,
+  Peer,
+  SECURITY_GROUP_RULE_TYPES,
+} from "./segment";
 import { Role, ROLE_TAG } from "../core/tags";
 import { asNumber } from "./terraform-types";
 import { blocks, isRecord, Ref, referencesIn, Unknown, Value } from "./value";
@@ -210,7 +220,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   }
   const holdersOf = new Map<string, Resource[]>();
   for (const r of model.resources) {
-    if (r.mode !== "managed" || RULE_TYPES.has(r.type)) continue;
+    if (r.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(r.type)) continue;
     for (const address of r.references) if (attached.has(address)) holdersOf.set(address, [...(holdersOf.get(address) ?? []), r]);
   }
   for (const group of attached) {
@@ -309,26 +319,6 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
     }
   }
   return { stack: model.stack, nodes: [...nodes.values()], edges };
-}
-
-/** Security group rule resources: they write a group's rules, they do not put it on anything. */
-const RULE_TYPES = new Set([
-  "aws_security_group",
-  "aws_security_group_rule",
-  "aws_vpc_security_group_ingress_rule",
-  "aws_vpc_security_group_egress_rule",
-]);
-
-/** Groups the stack puts on something (an endpoint, an instance, an interface). */
-function attachedGroups(model: ReviewModel): Set<string> {
-  const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
-  const attached = new Set<string>();
-  if (groups.size === 0) return attached;
-  for (const resource of model.resources) {
-    if (resource.mode !== "managed" || RULE_TYPES.has(resource.type)) continue;
-    for (const address of resource.references) if (groups.has(address)) attached.add(address);
-  }
-  return attached;
 }
 
 // ---------- flows ----------

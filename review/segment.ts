@@ -344,3 +344,26 @@ export function portRange(rule: { fromPort: Value | undefined; toPort: Value | u
 export function isOpen(value: Value | undefined): boolean {
   return value instanceof Unknown || value instanceof Ref;
 }
+
+/** Security group rule resources: they write a group's rules, they do not put the group on anything. */
+export const SECURITY_GROUP_RULE_TYPES: ReadonlySet<string> = new Set([
+  "aws_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+]);
+
+/**
+ * Groups the stack puts on something (an endpoint, an instance, a function, an interface): a device group is attached by
+ * the devices' own tooling, never by the stack, so such a group is not one.
+ */
+export function attachedGroups(model: ReviewModel): Set<string> {
+  const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
+  const attached = new Set<string>();
+  if (groups.size === 0) return attached;
+  for (const resource of model.resources) {
+    if (resource.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(resource.type)) continue;
+    for (const address of resource.references) if (groups.has(address)) attached.add(address);
+  }
+  return attached;
+}

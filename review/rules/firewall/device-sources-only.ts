@@ -4,6 +4,7 @@ import { ReviewModel } from "../../model";
 import { fail, RuleCheck, unknown, Violation } from "../../rule";
 import {
   asUnknownIfMaybe,
+  attachedGroups,
   brokerSecurityGroups,
   brokerSideOf,
   deviceSecurityGroups,
@@ -78,27 +79,6 @@ function fromEverywhere(rule: GroupRule): Violation[] {
       ),
     ];
   });
-}
-
-/** Security group rule types: they write a group's rules, they do not put the group on anything. */
-const RULE_TYPES = new Set([
-  "aws_security_group",
-  "aws_security_group_rule",
-  "aws_vpc_security_group_ingress_rule",
-  "aws_vpc_security_group_egress_rule",
-]);
-
-/**
- * Groups the stack puts on something (an instance, a function, an interface): a device group is
- * attached by the devices' own tooling, never by the stack, so such a group is not one.
- */
-function attachedGroups(model: ReviewModel): Set<string> {
-  const attached = new Set<string>();
-  for (const resource of model.resources) {
-    if (resource.mode !== "managed" || RULE_TYPES.has(resource.type)) continue;
-    for (const address of resource.references) if (model.get(address)?.type === "aws_security_group") attached.add(address);
-  }
-  return attached;
 }
 
 /**
