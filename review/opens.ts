@@ -1,6 +1,6 @@
 import { ReviewModel } from "./model";
 import { aclEntries } from "./network-acl";
-import { groupRules, isAllProtocols, Peer } from "./segment";
+import { groupRules, isAllProtocols, Peer, ROUTE_TARGETS } from "./segment";
 import { blocks, Encoded, isRecord, Ref, Unknown, Value } from "./value";
 
 /**
@@ -39,19 +39,6 @@ function flowText(protocol: Value | undefined, fromPort: Value | undefined, toPo
   const to = show(toPort);
   return `${name}/${from === to ? from : `${from}-${to}`}`;
 }
-
-const ROUTE_TARGETS = [
-  "gateway_id",
-  "nat_gateway_id",
-  "egress_only_gateway_id",
-  "transit_gateway_id",
-  "vpc_peering_connection_id",
-  "network_interface_id",
-  "vpc_endpoint_id",
-  "carrier_gateway_id",
-  "local_gateway_id",
-  "core_network_arn",
-];
 
 function routeText(route: Record<string, Value>): string {
   const destination =

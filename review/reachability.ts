@@ -12,6 +12,8 @@ import {
   groupRules,
   isAllProtocols,
   Peer,
+  prefixListCidrs,
+  ROUTE_TARGETS,
   SECURITY_GROUP_RULE_TYPES,
 } from "./segment";
 import { Role, ROLE_TAG } from "../core/tags";
@@ -572,18 +574,6 @@ function cidrByReference(model: ReviewModel, value: Value): Ranges | undefined {
   return target && value.attribute === "cidr_block" ? rangesOf(target.attributes.cidr_block) : undefined;
 }
 
-/** The CIDRs of a managed prefix list of this stack, or undefined when it is not one. */
-export function prefixListCidrs(model: ReviewModel, value: Value): Value[] | undefined {
-  const list = model.target(value);
-  if (list?.type !== "aws_ec2_managed_prefix_list") return undefined;
-  const inline = blocks(list.attributes.entry).flatMap((e) => (isRecord(e) ? [e.cidr] : []));
-  const separate = model
-    .ofType("aws_ec2_managed_prefix_list_entry")
-    .filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address)
-    .map((e) => e.attributes.cidr);
-  return [...inline, ...separate];
-}
-
 // ---------- routes ----------
 
 interface RouteOut {
@@ -596,20 +586,6 @@ interface RouteOut {
   readonly unknown?: string;
 }
 
-const TARGETS = [
-  "gateway_id",
-  "nat_gateway_id",
-  "egress_only_gateway_id",
-  "transit_gateway_id",
-  "vpc_peering_connection_id",
-  "network_interface_id",
-  "instance_id",
-  "vpc_endpoint_id",
-  "carrier_gateway_id",
-  "local_gateway_id",
-  "core_network_arn",
-];
-
 /** Each subnet's routes that leave the VPC: from its associated table, else the VPC's main table. */
 function routesBySubnet(model: ReviewModel): Map<string, RouteOut[]> {
   const byTable = new Map<string, RouteOut[]>();
@@ -621,7 +597,7 @@ function routesBySubnet(model: ReviewModel): Map<string, RouteOut[]> {
   const read = (owner: Resource, table: string, r: Record<string, Value>) => {
     const destination =
       r.destination_cidr_block ?? r.cidr_block ?? r.destination_ipv6_cidr_block ?? r.ipv6_cidr_block ?? r.destination_prefix_list_id;
-    const key = TARGETS.find((k) => r[k] !== undefined && r[k] !== null && r[k] !== "");
+    const key = ROUTE_TARGETS.find((k) => r[k] !== undefined && r[k] !== null && r[k] !== "");
     if (!key || (key === "gateway_id" && r[key] === "local")) return;
     const target = r[key];
     const via = [owner.address, String(target instanceof Ref ? target.address : target)];

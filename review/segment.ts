@@ -367,3 +367,30 @@ export function attachedGroups(model: ReviewModel): Set<string> {
   }
   return attached;
 }
+
+/** The CIDRs of a managed prefix list of this stack (its entry blocks and entry resources), or undefined when it is not one. */
+export function prefixListCidrs(model: ReviewModel, value: Value): Value[] | undefined {
+  const list = model.target(value);
+  if (list?.type !== "aws_ec2_managed_prefix_list") return undefined;
+  const inline = blocks(list.attributes.entry).flatMap((e) => (isRecord(e) ? [e.cidr] : []));
+  const separate = model
+    .ofType("aws_ec2_managed_prefix_list_entry")
+    .filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address)
+    .map((e) => e.attributes.cidr);
+  return [...inline, ...separate];
+}
+
+/** The attributes that name a route's target, in the order the provider documents them. */
+export const ROUTE_TARGETS: readonly string[] = [
+  "gateway_id",
+  "nat_gateway_id",
+  "egress_only_gateway_id",
+  "transit_gateway_id",
+  "vpc_peering_connection_id",
+  "network_interface_id",
+  "instance_id",
+  "vpc_endpoint_id",
+  "carrier_gateway_id",
+  "local_gateway_id",
+  "core_network_arn",
+];

@@ -5,6 +5,7 @@ import { fail, RuleCheck, unknown, Violation } from "../../rule";
 import {
   asUnknownIfMaybe,
   attachedGroups,
+  prefixListCidrs,
   brokerSecurityGroups,
   brokerSideOf,
   deviceSecurityGroups,
@@ -14,7 +15,7 @@ import {
   subnetsWithRole,
 } from "../../segment";
 import { Role, ROLE_TAG } from "../../../core/tags";
-import { blocks, isRecord, Ref, Value } from "../../value";
+import { Ref, Value } from "../../value";
 import { coversAllV4, coversAllV6 } from "../../cidr-union";
 
 /**
@@ -96,10 +97,10 @@ function everywhereTogether(model: ReviewModel, ingress: readonly GroupRule[]): 
   const violations: Violation[] = [];
   for (const [group, rules] of byGroup) {
     const v4 = rules.flatMap((r) =>
-      r.peers.flatMap((p) => (p.kind === "cidr" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])),
+      r.peers.flatMap((p) => (p.kind === "cidr" ? [p.value] : p.kind === "prefix-list" ? (prefixListCidrs(model, p.value) ?? []) : [])),
     );
     const v6 = rules.flatMap((r) =>
-      r.peers.flatMap((p) => (p.kind === "cidr6" ? [p.value] : p.kind === "prefix-list" ? prefixListCidrs(model, p.value) : [])),
+      r.peers.flatMap((p) => (p.kind === "cidr6" ? [p.value] : p.kind === "prefix-list" ? (prefixListCidrs(model, p.value) ?? []) : [])),
     );
     for (const [family, values, coversAll] of [
       ["IPv4", v4, coversAllV4],
@@ -124,18 +125,6 @@ function everywhereTogether(model: ReviewModel, ingress: readonly GroupRule[]): 
     }
   }
   return violations;
-}
-
-/** The CIDRs of a managed prefix list of this stack (its entry blocks and entry resources). */
-function prefixListCidrs(model: ReviewModel, value: Value): Value[] {
-  const list = model.target(value);
-  if (list?.type !== "aws_ec2_managed_prefix_list") return [];
-  const inline = blocks(list.attributes.entry).flatMap((e) => (isRecord(e) ? [e.cidr] : []));
-  const separate = model
-    .ofType("aws_ec2_managed_prefix_list_entry")
-    .filter((e) => model.target(e.attributes.prefix_list_id)?.address === list.address)
-    .map((e) => e.attributes.cidr);
-  return [...inline, ...separate];
 }
 
 /** Why a peer is not a device source, "unknown", or undefined when it is one. */
