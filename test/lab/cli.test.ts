@@ -20,12 +20,12 @@ async function moat(...argv: string[]): Promise<{ code: number; out: string; err
 }
 
 describe("moat lab: command line errors (no broker needed)", () => {
-  it("prints help with exit 0, and usage with exit 2 when no command is given", async () => {
+  test("prints help with exit 0, and usage with exit 2 when no command is given", async () => {
     expect(await moat("lab", "--help")).toMatchObject({ code: 0, out: expect.stringContaining("moat lab <command> --env E") });
     expect(await moat("lab")).toMatchObject({ code: 2, err: expect.stringContaining("usage: moat lab") });
   });
 
-  it.each([
+  test.each([
     [["lab", "start", "--env", "dev"], /unknown command 'start'; expected one of up, down, status, reload, device/],
     [["lab", "up"], /--env is required; run 'moat lab up --help'/],
     [["lab", "up", "--env", "dev", "--port", "eighty"], /--port 'eighty' is not a port number/],
@@ -39,7 +39,7 @@ describe("moat lab: command line errors (no broker needed)", () => {
     expect(result.err.trim().split("\n")).toHaveLength(1);
   });
 
-  it.each([
+  test.each([
     ["1883", /lab port 1883 is the plaintext MQTT port/],
     ["80", /lab port 80 is not valid; use a whole number from 1024 to 65535/],
   ])("--port %s exits 1 and says why", async (port, message) => {
@@ -47,13 +47,13 @@ describe("moat lab: command line errors (no broker needed)", () => {
     expect(result).toMatchObject({ code: 1, err: expect.stringMatching(message) });
   });
 
-  it("an unknown environment exits 1 naming the file and the known environments", async () => {
+  test("an unknown environment exits 1 naming the file and the known environments", async () => {
     const result = await moat("lab", "up", "--env", "nope", "--pki-dir", "/nonexistent");
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/environments\/nope.yaml: no such environment file; known environments: .*dev/);
   });
 
-  it("a missing mosquitto binary is one line saying apt-get install mosquitto, and nothing is written", async () => {
+  test("a missing mosquitto binary is one line saying apt-get install mosquitto, and nothing is written", async () => {
     const work = mkdtempSync(join(tmpdir(), "moat-lab-nobin-"));
     const config = labEnvironment();
     initCa({ pkiDir: work, env: config.name, unencryptedDevKey: true });
@@ -73,14 +73,14 @@ describe("moat lab: command line errors (no broker needed)", () => {
       jest.restoreAllMocks();
     });
 
-    it("with CI=true, the lab suites fail to load (never a silent skip)", () => {
+    test("with CI=true, the lab suites fail to load (never a silent skip)", () => {
       process.env.CI = "true";
       expect(() => labPrerequisites([])).toThrow(
         /LAB TESTS CANNOT RUN: mosquitto is not installed .*CI=true: a missing broker fails the run/,
       );
     });
 
-    it("without CI, they are skipped with a loud warning saying why", () => {
+    test("without CI, they are skipped with a loud warning saying why", () => {
       delete process.env.CI;
       const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
       const result = labPrerequisites([]);
@@ -89,7 +89,7 @@ describe("moat lab: command line errors (no broker needed)", () => {
     });
   });
 
-  it("enrolling a device is refused when the environment does not allow local keys", async () => {
+  test("enrolling a device is refused when the environment does not allow local keys", async () => {
     const doc = devDocument();
     doc.pki.allowLocalKeys = false;
     const dir = environmentsDir({ prodlike: doc });
@@ -128,18 +128,18 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("up without a CA exits 1 and says to run moat pki init", async () => {
+  test("up without a CA exits 1 and says to run moat pki init", async () => {
     const result = await moat("lab", "up", ...common(), "--port", String(port));
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/no CA for environment 'lab' .*run 'moat pki init --env lab' first/);
   });
 
-  it("status before up exits 1: not running", async () => {
+  test("status before up exits 1: not running", async () => {
     initCa({ pkiDir: join(work, "pki"), env: "lab", unencryptedDevKey: true });
     expect(await moat("lab", "status", ...common())).toMatchObject({ code: 1, out: expect.stringContaining("not running") });
   });
 
-  it("up starts the broker, waits until it listens and prints how to connect", async () => {
+  test("up starts the broker, waits until it listens and prints how to connect", async () => {
     const result = await moat("lab", "up", ...common(), "--port", String(port));
     expect(result).toMatchObject({ code: 0, err: "" });
     expect(result.out).toContain(`started: mqtts://127.0.0.1:${port}`);
@@ -149,7 +149,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(status.out).toMatch(new RegExp(`running, pid \\d+, port ${port}\\n  listening on  tcp 127\\.0\\.0\\.1:${port}\\n`));
   });
 
-  it("up again on the same port is a no-op; on another port it is refused", async () => {
+  test("up again on the same port is a no-op; on another port it is refused", async () => {
     expect(await moat("lab", "up", ...common(), "--port", String(port))).toMatchObject({
       code: 0,
       out: expect.stringContaining("already running"),
@@ -159,7 +159,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(other.err).toMatch(new RegExp(`already runs on port ${port} .*run 'moat lab down --env lab' first`));
   });
 
-  it("the broker's files belong to the broker's user only (0700/0600), and device keys are not among them", () => {
+  test("the broker's files belong to the broker's user only (0700/0600), and device keys are not among them", () => {
     const paths = labPaths(join(work, "pki"), "lab");
     const user = brokerUser();
     if (process.getuid?.() === 0) expect(user.name).toBe(BROKER_USER_NAME);
@@ -175,7 +175,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(Number(uid)).toBe(user.uid);
   });
 
-  it("device enrolls a lab device, publishes telemetry to its own topics and prints the broker's answers", async () => {
+  test("device enrolls a lab device, publishes telemetry to its own topics and prints the broker's answers", async () => {
     const result = await moat("lab", "device", ...common(), "--device", "sensor-x", "--class", "sensor", "--messages", "2");
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/enrolled sensor-x \(class sensor, serial [0-9A-F]+\)/);
@@ -187,7 +187,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
   });
 
-  it("the mosquitto_pub line that up prints names absolute files that exist, so it works from any directory", async () => {
+  test("the mosquitto_pub line that up prints names absolute files that exist, so it works from any directory", async () => {
     const up = await moat("lab", "up", ...common(), "--port", String(port));
     const line = up.out.split("\n").find((l) => l.trim().startsWith("mosquitto_pub "));
     expect(line).toBeDefined();
@@ -206,7 +206,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(run.stdout + run.stderr).not.toMatch(/rc:135|Error|unable/i);
   });
 
-  it("device publishing to another device's topic prints reason 135 and exits 1", async () => {
+  test("device publishing to another device's topic prints reason 135 and exits 1", async () => {
     const result = await moat(
       "lab",
       "device",
@@ -223,7 +223,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.out).toContain("sensor-x: 2 publishes accepted, 1 refused");
   });
 
-  it("a device enrolled while the broker runs gets its class's rights at once (the ACL is reloaded)", async () => {
+  test("a device enrolled while the broker runs gets its class's rights at once (the ACL is reloaded)", async () => {
     // Operators' rights exist only in per-device ACL lines: without the reload this publish gets 135.
     const result = await moat(
       "lab",
@@ -243,7 +243,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.code).toBe(0);
   });
 
-  it.each([
+  test.each([
     [["--device", "new-one"], /--class is required for a new lab device: .* has classes gateway, operator, sensor/],
     [["--device", "new-one", "--class", "pump"], /--class 'pump' is not in .* topics.classes; use one of gateway, operator, sensor/],
     [["--device", "sensor-x", "--class", "gateway"], /lab device sensor-x is enrolled as class 'sensor', not 'gateway'/],
@@ -255,7 +255,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(result.err.trim().split("\n")).toHaveLength(1);
   });
 
-  it("reload restarts the broker on the same port; --keep-sessions only reloads", async () => {
+  test("reload restarts the broker on the same port; --keep-sessions only reloads", async () => {
     const before = runningBroker(labPaths(join(work, "pki"), "lab"))?.pid;
     const kept = await moat("lab", "reload", ...common(), "--keep-sessions");
     expect(kept).toMatchObject({ code: 0, out: expect.stringContaining(`lab broker (pid ${before}) reloaded the CRL`) });
@@ -267,7 +267,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(runningBroker(labPaths(join(work, "pki"), "lab"))?.pid).not.toBe(before);
   });
 
-  it("down ignores a pid file that names another process, and never signals it", async () => {
+  test("down ignores a pid file that names another process, and never signals it", async () => {
     const paths = labPaths(join(work, "pki"), "lab");
     const real = readFileSync(paths.pidFile, "utf8");
     writeFileSync(paths.pidFile, `${process.pid}\n`);
@@ -276,7 +276,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(await moat("lab", "status", ...common())).toMatchObject({ code: 0 });
   });
 
-  it("down stops only this broker; a second down says nothing was running", async () => {
+  test("down stops only this broker; a second down says nothing was running", async () => {
     const pid = runningBroker(labPaths(join(work, "pki"), "lab"))?.pid;
     expect(await moat("lab", "down", ...common())).toMatchObject({ code: 0, out: `lab broker 'lab' stopped (pid ${pid})\n` });
     // In-process the broker is our child: gone once Node reaps it.
@@ -292,7 +292,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     expect(device.err).toMatch(new RegExp(`nothing listens on 127.0.0.1:${port}; start the broker with 'moat lab up --env lab'`));
   });
 
-  it("up on a port already in use exits 1 before starting anything", async () => {
+  test("up on a port already in use exits 1 before starting anything", async () => {
     const busy: Server = createServer();
     const busyPort = await freePort();
     await new Promise<void>((resolve) => busy.listen(busyPort, "127.0.0.1", resolve));
@@ -306,7 +306,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     }
   });
 
-  it("up refuses an expired CRL (Mosquitto would refuse every device) and leaves the broker files as they were", async () => {
+  test("up refuses an expired CRL (Mosquitto would refuse every device) and leaves the broker files as they were", async () => {
     const paths = labPaths(join(work, "pki"), "lab");
     const configBefore = readFileSync(paths.config, "utf8");
     writeCrl({ pkiDir: join(work, "pki"), env: "lab", now: new Date(Date.now() - 3 * 86_400_000), crlValidityDays: 1 });
@@ -317,7 +317,7 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
     writeCrl({ pkiDir: join(work, "pki"), env: "lab" });
   });
 
-  it("the real CLI process exits with the same codes (tsx bin/moat.ts)", () => {
+  test("the real CLI process exits with the same codes (tsx bin/moat.ts)", () => {
     const tsx = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
     const cli = join(__dirname, "..", "..", "bin", "moat.ts");
     const status = spawnSync(tsx, [cli, "lab", "status", ...common()], { encoding: "utf8" });
@@ -335,9 +335,9 @@ lab.describe("moat lab as a normal user (not root)", () => {
   const reachable =
     isRoot &&
     spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", join(repo, "package.json")]).status === 0;
-  const maybe = reachable ? it : it.skip;
+  const maybe = reachable ? test : test.skip;
   if (!isRoot)
-    it("runs as a normal user already: the lifecycle tests above cover it", () => expect(brokerUser().uid).toBe(process.getuid?.()));
+    test("runs as a normal user already: the lifecycle tests above cover it", () => expect(brokerUser().uid).toBe(process.getuid?.()));
   if (isRoot && !reachable) {
     console.warn(
       `\n!!! SKIPPING the normal-user lab test: uid 65534 cannot read ${repo} (or setpriv is missing); the root path is still tested above\n`,
@@ -409,7 +409,7 @@ lab.describe("spawnBroker: a broker that does not come up is reported, never lef
     return paths;
   };
 
-  it("mosquitto exiting at start is one line quoting its log", async () => {
+  test("mosquitto exiting at start is one line quoting its log", async () => {
     const paths = pathsWith("listener 18999 127.0.0.1\nno_such_option true\n");
     const port = await freePort();
     await expect(spawnBroker(paths, { mosquitto: findMosquitto(), port, user: brokerUser() })).rejects.toThrow(
@@ -417,7 +417,7 @@ lab.describe("spawnBroker: a broker that does not come up is reported, never lef
     );
   });
 
-  it("a process that never listens is killed after the timeout", async () => {
+  test("a process that never listens is killed after the timeout", async () => {
     const paths = pathsWith("");
     const fake = join(work, "fake-mosquitto");
     writeFileSync(fake, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });

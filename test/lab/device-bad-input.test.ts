@@ -29,7 +29,7 @@ describe("moat lab: malformed option values are usage errors (exit 2), before an
   beforeEach(() => (work = mkdtempSync(join(tmpdir(), "moat-lab-usage-"))));
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  it.each([
+  test.each([
     [
       "devices/+/telemetry",
       `--topic "devices/+/telemetry" contains '+', an MQTT wildcard, which a PUBLISH may not carry (the broker would drop the connection); name one exact topic, e.g. devices/sensor-2/telemetry`,
@@ -72,7 +72,7 @@ describe("moat lab: malformed option values are usage errors (exit 2), before an
     expect(existsSync(pkiDir)).toBe(false); // refused before enrolment: no key, no certificate
   });
 
-  it.each([
+  test.each([
     [["lab", "up", "--env", "dev", "--port", "99999"], "--port '99999' is not a port number (1 to 65535); use e.g. --port 8883"],
     [["lab", "up", "--env", "dev", "--port", "65536"], "--port '65536' is not a port number (1 to 65535)"],
     [["lab", "up", "--env", "dev", "--port", "0"], "--port '0' is not a port number (1 to 65535)"],
@@ -89,19 +89,19 @@ describe("moat lab: malformed option values are usage errors (exit 2), before an
     expect(existsSync(join(work, "pki"))).toBe(false);
   });
 
-  it("a well-formed port the lab refuses (privileged) stays a refusal, exit 1", async () => {
+  test("a well-formed port the lab refuses (privileged) stays a refusal, exit 1", async () => {
     const result = await moat(["lab", "up", "--env", "dev", "--port", "1", "--pki-dir", join(work, "pki")]);
     expect(result.code).toBe(1);
     expect(result.err).toBe("moat lab: lab port 1 is not valid; use a whole number from 1024 to 65535 (default 8883)\n");
   });
 
-  it("publishTopicProblem accepts every topic the broker answers itself (with a PUBACK code)", () => {
+  test("publishTopicProblem accepts every topic the broker answers itself (with a PUBACK code)", () => {
     for (const topic of ["devices/sensor-2/telemetry", "a b", "devices/\u{1F600}", "a/", "/a", "x$", "t".repeat(65535)]) {
       expect({ topic, problem: publishTopicProblem(topic) }).toEqual({ topic, problem: undefined });
     }
   });
 
-  it("the library refuses the same topics, before it connects", async () => {
+  test("the library refuses the same topics, before it connects", async () => {
     const config = labEnvironment();
     const pkiDir = join(work, "pki");
     initCa({ pkiDir, env: config.name, unencryptedDevKey: true });
@@ -134,7 +134,7 @@ lab.describe("lab device: the broker closes the connection mid-run (real Mosquit
     };
   }
 
-  it("simulateDevice rejects with one line naming the unanswered publish (it used to hang, then exit 0)", async () => {
+  test("simulateDevice rejects with one line naming the unanswered publish (it used to hang, then exit 0)", async () => {
     const lines: string[] = [];
     const kill = killBrokerAfterFirstPuback(fx.broker.pid);
     const started = Date.now();
@@ -164,7 +164,7 @@ lab.describe("lab device: the broker closes the connection mid-run (real Mosquit
     expect(Date.now() - started).toBeLessThan(10000);
   });
 
-  it("moat lab down between two rounds: the run fails saying the broker closed the connection", async () => {
+  test("moat lab down between two rounds: the run fails saying the broker closed the connection", async () => {
     await labUp({ pkiDir: fx.pkiDir, config: fx.config, port: fx.port });
     let down: Promise<unknown> = Promise.resolve();
     const run = simulateDevice({
@@ -185,7 +185,7 @@ lab.describe("lab device: the broker closes the connection mid-run (real Mosquit
     await down;
   });
 
-  it("moat lab device exits 1 with that line on stderr and no summary", async () => {
+  test("moat lab device exits 1 with that line on stderr and no summary", async () => {
     const broker = await labUp({ pkiDir: fx.pkiDir, config: fx.config, port: fx.port });
     const argv = [
       "lab",

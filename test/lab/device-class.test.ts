@@ -49,7 +49,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     await fx?.stop();
   });
 
-  it("GIVEN a gateway and a sensor issued by 'moat pki issue --class' WHEN the operator announces firmware THEN the gateway receives it and the sensor does not", async () => {
+  test("GIVEN a gateway and a sensor issued by 'moat pki issue --class' WHEN the operator announces firmware THEN the gateway receives it and the sensor does not", async () => {
     const devices = join(fx.work, "field");
     for (const [id, deviceClass] of [
       ["field-gw", "gateway"],
@@ -82,7 +82,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     expect(toSensor).toEqual([]);
   });
 
-  it("GIVEN devices connected to a running lab broker WHEN 'moat pki revoke' runs THEN the broker restarts on the new CRL: the revoked device is refused, a valid one reconnects", async () => {
+  test("GIVEN devices connected to a running lab broker WHEN 'moat pki revoke' runs THEN the broker restarts on the new CRL: the revoked device is refused, a valid one reconnects", async () => {
     const devices = join(fx.work, "revocation");
     for (const id of ["rv-bad", "rv-good"])
       expect((await moat("pki", "issue", "--env", "lab", "--device", id, "--class", "sensor", "--out-dir", devices)).code).toBe(0);
@@ -122,7 +122,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     expect(crl.out).toMatch(/\nlab broker restarted with the new CRL/);
   });
 
-  it("a lab broker that cannot restart on the new CRL: the CRL stands, the warning names 'moat lab reload' (exit 1)", async () => {
+  test("a lab broker that cannot restart on the new CRL: the CRL stands, the warning names 'moat lab reload' (exit 1)", async () => {
     const { paths } = labStatus(fx.pkiDir, "lab");
     appendFileSync(paths.config, "no_such_mosquitto_option true\n"); // the restart reads the config again and fails
     const crlNumberBefore = readFileSync(pkiPaths(fx.pkiDir, "lab").crlNumber, "utf8");
@@ -135,7 +135,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     expect(readFileSync(pkiPaths(fx.pkiDir, "lab").crlNumber, "utf8")).not.toBe(crlNumberBefore);
   });
 
-  it("'moat lab device --class' refuses a class other than the one its certificate carries", async () => {
+  test("'moat lab device --class' refuses a class other than the one its certificate carries", async () => {
     const result = await moat("lab", "device", "--env", "lab", "--device", "op", "--class", "gateway", "--messages", "1");
     expect(result.code).toBe(1);
     expect(result.err).toBe(

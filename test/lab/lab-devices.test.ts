@@ -20,7 +20,7 @@ describe("lab devices (no broker needed)", () => {
   });
   afterAll(() => rmSync(join(pkiDir, ".."), { recursive: true, force: true }));
 
-  it("enrolls a device: key 0600, a certificate from the environment's CA with OU = its class and CN = the thing name", () => {
+  test("enrolls a device: key 0600, a certificate from the environment's CA with OU = its class and CN = the thing name", () => {
     const enrollment = enrollLabDevice({ pkiDir, config, deviceId: "gw-1", deviceClass: "gateway" });
     expect(enrollment).toMatchObject({ issued: true, device: { thing: "gw-1", deviceClass: "gateway" } });
     expect(statSync(enrollment.files.key).mode & 0o777).toBe(0o600);
@@ -32,13 +32,13 @@ describe("lab devices (no broker needed)", () => {
     expect(labDeviceClass(pkiDir, config, "gw-1")).toBe("gateway");
   });
 
-  it("enrolling again returns the same device and issues nothing", () => {
+  test("enrolling again returns the same device and issues nothing", () => {
     const before = listIssued({ pkiDir, env: config.name }).length;
     expect(enrollLabDevice({ pkiDir, config, deviceId: "gw-1" })).toMatchObject({ issued: false, device: { deviceClass: "gateway" } });
     expect(listIssued({ pkiDir, env: config.name })).toHaveLength(before);
   });
 
-  it("defaults the class when the environment has only one", () => {
+  test("defaults the class when the environment has only one", () => {
     const doc = devDocument();
     doc.topics.classes = { sensor: doc.topics.classes.sensor };
     const single = loadEnvironment("single", { dir: environmentsDir({ single: doc }) });
@@ -52,7 +52,7 @@ describe("lab devices (no broker needed)", () => {
     ]);
   });
 
-  it("moat pki issue that the lab broker cannot follow keeps the certificate and warns with exit 1, naming the fix", async () => {
+  test("moat pki issue that the lab broker cannot follow keeps the certificate and warns with exit 1, naming the fix", async () => {
     const env = "follow";
     const envs = environmentsDir({ [env]: { ...devDocument(), pki: { ...devDocument().pki, allowLocalKeys: true } } });
     initCa({ pkiDir, env, unencryptedDevKey: true });
@@ -89,7 +89,7 @@ describe("lab devices (no broker needed)", () => {
     expect(listIssued({ pkiDir, env }).filter((c) => c.subject === "twin")).toHaveLength(2);
   });
 
-  it("the ACL grants per enrolled device: gateway rights to the gateway only", () => {
+  test("the ACL grants per enrolled device: gateway rights to the gateway only", () => {
     const paths = writeBrokerFiles({ pkiDir, config, port: 18883, user: brokerUser() });
     const acl = readFileSync(paths.acl, "utf8");
     expect(acl).toContain("pattern write devices/%u/telemetry");
@@ -97,7 +97,7 @@ describe("lab devices (no broker needed)", () => {
     expect(acl).not.toMatch(/^user (?!gw-1)/m);
   });
 
-  it("an ACL for an environment whose classes differ grants nothing before the first device is enrolled", () => {
+  test("an ACL for an environment whose classes differ grants nothing before the first device is enrolled", () => {
     initCa({ pkiDir, env: "empty", unencryptedDevKey: true });
     const empty = { ...config, name: "empty" };
     const paths = writeBrokerFiles({ pkiDir, config: empty, port: 18883, user: brokerUser() });
@@ -107,7 +107,7 @@ describe("lab devices (no broker needed)", () => {
     expect(lines).toEqual([]);
   });
 
-  it("the roster is every valid device certificate's OU: a certificate issued outside the lab counts, a revoked one and an unknown class do not", () => {
+  test("the roster is every valid device certificate's OU: a certificate issued outside the lab counts, a revoked one and an unknown class do not", () => {
     const env = "roster";
     initCa({ pkiDir, env, unencryptedDevKey: true });
     const cfg = { ...config, name: env };
@@ -126,7 +126,7 @@ describe("lab devices (no broker needed)", () => {
     expect(acl).not.toMatch(/stolen|pump-1/);
   });
 
-  it("one thing name with valid certificates of two classes is refused, naming both serials and the fix", () => {
+  test("one thing name with valid certificates of two classes is refused, naming both serials and the fix", () => {
     const env = "conflict";
     initCa({ pkiDir, env, unencryptedDevKey: true });
     const out = join(pkiDir, "..", "conflict-out");
@@ -137,7 +137,7 @@ describe("lab devices (no broker needed)", () => {
     );
   });
 
-  it("a lab device whose certificate has no OU belongs to the only class of a single-class environment, to none otherwise", () => {
+  test("a lab device whose certificate has no OU belongs to the only class of a single-class environment, to none otherwise", () => {
     const env = "no-ou";
     initCa({ pkiDir, env, unencryptedDevKey: true });
     const cfg = { ...config, name: env };
@@ -193,13 +193,13 @@ describe("lab devices (no broker needed)", () => {
     expect(labDeviceClass(pkiDir, single, "old")).toBe("sensor");
   });
 
-  it("the simulator refuses a device that is not enrolled, naming the command that enrolls it", async () => {
+  test("the simulator refuses a device that is not enrolled, naming the command that enrolls it", async () => {
     await expect(simulateDevice({ pkiDir, config, deviceId: "ghost", port: 18883, report: () => undefined })).rejects.toThrow(
       /lab device ghost is not enrolled in 'lab'; run 'moat lab device --env lab --device ghost --class CLASS'/,
     );
   });
 
-  it("the simulator refuses a device whose class the environment no longer defines", async () => {
+  test("the simulator refuses a device whose class the environment no longer defines", async () => {
     const without = {
       ...config,
       topics: { classes: Object.fromEntries(Object.entries(config.topics.classes).filter(([name]) => name !== "gateway")) },
@@ -209,7 +209,7 @@ describe("lab devices (no broker needed)", () => {
     );
   });
 
-  it("as root, a system without the mosquitto user is refused with the install hint", () => {
+  test("as root, a system without the mosquitto user is refused with the install hint", () => {
     if (process.getuid?.() !== 0) {
       expect(brokerUser().uid).toBe(process.getuid?.());
       return;

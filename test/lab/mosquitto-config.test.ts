@@ -10,13 +10,13 @@ describe("renderMosquittoConfig", () => {
   const text = renderMosquittoConfig({ env: "dev", source: "environments/dev.yaml", port: 18883 });
   const lines = directives(text);
 
-  it("has exactly one listener, TLS on loopback at the chosen port, and no plaintext one", () => {
+  test("has exactly one listener, TLS on loopback at the chosen port, and no plaintext one", () => {
     expect(lines.filter((l) => l.startsWith("listener "))).toEqual(["listener 18883 127.0.0.1"]);
     expect(lines.filter((l) => /^port\s/.test(l) || l.startsWith("bind_address"))).toEqual([]);
     expect(text).not.toMatch(/1883\b(?!3)/);
   });
 
-  it.each([
+  test.each([
     "per_listener_settings true",
     "allow_anonymous false",
     "require_certificate true",
@@ -35,13 +35,13 @@ describe("renderMosquittoConfig", () => {
     expect(lines).toContain(line);
   });
 
-  it("names every file relative to the broker directory (the broker cannot traverse the CA store above it)", () => {
+  test("names every file relative to the broker directory (the broker cannot traverse the CA store above it)", () => {
     const fileDirectives = lines.filter((l) => /^(cafile|certfile|keyfile|crlfile|acl_file|pid_file|log_dest file) /.test(l));
     expect(fileDirectives).toHaveLength(7);
     for (const l of fileDirectives) expect(l.split(" ").pop()).not.toMatch(/\//);
   });
 
-  it("allows only forward-secret AEAD suites for TLS 1.2", () => {
+  test("allows only forward-secret AEAD suites for TLS 1.2", () => {
     const ciphers =
       lines
         .find((l) => l.startsWith("ciphers "))
@@ -51,11 +51,11 @@ describe("renderMosquittoConfig", () => {
     for (const c of ciphers) expect(c).toMatch(/^ECDHE-.*(GCM|CHACHA20-POLY1305)/);
   });
 
-  it("defaults to port 8883", () => {
+  test("defaults to port 8883", () => {
     expect(directives(renderMosquittoConfig({ env: "dev", source: "x" }))).toContain("listener 8883 127.0.0.1");
   });
 
-  it("refuses a broker user that is not a user name", () => {
+  test("refuses a broker user that is not a user name", () => {
     expect(() => renderMosquittoConfig({ env: "dev", source: "x", user: "root\nlistener 1883" })).toThrow(
       /broker user .* is not a valid user name/,
     );
@@ -63,15 +63,15 @@ describe("renderMosquittoConfig", () => {
 });
 
 describe("checkLabPort", () => {
-  it.each([0, 80, 1023, 65536, 3.5, NaN])("refuses %p with the valid range", (port) => {
+  test.each([0, 80, 1023, 65536, 3.5, NaN])("refuses %p with the valid range", (port) => {
     expect(() => checkLabPort(port)).toThrow(/use a whole number from 1024 to 65535/);
   });
 
-  it("refuses 1883, the plaintext MQTT port", () => {
+  test("refuses 1883, the plaintext MQTT port", () => {
     expect(() => checkLabPort(1883)).toThrow(/1883 is the plaintext MQTT port/);
   });
 
-  it("accepts 8883 and other user ports", () => {
+  test("accepts 8883 and other user ports", () => {
     expect(checkLabPort(8883)).toBe(8883);
     expect(checkLabPort(65535)).toBe(65535);
   });

@@ -43,7 +43,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     return result.stdout + result.stderr;
   };
 
-  it("GIVEN a connected device WHEN it is revoked and the broker only reloads (SIGHUP) THEN new connections are refused but the open session stays", async () => {
+  test("GIVEN a connected device WHEN it is revoked and the broker only reloads (SIGHUP) THEN new connections are refused but the open session stays", async () => {
     const before = await connect("sensor-s");
     await expect(before.client.publishAsync("devices/sensor-s/telemetry", "before", { qos: 1 })).resolves.toBeDefined();
 
@@ -58,7 +58,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     await expect(before.client.publishAsync("devices/sensor-s/telemetry", "after", { qos: 1 })).resolves.toBeDefined();
   });
 
-  it("GIVEN connected devices WHEN one is revoked and the broker reloads by default (restart) THEN its session is closed and it cannot return, while the others reconnect", async () => {
+  test("GIVEN connected devices WHEN one is revoked and the broker reloads by default (restart) THEN its session is closed and it cannot return, while the others reconnect", async () => {
     const revoked = await connect("sensor-r");
     const bystander = await connect("sensor-k");
     let revokedClosed = false;
@@ -95,7 +95,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     );
   });
 
-  it("an expired CRL is refused before it reaches the broker (Mosquitto would refuse every device)", async () => {
+  test("an expired CRL is refused before it reaches the broker (Mosquitto would refuse every device)", async () => {
     const day = 24 * 60 * 60 * 1000;
     writeCrl({ pkiDir: fx.pkiDir, env: fx.config.name, now: new Date(Date.now() - 3 * day), crlValidityDays: 1 });
     const running = runningBroker(labStatus(fx.pkiDir, fx.config.name).paths);
@@ -106,7 +106,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     writeCrl({ pkiDir: fx.pkiDir, env: fx.config.name });
   });
 
-  it("with no lab broker running, reload says so and changes nothing", async () => {
+  test("with no lab broker running, reload says so and changes nothing", async () => {
     await expect(reloadLabBroker(fx.pkiDir, "nothing-here")).resolves.toMatchObject({ action: "none" });
   });
 });

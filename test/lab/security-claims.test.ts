@@ -39,7 +39,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   }
 
   describe("allowed flows (each fails if the broker refuses it)", () => {
-    it("GIVEN a device with a valid certificate WHEN it connects THEN TLS 1.3 is negotiated and it may publish QoS 1 to its own topics", async () => {
+    test("GIVEN a device with a valid certificate WHEN it connects THEN TLS 1.3 is negotiated and it may publish QoS 1 to its own topics", async () => {
       const a = track(await fx.connectAs("sensor-a"));
       expect(a.connack.reasonCode ?? 0).toBe(0);
       expect(a.tls?.protocol).toBe("TLSv1.3");
@@ -50,7 +50,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await expect(a.client.publishAsync("devices/sensor-a/status", "online", { qos: 1 })).resolves.toBeDefined();
     });
 
-    it("GIVEN a device subscribed to its own commands WHEN the operator commands it THEN it receives the message; and the operator receives its telemetry", async () => {
+    test("GIVEN a device subscribed to its own commands WHEN the operator commands it THEN it receives the message; and the operator receives its telemetry", async () => {
       const a = track(await fx.connectAs("sensor-a"));
       const op = track(await fx.connectAs("op"));
       const toA = collect(a.client);
@@ -65,7 +65,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(toOp).toEqual([{ topic: "devices/sensor-a/telemetry", payload: "t=22" }]);
     });
 
-    it("GIVEN a gateway WHEN the operator announces firmware THEN the gateway receives the shared topic", async () => {
+    test("GIVEN a gateway WHEN the operator announces firmware THEN the gateway receives the shared topic", async () => {
       const gw = track(await fx.connectAs("gw-a"));
       const op = track(await fx.connectAs("op"));
       const seen = collect(gw.client);
@@ -77,7 +77,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   });
 
   describe("the device simulator (moat lab device)", () => {
-    it("reports CONNACK, SUBACK, PUBACK codes and the messages delivered to the device", async () => {
+    test("reports CONNACK, SUBACK, PUBACK codes and the messages delivered to the device", async () => {
       const op = track(await fx.connectAs("op"));
       const lines: string[] = [];
       const result = await simulateDevice({
@@ -107,12 +107,12 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   });
 
   describe("refused connections (each fails if the broker accepts)", () => {
-    it("plaintext MQTT to the TLS port gets no CONNACK", async () => {
+    test("plaintext MQTT to the TLS port gets no CONNACK", async () => {
       const reason = await refused(openSession({ port: fx.port, clientId: "sensor-a" }));
       expect(reason).toMatch(/closed|ECONNRESET|CONNACK/);
     });
 
-    it("raw MQTT CONNECT bytes over TCP get no CONNACK byte back", async () => {
+    test("raw MQTT CONNECT bytes over TCP get no CONNACK byte back", async () => {
       // CONNECT, MQTT 3.1.1, clean session, keepalive 60, client id "x": a CONNACK starts with 0x20.
       const connect = Buffer.from([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78]);
       const received = await new Promise<Buffer>((resolve) => {
@@ -126,24 +126,24 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(received.length === 0 || received[0] !== 0x20).toBe(true);
     });
 
-    it("TLS without a client certificate is refused (certificate required)", async () => {
+    test("TLS without a client certificate is refused (certificate required)", async () => {
       const reason = await refused(openSession({ port: fx.port, tls: { ca: fx.chain } }));
       expect(reason).toMatch(/certificate required/i);
     });
 
-    it("a self-signed certificate with a valid-looking CN is refused (unknown CA)", async () => {
+    test("a self-signed certificate with a valid-looking CN is refused (unknown CA)", async () => {
       const selfSigned = opensslDeviceCert(fx.work, "self-signed", "/CN=sensor-a");
       const reason = await refused(openSession({ port: fx.port, tls: { ...selfSigned, ca: fx.chain } }));
       expect(reason).toMatch(/unknown ca/i);
     });
 
-    it("a certificate from another environment's CA, same CN, is refused (unknown CA)", async () => {
+    test("a certificate from another environment's CA, same CN, is refused (unknown CA)", async () => {
       const foreign = foreignCaDevice(fx.work, "sensor-a");
       const reason = await refused(openSession({ port: fx.port, tls: { ...foreign, ca: fx.chain } }));
       expect(reason).toMatch(/unknown ca/i);
     });
 
-    it("an expired certificate from the environment's own CA is refused (certificate expired)", async () => {
+    test("an expired certificate from the environment's own CA is refused (certificate expired)", async () => {
       const day = 24 * 60 * 60 * 1000;
       const files = issueDeviceWithKey({
         pkiDir: fx.pkiDir,
@@ -167,7 +167,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(reason).toMatch(/certificate expired/i);
     });
 
-    it("TLS 1.1 is refused by the broker (protocol version alert), while TLS 1.2 with the same client succeeds", () => {
+    test("TLS 1.1 is refused by the broker (protocol version alert), while TLS 1.2 with the same client succeeds", () => {
       const files = labDeviceFiles(fx.pkiDir, fx.config.name, "sensor-a");
       const base = [
         "s_client",
@@ -198,7 +198,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   });
 
   describe("topic isolation between devices", () => {
-    it("a device publishing to another device's topic gets PUBACK reason 135 (not authorized); to its own, 0", async () => {
+    test("a device publishing to another device's topic gets PUBACK reason 135 (not authorized); to its own, 0", async () => {
       const b = track(await fx.connectAs("sensor-b"));
       await expect(b.client.publishAsync("devices/sensor-a/telemetry", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
       await expect(b.client.publishAsync("devices/sensor-a/commands", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
@@ -208,7 +208,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       });
     });
 
-    it("a device subscribed to '#', '+' filters and another device's topics receives nothing, while the owner and the operator receive theirs", async () => {
+    test("a device subscribed to '#', '+' filters and another device's topics receives nothing, while the owner and the operator receive theirs", async () => {
       const a = track(await fx.connectAs("sensor-a"));
       const b = track(await fx.connectAs("sensor-b"));
       const op = track(await fx.connectAs("op"));
@@ -232,7 +232,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(toB).toEqual([]);
     });
 
-    it.each([
+    test.each([
       ["+", "/CN=\\+"],
       ["#", "/CN=#"],
     ])("a certificate with CN %j (signed by the environment's CA) gets no wildcard out of the %%u pattern", async (cn, subject) => {
@@ -263,7 +263,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await expect(attacker.client.publishAsync("devices/sensor-a/telemetry", "spoof", { qos: 1 })).rejects.toMatchObject({ code: 135 });
     });
 
-    it("a client id naming another device neither takes over its session nor gains its topics", async () => {
+    test("a client id naming another device neither takes over its session nor gains its topics", async () => {
       // Devices use their thing name as client id, as IoT Core requires.
       const a = track(await fx.connectAs("sensor-a", "sensor-a"));
       let aClosed = false;
@@ -281,12 +281,12 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   });
 
   describe("nothing else listens", () => {
-    it("the broker process is bound to exactly one socket: TCP 127.0.0.1:<port>", () => {
+    test("the broker process is bound to exactly one socket: TCP 127.0.0.1:<port>", () => {
       expect(boundSockets(fx.broker.pid)).toEqual([{ protocol: "tcp", address: "127.0.0.1", port: fx.port }]);
     });
 
     // About our broker's sockets only: a developer's machine may run another broker on 1883.
-    it("ss agrees: the broker pid listens on the one port, and not on 1883", () => {
+    test("ss agrees: the broker pid listens on the one port, and not on 1883", () => {
       const ss = execFileSync("ss", ["-H", "-lntup"], { encoding: "utf8" });
       const brokerLines = ss.split("\n").filter((l) => l.includes(`pid=${fx.broker.pid},`));
       expect(brokerLines).toHaveLength(1);

@@ -37,7 +37,7 @@ describe("bulk issuance", () => {
   });
   afterEach(() => cleanup(dir));
 
-  it("issues one certificate per CSR, each passing openssl verify, with progress per batch", () => {
+  test("issues one certificate per CSR, each passing openssl verify, with progress per batch", () => {
     writeCsrs(Array.from({ length: 25 }, (_, i) => `dev-${String(i).padStart(2, "0")}`));
     const progress: [number, number][] = [];
     const outDir = join(dir, "out");
@@ -77,7 +77,7 @@ describe("bulk issuance", () => {
     expect(out.mode & 0o777).toBe(0o444);
   });
 
-  it("is resumable: a rerun skips what was issued, issues what is new, and restores a lost output file from the index", () => {
+  test("is resumable: a rerun skips what was issued, issues what is new, and restores a lost output file from the index", () => {
     writeCsrs(["a", "b", "c"]);
     const outDir = join(dir, "out");
     bulkIssue({ ...store(), csrDir, outDir });
@@ -92,7 +92,7 @@ describe("bulk issuance", () => {
     expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["a", "b", "c", "d"]);
   });
 
-  it("the same CSR twice in one run gets one certificate, written for both files", () => {
+  test("the same CSR twice in one run gets one certificate, written for both files", () => {
     writeCsrs(["twin"]);
     writeFileSync(join(csrDir, "twin-copy.csr"), readFileSync(join(csrDir, "twin.csr")));
     const outDir = join(dir, "out");
@@ -100,7 +100,7 @@ describe("bulk issuance", () => {
     expect(readFileSync(join(outDir, "twin-copy.cert.pem"), "utf8")).toBe(readFileSync(join(outDir, "twin.cert.pem"), "utf8"));
   });
 
-  it("a refused CSR does not stop the run; it is listed with its reason and nothing is issued for it", () => {
+  test("a refused CSR does not stop the run; it is listed with its reason and nothing is issued for it", () => {
     writeCsrs(["good-1", "good-2"]);
     writeFileSync(join(csrDir, "evil.csr"), buildCsr({ commonName: "devices/#", ...keys }));
     writeFileSync(join(csrDir, "junk.pem"), "not a csr\n");
@@ -113,7 +113,7 @@ describe("bulk issuance", () => {
     expect(existsSync(join(dir, "out", "evil.cert.pem"))).toBe(false);
   });
 
-  it("an entry that cannot be read as a CSR file is refused and the run goes on, in every batch", () => {
+  test("an entry that cannot be read as a CSR file is refused and the run goes on, in every batch", () => {
     // GIVEN readable CSRs in the first and the last batch, and between them every kind of entry
     // that used to crash the run after earlier batches were issued
     writeCsrs(["a-good", "d-good", "h-good"]);
@@ -168,7 +168,7 @@ describe("bulk issuance", () => {
     expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["a-good", "d-good", "h-good"]);
   });
 
-  it("moat pki bulk (a real process, without root's DAC override) lists an unreadable file, issues the rest and exits 1", () => {
+  test("moat pki bulk (a real process, without root's DAC override) lists an unreadable file, issues the rest and exits 1", () => {
     // GIVEN a CSR file its owner cannot read: root reads anything, so root drops the capability
     writeCsrs(["good"]);
     writeCsrs(["secret"]);
@@ -213,7 +213,7 @@ describe("bulk issuance", () => {
     expect(readdirSync(join(dir, "out")).sort()).toEqual(["chain.pem", "good.cert.pem"]);
   });
 
-  it("refuses an empty or missing CSR directory and an output directory equal to it", () => {
+  test("refuses an empty or missing CSR directory and an output directory equal to it", () => {
     expect(() => bulkIssue({ ...store(), csrDir, outDir: join(dir, "out") })).toThrow(
       `CSR directory ${csrDir} has no *.csr or *.pem files`,
     );
@@ -223,7 +223,7 @@ describe("bulk issuance", () => {
     );
   });
 
-  it("moat pki bulk shows a progress bar and a summary, and exits 1 when any CSR was refused", async () => {
+  test("moat pki bulk shows a progress bar and a summary, and exits 1 when any CSR was refused", async () => {
     writeCsrs(["c1", "c2"]);
     const ctx = { pkiDir: dir, environmentsDir: environmentsDir(dir), passphraseFile: passphraseFile(dir) };
     const args = ["bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", join(dir, "cli-out")];

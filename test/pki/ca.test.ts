@@ -48,7 +48,7 @@ describe("initCa", () => {
     },
   );
 
-  it("stores both CA keys as encrypted PKCS#8 (mode 0600) that OpenSSL opens with the passphrase only", () => {
+  test("stores both CA keys as encrypted PKCS#8 (mode 0600) that OpenSSL opens with the passphrase only", () => {
     const { paths } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     for (const key of [paths.rootKey, paths.issuingKey]) {
       expect(readFileSync(key, "utf8")).toMatch(pemHeader(["ENCRYPTED", "PRIVATE", "KEY"].join(" ")));
@@ -63,7 +63,7 @@ describe("initCa", () => {
     expect(createPrivateKey({ key: readFileSync(paths.issuingKey), passphrase: PASSPHRASE }).asymmetricKeyType).toBe("ec");
   });
 
-  it("writes the first CRL (number 1) and an empty index with the CA", () => {
+  test("writes the first CRL (number 1) and an empty index with the CA", () => {
     const { paths, crlNextUpdate } = initCa({
       pkiDir: dir,
       env: "lab",
@@ -78,34 +78,34 @@ describe("initCa", () => {
     expect(readFileSync(paths.index, "utf8")).toBe("");
   });
 
-  it("refuses to overwrite an existing CA and leaves it unchanged", () => {
+  test("refuses to overwrite an existing CA and leaves it unchanged", () => {
     initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     const before = treeHash(dir);
     expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE })).toThrow(/already exists .* init never overwrites/);
     expect(treeHash(dir)).toBe(before);
   });
 
-  it("refuses a missing or short passphrase and writes nothing", () => {
+  test("refuses a missing or short passphrase and writes nothing", () => {
     expect(() => initCa({ pkiDir: dir, env: "lab" })).toThrow("no CA passphrase: set MOAT_CA_PASSPHRASE or pass --passphrase-file");
     expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: "short" })).toThrow("CA passphrase is 5 characters; use at least 12");
     expect(existsSync(pkiPaths(dir, "lab").envDir)).toBe(false);
   });
 
-  it("refuses an unknown key type and an environment name that is not a plain directory name", () => {
+  test("refuses an unknown key type and an environment name that is not a plain directory name", () => {
     expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, keyType: "ed25519" as KeyType })).toThrow(
       "key type 'ed25519' is not supported; use one of p256, rsa2048, rsa3072",
     );
     expect(() => initCa({ pkiDir: dir, env: "../x", passphrase: PASSPHRASE })).toThrow("environment name '../x' is not valid");
   });
 
-  it("writes unencrypted CA keys only on the explicit dev flag, with a warning", () => {
+  test("writes unencrypted CA keys only on the explicit dev flag, with a warning", () => {
     const result = initCa({ pkiDir: dir, env: "lab", unencryptedDevKey: true });
     expect(result.warnings).toEqual([expect.stringMatching(/^WARNING: the CA keys in .* are NOT encrypted \(lab\/dev only\)/)]);
     expect(readFileSync(result.paths.issuingKey, "utf8")).toMatch(pemHeader(["PRIVATE", "KEY"].join(" ")));
     expect(statSync(result.paths.issuingKey).mode & 0o777).toBe(0o600);
   });
 
-  it("leaves no staging directory behind", () => {
+  test("leaves no staging directory behind", () => {
     initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     expect(readdirSync(dir)).toEqual(["lab"]);
   });

@@ -16,7 +16,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     cleanup(dir);
   });
 
-  it("init takes the key type from the environment and the passphrase from MOAT_CA_PASSPHRASE", async () => {
+  test("init takes the key type from the environment and the passphrase from MOAT_CA_PASSPHRASE", async () => {
     process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
     const result = await moatPki(["init", "--env", "lab"], ctx);
     expect(result).toMatchObject({ code: 0, stderr: "" });
@@ -28,7 +28,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(new X509Certificate(readFileSync(join(ctx.pkiDir, "lab/aws/verification.pem"))).subject).toBe("CN=0a1b2c3d");
   });
 
-  it("init --root-key-out keeps the root key out of the store: an encrypted 0600 file of the root certificate's key, and issuing still works", async () => {
+  test("init --root-key-out keeps the root key out of the store: an encrypted 0600 file of the root certificate's key, and issuing still works", async () => {
     process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
     const offline = join(dir, "offline");
     mkdirSync(offline);
@@ -58,7 +58,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     ).toContain(": OK");
   });
 
-  it.each([
+  test.each([
     ["inside the store", (d: string) => join(d, "store", "lab-root.key"), /--root-key-out .* is inside the PKI store/],
     ["an existing file", (d: string) => join(d, "taken.key"), /--root-key-out .*taken\.key already exists; init never overwrites a key/],
     [
@@ -84,7 +84,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       process.env.MOAT_CA_PASSPHRASE = PASSPHRASE;
     });
 
-    it("init with neither option is refused and makes nothing", async () => {
+    test("init with neither option is refused and makes nothing", async () => {
       const result = await moatPki(["init", "--env", "prod"], ctx);
       expect(result).toMatchObject({ code: 1, stdout: "" });
       expect(result.stderr).toMatch(
@@ -94,7 +94,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect(existsSync(join(ctx.pkiDir, "prod"))).toBe(false);
     });
 
-    it("--root-key-in-store keeps the key in the store and records the reason and the date beside it", async () => {
+    test("--root-key-in-store keeps the key in the store and records the reason and the date beside it", async () => {
       const before = Date.now();
       const result = await moatPki(["init", "--env", "prod", "--root-key-in-store", `  ${REASON} `], ctx);
       expect(result).toMatchObject({ code: 0, stderr: "" });
@@ -111,7 +111,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect(fromKey).toBe(openssl(["x509", "-in", join(ctx.pkiDir, "prod/ca/root.pem"), "-noout", "-pubkey"]));
     });
 
-    it("--root-key-out needs no reason, and the store has neither the key nor a reason file", async () => {
+    test("--root-key-out needs no reason, and the store has neither the key nor a reason file", async () => {
       const rootKey = join(dir, "prod-root.key");
       expect((await moatPki(["init", "--env", "prod", "--root-key-out", rootKey], ctx)).code).toBe(0);
       expect(existsSync(rootKey)).toBe(true);
@@ -119,7 +119,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect(existsSync(join(ctx.pkiDir, "prod/ca/root.key.reason"))).toBe(false);
     });
 
-    it.each([
+    test.each([
       [
         "both options",
         (d: string) => ["--root-key-in-store", REASON, "--root-key-out", join(d, "k.key")],
@@ -143,7 +143,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect(existsSync(join(dir, "k.key"))).toBe(false);
     });
 
-    it("list warns about a root key left in a production store with no recorded reason (a store made before init asked)", async () => {
+    test("list warns about a root key left in a production store with no recorded reason (a store made before init asked)", async () => {
       expect((await moatPki(["init", "--env", "prod", "--root-key-in-store", REASON], ctx)).code).toBe(0);
       const quiet = await moatPki(["list", "--env", "prod"], ctx);
       expect(quiet).toMatchObject({ code: 0, stderr: "" });
@@ -158,7 +158,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
       expect((await moatPki(["list", "--env", "prod"], ctx)).stderr).toBe("");
     });
 
-    it("a lab environment (allowLocalKeys true) keeps the old default: the key in the store, no reason asked", async () => {
+    test("a lab environment (allowLocalKeys true) keeps the old default: the key in the store, no reason asked", async () => {
       expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
       expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key"))).toBe(true);
       expect(existsSync(join(ctx.pkiDir, "lab/ca/root.key.reason"))).toBe(false);
@@ -166,7 +166,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     });
   });
 
-  it("init --unencrypted-dev-key in a lab environment warns on stderr; issue --device writes a 0600 key", async () => {
+  test("init --unencrypted-dev-key in a lab environment warns on stderr; issue --device writes a 0600 key", async () => {
     const init = await moatPki(["init", "--env", "lab", "--key-type", "p256", "--unencrypted-dev-key"], ctx);
     expect(init.code).toBe(0);
     expect(init.stderr).toMatch(
@@ -192,7 +192,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     ).toContain(": OK");
   });
 
-  it("issue --device makes a key of the environment's pki.keyType", async () => {
+  test("issue --device makes a key of the environment's pki.keyType", async () => {
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
     expect(
       (await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "rsa-dev", "--out-dir", join(dir, "r")], ctx)).code,
@@ -200,7 +200,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(openssl(["pkey", "-in", join(dir, "r", "rsa-dev.key"), "-noout", "-text"])).toContain("Private-Key: (2048 bit");
   });
 
-  it("issue --device uses the environment's deviceValidityDays", async () => {
+  test("issue --device uses the environment's deviceValidityDays", async () => {
     const envs = environmentsDir(join(dir, "short"), { deviceValidityDays: 10 });
     const c = { ...ctx, environmentsDir: envs };
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], c)).code).toBe(0);

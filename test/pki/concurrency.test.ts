@@ -38,7 +38,7 @@ describe("two issuers at once", () => {
   beforeEach(() => (dir = scratch()));
   afterEach(() => cleanup(dir));
 
-  it("two `moat pki issue` processes started together both succeed with distinct serials, no index line lost", async () => {
+  test("two `moat pki issue` processes started together both succeed with distinct serials, no index line lost", async () => {
     const pkiDir = join(dir, "store");
     initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
     const envs = environmentsDir(dir);
@@ -86,7 +86,7 @@ describe("two issuers at once", () => {
     expect(results).toEqual(args.map(() => ({ code: 0, stderr: "" })));
   }
 
-  it("two processes issuing 40 certificates each in a tight loop interleave without reuse or loss", async () => {
+  test("two processes issuing 40 certificates each in a tight loop interleave without reuse or loss", async () => {
     const pkiDir = join(dir, "store");
     initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
     await together("issue", pkiDir, [
@@ -171,7 +171,7 @@ describe("two issuers at once", () => {
     expect(served.sort()).toEqual(events.map((e) => e.serial).sort());
   }, 180_000);
 
-  it("two processes revoking at once: every CRL number used once, the last CRL lists every revocation", async () => {
+  test("two processes revoking at once: every CRL number used once, the last CRL lists every revocation", async () => {
     // Without the lock both would read the same index and CRL number: the later CRL would
     // silently drop the other process's revocations.
     const pkiDir = join(dir, "store");
@@ -193,7 +193,7 @@ describe("two issuers at once", () => {
     expect(listed.sort()).toEqual([...serials].sort());
   });
 
-  it("two `moat pki init` processes at once: exactly one CA is made, the other is refused", async () => {
+  test("two `moat pki init` processes at once: exactly one CA is made, the other is refused", async () => {
     const pkiDir = join(dir, "store");
     const envs = environmentsDir(dir);
     const pass = passphraseFile(dir);
@@ -209,7 +209,7 @@ describe("two issuers at once", () => {
     expect(readdirSync(pkiDir)).toEqual(["lab"]); // no staging directory left behind
   });
 
-  it("a stale lock is reported with the way out, never broken silently", () => {
+  test("a stale lock is reported with the way out, never broken silently", () => {
     const lock = join(dir, ".lock");
     writeFileSync(lock, "999999\n");
     expect(() => withStoreLock(lock, () => 1, 50)).toThrow(

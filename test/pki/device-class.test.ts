@@ -29,7 +29,7 @@ describe("device certificates carry the class as subject OU", () => {
   afterAll(() => cleanup(dir));
   const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
 
-  it("issueFromCsr: the CA writes OU = <class> before the CN, whatever the CSR says; the index records the class", () => {
+  test("issueFromCsr: the CA writes OU = <class> before the CN, whatever the CSR says; the index records the class", () => {
     const { csr } = opensslCsr(dir, "gw", "/CN=gw-0001");
     const issued = issueFromCsr({ ...store(), deviceClass: "gateway", csrPem: readFileSync(csr, "utf8") });
     expect(subjectOf(issued.certPem)).toBe("subject=OU = gateway, CN = gw-0001\n");
@@ -44,12 +44,12 @@ describe("device certificates carry the class as subject OU", () => {
     });
   });
 
-  it("issueDeviceWithKey: the same subject, and the key matches", () => {
+  test("issueDeviceWithKey: the same subject, and the key matches", () => {
     const files = issueDeviceWithKey({ ...store(), deviceId: "lab-s-1", deviceClass: "sensor", outDir: join(dir, "lab-s-1") });
     expect(subjectOf(readFileSync(files.cert, "utf8"))).toBe("subject=OU = sensor, CN = lab-s-1\n");
   });
 
-  it("server and verification certificates carry no class", () => {
+  test("server and verification certificates carry no class", () => {
     const server = issueServerCert({ ...store(), dnsNames: ["localhost"], ipAddresses: [], outDir: join(dir, "server") });
     expect(subjectOf(readFileSync(server.cert, "utf8"))).toBe("subject=CN = localhost\n");
     verificationCert({ ...store(), registrationCode: "0a1b2c3d" });
@@ -60,7 +60,7 @@ describe("device certificates carry the class as subject OU", () => {
     ]);
   });
 
-  it.each([
+  test.each([
     ["an uppercase class", "Gateway"],
     ["a class with '/'", "a/b"],
     ["an empty class", ""],
@@ -78,7 +78,7 @@ describe("device certificates carry the class as subject OU", () => {
     expect(treeHash(dir)).toBe(before);
   });
 
-  it("a CSR's own OU, O or any attribute besides its one CN is refused: a device never chooses its class", () => {
+  test("a CSR's own OU, O or any attribute besides its one CN is refused: a device never chooses its class", () => {
     for (const [subject, shown] of [
       ["/OU=gateway/CN=sneaky", "OU"],
       ["/CN=sneaky/OU=gateway", "OU"],
@@ -92,7 +92,7 @@ describe("device certificates carry the class as subject OU", () => {
     }
   });
 
-  it("the class pattern is the one the environment schema allows for topics.classes", () => {
+  test("the class pattern is the one the environment schema allows for topics.classes", () => {
     const schema = environmentJsonSchema() as {
       properties: { topics: { properties: { classes: { propertyNames: { pattern: string } } } } };
     };
@@ -122,7 +122,7 @@ describe("moat pki --class", () => {
 
   const certAt = (path: string) => readFileSync(path, "utf8");
 
-  it("issue --csr --class gateway writes OU = gateway and says so; list shows the class", async () => {
+  test("issue --csr --class gateway writes OU = gateway and says so; list shows the class", async () => {
     const out = join(dir, "dev-1.pem");
     const result = await moatPki(["issue", "--env", "lab", "--class", "gateway", "--csr", csr, "--out", out], ctx);
     expect(result).toMatchObject({ code: 0, stderr: "" });
@@ -138,7 +138,7 @@ describe("moat pki --class", () => {
     expect(json.find((c) => c.subject === "dev-1")?.deviceClass).toBe("gateway");
   });
 
-  it("issue --device --class sensor writes OU = sensor", async () => {
+  test("issue --device --class sensor writes OU = sensor", async () => {
     const out = join(dir, "d");
     const result = await moatPki(["issue", "--env", "lab", "--device", "lab-9", "--class", "sensor", "--out-dir", out], ctx);
     expect(result.code).toBe(0);
@@ -146,7 +146,7 @@ describe("moat pki --class", () => {
     expect(subjectOf(certAt(join(out, "lab-9.pem")))).toBe("subject=OU = sensor, CN = lab-9\n");
   });
 
-  it("in a single-class environment --class defaults to that class", async () => {
+  test("in a single-class environment --class defaults to that class", async () => {
     const out = join(dir, "single.pem");
     expect((await moatPki(["issue", "--env", "single", "--csr", csr, "--out", out], ctx)).code).toBe(0);
     expect(subjectOf(certAt(out))).toBe("subject=OU = sensor, CN = dev-1\n");
@@ -163,7 +163,7 @@ describe("moat pki --class", () => {
     expect(existsSync(out)).toBe(false);
   }
 
-  it.each([
+  test.each([
     ["missing in a multi-class environment", [], `--class is required for a device certificate: ENVS/lab.yaml has classes gateway, sensor`],
     ["not in topics.classes", ["--class", "pump"], `--class 'pump' is not in ENVS/lab.yaml topics.classes; use one of gateway, sensor`],
     [
@@ -183,7 +183,7 @@ describe("moat pki --class", () => {
     await refusedWithStoreUnchanged(["bulk", "--env", env, ...classArgs, "--csr-dir", csrDir, "--out-dir", out], line, out);
   });
 
-  it("bulk --class gateway: every certificate has OU = gateway; a rerun under another class refuses those CSRs instead of re-issuing", async () => {
+  test("bulk --class gateway: every certificate has OU = gateway; a rerun under another class refuses those CSRs instead of re-issuing", async () => {
     const csrDir = join(dir, "csrs");
     mkdirSync(csrDir);
     for (const name of ["gw-a", "gw-b", "gw-c"])
@@ -208,7 +208,7 @@ describe("moat pki --class", () => {
     expect(listIssued({ pkiDir: ctx.pkiDir, env: "lab" })).toHaveLength(before);
   });
 
-  it("a CSR carrying its own OU is refused by the CLI too, store unchanged", async () => {
+  test("a CSR carrying its own OU is refused by the CLI too, store unchanged", async () => {
     const sneaky = opensslCsr(dir, "sneaky", "/OU=gateway/CN=sneaky").csr;
     const out = join(dir, "sneaky.pem");
     await refusedWithStoreUnchanged(
@@ -218,7 +218,7 @@ describe("moat pki --class", () => {
     );
   });
 
-  it("revoke and crl with no lab broker print nothing about a lab", async () => {
+  test("revoke and crl with no lab broker print nothing about a lab", async () => {
     const out = join(dir, "r.pem");
     const issued = await moatPki(["issue", "--env", "lab", "--class", "sensor", "--csr", csr, "--out", out], ctx);
     expect(issued.stdout.split("\n")).toHaveLength(2);

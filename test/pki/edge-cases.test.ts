@@ -21,7 +21,7 @@ function rawCsr(subject: ReturnType<typeof sequence>, spki: Buffer, signingKey =
 }
 
 describe("DER reader refuses what DER forbids", () => {
-  it.each([
+  test.each([
     ["a multi-byte tag", [0x1f, 0x81, 0x01, 0x00], "multi-byte tag"],
     ["an indefinite length", [0x30, 0x80, 0x00, 0x00], "indefinite length"],
     ["a non-minimal length", [0x04, 0x81, 0x05, 1, 2, 3, 4, 5], "non-minimal length"],
@@ -32,13 +32,13 @@ describe("DER reader refuses what DER forbids", () => {
     expect(() => readDer(Buffer.from(bytes), "input X")).toThrow(`input X: not valid DER (${why} at byte 0)`);
   });
 
-  it("a tag other than the expected one", () => {
+  test("a tag other than the expected one", () => {
     expect(() => readDer(Buffer.from([0x31, 0x00]), "input X", 0x30)).toThrow("input X: unexpected ASN.1 tag 0x31 (expected 0x30)");
   });
 });
 
 describe("buildCsr (device simulators, benchmarks)", () => {
-  it.each([
+  test.each([
     ["EC P-256", () => ec()],
     ["RSA 2048", () => generateKeyPairSync("rsa", { modulusLength: 2048 })],
   ])("makes %s CSRs that openssl req -verify accepts and checkCsr reads back", (_label, keys) => {
@@ -49,14 +49,14 @@ describe("buildCsr (device simulators, benchmarks)", () => {
 });
 
 describe("CSR checks beyond the hostile-input list", () => {
-  it("refuses a CSR that is a SEQUENCE of the wrong shape", () => {
+  test("refuses a CSR that is a SEQUENCE of the wrong shape", () => {
     const pem = toPem("CERTIFICATE REQUEST", encode(sequence(integer(0), integer(1))));
     expect(() => checkCsr(pem, "odd.csr")).toThrow(
       "odd.csr: not a PKCS#10 certificate request (a CSR has three parts); create it with 'openssl req -new'",
     );
   });
 
-  it("refuses a key that does not match the signature algorithm", () => {
+  test("refuses a key that does not match the signature algorithm", () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const pem = rawCsr(
       sequence(set(sequence(oid(OID.commonName), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTF8, false, "x")))),
@@ -67,7 +67,7 @@ describe("CSR checks beyond the hostile-input list", () => {
     );
   });
 
-  it("refuses a CN in BMPString (no safe mapping to a thing name)", () => {
+  test("refuses a CN in BMPString (no safe mapping to a thing name)", () => {
     const keys = ec();
     const bmp = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, "dev");
     const pem = rawCsr(sequence(set(sequence(oid(OID.commonName), bmp))), spkiOf(keys.publicKey), keys.privateKey);
@@ -76,7 +76,7 @@ describe("CSR checks beyond the hostile-input list", () => {
     );
   });
 
-  it("shortens a very long bad CN in the error line", () => {
+  test("shortens a very long bad CN in the error line", () => {
     const pem = buildCsr({ commonName: "x".repeat(300), ...ec() });
     expect(() => checkCsr(pem, "long.csr")).toThrow(new RegExp(`CN "x{140}\\.\\.\\." is not a valid thing name`));
   });
@@ -91,7 +91,7 @@ describe("library options refused with a clear line", () => {
   });
   afterAll(() => cleanup(dir));
 
-  it("validity: days not a positive whole number, or an end before the start", () => {
+  test("validity: days not a positive whole number, or an end before the start", () => {
     const csrPem = buildCsr({ commonName: "v", ...ec() });
     expect(() => issueFromCsr({ ...store(), csrPem, validityDays: 0 })).toThrow(
       "validity 0 days is not valid; use a whole number of days >= 1",
@@ -102,26 +102,26 @@ describe("library options refused with a clear line", () => {
     );
   });
 
-  it("a device certificate never outlives the issuing CA", () => {
+  test("a device certificate never outlives the issuing CA", () => {
     const csrPem = buildCsr({ commonName: "long-lived", ...ec() });
     const issuing = new X509Certificate(readFileSync(join(dir, "lab/ca/issuing.pem")));
     const cert = new X509Certificate(issueFromCsr({ ...store(), csrPem, validityDays: 3650 * 3 }).certPem);
     expect(cert.validTo).toBe(issuing.validTo);
   });
 
-  it("revoke: an unknown reason", () => {
+  test("revoke: an unknown reason", () => {
     expect(() => revoke({ ...store(), serial: "01", reason: "boredom" as RevocationReason })).toThrow(
       "revocation reason 'boredom' is not one of unspecified, keyCompromise",
     );
   });
 
-  it("a server certificate named by IP address only takes the IP as its CN", () => {
+  test("a server certificate named by IP address only takes the IP as its CN", () => {
     const out = join(dir, "ip-only");
     const result = issueServerCert({ ...store(), dnsNames: [], ipAddresses: ["127.0.0.1"], outDir: out });
     expect(new X509Certificate(readFileSync(result.cert)).subject).toBe("CN=127.0.0.1");
   });
 
-  it("crlStatus: no CRL, or a CRL without a CRL number", () => {
+  test("crlStatus: no CRL, or a CRL without a CRL number", () => {
     const crl = join(dir, "lab/crl.pem");
     const saved = readFileSync(crl, "utf8");
     writeFileSync(crl, "");
@@ -143,7 +143,7 @@ function asn1UtcTime() {
 }
 
 describe("bulk output on another filesystem", () => {
-  it("copies instead of hard-linking when the output directory is on another filesystem (/dev/shm)", () => {
+  test("copies instead of hard-linking when the output directory is on another filesystem (/dev/shm)", () => {
     expect(statSync("/dev/shm").dev).not.toBe(statSync(tmpdir()).dev);
     const dir = scratch();
     const outBase = mkdtempSync(join("/dev/shm", "moat-pki-out-"));

@@ -58,12 +58,12 @@ describe("moat pki refuses hostile and broken input", () => {
 
   const issue = (csr: string) => ["issue", "--env", "lab", "--class", "sensor", "--csr", csr, "--out", "OUT"];
 
-  it("a CSR whose signature was altered", async () => {
+  test("a CSR whose signature was altered", async () => {
     const csr = tampered("bad-signature", (der) => (der[der.length - 5] ^= 0x01));
     await refused(issue(csr), `${csr}: CSR signature does not verify with its own public key`);
   });
 
-  it("a CSR whose subject was altered after signing", async () => {
+  test("a CSR whose subject was altered after signing", async () => {
     const csr = tampered("altered-subject", (der) => {
       const at = der.indexOf(Buffer.from("good-device"));
       der[at] = "h".charCodeAt(0);
@@ -71,12 +71,12 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(csr), "CSR signature does not verify with its own public key");
   });
 
-  it("a CSR whose signature is not even an ECDSA structure (forge throws on these)", async () => {
+  test("a CSR whose signature is not even an ECDSA structure (forge throws on these)", async () => {
     const csr = tampered("garbage-signature", (der) => der.fill(0x41, der.length - 20));
     await refused(issue(csr), "CSR signature does not verify");
   });
 
-  it.each([
+  test.each([
     ["/", "/CN=site\\/a", '"site/a"'],
     ["+", "/CN=site\\+a", '"site+a"'],
     ["#", "/CN=site#a", '"site#a"'],
@@ -86,23 +86,23 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(csr), `CN ${shown} is not a valid thing name; use 1-128 of letters, digits, ':', '_' and '-'`);
   });
 
-  it("a CN longer than 128 characters (openssl req stops at 64, so the CSR is built in Node)", async () => {
+  test("a CN longer than 128 characters (openssl req stops at 64, so the CSR is built in Node)", async () => {
     const csr = join(dir, "cn-long.csr");
     writeFileSync(csr, buildCsr({ commonName: "a".repeat(129), ...generateKeyPairSync("ec", { namedCurve: "P-256" }) }));
     await refused(issue(csr), "is not a valid thing name");
   });
 
-  it("a subject with no CN or two CNs", async () => {
+  test("a subject with no CN or two CNs", async () => {
     await refused(issue(opensslCsr(dir, "no-cn", "/O=acme").csr), "subject has 0 CNs; a device CSR needs exactly one CN");
     await refused(issue(opensslCsr(dir, "two-cn", "/CN=a/CN=b").csr), "subject has 2 CNs");
   });
 
-  it("a CSR asking for CA:TRUE", async () => {
+  test("a CSR asking for CA:TRUE", async () => {
     const { csr } = opensslCsr(dir, "ca-true", "/CN=sneaky", undefined, ["-addext", "basicConstraints=critical,CA:TRUE"]);
     await refused(issue(csr), "CSR requests basicConstraints CA:TRUE; a device certificate can never be a CA");
   });
 
-  it("an EC public key that is not on its curve", async () => {
+  test("an EC public key that is not on its curve", async () => {
     const csr = tampered("off-curve", (der) => {
       const point = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04])) + 4; // BIT STRING of a P-256 point
       der[point + 40] ^= 0x01;
@@ -110,14 +110,14 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(csr), `${csr}: the CSR's public key is invalid`);
   });
 
-  it("a key algorithm AWS IoT does not take (Ed25519)", async () => {
+  test("a key algorithm AWS IoT does not take (Ed25519)", async () => {
     await refused(
       issue(opensslCsr(dir, "ed25519", "/CN=edwards", ["-newkey", "ed25519"]).csr),
       "signature algorithm 1.3.101.112 is not accepted",
     );
   });
 
-  it("a weak or unsupported key, or a SHA-1 signature", async () => {
+  test("a weak or unsupported key, or a SHA-1 signature", async () => {
     await refused(issue(opensslCsr(dir, "rsa1024", "/CN=weak", ["-newkey", "rsa:1024"]).csr), "RSA key of 1024 bits is too weak");
     await refused(
       issue(opensslCsr(dir, "p521", "/CN=odd", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]).csr),
@@ -129,7 +129,7 @@ describe("moat pki refuses hostile and broken input", () => {
     );
   });
 
-  it("a file that is not a PEM CSR: DER, a private key, text, or missing", async () => {
+  test("a file that is not a PEM CSR: DER, a private key, text, or missing", async () => {
     const der = join(dir, "csr.der");
     writeFileSync(der, fromPem(readFileSync(goodCsr, "utf8"), ["CERTIFICATE REQUEST"], "test CSR"));
     await refused(issue(der), `${der}: expected exactly one PEM block labelled CERTIFICATE REQUEST or NEW CERTIFICATE REQUEST, found none`);
@@ -140,7 +140,7 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(join(dir, "missing.csr")), "CSR ");
   });
 
-  it("a PEM CSR with corrupt DER: truncated or with trailing bytes", async () => {
+  test("a PEM CSR with corrupt DER: truncated or with trailing bytes", async () => {
     const der = fromPem(readFileSync(goodCsr, "utf8"), ["CERTIFICATE REQUEST"], "test CSR");
     const truncated = join(dir, "truncated.csr");
     writeFileSync(truncated, toPem("CERTIFICATE REQUEST", der.subarray(0, der.length - 10)));
@@ -150,7 +150,7 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(issue(trailing), "not valid DER (2 trailing bytes)");
   });
 
-  it("a wrong passphrase, for every command that signs", async () => {
+  test("a wrong passphrase, for every command that signs", async () => {
     const wrong = passphraseFile(join(dir), "not the passphrase at all");
     for (const args of [
       issue(goodCsr),
@@ -164,7 +164,7 @@ describe("moat pki refuses hostile and broken input", () => {
     writeFileSync(wrong, "test passphrase, long enough\n"); // restore for later tests
   });
 
-  it("revoking an unknown serial, a non-hex serial, or one already revoked", async () => {
+  test("revoking an unknown serial, a non-hex serial, or one already revoked", async () => {
     await refused(["revoke", "--env", "lab", "--serial", "0123456789ABCDEF"], "serial 0123456789ABCDEF was not issued by the 'lab' CA");
     await refused(["revoke", "--env", "lab", "--serial", "xyz"], "serial 'xyz' is not hexadecimal");
     await refused(
@@ -173,7 +173,7 @@ describe("moat pki refuses hostile and broken input", () => {
     );
   });
 
-  it("an output path whose directory does not exist, or that is a directory (checked before issuing)", async () => {
+  test("an output path whose directory does not exist, or that is a directory (checked before issuing)", async () => {
     await refused(
       ["issue", "--env", "lab", "--class", "sensor", "--csr", goodCsr, "--out", join(dir, "no-such-dir", "x.pem")],
       `--out ${join(dir, "no-such-dir", "x.pem")}: directory ${join(dir, "no-such-dir")} does not exist`,
@@ -182,7 +182,7 @@ describe("moat pki refuses hostile and broken input", () => {
     await refused(["crl", "--env", "lab", "--out", join(dir, "no-such-dir", "x.crl")], "does not exist; create it first");
   });
 
-  it("an output directory that is a file, or a store path that cannot be created", async () => {
+  test("an output directory that is a file, or a store path that cannot be created", async () => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "");
     await refused(
@@ -194,18 +194,18 @@ describe("moat pki refuses hostile and broken input", () => {
     });
   });
 
-  it("init over an existing CA", async () => {
+  test("init over an existing CA", async () => {
     await refused(["init", "--env", "lab"], "a CA for environment 'lab' already exists");
     await refused(["init", "--env", "lab", "--key-type", "rsa2048"], "init never overwrites a CA");
   });
 
-  it("lab-only operations in an environment that does not allow local keys", async () => {
+  test("lab-only operations in an environment that does not allow local keys", async () => {
     await refused(["issue", "--env", "prod", "--device", "d1", "--out-dir", join(dir, "d")], "--device is lab/dev only and");
     await refused(["init", "--env", "prod", "--unencrypted-dev-key"], "--unencrypted-dev-key is lab/dev only");
     expect(existsSync(join(pkiDir, "prod"))).toBe(false);
   });
 
-  it("an environment that has no CA yet, or no environment file", async () => {
+  test("an environment that has no CA yet, or no environment file", async () => {
     const { mkdirSync } = await import("node:fs");
     mkdirSync(join(dir, "empty-store"));
     await refused(issue(goodCsr), "no CA for environment 'lab'", { pkiDir: join(dir, "empty-store") });
@@ -222,7 +222,7 @@ describe("moat pki usage errors exit 2", () => {
   });
   afterAll(() => cleanup(dir));
 
-  it.each([
+  test.each([
     [["init"], "--env is required"],
     [["frobnicate", "--env", "lab"], "unknown command 'frobnicate'"],
     [["list", "--env", "lab", "--colour"], "Unknown option '--colour'"],
@@ -238,7 +238,7 @@ describe("moat pki usage errors exit 2", () => {
     expect(existsSync(ctx.pkiDir)).toBe(false);
   });
 
-  it("--help prints the commands and exits 0", async () => {
+  test("--help prints the commands and exits 0", async () => {
     const result = await moatPki(["--help"], ctx);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("verification-cert --registration-code");

@@ -21,7 +21,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
   afterAll(() => cleanup(dir));
   const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor" });
 
-  it.each([
+  test.each([
     ["EC P-256", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]],
     ["EC P-384", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"]],
     ["RSA 2048", ["-newkey", "rsa:2048"]],
@@ -56,7 +56,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(issued.chainPem).toBe(readFileSync(paths.chain, "utf8"));
   });
 
-  it("draws serials of 16 random bytes, positive, all different", () => {
+  test("draws serials of 16 random bytes, positive, all different", () => {
     const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const serials = Array.from(
       { length: 40 },
@@ -72,7 +72,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(openssl(["x509", "-noout", "-serial"], cert.certPem)).toBe(`serial=${cert.serial}\n`);
   });
 
-  it("ignores the extensions a CSR requests: SANs, key usages and EKUs come from the device profile", () => {
+  test("ignores the extensions a CSR requests: SANs, key usages and EKUs come from the device profile", () => {
     const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const csrPem = buildCsr({
       commonName: "greedy-1",
@@ -91,7 +91,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(text).toMatch(/Extended Key Usage:\s+TLS Web Client Authentication\n/);
   });
 
-  it("makes an expired certificate on request (notBefore/notAfter overrides), which OpenSSL refuses", () => {
+  test("makes an expired certificate on request (notBefore/notAfter overrides), which OpenSSL refuses", () => {
     const { csr } = opensslCsr(dir, "old", "/CN=old-device");
     const issued = issueFromCsr({
       ...store(),
@@ -107,7 +107,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.serial === issued.serial)?.status).toBe("expired");
   });
 
-  it("defaults device validity to 365 days, backdated 5 minutes for slow device clocks", () => {
+  test("defaults device validity to 365 days, backdated 5 minutes for slow device clocks", () => {
     const now = new Date("2026-06-01T12:00:00.700Z");
     const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const cert = new X509Certificate(issueFromCsr({ ...store(), now, csrPem: buildCsr({ commonName: "clock", ...keys }) }).certPem);
@@ -115,7 +115,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(new Date(cert.validTo).toISOString()).toBe("2027-06-01T12:00:00.000Z");
   });
 
-  it("makes a lab TLS server certificate for 127.0.0.1 and localhost (serverAuth, SANs)", () => {
+  test("makes a lab TLS server certificate for 127.0.0.1 and localhost (serverAuth, SANs)", () => {
     const out = join(dir, "server");
     const result = issueServerCert({ ...store(), dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], outDir: out });
     expect(opensslVerify(paths, result.cert, ["-purpose", "sslserver", "-verify_ip", "127.0.0.1"])).toBe(`${result.cert}: OK\n`);
@@ -141,7 +141,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(readFileSync(result.chain, "utf8")).toBe(readFileSync(paths.chain, "utf8"));
   });
 
-  it("refuses server certificate names that are not host names or IP addresses", () => {
+  test("refuses server certificate names that are not host names or IP addresses", () => {
     const base = { ...store(), outDir: join(dir, "bad-server") };
     expect(() => issueServerCert({ ...base, dnsNames: [], ipAddresses: [] })).toThrow(
       "server certificate needs at least one DNS name or IP address",
@@ -152,7 +152,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(() => issueServerCert({ ...base, dnsNames: ["bad name"], ipAddresses: [] })).toThrow("DNS name 'bad name' is not a host name");
   });
 
-  it("lab/dev: makes a device key here (0600) and a certificate for it", () => {
+  test("lab/dev: makes a device key here (0600) and a certificate for it", () => {
     const out = join(dir, "lab-devices");
     const result = issueDeviceWithKey({ ...store(), deviceId: "lab-sensor-1", outDir: out });
     expect(result.key).toBe(join(out, "lab-sensor-1.key"));
@@ -162,7 +162,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     expect(() => issueDeviceWithKey({ ...store(), deviceId: "a/b", outDir: out })).toThrow('device id: CN "a/b" is not a valid thing name');
   });
 
-  it("writes the AWS IoT verification certificate: CN = registration code, signed by the issuing CA", () => {
+  test("writes the AWS IoT verification certificate: CN = registration code, signed by the issuing CA", () => {
     const code = "4d2c0e7b1f3a5c6e8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7";
     const result = verificationCert({ ...store(), registrationCode: code });
     expect(result.path).toBe(paths.verificationCert);
@@ -175,7 +175,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     );
   });
 
-  it("records every issued certificate in the index with subject, validity and profile", () => {
+  test("records every issued certificate in the index with subject, validity and profile", () => {
     const all = listIssued({ pkiDir: dir, env: "lab" });
     expect(new Set(all.map((c) => c.profile))).toEqual(new Set(["device", "server", "verification"]));
     for (const c of all) {

@@ -47,7 +47,7 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
   });
   afterAll(() => cleanup(dir));
 
-  it.each(Object.keys(loadEnvironment("dev").topics.classes))(
+  test.each(Object.keys(loadEnvironment("dev").topics.classes))(
     "a %s certificate from moat pki lands in the thing group the broker creates for that class",
     (deviceClass) => {
       // GIVEN the template as synthesized, which is jitpTemplateBody with the broker's prefix
@@ -79,7 +79,7 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
     },
   );
 
-  it("a certificate without an OU fails provisioning in a multi-class environment (closed, not a default class)", () => {
+  test("a certificate without an OU fails provisioning in a multi-class environment (closed, not a default class)", () => {
     const [ca] = Object.values(synth.resource.aws_iot_ca_certificate);
     const templateBody = (ca.registration_config as { template_body: string }).template_body;
     expect(() =>
@@ -89,7 +89,7 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
 });
 
 describe("prefix + class is a valid thing group name for every class name the schema allows", () => {
-  it("the longest broker name and the longest class give a name within the 128 of [a-zA-Z0-9:_-]", () => {
+  test("the longest broker name and the longest class give a name within the 128 of [a-zA-Z0-9:_-]", () => {
     // Every character a class may contain is a thing-group character.
     for (let code = 0; code < 128; code++) {
       const c = String.fromCharCode(code);

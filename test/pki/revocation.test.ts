@@ -27,7 +27,7 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
   });
   afterAll(() => cleanup(dir));
 
-  it("a revoked device fails openssl verify -crl_check as revoked; the others still pass", () => {
+  test("a revoked device fails openssl verify -crl_check as revoked; the others still pass", () => {
     const kept = device("kept-1");
     const lost = device("lost-1");
     expect(verifyWithCrl(lost.file).status).toBe(0);
@@ -48,7 +48,7 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     });
   });
 
-  it("CRLs verify with openssl crl -verify and carry AKI, an increasing CRL number and reason codes", () => {
+  test("CRLs verify with openssl crl -verify and carry AKI, an increasing CRL number and reason codes", () => {
     const a = device("superseded-1");
     const b = device("retired-1");
     const first = revoke({ ...store(), serial: a.serial, reason: "superseded" });
@@ -70,7 +70,7 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     expect(readFileSync(paths.crl, "utf8")).toBe(second.crl.crlPem);
   });
 
-  it("writeCrl always takes the next number and sets nextUpdate from crlValidityDays", () => {
+  test("writeCrl always takes the next number and sets nextUpdate from crlValidityDays", () => {
     const now = new Date("2026-03-01T10:00:00.400Z");
     const before = crlStatus({ pkiDir: dir, env: "lab" }).crlNumber;
     const crl = writeCrl({ ...store(), now, crlValidityDays: 30 });
@@ -90,14 +90,14 @@ describe.each(["p256", "rsa2048"] as const)("revocation and CRLs with a %s issui
     expect(() => writeCrl({ ...store(), crlValidityDays: 0 })).toThrow("CRL validity 0 days is not valid");
   });
 
-  it("refuses to reuse a CRL number file that was tampered with", () => {
+  test("refuses to reuse a CRL number file that was tampered with", () => {
     const saved = readFileSync(paths.crlNumber, "utf8");
     writeFileSync(paths.crlNumber, "seven\n");
     expect(() => writeCrl(store())).toThrow(`CRL number file ${paths.crlNumber} holds 'seven', not a number`);
     writeFileSync(paths.crlNumber, saved);
   });
 
-  it("Node's X509Certificate sees the revoked certificate as otherwise valid (revocation is the CRL's job)", () => {
+  test("Node's X509Certificate sees the revoked certificate as otherwise valid (revocation is the CRL's job)", () => {
     const victim = device("victim-1");
     revoke({ ...store(), serial: victim.serial, reason: "cessationOfOperation" });
     const cert = new X509Certificate(victim.certPem);
@@ -110,7 +110,7 @@ describe("the index journal survives a crash mid-append", () => {
   let dir: string;
   afterAll(() => cleanup(dir));
 
-  it("ignores a torn last line and the next write cuts it off", () => {
+  test("ignores a torn last line and the next write cuts it off", () => {
     dir = scratch();
     const { paths } = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE });
     const csr = (n: string) => readFileSync(opensslCsr(dir, n, `/CN=${n}`).csr, "utf8");
@@ -123,7 +123,7 @@ describe("the index journal survives a crash mid-append", () => {
     expect(lines.filter((l) => l !== "").map((l) => JSON.parse(l).subject)).toEqual(["one", "two"]);
   });
 
-  it("refuses an index line edited by hand", () => {
+  test("refuses an index line edited by hand", () => {
     const paths = { index: join(dir, "lab", "index.jsonl") };
     appendFileSync(paths.index, "not json\n");
     expect(() => listIssued({ pkiDir: dir, env: "lab" })).toThrow(/line 3 is not a journal entry; restore the index from backup/);
@@ -152,7 +152,7 @@ describe("moat pki crl and list", () => {
   });
   afterAll(() => cleanup(dir));
 
-  it("crl prints the CRL number and nextUpdate and can copy the CRL out", async () => {
+  test("crl prints the CRL number and nextUpdate and can copy the CRL out", async () => {
     const out = join(dir, "published.crl");
     const result = await moatPki(["crl", "--env", "lab", "--out", out], ctx);
     expect(result.code).toBe(0);
@@ -162,7 +162,7 @@ describe("moat pki crl and list", () => {
     expect(readFileSync(out, "utf8")).toBe(readFileSync(join(ctx.pkiDir, "lab", "crl.pem"), "utf8"));
   });
 
-  it("list shows every certificate, and warns on stderr when the CRL expires within 2 days", async () => {
+  test("list shows every certificate, and warns on stderr when the CRL expires within 2 days", async () => {
     const result = await moatPki(["list", "--env", "lab"], ctx);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
@@ -171,14 +171,14 @@ describe("moat pki crl and list", () => {
     expect(result.stderr).toMatch(/^moat pki: WARNING: CRL #2 expires at \S+; run 'moat pki crl --env lab' and deploy it before then\n$/);
   });
 
-  it("list --json gives the index with status, without certificate bodies", async () => {
+  test("list --json gives the index with status, without certificate bodies", async () => {
     const result = await moatPki(["list", "--env", "lab", "--json"], ctx);
     const parsed = JSON.parse(result.stdout);
     expect(parsed).toEqual([expect.objectContaining({ subject: "d1", status: "valid", profile: "device" })]);
     expect(parsed[0].certificate).toBeUndefined();
   });
 
-  it("list says loudly when the CRL has expired", async () => {
+  test("list says loudly when the CRL has expired", async () => {
     const env = environmentsDir(join(dir, "past"), {});
     const pkiDir = join(dir, "past-store");
     initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE, now: new Date("2020-01-01T00:00:00Z") });

@@ -37,14 +37,14 @@ const messages = (stack: TerraformStack, level: string) =>
   stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === level).map((m) => `${c.node.path} ${String(m.data)}`));
 
 describe("ReviewAspect", () => {
-  it("lets a compliant stack synthesize", () => {
+  test("lets a compliant stack synthesize", () => {
     const app = new App({ outdir: outdir() });
     const { stack } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));
     expect(() => app.synth()).not.toThrow();
     expect(messages(stack, "@cdktf/error")).toEqual([]);
   });
 
-  it("stops synth on an error finding, on the construct at fault", () => {
+  test("stops synth on an error finding, on the construct at fault", () => {
     const app = new App({ outdir: outdir() });
     const { stack, network, env } = devNetworkStack(app, new ReviewAspect({ context: contextFromEnvironment(loadEnvironment("dev")) }));
     const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
@@ -69,7 +69,7 @@ describe("ReviewAspect", () => {
     expect(messages(stack, "@cdktf/error").join("\n")).toMatch(/FW-2 .*0\.0\.0\.0\/0: the whole Internet/);
   });
 
-  it("reports without stopping when not enforcing (MOAT_REVIEW_AT_SYNTH=report, for CI)", () => {
+  test("reports without stopping when not enforcing (MOAT_REVIEW_AT_SYNTH=report, for CI)", () => {
     const app = new App({ outdir: outdir() });
     process.env.MOAT_REVIEW_AT_SYNTH = "report";
     let aspect: ReviewAspect;
@@ -91,7 +91,7 @@ describe("ReviewAspect", () => {
     );
   });
 
-  it("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
+  test("stops synth when the environment is unknown (office CIDRs cannot be checked)", () => {
     const app = new App({ outdir: outdir() });
     const { stack } = devNetworkStack(app, new ReviewAspect());
     expect(() => app.synth()).toThrow(/moat review NET-6 stack: unknown until apply/);
@@ -101,7 +101,7 @@ describe("ReviewAspect", () => {
     ]);
   });
 
-  it("turns suppressed findings into info and bad suppressions into an error", () => {
+  test("turns suppressed findings into info and bad suppressions into an error", () => {
     const env = loadEnvironment("dev");
     const reason = "The lab stack has no office network to protect at all.";
     const suppressed = new App({ outdir: outdir() });
@@ -127,7 +127,7 @@ describe("ReviewAspect", () => {
     ]);
   });
 
-  it("reviews the stack as written, after every other aspect (one added later too)", () => {
+  test("reviews the stack as written, after every other aspect (one added later too)", () => {
     const app = new App({ outdir: outdir() });
     const { stack, network } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));
     const broker = new SecurityGroup(stack, "broker-sg", { vpcId: network.vpcId, description: "broker" });
@@ -154,7 +154,7 @@ describe("ReviewAspect", () => {
     expect(() => app.synth()).toThrow(/iot-aspect\/mqtt\] moat review FW-2 aws_vpc_security_group_ingress_rule\.mqtt: .*0\.0\.0\.0\/0/);
   });
 
-  it("writes the configuration it reviewed, and leaves the stack as it was", () => {
+  test("writes the configuration it reviewed, and leaves the stack as it was", () => {
     const dir = outdir();
     const app = new App({ outdir: dir });
     const { stack } = devNetworkStack(app, ReviewAspect.forEnvironment(devNetworkOnly(), "iot-aspect"));

@@ -101,10 +101,10 @@ export interface Variant {
 /** A table of variants: each is blocked by its rule on its resource, and the clean stacks stay clean. */
 export function describeVariants(title: string, variants: readonly Variant[]): void {
   describe(title, () => {
-    it.each(["dev", "prod"] as const)("the clean %s stack has no blocking finding", (env) => {
+    test.each(["dev", "prod"] as const)("the clean %s stack has no blocking finding", (env) => {
       expect(blockingOf(env, cleanStack(env)).map((f) => `${f.rule} ${f.resource}: ${f.message}`)).toEqual([]);
     });
-    it.each(variants.map((v) => [v.variant, v] as const))("blocks %s", (_name, v) => {
+    test.each(variants.map((v) => [v.variant, v] as const))("blocks %s", (_name, v) => {
       const stack = cleanStack(v.env);
       const extra = v.suppress?.(stack) ?? [];
       const files: Record<string, string> = {};

@@ -15,20 +15,20 @@ function openStack() {
 }
 
 describe("moat review: exit codes", () => {
-  it("exits 0 on a clean stack and prints PASS", async () => {
+  test("exits 0 on a clean stack and prints PASS", async () => {
     const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV);
     // The one finding is TLS-3's warning: iot:Data-ATS is outside every plan.
     expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking/m);
     expect(run.code).toBe(0);
   });
 
-  it("exits 1 on an error finding, naming rule and resource", async () => {
+  test("exits 1 on an error finding, naming rule and resource", async () => {
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/ERROR\s+FW-2\s+aws_vpc_security_group_ingress_rule\.broker_mqtt: allows 0\.0\.0\.0\/0/);
   });
 
-  it("exits 0 on warnings alone", async () => {
+  test("exits 0 on warnings alone", async () => {
     const stack = moatStack();
     delete stack.resource.aws_security_group.devices.description;
     const run = await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV);
@@ -36,20 +36,20 @@ describe("moat review: exit codes", () => {
     expect(run.code).toBe(0);
   });
 
-  it("treats an unknown as blocking: exit 1 when the office CIDRs cannot be checked", async () => {
+  test("treats an unknown as blocking: exit 1 when the office CIDRs cannot be checked", async () => {
     const run = await moat("review", writeOut({ "no-env": moatStack() }));
     expect(run.stdout).toMatch(/ERROR\s+NET-6\s+stack: unknown until apply, so not a pass/);
     expect(run.code).toBe(1);
   });
 
-  it("reviews every stack of a cdktf.out, a stack directory, or a single file", async () => {
+  test("reviews every stack of a cdktf.out, a stack directory, or a single file", async () => {
     const out = writeOut({ "iot-a": moatStack(), "iot-b": openStack() });
     expect((await moat("review", out, ...FIXTURE_DEV)).stdout).toMatch(/2 stacks/);
     expect((await moat("review", join(out, "stacks", "iot-a"), ...FIXTURE_DEV)).code).toBe(0);
     expect((await moat("review", join(out, "stacks", "iot-b", "cdk.tf.json"), ...FIXTURE_DEV)).code).toBe(1);
   });
 
-  it("reviews a plan JSON file (terraform show -json), naming the plan's address", async () => {
+  test("reviews a plan JSON file (terraform show -json), naming the plan's address", async () => {
     // A real plan (test/fixtures/plans, made by `npm run plans`) of the fixture with 8883 open to the world.
     const plan = readFileSync(join(__dirname, "..", "fixtures", "plans", "fixture.fw-2.0-0-0-0-0-on-8883.json"), "utf8");
     const run = await moat("review", tempFile("plan.json", plan), ...FIXTURE_DEV, "--format", "json");
@@ -61,7 +61,7 @@ describe("moat review: exit codes", () => {
     expect(run.code).toBe(1);
   });
 
-  it("writes the report atomically with --out", async () => {
+  test("writes the report atomically with --out", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "moat-out-")), "review.sarif");
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "sarif", "--out", file);
     expect(run.code).toBe(1);
@@ -71,7 +71,7 @@ describe("moat review: exit codes", () => {
 });
 
 describe("moat review: refused input is one line", () => {
-  it("an --out path that cannot be written: exit 1, nothing written", async () => {
+  test("an --out path that cannot be written: exit 1, nothing written", async () => {
     const run = await moat(
       "review",
       writeOut({ "iot-test": moatStack() }),
@@ -85,7 +85,7 @@ describe("moat review: refused input is one line", () => {
     );
   });
 
-  it("an environment that does not exist: exit 1", async () => {
+  test("an environment that does not exist: exit 1", async () => {
     const run = await moat("review", writeOut({ "iot-test": moatStack() }), "--env", "nope");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/nope\.yaml: no such environment file/);
@@ -137,7 +137,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ],
     ["an unknown option", () => ["--colour"], /Unknown option '--colour'/],
   ];
-  it.each(cases)("%s", async (_what, args, message) => {
+  test.each(cases)("%s", async (_what, args, message) => {
     const run = await moat("review", ...args());
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
@@ -147,7 +147,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it("holds as a real process: exit status 2, no stack trace", () => {
+  test("holds as a real process: exit status 2, no stack trace", () => {
     const bad = tempFile("cdk.tf.json", "{ not json");
     const result = spawnSync("node_modules/.bin/tsx", ["bin/moat.ts", "review", bad], { encoding: "utf8" });
     expect(result.status).toBe(2);
@@ -155,7 +155,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("prints help", async () => {
+  test("prints help", async () => {
     const run = await moat("review", "--help");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/--format text\|markdown\|json\|sarif/);
@@ -163,14 +163,14 @@ describe("moat review: malformed input is one line and exit 2", () => {
 });
 
 describe("moat review: the four formats name the rule and the resource", () => {
-  it.each(["text", "markdown", "json", "sarif"])("%s", async (format) => {
+  test.each(["text", "markdown", "json", "sarif"])("%s", async (format) => {
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", format);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("FW-2");
     expect(run.stdout).toContain("aws_vpc_security_group_ingress_rule.broker_mqtt");
   });
 
-  it("json: structured findings with file, line and construct path", async () => {
+  test("json: structured findings with file, line and construct path", async () => {
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "json");
     const report = JSON.parse(run.stdout);
     expect(report.passed).toBe(false);
@@ -186,7 +186,7 @@ describe("moat review: the four formats name the rule and the resource", () => {
     expect(report.rules).toHaveLength(MOAT_PACK.length);
   });
 
-  it("sarif: valid 2.1.0 with rule metadata, levels and locations", async () => {
+  test("sarif: valid 2.1.0 with rule metadata, levels and locations", async () => {
     const stack = openStack();
     delete stack.resource.aws_security_group.devices.description;
     const run = await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV, "--format", "sarif");
@@ -204,12 +204,12 @@ describe("moat review: the four formats name the rule and the resource", () => {
     expect(log.runs[0].results.find((r: { ruleId: string }) => r.ruleId === "FW-4").level).toBe("warning");
   });
 
-  it("the SARIF check can fail: a log without runs is refused", () => {
+  test("the SARIF check can fail: a log without runs is refused", () => {
     expectInvalidSarif({ version: "2.1.0" });
     expectInvalidSarif({ version: "2.1.0", runs: [{ tool: {} }] });
   });
 
-  it("markdown: a pull-request comment with a findings table", async () => {
+  test("markdown: a pull-request comment with a findings table", async () => {
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "markdown");
     expect(run.stdout).toMatch(/^<!-- moat-review -->\n## moat review/);
     expect(run.stdout).toMatch(/\| :x: error \| FW-2 \| `aws_vpc_security_group_ingress_rule\.broker_mqtt` \| allows 0\.0\.0\.0\/0/);
@@ -224,7 +224,7 @@ describe("moat review: suppressions", () => {
     reason: "A public test broker for the lab, torn down every night.",
   };
 
-  it.each(["text", "markdown", "json", "sarif"])("accepts a finding and lists the suppression in %s", async (format) => {
+  test.each(["text", "markdown", "json", "sarif"])("accepts a finding and lists the suppression in %s", async (format) => {
     const run = await moat(
       "review",
       writeOut({ "iot-test": openStack() }),
@@ -243,14 +243,14 @@ describe("moat review: suppressions", () => {
     }
   });
 
-  it("refuses a construct path: the reviewed file writes those itself (exit 1, one line)", async () => {
+  test("refuses a construct path: the reviewed file writes those itself (exit 1, one line)", async () => {
     const byPath = { ...fw2, resource: "iot-test/broker/endpoint/security-group/from-device-tcp-8883" };
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--suppressions", suppressionFile([byPath]));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/is a construct path; suppressions match Terraform addresses only/);
   });
 
-  it.each([
+  test.each([
     ["an unknown rule id", { ...fw2, rule: "FW-9" }, /unknown rule id "FW-9"; known ids are NET-1/],
     ["a reason under a sentence", { ...fw2, reason: "lab" }, /reason "lab" is under a sentence/],
     [
@@ -266,7 +266,7 @@ describe("moat review: suppressions", () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it.each([
+  test.each([
     ["not YAML", "suppressions: [", /cannot read suppressions/],
     ["no list", "rules: []", /no "suppressions:" list/],
     ["an entry without reason", "suppressions:\n  - rule: FW-2\n", /suppressions\[0\]\.reason must be a string/],
@@ -276,7 +276,7 @@ describe("moat review: suppressions", () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it("reads review.suppressions from the environment file, for that environment's stack", async () => {
+  test("reads review.suppressions from the environment file, for that environment's stack", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
     writeFileSync(
       join(dir, "dev.yaml"),
@@ -289,7 +289,7 @@ describe("moat review: suppressions", () => {
 });
 
 describe("moat review --base: what a pull request changes", () => {
-  it("lists changed resources and new, fixed and unchanged findings", async () => {
+  test("lists changed resources and new, fixed and unchanged findings", async () => {
     const baseStack = moatStack();
     delete baseStack.resource.aws_security_group.devices.description;
     baseStack.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
@@ -344,7 +344,7 @@ describe("moat review --base: what a pull request changes", () => {
     expect(text).toMatch(/fixed LOG-2 iot-test aws_cloudwatch_log_group\.flow/);
   });
 
-  it("summarizes a stack that only the base has instead of listing its resources", async () => {
+  test("summarizes a stack that only the base has instead of listing its resources", async () => {
     const base = writeOut({ "iot-test": moatStack(), "iot-gone": moatStack() });
     const head = writeOut({ "iot-test": moatStack() });
     const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV)).stdout;
@@ -354,13 +354,13 @@ describe("moat review --base: what a pull request changes", () => {
     expect(markdown).toMatch(/`iot-gone` is only in the base/);
   });
 
-  it("says so when nothing changed", async () => {
+  test("says so when nothing changed", async () => {
     const out = writeOut({ "iot-test": moatStack() });
     const markdown = (await moat("review", out, "--base", out, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toMatch(/### What this pull request changes\n\nNo resource changes\./);
   });
 
-  it("refuses an empty base directory with exit 2", async () => {
+  test("refuses an empty base directory with exit 2", async () => {
     const run = await moat(
       "review",
       writeOut({ "iot-test": moatStack() }),

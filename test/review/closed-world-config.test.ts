@@ -15,7 +15,7 @@ const stacks = shippedStacks();
 
 describe("class 1: configuration Terraform applies that the review must read or refuse", () => {
   // Through the CLI: the files next to cdk.tf.json are part of what Terraform applies.
-  it.each(variantsOf("class 1: configuration Terraform applies").map((v) => [v.variant, v] as const))(
+  test.each(variantsOf("class 1: configuration Terraform applies").map((v) => [v.variant, v] as const))(
     "blocks %s",
     async (_name, { rule, apply }) => {
       const stack = stacks.dev();
@@ -39,7 +39,7 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
   const suppressionFile = (entries: object[]) => tempFile("review.yaml", dump({ suppressions: entries }));
   const reason = "Reviewed by the network team: the endpoint is needed for the lab.";
 
-  it("refuses a suppression written with a construct path", async () => {
+  test("refuses a suppression written with a construct path", async () => {
     const stack = stacks.dev();
     const path = stack.resource.aws_vpc_endpoint[first(stack, "aws_vpc_endpoint")]["//"].metadata.path;
     const run = await moat(
@@ -52,7 +52,7 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
     expect(run.stderr).toMatch(/is a construct path; suppressions match Terraform addresses only/);
   });
 
-  it("does not hide an added endpoint that claims the suppressed endpoint's construct path", async () => {
+  test("does not hide an added endpoint that claims the suppressed endpoint's construct path", async () => {
     const stack = stacks.dev();
     const endpoint = stack.resource.aws_vpc_endpoint[first(stack, "aws_vpc_endpoint")];
     const address = `aws_vpc_endpoint.${first(stack, "aws_vpc_endpoint")}`;
@@ -67,7 +67,7 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
     expect(run.findings).toContainEqual(expect.objectContaining({ rule: "TLS-3", resource: address, suppressed: expect.anything() }));
   });
 
-  it("a CW-1 suppression by address accepts that resource only, not another with the same construct path", async () => {
+  test("a CW-1 suppression by address accepts that resource only, not another with the same construct path", async () => {
     const stack = stacks.dev();
     const subnet = ref(stack, "aws_subnet", "id", isDevice);
     const meta = { metadata: { path: "iot-dev/network/jump" } };
@@ -91,7 +91,7 @@ describe("class 11: suppressions match Terraform addresses, never what the file 
 const nested = (depth: number, leaf: string) => "[".repeat(depth) + leaf + "]".repeat(depth);
 
 describe("class 12: no input makes the review crash; deep nesting is refused in one line, array-form blocks are read", () => {
-  it.each([
+  test.each([
     [
       "an output value",
       (s: Json) => `${JSON.stringify({ ...s, output: undefined }).slice(0, -1)}, "output": {"deep": {"value": ${nested(100_000, "1")}}}}`,
@@ -110,7 +110,7 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
     expect(run.stderr).toMatch(/cdk\.tf\.json: a value nests too deeply to review/);
   });
 
-  it.each([
+  test.each([
     [
       "a second resource section",
       (s: Json) => `{"resource": {"aws_internet_gateway": {"igw": {"vpc_id": "${ref(s, "aws_vpc")}"}}}, ${JSON.stringify(s).slice(1)}`,
@@ -140,14 +140,14 @@ describe("class 12: no input makes the review crash; deep nesting is refused in 
     },
   );
 
-  it('reads a "__proto__" resource type as a type (blocked as unknown), never as the section\'s prototype', async () => {
+  test('reads a "__proto__" resource type as a type (blocked as unknown), never as the section\'s prototype', async () => {
     const text = JSON.stringify(stacks.dev()).replace('"resource":{', '"resource":{"__proto__":{"x":{"cidr_block":"0.0.0.0/0"}},');
     const run = await reviewWithFiles(text);
     expect(run.code).toBe(1);
     expect(run.findings).toContainEqual(expect.objectContaining({ rule: "CW-1", resource: "__proto__.x", blocking: true }));
   });
 
-  it("refuses a block defined twice, as Terraform does (exit 2, one line)", async () => {
+  test("refuses a block defined twice, as Terraform does (exit 2, one line)", async () => {
     const s = stacks.dev();
     const acl = first(s, "aws_network_acl", isDeviceAcl);
     const run = await reviewWithFiles({ ...s, resource: [s.resource, { aws_network_acl: { [acl]: { vpc_id: ref(s, "aws_vpc") } } }] });

@@ -17,7 +17,7 @@ for (const title of [
 
 describe("the shipped stacks stay clean", () => {
   const stacks = shippedStacks();
-  it.each(["dev", "prod"] as const)("%s: no blocking finding, every finding accounted for", (env) => {
+  test.each(["dev", "prod"] as const)("%s: no blocking finding, every finding accounted for", (env) => {
     const { findings, blocking } = reviewInProcess(env === "dev" ? stacks.dev() : stacks.prod(), env);
     expect(blocking).toEqual([]);
     expect(findings.map((f) => f.rule)).toEqual(["TLS-3"]);

@@ -20,7 +20,7 @@ const throwing: RuleDefinition = {
 };
 
 describe("the rule engine", () => {
-  it("turns a rule that throws into a blocking finding instead of a crash", () => {
+  test("turns a rule that throws into a blocking finding instead of a crash", () => {
     const findings = runRules(model(), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
     expect(findings).toEqual([
       expect.objectContaining({
@@ -35,14 +35,14 @@ describe("the rule engine", () => {
     expect(review([{ model: model(), context: FIXTURE_CONTEXT }], [], [throwing]).blocking).toHaveLength(1);
   });
 
-  it("runs the other rules after one throws", () => {
+  test("runs the other rules after one throws", () => {
     const stack = moatStack();
     stack.resource.aws_subnet.device.map_public_ip_on_launch = true;
     const findings = runRules(loadCdktfJson(stack, "f", "iot-test"), FIXTURE_CONTEXT, [throwing, ...MOAT_PACK]);
     expect(findings.map((f) => f.rule)).toEqual(["TEST-1", "NET-3", "TLS-3"]);
   });
 
-  it("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
+  test("has one rule per row of SECURITY-RULES.md, each with its metadata", () => {
     expect(MOAT_PACK.map((r) => r.id)).toEqual([
       "NET-1",
       "NET-2",
@@ -82,7 +82,7 @@ describe("the rule engine", () => {
     expect(MOAT_PACK.filter((r) => r.severity === "warn").map((r) => r.id)).toEqual(["FW-4", "TLS-3", "MON-1"]);
   });
 
-  it("locates findings: line of the resource, construct path from the file", () => {
+  test("locates findings: line of the resource, construct path from the file", () => {
     const stack = moatStack();
     stack.resource.aws_subnet.device.map_public_ip_on_launch = true;
     const text = JSON.stringify(stack, null, 2);
@@ -95,7 +95,7 @@ describe("the rule engine", () => {
 describe("suppressions in the engine", () => {
   const reason = "The TLS policy of iot:Data-ATS is set once per account with aws iot update-domain-configuration.";
 
-  it("accepts a TLS-1 finding on the endpoint of a stack without a domain configuration, and counts the match", () => {
+  test("accepts a TLS-1 finding on the endpoint of a stack without a domain configuration, and counts the match", () => {
     const stack = moatStack();
     delete stack.resource.aws_iot_domain_configuration;
     const tls1 = { rule: "TLS-1", resource: "aws_vpc_endpoint.endpoint", reason, source: "test" };
@@ -108,7 +108,7 @@ describe("suppressions in the engine", () => {
     expect(result.suppressions).toEqual([{ suppression: tls1, matched: 1 }]);
   });
 
-  it("blocks on the same stack without the suppression", () => {
+  test("blocks on the same stack without the suppression", () => {
     const stack = moatStack();
     delete stack.resource.aws_iot_domain_configuration;
     expect(review([{ model: loadCdktfJson(stack, "f", "iot-test"), context: FIXTURE_CONTEXT }]).blocking.map((f) => f.rule)).toEqual([
@@ -118,7 +118,7 @@ describe("suppressions in the engine", () => {
 });
 
 describe("review/ as a plain library", () => {
-  it("loads no cdktf, constructs or provider module (so it runs on any Terraform JSON, cdktn included)", () => {
+  test("loads no cdktf, constructs or provider module (so it runs on any Terraform JSON, cdktn included)", () => {
     const script = `require("tsx/cjs"); require("./review"); console.log(Object.keys(require.cache).filter((k) => /node_modules\\/(cdktf|constructs|@cdktf)\\//.test(k)).length);`;
     const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
     expect(result.stderr).toBe("");

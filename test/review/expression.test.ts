@@ -12,36 +12,36 @@ const resolve = (traversal: readonly string[], text: string): Value => {
 const evaluate = (text: string) => evaluateString(text, resolve);
 
 describe("Terraform JSON string evaluation", () => {
-  it("keeps plain strings and unescapes $${ and %%{", () => {
+  test("keeps plain strings and unescapes $${ and %%{", () => {
     expect(evaluate("10.0.0.0/16")).toBe("10.0.0.0/16");
     expect(evaluate("client/$${iot:Connection.Thing.ThingName}")).toBe("client/${iot:Connection.Thing.ThingName}");
     expect(evaluate("%%{literal}")).toBe("%{literal}");
   });
 
-  it("turns a whole-string traversal into a reference", () => {
+  test("turns a whole-string traversal into a reference", () => {
     expect(evaluate("${aws_vpc.main.id}")).toEqual(new Ref("aws_vpc.main", "id"));
     expect(evaluate("${data.aws_partition.p.partition}")).toEqual(new Ref("data.aws_partition.p", "partition"));
     expect(evaluate('${aws_vpc.main.tags["Name"]}')).toEqual(new Ref("aws_vpc.main", 'tags["Name"]'));
   });
 
-  it("keeps the known parts of a template with unknown holes", () => {
+  test("keeps the known parts of a template with unknown holes", () => {
     const value = evaluate("arn:${data.aws_partition.p.partition}:iot:eu-west-1:1:client/x");
     expect(value).toBeInstanceOf(Unknown);
     expect((value as Unknown).parts).toEqual(["arn:", new Ref("data.aws_partition.p", "partition"), ":iot:eu-west-1:1:client/x"]);
     expect((value as Unknown).refs).toEqual(["data.aws_partition.p"]);
   });
 
-  it("concatenates a template whose parts are all literals", () => {
+  test("concatenates a template whose parts are all literals", () => {
     expect(evaluate('a-${"b"}-${3}')).toBe("a-b-3");
   });
 
-  it("evaluates jsonencode of a literal to its JSON text, escapes and all", () => {
+  test("evaluates jsonencode of a literal to its JSON text, escapes and all", () => {
     expect(evaluate('${jsonencode({"a" = ["x\\"y", 1, true, null], b: {"c" = "$${iot:v}"}})}')).toBe(
       JSON.stringify({ a: ['x"y', 1, true, null], b: { c: "${iot:v}" } }),
     );
   });
 
-  it("reads a template nested in a quoted string inside an interpolation in one pass", () => {
+  test("reads a template nested in a quoted string inside an interpolation in one pass", () => {
     expect(evaluate('${jsonencode({"a" = "x${"y"}z", "b" = "$${iot:v}-${3}"})}')).toBe(JSON.stringify({ a: "xyz", b: "${iot:v}-3" }));
     const value = evaluate('${jsonencode({"a" = "x-${aws_vpc.main.id}"})}') as Encoded;
     expect((value.value as Record<string, Value>).a).toEqual(
@@ -49,16 +49,16 @@ describe("Terraform JSON string evaluation", () => {
     );
   });
 
-  it("makes an interpolation with an escape JSON lacks unknown instead of failing", () => {
+  test("makes an interpolation with an escape JSON lacks unknown instead of failing", () => {
     expect(evaluate('${jsonencode({"a" = "\\U0001F600"})}')).toBeInstanceOf(Unknown);
   });
 
-  it("makes a template directive inside a quoted string unknown", () => {
+  test("makes a template directive inside a quoted string unknown", () => {
     const value = evaluate('${jsonencode({"a" = "%{ if var.x }y%{ endif }"})}') as Encoded;
     expect((value.value as Record<string, Value>).a).toBeInstanceOf(Unknown);
   });
 
-  it("keeps jsonencode with references as a document", () => {
+  test("keeps jsonencode with references as a document", () => {
     const value = evaluate('${jsonencode({"Vpce" = aws_vpc_endpoint.ep.id, "Arn" = "arn:${data.aws_partition.p.partition}:iot"})}');
     expect(value).toBeInstanceOf(Encoded);
     const doc = (value as Encoded).value as Record<string, Value>;
@@ -66,7 +66,7 @@ describe("Terraform JSON string evaluation", () => {
     expect(doc.Arn).toBeInstanceOf(Unknown);
   });
 
-  it.each([
+  test.each([
     ["an operator", "${var.count + 1}"],
     ["a conditional", '${var.public ? "0.0.0.0/0" : "10.0.0.0/8"}'],
     ["a for expression", "${[for s in var.subnets : s.id]}"],
@@ -79,7 +79,7 @@ describe("Terraform JSON string evaluation", () => {
     expect(evaluate(text)).toBeInstanceOf(Unknown);
   });
 
-  it("names the references of an expression it cannot evaluate", () => {
+  test("names the references of an expression it cannot evaluate", () => {
     const value = evaluate("${cidrsubnet(aws_vpc.main.cidr_block, 4, 1)}") as Unknown;
     expect(value.refs).toEqual(["aws_vpc.main"]);
     const operator = evaluate("${aws_vpc.main.cidr_block == var.x}") as Unknown;
@@ -98,7 +98,7 @@ describe("cdk.tf.json loading", () => {
   };
   const text = JSON.stringify(json, null, 2);
 
-  it("gives each resource its address, construct path, line and references", () => {
+  test("gives each resource its address, construct path, line and references", () => {
     const model = loadCdktfJson(json, "f/cdk.tf.json", "s", text);
     const subnet = model.get("aws_subnet.a")!;
     expect(subnet.references).toEqual(new Set(["aws_vpc.main"]));
@@ -112,7 +112,7 @@ describe("cdk.tf.json loading", () => {
     expect(subnet.attributes.vpc_id).toEqual(new Ref("aws_vpc.main", "id"));
   });
 
-  it.each([
+  test.each([
     ["a resource section that is a list of strings", { resource: ["x"] }, /"resource" is not an object of resource types/],
     ["a type that is a string", { resource: { aws_vpc: "x" } }, /"resource.aws_vpc" is not an object of named aws_vpc blocks/],
     ["a resource that is a number", { resource: { aws_vpc: { main: 1 } } }, /"resource.aws_vpc.main" is not an object of attributes/],

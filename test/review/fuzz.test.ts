@@ -400,23 +400,23 @@ for (let i = 0; i < JUNK; i++) {
 describe(`fuzzing the shipped stacks (seed ${SEED}, ${mutations.length} mutations)`, () => {
   const results = mutations.map((m) => ({ ...m, ...verdict(m.stack, m.env) }));
 
-  it("never passes an addition or edit that adds a path, a permission or a key", () => {
+  test("never passes an addition or edit that adds a path, a permission or a key", () => {
     const passed = results.filter((r) => r.kind !== "junk" && r.outcome === "pass").map((r) => `${r.kind} ${r.what} (${r.env})`);
     expect(passed).toEqual([]);
   });
 
-  it("never crashes, whatever the edit", () => {
+  test("never crashes, whatever the edit", () => {
     const crashed = results.filter((r) => r.outcome === "crash").map((r) => `${r.kind} ${r.what}: ${r.detail.split("\n")[0]}`);
     expect(crashed).toEqual([]);
   });
 
-  it("drew every kind of mutation", () => {
+  test("drew every kind of mutation", () => {
     expect(new Set(results.filter((r) => r.kind === "addition").map((r) => r.what)).size).toBeGreaterThan(ADDERS.length / 2);
     expect(results.filter((r) => r.kind === "widening")).toHaveLength(WIDENINGS);
     expect(results.filter((r) => r.kind === "junk")).toHaveLength(JUNK);
   });
 
-  it("the unmutated stacks pass: a review that blocked everything would make the checks above vacuous", () => {
+  test("the unmutated stacks pass: a review that blocked everything would make the checks above vacuous", () => {
     expect(verdict(stacks.dev(), "dev").outcome).toBe("pass");
     expect(verdict(stacks.prod(), "prod").outcome).toBe("pass");
   });

@@ -46,7 +46,7 @@ const ENVIRONMENT_PLANS: [string, string][] = [
 
 describe("moat's own plans review clean", () => {
   describe.each(ENVIRONMENT_PLANS)("%s", (name, env) => {
-    it.each([false, true])(
+    test.each([false, true])(
       "passes in every format (paired with its synthesized stack: %s), suppressions from its environment file",
       (paired) => {
         const { result } = reviewSession({
@@ -71,7 +71,7 @@ describe("moat's own plans review clean", () => {
     );
   });
 
-  it.each(["text", "markdown", "json", "sarif"])("exits 0 from the command line in %s, with and without --synth", async (format) => {
+  test.each(["text", "markdown", "json", "sarif"])("exits 0 from the command line in %s, with and without --synth", async (format) => {
     const plain = await moat("review", planFile("iot-prod.first"), "--env", "prod", "--format", format);
     const paired = await moat(
       "review",
@@ -86,23 +86,23 @@ describe("moat's own plans review clean", () => {
     expect([plain.code, plain.stderr, paired.code, paired.stderr]).toEqual([0, "", 0, ""]);
   });
 
-  it("exits 0 on the plan as Terraform writes it (one line)", async () => {
+  test("exits 0 on the plan as Terraform writes it (one line)", async () => {
     const run = await moat("review", tempFile("plan.json", JSON.stringify(planJson("iot-dev.first"))), "--env", "dev");
     expect([run.code, run.stderr]).toEqual([0, ""]);
     expect(run.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 0 suppressed\)/m);
   });
 
-  it("refuses --synth with more than one PATH (usage, exit 2)", async () => {
+  test("refuses --synth with more than one PATH (usage, exit 2)", async () => {
     const run = await moat("review", planFile("iot-dev.first"), planFile("iot-prod.first"), "--synth", join(outdir, "stacks", "iot-dev"));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--synth pairs one plan with its synthesized stack; pass exactly one plan PATH/);
   });
 
-  it("names the stack from the plan's configuration, not the file name", () => {
+  test("names the stack from the plan's configuration, not the file name", () => {
     expect(loadStackFile(planFile("iot-prod.first")).stack).toBe("iot-prod");
   });
 
-  it("refuses --synth with a stack the plan was not made from, and with a plan", () => {
+  test("refuses --synth with a stack the plan was not made from, and with a plan", () => {
     const other = join(writeOut({ "iot-test": moatStack() }), "stacks", "iot-test");
     expect(() => loadStackFile(planFile("iot-dev.first"), { synth: other })).toThrow(
       expect.objectContaining({
@@ -117,14 +117,14 @@ describe("moat's own plans review clean", () => {
 });
 
 describe("what a real plan means", () => {
-  it("null is 'not set': a rule with a CIDR has no prefix list or group attribute", () => {
+  test("null is 'not set': a rule with a CIDR has no prefix list or group attribute", () => {
     const { resource } = first("iot-dev.first", "aws_vpc_security_group_ingress_rule");
     expect(Object.keys(resource.attributes)).not.toContain("prefix_list_id");
     expect(Object.keys(resource.attributes)).not.toContain("referenced_security_group_id");
     expect(resource.attributes.cidr_ipv4).toBe("10.42.0.0/20");
   });
 
-  it("an attribute the provider computes is not invented: no inline rules on a group whose rules are separate resources", () => {
+  test("an attribute the provider computes is not invented: no inline rules on a group whose rules are separate resources", () => {
     const { resource } = first("iot-dev.first", "aws_security_group");
     expect(planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.ingress).toBe(
       true,
@@ -133,12 +133,12 @@ describe("what a real plan means", () => {
     expect(resource.attributes.egress).toBeUndefined();
   });
 
-  it("data sources read at plan time (prior_state) are known values", () => {
+  test("data sources read at plan time (prior_state) are known values", () => {
     const { resource } = first("iot-dev.first", "aws_caller_identity");
     expect(resource.attributes.account_id).toBe("123456789012");
   });
 
-  it("a constant_value template is evaluated: the connect policy keeps its one unknown, the endpoint id, as a reference", () => {
+  test("a constant_value template is evaluated: the connect policy keeps its one unknown, the endpoint id, as a reference", () => {
     const { model } = first("iot-dev.first", "aws_iot_policy");
     const connect = model.resources.find((r) => r.type === "aws_iot_policy" && /connect/.test(r.address))!;
     const policy = connect.attributes.policy as Value;
@@ -151,7 +151,7 @@ describe("what a real plan means", () => {
     );
   });
 
-  it("a list with one unknown element keeps its elements from the configuration", () => {
+  test("a list with one unknown element keeps its elements from the configuration", () => {
     const { resource } = first("iot-dev.first", "aws_network_acl");
     expect(
       planJson("iot-dev.first").resource_changes.find((c: Json) => c.address === resource.address).change.after_unknown.subnet_ids,
@@ -163,7 +163,7 @@ describe("what a real plan means", () => {
     ]);
   });
 
-  it("an update plan of an applied stack: literal ids resolve to the resources they name, the changes are real updates", () => {
+  test("an update plan of an applied stack: literal ids resolve to the resources they name, the changes are real updates", () => {
     const plan = planJson("iot-dev.update");
     const actions = new Set(plan.resource_changes.map((c: Json) => c.change.actions.join("+")));
     expect([...actions].sort()).toEqual(expect.arrayContaining(["no-op", "update"]));
@@ -182,7 +182,7 @@ describe("what a real plan means", () => {
     ]);
   });
 
-  it("what a plan alone cannot know stays unknown: a policy whose configuration is missing is not a pass", () => {
+  test("what a plan alone cannot know stays unknown: a policy whose configuration is missing is not a pass", () => {
     const plan = planJson("iot-dev.first");
     plan.configuration.root_module.resources = plan.configuration.root_module.resources.filter((r: Json) => r.type !== "aws_iot_policy");
     const findings = runRules(loadPlanJson(plan, "plan.json", "iot-dev"), {}).filter((f) => f.rule === "AUTHZ-3");
@@ -190,7 +190,7 @@ describe("what a real plan means", () => {
     expect(findings.every((f) => f.status === "unknown")).toBe(true);
   });
 
-  it("no finding on any committed plan says null or undefined, or points at line 1", () => {
+  test("no finding on any committed plan says null or undefined, or points at line 1", () => {
     // The closed-world variants' plans (gzipped) have their own test: closed-world-plans.test.ts.
     for (const c of PLAN_CASES.filter((p) => !p.compressed)) {
       const findings = runRules(loadStackFile(planFile(c.name)), FIXTURE_CONTEXT);
@@ -211,14 +211,14 @@ describe("what a real plan means", () => {
 describe("same verdict on a cdk.tf.json and on its real plan", () => {
   const insecure = PLAN_CASES.filter((c) => c.rule !== undefined);
 
-  it("the compliant fixture: the same findings on both", () => {
+  test("the compliant fixture: the same findings on both", () => {
     const summary = (fs: Finding[]) => fs.map((f) => `${f.rule} ${f.status} ${f.resource}`).sort();
     expect(summary(fixtureFindings("fixture.clean"))).toEqual(
       summary(findingsOf(fixtureStack(PLAN_CASES.find((c) => c.name === "fixture.clean")!))),
     );
   });
 
-  it.each(insecure.map((c) => [c.rule!, c.mirrors!, c] as const))(
+  test.each(insecure.map((c) => [c.rule!, c.mirrors!, c] as const))(
     "%s %s: caught by the same rule, on the same resource, on both",
     (rule, _name, c) => {
       const onStack = findingsOf(fixtureStack(c), rule);
@@ -229,7 +229,7 @@ describe("same verdict on a cdk.tf.json and on its real plan", () => {
     },
   );
 
-  it("keeps the refusals of malformed plans (exit 2)", () => {
+  test("keeps the refusals of malformed plans (exit 2)", () => {
     for (const [plan, message] of [
       [{ format_version: "2.0", resource_changes: [] }, /format_version "2\.0" is not supported/],
       [{ format_version: "1.2", resource_changes: {} }, /"resource_changes" is not a list/],

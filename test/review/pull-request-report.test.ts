@@ -27,7 +27,7 @@ const acl = (cidr: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe("review --base: what changed inside each changed resource", () => {
-  it("names the leaf that changed inside a nested block, and leaves unchanged resources out", () => {
+  test("names the leaf that changed inside a nested block, and leaves unchanged resources out", () => {
     expect(changes(acl("10.42.0.0/24"), acl("0.0.0.0/0"))).toEqual([
       {
         address: "aws_network_acl.devices",
@@ -37,7 +37,7 @@ describe("review --base: what changed inside each changed resource", () => {
     expect(changes(acl("10.42.0.0/24"), acl("10.42.0.0/24"))).toEqual([]);
   });
 
-  it("shows a list that grew or shrank whole, and an attribute that appeared or went away as not set", () => {
+  test("shows a list that grew or shrank whole, and an attribute that appeared or went away as not set", () => {
     const grown = acl("10.42.0.0/24");
     (grown.aws_network_acl.devices.ingress as unknown[]).push({
       rule_no: 200,
@@ -59,7 +59,7 @@ describe("review --base: what changed inside each changed resource", () => {
     expect(removed.attributes).toEqual([{ path: "tags", before: '{"Name":"devices"}' }]);
   });
 
-  it("shows a reference that now points elsewhere the way the file writes it", () => {
+  test("shows a reference that now points elsewhere the way the file writes it", () => {
     const other = { ...acl("10.42.0.0/24"), aws_vpc: { vpc: { cidr_block: "10.42.0.0/16" }, other: { cidr_block: "10.43.0.0/16" } } };
     const moved = { ...other, aws_network_acl: { devices: { ...other.aws_network_acl.devices, vpc_id: "${aws_vpc.other.id}" } } };
     expect(changes(other, moved)).toEqual([
@@ -70,7 +70,7 @@ describe("review --base: what changed inside each changed resource", () => {
     ]);
   });
 
-  it("opens a JSON policy template and a jsonencode document to name the statement that changed", () => {
+  test("opens a JSON policy template and a jsonencode document to name the statement that changed", () => {
     const template = (topic: string) => ({
       aws_iot_policy: {
         sensor: {
@@ -99,7 +99,7 @@ describe("review --base: what changed inside each changed resource", () => {
     expect(document.attributes).toEqual([{ path: "policy.Statement[0].Action[0]", before: '"iot:Connect"', after: '"iot:*"' }]);
   });
 
-  it("keeps the pull-request comment within GitHub's limit: 50 changed resources listed, the rest counted", () => {
+  test("keeps the pull-request comment within GitHub's limit: 50 changed resources listed, the rest counted", () => {
     const many = (cidr: string) => ({
       aws_subnet: Object.fromEntries(
         Array.from({ length: 60 }, (_, i) => [`s${i}`, { vpc_id: "x", cidr_block: cidr, tags: { Name: `s${i}` } }]),
@@ -118,7 +118,7 @@ describe("review --base: what changed inside each changed resource", () => {
 });
 
 describe("the pull-request comment stays within GitHub's limit", () => {
-  it("cuts a report longer than 60,000 characters at a line, closes what it opened and says where the rest is", () => {
+  test("cuts a report longer than 60,000 characters at a line, closes what it opened and says where the rest is", () => {
     // 600 subnets without a network ACL: a NET-5 finding each, far more than a comment holds.
     const subnets = Object.fromEntries(
       Array.from({ length: 600 }, (_, i) => [
@@ -141,7 +141,7 @@ describe("the pull-request comment stays within GitHub's limit", () => {
     for (const row of markdown.split("\n").filter((l) => l.startsWith("| "))) expect(row.endsWith("|")).toBe(true);
   });
 
-  it("leaves a report that fits untouched", () => {
+  test("leaves a report that fits untouched", () => {
     const result = review([{ model: model(acl("10.42.0.0/24")) }], []);
     const markdown = renderReport("markdown", { result });
     expect(markdown).not.toContain("Cut at");

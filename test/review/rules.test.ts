@@ -1536,20 +1536,20 @@ const CASES: Record<string, { compliant?: Compliant[]; violations: Case[]; advis
 };
 
 describe("every rule of SECURITY-RULES.md", () => {
-  it("has cases here, and nothing here names a rule the pack lacks", () => {
+  test("has cases here, and nothing here names a rule the pack lacks", () => {
     expect(Object.keys(CASES).sort()).toEqual(MOAT_PACK.map((rule) => rule.id).sort());
   });
 });
 
 describe.each(Object.entries(CASES))("%s", (rule, { compliant = [], violations, advisory = false }) => {
   const passing: Compliant[] = [...(advisory ? [] : [{ name: "the compliant stack as it is", mutate: () => undefined }]), ...compliant];
-  it.each(passing.map((c) => [c.name, c] as const))("passes %s", (_name, c) => {
+  test.each(passing.map((c) => [c.name, c] as const))("passes %s", (_name, c) => {
     const stack = moatStack();
     c.mutate(stack);
     expect(findingsOf(stack, rule, c.context).map((f) => f.message)).toEqual([]);
   });
 
-  it.each(violations.map((c) => [c.name, c] as const))("finds %s", (_name, c) => {
+  test.each(violations.map((c) => [c.name, c] as const))("finds %s", (_name, c) => {
     const stack = moatStack();
     c.mutate(stack);
     const findings = findingsOf(stack, rule, c.context);

@@ -20,7 +20,7 @@ const only = (stack: Json, type: string): [string, Json] => {
 };
 
 describe("the shipped environments", () => {
-  it("review clean: dev and prod, exit 0, TLS-1 passing with no suppression and TLS-3's warning naming the one command", async () => {
+  test("review clean: dev and prod, exit 0, TLS-1 passing with no suppression and TLS-3's warning naming the one command", async () => {
     const run = await moat("review", outdir);
     expect(run.stdout).toMatch(/^PASS\. 2 stacks, 2 findings \(0 blocking, 0 suppressed\)/m);
     expect(run.code).toBe(0);
@@ -45,7 +45,7 @@ describe("the shipped environments", () => {
     expect(json.suppressions).toEqual([]);
   });
 
-  it("are what the rules expect to see: a broker endpoint, device subnets, IoT policies, a flow log", () => {
+  test("are what the rules expect to see: a broker endpoint, device subnets, IoT policies, a flow log", () => {
     const stack = devJson();
     expect(Object.values(stack.resource.aws_vpc_endpoint as Record<string, Json>).map((e) => e.service_name)).toEqual([
       "com.amazonaws.eu-west-1.iot.data",
@@ -142,26 +142,26 @@ describe.each(BREAKS)("breaking the synthesized dev stack: $name", ({ rule, appl
   const resource = apply(stack);
   const out = writeOut({ "iot-dev": stack });
 
-  it("text names rule and resource, exit 1", async () => {
+  test("text names rule and resource, exit 1", async () => {
     const run = await moat("review", out, "--format", "text");
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`ERROR\\s+${rule}\\s+${resource.replace(/[.[\]]/g, "\\$&")}: `));
   });
 
-  it("markdown names rule and resource, exit 1", async () => {
+  test("markdown names rule and resource, exit 1", async () => {
     const run = await moat("review", out, "--format", "markdown");
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`| :x: error | ${rule} | \`${resource}\` |`);
   });
 
-  it("json names rule and resource, exit 1", async () => {
+  test("json names rule and resource, exit 1", async () => {
     const run = await moat("review", out, "--format", "json");
     expect(run.code).toBe(1);
     const findings = JSON.parse(run.stdout).stacks[0].findings;
     expect(findings).toContainEqual(expect.objectContaining({ rule, resource, blocking: true }));
   });
 
-  it("sarif is valid 2.1.0 and names rule and resource, exit 1", async () => {
+  test("sarif is valid 2.1.0 and names rule and resource, exit 1", async () => {
     const run = await moat("review", out, "--format", "sarif");
     expect(run.code).toBe(1);
     const log = JSON.parse(run.stdout);

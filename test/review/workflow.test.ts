@@ -30,18 +30,18 @@ const writes = (job: Job) =>
     .map(([scope]) => scope);
 
 describe("the pull-request review workflow: least privilege", () => {
-  it("grants nothing by default: every job names its own permissions", () => {
+  test("grants nothing by default: every job names its own permissions", () => {
     expect(workflow.permissions).toEqual({});
     for (const job of Object.values(workflow.jobs)) expect(job.permissions).toBeDefined();
   });
 
-  it("runs the pull request's code (npm ci, synth, review) only in jobs with a read-only token", () => {
+  test("runs the pull request's code (npm ci, synth, review) only in jobs with a read-only token", () => {
     const running = Object.entries(workflow.jobs).filter(([, job]) => runsPullRequestCode(job));
     expect(running.map(([name]) => name)).toEqual(["review"]);
     for (const [, job] of running) expect(writes(job)).toEqual([]);
   });
 
-  it("posts the comment and uploads SARIF from a job that runs no code of the pull request, from the review job's artifact", () => {
+  test("posts the comment and uploads SARIF from a job that runs no code of the pull request, from the review job's artifact", () => {
     const writers = Object.entries(workflow.jobs).filter(([, job]) => writes(job).length > 0);
     expect(writers.map(([name]) => name)).toEqual(["publish"]);
     const [, publish] = writers[0];
@@ -59,13 +59,13 @@ describe("the pull-request review workflow: least privilege", () => {
     expect(actions).toEqual(expect.arrayContaining(["actions/github-script", "github/codeql-action/upload-sarif"]));
   });
 
-  it("pins every action to a full commit SHA, so a moved tag cannot change what runs with the token", () => {
+  test("pins every action to a full commit SHA, so a moved tag cannot change what runs with the token", () => {
     const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((s) => (s.uses ? [s.uses] : [])));
     expect(uses.length).toBeGreaterThanOrEqual(7);
     for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/);
   });
 
-  it("checks out the pull request without leaving the token in the git config", () => {
+  test("checks out the pull request without leaving the token in the git config", () => {
     for (const job of Object.values(workflow.jobs)) {
       for (const checkout of job.steps.filter((s) => (s.uses ?? "").startsWith("actions/checkout")))
         expect(checkout.with?.["persist-credentials"]).toBe(false);

@@ -53,7 +53,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     return store;
   }
 
-  it("publish copies exactly the public certificates, and synth reads them with no store at all", async () => {
+  test("publish copies exactly the public certificates, and synth reads them with no store at all", async () => {
     await publishedProdCa();
     expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(storeFile("ca/issuing.pem"));
     expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(storeFile("aws/verification.pem"));
@@ -66,7 +66,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(registered[0].verification_certificate_pem).toBe(storeFile("aws/verification.pem"));
   });
 
-  it("keeps a published CA's committed verification certificate: a new one would replace the CA's registration", async () => {
+  test("keeps a published CA's committed verification certificate: a new one would replace the CA's registration", async () => {
     await publishedProdCa();
     const committed = readFileSync(join(published, "verification.pem"), "utf8");
     expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "9f8e7d6c"], ctx)).code).toBe(0);
@@ -92,7 +92,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     );
   });
 
-  it("repairs a publish that stopped between its two writes: a verification certificate of another CA is replaced, not kept", async () => {
+  test("repairs a publish that stopped between its two writes: a verification certificate of another CA is replaced, not kept", async () => {
     await publishedProdCa();
     const rotated = join(dir, "rotated");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: rotated })).code).toBe(0);
@@ -114,7 +114,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(synthesize).not.toThrow();
   });
 
-  it("repairs committed files that are no longer certificates (a merge conflict): publish replaces them", async () => {
+  test("repairs committed files that are no longer certificates (a merge conflict): publish replaces them", async () => {
     await publishedProdCa();
     const conflicted = (file: string) => `<<<<<<< HEAD\n${readFileSync(file, "utf8")}=======\n${readFileSync(file, "utf8")}>>>>>>> other\n`;
     for (const name of ["issuing.pem", "verification.pem"]) writeFileSync(join(published, name), conflicted(join(published, name)));
@@ -125,7 +125,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readFileSync(join(published, "verification.pem"), "utf8")).toBe(storeFile("aws/verification.pem"));
   });
 
-  it("publishing a new CA without a verification certificate removes the previous CA's", async () => {
+  test("publishing a new CA without a verification certificate removes the previous CA's", async () => {
     await publishedProdCa();
     const sniOnly = await newSniOnlyProdCa();
     const result = await moatPki(["publish", "--env", "prod"], { ...ctx, pkiDir: sniOnly });
@@ -135,7 +135,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readFileSync(join(published, "issuing.pem"), "utf8")).toBe(readFileSync(join(sniOnly, "prod", "ca", "issuing.pem"), "utf8"));
   });
 
-  it("removes a committed verification certificate of another CA even when the issuing certificate is already the store's (SNI_ONLY)", async () => {
+  test("removes a committed verification certificate of another CA even when the issuing certificate is already the store's (SNI_ONLY)", async () => {
     await publishedProdCa();
     const sniOnly = await newSniOnlyProdCa();
     // The new CA's issuing certificate is committed already, beside the previous CA's verification certificate.
@@ -146,7 +146,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(existsSync(join(published, "verification.pem"))).toBe(false);
   });
 
-  it("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
+  test("refuses a store whose CA is not the committed one: the broker would refuse its devices", async () => {
     await publishedProdCa();
     const otherStore = join(dir, "other");
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: otherStore })).code).toBe(0);
@@ -157,13 +157,13 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(readCaMaterial(prod(), ctx.pkiDir).caCertificatePem).toBe(storeFile("ca/issuing.pem"));
   });
 
-  it("names the command that fixes a missing published certificate", () => {
+  test("names the command that fixes a missing published certificate", () => {
     expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(
       /prod\.yaml: pki\.publicDir "prod-ca" has no .*prod-ca\/issuing\.pem; run moat pki publish --env prod/,
     );
   });
 
-  it("needs the published verification certificate in certificate mode DEFAULT", async () => {
+  test("needs the published verification certificate in certificate mode DEFAULT", async () => {
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     mkdirSync(published);
     writeFileSync(join(published, "issuing.pem"), storeFile("ca/issuing.pem"));
@@ -172,13 +172,13 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     );
   });
 
-  it("refuses a committed file that holds a private key, before anything is synthesized", () => {
+  test("refuses a committed file that holds a private key, before anything is synthesized", () => {
     mkdirSync(published);
     writeFileSync(join(published, "issuing.pem"), pemBlock(["PRIVATE", "KEY"].join(" "), "MC4CAQAwBQYDK2VwBCIEIA=="));
     expect(() => readCaMaterial(prod(), join(dir, "no-store"))).toThrow(/prod-ca\/issuing\.pem contains a PRIVATE KEY block/);
   });
 
-  it("publish refuses, writing nothing, when DEFAULT mode has no verification certificate yet", async () => {
+  test("publish refuses, writing nothing, when DEFAULT mode has no verification certificate yet", async () => {
     expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "prod"], ctx);
     expect(result.code).toBe(1);
@@ -188,14 +188,14 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     expect(existsSync(published)).toBe(false);
   });
 
-  it("publish refuses an environment without pki.publicDir", async () => {
+  test("publish refuses an environment without pki.publicDir", async () => {
     expect((await moatPki(["init", "--env", "lab", "--unencrypted-dev-key"], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "lab"], ctx);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/lab\.yaml has no pki\.publicDir; add one \(such as publicDir: lab-ca\)/);
   });
 
-  it("the test store the PR workflow uses holds no prod CA: a team's own committed prod CA is never held against the test CA", () => {
+  test("the test store the PR workflow uses holds no prod CA: a team's own committed prod CA is never held against the test CA", () => {
     const testStore = join(__dirname, "..", "fixtures", "pki");
     expect(existsSync(join(testStore, "dev", "ca", "issuing.pem"))).toBe(true);
     expect(existsSync(join(testStore, "prod"))).toBe(false);
@@ -204,7 +204,7 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
     );
   });
 
-  it.each(["../ca", "/etc/moat", "a/../../ca", "./ca"])("pki.publicDir %s must stay below the environment file's directory", (value) => {
+  test.each(["../ca", "/etc/moat", "a/../../ca", "./ca"])("pki.publicDir %s must stay below the environment file's directory", (value) => {
     const text = readFileSync(join(ctx.environmentsDir, "prod.yaml"), "utf8").replace("publicDir: prod-ca", `publicDir: "${value}"`);
     expect(text).toContain(value);
     expect(() => parseEnvironment(text, "environments/prod.yaml", "prod")).toThrow(

@@ -12,7 +12,7 @@ import { TerraformCli, terraformMissing } from "./terraform-cli";
 type Json = Record<string, any>;
 
 describe("committed plan fixtures (test/fixtures/plans)", () => {
-  it("are current: each was made from the stack its case synthesizes today", () => {
+  test("are current: each was made from the stack its case synthesizes today", () => {
     const stale = stalePlans(planInputs());
     if (stale.length > 0)
       throw new Error(
@@ -20,7 +20,7 @@ describe("committed plan fixtures (test/fixtures/plans)", () => {
       );
   });
 
-  it("go stale when the stack behind one changes", () => {
+  test("go stale when the stack behind one changes", () => {
     const inputs = planInputs();
     const before = stalePlans(inputs);
     inputs.get("fixture.clean")!.stack.resource.aws_vpc.vpc.cidr_block = "10.43.0.0/16";
@@ -29,7 +29,7 @@ describe("committed plan fixtures (test/fixtures/plans)", () => {
     );
   });
 
-  it("are exactly the plan cases, nothing left over", () => {
+  test("are exactly the plan cases, nothing left over", () => {
     const files = readdirSync(PLANS_DIR)
       .filter((f) => f !== "inputs.json")
       .sort();
@@ -38,7 +38,7 @@ describe("committed plan fixtures (test/fixtures/plans)", () => {
 });
 
 describe("the AWS stub for offline plans", () => {
-  it("answers STS GetCallerIdentity and refuses any other call with a body naming it", async () => {
+  test("answers STS GetCallerIdentity and refuses any other call with a body naming it", async () => {
     const stub = await startAwsStub();
     try {
       const sts = await fetch(stub.url, { method: "POST", body: "Action=GetCallerIdentity&Version=2011-06-15" });
@@ -63,7 +63,7 @@ const terraformDescribe = missing && process.env.CI !== "true" ? describe.skip :
 
 terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () => {
   if (missing) {
-    it(`needs terraform and the provider mirror, which CI=true requires (${missing})`, () => {
+    test(`needs terraform and the provider mirror, which CI=true requires (${missing})`, () => {
       throw new Error(`the Terraform checks cannot run on CI: ${missing}`);
     });
     return;
@@ -99,21 +99,21 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it.each(["dev", "prod"])("terraform validate passes for iot-%s", async (env) => {
+  test.each(["dev", "prod"])("terraform validate passes for iot-%s", async (env) => {
     await expect(results[`validate ${env}`]).resolves.toBeUndefined();
   });
 
-  it.each(["dev", "prod"])("terraform test with a mock provider plans and applies iot-%s", async (env) => {
+  test.each(["dev", "prod"])("terraform test with a mock provider plans and applies iot-%s", async (env) => {
     await expect(results[`test ${env}`]).resolves.toMatch(/run "plan"\.\.\. pass[\s\S]*run "apply"\.\.\. pass[\s\S]*2 passed, 0 failed/);
   });
 
-  it("fails on an invalid attribute, naming it", async () => {
+  test("fails on an invalid attribute, naming it", async () => {
     await expect(results.invalid).rejects.toThrow(
       /Extraneous JSON object property \(main\.tf\.json:\d+\): No argument or block type is named "not_an_aws_argument"/,
     );
   });
 
-  it("fails on an untranslated provider 6.x difference, saying where to add the translation", async () => {
+  test("fails on an untranslated provider 6.x difference, saying where to add the translation", async () => {
     await expect(results.untranslated).rejects.toThrow(
       /No argument or block type is named "region".*add an entry with its reason to PROVIDER_5X_TRANSLATIONS in test\/terraform\/provider-translations\.ts/,
     );
