@@ -17,9 +17,9 @@ function filesUnder(dir: string): string[] {
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-// The issue's "done when" checks, run over what `cdktf synth` writes for each environment.
-describe.each(["dev", "prod"])("the synthesized %s environment (cdktf.out)", (name) => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-done-when-"));
+// What the segment promises, checked on the files `cdktf synth` writes for each environment (not on an in-memory stack).
+describe.each(["dev", "prod"])("the synthesized %s environment, as written to cdktf.out", (name) => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-synthesized-environments-"));
   buildApp({ environments: [name], outdir }).app.synth();
   const stackFile = path.join(outdir, "stacks", `iot-${name}`, "cdk.tf.json");
   const resources = (JSON.parse(fs.readFileSync(stackFile, "utf8")) as { resource: Resources }).resource;
