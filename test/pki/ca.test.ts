@@ -9,7 +9,7 @@ describe("initCa", () => {
   beforeEach(() => (dir = scratch()));
   afterEach(() => cleanup(dir));
 
-  it.each<KeyType>(["p256", "rsa2048", "rsa3072"])(
+  test.each<KeyType>(["p256", "rsa2048", "rsa3072"])(
     "makes a %s root (pathLen 1) and issuing CA (pathLen 0) that OpenSSL and Node accept",
     (keyType) => {
       // GIVEN / WHEN
