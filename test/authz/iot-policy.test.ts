@@ -17,18 +17,15 @@ describe("compileIotPolicies", () => {
 
   // Golden documents: a reviewer reads these files to see exactly what a class may do.
   // Regenerate on purpose with UPDATE_GOLDEN=1 and review the diff.
-  test.each(["connect", "gateway", "plant", "sensor", "shadowed"])(
-    "GIVEN class %s WHEN compiled THEN matches its golden policy documents",
-    (name) => {
-      const documents = name === "connect" ? [compiled.connect] : compiled.classes.find((c) => c.className === name)?.documents;
-      const text = JSON.stringify(documents, null, 2) + "\n";
-      const file = path.join(GOLDEN_DIR, `${name}.json`);
-      if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
-      expect(text).toBe(fs.readFileSync(file, "utf8"));
-    },
-  );
+  test.each(["connect", "gateway", "plant", "sensor", "shadowed"])("class %s compiles to its golden policy documents", (name) => {
+    const documents = name === "connect" ? [compiled.connect] : compiled.classes.find((c) => c.className === name)?.documents;
+    const text = JSON.stringify(documents, null, 2) + "\n";
+    const file = path.join(GOLDEN_DIR, `${name}.json`);
+    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
+    expect(text).toBe(fs.readFileSync(file, "utf8"));
+  });
 
-  test("GIVEN a class over the size limit WHEN compiled THEN split into documents that each fit, keeping every grant", () => {
+  test("a class over the size limit is split into documents that each fit, keeping every grant", () => {
     const plant = compiled.classes.find((c) => c.className === "plant");
     expect(plant?.documents.length).toBeGreaterThan(1);
     for (const doc of plant?.documents ?? []) expect(policyCharacters(doc)).toBeLessThanOrEqual(MAX_POLICY_CHARACTERS);
@@ -37,13 +34,13 @@ describe("compileIotPolicies", () => {
     expect(new Set(resources).size).toBe(30);
   });
 
-  test("GIVEN deploy-time tokens for account and endpoint WHEN compiled THEN the split is the same as with real ids", () => {
+  test("deploy-time tokens for account and endpoint split the documents as real ids do", () => {
     const tokens = { ...TARGET, accountId: "${TfToken[TOKEN.123]}", sourceVpceId: "${TfToken[TOKEN.456]}" };
     const withTokens = compileIotPolicies(fixtureModel(), tokens);
     expect(withTokens.classes.map((c) => c.documents.length)).toEqual(compiled.classes.map((c) => c.documents.length));
   });
 
-  test("THEN no action or resource holds *, #, + or ?, and ${ appears only as the thing-name variable", () => {
+  test("no action or resource holds *, #, + or ?, and ${ appears only as the thing-name variable", () => {
     const all = [compiled.connect, ...compiled.classes.flatMap((c) => c.documents)];
     for (const statement of all.flatMap((d) => d.Statement)) {
       for (const value of [statement.Action, ...([] as string[]).concat(statement.Resource)]) {
@@ -53,7 +50,7 @@ describe("compileIotPolicies", () => {
     }
   });
 
-  test("THEN the Connect statement is scoped to the thing name, attached certificates and the VPC endpoint", () => {
+  test("the Connect statement is scoped to the thing name, attached certificates and the VPC endpoint", () => {
     expect(compiled.connect.Statement).toEqual([
       {
         Effect: "Allow",
@@ -66,7 +63,7 @@ describe("compileIotPolicies", () => {
     for (const c of compiled.classes) for (const d of c.documents) expect(d.Statement.map((s) => s.Action)).not.toContain("iot:Connect");
   });
 
-  test("GIVEN a class that would need more than the 2 policies a thing group holds WHEN compiled THEN refused naming the class", () => {
+  test("a class that would need more than the 2 policies a thing group holds is refused, naming the class", () => {
     const publish = Array.from({ length: 160 }, (_, i) => `plant/{thing}/line-${i}/a-rather-long-channel-name-${i}/measurement-values`);
     const model = parseTopicModel({ classes: { huge: { publish } } }, "environments/big.yaml");
     expect(() => compileIotPolicies(model, TARGET)).toThrow(TopicModelError);

@@ -2,7 +2,7 @@ import { compileMosquittoAcl, parseTopicModel } from "../../authz";
 import { fixtureModel } from "./fixture-model";
 
 describe("compileMosquittoAcl", () => {
-  test("GIVEN one class WHEN compiled THEN only pattern lines with %u, one per right", () => {
+  test("one class compiles to pattern lines with %u only, one per right", () => {
     const model = parseTopicModel(
       {
         classes: {
@@ -26,7 +26,7 @@ describe("compileMosquittoAcl", () => {
     );
   });
 
-  test("GIVEN classes with different rights WHEN compiled with devices THEN shared rights are patterns and the rest per device", () => {
+  test("classes with different rights, compiled with devices, give patterns for the shared rights and per-device lines for the rest", () => {
     const acl = compileMosquittoAcl(fixtureModel(), {
       devices: [
         { thing: "gw-1", deviceClass: "gateway" },
@@ -41,7 +41,7 @@ describe("compileMosquittoAcl", () => {
     expect(acl).not.toMatch(/^(pattern|topic) \S+ .*[#+*]/m);
   });
 
-  test("GIVEN classes with different rights and no devices WHEN compiled THEN refused with the fix", () => {
+  test("classes with different rights and no devices are refused with the fix", () => {
     expect(() => compileMosquittoAcl(fixtureModel())).toThrow(
       "topics.yaml: classes gateway, plant, sensor, shadowed grant different rights and Mosquitto patterns apply to every user; pass the lab devices with their class",
     );
@@ -54,11 +54,11 @@ describe("compileMosquittoAcl", () => {
       { thing: "gw-1", deviceClass: "nope" },
       'lab device gw-1: class "nope" is not in topics.yaml topics.classes; use one of gateway, plant, sensor, shadowed',
     ],
-  ])("GIVEN bad lab device %j WHEN compiled THEN refused", (device, message) => {
+  ])("a bad lab device %j is refused", (device, message) => {
     expect(() => compileMosquittoAcl(fixtureModel(), { devices: [device] })).toThrow(message);
   });
 
-  test("GIVEN a device listed twice WHEN compiled THEN refused", () => {
+  test("a device listed twice is refused", () => {
     const gw = { thing: "gw-1", deviceClass: "gateway" };
     expect(() => compileMosquittoAcl(fixtureModel(), { devices: [gw, gw] })).toThrow("lab device gw-1: listed twice");
   });

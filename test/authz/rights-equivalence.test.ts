@@ -68,7 +68,7 @@ describe("the IoT policies and the Mosquitto ACL grant the same rights", () => {
       },
     ],
   ];
-  test.each(models)("GIVEN %s WHEN every (device, topic, action) is enumerated THEN model, IoT policy and ACL agree", (_name, load) => {
+  test.each(models)("for %s, model, IoT policy and ACL agree on every (device, topic, action)", (_name, load) => {
     const { results } = enumerate(load());
     const disagreements = results.filter((r) => r.iot !== r.model || r.acl !== r.model);
     expect(disagreements).toEqual([]);
@@ -77,14 +77,14 @@ describe("the IoT policies and the Mosquitto ACL grant the same rights", () => {
     expect(results.filter((r) => !r.model).length).toBeGreaterThan(5);
   });
 
-  test("GIVEN the fixture THEN another device's own topics are denied by both", () => {
+  test("in the fixture, another device's own topics are denied by both", () => {
     const { results } = enumerate(fixtureModel());
     const foreign = results.filter((r) => r.topic.includes("someone-else"));
     expect(foreign.length).toBeGreaterThan(0);
     expect(foreign.every((r) => !r.iot && !r.acl)).toBe(true);
   });
 
-  test("GIVEN a connection not through the VPC endpoint or with an unattached certificate THEN the IoT policy refuses Connect", () => {
+  test("the IoT policy refuses Connect to a connection not through the VPC endpoint or with an unattached certificate", () => {
     const { connect } = compileIotPolicies(fixtureModel(), TARGET);
     const request = {
       action: "iot:Connect",

@@ -16,7 +16,7 @@ function errorFor(topic: string, action: "publish" | "subscribe" | "receive" = "
 }
 
 describe("parseTopicModel", () => {
-  test("GIVEN the fixture WHEN parsed THEN classes are sorted and lists kept in order", () => {
+  test("the fixture parses with its classes sorted and its lists kept in order", () => {
     const model = fixtureModel();
     expect(model.classes.map((c) => c.name)).toEqual(["gateway", "plant", "sensor", "shadowed"]);
     const sensor = model.classes.find((c) => c.name === "sensor");
@@ -59,7 +59,7 @@ describe("parseTopicModel", () => {
     ["a/b/c/d/e/f/g/{thing}/i", /has 8 '\/' \(AWS IoT Core allows 7\)/],
     [`devices/{thing}/${"x".repeat(MAX_TOPIC_BYTES - 128 - 8)}`, /bytes with a 128-byte thing name \(AWS IoT Core allows 256\)/],
   ];
-  test.each(hostile)("GIVEN hostile topic %j WHEN parsed THEN refused naming file, class and topic", (topic, reason) => {
+  test.each(hostile)("a hostile topic %j is refused, naming the file, the class and the topic", (topic, reason) => {
     const message = errorFor(topic);
     expect(message).toMatch(reason);
     expect(message.startsWith(`environments/test.yaml: topics.classes.probe.publish[0] ${JSON.stringify(topic)}: `)).toBe(true);
@@ -67,17 +67,17 @@ describe("parseTopicModel", () => {
     expect(message.split("\n")).toHaveLength(1);
   });
 
-  test("GIVEN a topic just at the byte limit WHEN parsed THEN accepted", () => {
+  test("a topic just at the byte limit is accepted", () => {
     const topic = `devices/{thing}/${"x".repeat(MAX_TOPIC_BYTES - 128 - 8 - 1)}`;
     expect(() => parseTopicModel({ classes: { probe: { publish: [topic] } } }, "f.yaml")).not.toThrow();
   });
 
-  test("GIVEN a reserved topic used in the wrong direction WHEN parsed THEN refused", () => {
+  test("a reserved topic used in the wrong direction is refused", () => {
     expect(errorFor("$aws/things/{thing}/shadow/update", "subscribe")).toMatch(/a device may only publish, not subscribe/);
     expect(errorFor("$aws/things/{thing}/shadow/update/delta", "publish")).toMatch(/may only subscribe\/receive, not publish/);
   });
 
-  test("GIVEN a topic without {thing} that is not shared WHEN parsed THEN refused with the fix", () => {
+  test("a topic without {thing} that is not shared is refused with the fix", () => {
     expect(errorFor("fleet/firmware")).toMatch(
       /has no \{thing\} level, so every device of the class could use it; add \{thing\}.* or list it in sharedTopics with a reason/,
     );
@@ -135,14 +135,14 @@ describe("parseTopicModel", () => {
     ["bad class name", (t) => (t.classes["Bad Name"] = { publish: [] }), /class name "Bad Name" is not valid/],
     ["class not a mapping", (t) => (t.classes.extra = ["devices/{thing}/x"] as never), /topics\.classes\.extra: must be a mapping/],
   ];
-  test.each(classProblems)("GIVEN %s WHEN parsed THEN refused", (_name, mutate, reason) => {
+  test.each(classProblems)("a model with a class problem (%s) is refused", (_name, mutate, reason) => {
     const topics = fixtureTopics();
     mutate(topics);
     expect(() => parseTopicModel(topics, "environments/x.yaml")).toThrow(reason);
     expect(() => parseTopicModel(topics, "environments/x.yaml")).toThrow(/^environments\/x\.yaml: /);
   });
 
-  test("GIVEN several problems WHEN parsed THEN every one is reported, one per line", () => {
+  test("a model with several problems has every one reported, one per line", () => {
     const topics = fixtureTopics();
     (topics.classes.sensor.publish as string[]).push("devices/+/x");
     (topics.classes.gateway.publish as string[]).push("fleet/#");
@@ -156,10 +156,7 @@ describe("parseTopicModel", () => {
     }
   });
 
-  test.each([[undefined], [{}], [{ classes: {} }], [{ classes: [] }], ["topics"]])(
-    "GIVEN no classes (%j) WHEN parsed THEN refused",
-    (input) => {
-      expect(() => parseTopicModel(input, "f.yaml")).toThrow("f.yaml: topics.classes must declare at least one device class");
-    },
-  );
+  test.each([[undefined], [{}], [{ classes: {} }], [{ classes: [] }], ["topics"]])("a model with no classes (%j) is refused", (input) => {
+    expect(() => parseTopicModel(input, "f.yaml")).toThrow("f.yaml: topics.classes must declare at least one device class");
+  });
 });

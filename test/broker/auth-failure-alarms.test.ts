@@ -2,7 +2,7 @@ import { AUTH_FAILURE_METRICS } from "../../constructs/broker";
 import { brokerStack, resourcesOf, synthJson } from "./broker-fixture";
 
 /** Item 1 and 7 of issue 18: alarms on the names AWS documents, that enrollment does not trip. */
-describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
+describe("the broker's synthesized auth-failure alarms", () => {
   const json = synthJson(brokerStack().stack);
   const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm") as Array<Record<string, any>>;
   const byName = (suffix: string) => {
@@ -14,7 +14,7 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     (alarm.metric_query as Array<Record<string, any>>).filter((q) => q.metric).map((q) => q.metric.metric_name);
   const returned = (alarm: Record<string, any>) => (alarm.metric_query as Array<Record<string, any>>).filter((q) => q.return_data === true);
 
-  test("THEN each concern sums the documented names and the older alternates in one returned expression", () => {
+  test("each concern sums the documented names and the older alternates in one returned expression", () => {
     expect(metricsOf(byName("-iot-connect-authz"))).toEqual(["Connect.AuthError", "Connect.AuthZError"]);
     expect(metricsOf(byName("-iot-publish-authz"))).toEqual(["PublishIn.AuthError", "PublishRetained.AuthError", "PublishIn.AuthZError"]);
     expect(metricsOf(byName("-iot-subscribe-authz"))).toEqual(["Subscribe.AuthError", "Subscribe.AuthZError"]);
@@ -28,7 +28,7 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     }
   });
 
-  test("THEN every broker metric is read per 5 minutes as a Sum on Protocol MQTT in AWS/IoT", () => {
+  test("every broker metric is read per 5 minutes as a Sum on Protocol MQTT in AWS/IoT", () => {
     for (const id of ["authentication", "connect-authz", "publish-authz", "subscribe-authz", "receive-authz"]) {
       for (const query of (byName(`-iot-${id}`).metric_query as Array<Record<string, any>>).filter(
         (q) => q.metric && q.id !== "provisioned",
@@ -45,7 +45,7 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     }
   });
 
-  test("THEN authentication failures net of JITP's refused first connections alarm on one period, as a burst of forged logins must", () => {
+  test("authentication failures net of JITP's refused first connections alarm on one period, as a burst of forged logins must", () => {
     const alarm = byName("-iot-authentication");
     expect(metricsOf(alarm)).toEqual(["Connection.AuthNError", "Connect.AuthNError", "ProvisionThing.Success"]);
     expect(returned(alarm)).toEqual([expect.objectContaining({ expression: "SUM([m0, m1]) - FILL(provisioned, 0)" })]);
@@ -54,7 +54,7 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     expect(alarm).toMatchObject({ threshold: 0, evaluation_periods: 1, datapoints_to_alarm: 1 });
   });
 
-  test("THEN a failed just-in-time provisioning alarms at once, whatever the configured threshold", () => {
+  test("a failed just-in-time provisioning alarms at once, whatever the configured threshold", () => {
     const json5 = synthJson(brokerStack({ authFailureThreshold: 5 }).stack);
     const alarm = (resourcesOf(json5, "aws_cloudwatch_metric_alarm") as Array<Record<string, any>>).find((a) =>
       String(a.alarm_name).endsWith("-iot-provisioning-failures"),
@@ -64,14 +64,14 @@ describe("GIVEN the broker's auth-failure alarms WHEN synthesized", () => {
     expect(alarm?.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\./)]);
   });
 
-  test("THEN no alarm watches only a name AWS does not document", () => {
+  test("no alarm watches only a name AWS does not document", () => {
     const documented = new Set(
       AUTH_FAILURE_METRICS.flatMap((c) => c.documented).concat(["ProvisionThing.ClientError", "ProvisionThing.ServerError"]),
     );
     for (const alarm of alarms) expect(metricsOf(alarm).some((m) => documented.has(m))).toBe(true);
   });
 
-  test("THEN the topic key lets CloudWatch use it exactly as AWS documents, with no condition", () => {
+  test("the topic key lets CloudWatch use it exactly as AWS documents, with no condition", () => {
     const key = (resourcesOf(json, "aws_kms_key") as Array<Record<string, any>>).find((k) => String(k.description).includes("alarm topic"));
     const statement = JSON.parse(key?.policy).Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchAlarmsEncryptToTopic");
     expect(statement).toEqual({

@@ -219,27 +219,27 @@ const synthesized = POLICY_ATTRIBUTES.flatMap(([type, attribute]) =>
   ),
 );
 
-test("THEN the stack has policy statements to check (the table is not checked against nothing)", () => {
+test("the stack has policy statements to check (the table is not checked against nothing)", () => {
   expect(synthesized.length).toBeGreaterThanOrEqual(DOCUMENTED.length);
 });
 
 test.each(synthesized.map((s) => [s.address, (s.statement.Sid as string) ?? JSON.stringify(s.statement.Action), s.statement] as const))(
-  "THEN %s statement %s has a documented shape",
+  "%s statement %s has a documented shape",
   (_address, _label, statement) => {
     expect(DOCUMENTED.map((d) => d.statement)).toContainEqual(statement);
   },
 );
 
-test("THEN every documented shape is used (no stale entry)", () => {
+test("every documented shape is used (no stale entry)", () => {
   for (const { statement } of DOCUMENTED) expect(synthesized.map((s) => s.statement)).toContainEqual(statement);
 });
 
-test("THEN the JITP role holds exactly the managed policy the JITP page requires", () => {
+test("the JITP role holds exactly the managed policy the JITP page requires", () => {
   const attachments = Object.values(json.resource.aws_iam_role_policy_attachment ?? {}) as Array<{ policy_arn: string }>;
   expect(attachments.map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration"]);
 });
 
-test("THEN every metric an alarm reads in AWS/IoT is a name docs/aws-iot.md lists", () => {
+test("every metric an alarm reads in AWS/IoT is a name docs/aws-iot.md lists", () => {
   const listed = [
     ...IOT_AUTH_FAILURE_CONCERNS.flatMap((c) => [...c.documented, ...c.alternates]),
     JITP_SUCCESS_METRIC,
@@ -254,7 +254,7 @@ test("THEN every metric an alarm reads in AWS/IoT is a name docs/aws-iot.md list
   expect(new Set(read)).toEqual(new Set(listed));
 });
 
-test("THEN every page key the table cites is defined in docs/aws-iot.md", () => {
+test("every page key the table cites is defined in docs/aws-iot.md", () => {
   const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "aws-iot.md"), "utf8");
   for (const { page } of DOCUMENTED) expect(doc).toContain(`| ${page} | `);
 });

@@ -25,7 +25,7 @@ describe("IotCoreBroker", () => {
   const synthesized = Testing.synth(stack, true);
   const json = synthJson(stack);
 
-  test("THEN an interface endpoint for iot.data sits in the endpoint subnets without AWS private DNS", () => {
+  test("an interface endpoint for iot.data sits in the endpoint subnets without AWS private DNS", () => {
     expect(synthesized).toHaveResourceWithProperties(VpcEndpoint, {
       service_name: "com.amazonaws.eu-west-1.iot.data",
       vpc_endpoint_type: "Interface",
@@ -35,7 +35,7 @@ describe("IotCoreBroker", () => {
     });
   });
 
-  test("THEN its security group admits TCP 8883 from each device subnet and nothing else", () => {
+  test("the endpoint's security group admits TCP 8883 from each device subnet and nothing else", () => {
     expect(synthesized).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
       ip_protocol: "tcp",
       from_port: 8883,
@@ -54,7 +54,7 @@ describe("IotCoreBroker", () => {
     expect(resourcesOf(json, "aws_vpc_endpoint")[0].security_group_ids).toEqual([expect.stringContaining("aws_security_group.")]);
   });
 
-  test("THEN a private hosted zone on the VPC maps the broker's own domain configuration name (not the account's ATS name) to the endpoint", () => {
+  test("a private hosted zone on the VPC maps the broker's own domain configuration name (not the account's ATS name) to the endpoint", () => {
     expect(synthesized).not.toHaveDataSource(DataAwsIotEndpoint);
     expect(synthesized).toHaveResourceWithProperties(Route53Zone, {
       name: expect.stringMatching(/^\$\{aws_iot_domain_configuration\.[^.]+\.domain_name\}$/),
@@ -72,7 +72,7 @@ describe("IotCoreBroker", () => {
     expect(broker.privateEndpointName).toMatch(/TOKEN/);
   });
 
-  test("THEN the CA is registered in DEFAULT mode with its verification certificate and a JITP template", () => {
+  test("the CA is registered in DEFAULT mode with its verification certificate and a JITP template", () => {
     expect(synthesized).toHaveResourceWithProperties(IotCaCertificate, {
       ca_certificate_pem: fixturePem("issuing-ca.pem"),
       verification_certificate_pem: fixturePem("verification.pem"),
@@ -98,7 +98,7 @@ describe("IotCoreBroker", () => {
     });
   });
 
-  test("THEN the JITP role can only be assumed by IoT Core for this account and has AWS's AWSIoTThingsRegistration policy", () => {
+  test("the JITP role can only be assumed by IoT Core for this account and has AWS's AWSIoTThingsRegistration policy", () => {
     const roles = resourcesOf(json, "aws_iam_role").map((r) => JSON.parse(r.assume_role_policy as string));
     for (const trust of roles) {
       expect(trust.Statement).toEqual([
@@ -119,7 +119,7 @@ describe("IotCoreBroker", () => {
     expect(resourcesOf(json, "aws_iam_role_policy").map((p) => p.name)).not.toContain("jitp-template");
   });
 
-  test("THEN one thing group per class carries that class's compiled policies; the Connect policy is separate", () => {
+  test("one thing group per class carries that class's compiled policies; the Connect policy is separate", () => {
     expect(synthesized).toHaveResourceWithProperties(IotThingGroup, { name: "iot-test-sensor" });
     expect(synthesized).toHaveResourceWithProperties(IotThingGroup, { name: "iot-test-gateway" });
     expect(synthesized).toHaveResourceWithProperties(IotPolicy, { name: "iot-test-connect" });
@@ -135,7 +135,7 @@ describe("IotCoreBroker", () => {
     expect(broker.connectPolicyName).toBe("iot-test-connect");
   });
 
-  test("THEN policies are JSON string templates: the variable escaped for Terraform, deploy-time ids as references", () => {
+  test("policies are JSON string templates: the variable escaped for Terraform, deploy-time ids as references", () => {
     const raw = resourcesOf(json, "aws_iot_policy").find((p) => p.name === "iot-test-connect")?.policy as string;
     expect(raw).toContain("client/$${iot:Connection.Thing.ThingName}");
     expect(raw).toMatch(/"aws:SourceVpce":"\$\{aws_vpc_endpoint\.[^.]+\.id\}"/);
@@ -157,7 +157,7 @@ describe("IotCoreBroker", () => {
     expect(sensor.Statement.map((st) => st.Action)).toEqual(["iot:Publish", "iot:Subscribe", "iot:Receive"]);
   });
 
-  test("THEN IoT logging is on at WARN with its own role", () => {
+  test("IoT logging is on at WARN with its own role", () => {
     expect(synthesized).toHaveResourceWithProperties(IotLoggingOptions, {
       default_log_level: "WARN",
       disable_all_logs: false,
@@ -170,7 +170,7 @@ describe("IotCoreBroker", () => {
     ]);
   });
 
-  test("THEN every auth-failure concern alarms to a KMS-encrypted topic with the configured email", () => {
+  test("every auth-failure concern alarms to a KMS-encrypted topic with the configured email", () => {
     const alarms = resourcesOf(json, "aws_cloudwatch_metric_alarm");
     for (const { documented } of AUTH_FAILURE_METRICS) {
       const alarm = alarms.find((a) => JSON.stringify(a.metric_query).includes(`"${documented[0]}"`));
@@ -185,7 +185,7 @@ describe("IotCoreBroker", () => {
     expect(broker.alarmTopicArn).toMatch(/TOKEN/);
   });
 
-  test("THEN synthesis prints no cdktf escape-sequence warning (the policy variable goes in as a raw string)", () => {
+  test("synthesis prints no cdktf escape-sequence warning (the policy variable goes in as a raw string)", () => {
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     try {
       Testing.synth(brokerStack().stack, true);
@@ -195,7 +195,7 @@ describe("IotCoreBroker", () => {
     }
   });
 
-  test("THEN without a custom domain the broker creates its own DATA domain configuration on an AWS-managed domain, with the TLS 1.3 policy", () => {
+  test("without a custom domain the broker creates its own DATA domain configuration on an AWS-managed domain, with the TLS 1.3 policy", () => {
     const [domain] = resourcesOf(json, "aws_iot_domain_configuration");
     expect(resourcesOf(json, "aws_iot_domain_configuration")).toHaveLength(1);
     expect(domain).toEqual({
@@ -216,7 +216,7 @@ describe("IotCoreBroker", () => {
 });
 
 describe("IotCoreBroker options", () => {
-  test("GIVEN a custom domain WHEN synthesized THEN a domain configuration carries the TLS 1.3 policy and the zone serves that name", () => {
+  test("a custom domain gets a domain configuration with the TLS 1.3 policy, and the zone serves that name", () => {
     const { stack, broker } = brokerStack({
       customDomain: { domainName: "mqtt.example.com", serverCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" },
       tlsPolicy: "IoTSecurityPolicy_TLS13_1_2_2022_10",
@@ -237,7 +237,7 @@ describe("IotCoreBroker options", () => {
     expect(broker.domainConfigurationName).toMatch(/TOKEN/);
   });
 
-  test("GIVEN no verification certificate and a reason WHEN synthesized THEN the CA is registered SNI_ONLY", () => {
+  test("with no verification certificate and a reason, the CA is registered SNI_ONLY", () => {
     const { stack, broker } = brokerStack({
       verificationCertificatePem: undefined,
       sniOnlyReason: "dev account: synthesized offline without the registration code",
@@ -247,7 +247,7 @@ describe("IotCoreBroker options", () => {
     expect(broker.certificateMode).toBe("SNI_ONLY");
   });
 
-  test("GIVEN a single class WHEN synthesized THEN the JITP template puts every device in that class's group", () => {
+  test("with a single class, the JITP template puts every device in that class's group", () => {
     const topics = parseTopicModel({ classes: { sensor: { publish: ["devices/{thing}/telemetry"] } } }, "one.yaml");
     const json = synthJson(brokerStack({ topics }).stack);
     const template = JSON.parse(
@@ -257,7 +257,7 @@ describe("IotCoreBroker options", () => {
     expect(Object.keys(template.Parameters)).not.toContain("AWS::IoT::Certificate::OrganizationalUnit");
   });
 
-  test("GIVEN logging owned by another stack (with a reason) WHEN synthesized THEN no logging options or logging role", () => {
+  test("logging owned by another stack (with a reason) means no logging options and no logging role", () => {
     const { stack } = brokerStack({
       logging: { enabled: false, disabledReason: "the shared-services stack owns IoT logging in this account" },
     });
@@ -266,7 +266,7 @@ describe("IotCoreBroker options", () => {
     expect(resourcesOf(json, "aws_iam_role_policy")).toEqual([]);
   });
 
-  test("GIVEN logging level DEBUG and threshold 5 WHEN synthesized THEN both are applied", () => {
+  test("logging level DEBUG and threshold 5 are both applied", () => {
     const synthesized = Testing.synth(brokerStack({ logging: { level: "DEBUG" }, authFailureThreshold: 5 }).stack, true);
     expect(synthesized).toHaveResourceWithProperties(IotLoggingOptions, { default_log_level: "DEBUG" });
     expect(synthesized).toHaveResourceWithProperties(CloudwatchMetricAlarm, { threshold: 5 });
@@ -323,7 +323,7 @@ describe("IotCoreBroker refuses bad props", () => {
     ["a negative threshold", { authFailureThreshold: -1 }, "authFailureThreshold -1 is not a whole number >= 0"],
     ["no device subnets", { deviceSubnets: [] }, "needs at least one device subnet and one endpoint subnet"],
     ["no endpoint subnets", { endpointSubnetIds: [] }, "needs at least one device subnet and one endpoint subnet"],
-  ])("GIVEN %s THEN construction throws a clear MoatError", (_name, overrides, message) => {
+  ])("%s makes construction throw a clear MoatError", (_name, overrides, message) => {
     expect(() => brokerStack(overrides as never)).toThrow(message);
   });
 });

@@ -98,14 +98,14 @@ describe.each(["dev", "prod"])("the synthesized %s environment, as written to cd
 
 describe("the environment stack's broker wiring", () => {
   const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "moat-pki-empty-"));
-  test("GIVEN no CA in the PKI store WHEN synthesized THEN one line names moat pki init --env", () => {
+  test("with no CA in the PKI store, synthesis stops on one line naming moat pki init --env", () => {
     const empty = dir();
     expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment: loadEnvironment("dev"), pkiDir: empty })).toThrow(
       `environments/dev.yaml: no issuing CA certificate at ${path.join(empty, "dev", "ca", "issuing.pem")}; run moat pki init --env dev`,
     );
   });
 
-  test("GIVEN DEFAULT mode and no verification certificate WHEN synthesized THEN the message names the registration-code flow", () => {
+  test("DEFAULT mode without a verification certificate stops synthesis with a message naming the registration-code flow", () => {
     const store = dir();
     fs.mkdirSync(path.join(store, "prod", "ca"), { recursive: true });
     fs.copyFileSync(
@@ -120,7 +120,7 @@ describe("the environment stack's broker wiring", () => {
     );
   });
 
-  test("GIVEN SNI_ONLY without a reason WHEN synthesized THEN refused naming the key", () => {
+  test("SNI_ONLY without a reason is refused at synthesis, naming the key", () => {
     const dev = loadEnvironment("dev");
     const environment = { ...dev, broker: { ...dev.broker, sniOnlyReason: undefined } };
     expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment })).toThrow(

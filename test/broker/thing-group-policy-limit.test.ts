@@ -15,18 +15,18 @@ const classWith = (topics: number) =>
     "environments/big.yaml",
   );
 
-test("THEN the limit is AWS's two policies per thing group", () => {
+test("the limit is AWS's two policies per thing group", () => {
   expect(MAX_POLICIES_PER_CLASS).toBe(2);
 });
 
-test("GIVEN a class that compiles to two policies THEN both are attached to its group", () => {
+test("a class that compiles to two policies has both attached to its group", () => {
   const model = classWith(30);
   expect(compileIotPolicies(model, TARGET).classes[0].documents).toHaveLength(2);
   const json = JSON.parse(Testing.synth(brokerStack({ topics: model }).stack, true));
   expect(Object.keys(json.resource.aws_iot_policy_attachment)).toHaveLength(2);
 });
 
-test("GIVEN a class that would need three policies THEN it is refused before synthesis, naming the class, the limit and the fix", () => {
+test("a class that would need three policies is refused before synthesis, naming the class, the limit and the fix", () => {
   const model = classWith(45);
   const refuse = () => brokerStack({ topics: model });
   expect(refuse).toThrow(MoatError);

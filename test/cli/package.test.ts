@@ -9,7 +9,7 @@ import { ROOT } from "../support/run-moat";
  * cdktf stack. Builds the package as published (tsconfig.build.json + package.json exports) into
  * a temp dir and synthesizes a consumer stack against it.
  */
-test("GIVEN the built package WHEN another stack imports its constructs by package name THEN it synthesizes", () => {
+test("another stack that imports the built package's constructs by package name synthesizes", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-package-"));
   const pkg = path.join(tmp, "moat");
   execFileSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")], {

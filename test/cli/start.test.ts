@@ -10,7 +10,7 @@ describe("the npm start sequence", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-out-"));
   const env = { ...process.env, MOAT_PKI_DIR: pkiDir };
 
-  test("GIVEN no PKI store WHEN init --if-missing runs twice THEN the CA is created once and kept", () => {
+  test("init --if-missing run twice on no PKI store creates the CA once and keeps it", () => {
     const first = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], { env });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/created p256 CA for 'dev'/);
@@ -26,7 +26,7 @@ describe("the npm start sequence", () => {
     expect(withoutFlag.code).toBe(1);
   });
 
-  test("THEN dev synthesizes against that CA and reviews clean", () => {
+  test("dev then synthesizes against that CA and reviews clean", () => {
     expect(runMoat(["synth", "--env", "dev", "--out", out], { env }).code).toBe(0);
     const tf = fs.readFileSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"), "utf8");
     const issuing = fs.readFileSync(path.join(pkiDir, "dev", "ca", "issuing.pem"), "utf8").trim();
@@ -38,7 +38,7 @@ describe("the npm start sequence", () => {
     expect(review.code).toBe(0);
   });
 
-  test("THEN cdktf's own `cdktf synth` writes iot-dev and iot-prod offline: dev from that store, prod from its committed certificates", () => {
+  test("cdktf's own `cdktf synth` then writes iot-dev and iot-prod offline: dev from that store, prod from its committed certificates", () => {
     const cdktfOut = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-cdktf-"));
     const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", cdktfOut], {
       cwd: ROOT,

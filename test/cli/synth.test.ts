@@ -9,7 +9,7 @@ function tempDir(): string {
 }
 
 describe("moat synth", () => {
-  test("GIVEN dev WHEN synthesized offline THEN it writes cdktf.out/stacks/iot-dev and exits 0", () => {
+  test("dev synthesizes offline to cdktf.out/stacks/iot-dev and exits 0", () => {
     const out = tempDir();
     const result = runMoat(["synth", "--env", "dev", "--out", out]);
     // Only construct warnings (the TLS policy step Terraform cannot take) may reach stderr.
@@ -37,7 +37,7 @@ describe("moat synth", () => {
       (d) => (d.network.officeCidrs = ["10.42.0.0/24"]),
       /network\.officeCidrs\[0\] "10\.42\.0\.0\/24" overlaps network\.vpcCidr/,
     ],
-  ])("GIVEN %s THEN exit 1 with one line per problem naming file and key, no stack trace, nothing written", (_name, mutate, expected) => {
+  ])("%s: exit 1 with one line per problem naming file and key, no stack trace, nothing written", (_name, mutate, expected) => {
     const doc = devDocument();
     mutate(doc);
     const out = tempDir();
@@ -64,7 +64,7 @@ describe("moat synth", () => {
 });
 
 describe("moat synth stops on the synth-time review", () => {
-  test("GIVEN a suppression that matches nothing THEN exit 1, each error on its own line naming the construct, nothing written", () => {
+  test("a suppression that matches nothing: exit 1, each error on its own line naming the construct, nothing written", () => {
     const doc = devDocument();
     doc.review = {
       suppressions: [

@@ -32,7 +32,7 @@ describe("the moat launcher never runs stale code", () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test("GIVEN a checkout (the TypeScript source beside the launcher) THEN the source runs, never the dist/ built earlier", () => {
+  test("in a checkout (the TypeScript source beside the launcher) the source runs, never the dist/ built earlier", () => {
     const run = spawnSync(process.execPath, [path.join(tmp, "bin", "moat-cli.cjs"), "synth", "--env", "dev"], {
       encoding: "utf8",
       env: env(),
@@ -40,7 +40,7 @@ describe("the moat launcher never runs stale code", () => {
     expect(run).toMatchObject({ status: 0, stdout: "source: synth --env dev\n", stderr: "" });
   });
 
-  test("GIVEN an installed package (no source shipped) THEN the packed dist/ runs", () => {
+  test("in an installed package (no source shipped) the packed dist/ runs", () => {
     fs.rmSync(path.join(tmp, "bin", "moat.ts"));
     const run = spawnSync(process.execPath, [path.join(tmp, "bin", "moat-cli.cjs"), "review"], { encoding: "utf8", env: env() });
     expect(run).toMatchObject({ status: 0, stdout: "dist: review\n", stderr: "" });
@@ -48,7 +48,7 @@ describe("the moat launcher never runs stale code", () => {
 });
 
 describe("moat through its launcher", () => {
-  test("GIVEN its output piped into a reader that has gone (moat pki --help | true) THEN it ends quietly: no EPIPE stack trace", () => {
+  test("output piped into a reader that has gone (moat pki --help | true) ends quietly: no EPIPE stack trace", () => {
     const run = spawnSync("bash", ["-c", `"${process.execPath}" "${LAUNCHER}" pki --help | true; echo "exit=\${PIPESTATUS[0]}"`], {
       cwd: ROOT,
       encoding: "utf8",
@@ -58,12 +58,12 @@ describe("moat through its launcher", () => {
     expect(run.stdout).toBe("exit=0\n");
   });
 
-  test("GIVEN --version THEN it prints the package's version", () => {
+  test("--version prints the package's version", () => {
     const run = spawnSync(process.execPath, [LAUNCHER, "--version"], { cwd: ROOT, encoding: "utf8", env: env() });
     expect(run).toMatchObject({ status: 0, stdout: `moat ${VERSION}\n`, stderr: "" });
   });
 
-  test("GIVEN MOAT_PKI_DIR THEN moat pki uses that store, as synth does", () => {
+  test("MOAT_PKI_DIR makes moat pki use that store, as synth does", () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "moat-store-"));
     const run = spawnSync(process.execPath, [LAUNCHER, "pki", "list", "--env", "dev"], {
       cwd: ROOT,
@@ -77,7 +77,7 @@ describe("moat through its launcher", () => {
     fs.rmSync(store, { recursive: true, force: true });
   });
 
-  test("GIVEN the top-level help THEN it names every subcommand, --version and per-command help", () => {
+  test("the top-level help names every subcommand, --version and per-command help", () => {
     const run = spawnSync(process.execPath, [LAUNCHER, "--help"], { cwd: ROOT, encoding: "utf8", env: env() });
     for (const word of ["verification-cert", "publish", "reload", "--version", "'moat <command> <subcommand> --help'"])
       expect(run.stdout).toContain(word);

@@ -4,7 +4,7 @@ import { apiReport, ENTRY_POINTS, REPORT_FILE } from "../../api/surface";
 import { ROOT } from "../support/run-moat";
 
 describe("the public API", () => {
-  test("GIVEN the committed api/moat.api.md THEN the code's surface is exactly it (after a deliberate change: npm run api)", () => {
+  test("the code's surface is exactly the committed api/moat.api.md (after a deliberate change: npm run api)", () => {
     const committed = readFileSync(path.join(ROOT, REPORT_FILE), "utf8");
     const current = apiReport(ROOT);
     if (current !== committed) {
@@ -15,7 +15,7 @@ describe("the public API", () => {
     expect(current).toBe(committed);
   });
 
-  test("GIVEN package.json exports THEN every entry point of the report is exported, and nothing else but package.json", () => {
+  test("package.json exports every entry point of the report, and nothing else but package.json", () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
     const exported = Object.keys(pkg.exports)
       .filter((key) => key !== "./package.json")
@@ -23,7 +23,7 @@ describe("the public API", () => {
     expect(exported.sort()).toEqual(Object.keys(ENTRY_POINTS).sort());
   });
 
-  test("GIVEN the main entry THEN it has named exports only: no export * that would publish internals", () => {
+  test("the main entry has named exports only: no export * that would publish internals", () => {
     const index = readFileSync(path.join(ROOT, "index.ts"), "utf8");
     expect(index).not.toMatch(/export \*/);
     const report = readFileSync(path.join(ROOT, REPORT_FILE), "utf8");

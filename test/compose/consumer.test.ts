@@ -119,8 +119,8 @@ function packedMoat(app: string, args: string[]) {
 
 type Rules = Record<string, Record<string, unknown>>;
 
-describe("GIVEN moat packed with npm pack and installed from the tarball in an app outside the repository", () => {
-  test("THEN the tarball holds the build, the launcher and the tracked environment files only: no TypeScript source, no untracked file", () => {
+describe("moat packed with npm pack and installed from the tarball in an app outside the repository", () => {
+  test("the tarball holds the build, the launcher and the tracked environment files only: no TypeScript source, no untracked file", () => {
     expect(packedFiles).toContain("dist/index.js");
     expect(packedFiles).toContain("dist/pki/index.d.ts");
     expect(packedFiles).toContain("bin/moat-cli.cjs");
@@ -133,7 +133,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     }
   });
 
-  describe("WHEN it composes the constructs exactly as docs/composition.md shows", () => {
+  describe("an app composing the constructs exactly as docs/composition.md shows", () => {
     let app: string;
     let json: { resource: Record<string, Rules> };
     beforeAll(() => {
@@ -144,7 +144,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
       json = synth.json();
     }, 120_000);
 
-    test("THEN it compiles and synthesizes, and its devices can reach the broker on TCP 8883 and nowhere else", () => {
+    test("compiles and synthesizes, and its devices can reach the broker on TCP 8883 and nowhere else", () => {
       const egress = Object.values(json.resource.aws_vpc_security_group_egress_rule ?? {});
       const deviceGroup = Object.keys(json.resource.aws_security_group).find((k) => k.includes("devices"));
       const endpointGroup = Object.keys(json.resource.aws_security_group).find((k) => k.includes("endpoint"));
@@ -182,7 +182,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
       for (const alarm of alarms) expect(JSON.stringify(alarm.alarm_actions)).toContain("aws_sns_topic");
     });
 
-    test("THEN the packed moat reviews the stack with no environment file: office networks and device subnets from flags or a context file", () => {
+    test("the packed moat reviews its stack with no environment file: office networks and device subnets from flags or a context file", () => {
       const stackDir = path.join("cdktf.out", "stacks", "fleet");
       const flags = packedMoat(app, [
         "review",
@@ -219,7 +219,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
       });
     });
 
-    test("THEN the packed CLI runs from dist/ and answers --version with the package's version", () => {
+    test("the packed CLI runs from dist/ and answers --version with the package's version", () => {
       const version = packedMoat(app, ["--version"]);
       expect(version).toMatchObject({
         status: 0,
@@ -228,7 +228,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     });
   });
 
-  test("WHEN the example leaves out `network` THEN the devices get no egress rule, synth says so, and the review at synth stops the unwired alarm", () => {
+  test("an example that leaves out `network` gives the devices no egress rule, synth says so, and the review at synth stops the unwired alarm", () => {
     const example = compositionExample();
     const withoutNetwork = example.replace(/\n\s*network,\n/, "\n");
     expect(withoutNetwork).not.toBe(example);
@@ -255,7 +255,7 @@ describe("GIVEN moat packed with npm pack and installed from the tarball in an a
     );
   });
 
-  test("WHEN user code passes 0.0.0.0/0 to Peer.ipv4 THEN it gets the one ValidationError type moat exports, not a plain Error", () => {
+  test("user code that passes 0.0.0.0/0 to Peer.ipv4 gets the one ValidationError type moat exports, not a plain Error", () => {
     const app = consumerApp(
       "consumer-peer",
       `import { MoatError, Peer, ValidationError } from "moat";

@@ -19,7 +19,7 @@ function devWithout(...sections: string[]) {
 }
 
 describe("each default lives in one place", () => {
-  test("GIVEN no broker.tlsPolicy in the environment file and none given to IotCoreBroker THEN both use the same TLS policy", () => {
+  test("with no broker.tlsPolicy in the environment file and none given to IotCoreBroker, both use the same TLS policy", () => {
     const fromYaml = devWithout("broker.tlsPolicy").broker.tlsPolicy;
     const { stack } = brokerStack({
       customDomain: { domainName: "mqtt.example.com", serverCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" },
@@ -29,7 +29,7 @@ describe("each default lives in one place", () => {
     expect(fromYaml).toBe(DEFAULT_IOT_TLS_POLICY);
   });
 
-  test("GIVEN a section left out THEN it gets exactly what its fields' defaults give an empty section", () => {
+  test("a section left out gets exactly what its fields' defaults give an empty section", () => {
     const omitted = devWithout("broker", "logs", "pki");
     const doc = load(readFileSync(join(ROOT, "environments", "dev.yaml"), "utf8")) as Record<string, unknown>;
     delete doc.review;

@@ -19,7 +19,7 @@ function problemsWith(mutate: (doc: Record<string, any>) => void): string[] {
 }
 
 describe("shipped environments", () => {
-  test.each(["dev", "prod"])("GIVEN environments/%s.yaml WHEN loaded THEN it validates", (name) => {
+  test.each(["dev", "prod"])("environments/%s.yaml loads and validates", (name) => {
     const env = loadEnvironment(name);
     expect(env.name).toBe(name);
     expect(env.network.availabilityZones.length).toBeGreaterThanOrEqual(2);

@@ -31,8 +31,8 @@ async function flows(...args: string[]): Promise<{ code: number; stdout: string;
 
 const HEADER = FLOW_FIELDS.join(" ");
 
-describe("GIVEN records generated from dev's address plan", () => {
-  test("WHEN only devices talk MQTT to the endpoint THEN it passes with every source, its subnet, counts, bytes and times", async () => {
+describe("records generated from dev's address plan", () => {
+  test("only devices talking MQTT to the endpoint pass, listed with every source, its subnet, counts, bytes and times", async () => {
     const lines = [...benignLines(plan, 2000)];
     const result = await reviewFlowFiles([file(lines)], plan);
     expect(result).toMatchObject({ records: 2000, flows: 2000, broken: false, breaches: [] });
@@ -51,7 +51,7 @@ describe("GIVEN records generated from dev's address plan", () => {
     expect(result.sources.every((s) => s.subnet === "10.42.0.0/20" || s.subnet === "10.42.16.0/20")).toBe(true);
   });
 
-  test("WHEN hostile flows are mixed in THEN each is reported against the promise it breaks, and refused probes are told apart", async () => {
+  test("hostile flows mixed in are each reported against the promise they break, and refused probes are told apart", async () => {
     const hostile = hostileFlows(plan, FLOW_TIME + 1200);
     const result = await reviewFlowFiles([file([...benignLines(plan, 100), ...Object.values(hostile), ...benignLines(plan, 100)])], plan);
     expect(result.broken).toBe(true);
@@ -65,7 +65,7 @@ describe("GIVEN records generated from dev's address plan", () => {
     expect(result.sources.reduce((n, s) => n + s.accepted, 0)).toBe(100);
   });
 
-  test("WHEN the only flows outside the promises were refused inside the VPC THEN the firewall held: listed, exit 0", async () => {
+  test("flows outside the promises that were all refused inside the VPC mean the firewall held: listed, exit 0", async () => {
     const { sshProbeRefused } = hostileFlows(plan, FLOW_TIME + 1200);
     const run = await flows(file([...benignLines(plan, 10), sshProbeRefused]), "--env", "dev");
     expect(run.code).toBe(0);
@@ -73,7 +73,7 @@ describe("GIVEN records generated from dev's address plan", () => {
     expect(run.stdout).toMatch(/^\s+refused\s+not TCP 8883\s+REJECT\s+10\.42\.0\.10 -> 10\.42\.16\.11\s+tcp\/22\s+1\s/m);
   });
 
-  test("WHEN `moat flows` reads the hostile mix THEN text, markdown and json say FAIL and it exits 1", async () => {
+  test("`moat flows` on the hostile mix says FAIL in text, markdown and json, and exits 1", async () => {
     const path = file([...benignLines(plan, 20), ...Object.values(hostileFlows(plan, FLOW_TIME + 1200))], true);
     const text = await flows(path, "--env", "dev");
     expect(text.code).toBe(1);
@@ -92,7 +92,7 @@ describe("GIVEN records generated from dev's address plan", () => {
     expect(report.breaches[0]).toMatchObject({ breach: "office", broken: true, promise: "an office range", first: "2026-12-04T10:20:00Z" });
   });
 
-  test("WHEN more distinct hostile flows arrive than groups are kept THEN memory stays bounded: the rest are counted, not listed", async () => {
+  test("more distinct hostile flows than groups are kept leave memory bounded: the rest are counted, not listed", async () => {
     const lines: string[] = [];
     for (let i = 0; i < MAX_BREACH_GROUPS + 50; i++)
       lines.push(
@@ -105,7 +105,7 @@ describe("GIVEN records generated from dev's address plan", () => {
   });
 });
 
-describe.each(["dev", "prod"])("GIVEN the shipped environment %s", (name) => {
+describe.each(["dev", "prod"])("the shipped environment %s", (name) => {
   const own = loadEnvironment(name).network;
   const EXPECTED: Record<string, [string, boolean]> = {
     officeToBroker: ["office", true],
@@ -115,13 +115,13 @@ describe.each(["dev", "prod"])("GIVEN the shipped environment %s", (name) => {
     deviceToDeviceMqtt: ["not-device-to-endpoint", true],
   };
 
-  test("WHEN its devices talk MQTT to its endpoints THEN every source is in one of its device subnets and nothing breaks", async () => {
+  test("its devices talking MQTT to its endpoints all come from its device subnets and break nothing", async () => {
     const result = await reviewFlowFiles([file([...benignLines(own, 3000)])], own);
     expect(result.broken).toBe(false);
     expect(new Set(result.sources.map((s) => s.subnet))).toEqual(new Set(own.deviceSubnets.map((s) => s.cidr)));
   });
 
-  test.each(Object.keys(EXPECTED))("WHEN one %s flow is added THEN that promise, and only it, is reported", async (kind) => {
+  test.each(Object.keys(EXPECTED))("one added %s flow is reported against that promise, and only it", async (kind) => {
     const result = await reviewFlowFiles([file([...benignLines(own, 50), hostileFlows(own, FLOW_TIME)[kind]])], own);
     const [breach, broken] = EXPECTED[kind];
     expect(result.breaches.map((b) => [b.breach, b.broken])).toEqual([[breach, broken]]);
@@ -129,7 +129,7 @@ describe.each(["dev", "prod"])("GIVEN the shipped environment %s", (name) => {
   });
 });
 
-describe("GIVEN the example records of AWS's flow-log documentation (Flow log record examples)", () => {
+describe("the example records of AWS's flow-log documentation (Flow log record examples)", () => {
   // Verbatim from https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html (default format, version 2).
   const ACCEPTED = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
   const REJECTED = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK";
@@ -138,7 +138,7 @@ describe("GIVEN the example records of AWS's flow-log documentation (Flow log re
   /** The same record in moat's format: its 14 default fields come first, the six more are "-" (not recorded). */
   const moatFormat = (line: string) => `${line} - - - - - -`;
 
-  test("WHEN they are in moat's field order THEN SSH and RDP are flows outside the VPC plan, NODATA and SKIPDATA are counted, not flows", async () => {
+  test("in moat's field order, SSH and RDP are flows outside the VPC plan, NODATA and SKIPDATA are counted, not flows", async () => {
     const result = await reviewFlowFiles([file([HEADER, ...[ACCEPTED, REJECTED, NODATA, SKIPDATA].map(moatFormat)])], plan);
     expect(result).toMatchObject({ records: 4, flows: 2, noData: 1, skippedData: 1, broken: true, sources: [] });
     expect(
@@ -149,7 +149,7 @@ describe("GIVEN the example records of AWS's flow-log documentation (Flow log re
     ]);
   });
 
-  test("WHEN they are in the default format as printed THEN one error names the file, the line and the format, exit 1", async () => {
+  test("in the default format as printed, they give one error naming the file, the line and the format, exit 1", async () => {
     const path = file([ACCEPTED]);
     const run = await flows(path, "--env", "dev");
     expect(run.code).toBe(1);
@@ -160,8 +160,8 @@ describe("GIVEN the example records of AWS's flow-log documentation (Flow log re
   });
 });
 
-describe("GIVEN input as it is exported", () => {
-  test("WHEN a CloudWatch Logs export (timestamp before each record, CRLF) and an S3 text file (header, gzip) are read together THEN both count", async () => {
+describe("input as it is exported", () => {
+  test("a CloudWatch Logs export (timestamp before each record, CRLF) and an S3 text file (header, gzip) read together both count", async () => {
     const exported = file(
       mqttFlow(plan, 1, 0, FLOW_TIME)
         .map((l) => `2026-12-04T10:10:00.000Z ${l}\r`)
@@ -173,7 +173,7 @@ describe("GIVEN input as it is exported", () => {
     expect(result.sources.map((s) => s.source).sort()).toEqual(["10.42.0.11", "10.42.16.10"]);
   });
 
-  test("WHEN the input is large THEN a progress line goes to stderr (never stdout)", async () => {
+  test("a large input gets a progress line on stderr (never stdout)", async () => {
     const progress: string[] = [];
     await reviewFlowFiles([file([...benignLines(plan, 5000)])], plan, {
       progressMinBytes: 1,
@@ -185,7 +185,7 @@ describe("GIVEN input as it is exported", () => {
   });
 });
 
-describe("GIVEN bad input: one clear line naming the input, exit 1 (usage: 2), never a stack trace", () => {
+describe("bad input: one clear line naming the input, exit 1 (usage: 2), never a stack trace", () => {
   const good = recordLine({ srcaddr: "10.42.0.10", dstaddr: "10.42.240.5", srcport: 40000, dstport: 8883 });
   const cases: [string, () => string, RegExp][] = [
     [

@@ -345,7 +345,7 @@ lab.describe("moat lab as a normal user (not root)", () => {
   }
 
   maybe(
-    "GIVEN root drops to uid 65534 WHEN that user runs pki init, lab up, lab device THEN the broker runs as that user with its files, and serves",
+    "root dropped to uid 65534 runs pki init, lab up and lab device: the broker runs as that user with its files, and serves",
     async () => {
       const work = mkdtempSync(join(tmpdir(), "moat-lab-user-"));
       const envDir = dirname(labEnvironment().file);

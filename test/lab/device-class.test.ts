@@ -49,7 +49,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     await fx?.stop();
   });
 
-  test("GIVEN a gateway and a sensor issued by 'moat pki issue --class' WHEN the operator announces firmware THEN the gateway receives it and the sensor does not", async () => {
+  test("of a gateway and a sensor issued by 'moat pki issue --class', only the gateway receives the operator's firmware announcement", async () => {
     const devices = join(fx.work, "field");
     for (const [id, deviceClass] of [
       ["field-gw", "gateway"],
@@ -82,7 +82,7 @@ lab.describe("lab broker: the device class comes from the certificate's OU, as i
     expect(toSensor).toEqual([]);
   });
 
-  test("GIVEN devices connected to a running lab broker WHEN 'moat pki revoke' runs THEN the broker restarts on the new CRL: the revoked device is refused, a valid one reconnects", async () => {
+  test("'moat pki revoke' restarts a running lab broker on the new CRL: the revoked device is refused, a valid one reconnects", async () => {
     const devices = join(fx.work, "revocation");
     for (const id of ["rv-bad", "rv-good"])
       expect((await moat("pki", "issue", "--env", "lab", "--device", id, "--class", "sensor", "--out-dir", devices)).code).toBe(0);

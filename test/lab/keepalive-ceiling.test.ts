@@ -4,7 +4,7 @@ import { IOT_VPC_ENDPOINT_MAX_KEEPALIVE_SECONDS, renderMosquittoConfig } from ".
 import { labPrerequisites, LabFixture, startLab } from "./lab-harness";
 
 /** Issue 18 item 9: the lab broker enforces IoT Core's VPC-endpoint keep-alive ceiling (230 s). */
-test("THEN the rendered configuration carries max_keepalive 230", () => {
+test("the rendered configuration carries max_keepalive 230", () => {
   expect(IOT_VPC_ENDPOINT_MAX_KEEPALIVE_SECONDS).toBe(230);
   expect(renderMosquittoConfig({ env: "dev", source: "environments/dev.yaml" }).split("\n")).toContain("max_keepalive 230");
 });
@@ -38,7 +38,7 @@ function connectWith(
   });
 }
 
-labDescribe("GIVEN a running lab broker", () => {
+labDescribe("a running lab broker", () => {
   let lab: LabFixture;
   const clients: MqttClient[] = [];
   beforeAll(async () => {
@@ -49,14 +49,14 @@ labDescribe("GIVEN a running lab broker", () => {
     await lab?.stop();
   });
 
-  test("WHEN an MQTT 5 device asks for a 600 s keep-alive THEN the broker's CONNACK sets it to 230 s, as IoT Core reduces it", async () => {
+  test("an MQTT 5 device asking for a 600 s keep-alive gets 230 s in the CONNACK, as IoT Core reduces it", async () => {
     const { connack, refused, client } = await connectWith(lab, 600, 5);
     clients.push(client);
     expect(refused).toBeUndefined();
     expect(connack?.properties?.serverKeepAlive).toBe(230);
   });
 
-  test("WHEN an MQTT 5 device asks for 60 s THEN it is accepted unchanged", async () => {
+  test("an MQTT 5 device asking for 60 s keeps it unchanged", async () => {
     const { connack, refused, client } = await connectWith(lab, 60, 5);
     clients.push(client);
     expect(refused).toBeUndefined();
@@ -66,7 +66,7 @@ labDescribe("GIVEN a running lab broker", () => {
   // Measured with Mosquitto 2.0.11: MQTT 3.1.1 has no way to tell a client the ceiling, and this
   // broker accepts the longer value as is (its log shows k600). docs/aws-iot.md says so: test a
   // 3.1.1 device's keep-alive against 230 s yourself.
-  test("WHEN an MQTT 3.1.1 device asks for 600 s THEN it is accepted without a ceiling it could learn (the documented lab limit)", async () => {
+  test("an MQTT 3.1.1 device asking for 600 s is accepted without a ceiling it could learn (the documented lab limit)", async () => {
     const over = await connectWith(lab, 600, 4);
     clients.push(over.client);
     expect(over.refused).toBeUndefined();

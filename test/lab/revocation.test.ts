@@ -43,7 +43,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     return result.stdout + result.stderr;
   };
 
-  test("GIVEN a connected device WHEN it is revoked and the broker only reloads (SIGHUP) THEN new connections are refused but the open session stays", async () => {
+  test("a connected device revoked while the broker only reloads (SIGHUP) is refused new connections, but its open session stays", async () => {
     const before = await connect("sensor-s");
     await expect(before.client.publishAsync("devices/sensor-s/telemetry", "before", { qos: 1 })).resolves.toBeDefined();
 
@@ -58,7 +58,7 @@ lab.describe("lab broker: revocation reaches the running broker", () => {
     await expect(before.client.publishAsync("devices/sensor-s/telemetry", "after", { qos: 1 })).resolves.toBeDefined();
   });
 
-  test("GIVEN connected devices WHEN one is revoked and the broker reloads by default (restart) THEN its session is closed and it cannot return, while the others reconnect", async () => {
+  test("a connected device revoked while the broker reloads by default (restart) loses its session and cannot return, while the others reconnect", async () => {
     const revoked = await connect("sensor-r");
     const bystander = await connect("sensor-k");
     let revokedClosed = false;

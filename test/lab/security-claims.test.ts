@@ -39,7 +39,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
   }
 
   describe("allowed flows (each fails if the broker refuses it)", () => {
-    test("GIVEN a device with a valid certificate WHEN it connects THEN TLS 1.3 is negotiated and it may publish QoS 1 to its own topics", async () => {
+    test("a device with a valid certificate connects over TLS 1.3 and may publish QoS 1 to its own topics", async () => {
       const a = track(await fx.connectAs("sensor-a"));
       expect(a.connack.reasonCode ?? 0).toBe(0);
       expect(a.tls?.protocol).toBe("TLSv1.3");
@@ -50,7 +50,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       await expect(a.client.publishAsync("devices/sensor-a/status", "online", { qos: 1 })).resolves.toBeDefined();
     });
 
-    test("GIVEN a device subscribed to its own commands WHEN the operator commands it THEN it receives the message; and the operator receives its telemetry", async () => {
+    test("a device subscribed to its own commands receives the operator's command, and the operator receives its telemetry", async () => {
       const a = track(await fx.connectAs("sensor-a"));
       const op = track(await fx.connectAs("op"));
       const toA = collect(a.client);
@@ -65,7 +65,7 @@ lab.describe("lab broker: every claim of the security brief against a real Mosqu
       expect(toOp).toEqual([{ topic: "devices/sensor-a/telemetry", payload: "t=22" }]);
     });
 
-    test("GIVEN a gateway WHEN the operator announces firmware THEN the gateway receives the shared topic", async () => {
+    test("a gateway receives the shared topic when the operator announces firmware", async () => {
       const gw = track(await fx.connectAs("gw-a"));
       const op = track(await fx.connectAs("op"));
       const seen = collect(gw.client);

@@ -46,7 +46,7 @@ const POLICIES = [
   { policy: "IoTSecurityPolicy_TLS13_1_2_2022_10", lowest: "tlsv1.2", accepts: ["1.3", "1.2"], refuses: ["1.1"] },
 ] as const;
 
-lab.describe.each(POLICIES)("GIVEN an environment declaring broker.tlsPolicy $policy", ({ policy, lowest, accepts, refuses }) => {
+lab.describe.each(POLICIES)("an environment declaring broker.tlsPolicy $policy", ({ policy, lowest, accepts, refuses }) => {
   let fx: LabFixture;
   beforeAll(async () => {
     fx = await startLab({ "sensor-a": "sensor" }, { tlsPolicy: policy });
@@ -55,12 +55,12 @@ lab.describe.each(POLICIES)("GIVEN an environment declaring broker.tlsPolicy $po
     await fx?.stop();
   });
 
-  test(`THEN the lab broker's configuration sets tls_version ${lowest}`, () => {
+  test(`the lab broker's configuration sets tls_version ${lowest}`, () => {
     const conf = readFileSync(labPaths(fx.pkiDir, fx.config.name).config, "utf8");
     expect(conf.split("\n").filter((line) => line.startsWith("tls_version"))).toEqual([`tls_version ${lowest}`]);
   });
 
-  test.each(accepts.map((v) => [v]))("THEN a TLS %s client completes the handshake", (version) => {
+  test.each(accepts.map((v) => [v]))("a TLS %s client completes the handshake", (version) => {
     const result = handshake(fx, version as Version);
     expect({ protocol: result.protocol, accepted: result.accepted, output: result.accepted ? "" : result.output }).toEqual({
       protocol: `TLSv${version}`,
@@ -69,7 +69,7 @@ lab.describe.each(POLICIES)("GIVEN an environment declaring broker.tlsPolicy $po
     });
   });
 
-  test.each(refuses.map((v) => [v]))("THEN a TLS %s client is refused by the broker", (version) => {
+  test.each(refuses.map((v) => [v]))("a TLS %s client is refused by the broker", (version) => {
     const result = handshake(fx, version as Version);
     expect(result.accepted).toBe(false);
     expect(result.output).toMatch(/alert protocol version|wrong version number|unsupported protocol|no protocols available/i);

@@ -11,12 +11,12 @@ const ACCOUNT = /^\$\{data\.aws_caller_identity\.[^.]+\.account_id\}$/;
 const synth = (store: "s3" | "cloudwatch" | "both") =>
   synthWith((stack) => new IsolatedIotNetwork(stack, "iot", { ...PLAN, flowLogs: { store } }));
 
-describe("GIVEN flow logs to S3 with Hive-compatible partitions WHEN synthesized", () => {
+describe("flow logs to S3 with Hive-compatible partitions", () => {
   const result = synth("s3");
   const statements = JSON.parse(resourcesOf(result, "aws_s3_bucket_policy")[0].policy).Statement as Array<Record<string, any>>;
   const sid = (id: string) => statements.find((s) => s.Sid === id) as Record<string, any>;
 
-  test("THEN delivery may write under AWSLogs/aws-account-id=<account>/, the prefix AWS uses for Hive partitions", () => {
+  test("delivery may write under AWSLogs/aws-account-id=<account>/, the prefix AWS uses for Hive partitions", () => {
     const write = sid("FlowLogDeliveryWrite");
     expect(write.Resource).toMatch(
       /^\$\{aws_s3_bucket\.[^.]+\.arn\}\/AWSLogs\/aws-account-id=\$\{data\.aws_caller_identity\.[^.]+\.account_id\}\/\*$/,
@@ -32,14 +32,14 @@ describe("GIVEN flow logs to S3 with Hive-compatible partitions WHEN synthesized
     });
   });
 
-  test("THEN the ACL check statement grants both s3:GetBucketAcl and s3:ListBucket on the bucket", () => {
+  test("the ACL check statement grants both s3:GetBucketAcl and s3:ListBucket on the bucket", () => {
     expect(sid("FlowLogDeliveryAclCheck")).toMatchObject({
       Action: ["s3:GetBucketAcl", "s3:ListBucket"],
       Resource: expect.stringMatching(/^\$\{aws_s3_bucket\.[^.]+\.arn\}$/),
     });
   });
 
-  test("THEN the flow log is created only after the bucket policy, encryption, ownership controls and public access block", () => {
+  test("the flow log is created only after the bucket policy, encryption, ownership controls and public access block", () => {
     const flowLog = resourcesOf(result, "aws_flow_log")[0];
     const expected = [
       "aws_s3_bucket_policy",
@@ -50,7 +50,7 @@ describe("GIVEN flow logs to S3 with Hive-compatible partitions WHEN synthesized
     for (const type of expected) expect(flowLog.depends_on).toContainEqual(expect.stringMatching(new RegExp(`^${type}\\.`)));
   });
 
-  test("THEN the key lets log delivery use it under the documented account and source-ARN conditions", () => {
+  test("the key lets log delivery use it under the documented account and source-ARN conditions", () => {
     const key = JSON.parse(resourcesOf(result, "aws_kms_key")[0].policy).Statement.find(
       (s: { Sid: string }) => s.Sid === "FlowLogDeliveryToS3",
     );
@@ -68,7 +68,7 @@ describe("GIVEN flow logs to S3 with Hive-compatible partitions WHEN synthesized
   });
 });
 
-test("GIVEN flow logs to CloudWatch THEN the delivery role may also describe log groups (AWS lists it), read-only", () => {
+test("with flow logs to CloudWatch, the delivery role may also describe log groups (AWS lists it), read-only", () => {
   const statements = JSON.parse(resourcesOf(synth("cloudwatch"), "aws_iam_role_policy")[0].policy).Statement as Array<Record<string, any>>;
   expect(statements).toContainEqual({
     Effect: "Allow",

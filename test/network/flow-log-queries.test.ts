@@ -30,11 +30,11 @@ function insightsParse(query: string, line: string): Record<string, string> {
   return Object.fromEntries(names.split(", ").map((name, i) => [name, tokens[i]]));
 }
 
-describe("GIVEN the CloudWatch store", () => {
+describe("the CloudWatch store", () => {
   const result = synthNetwork("cloudwatch");
   const definitions = resourcesOf(result, "aws_cloudwatch_query_definition");
 
-  test("THEN a Logs Insights query definition per question sits on the flow-log group, and there is no Glue or Athena", () => {
+  test("a Logs Insights query definition per question sits on the flow-log group, and there is no Glue or Athena", () => {
     expect(definitions.map((d) => d.name).sort()).toEqual(QUESTIONS.map((q) => `moat/iot-test/flows/${q}`).sort());
     for (const d of definitions)
       expect(d.log_group_names).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[^.]+\.name\}$/)]);
@@ -42,14 +42,14 @@ describe("GIVEN the CloudWatch store", () => {
     expect(resourcesOf(result, "aws_athena_named_query")).toEqual([]);
   });
 
-  test("THEN every query parses @message with moat's 20 fields and names no other field", () => {
+  test("every query parses @message with moat's 20 fields and names no other field", () => {
     for (const d of definitions) {
       expect(parseClauseProblem(d.query_string)).toBeUndefined();
       expect(unknownQueryFields(d.query_string, "logs-insights", [...FLOW_COLUMNS, "@message"])).toEqual([]);
     }
   });
 
-  test("THEN the parse clause, run on records moat's flow log writes, yields the fields the filters compare", () => {
+  test("the parse clause, run on records moat's flow log writes, yields the fields the filters compare", () => {
     const [request, answer] = mqttFlow(ADDRESS_PLAN, 0, 0, 1796378400);
     const accepted = definitions.find((d) => d.name.endsWith("/accepted-mqtt-by-source"))!.query_string;
     const fields = insightsParse(accepted, request);
@@ -70,7 +70,7 @@ describe("GIVEN the CloudWatch store", () => {
     expect(office.srcaddr).toBe("192.168.0.7");
   });
 
-  test("THEN the segment's ranges are in the questions: devices, endpoints, and each office range", () => {
+  test("the segment's ranges are in the questions: devices, endpoints, and each office range", () => {
     const q = (id: string) => definitions.find((d) => d.name.endsWith(`/${id}`))!.query_string as string;
     expect(q("accepted-mqtt-by-source")).toContain(`(isIpv4InSubnet(srcaddr, "10.10.0.0/20") or isIpv4InSubnet(srcaddr, "10.10.16.0/20"))`);
     expect(q("not-mqtt-in-segment")).toMatch(
@@ -80,17 +80,17 @@ describe("GIVEN the CloudWatch store", () => {
     expect(q("rejected-by-source-and-port")).toMatch(/action = "REJECT"\n\| stats .* by srcaddr, dstport, protocol/);
   });
 
-  test("WHEN the plan has no office range THEN that question is left out", () => {
+  test("a plan with no office range leaves that question out", () => {
     expect(insightsFlowQueries({ ...ADDRESS_PLAN, officeCidrs: [] }).map((q) => q.id)).toEqual(QUESTIONS.slice(0, 4));
   });
 });
 
-describe("GIVEN the S3 store (Parquet, Hive-compatible hourly partitions)", () => {
+describe("the S3 store (Parquet, Hive-compatible hourly partitions)", () => {
   const result = synthNetwork("s3");
   const [table] = resourcesOf(result, "aws_glue_catalog_table");
   const queries = resourcesOf(result, "aws_athena_named_query");
 
-  test("THEN a Glue table over the bucket has moat's columns with Parquet types, and hourly partition projection", () => {
+  test("a Glue table over the bucket has moat's columns with Parquet types, and hourly partition projection", () => {
     expect(resourcesOf(result, "aws_glue_catalog_database")).toEqual([expect.objectContaining({ name: "moat_iot_test" })]);
     expect(table.storage_descriptor.columns.map((c: { name: string }) => c.name)).toEqual(FLOW_FIELDS.map((f) => f.replace(/-/g, "_")));
     expect(table.storage_descriptor.columns.find((c: { name: string }) => c.name === "dstport").type).toBe("int");
@@ -110,7 +110,7 @@ describe("GIVEN the S3 store (Parquet, Hive-compatible hourly partitions)", () =
     expect(resourcesOf(result, "aws_cloudwatch_query_definition")).toEqual([]);
   });
 
-  test("THEN an Athena named query per question reads that table and names only its columns", () => {
+  test("an Athena named query per question reads that table and names only its columns", () => {
     expect(queries.map((q) => q.name).sort()).toEqual(QUESTIONS.map((q) => `moat/iot-test/flows/${q}`).sort());
     for (const q of queries) {
       expect(q.database).toMatch(/^\$\{aws_glue_catalog_database\.[^.]+\.name\}$/);
@@ -124,7 +124,7 @@ describe("GIVEN the S3 store (Parquet, Hive-compatible hourly partitions)", () =
     expect(accepted).toMatch(/max\("end"\) as last_seen/);
   });
 
-  test("WHEN the store is both THEN both kinds of saved query exist", () => {
+  test("store both makes both kinds of saved query", () => {
     const both = synthNetwork("both");
     expect(resourcesOf(both, "aws_cloudwatch_query_definition")).toHaveLength(5);
     expect(resourcesOf(both, "aws_athena_named_query")).toHaveLength(5);

@@ -22,7 +22,7 @@ function synthNetwork(props: Partial<IsolatedIotNetworkProps> = {}) {
 describe("IsolatedIotNetwork: isolation", () => {
   const result = synthNetwork();
 
-  test("GIVEN the defaults WHEN synthesized THEN the VPC has DNS and there is no way out", () => {
+  test("with the defaults, the VPC has DNS and there is no way out", () => {
     expect(result.text).toHaveResourceWithProperties(Vpc, {
       cidr_block: "10.10.0.0/16",
       enable_dns_support: true,
@@ -116,7 +116,7 @@ describe("IsolatedIotNetwork: network ACLs", () => {
 });
 
 describe("FlowLogs (through the network)", () => {
-  test("GIVEN the defaults THEN ALL traffic goes to a KMS-encrypted log group kept 365 days, in the custom format", () => {
+  test("by default, ALL traffic goes to a KMS-encrypted log group kept 365 days, in the custom format", () => {
     const result = synthNetwork();
     expect(result.text).toHaveResourceWithProperties(FlowLog, {
       traffic_type: "ALL",
@@ -165,7 +165,7 @@ describe("FlowLogs (through the network)", () => {
     });
   });
 
-  test("GIVEN store s3 THEN Parquet hourly partitions to a locked-down, versioned, KMS-encrypted bucket with lifecycle", () => {
+  test("store s3 writes Parquet hourly partitions to a locked-down, versioned, KMS-encrypted bucket with lifecycle", () => {
     const result = synthNetwork({ flowLogs: { store: "s3", retentionDays: 400, archiveAfterDays: 60 } });
     expect(result.text).toHaveResourceWithProperties(FlowLog, {
       traffic_type: "ALL",
@@ -198,7 +198,7 @@ describe("FlowLogs (through the network)", () => {
     expect(keyPolicy.map((s: any) => s.Sid)).toContain("FlowLogDeliveryToS3");
   });
 
-  test("GIVEN store both THEN two flow logs", () => {
+  test("store both makes two flow logs", () => {
     expect(
       resourcesOf(synthNetwork({ flowLogs: { store: "both" } }), "aws_flow_log")
         .map((f) => f.log_destination_type)

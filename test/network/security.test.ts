@@ -35,7 +35,7 @@ describe("Peer", () => {
 });
 
 describe("IsolatedSecurityGroup", () => {
-  test("GIVEN a group opened to two subnets on 8883 WHEN synthesized THEN one described rule per subnet, nothing else", () => {
+  test("a group opened to two subnets on 8883 gets one described rule per subnet, nothing else", () => {
     const result = synthWith((stack) => {
       const group = new IsolatedSecurityGroup(stack, "endpoint", { vpcId: "vpc-123", description: "broker endpoint" });
       group.connections.allowFrom(

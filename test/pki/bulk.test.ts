@@ -114,7 +114,7 @@ describe("bulk issuance", () => {
   });
 
   test("an entry that cannot be read as a CSR file is refused and the run goes on, in every batch", () => {
-    // GIVEN readable CSRs in the first and the last batch, and between them every kind of entry
+    // Readable CSRs in the first and the last batch, and between them every kind of entry
     // that used to crash the run after earlier batches were issued
     writeCsrs(["a-good", "d-good", "h-good"]);
     symlinkSync(join(dir, "nowhere.csr"), join(csrDir, "b-dangling.csr"));
@@ -127,10 +127,9 @@ describe("bulk issuance", () => {
     const outDir = join(dir, "out");
     const progress: number[] = [];
 
-    // WHEN
     const summary = bulkIssue({ ...store(), csrDir, outDir, batchSize: 2, onProgress: (d) => progress.push(d) });
 
-    // THEN the readable ones are issued, each other entry is listed with a line naming it and the fix
+    // The readable ones are issued, each other entry is listed with a line naming it and the fix
     const at = (f: string) => join(csrDir, f);
     expect(summary).toEqual({
       total: 9,
@@ -169,7 +168,7 @@ describe("bulk issuance", () => {
   });
 
   test("moat pki bulk (a real process, without root's DAC override) lists an unreadable file, issues the rest and exits 1", () => {
-    // GIVEN a CSR file its owner cannot read: root reads anything, so root drops the capability
+    // A CSR file its owner cannot read: root reads anything, so root drops the capability
     writeCsrs(["good"]);
     writeCsrs(["secret"]);
     chmodSync(join(csrDir, "secret.csr"), 0o000);
@@ -197,13 +196,11 @@ describe("bulk issuance", () => {
     const dropDac = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", tsx];
     const cwd = resolve(__dirname, "../..");
 
-    // WHEN
     const result =
       process.getuid?.() === 0
         ? spawnSync("setpriv", [...dropDac, ...args], { cwd, encoding: "utf8" })
         : spawnSync(tsx, args, { cwd, encoding: "utf8" });
 
-    // THEN
     expect(result.stderr).toContain(
       `moat pki bulk: refused ${join(csrDir, "secret.csr")}: cannot be read (EACCES); make it a readable CSR file or move it out of ${csrDir}, then rerun\n`,
     );

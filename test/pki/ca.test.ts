@@ -12,11 +12,10 @@ describe("initCa", () => {
   test.each<KeyType>(["p256", "rsa2048", "rsa3072"])(
     "makes a %s root (pathLen 1) and issuing CA (pathLen 0) that OpenSSL and Node accept",
     (keyType) => {
-      // GIVEN / WHEN
       const result = initCa({ pkiDir: dir, env: "lab", keyType, passphrase: PASSPHRASE });
       const paths = result.paths;
 
-      // THEN OpenSSL verifies the chain strictly and reads the extensions we meant to write
+      // OpenSSL verifies the chain strictly and reads the extensions we meant to write
       expect(openssl(["verify", "-x509_strict", "-CAfile", paths.rootCert, paths.rootCert, paths.issuingCert])).toBe(
         `${paths.rootCert}: OK\n${paths.issuingCert}: OK\n`,
       );
@@ -30,7 +29,7 @@ describe("initCa", () => {
       );
       expect(issuingText).toContain(keyType === "p256" ? "NIST CURVE: P-256" : `Public-Key: (${keyType === "rsa2048" ? 2048 : 3072} bit)`);
 
-      // AND Node's X509Certificate agrees on the hierarchy
+      // Node's X509Certificate agrees on the hierarchy
       const root = new X509Certificate(readFileSync(paths.rootCert));
       const issuing = new X509Certificate(readFileSync(paths.issuingCert));
       expect(root.ca && issuing.ca).toBe(true);
@@ -39,11 +38,11 @@ describe("initCa", () => {
       expect(root.verify(root.publicKey)).toBe(true);
       expect(issuing.serialNumber).toBe(result.issuingSerial);
 
-      // AND the AKI of the issuing CA is the root's SKI (forge's keyIdentifier:true trap)
+      // The AKI of the issuing CA is the root's SKI (forge's keyIdentifier:true trap)
       const ski = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(rootText)?.[1];
       expect(issuingText).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${ski}`));
 
-      // AND the chain file is issuing then root
+      // The chain file is issuing then root
       expect(readFileSync(paths.chain, "utf8")).toBe(readFileSync(paths.issuingCert, "utf8") + readFileSync(paths.rootCert, "utf8"));
     },
   );

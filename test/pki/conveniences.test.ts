@@ -26,7 +26,7 @@ describe("moat pki conveniences", () => {
   }, 60_000);
   afterAll(() => cleanup(dir));
 
-  test("GIVEN a second certificate for a name THEN issuing it warns, naming both serials", async () => {
+  test("issuing a second certificate for a name warns, naming both serials", async () => {
     const again = await moatPki(
       ["issue", "--env", "lab", "--device", "sensor-1", "--class", "sensor", "--out-dir", join(dir, "out", "sensor-1-again")],
       ctx,
@@ -37,7 +37,7 @@ describe("moat pki conveniences", () => {
     );
   });
 
-  test("GIVEN filters THEN list shows only the matching certificates, with totals", async () => {
+  test("list with filters shows only the matching certificates, with totals", async () => {
     const sensors = await moatPki(["list", "--env", "lab", "--class", "sensor"], ctx);
     expect(sensors.code).toBe(0);
     const rows = sensors.stdout.trim().split("\n");
@@ -51,7 +51,7 @@ describe("moat pki conveniences", () => {
     });
   });
 
-  test("GIVEN revoke --device NAME THEN every valid certificate of that name is revoked, and no other", async () => {
+  test("revoke --device NAME revokes every valid certificate of that name, and no other", async () => {
     const revoked = await moatPki(["revoke", "--env", "lab", "--device", "sensor-1", "--reason", "keyCompromise"], ctx);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout.match(/^revoked /gm)).toHaveLength(2);
@@ -69,7 +69,7 @@ describe("moat pki conveniences", () => {
     });
   });
 
-  test("GIVEN many CSRs refused for one reason THEN bulk prints one grouped line, not one per CSR", async () => {
+  test("bulk prints one grouped line for many CSRs refused for one reason, not one per CSR", async () => {
     const csrDir = join(dir, "bad-csrs");
     mkdirSync(csrDir);
     for (let i = 0; i < 7; i++) writeFileSync(join(csrDir, `d${i}.csr`), "not a CSR\n");
@@ -91,7 +91,7 @@ describe("moat pki conveniences", () => {
     ).toEqual(["refused 2 CSRs: <file>: bad signature (a.csr, b.csr)", "refused c.csr: too big"]);
   });
 
-  test("GIVEN pki issue --help THEN it prints that command's own options, generated from their definitions", async () => {
+  test("pki issue --help prints that command's own options, generated from their definitions", async () => {
     const help = await moatPki(["issue", "--help"], ctx);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: moat pki issue --env E \[options\]\n/);

@@ -26,16 +26,15 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     ["EC P-384", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"]],
     ["RSA 2048", ["-newkey", "rsa:2048"]],
   ])("certifies an openssl-made %s CSR as a client certificate OpenSSL and Node accept", (_label, keyArgs) => {
-    // GIVEN a CSR made by openssl, which openssl itself verifies
+    // A CSR made by openssl, which openssl itself verifies
     const { csr, key } = opensslCsr(dir, `dev-${_label.replace(/\W/g, "")}`, "/CN=sensor-0001", keyArgs);
     expect(opensslResult(["req", "-in", csr, "-verify", "-noout"]).output).toContain("verify OK");
 
-    // WHEN
     const issued = issueFromCsr({ ...store(), csrPem: readFileSync(csr, "utf8") });
     const certFile = join(dir, `${_label.replace(/\W/g, "")}.pem`);
     writeFileSync(certFile, issued.certPem);
 
-    // THEN OpenSSL verifies it strictly as a TLS client certificate
+    // OpenSSL verifies it strictly as a TLS client certificate
     expect(opensslVerify(paths, certFile, ["-purpose", "sslclient"])).toBe(`${certFile}: OK\n`);
     const text = openssl(["x509", "-in", certFile, "-noout", "-text"]);
     expect(text).toMatch(/Subject: OU = sensor, CN = sensor-0001\n/);
@@ -45,7 +44,7 @@ describe.each(["p256", "rsa2048"] as const)("issuance from a %s issuing CA", (ke
     const issuingSki = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(openssl(["x509", "-in", paths.issuingCert, "-noout", "-text"]))?.[1];
     expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${issuingSki}`));
 
-    // AND Node agrees: issued by the issuing CA, signature valid, the device's own key, our serial
+    // Node agrees: issued by the issuing CA, signature valid, the device's own key, our serial
     const cert = new X509Certificate(issued.certPem);
     const issuing = new X509Certificate(readFileSync(paths.issuingCert));
     expect(cert.checkIssued(issuing)).toBe(true);

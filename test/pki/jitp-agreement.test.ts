@@ -50,13 +50,13 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
   test.each(Object.keys(loadEnvironment("dev").topics.classes))(
     "a %s certificate from moat pki lands in the thing group the broker creates for that class",
     (deviceClass) => {
-      // GIVEN the template as synthesized, which is jitpTemplateBody with the broker's prefix
+      // The template as synthesized, which is jitpTemplateBody with the broker's prefix
       const [ca] = Object.values(synth.resource.aws_iot_ca_certificate);
       const templateBody = (ca.registration_config as { template_body: string }).template_body;
       const prefix = `${stackName("dev")}-`;
       expect(templateBody).toBe(jitpTemplateBody({ connectPolicyName: stack.broker.connectPolicyName, thingGroup: { prefix } }));
 
-      // AND a certificate issued for the class, its subject read by OpenSSL
+      // A certificate issued for the class, its subject read by OpenSSL
       const csr = opensslCsr(dir, `${deviceClass}-1`, `/CN=${deviceClass}-0001`).csr;
       const cert = issueFromCsr({ pkiDir: dir, env: "dev", deviceClass, csrPem: readFileSync(csr, "utf8") });
       const subject = openssl(["x509", "-noout", "-subject", "-nameopt", "sep_multiline,sname"], cert.certPem);
@@ -64,14 +64,14 @@ describe("the JITP template and moat pki agree on the class (dev: sensor and gat
       const cn = /\n\s+CN=(.*)\n/.exec(subject)?.[1] as string;
       expect(ou).toBe(deviceClass);
 
-      // WHEN IoT Core evaluates the template with that certificate's parameters
+      // IoT Core evaluates the template with that certificate's parameters
       const group = groupFor(templateBody, {
         "AWS::IoT::Certificate::CommonName": cn,
         "AWS::IoT::Certificate::OrganizationalUnit": ou,
         "AWS::IoT::Certificate::Id": "0".repeat(64),
       });
 
-      // THEN it is exactly the thing group the broker synthesized for the class, carrying its policies
+      // The group is exactly the thing group the broker synthesized for the class, carrying its policies
       expect(group).toBe(`${prefix}${ou}`);
       expect(stack.broker.classes.find((c) => c.className === deviceClass)?.thingGroupName).toBe(group);
       expect(Object.values(synth.resource.aws_iot_thing_group).map((g) => g.name)).toContain(group);

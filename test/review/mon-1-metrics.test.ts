@@ -20,7 +20,7 @@ const mathAlarm = (name: string, queries: object[], expression: string) => ({
 });
 const mon1 = (s: Json) => findingsOf(s, "MON-1").map((f) => f.message);
 
-test("GIVEN the compliant fixture THEN MON-1 finds nothing", () => {
+test("MON-1 finds nothing in the compliant fixture", () => {
   expect(mon1(moatStack())).toEqual([]);
 });
 
@@ -30,13 +30,13 @@ test.each([
   ["PublishIn.AuthZError", "publish_authz", /no alarm on publish authorization failures/],
   ["Subscribe.AuthZError", "subscribe_authz", /no alarm on subscribe authorization failures/],
   ["PublishOut.AuthZError", "receive_authz", /no alarm on delivery \(receive\) authorization failures/],
-])("GIVEN an alarm on the undocumented name %s alone THEN MON-1 fails", (metric, alarm, message) => {
+])("MON-1 fails an alarm on the undocumented name %s alone", (metric, alarm, message) => {
   const s = moatStack();
   alarms(s)[alarm].metric_name = metric;
   expect(mon1(s)).toEqual([expect.stringMatching(message)]);
 });
 
-test("GIVEN a metric-math sum of the documented and the older name THEN MON-1 accepts it", () => {
+test("MON-1 accepts a metric-math sum of the documented and the older name", () => {
   const s = moatStack();
   alarms(s).connect_authz = mathAlarm(
     "connect_authz",
@@ -46,13 +46,13 @@ test("GIVEN a metric-math sum of the documented and the older name THEN MON-1 ac
   expect(mon1(s)).toEqual([]);
 });
 
-test("GIVEN a metric-math alarm whose returned expression leaves the documented metric out THEN MON-1 fails", () => {
+test("MON-1 fails a metric-math alarm whose returned expression leaves the documented metric out", () => {
   const s = moatStack();
   alarms(s).connect_authz = mathAlarm("connect_authz", [query("m0", "Connect.AuthError"), query("m1", "Connect.AuthZError")], "SUM([m1])");
   expect(mon1(s)).toEqual([expect.stringMatching(/no alarm on connect authorization failures/)]);
 });
 
-test("GIVEN a metric-math alarm that returns the documented metric itself THEN MON-1 accepts it", () => {
+test("MON-1 accepts a metric-math alarm that returns the documented metric itself", () => {
   const s = moatStack();
   alarms(s).connect_authz = {
     ...mathAlarm("connect_authz", [], "unused"),
@@ -61,7 +61,7 @@ test("GIVEN a metric-math alarm that returns the documented metric itself THEN M
   expect(mon1(s)).toEqual([]);
 });
 
-test("GIVEN a metric-math alarm with an id that is only a prefix of one in the expression THEN that metric is not counted", () => {
+test("in a metric-math alarm, a metric whose id is only a prefix of one in the expression is not counted", () => {
   const s = moatStack();
   alarms(s).connect_authz = mathAlarm(
     "connect_authz",
@@ -71,7 +71,7 @@ test("GIVEN a metric-math alarm with an id that is only a prefix of one in the e
   expect(mon1(s)).toEqual([expect.stringMatching(/no alarm on connect authorization failures/)]);
 });
 
-test.each(["dev", "prod"])("GIVEN the shipped %s environment stack (the broker's own alarms) THEN MON-1 finds nothing", (name) => {
+test.each(["dev", "prod"])("MON-1 finds nothing in the shipped %s environment stack (the broker's own alarms)", (name) => {
   const stack = new IotEnvironmentStack(Testing.app(), `iot-${name}`, { environment: loadEnvironment(name) });
   expect(mon1(JSON.parse(Testing.synth(stack, true)))).toEqual([]);
 });

@@ -28,7 +28,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
   const base = writeOut({ "iot-dev": stackRetaining(365) });
   const head = writeOut({ "iot-dev": stackRetaining(400) });
 
-  test("GIVEN a pull request that changes an environment file WHEN reviewed with the base's own files THEN no phantom fixed finding", async () => {
+  test("a pull request that changes an environment file, reviewed with the base's own files, shows no phantom fixed finding", async () => {
     const run = await moat(
       "review",
       head,
@@ -53,7 +53,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
     expect(rules(wrong.diff.fixedFindings)).toEqual(["LOG-2"]);
   });
 
-  test("GIVEN the base checked out beside its cdktf.out (as the workflow does) THEN its environments/ is found without a flag", async () => {
+  test("a base checked out beside its cdktf.out (as the workflow does) has its environments/ found without a flag", async () => {
     const checkout = mkdtempSync(join(tmpdir(), "moat-base-"));
     cpSync(base, join(checkout, "cdktf.out"), { recursive: true });
     environments(365, join(checkout, "environments"));
@@ -63,7 +63,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
     expect(diff.fixedFindings).toEqual([]);
   });
 
-  test("GIVEN a base with no environment files beside it THEN it refuses (exit 2) instead of borrowing the pull request's", async () => {
+  test("a base with no environment files beside it is refused (exit 2) instead of borrowing the pull request's", async () => {
     const run = await moat("review", head, "--base", base, "--environments-dir", headEnv);
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe(
@@ -73,7 +73,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
 });
 
 describe("moat review --base: stacks are known by the stackName cdktf writes", () => {
-  test("GIVEN the head reviewed from a differently named directory THEN it is the same stack as its base, not an added one", async () => {
+  test("a head reviewed from a differently named directory is the same stack as its base, not an added one", async () => {
     const base = writeOut({ "iot-test": moatStack() });
     const copy = mkdtempSync(join(tmpdir(), "moat-copy-"));
     mkdirSync(join(copy, "renamed"));
@@ -84,7 +84,7 @@ describe("moat review --base: stacks are known by the stackName cdktf writes", (
     expect(diff.stacks).toEqual([expect.objectContaining({ stack: "iot-test", presence: "both", added: [], removed: [] })]);
   });
 
-  test("GIVEN one stack reviewed against a whole base directory THEN the other stacks' findings are not counted as fixed", async () => {
+  test("one stack reviewed against a whole base directory does not count the other stacks' findings as fixed", async () => {
     const other = moatStack();
     other.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
     const base = writeOut({ "iot-test": moatStack(), "iot-other": other });
@@ -96,7 +96,7 @@ describe("moat review --base: stacks are known by the stackName cdktf writes", (
     expect(diff.stacks.find((s: { stack: string }) => s.stack === "iot-other")).toMatchObject({ presence: "base-only" });
   });
 
-  test("GIVEN two files that claim one stack name THEN it refuses with exit 2, naming both", async () => {
+  test("two files that claim one stack name are refused with exit 2, naming both", async () => {
     const copy = mkdtempSync(join(tmpdir(), "moat-copy-"));
     mkdirSync(join(copy, "a"));
     writeFileSync(join(copy, "a", "cdk.tf.json"), JSON.stringify(moatStack()));

@@ -40,7 +40,7 @@ describe("moat review --base: added resources show what they open", () => {
   const base = writeOut({ "iot-test": moatStack() });
   const head = writeOut({ "iot-test": withOpenings() });
 
-  test("GIVEN a pull request adding an SSH rule, an ACL allow and a route THEN the text report shows each flow beside its address", async () => {
+  test("for a pull request adding an SSH rule, an ACL allow and a route, the text report shows each flow beside its address", async () => {
     const text = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV)).stdout;
     expect(text).toContain("    + aws_vpc_security_group_ingress_rule.ssh  opens tcp/22 from 10.0.0.0/8\n");
     expect(text).toContain("    + aws_network_acl_rule.device_ingress_ssh  opens allow tcp/22 from 10.0.0.0/8 (rule 300)\n");
@@ -48,7 +48,7 @@ describe("moat review --base: added resources show what they open", () => {
     expect(text).toContain("    + aws_internet_gateway.igw\n");
   });
 
-  test("THEN the pull-request comment and the JSON report say the same", async () => {
+  test("for that pull request, the pull-request comment and the JSON report say the same", async () => {
     const markdown = (await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "markdown")).stdout;
     expect(markdown).toContain("`aws_vpc_security_group_ingress_rule.ssh` opens `tcp/22 from 10.0.0.0/8`");
     const json = JSON.parse((await moat("review", head, "--base", base, ...FIXTURE_DEV, ...BASE_DEV, "--format", "json")).stdout);
@@ -58,7 +58,7 @@ describe("moat review --base: added resources show what they open", () => {
     });
   });
 
-  test("GIVEN a new stack of many resources THEN its table cell lists ten and counts the rest", async () => {
+  test("a new stack of many resources has a table cell that lists ten and counts the rest", async () => {
     const markdown = (
       await moat(
         "review",
@@ -78,7 +78,7 @@ describe("moat review --base: added resources show what they open", () => {
 });
 
 describe("moat review --format markdown: a suppressed finding is printed once", () => {
-  test("GIVEN a suppression matching a finding in two stacks THEN the finding tables leave it out and the Suppressions table counts both", async () => {
+  test("a suppression matching a finding in two stacks is left out of the finding tables and counted twice in the Suppressions table", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moat-suppressions-"));
     const reason = "The lab VPC keeps its flow logs for thirty days only, which the security team accepted in review.";
     writeFileSync(
@@ -107,7 +107,7 @@ describe("moat review --format markdown: a suppressed finding is printed once", 
 });
 
 describe("moat review: where a finding is", () => {
-  test("GIVEN a synthesized stack THEN each finding names the construct that wrote the resource, beside the file and line", async () => {
+  test("each finding on a synthesized stack names the construct that wrote the resource, beside the file and line", async () => {
     const stack = moatStack();
     stack.resource.aws_cloudwatch_log_group.flow.retention_in_days = 30;
     const text = (await moat("review", writeOut({ "iot-test": stack }), ...FIXTURE_DEV)).stdout;

@@ -15,15 +15,15 @@ const synthProd = () =>
   JSON.parse(Testing.synth(new IotEnvironmentStack(Testing.app(), "iot-prod", { environment: loadEnvironment("prod") }), true));
 const caOf = (json: any) => Object.entries(json.resource.aws_iot_ca_certificate as Record<string, any>);
 
-test("THEN the example fingerprint is the committed prod CA's (regenerating the example must update it)", () => {
+test("the example fingerprint is the committed prod CA's (regenerating the example must update it)", () => {
   const committed = new X509Certificate(fs.readFileSync(path.join(REPO, "environments", "prod-ca", "issuing.pem")));
   expect(EXAMPLE_CA_FINGERPRINTS.has(committed.fingerprint256)).toBe(true);
 });
 
-describe("GIVEN the prod environment with the committed example CA WHEN synthesized", () => {
+describe("the prod environment synthesized with the committed example CA", () => {
   const json = synthProd();
 
-  test("THEN a bool variable allow_example_ca, default false, with a description, is declared", () => {
+  test("declares a bool variable allow_example_ca, default false, with a description", () => {
     expect(json.variable).toEqual({
       [ALLOW_EXAMPLE_CA_VARIABLE]: {
         type: "bool",
@@ -34,7 +34,7 @@ describe("GIVEN the prod environment with the committed example CA WHEN synthesi
     });
   });
 
-  test("THEN the CA registration has a precondition on it whose message is one line naming the commands that make a real CA", () => {
+  test("puts a precondition on the CA registration whose message is one line naming the commands that make a real CA", () => {
     const [[, ca]] = caOf(json);
     expect(ca.lifecycle).toEqual({ precondition: [{ condition: "${var.allow_example_ca}", error_message: EXAMPLE_CA_ERROR }] });
     expect(EXAMPLE_CA_ERROR).not.toMatch(/\n|\$\{|%\{/);
@@ -43,7 +43,7 @@ describe("GIVEN the prod environment with the committed example CA WHEN synthesi
   });
 });
 
-test("GIVEN a CA that is not the example WHEN synthesized THEN neither the variable nor the precondition is emitted", () => {
+test("a stack whose CA is not the example synthesizes neither the variable nor the precondition", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-own-ca-"));
   try {
     execFileSync(
@@ -90,7 +90,7 @@ test("GIVEN a CA that is not the example WHEN synthesized THEN neither the varia
  * as FIELD-NOTES says: version constraint relaxed, data.aws_region's `.region` read as `.name`,
  * backend dropped (test runs keep state in memory).
  */
-describe("GIVEN real terraform and the synthesized prod stack", () => {
+describe("the synthesized prod stack under real terraform", () => {
   const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
   const mirror = "/opt/tf-plugins";
   const available = terraform.status === 0 && fs.existsSync(mirror);
@@ -101,7 +101,7 @@ describe("GIVEN real terraform and the synthesized prod stack", () => {
   const run = available ? test : test.skip;
 
   run(
-    "THEN a plan is refused with the one-line message unless -var allow_example_ca=true",
+    "a plan is refused with the one-line message unless -var allow_example_ca=true",
     () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-tf-example-ca-"));
       try {
