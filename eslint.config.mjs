@@ -23,6 +23,27 @@ function layer(files, patterns) {
 
 const UPPER = "points up the layers (core <- config, authz, pki, review, flows <- constructs, lab <- stacks, bin)";
 
+/**
+ * One test-title style (docs/testing.md): `test(...)` and `describe(...)` with a plain sentence that says the behaviour.
+ * The first argument of any call is checked, so wrappers such as `lab.describe` and `const run = available ? test : test.skip` are too.
+ */
+const TITLE_MESSAGE = "Write the title as a plain sentence that says the behaviour, without GIVEN/WHEN/THEN (docs/testing.md).";
+const BDD_TITLE = "/^\\s*(GIVEN|WHEN|THEN)\\b/";
+const TEST_STYLE = {
+  "no-restricted-globals": [
+    "error",
+    ...["it", "fit", "xit"].map((name) => ({ name, message: `Use test(...) / test.each(...), not ${name}(...) (docs/testing.md).` })),
+  ],
+  "no-restricted-syntax": [
+    "error",
+    { selector: `CallExpression > Literal.arguments:first-child[value=${BDD_TITLE}]`, message: TITLE_MESSAGE },
+    {
+      selector: `CallExpression > TemplateLiteral.arguments:first-child > TemplateElement.quasis:first-child[value.raw=${BDD_TITLE}]`,
+      message: TITLE_MESSAGE,
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "cdktf.out/**", "coverage/**", ".pki/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
@@ -72,4 +93,5 @@ export default tseslint.config(
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
+  { files: ["test/**/*.ts"], rules: TEST_STYLE },
 );
