@@ -133,7 +133,7 @@ export class IsolatedIotNetwork extends Construct {
     const flowLogs = props.flowLogs ?? {};
     if ("disabled" in flowLogs) {
       // Plain JavaScript callers get no type error for the old key, so it is caught here.
-      if ("reason" in flowLogs && !("disabledReason" in flowLogs))
+      if ("reason" in flowLogs)
         throw new ValidationError(`flow logs of ${name}: flowLogs.reason was renamed; call it flowLogs.disabledReason`);
       const problem = reasonProblem(flowLogs.disabledReason);
       if (problem)
