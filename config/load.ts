@@ -2,14 +2,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { MoatError } from "../errors";
+import { ENVIRONMENT_NAME, environmentNameProblem } from "../core/names";
 import { crossFieldIssues } from "./consistency";
 import { EnvironmentConfig, environmentSchema } from "./schema";
 import { Issue } from "./schema-dsl";
 
 /** Where environment files live unless told otherwise: `environments/` under the working directory. */
 export const DEFAULT_ENVIRONMENTS_DIR = "environments";
-
-const ENV_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export interface LoadOptions {
   /** Directory holding `<env>.yaml`. @default "environments" (relative to the working directory) */
@@ -35,16 +34,15 @@ export function listEnvironments(options: LoadOptions = {}): string[] {
     .readdirSync(dir)
     .filter((file) => file.endsWith(".yaml"))
     .map((file) => file.slice(0, -".yaml".length))
-    .filter((name) => ENV_NAME.test(name))
+    .filter((name) => ENVIRONMENT_NAME.test(name))
     .sort();
 }
 
 /** Loads and validates `environments/<name>.yaml`; throws a MoatError that lists every problem. */
 export function loadEnvironment(name: string, options: LoadOptions = {}): EnvironmentConfig {
   const dir = options.dir ?? DEFAULT_ENVIRONMENTS_DIR;
-  if (!ENV_NAME.test(name)) {
-    throw new MoatError(`environment name "${name}" is not valid; use lowercase letters, digits and '-', starting with a letter`);
-  }
+  const nameProblem = environmentNameProblem(name);
+  if (nameProblem) throw new MoatError(nameProblem);
   const file = path.join(dir, `${name}.yaml`);
   let text: string;
   try {

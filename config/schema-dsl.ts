@@ -297,12 +297,18 @@ export function object<P extends Record<string, Property<unknown>>>(properties: 
       required: Object.entries(properties)
         .filter(([, p]) => p.required)
         .map(([k]) => k),
-      properties: Object.fromEntries(
-        Object.entries(properties).map(([key, p]) => [
+      properties: Object.fromEntries([
+        ...Object.entries(properties).map(([key, p]) => [
           key,
           { ...p.schema.jsonSchema(), ...(p.default !== undefined && { default: p.default }) },
         ]),
-      ),
+        // An old key matches nothing, so an editor flags it; the description and VS Code's
+        // deprecationMessage name the new key, as the validator's error does.
+        ...Object.entries(options.renamed ?? {}).map(([oldKey, newKey]) => {
+          const message = `Renamed: call it ${newKey}.`;
+          return [oldKey, { not: {}, deprecated: true, description: message, deprecationMessage: message }];
+        }),
+      ]),
     }),
   };
 }

@@ -4,6 +4,30 @@
  * can never disagree about what a valid name is.
  */
 
+/**
+ * Environment names (`environments/<name>.yaml`): 1-31 of lowercase letters, digits and `-`,
+ * starting with a letter. The name becomes a file name, a PKI store directory, the stack
+ * `iot-<name>` and the prefix of resource names, so it must be safe in all of them.
+ */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** What is wrong with `name` as an environment name, as one line; undefined when it is one. */
+export function environmentNameProblem(name: string): string | undefined {
+  if (ENVIRONMENT_NAME.test(name)) return undefined;
+  return `environment name ${JSON.stringify(name)} is not valid; use 1-31 lowercase letters, digits and '-', starting with a letter`;
+}
+
+/** The cdktf stack of an environment: `cdktf deploy iot-prod` deploys environments/prod.yaml. */
+export function environmentStackName(environment: string): string {
+  return `iot-${environment}`;
+}
+
+/** The environment an `iot-<env>` stack name is of; undefined for any other stack. */
+export function stackEnvironment(stack: string): string | undefined {
+  const environment = stack.startsWith("iot-") ? stack.slice("iot-".length) : undefined;
+  return environment !== undefined && ENVIRONMENT_NAME.test(environment) ? environment : undefined;
+}
+
 /** AWS region names, such as `eu-west-1` or `us-gov-west-1`. */
 export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 

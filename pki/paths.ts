@@ -1,5 +1,6 @@
 import { resolve, join } from "node:path";
 import { MoatError } from "../errors";
+import { environmentNameProblem } from "../core/names";
 
 /** Where one environment's CA lives inside the PKI store; every path is absolute. */
 export interface PkiPaths {
@@ -35,13 +36,10 @@ export function defaultPkiDir(): string {
   return process.env.MOAT_PKI_DIR || ".pki";
 }
 
-const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
 /** The store layout for one environment. The env name becomes a directory, so it is checked. */
 export function pkiPaths(pkiDir: string, env: string): PkiPaths {
-  if (!ENV_NAME.test(env)) {
-    throw new MoatError(`environment name '${env}' is not valid; use 1-64 of letters, digits, '_' and '-' (it names a directory)`);
-  }
+  const nameProblem = environmentNameProblem(env);
+  if (nameProblem) throw new MoatError(nameProblem);
   return storeLayout(resolve(pkiDir, env));
 }
 

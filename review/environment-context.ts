@@ -4,6 +4,7 @@ import { load } from "js-yaml";
 import { parseTopicModel } from "../authz";
 import { DEFAULT_ENVIRONMENTS_DIR, EnvironmentConfig, listEnvironments, loadEnvironment } from "../config";
 import { cidrProblem } from "../core/cidr";
+import { stackEnvironment } from "../core/names";
 import { MoatError } from "../errors";
 import { pkiPaths } from "../pki/paths";
 import { publishedCaDir, publishedCaPaths, readCertificateFile } from "../pki/published";
@@ -40,12 +41,9 @@ export function suppressionsFromEnvironment(env: EnvironmentConfig, stack: strin
   return env.review.suppressions.map((s) => ({ rule: s.rule, resource: s.resource, reason: s.reason, source: env.file, stacks: [stack] }));
 }
 
-/** cdktf stack names are `iot-<env>` (stacks/environment-stack.ts). */
-const STACK_NAME = /^iot-([a-z][a-z0-9-]*)$/;
-
 /** Whether a stack is reviewed against an environment file: `--env` for all, else an `iot-<env>` name. */
 export function needsEnvironment(stack: string, env: string | undefined): boolean {
-  return env !== undefined || STACK_NAME.test(stack);
+  return env !== undefined || stackEnvironment(stack) !== undefined;
 }
 
 /**
@@ -81,7 +79,7 @@ export function refuseBase(base: string, stack: string): never {
  * points to if that file exists; undefined when none applies (rules needing it report unknown).
  */
 export function environmentForStack(stack: string, options: { env?: string; dir?: string } = {}): EnvironmentConfig | undefined {
-  const name = options.env ?? STACK_NAME.exec(stack)?.[1];
+  const name = options.env ?? stackEnvironment(stack);
   if (name === undefined) return undefined;
   if (options.env === undefined && !listEnvironments({ dir: options.dir }).includes(name)) return undefined;
   return loadEnvironment(name, { dir: options.dir });

@@ -1,3 +1,4 @@
+import { PRIVATE_KEY_HEADER } from "../core/pem";
 import { Unknown } from "./value";
 
 /**
@@ -7,7 +8,8 @@ import { Unknown } from "./value";
  * functions, so it recognises what they are applied to.
  */
 
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----|PRIVATE KEY-----/;
+/** The end of a private key's BEGIN or END line: a decoded run or an assembled text may hold only part of the header. */
+const KEY_FENCE = /PRIVATE KEY-----/;
 
 /** Base64 of a text at each of the three byte alignments: only the characters its bytes alone decide. */
 function base64Markers(text: string): string[] {
@@ -34,7 +36,7 @@ export function encodedKey(text: string): string | undefined {
   for (const run of text.match(BASE64_RUN) ?? []) {
     for (let cut = 0; cut < 4; cut++) {
       const decoded = Buffer.from(run.slice(cut), "base64").toString("latin1");
-      if (PRIVATE_KEY.test(decoded)) return "a base64-encoded PEM private key";
+      if (KEY_FENCE.test(decoded)) return "a base64-encoded PEM private key";
     }
   }
   return KEY_MARKERS.some((m) => text.includes(m)) ? "base64 text holding a PEM private-key marker" : undefined;
@@ -67,10 +69,10 @@ export function computedKey(value: Unknown): { readonly message: string; readonl
   if (
     parts &&
     parts.some((p) => typeof p === "string" && (p.includes("-----") || p.includes("PRIVATE"))) &&
-    !parts.some((p) => typeof p === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(p))
+    !parts.some((p) => typeof p === "string" && PRIVATE_KEY_HEADER.test(p))
   ) {
     const joined = parts.map((p) => (typeof p === "string" ? p : "\u0000")).join("");
-    if (PRIVATE_KEY.test(joined.replace(/\u0000/g, ""))) return { message: "a PEM private key assembled by interpolation", unknown: false };
+    if (KEY_FENCE.test(joined.replace(/\u0000/g, ""))) return { message: "a PEM private key assembled by interpolation", unknown: false };
     if (joined.includes("-----") && !isKnownPublicPem(joined))
       return {
         message: "a PEM block completed by interpolation at apply time: the review cannot tell it from a private key",

@@ -1,4 +1,5 @@
 import { MoatError } from "../errors";
+import { ENVIRONMENT_NAME, environmentStackName } from "../core/names";
 import { noteUnevaluated, Unevaluated } from "./closed-world";
 import { evaluateString } from "./expression";
 import { LineIndex } from "./line-index";
@@ -159,7 +160,7 @@ export function planStackName(json: unknown): string | undefined {
   const defaultTags = ownEntry(ownEntry(config, "expressions"), "default_tags");
   const tags = ownEntry(ownEntry(Array.isArray(defaultTags) ? defaultTags[0] : defaultTags, "tags"), "constant_value");
   const env = ownEntry(tags, "MoatEnvironment");
-  return typeof env === "string" && /^[a-z][a-z0-9-]*$/.test(env) ? `iot-${env}` : undefined;
+  return typeof env === "string" && ENVIRONMENT_NAME.test(env) ? environmentStackName(env) : undefined;
 }
 
 /** A resource of a plan: its planned values merged with its configuration when first read. */

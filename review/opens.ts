@@ -1,6 +1,6 @@
 import { ReviewModel } from "./model";
 import { aclEntries } from "./network-acl";
-import { groupRules, isAllProtocols, Peer, ROUTE_TARGETS } from "./segment";
+import { groupRules, isAllProtocols, Peer, ROUTE_TARGETS, routeDestination } from "./segment";
 import { blocks, Encoded, isRecord, Ref, Unknown, Value } from "./value";
 
 /**
@@ -41,12 +41,7 @@ function flowText(protocol: Value | undefined, fromPort: Value | undefined, toPo
 }
 
 function routeText(route: Record<string, Value>): string {
-  const destination =
-    route.destination_cidr_block ??
-    route.cidr_block ??
-    route.destination_ipv6_cidr_block ??
-    route.ipv6_cidr_block ??
-    route.destination_prefix_list_id;
+  const destination = routeDestination(route);
   const target = ROUTE_TARGETS.find((key) => Object.prototype.hasOwnProperty.call(route, key) && route[key] !== null && route[key] !== "");
   return `route ${show(destination)} -> ${target ? show(route[target]) : "(no target)"}`;
 }

@@ -14,6 +14,7 @@ import {
   Peer,
   prefixListCidrs,
   ROUTE_TARGETS,
+  routeDestination,
   SECURITY_GROUP_RULE_TYPES,
 } from "./segment";
 import { Role, ROLE_TAG } from "../core/tags";
@@ -595,8 +596,7 @@ function routesBySubnet(model: ReviewModel): Map<string, RouteOut[]> {
     else byTable.set(table, [route]);
   };
   const read = (owner: Resource, table: string, r: Record<string, Value>) => {
-    const destination =
-      r.destination_cidr_block ?? r.cidr_block ?? r.destination_ipv6_cidr_block ?? r.ipv6_cidr_block ?? r.destination_prefix_list_id;
+    const destination = routeDestination(r);
     const key = ROUTE_TARGETS.find((k) => r[k] !== undefined && r[k] !== null && r[k] !== "");
     if (!key || (key === "gateway_id" && r[key] === "local")) return;
     const target = r[key];

@@ -394,3 +394,14 @@ export const ROUTE_TARGETS: readonly string[] = [
   "local_gateway_id",
   "core_network_arn",
 ];
+
+/** A route's destination: `aws_route` names it `destination_*`, a route table's inline `route` block without the prefix. */
+export function routeDestination(route: Record<string, Value>): Value | undefined {
+  return (
+    route.destination_cidr_block ??
+    route.cidr_block ??
+    route.destination_ipv6_cidr_block ??
+    route.ipv6_cidr_block ??
+    route.destination_prefix_list_id
+  );
+}

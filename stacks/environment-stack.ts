@@ -9,6 +9,7 @@ import { parseTopicModel } from "../authz";
 import { readCaMaterial } from "./ca-material";
 import { defaultPkiDir } from "../pki/paths";
 import { MoatError } from "../errors";
+import { environmentStackName } from "../core/names";
 
 export interface IotEnvironmentStackProps {
   /** A loaded, validated environment file. */
@@ -23,7 +24,7 @@ export interface IotEnvironmentStackProps {
 
 /** The stack name for an environment: `cdktf deploy iot-prod` deploys environments/prod.yaml. */
 export function stackName(environment: string): string {
-  return `iot-${environment}`;
+  return environmentStackName(environment);
 }
 
 /**

@@ -39,7 +39,7 @@ export type SubnetRole = (typeof Role)[keyof typeof Role];
 export interface FlowLogsDisabled {
   readonly disabled: true;
   /** Why this VPC's traffic need not be recorded (at least a sentence). */
-  readonly reason: string;
+  readonly disabledReason: string;
 }
 
 export interface IsolatedIotNetworkProps {
@@ -132,10 +132,13 @@ export class IsolatedIotNetwork extends Construct {
 
     const flowLogs = props.flowLogs ?? {};
     if ("disabled" in flowLogs) {
-      const problem = reasonProblem(flowLogs.reason);
+      // Plain JavaScript callers get no type error for the old key, so it is caught here.
+      if ("reason" in flowLogs)
+        throw new ValidationError(`flow logs of ${name}: flowLogs.reason was renamed; call it flowLogs.disabledReason`);
+      const problem = reasonProblem(flowLogs.disabledReason);
       if (problem)
         throw new ValidationError(
-          `flow logs of ${name} are disabled and flowLogs.reason ${problem}: where connections are recorded instead`,
+          `flow logs of ${name} are disabled and flowLogs.disabledReason ${problem}: where connections are recorded instead`,
         );
     } else {
       const addressPlan = {

@@ -59,6 +59,32 @@ describe("the editor JSON Schema", () => {
     expect(schema.properties.network.properties.availabilityZones.minItems).toBe(2);
     expect(schema.properties.logs.properties.retentionDays.minimum).toBe(365);
   });
+
+  test("a renamed key matches nothing in the schema and its description names the new key", () => {
+    const schema = JSON.parse(environmentJsonSchemaText());
+    const renamed: Record<string, string> = {};
+    // Every schema node, nested under properties, items or a map's values, so no renamed key is missed.
+    const walk = (node: any, at: string) => {
+      for (const [key, child] of Object.entries<any>(node.properties ?? {})) {
+        const where = at ? `${at}.${key}` : key;
+        if (child.deprecated) {
+          expect(child.not).toEqual({});
+          expect(child.deprecationMessage).toBe(child.description);
+          const newKey = /^Renamed: call it (\w+)\.$/.exec(child.description)?.[1];
+          expect(node.properties).toHaveProperty([newKey as string]);
+          renamed[where] = `${at}.${newKey}`;
+        } else walk(child, where);
+      }
+      for (const [key, child] of Object.entries<any>(node)) {
+        if (key !== "properties" && typeof child === "object" && child !== null && !Array.isArray(child)) walk(child, `${at}[${key}]`);
+      }
+    };
+    walk(schema, "");
+    expect(renamed).toEqual({
+      "broker.certificateModeReason": "broker.sniOnlyReason",
+      "broker.accountLogging.reason": "broker.accountLogging.disabledReason",
+    });
+  });
 });
 
 describe("refused environment files: one line per problem naming file and key path", () => {

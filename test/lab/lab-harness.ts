@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,44 @@ export async function startLab(
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+export type TlsVersion = "1.1" | "1.2" | "1.3";
+
+/**
+ * One real handshake with `openssl s_client` pinned to one TLS version, as an enrolled device.
+ * SECLEVEL=0 keeps OpenSSL 3 from refusing TLS 1.1 itself: the refusal must come from the broker.
+ */
+export function handshake(
+  fx: LabFixture,
+  version: TlsVersion,
+  deviceId = "sensor-a",
+): { protocol?: string; accepted: boolean; status: number | null; output: string } {
+  const files = labDeviceFiles(fx.pkiDir, fx.config.name, deviceId);
+  const flag = { "1.1": "-tls1_1", "1.2": "-tls1_2", "1.3": "-tls1_3" }[version];
+  const cipher = version === "1.3" ? [] : ["-cipher", "DEFAULT@SECLEVEL=0"];
+  const run = spawnSync(
+    "openssl",
+    [
+      "s_client",
+      "-connect",
+      `127.0.0.1:${fx.port}`,
+      "-CAfile",
+      pkiPaths(fx.pkiDir, fx.config.name).chain,
+      "-cert",
+      files.cert,
+      "-key",
+      files.key,
+      flag,
+      ...cipher,
+    ],
+    { input: "", encoding: "utf8", timeout: 10_000 },
+  );
+  const output = run.stdout + run.stderr;
+  // "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" after a handshake; "New, (NONE), Cipher is (NONE)" after a refusal.
+  const session = /^New, (\S+), Cipher is (\S+)$/m.exec(output);
+  const accepted = run.status === 0 && session !== null && session[2] !== "(NONE)";
+  return { protocol: session?.[1], accepted, status: run.status, output };
 }
 
 /** A certificate made outside moat's issuance (self-signed, or a CN the PKI would refuse) with openssl. */

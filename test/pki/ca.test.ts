@@ -94,7 +94,7 @@ describe("initCa", () => {
     expect(() => initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, keyType: "ed25519" as KeyType })).toThrow(
       "key type 'ed25519' is not supported; use one of p256, rsa2048, rsa3072",
     );
-    expect(() => initCa({ pkiDir: dir, env: "../x", passphrase: PASSPHRASE })).toThrow("environment name '../x' is not valid");
+    expect(() => initCa({ pkiDir: dir, env: "../x", passphrase: PASSPHRASE })).toThrow('environment name "../x" is not valid');
   });
 
   test("writes unencrypted CA keys only on the explicit dev flag, with a warning", () => {

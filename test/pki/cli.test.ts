@@ -4,6 +4,12 @@ import { join } from "node:path";
 import { pemHeader } from "../support/pem-block";
 import { cleanup, environmentsDir, moatPki, openssl, PASSPHRASE, scratch } from "./pki-fixtures";
 
+/** OpenSSL's strict verdict on a device certificate written by `issue --out-dir`, from the root through the chain written beside it. */
+function verifyIssued(pkiDir: string, out: string, device: string): string {
+  const root = join(pkiDir, "lab/ca/root.pem");
+  return openssl(["verify", "-x509_strict", "-CAfile", root, "-untrusted", join(out, "chain.pem"), join(out, `${device}.pem`)]);
+}
+
 describe("moat pki happy paths not covered elsewhere", () => {
   let dir: string;
   let ctx: { pkiDir: string; environmentsDir: string };
@@ -45,17 +51,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     // The issuing key is all issuance needs.
     const out = join(dir, "devices");
     expect((await moatPki(["issue", "--env", "lab", "--class", "sensor", "--device", "d-1", "--out-dir", out], ctx)).code).toBe(0);
-    expect(
-      openssl([
-        "verify",
-        "-x509_strict",
-        "-CAfile",
-        join(ctx.pkiDir, "lab/ca/root.pem"),
-        "-untrusted",
-        join(out, "chain.pem"),
-        join(out, "d-1.pem"),
-      ]),
-    ).toContain(": OK");
+    expect(verifyIssued(ctx.pkiDir, out, "d-1")).toContain(": OK");
   });
 
   test.each([
@@ -179,17 +175,7 @@ describe("moat pki happy paths not covered elsewhere", () => {
     expect(statSync(join(out, "bench-01.key")).mode & 0o777).toBe(0o600);
     const cert = new X509Certificate(readFileSync(join(out, "bench-01.pem")));
     expect(cert.subject).toBe("OU=sensor\nCN=bench-01");
-    expect(
-      openssl([
-        "verify",
-        "-x509_strict",
-        "-CAfile",
-        join(ctx.pkiDir, "lab/ca/root.pem"),
-        "-untrusted",
-        join(out, "chain.pem"),
-        join(out, "bench-01.pem"),
-      ]),
-    ).toContain(": OK");
+    expect(verifyIssued(ctx.pkiDir, out, "bench-01")).toContain(": OK");
   });
 
   test("issue --device makes a key of the environment's pki.keyType", async () => {

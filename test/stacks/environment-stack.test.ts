@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../config";
 import { IotEnvironmentStack } from "../../stacks/environment-stack";
-import { parsed, resourcesOf, SynthResult } from "../support/synth";
+import { parsed, resourcesOf, SynthResult, WAY_OUT_RESOURCE_TYPES } from "../support/synth";
 
 function synthEnvironment(name: string): SynthResult {
   const stack = new IotEnvironmentStack(Testing.app(), `iot-${name}`, { environment: loadEnvironment(name) });
@@ -17,17 +17,7 @@ describe.each(["dev", "prod"])("the %s environment stack", (name) => {
   });
 
   test("has no internet, NAT or egress-only gateway, and no peering, transit or VPN route", () => {
-    for (const type of [
-      "aws_internet_gateway",
-      "aws_nat_gateway",
-      "aws_egress_only_internet_gateway",
-      "aws_vpc_peering_connection",
-      "aws_ec2_transit_gateway_vpc_attachment",
-      "aws_vpn_gateway",
-      "aws_route",
-    ]) {
-      expect(resourcesOf(result, type)).toEqual([]);
-    }
+    for (const type of WAY_OUT_RESOURCE_TYPES) expect(resourcesOf(result, type)).toEqual([]);
     for (const table of [...resourcesOf(result, "aws_route_table"), ...resourcesOf(result, "aws_default_route_table")]) {
       for (const route of table.route ?? []) {
         expect(route).not.toHaveProperty("gateway_id");

@@ -31,4 +31,16 @@ export function resourcesOf(result: SynthResult, type: string): Record<string, a
   return Object.values(result.json.resource[type] ?? {});
 }
 
+/** Resource types that would give the segment a way out (a gateway, a peering, a route, a public address): none may exist. */
+export const WAY_OUT_RESOURCE_TYPES: readonly string[] = [
+  "aws_internet_gateway",
+  "aws_nat_gateway",
+  "aws_egress_only_internet_gateway",
+  "aws_vpc_peering_connection",
+  "aws_ec2_transit_gateway_vpc_attachment",
+  "aws_vpn_gateway",
+  "aws_route",
+  "aws_eip",
+];
+
 export type { Construct };

@@ -1,9 +1,7 @@
+import { PRIVATE_KEY_HEADER } from "../../../core/pem";
 import { computedKey, encodedKey } from "../../key-material";
 import { fail, RuleCheck, unknown, Violation } from "../../rule";
 import { Encoded, Ref, Unknown, Value } from "../../value";
-
-/** PEM private keys of every kind (`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`). */
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /** Resources whose whole purpose is to put a private key in Terraform state. */
 const KEY_MAKERS = ["tls_private_key"];
@@ -89,8 +87,8 @@ function keyPaths(value: Value | undefined): string[] {
   walkLeaves(value, (leaf, trail) => {
     // Cheapest tests first: this visits every string of the stack.
     if (typeof leaf === "string") {
-      if (leaf.length > 40 && leaf.indexOf("PRIVATE KEY-----") !== -1 && PRIVATE_KEY.test(leaf)) hits.push(pathOf(trail));
-    } else if ((leaf.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY.test(p))) hits.push(pathOf(trail));
+      if (leaf.length > 40 && leaf.indexOf("PRIVATE KEY-----") !== -1 && PRIVATE_KEY_HEADER.test(leaf)) hits.push(pathOf(trail));
+    } else if ((leaf.parts ?? []).some((p) => typeof p === "string" && PRIVATE_KEY_HEADER.test(p))) hits.push(pathOf(trail));
   });
   return hits;
 }

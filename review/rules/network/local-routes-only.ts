@@ -1,6 +1,6 @@
 import { Resource } from "../../model";
 import { fail, RuleCheck, unknown, Violation } from "../../rule";
-import { brokerEndpoints } from "../../segment";
+import { brokerEndpoints, routeDestination } from "../../segment";
 import { blocks, isRecord, Value } from "../../value";
 
 /** Route targets that leave the VPC. `gateway_id = "local"` is the VPC's own route and stays. */
@@ -38,12 +38,7 @@ export const localRoutesOnly: RuleCheck = (model) => {
       const value = route[target];
       if (value === undefined || value === null || value === "") continue;
       if (target === "gateway_id" && value === "local") continue;
-      const destination =
-        route.destination_cidr_block ??
-        route.cidr_block ??
-        route.destination_ipv6_cidr_block ??
-        route.ipv6_cidr_block ??
-        route.destination_prefix_list_id;
+      const destination = routeDestination(route);
       if (target === "gateway_id" && typeof value !== "string" && !model.target(value)) {
         violations.push(unknown(owner.address, `route to ${String(destination)} has gateway_id ${String(value)}, not known to be "local"`));
       } else {
