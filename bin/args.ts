@@ -273,10 +273,16 @@ export function synopsis(spec: CommandSpec, common: OptionTable = {}): string {
 
 /** Every option after a subcommand's name, each optional one in brackets: its line in the group's help. */
 export function fullSynopsis(spec: CommandSpec): string {
+  return synopsisUnits(spec).join(" ");
+}
+
+const NBSP = "\u00a0";
+
+function synopsisUnits(spec: CommandSpec): string[] {
   const flags = Object.entries(spec.options).map(([name, o]) =>
     o.type === "string" && o.required ? flagText(name, o) : `[${flagText(name, o)}]${o.type === "string" && o.multiple ? "..." : ""}`,
   );
-  return [...flags, ...positionalText(spec.positional)].join(" ");
+  return [...flags, ...positionalText(spec.positional)];
 }
 
 function positionalText(p: PositionalSpec | undefined): string[] {
@@ -339,7 +345,9 @@ export function groupHelp(name: string, spec: GroupSpec): string {
   if (spec.description) text += `${wrap(spec.description, WIDTH, 0)}\n`;
   text += "\ncommands:\n";
   for (const [sub, c] of Object.entries(spec.commands)) {
-    text += `${wrap(`${sub} ${fullSynopsis(c)}`.trim(), WIDTH - 2, 2)}\n${wrap(c.summary, WIDTH - 6, 6)}\n`;
+    // One flag never breaks across lines: its words are joined by no-break spaces until wrapped.
+    const units = [sub, ...synopsisUnits(c)].map((u) => u.replaceAll(" ", NBSP)).join(" ");
+    text += `  ${wrap(units, WIDTH - 4, 4).trimStart().replaceAll(NBSP, " ")}\n${wrap(c.summary, WIDTH - 6, 6)}\n`;
   }
   if (spec.notes) text += `\n${wrap(spec.notes, WIDTH, 0)}\n`;
   text += `\n'${name} <command> --help' shows one command's options.\n\ncommon options:\n${rows(optionRows(spec.common, true))}`;
