@@ -297,6 +297,11 @@ function rows(entries: readonly (readonly [string, string])[]): string {
   return entries.map(([flag, text]) => `  ${flag.padEnd(width)}${wrap(text, WIDTH - width - 2, 2 + width).trimStart()}\n`).join("");
 }
 
+/** A table's options as help shows them: aligned rows of flag and description. */
+export function optionList(table: OptionTable): string {
+  return Object.keys(table).length > 0 ? rows(optionRows(table, false)) : "";
+}
+
 function optionRows(table: OptionTable, help: boolean): [string, string][] {
   const entries: [string, string][] = Object.entries(table).map(([name, o]) => [flagText(name, o), optionDescription(o)]);
   if (help) entries.push(["-h, --help", "this help"]);
