@@ -175,7 +175,9 @@ export function parseArgv(
     });
     return { help: values.help === true, raw: values, positionals };
   } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}; run '${command} --help'`);
+    // parseArgs throws TypeErrors with a message; `instanceof Error` is not used, as it fails across realms (jest's vm).
+    const message = typeof err === "object" && err !== null && "message" in err ? String(err.message) : String(err);
+    throw new UsageError(`${message}; run '${command} --help'`);
   }
 }
 
@@ -352,7 +354,9 @@ export function groupHelp(name: string, spec: GroupSpec): string {
   for (const [sub, c] of Object.entries(spec.commands)) {
     // One flag never breaks across lines: its words are joined by no-break spaces until wrapped.
     const units = [sub, ...synopsisUnits(c)].map((u) => u.replaceAll(" ", NBSP)).join(" ");
-    text += `  ${wrap(units, WIDTH - 4, 4).trimStart().replaceAll(NBSP, " ")}\n${wrap(c.summary, WIDTH - 6, 6)}\n`;
+    text += `  ${wrap(units, WIDTH - 4, 4)
+      .trimStart()
+      .replaceAll(NBSP, " ")}\n${wrap(c.summary, WIDTH - 6, 6)}\n`;
   }
   if (spec.notes) text += `\n${wrap(spec.notes, WIDTH, 0)}\n`;
   text += `\n'${name} <command> --help' shows one command's options.\n\ncommon options:\n${rows(optionRows(spec.common, true))}`;
