@@ -126,6 +126,7 @@ const FILESYSTEM_CODES: Record<string, string> = {
 
 /** A filesystem error on a path the user chose is theirs to fix, not a bug: one line, exit 1. */
 function filesystemRefusal(err: unknown): unknown {
+  // A cast, as a catch gives unknown: only fields that may be absent are read, and each is checked.
   const e = err as NodeJS.ErrnoException;
   if (e?.code === undefined || !(e.code in FILESYSTEM_CODES) || e.path === undefined) return err;
   return new MoatError(`${e.path}: ${FILESYSTEM_CODES[e.code]} (${e.code}); check --pki-dir, --out-dir and their permissions`);

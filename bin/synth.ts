@@ -67,6 +67,7 @@ function prepareOutdir(outdir: string): void {
     fs.mkdirSync(outdir, { recursive: true });
     fs.accessSync(outdir, fs.constants.W_OK);
   } catch (err) {
+    // A cast, as a catch gives unknown: mkdirSync and accessSync throw errno errors.
     const e = err as NodeJS.ErrnoException;
     throw new MoatError(`--out ${outdir}: cannot write there (${e.code ?? e.message}); give a writable directory`);
   }
