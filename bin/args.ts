@@ -195,7 +195,8 @@ export function optionValues<T extends OptionTable>(command: string, table: T, r
       const texts = Array.isArray(given) ? given.map(String) : [];
       if (o.required && texts.length === 0) throw requiredError(command, name);
       out[name] = texts.map(parse);
-    } else if (typeof given === "string" && given !== "") {
+    } else if (typeof given === "string" && !(o.required && given === "")) {
+      // Given, even empty: the parser judges it (an empty --topic is refused by name, not ignored).
       out[name] = parse(given);
     } else if (o.required) {
       throw requiredError(command, name);
