@@ -1,22 +1,39 @@
-import { EnvironmentConfig, loadEnvironment } from "../config";
+import { DEFAULT_ENVIRONMENTS_DIR, EnvironmentConfig, loadEnvironment } from "../config";
 import { MoatError, UsageError } from "../errors";
-import { parseCommandArgs, requireOption } from "./args";
+import {
+  checkPositionals,
+  CommandSpec,
+  commandHelp,
+  GroupSpec,
+  groupHelp,
+  OptionTable,
+  OptionValues,
+  optionValues,
+  options,
+  parseArgv,
+} from "./args";
 import { CliIo } from "./moat";
 import { readPassphrase } from "./passphrase";
 import { defaultPkiDir } from "../pki/paths";
 
-/** Parsed option values of one subcommand. */
-export type Values = Record<string, string | boolean | undefined>;
+/** Options every `moat pki` / `moat lab` subcommand takes. */
+export const ENVIRONMENT_OPTIONS = options({
+  env: { type: "string", value: "E", required: true, description: "environment (environments/E.yaml)" },
+  "pki-dir": { type: "string", value: "DIR", description: "PKI store", defaultNote: "$MOAT_PKI_DIR, else .pki" },
+  "passphrase-file": { type: "string", value: "FILE", description: "CA key passphrase", defaultNote: "MOAT_CA_PASSPHRASE" },
+  "environments-dir": { type: "string", value: "DIR", description: "where environment files are", default: DEFAULT_ENVIRONMENTS_DIR },
+});
 
 /** What a `moat pki` / `moat lab` subcommand works with. */
-export interface EnvironmentContext {
+export interface EnvironmentContext<T extends OptionTable> {
   readonly io: CliIo;
   /** The environment name given with --env. */
   readonly env: string;
   /** --pki-dir, else $MOAT_PKI_DIR, else `.pki`. */
   readonly pkiDir: string;
-  readonly values: Values;
-  /** Arguments after the options, for a command that declares {@link EnvironmentCommand.positional}. */
+  /** The subcommand's own options, typed from its table. */
+  readonly values: OptionValues<T>;
+  /** Arguments after the options, for a command that declares {@link CommandSpec.positional}. */
   readonly positionals: readonly string[];
   /** environments/<env>.yaml, loaded on first use (usage errors come before file errors). */
   readonly config: () => EnvironmentConfig;
@@ -24,105 +41,78 @@ export interface EnvironmentContext {
   readonly passphrase: () => string | undefined;
 }
 
-/** One option of a subcommand: what the parser needs and what its help says. */
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  /** The value's placeholder in help, `FILE` for `--csr FILE`. */
-  readonly value?: string;
-  readonly description: string;
-  readonly short?: string;
-}
-
+/** One subcommand: its table, and how it runs on an argument list (its value types stay inside). */
 export interface EnvironmentCommand {
-  /** What the subcommand does, first line of its help (more lines may follow). */
-  readonly summary: string;
-  readonly options: Record<string, OptionSpec>;
-  /** The one argument the command takes besides options, e.g. `MESSAGE`; without it any is refused. */
-  readonly positional?: { readonly value: string; readonly description: string };
-  readonly run: (ctx: EnvironmentContext) => number | Promise<number>;
+  readonly spec: CommandSpec;
+  readonly run: (usage: string, argv: readonly string[], io: CliIo) => Promise<number>;
 }
 
-/** Options every environment subcommand takes. */
-const ENVIRONMENT_OPTIONS: Record<string, OptionSpec> = {
-  env: { type: "string", value: "E", description: "environment (environments/E.yaml)" },
-  "pki-dir": { type: "string", value: "DIR", description: "PKI store (default $MOAT_PKI_DIR, else .pki)" },
-  "passphrase-file": { type: "string", value: "FILE", description: "CA key passphrase (else MOAT_CA_PASSPHRASE)" },
-  "environments-dir": { type: "string", value: "DIR", description: "where environment files are (default environments)" },
-  help: { type: "boolean", short: "h", description: "this help" },
-};
-
-/** The help of one subcommand, generated from its option definitions so it cannot fall behind them. */
-export function commandHelp(group: string, name: string, command: EnvironmentCommand): string {
-  const lines = (options: Record<string, OptionSpec>) => {
-    const flags = Object.entries(options).map(
-      ([key, o]) => [`${o.short ? `-${o.short}, ` : ""}--${key}${o.value ? ` ${o.value}` : ""}`, o.description] as const,
-    );
-    const width = Math.max(...flags.map(([flag]) => flag.length)) + 2;
-    return flags.map(([flag, description]) => `  ${flag.padEnd(width)}${description}\n`).join("");
+/** A subcommand from its table and what it does with the values the table types. */
+export function environmentCommand<const T extends OptionTable>(
+  definition: CommandSpec<T> & { readonly run: (ctx: EnvironmentContext<T>) => number | Promise<number> },
+): EnvironmentCommand {
+  const { run, ...spec } = definition;
+  return {
+    spec,
+    run: async (usage, argv, io) => {
+      const parsed = parseArgv(usage, argv, [ENVIRONMENT_OPTIONS, spec.options], spec.positional);
+      if (parsed.help) {
+        io.stdout(commandHelp(usage, spec, ENVIRONMENT_OPTIONS));
+        return 0;
+      }
+      const common = optionValues(usage, ENVIRONMENT_OPTIONS, parsed.raw);
+      const values = optionValues(usage, spec.options, parsed.raw);
+      const positionals = checkPositionals(usage, spec.positional, parsed.positionals);
+      let config: EnvironmentConfig | undefined;
+      try {
+        return await run({
+          io,
+          env: common.env,
+          pkiDir: common["pki-dir"] ?? defaultPkiDir(),
+          values,
+          positionals,
+          config: () => (config ??= loadEnvironment(common.env, { dir: common["environments-dir"] })),
+          passphrase: () => readPassphrase(common["passphrase-file"]),
+        });
+      } catch (err) {
+        throw filesystemRefusal(err);
+      }
+    },
   };
-  const own = Object.keys(command.options).length > 0 ? `\noptions:\n${lines(command.options)}` : "";
-  const positional = command.positional ? ` ${command.positional.value}` : "";
-  const argument = command.positional ? `\n  ${command.positional.value}  ${command.positional.description}\n` : "";
-  return `usage: moat ${group} ${name} --env E [options]${positional}\n\n${command.summary}\n${argument}${own}\ncommon options:\n${lines(ENVIRONMENT_OPTIONS)}`;
 }
 
-/** What util.parseArgs takes from an option: its spelling, not its help. */
-function parserOptions(options: Record<string, OptionSpec>) {
-  return Object.fromEntries(
-    Object.entries(options).map(([key, o]) => [key, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
-  );
+/** A group of environment subcommands: the group's help and table, and the commands that run. */
+export interface EnvironmentGroup {
+  readonly summary: string;
+  readonly description?: string;
+  readonly notes?: string;
+  readonly commands: Readonly<Record<string, EnvironmentCommand>>;
+}
+
+/** The group's table, for its help and `moat --help`. */
+export function environmentGroupSpec(group: EnvironmentGroup): GroupSpec {
+  return {
+    summary: group.summary,
+    description: group.description,
+    notes: group.notes,
+    common: ENVIRONMENT_OPTIONS,
+    commands: Object.fromEntries(Object.entries(group.commands).map(([name, c]) => [name, c.spec])),
+  };
 }
 
 /**
  * `moat <group> <command> --env E ...`: picks the subcommand, parses its options strictly,
  * requires --env and runs it; filesystem errors on paths the user chose become one-line refusals.
  */
-export async function runEnvironmentCommand(
-  group: string,
-  argv: string[],
-  io: CliIo,
-  help: string,
-  commands: Record<string, EnvironmentCommand>,
-): Promise<number> {
+export async function runEnvironmentCommand(group: string, argv: readonly string[], io: CliIo, spec: EnvironmentGroup): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") {
-    (name === undefined ? io.stderr : io.stdout)(help);
+    (name === undefined ? io.stderr : io.stdout)(groupHelp(`moat ${group}`, environmentGroupSpec(spec)));
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(commands).join(", ")}`);
-  const usage = `moat ${group} ${name}`;
-  const { values, positionals } = parseCommandArgs(
-    usage,
-    rest,
-    parserOptions({ ...ENVIRONMENT_OPTIONS, ...command.options }),
-    command.positional !== undefined,
-  );
-  if (positionals.length > (command.positional ? 1 : 0)) {
-    throw new UsageError(
-      `${usage} takes ${command.positional ? `one ${command.positional.value}` : "no argument"}, got ${positionals.length} (${JSON.stringify(positionals.join(" ").slice(0, 60))}); quote it, or run '${usage} --help'`,
-    );
-  }
-  if (values.help) {
-    io.stdout(commandHelp(group, name, command));
-    return 0;
-  }
-  const v = values as Values;
-  const env = requireOption(usage, v, "env");
-  let config: EnvironmentConfig | undefined;
-  try {
-    return await command.run({
-      io,
-      env,
-      pkiDir: (v["pki-dir"] as string | undefined) ?? defaultPkiDir(),
-      values: v,
-      positionals,
-      config: () => (config ??= loadEnvironment(env, { dir: v["environments-dir"] as string | undefined })),
-      passphrase: () => readPassphrase(v["passphrase-file"] as string | undefined),
-    });
-  } catch (err) {
-    throw filesystemRefusal(err);
-  }
+  const command = Object.hasOwn(spec.commands, name) ? spec.commands[name] : undefined;
+  if (!command) throw new UsageError(`unknown command '${name}'; expected one of ${Object.keys(spec.commands).join(", ")}`);
+  return command.run(`moat ${group} ${name}`, rest, io);
 }
 
 const FILESYSTEM_CODES: Record<string, string> = {
@@ -136,6 +126,7 @@ const FILESYSTEM_CODES: Record<string, string> = {
 
 /** A filesystem error on a path the user chose is theirs to fix, not a bug: one line, exit 1. */
 function filesystemRefusal(err: unknown): unknown {
+  // A cast, as a catch gives unknown: only fields that may be absent are read, and each is checked.
   const e = err as NodeJS.ErrnoException;
   if (e?.code === undefined || !(e.code in FILESYSTEM_CODES) || e.path === undefined) return err;
   return new MoatError(`${e.path}: ${FILESYSTEM_CODES[e.code]} (${e.code}); check --pki-dir, --out-dir and their permissions`);

@@ -15,51 +15,27 @@ import {
   watchDevices,
 } from "../lab";
 import { pkiPaths } from "../pki";
-import { requireOption } from "./args";
-import { EnvironmentCommand, runEnvironmentCommand, Values } from "./environment-command";
+import { CliSpec, option } from "./args";
+import { environmentCommand, EnvironmentGroup, environmentGroupSpec, runEnvironmentCommand } from "./environment-command";
 import { CliIo } from "./moat";
 
-const HELP = `usage: moat lab <command> --env E [options]
+/** --port of the commands that connect to the running broker. */
+const PORT = option({ type: "string", value: "N", description: "broker port", defaultNote: "the running lab broker's", parse: portNumber });
 
-A local Mosquitto broker rendered from environments/E.yaml: one mutual-TLS listener on
-${LAB_HOST}, the environment's CA and CRL, the ACL compiled from its topic model.
-
-commands:
-  up      [--port N]                       start the broker in the background (default port ${MQTT_TLS_PORT})
-  down                                     stop it
-  status                                   is it running, on what; exit 1 when it is not
-  reload  [--keep-sessions]                load the current CRL: restarts the broker so open
-                                           sessions of revoked devices close (--keep-sessions: SIGHUP only)
-  device  --device ID [--class C] [--messages N] [--topic T] [--port N]
-                                           a lab device over MQTT 5: enrolls it on first use (key and
-                                           certificate from the environment's CA, OU = its class C;
-                                           C is required when the environment has several), publishes telemetry to
-                                           its own topics (and to T, to see a refusal), prints the answers;
-                                           T is one exact topic: no + or #, not $-reserved; exit 1 if the
-                                           broker closes the connection mid-run
-  watch   [--device ID|--class C] [--count N] [--timeout S] [--port N]
-                                           connect as the application (lab.application.name) and print
-                                           what enrolled devices publish, one line per message: topic, payload
-  send    --device ID [--topic T] [--port N] MESSAGE
-                                           as the application, publish one command (QoS 1) to a topic the
-                                           device receives (default its own command topic); exit 1 when the
-                                           model does not grant T, or no subscriber received it (reason 16)
-
-options:
-  --env E                 environment (environments/E.yaml)
-  --pki-dir DIR           PKI store (default $MOAT_PKI_DIR, else .pki/); the lab lives in DIR/E/lab
-  --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
-  --environments-dir DIR  where environment files are (default environments)
-
-Needs Mosquitto 2: 'sudo apt-get install mosquitto'.
-`;
-
-const COMMANDS: Record<string, EnvironmentCommand> = {
-  up: {
+const COMMANDS = {
+  up: environmentCommand({
     summary: "Starts the lab broker in the background.",
-    options: { port: { type: "string", value: "N", description: `TLS port on ${LAB_HOST} (default ${MQTT_TLS_PORT}; never 1883)` } },
+    options: {
+      port: {
+        type: "string",
+        value: "N",
+        description: `TLS port on ${LAB_HOST} (never 1883)`,
+        default: String(MQTT_TLS_PORT),
+        parse: portNumber,
+      },
+    },
     run: async (ctx) => {
-      const port = portOption(ctx.values, MQTT_TLS_PORT);
+      const port = ctx.values.port;
       const up = await labUp({ pkiDir: ctx.pkiDir, config: ctx.config(), port, passphrase: ctx.passphrase() });
       const chain = pkiPaths(ctx.pkiDir, ctx.env).chain;
       ctx.io.stdout(
@@ -74,8 +50,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       );
       return 0;
     },
-  },
-  down: {
+  }),
+  down: environmentCommand({
     summary: "Stops the lab broker.",
     options: {},
     run: async (ctx) => {
@@ -83,8 +59,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       ctx.io.stdout(pid === undefined ? `no '${ctx.env}' lab broker was running\n` : `lab broker '${ctx.env}' stopped (pid ${pid})\n`);
       return 0;
     },
-  },
-  status: {
+  }),
+  status: environmentCommand({
     summary: "Says whether the lab broker runs, on what port and sockets; exit 1 when it does not.",
     options: {},
     run: async (ctx) => {
@@ -99,40 +75,41 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       );
       return 0;
     },
-  },
-  reload: {
+  }),
+  reload: environmentCommand({
     summary: "Loads the current CRL: restarts the broker so open sessions of revoked devices close.",
     options: { "keep-sessions": { type: "boolean", description: "SIGHUP only: the CRL applies to new connections, open sessions stay" } },
     run: async (ctx) => {
-      const result = await reloadLabBroker(ctx.pkiDir, ctx.env, { keepSessions: ctx.values["keep-sessions"] === true });
+      const result = await reloadLabBroker(ctx.pkiDir, ctx.env, { keepSessions: ctx.values["keep-sessions"] });
       ctx.io.stdout(result.message + "\n");
       return 0;
     },
-  },
-  device: {
+  }),
+  device: environmentCommand({
     summary: "A lab device over MQTT 5: enrolls it on first use, publishes telemetry to its own topics, prints the answers.",
+    description:
+      "On first use its key and certificate come from the environment's CA, with its class C as the OU. With --topic T it also publishes to T, to see a refusal. Exit 1 when a publish is refused or the broker closes the connection mid-run.",
     options: {
-      device: { type: "string", value: "ID", description: "the device (its thing name)" },
+      device: { type: "string", value: "ID", required: true, description: "the device (its thing name)" },
       class: { type: "string", value: "C", description: "its device class (required when the environment has several)" },
-      messages: { type: "string", value: "N", description: "telemetry messages to publish (default 3)" },
+      messages: { type: "string", value: "N", description: "telemetry messages to publish", default: "3", parse: positiveCount },
       topic: {
         type: "string",
         value: "T",
         description: "one more exact topic to publish to, to see a refusal (no + or #, not $-reserved)",
+        parse: publishTopic,
       },
-      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+      port: PORT,
     },
     run: async (ctx) => {
-      const deviceId = requireOption("moat lab device", ctx.values, "device");
-      const messages = countOption(ctx.values, "messages", 3);
-      const topic = topicOption(ctx.values);
-      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const { device: deviceId, messages, topic } = ctx.values;
+      const port = ctx.values.port ?? runningPort(ctx.pkiDir, ctx.env);
       const config = ctx.config();
       const enrollment = enrollLabDevice({
         pkiDir: ctx.pkiDir,
         config,
         deviceId,
-        deviceClass: ctx.values.class as string | undefined,
+        deviceClass: ctx.values.class,
         passphrase: ctx.passphrase(),
       });
       if (enrollment.issued) {
@@ -153,66 +130,69 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       ctx.io.stdout(`${deviceId}: ${result.accepted} publishes accepted, ${result.denied} refused, ${result.received} messages received\n`);
       return result.denied > 0 ? 1 : 0;
     },
-  },
-  watch: {
+  }),
+  watch: environmentCommand({
     summary:
       "Connects as the application (lab.application.name) and prints what enrolled devices publish: topic and payload, one line each.",
     options: {
       device: { type: "string", value: "ID", description: "only this enrolled device" },
       class: { type: "string", value: "C", description: "only the enrolled devices of this class" },
-      count: { type: "string", value: "N", description: "stop after N messages (exit 1 if --timeout comes first)" },
-      timeout: { type: "string", value: "S", description: "stop after S seconds (default: run until interrupted)" },
-      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+      count: { type: "string", value: "N", description: "stop after N messages (exit 1 if --timeout comes first)", parse: positiveCount },
+      timeout: { type: "string", value: "S", description: "stop after S seconds", defaultNote: "run until interrupted", parse: seconds },
+      port: PORT,
     },
     run: async (ctx) => {
       if (ctx.values.device !== undefined && ctx.values.class !== undefined) {
         throw new UsageError(`moat lab watch takes --device or --class, not both; a device's class is its certificate's`);
       }
-      const count = ctx.values.count === undefined ? undefined : countOption(ctx.values, "count", 1);
-      const timeoutMs = secondsOption(ctx.values, "timeout");
-      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const { count, timeout } = ctx.values;
+      const timeoutMs = timeout === undefined ? undefined : Math.round(timeout * 1000);
+      const port = ctx.values.port ?? runningPort(ctx.pkiDir, ctx.env);
       const result = await watchDevices({
         pkiDir: ctx.pkiDir,
         config: ctx.config(),
         passphrase: ctx.passphrase(),
         port,
-        device: ctx.values.device as string | undefined,
-        deviceClass: ctx.values.class as string | undefined,
+        device: ctx.values.device,
+        deviceClass: ctx.values.class,
         count,
         timeoutMs,
         onMessage: (topic, payload) => ctx.io.stdout(`${topic} ${payloadText(payload)}\n`),
         status: (line) => ctx.io.stderr(`${line}\n`),
       });
       if (result.timedOut && count !== undefined) {
-        ctx.io.stderr(
-          `${result.received} of ${count} messages within ${ctx.values.timeout} s; are the devices publishing ('moat lab device')?\n`,
-        );
+        ctx.io.stderr(`${result.received} of ${count} messages within ${timeout} s; are the devices publishing ('moat lab device')?\n`);
         return 1;
       }
       ctx.io.stderr(`${result.received} message${result.received === 1 ? "" : "s"} received\n`);
       return 0;
     },
-  },
-  send: {
+  }),
+  send: environmentCommand({
     summary: "As the application, publishes one command (QoS 1) to one enrolled device, on a topic its class receives.",
-    positional: { value: "MESSAGE", description: "the command's payload (one argument: quote it)" },
+    description:
+      "Exit 1 when the model does not grant the topic, or no subscriber received it (PUBACK reason 16: connect the device first).",
+    positional: {
+      name: "MESSAGE",
+      description: "the command's payload (one argument: quote it)",
+      missing: `moat lab send needs a MESSAGE after the options, e.g. '{"led":"on"}'`,
+    },
     options: {
-      device: { type: "string", value: "ID", description: "the enrolled device to command" },
-      topic: { type: "string", value: "T", description: "a topic the device receives (default its own, e.g. devices/ID/commands)" },
-      port: { type: "string", value: "N", description: "broker port (default the running lab broker's)" },
+      device: { type: "string", value: "ID", required: true, description: "the enrolled device to command" },
+      topic: { type: "string", value: "T", description: "a topic the device receives", defaultNote: "its own, e.g. devices/ID/commands" },
+      port: PORT,
     },
     run: async (ctx) => {
-      const device = requireOption("moat lab send", ctx.values, "device");
-      const message = ctx.positionals[0];
-      if (message === undefined) throw new UsageError(`moat lab send needs a MESSAGE after the options, e.g. '{"led":"on"}'`);
-      const port = portOption(ctx.values, labStatus(ctx.pkiDir, ctx.env).running?.port ?? MQTT_TLS_PORT);
+      const { device } = ctx.values;
+      const message = ctx.positionals[0] ?? ""; // the table requires exactly one
+      const port = ctx.values.port ?? runningPort(ctx.pkiDir, ctx.env);
       const result = await sendCommand({
         pkiDir: ctx.pkiDir,
         config: ctx.config(),
         passphrase: ctx.passphrase(),
         port,
         device,
-        topic: ctx.values.topic as string | undefined,
+        topic: ctx.values.topic,
         message,
         status: (line) => ctx.io.stderr(`${line}\n`),
       });
@@ -225,37 +205,51 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       ctx.io.stdout(`sent to ${result.topic}: PUBACK reason ${result.reasonCode} (delivered to a subscriber)\n`);
       return 0;
     },
-  },
+  }),
 };
+
+const GROUP: EnvironmentGroup = {
+  summary: `A local Mosquitto broker rendered from environments/E.yaml: one mutual-TLS listener on ${LAB_HOST}, the environment's CA and CRL, the ACL compiled from its topic model.`,
+  notes: "The lab lives in DIR/E/lab (DIR: --pki-dir). Needs Mosquitto 2: 'sudo apt-get install mosquitto'.",
+  commands: COMMANDS,
+};
+
+/** The table of `moat lab` and its subcommands: their help and `moat --help` are made from it. */
+export const spec: CliSpec = environmentGroupSpec(GROUP);
 
 /** `moat lab <command> ...` */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  return runEnvironmentCommand("lab", argv, io, HELP, COMMANDS);
+  return runEnvironmentCommand("lab", argv, io, GROUP);
 }
 
-function portOption(values: Values, fallback: number): number {
-  const text = values.port;
-  if (text === undefined) return fallback;
-  if (typeof text !== "string" || !/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new UsageError(`--port '${String(text)}' is not a port number (1 to 65535); use e.g. --port ${MQTT_TLS_PORT}`);
+/** The port of the running lab broker, else the default: where device, watch and send connect without --port. */
+function runningPort(pkiDir: string, env: string): number {
+  return labStatus(pkiDir, env).running?.port ?? MQTT_TLS_PORT;
+}
+
+function portNumber(text: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new UsageError(`${flag} '${text}' is not a port number (1 to 65535); use e.g. ${flag} ${MQTT_TLS_PORT}`);
   }
   return Number(text);
 }
 
-function countOption(values: Values, name: string, fallback: number): number {
-  const text = values[name];
-  if (text === undefined) return fallback;
-  if (typeof text !== "string" || !/^\d{1,6}$/.test(text) || Number(text) < 1)
-    throw new UsageError(`--${name} '${String(text)}' is not a positive whole number (1 to 999999)`);
+function positiveCount(text: string, flag: string): number {
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} '${text}' is not a positive whole number (1 to 999999)`);
   return Number(text);
 }
 
-function secondsOption(values: Values, name: string): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  if (typeof text !== "string" || !/^\d{1,5}(\.\d{1,3})?$/.test(text) || Number(text) <= 0 || Number(text) > 86400)
-    throw new UsageError(`--${name} '${String(text)}' is not a number of seconds (more than 0, at most 86400); use e.g. --${name} 30`);
-  return Math.round(Number(text) * 1000);
+function seconds(text: string, flag: string): number {
+  if (!/^\d{1,5}(\.\d{1,3})?$/.test(text) || Number(text) <= 0 || Number(text) > 86400)
+    throw new UsageError(`${flag} '${text}' is not a number of seconds (more than 0, at most 86400); use e.g. ${flag} 30`);
+  return Number(text);
+}
+
+/** Checked before anything is enrolled: a topic the broker cannot answer must not cost a certificate. */
+function publishTopic(text: string, flag: string): string {
+  const problem = publishTopicProblem(text);
+  if (problem) throw new UsageError(`${flag} ${problem}`);
+  return text;
 }
 
 /** A payload on one line: UTF-8 text as it is, text with control characters as a JSON string, anything else as hex. */
@@ -267,13 +261,4 @@ function payloadText(payload: Buffer): string {
     return `0x${payload.toString("hex")}`;
   }
   return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text) : text;
-}
-
-/** Checked before anything is enrolled: a topic the broker cannot answer must not cost a certificate. */
-function topicOption(values: Values): string | undefined {
-  const topic = values.topic;
-  if (topic === undefined) return undefined;
-  const problem = publishTopicProblem(String(topic));
-  if (problem) throw new UsageError(`--topic ${problem}`);
-  return String(topic);
 }

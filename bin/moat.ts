@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { MoatError } from "../errors";
+import { CliSpec, isGroup, wrap } from "./args";
 import { moatVersion } from "./version";
 
 /** Output streams, injectable so tests can run the CLI in-process. */
@@ -11,48 +12,55 @@ export interface CliIo {
 /** One `moat <group>` command: returns the exit code. */
 export type CommandGroup = (argv: string[], io: CliIo) => Promise<number>;
 
-// Each group is loaded on demand: `moat pki` should not pay for loading cdktf.
-const GROUPS: Record<string, () => Promise<CommandGroup>> = {
-  synth: async () => (await import("./synth")).run,
-  pki: async () => (await import("./pki")).run,
-  review: async () => (await import("./review")).run,
-  lab: async () => (await import("./lab")).run,
-  flows: async () => (await import("./flows")).run,
+/** A `moat <command>` module: its table (for help) and how it runs. */
+export interface CommandModule {
+  readonly spec: CliSpec;
+  readonly run: CommandGroup;
+}
+
+/**
+ * Every command, loaded on demand: `moat pki` should not pay for loading the others (synth's
+ * cdktf loads only when it runs). `moat --help` loads the tables of them all.
+ */
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  synth: () => import("./synth"),
+  pki: () => import("./pki"),
+  review: () => import("./review"),
+  lab: () => import("./lab"),
+  flows: () => import("./flows"),
 };
 
-const USAGE = `usage: moat <command> [options]
-
-commands:
-  synth   --env E | --all                   synthesize environment stacks to cdktf.out and review them
-  pki     init|issue|bulk|revoke|crl|list|verification-cert|publish
-                                            the environment's private CA
-  review  [PATH...]                         check synthesized stacks against the security rules
-  lab     up|down|status|reload|device|watch|send
-                                            a local Mosquitto broker rendered from an environment
-  flows   FILE... --env E                   review exported VPC flow logs against the address plan
-
-  --version                                 print moat's version
-Run 'moat <command> --help' for its options, 'moat <command> <subcommand> --help' for one subcommand's.`;
+/** `moat --help`: each command's summary from its table, with its subcommands where it has them. */
+export async function usage(): Promise<string> {
+  const entries: [string, string][] = [];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const { spec } = await load();
+    const subcommands = isGroup(spec) ? ` (${Object.keys(spec.commands).join(", ")})` : "";
+    entries.push([name, `${spec.summary}${subcommands}`]);
+  }
+  entries.push(["--version", "print moat's version"]);
+  const width = Math.max(...entries.map(([name]) => name.length)) + 2;
+  const lines = entries.map(([name, text]) => `  ${name.padEnd(width)}${wrap(text, 108 - width, 2 + width).trimStart()}\n`).join("");
+  return `usage: moat <command> [options]\n\ncommands:\n${lines}\nRun 'moat <command> --help' for its options, 'moat <command> <subcommand> --help' for one subcommand's.\n`;
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [group, ...rest] = argv;
   if (group === undefined || group === "--help" || group === "-h" || group === "help") {
-    (group === undefined ? io.stderr : io.stdout)(USAGE + "\n");
+    (group === undefined ? io.stderr : io.stdout)(await usage());
     return group === undefined ? 2 : 0;
   }
   if (group === "--version" || group === "-V" || group === "version") {
     io.stdout(`moat ${moatVersion()}\n`);
     return 0;
   }
-  const load = GROUPS[group];
+  const load = Object.hasOwn(COMMANDS, group) ? COMMANDS[group] : undefined;
   if (!load) {
-    io.stderr(`moat: unknown command '${group}'; expected one of ${Object.keys(GROUPS).join(", ")}\n`);
+    io.stderr(`moat: unknown command '${group}'; expected one of ${Object.keys(COMMANDS).join(", ")}\n`);
     return 2;
   }
   try {
-    return await (
-      await load()
-    )(rest, io);
+    return await (await load()).run(rest, io);
   } catch (err) {
     if (err instanceof MoatError) {
       // Multi-problem errors (a config file with several mistakes) keep one line per problem.

@@ -11,7 +11,7 @@ import {
   issueDeviceWithKey,
   issueFromCsr,
   KEY_TYPES,
-  KeyType,
+  IssuedCertificate,
   listIssued,
   pkiPaths,
   publishCa,
@@ -25,49 +25,27 @@ import {
   writeCrl,
   writeFileAtomic,
 } from "../pki";
-import { requireOption } from "./args";
-import { EnvironmentCommand, EnvironmentContext, runEnvironmentCommand, Values } from "./environment-command";
+import { choice, CliSpec, OptionTable, requireOption } from "./args";
+import {
+  environmentCommand,
+  EnvironmentContext,
+  EnvironmentGroup,
+  environmentGroupSpec,
+  runEnvironmentCommand,
+} from "./environment-command";
 import { CliIo } from "./moat";
 
-const HELP = `usage: moat pki <command> --env E [options]
+/** What the helpers below use of a subcommand's context. */
+type Context = Omit<EnvironmentContext<OptionTable>, "values">;
 
-commands:
-  init      [--key-type ${KEY_TYPES.join("|")}] [--unencrypted-dev-key] [--if-missing]   root + issuing CA
-            [--root-key-out FILE]                     the root key to a new file outside the store (keep it offline)
-            [--root-key-in-store REASON]              keep it in the store and record why (one of the two
-                                                      is required where pki.allowLocalKeys is false)
-  issue     --csr FILE --out FILE [--class C]         device certificate from the device's CSR
-  issue     --device ID --out-dir DIR [--class C]     lab/dev only (pki.allowLocalKeys): key made here
-  bulk      --csr-dir DIR --out-dir DIR [--class C]   a certificate per *.csr/*.pem; resumable
-  revoke    --serial HEX | --device NAME [--reason R] R: ${Object.keys(REVOCATION_REASONS).join(", ")}
-  crl       [--out FILE]                              sign a fresh CRL; prints its nextUpdate
-  list      [--class C] [--status S] [--name NAME] [--json]
-                                                      issued certificates, their class and totals; warns when the CRL is near expiry
-  verification-cert --registration-code C             AWS IoT CA verification certificate
-  publish                                             copy the CA's public certificates to pki.publicDir,
-                                                      to commit: synth and deploy then need no store
+const REASONS = Object.keys(REVOCATION_REASONS).filter((r): r is RevocationReason => r in REVOCATION_REASONS);
+const CERTIFICATE_STATUSES: readonly IssuedCertificate["status"][] = ["valid", "revoked", "expired"];
 
---class C is the device class (a topics.classes key). The CA writes it as the certificate's OU,
-and AWS IoT provisioning puts the device in that class's thing group. Required when the
-environment has more than one class. A running lab broker of the environment follows: issue and
-bulk reload its ACL, revoke and crl restart it on the new CRL.
-
-'moat pki <command> --help' shows one command's options.
-
-options:
-  --env E                 environment (environments/E.yaml)
-  --pki-dir DIR           PKI store (default $MOAT_PKI_DIR, else .pki/)
-  --passphrase-file FILE  CA key passphrase (else MOAT_CA_PASSPHRASE)
-  --environments-dir DIR  where environment files are (default environments)
-`;
-
-type Context = EnvironmentContext;
-
-const COMMANDS: Record<string, EnvironmentCommand> = {
-  init: {
+const COMMANDS = {
+  init: environmentCommand({
     summary: "Creates the environment's root and issuing CA, and a first CRL.",
     options: {
-      "key-type": { type: "string", value: KEY_TYPES.join("|"), description: "CA key type (default the environment's pki.keyType)" },
+      "key-type": choice(KEY_TYPES, { description: "CA key type", defaultNote: "the environment's pki.keyType", prefix: "init: " }),
       "unencrypted-dev-key": { type: "boolean", description: "lab/dev only (pki.allowLocalKeys): no passphrase on the CA keys" },
       "if-missing": { type: "boolean", description: "do nothing when the CA exists" },
       "root-key-out": {
@@ -82,17 +60,15 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const config = ctx.config();
       const existing = pkiPaths(ctx.pkiDir, ctx.env);
       // `npm start` creates the dev CA once; init itself never overwrites a CA.
-      if (v["if-missing"] === true && existsSync(existing.issuingCert)) {
+      if (v["if-missing"] && existsSync(existing.issuingCert)) {
         ctx.io.stdout(`CA for '${ctx.env}' already exists in ${existing.envDir}; nothing to do\n`);
         return 0;
       }
-      const keyType = (v["key-type"] as string | undefined) ?? config.pki.keyType;
-      if (!KEY_TYPES.includes(keyType as KeyType))
-        throw new UsageError(`init: --key-type ${keyType} is not one of ${KEY_TYPES.join(", ")}`);
-      const unencrypted = v["unencrypted-dev-key"] === true;
+      const keyType = v["key-type"] ?? config.pki.keyType;
+      const unencrypted = v["unencrypted-dev-key"];
       if (unencrypted) requireLocalKeys(config, "--unencrypted-dev-key");
-      const rootKeyOut = v["root-key-out"] as string | undefined;
-      const rootKeyInStoreReason = v["root-key-in-store"] as string | undefined;
+      const rootKeyOut = v["root-key-out"];
+      const rootKeyInStoreReason = v["root-key-in-store"];
       // Secure by default: a production CA's root key goes offline unless someone says why not.
       if (!config.pki.allowLocalKeys && rootKeyOut === undefined && rootKeyInStoreReason === undefined) {
         throw new MoatError(
@@ -102,7 +78,7 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const result = initCa({
         pkiDir: ctx.pkiDir,
         env: ctx.env,
-        keyType: keyType as KeyType,
+        keyType,
         passphrase: unencrypted ? undefined : ctx.passphrase(),
         unencryptedDevKey: unencrypted,
         crlValidityDays: config.pki.crlValidityDays,
@@ -121,8 +97,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       );
       return 0;
     },
-  },
-  issue: {
+  }),
+  issue: environmentCommand({
     summary:
       "Issues a device certificate from the device's CSR (--csr, --out), or, lab/dev only, with a key made here (--device, --out-dir).",
     options: {
@@ -140,12 +116,12 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const v = ctx.values;
       const config = ctx.config();
       const validityDays = config.pki.deviceValidityDays;
-      if (typeof v.device === "string") {
+      if (v.device !== undefined) {
         if (v.csr !== undefined || v.out !== undefined)
           throw new UsageError("issue: give --device with --out-dir, or --csr with --out, not both");
         requireLocalKeys(config, "--device");
-        const outDir = requireOption("moat pki issue", v, "out-dir");
-        const deviceClass = classOption(v, config);
+        const outDir = requireOption("moat pki issue", "out-dir", v["out-dir"]);
+        const deviceClass = classOption(v.class, config);
         const paths = issueDeviceWithKey({
           pkiDir: ctx.pkiDir,
           env: ctx.env,
@@ -162,9 +138,9 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         warnSecondCertificates(ctx, v.device);
         return refreshLab(ctx, config);
       }
-      const csrFile = requireOption("moat pki issue", v, "csr");
-      const outOption = requireOption("moat pki issue", v, "out");
-      const deviceClass = classOption(v, config);
+      const csrFile = requireOption("moat pki issue", "csr", v.csr);
+      const outOption = requireOption("moat pki issue", "out", v.out);
+      const deviceClass = classOption(v.class, config);
       const out = outputFile(outOption, "--out");
       const issued = issueFromCsr({
         pkiDir: ctx.pkiDir,
@@ -180,20 +156,20 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       warnSecondCertificates(ctx);
       return refreshLab(ctx, config);
     },
-  },
-  bulk: {
+  }),
+  bulk: environmentCommand({
     summary: "Issues a certificate per *.csr/*.pem in a directory; resumable, refusals grouped by reason.",
     options: {
-      "csr-dir": { type: "string", value: "DIR", description: "the CSRs" },
-      "out-dir": { type: "string", value: "DIR", description: "where the certificates go (<name>.pem)" },
+      "csr-dir": { type: "string", value: "DIR", required: true, description: "the CSRs" },
+      "out-dir": { type: "string", value: "DIR", required: true, description: "where the certificates go (<name>.pem)" },
       class: { type: "string", value: "C", description: "device class of every certificate (required with several classes)" },
     },
     run: async (ctx) => {
       const v = ctx.values;
       const config = ctx.config();
-      const csrDir = requireOption("moat pki bulk", v, "csr-dir");
-      const outDir = requireOption("moat pki bulk", v, "out-dir");
-      const deviceClass = classOption(v, config);
+      const csrDir = v["csr-dir"];
+      const outDir = v["out-dir"];
+      const deviceClass = classOption(v.class, config);
       const started = Date.now();
       const summary = bulkIssue({
         pkiDir: ctx.pkiDir,
@@ -214,28 +190,26 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       const labCode = summary.issued > 0 ? await refreshLab(ctx, config) : 0;
       return summary.refused.length > 0 ? 1 : labCode;
     },
-  },
-  revoke: {
+  }),
+  revoke: environmentCommand({
     summary: "Revokes a certificate, signs a new CRL and prints the IoT Core revocation step.",
     options: {
       serial: { type: "string", value: "HEX", description: "the certificate's serial (moat pki list)" },
       device: { type: "string", value: "NAME", description: "or the device: revokes every valid certificate issued for NAME" },
-      reason: { type: "string", value: "R", description: `one of ${Object.keys(REVOCATION_REASONS).join(", ")} (default unspecified)` },
+      reason: choice(REASONS, { description: "why (CRL reason code)", default: "unspecified", prefix: "revoke: " }),
     },
     run: async (ctx) => {
       const v = ctx.values;
-      const reason = (v.reason as string | undefined) ?? "unspecified";
-      if (!(reason in REVOCATION_REASONS))
-        throw new UsageError(`revoke: --reason ${reason} is not one of ${Object.keys(REVOCATION_REASONS).join(", ")}`);
+      const reason = v.reason;
       if ((v.serial === undefined) === (v.device === undefined))
         throw new UsageError("revoke: give --serial HEX or --device NAME (one of the two); run 'moat pki revoke --help'");
-      const serials = typeof v.device === "string" ? validSerialsOf(ctx, v.device) : [requireOption("moat pki revoke", v, "serial")];
+      const serials = v.device !== undefined ? validSerialsOf(ctx, v.device) : [requireOption("moat pki revoke", "serial", v.serial)];
       for (const serial of serials) {
         const result = revoke({
           pkiDir: ctx.pkiDir,
           env: ctx.env,
           serial,
-          reason: reason as RevocationReason,
+          reason,
           passphrase: ctx.passphrase(),
           crlValidityDays: ctx.config().pki.crlValidityDays,
         });
@@ -247,40 +221,38 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       }
       return reloadLab(ctx);
     },
-  },
-  crl: {
+  }),
+  crl: environmentCommand({
     summary: "Signs a fresh CRL and prints its nextUpdate.",
     options: { out: { type: "string", value: "FILE", description: "also write the CRL here" } },
     run: async (ctx) => {
       const v = ctx.values;
-      if (typeof v.out === "string") outputFile(v.out, "--out");
+      if (v.out !== undefined) outputFile(v.out, "--out");
       const crl = writeCrl({
         pkiDir: ctx.pkiDir,
         env: ctx.env,
         passphrase: ctx.passphrase(),
         crlValidityDays: ctx.config().pki.crlValidityDays,
       });
-      if (typeof v.out === "string") writeFileAtomic(v.out, crl.crlPem);
-      const where = typeof v.out === "string" ? v.out : pkiPaths(ctx.pkiDir, ctx.env).crl;
+      if (v.out !== undefined) writeFileAtomic(v.out, crl.crlPem);
+      const where = v.out ?? pkiPaths(ctx.pkiDir, ctx.env).crl;
       ctx.io.stdout(
         `CRL #${crl.crlNumber} -> ${where}\nnextUpdate ${crl.nextUpdate.toISOString()}: publish a new CRL before then; an expired CRL makes Mosquitto refuse every client\n`,
       );
       return reloadLab(ctx);
     },
-  },
-  list: {
+  }),
+  list: environmentCommand({
     summary: "Lists issued certificates with status and class, and totals; warns when the CRL is near expiry.",
     options: {
       class: { type: "string", value: "C", description: "only certificates of device class C" },
-      status: { type: "string", value: "S", description: "only certificates of status S (valid, revoked, expired)" },
+      status: choice(CERTIFICATE_STATUSES, { description: "only certificates of this status", prefix: "list: " }),
       name: { type: "string", value: "NAME", description: "only certificates whose subject CN is NAME" },
       json: { type: "boolean", description: "JSON instead of a table" },
     },
     run: (ctx) => {
       const v = ctx.values;
-      const status = v.status as string | undefined;
-      if (status !== undefined && !CERTIFICATE_STATUSES.includes(status))
-        throw new UsageError(`list: --status ${status} is not one of ${CERTIFICATE_STATUSES.join(", ")}`);
+      const status = v.status;
       const certificates = listIssued({ pkiDir: ctx.pkiDir, env: ctx.env })
         .filter(
           (c) =>
@@ -322,16 +294,18 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
         );
       return 0;
     },
-  },
-  "verification-cert": {
+  }),
+  "verification-cert": environmentCommand({
     summary: "Signs the AWS IoT CA verification certificate (CN = the account's registration code).",
-    options: { "registration-code": { type: "string", value: "CODE", description: "from 'aws iot get-registration-code'" } },
+    options: {
+      "registration-code": { type: "string", value: "CODE", required: true, description: "from 'aws iot get-registration-code'" },
+    },
     run: (ctx) => {
       const v = ctx.values;
       const result = verificationCert({
         pkiDir: ctx.pkiDir,
         env: ctx.env,
-        registrationCode: requireOption("moat pki verification-cert", v, "registration-code"),
+        registrationCode: v["registration-code"],
         passphrase: ctx.passphrase(),
       });
       ctx.io.stdout(
@@ -339,8 +313,8 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       );
       return 0;
     },
-  },
-  publish: {
+  }),
+  publish: environmentCommand({
     summary: "Copies the CA's public certificates to pki.publicDir, to commit: synth and deploy then need no store.",
     options: {},
     run: (ctx) => {
@@ -360,15 +334,23 @@ const COMMANDS: Record<string, EnvironmentCommand> = {
       for (const file of result.removed) ctx.io.stdout(`removed ${shown(file)}: it was made for the previous CA; commit its removal\n`);
       return 0;
     },
-  },
+  }),
 };
+
+const GROUP: EnvironmentGroup = {
+  summary: "The environment's private CA: root and issuing CA, device certificates, revocation and CRLs.",
+  notes:
+    "--class C is the device class (a topics.classes key). The CA writes it as the certificate's OU, and AWS IoT provisioning puts the device in that class's thing group. Required when the environment has more than one class. A running lab broker of the environment follows: issue and bulk reload its ACL, revoke and crl restart it on the new CRL.",
+  commands: COMMANDS,
+};
+
+/** The table of `moat pki` and its subcommands: their help and `moat --help` are made from it. */
+export const spec: CliSpec = environmentGroupSpec(GROUP);
 
 /** `moat pki <command> ...` */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  return runEnvironmentCommand("pki", argv, io, HELP, COMMANDS);
+  return runEnvironmentCommand("pki", argv, io, GROUP);
 }
-
-const CERTIFICATE_STATUSES: readonly string[] = ["valid", "revoked", "expired"];
 
 /** The serials of a device's valid certificates: what `revoke --device` revokes. */
 function validSerialsOf(ctx: Context, name: string): string[] {
@@ -427,10 +409,10 @@ function requireLocalKeys(config: EnvironmentConfig, flag: string): void {
 }
 
 /** `--class`, or the environment's only class; refused (exit 1) before anything is issued. */
-function classOption(v: Values, config: EnvironmentConfig): string {
+function classOption(requested: string | undefined, config: EnvironmentConfig): string {
   return chooseDeviceClass({
     classes: Object.keys(config.topics.classes),
-    requested: v.class as string | undefined,
+    requested,
     source: config.file,
     purpose: "a device certificate",
   });

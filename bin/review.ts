@@ -2,75 +2,84 @@ import { UsageError } from "../errors";
 import {
   contextFromFlags,
   GRAPH_FORMATS,
-  GraphFormat,
   loadSuppressionFile,
   reachability,
   renderGraphs,
   REPORT_FORMATS,
-  ReportFormat,
   renderReport,
   reviewSession,
   writeReport,
 } from "../review";
-import { parseCommandArgs } from "./args";
+import { choice, command, commandHelp, parseCommand } from "./args";
 import { CliIo } from "./moat";
-
-const HELP = `usage: moat review [PATH...] [--format text|markdown|json|sarif] [--base DIR] [options]
-
-Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') against moat's security rules.
-  PATH                  a cdk.tf.json, a plan JSON, a stack directory or cdktf.out (default cdktf.out)
-  --format F            text (default), markdown (pull-request comment), json, sarif (code scanning)
-  --base DIR            the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings
-  --base-environments-dir D  the base branch's environment files (default: environments/ beside the base's cdktf.out)
-  --suppressions FILE   YAML with a "suppressions:" list of {rule, resource, reason}
-  --env E               review every PATH against environments/E.yaml (default: from the iot-<env> stack name,
-                        or for a plan the environment its configuration tags)
-  --synth DIR           the synthesized stack (cdktf.out/stacks/<stack>) a plan PATH was made from:
-                        findings point at its lines and construct paths
-  --environments-dir D  where environment files are (default environments)
-  --context FILE        for your own stacks (no environment file): YAML officeCidrs, deviceSubnets, minRetentionDays
-  --office-cidr CIDR    an office network the segment must not reach (repeatable; replaces the context file's)
-  --device-subnet CIDR  a device subnet (repeatable; replaces the context file's)
-  --graph G             json or dot: print each stack's reachability graph (address spaces, and who reaches whom
-                        on which ports through which resources; unknown edges marked) instead of the report;
-                        the exit code is still the review's (docs/reachability.md)
-  --out FILE            write the report (or graph) to FILE instead of stdout
-Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.
-`;
 
 const DEFAULT_PATH = "cdktf.out";
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    "moat review",
-    argv,
-    {
-      format: { type: "string" },
-      base: { type: "string" },
-      "base-environments-dir": { type: "string" },
-      suppressions: { type: "string" },
-      env: { type: "string" },
-      synth: { type: "string" },
-      "environments-dir": { type: "string" },
-      context: { type: "string" },
-      "office-cidr": { type: "string", multiple: true },
-      "device-subnet": { type: "string", multiple: true },
-      out: { type: "string" },
-      graph: { type: "string" },
-      help: { type: "boolean", short: "h" },
+/** The table of `moat review`: its parser and its help. */
+export const spec = command({
+  summary: "Checks synthesized stacks (cdk.tf.json) or plans ('terraform show -json') against moat's security rules.",
+  options: {
+    format: choice(REPORT_FORMATS, { description: "markdown: a pull-request comment; sarif: code scanning", default: "text" }),
+    base: {
+      type: "string",
+      value: "DIR",
+      description: "the base branch's cdktf.out: report added/removed/changed resources and new/fixed findings",
     },
-    true,
-  );
-  if (values.help) {
-    io.stdout(HELP);
+    "base-environments-dir": {
+      type: "string",
+      value: "DIR",
+      description: "the base branch's environment files",
+      defaultNote: "environments/ beside the base's cdktf.out",
+    },
+    suppressions: { type: "string", value: "FILE", description: 'YAML with a "suppressions:" list of {rule, resource, reason}' },
+    env: {
+      type: "string",
+      value: "E",
+      description: "review every PATH against environments/E.yaml",
+      defaultNote: "from the iot-<env> stack name, or for a plan the environment its configuration tags",
+    },
+    synth: {
+      type: "string",
+      value: "DIR",
+      description:
+        "the synthesized stack (cdktf.out/stacks/<stack>) a plan PATH was made from: findings point at its lines and construct paths",
+    },
+    "environments-dir": { type: "string", value: "DIR", description: "where environment files are", defaultNote: "environments" },
+    context: {
+      type: "string",
+      value: "FILE",
+      description: "for your own stacks (no environment file): YAML officeCidrs, deviceSubnets, minRetentionDays",
+    },
+    "office-cidr": {
+      type: "string",
+      value: "CIDR",
+      multiple: true,
+      description: "an office network the segment must not reach (replaces the context file's)",
+    },
+    "device-subnet": { type: "string", value: "CIDR", multiple: true, description: "a device subnet (replaces the context file's)" },
+    graph: choice(GRAPH_FORMATS, {
+      description:
+        "print each stack's reachability graph (address spaces, who reaches whom on which ports through which resources; unknown edges marked) instead of the report; the exit code is still the review's (docs/reachability.md)",
+      hint: "; use --graph json or --graph dot",
+    }),
+    out: { type: "string", value: "FILE", description: "write the report (or graph) to FILE instead of stdout" },
+  },
+  positional: {
+    name: "PATH",
+    many: true,
+    description: `a cdk.tf.json, a plan JSON, a stack directory or cdktf.out (default ${DEFAULT_PATH})`,
+  },
+  notes: "Exit 0: no unsuppressed error finding; 1: error findings or refused suppressions; 2: unusable input.",
+});
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand("moat review", spec, argv);
+  if (!parsed) {
+    io.stdout(commandHelp("moat review", spec));
     return 0;
   }
-  const format = (values.format ?? "text") as ReportFormat;
-  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${values.format} is not one of ${REPORT_FORMATS.join(", ")}`);
-  const graph = values.graph as GraphFormat | undefined;
-  if (graph !== undefined && !GRAPH_FORMATS.includes(graph))
-    throw new UsageError(`--graph ${values.graph} is not one of ${GRAPH_FORMATS.join(", ")}; use --graph json or --graph dot`);
-
+  const { values, positionals } = parsed;
+  const { format, graph } = values;
   if (values.synth !== undefined && positionals.length !== 1)
     throw new UsageError("--synth pairs one plan with its synthesized stack; pass exactly one plan PATH");
   const { result, diff } = reviewSession({

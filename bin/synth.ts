@@ -1,37 +1,38 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AnnotationMetadataEntryType, TerraformStack } from "cdktf";
+import type { AnnotationMetadataEntryType, TerraformStack } from "cdktf";
+import { DEFAULT_ENVIRONMENTS_DIR } from "../config";
 import { MoatError, UsageError } from "../errors";
-import { buildApp } from "../stacks/app";
-import { parseCommandArgs } from "./args";
+import { command, commandHelp, parseCommand } from "./args";
 import { CliIo } from "./moat";
 
-const HELP = `usage: moat synth (--env E [--env F ...] | --all) [--out DIR] [--environments-dir DIR]
-
-Synthesizes the environment stacks (offline, no AWS account needed) into DIR/stacks/iot-<env>.
-  --env E               environment file environments/E.yaml (repeatable)
-  --all                 every environment file
-  --out DIR             output directory (default cdktf.out)
-  --environments-dir D  where the environment files are (default environments)
-`;
+/** The table of `moat synth`: its parser and its help. */
+export const spec = command({
+  summary: "Synthesizes the environment stacks (offline, no AWS account needed) into DIR/stacks/iot-<env> and reviews them.",
+  synopsis: "(--env E [--env F ...] | --all) [options]",
+  options: {
+    env: { type: "string", value: "E", multiple: true, description: "environment file environments/E.yaml" },
+    all: { type: "boolean", description: "every environment file" },
+    out: { type: "string", value: "DIR", description: "output directory", default: "cdktf.out" },
+    "environments-dir": { type: "string", value: "DIR", description: "where the environment files are", default: DEFAULT_ENVIRONMENTS_DIR },
+  },
+});
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs("moat synth", argv, {
-    env: { type: "string", multiple: true },
-    all: { type: "boolean" },
-    out: { type: "string" },
-    "environments-dir": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    io.stdout(HELP);
+  const parsed = parseCommand("moat synth", spec, argv);
+  if (!parsed) {
+    io.stdout(commandHelp("moat synth", spec));
     return 0;
   }
-  if (!values.all && !values.env?.length) throw new UsageError("give --env E or --all");
-  if (values.all && values.env?.length) throw new UsageError("give --env or --all, not both");
+  const { values } = parsed;
+  if (!values.all && values.env.length === 0) throw new UsageError("give --env E or --all");
+  if (values.all && values.env.length > 0) throw new UsageError("give --env or --all, not both");
 
-  const outdir = values.out ?? "cdktf.out";
+  const outdir = values.out;
   prepareOutdir(outdir);
+  // cdktf and the stacks load only here: `moat --help` reads this command's table without them.
+  const { AnnotationMetadataEntryType } = await import("cdktf");
+  const { buildApp } = await import("../stacks/app");
   const { app, stacks } = buildApp({ environments: values.all ? undefined : values.env, dir: values["environments-dir"], outdir });
   try {
     app.synth();
@@ -66,6 +67,7 @@ function prepareOutdir(outdir: string): void {
     fs.mkdirSync(outdir, { recursive: true });
     fs.accessSync(outdir, fs.constants.W_OK);
   } catch (err) {
+    // A cast, as a catch gives unknown: mkdirSync and accessSync throw errno errors.
     const e = err as NodeJS.ErrnoException;
     throw new MoatError(`--out ${outdir}: cannot write there (${e.code ?? e.message}); give a writable directory`);
   }
