@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import type { WorkerJob, WorkerReply, WorkerResult, WorkerSetup } from "./bulk-worker";
+import type { BulkResult, BulkSetup } from "./bulk-sign";
+import type { WorkerJob, WorkerReply } from "./bulk-worker";
 
 /** The worker file beside this one: dist's .js when this is dist, the .ts source when this is source. */
 const ENTRY = join(__dirname, `bulk-worker${extname(__filename)}`);
@@ -62,7 +63,7 @@ export class SignerPool {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  private readonly chunks = new Map<number, { expected: number; got: Map<number, WorkerResult[]> }>();
+  private readonly chunks = new Map<number, { expected: number; got: Map<number, BulkResult[]> }>();
   private turn = 0;
 
   /** Starts the threads; they load while the caller does its own set-up, then {@link start} hands them the run. */
@@ -82,7 +83,7 @@ export class SignerPool {
   }
 
   /** What every certificate of the run shares, the CA key included: sent before any job. */
-  start(setup: WorkerSetup): void {
+  start(setup: BulkSetup): void {
     for (const port of this.ports) port.postMessage(setup);
   }
 
@@ -103,7 +104,7 @@ export class SignerPool {
   }
 
   /** Blocks until every chunk of `batch` is back; its results in submission order. */
-  collect(batch: number): WorkerResult[] {
+  collect(batch: number): BulkResult[] {
     const state = this.chunks.get(batch);
     if (state === undefined) throw new Error(`bulk: batch ${batch} was never submitted`);
     let lastReply = Date.now();

@@ -4,11 +4,10 @@ import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
 import { IssuingCa, loadIssuingCa } from "./ca";
 import { SignerPool } from "./bulk-pool";
-import { readCsrFile } from "./csr-file";
-import { checkCsr } from "./csr";
+import { BulkResult, BulkSetup, CsrSigner } from "./bulk-sign";
 import { checkDeviceClass } from "./device-class";
 import { appendIndex, IssuedEvent, readIndex, readIndexFrom } from "./index-journal";
-import { extensionsFor, issuedCopyPath, issuedEvent, issueLeaves, leafCertificate, LeafRequest } from "./issuance";
+import { issuedCopyPath, issuedEvent, leafBuilder, LeafRequest, leafTemplate } from "./issuance";
 import { newSerial } from "./serial";
 import { withStoreLock } from "./store-lock";
 import { StoreOptions } from "./issue";
@@ -81,8 +80,14 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     mkdirSync(outDir, { recursive: true });
     writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
     const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
-    if (pool) issueInParallel(run, pool);
-    else issueHere(run);
+    const setup: BulkSetup = {
+      key: ca.signer.privateKey,
+      template: leafTemplate(ca.identity, ca.signer, { profile: "device", deviceClass: options.deviceClass, ...validity }),
+      issuedCsrs: [...done.keys()],
+      remedy: remedyFor(csrDir),
+    };
+    pool?.start(setup);
+    issueBatches(run, pool ?? new SignHere(new CsrSigner(setup)));
     return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
   } finally {
     pool?.close();
@@ -169,62 +174,47 @@ function refuse(run: Run, file: string, err: unknown): void {
   run.refused.push({ file, reason: err.message });
 }
 
-/** One thread reads, verifies, signs and writes: cheapest for a small directory. */
-function issueHere(run: Run): void {
-  const { files, batchSize, csrDir } = run;
-  for (let start = 0; start < files.length; start += batchSize) {
-    // Keyed by CSR hash: the same CSR twice in the directory gets one certificate, in both files.
-    const pending = new Map<string, Pending>();
-    for (const file of files.slice(start, start + batchSize)) {
-      try {
-        const csr = checkCsr(readCsrFile(join(csrDir, file), remedyFor(csrDir)), join(csrDir, file));
-        admit(run, pending, file, { sha256: csr.sha256, thingName: csr.thingName, spki: csr.subjectPublicKeyInfo });
-      } catch (err) {
-        refuse(run, file, err);
-      }
-    }
-    const batch = [...pending.values()];
-    // Output files are written after the journal is synced: nothing is handed out unrecorded,
-    // and a file lost in a crash is rewritten from the journal by the next run.
-    const leaves = issueLeaves(
-      run.ca,
-      batch.map((p) => p.request),
-      run.now,
-      false,
-    );
-    leaves.forEach((leaf, i) => {
-      for (const out of batch[i].outs) publishCopy(issuedCopyPath(run.ca, leaf.serial), out);
-      run.done.set(leaf.event.csrSha256 as string, leaf.event);
-    });
-    run.issued += leaves.length;
-    run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
+/** Where a batch's CSRs are checked and signed: {@link SignerPool}'s worker threads, or {@link SignHere}. */
+interface Signing {
+  submit(batch: number, paths: readonly string[], serials: readonly string[]): void;
+  collect(batch: number): BulkResult[];
+}
+
+/** This thread checks and signs each batch when it is collected: cheapest for a small directory. */
+class SignHere implements Signing {
+  private readonly jobs = new Map<number, { paths: readonly string[]; serials: readonly string[] }>();
+  constructor(private readonly signer: CsrSigner) {}
+
+  submit(batch: number, paths: readonly string[], serials: readonly string[]): void {
+    this.jobs.set(batch, { paths, serials });
+  }
+
+  collect(batch: number): BulkResult[] {
+    const job = this.jobs.get(batch);
+    if (job === undefined) throw new Error(`bulk: batch ${batch} was never submitted`);
+    this.jobs.delete(batch);
+    return job.paths.map((path, i) => this.signer.checkAndSign(path, job.serials[i]));
   }
 }
 
+/** A Uint8Array posted from a worker as a Buffer over the same bytes (no copy). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /**
- * Worker threads read, verify and sign; this thread is the one writer. It draws every serial
- * before the CSR goes out (against the journal and every serial of the run), and batch k+1 is
- * out with the workers while batch k is journaled and written. Under the store lock it reads
+ * Worker threads (or this thread, see {@link SignHere}) read, verify and sign; this thread is the
+ * one writer. It draws every serial before the CSR goes out (against the journal and every serial
+ * of the run), and batch k+1 is out with the workers while batch k is journaled and written. Under the store lock it reads
  * what other processes appended since it last looked; a serial one of them took meanwhile is
  * drawn again and that certificate re-signed here. Then the journal lines are appended and
  * fsynced, and only then are the issued/ copies and output files written: a kill at any point
  * leaves either no record and no file, or a record whose files the next run restores.
  */
-function issueInParallel(run: Run, pool: SignerPool): void {
+function issueBatches(run: Run, signing: Signing): void {
   const { files, batchSize, csrDir, ca } = run;
   let tail = readIndexFrom(ca.paths.index, 0);
   const taken = new Set(tail.events.map((e) => e.serial));
-  pool.start({
-    key: ca.signer.privateKey,
-    issuerName: ca.identity.subjectName,
-    issuerKeyId: ca.identity.keyId,
-    deviceClass: run.options.deviceClass,
-    notBefore: run.validity.notBefore.getTime(),
-    notAfter: run.validity.notAfter.getTime(),
-    issuedCsrs: [...run.done.keys()],
-    remedy: remedyFor(csrDir),
-  });
-  const extensions = extensionsFor(ca.identity.keyId);
+  const build = leafBuilder(ca.identity, ca.signer);
   const submit = (start: number) => {
     const slice = files.slice(start, start + batchSize);
     const serials = slice.map(() => {
@@ -232,7 +222,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
       taken.add(serial);
       return serial;
     });
-    pool.submit(
+    signing.submit(
       start,
       slice.map((f) => join(csrDir, f)),
       serials,
@@ -244,7 +234,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
   for (let start = 0; start < files.length; start += batchSize) {
     const slice = files.slice(start, start + batchSize);
     const nextSerials = start + batchSize < files.length ? submit(start + batchSize) : [];
-    const results = pool.collect(start);
+    const results = signing.collect(start);
     const pending = new Map<string, Pending>();
     results.forEach((result, i) => {
       try {
@@ -252,15 +242,12 @@ function issueInParallel(run: Run, pool: SignerPool): void {
         const entry = admit(run, pending, slice[i], {
           sha256: result.sha256,
           thingName: result.thingName,
-          spki: Buffer.from(result.spki),
+          spki: asBuffer(result.spki),
         });
         if (entry === undefined) return;
         entry.serial = serials[i];
         // Workers sign nothing issued before the run, which admit() never queues; signing here keeps that an optimisation.
-        entry.der =
-          result.der === undefined
-            ? leafCertificate(ca.identity, ca.signer, extensions, entry.request, serials[i])
-            : Buffer.from(result.der);
+        entry.der = result.der === undefined ? build(entry.request, serials[i]) : asBuffer(result.der);
       } catch (err) {
         refuse(run, slice[i], err);
       }
@@ -275,7 +262,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
         if (!theirs.has(entry.serial as string)) continue;
         entry.serial = newSerial(taken);
         taken.add(entry.serial);
-        entry.der = leafCertificate(ca.identity, ca.signer, extensions, entry.request, entry.serial);
+        entry.der = build(entry.request, entry.serial);
       }
       const lines = batch.map((entry) => issuedEvent(entry.request, entry.serial as string, entry.der as Buffer, issuedAt));
       appendIndex(ca.paths.index, lines);

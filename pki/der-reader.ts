@@ -36,29 +36,31 @@ export const Tag = {
  * `what` names the input in every error, e.g. "CSR devices/a.csr".
  */
 export function readTlv(buf: Buffer, offset: number, what: string): Tlv & { readonly end: number } {
-  const fail = (why: string): never => {
-    throw new MoatError(
-      `${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`,
-    );
-  };
-  if (offset + 2 > buf.length) fail("truncated header");
+  // No closure here: this runs for every TLV of every CSR in a bulk run.
+  if (offset + 2 > buf.length) invalidDer(what, "truncated header", offset);
   const tag = buf[offset];
-  if ((tag & 0x1f) === 0x1f) fail("multi-byte tag");
+  if ((tag & 0x1f) === 0x1f) invalidDer(what, "multi-byte tag", offset);
   let length = buf[offset + 1];
   let header = 2;
   if (length & 0x80) {
     const count = length & 0x7f;
-    if (count === 0) fail("indefinite length");
-    if (count > 4) fail("length too large");
-    if (offset + 2 + count > buf.length) fail("truncated length");
+    if (count === 0) invalidDer(what, "indefinite length", offset);
+    if (count > 4) invalidDer(what, "length too large", offset);
+    if (offset + 2 + count > buf.length) invalidDer(what, "truncated length", offset);
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buf[offset + 2 + i];
-    if (buf[offset + 2] === 0 || length < 0x80) fail("non-minimal length");
+    if (buf[offset + 2] === 0 || length < 0x80) invalidDer(what, "non-minimal length", offset);
     header += count;
   }
   const end = offset + header + length;
-  if (end > buf.length) fail("truncated value");
+  if (end > buf.length) invalidDer(what, "truncated value", offset);
   return { tag, bytes: buf.subarray(offset, end), contents: buf.subarray(offset + header, end), end };
+}
+
+function invalidDer(what: string, why: string, offset: number): never {
+  throw new MoatError(
+    `${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`,
+  );
 }
 
 /** Parses a buffer that must hold exactly one TLV, nothing trailing. */
@@ -97,17 +99,21 @@ export function oidOf(tlv: Tlv, what: string): string {
   expectTag(tlv, Tag.OID, what);
   const c = tlv.contents;
   if (c.length === 0) throw new MoatError(`${what}: empty OBJECT IDENTIFIER; the file is corrupt`);
-  const parts: number[] = [];
+  let dotted = "";
   let value = 0;
-  for (const byte of c) {
+  let first = true;
+  for (let i = 0; i < c.length; i++) {
+    const byte = c[i];
     value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      parts.push(value);
-      value = 0;
-    }
+    if (byte & 0x80) continue;
+    if (first) {
+      const arc = value < 40 ? 0 : value < 80 ? 1 : 2;
+      dotted = `${arc}.${value - arc * 40}`;
+      first = false;
+    } else dotted += `.${value}`;
+    value = 0;
   }
-  const first = parts[0] < 40 ? 0 : parts[0] < 80 ? 1 : 2;
-  return [first, parts[0] - first * 40, ...parts.slice(1)].join(".");
+  return dotted;
 }
 
 /** Decodes a UTCTime (RFC 5280: years 1950-2049) or GeneralizedTime in the Zulu form X.509 uses. */

@@ -12,7 +12,11 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?----
 
 /** Every PEM block in `text`, in order, with its label. */
 export function pemBlocks(text: string): { label: string; der: Buffer }[] {
-  return [...text.matchAll(BLOCK)].map((m) => ({ label: m[1], der: Buffer.from(m[2].replace(/\s+/g, ""), "base64") }));
+  // Node's base64 decoder skips the line breaks itself; bulk reads every CSR through here.
+  const blocks: { label: string; der: Buffer }[] = [];
+  BLOCK.lastIndex = 0;
+  for (let m = BLOCK.exec(text); m !== null; m = BLOCK.exec(text)) blocks.push({ label: m[1], der: Buffer.from(m[2], "base64") });
+  return blocks;
 }
 
 /**
