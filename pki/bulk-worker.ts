@@ -17,8 +17,8 @@ export type WorkerReply = { readonly batch: number; readonly chunk: number; read
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
 let signer: CsrSigner | undefined;
 
-function reply(message: WorkerReply): void {
-  port.postMessage(message);
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
@@ -32,8 +32,20 @@ port.on("message", (message: BulkSetup | WorkerJob | "close") => {
     }
     const s = signer;
     if (s === undefined) throw new Error("bulk worker: job before setup");
-    const results = message.paths.map((path, i) => s.checkAndSign(path, message.serials[i]));
-    reply({ batch: message.batch, chunk: message.chunk, results });
+    // Node's small Buffers are views of a shared 8 KiB pool, and posting a view copies its whole
+    // buffer: each key and certificate moves in a buffer of its own size, transferred, not copied.
+    const transfer: ArrayBuffer[] = [];
+    const own = (bytes: Uint8Array) => {
+      const copy = new Uint8Array(bytes);
+      transfer.push(copy.buffer);
+      return copy;
+    };
+    const results = message.paths.map((path, i): BulkResult => {
+      const result = s.checkAndSign(path, message.serials[i]);
+      if ("refused" in result) return result;
+      return { ...result, spki: own(result.spki), ...(result.der === undefined ? {} : { der: own(result.der) }) };
+    });
+    reply({ batch: message.batch, chunk: message.chunk, results }, transfer);
   } catch (err) {
     reply({ fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }

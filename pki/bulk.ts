@@ -4,14 +4,14 @@ import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
 import { IssuingCa, loadIssuingCa } from "./ca";
 import { SignerPool } from "./bulk-pool";
-import { BulkResult, BulkSetup, CsrSigner } from "./bulk-sign";
+import { BulkSetup } from "./bulk-sign";
 import { checkDeviceClass } from "./device-class";
 import { appendIndex, IssuedEvent, readIndex, readIndexFrom } from "./index-journal";
 import { issuedCopyPath, issuedEvent, leafBuilder, LeafRequest, leafTemplate } from "./issuance";
-import { newSerial } from "./serial";
+import { newSerial, newSerials } from "./serial";
 import { withStoreLock } from "./store-lock";
 import { StoreOptions } from "./issue";
-import { toPem } from "./pem";
+import { base64ToPem } from "./pem";
 import { DEFAULT_LEAF_DAYS, validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
 
@@ -30,9 +30,10 @@ export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBef
   /** Called after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
-   * Worker threads that read, verify and sign (0: all in this thread). This thread stays the one
-   * writer of the journal and the files.
-   * @default every core when the directory holds at least {@link PARALLEL_FROM} CSRs, else 0
+   * Worker threads that read, verify and sign beside this thread (0: all in this thread). This
+   * thread stays the one writer of the journal and the files, and checks and signs whenever it
+   * would otherwise wait for the workers.
+   * @default every core but the one this thread uses, when the directory holds at least {@link PARALLEL_FROM} CSRs, else 0
    */
   readonly threads?: number;
 }
@@ -68,9 +69,9 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     .sort();
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
-  const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() : 0);
+  const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() - 1 : 0);
   // Started first: the threads load while the CA key is decrypted and the journal read.
-  const pool = threads > 0 ? new SignerPool(threads) : undefined;
+  const pool = new SignerPool(threads);
   try {
     const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
     const now = options.now ?? new Date();
@@ -86,11 +87,11 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
       issuedCsrs: [...done.keys()],
       remedy: remedyFor(csrDir),
     };
-    pool?.start(setup);
-    issueBatches(run, pool ?? new SignHere(new CsrSigner(setup)));
+    pool.start(setup);
+    issueBatches(run, pool);
     return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
   } finally {
-    pool?.close();
+    pool.close();
   }
 }
 
@@ -144,7 +145,7 @@ function admit(
   } else if (earlier) {
     // A run killed between its journal line and its files left some of them out: they come from the journal.
     const copy = issuedCopyPath(run.ca, earlier.serial);
-    const pem = () => toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64"));
+    const pem = () => base64ToPem("CERTIFICATE", earlier.certificate);
     if (!existsSync(copy)) writeFileAtomic(copy, pem(), { durable: false, mode: 0o444 });
     if (!existsSync(out)) writeFileAtomic(out, pem(), { durable: false, mode: 0o444 });
     run.skipped++;
@@ -174,54 +175,27 @@ function refuse(run: Run, file: string, err: unknown): void {
   run.refused.push({ file, reason: err.message });
 }
 
-/** Where a batch's CSRs are checked and signed: {@link SignerPool}'s worker threads, or {@link SignHere}. */
-interface Signing {
-  submit(batch: number, paths: readonly string[], serials: readonly string[]): void;
-  collect(batch: number): BulkResult[];
-}
-
-/** This thread checks and signs each batch when it is collected: cheapest for a small directory. */
-class SignHere implements Signing {
-  private readonly jobs = new Map<number, { paths: readonly string[]; serials: readonly string[] }>();
-  constructor(private readonly signer: CsrSigner) {}
-
-  submit(batch: number, paths: readonly string[], serials: readonly string[]): void {
-    this.jobs.set(batch, { paths, serials });
-  }
-
-  collect(batch: number): BulkResult[] {
-    const job = this.jobs.get(batch);
-    if (job === undefined) throw new Error(`bulk: batch ${batch} was never submitted`);
-    this.jobs.delete(batch);
-    return job.paths.map((path, i) => this.signer.checkAndSign(path, job.serials[i]));
-  }
-}
-
 /** A Uint8Array posted from a worker as a Buffer over the same bytes (no copy). */
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
- * Worker threads (or this thread, see {@link SignHere}) read, verify and sign; this thread is the
- * one writer. It draws every serial before the CSR goes out (against the journal and every serial
+ * Worker threads and this thread read, verify and sign (bulk-pool.ts); this thread is the one
+ * writer. It draws every serial before the CSR goes out (against the journal and every serial
  * of the run), and batch k+1 is out with the workers while batch k is journaled and written. Under the store lock it reads
  * what other processes appended since it last looked; a serial one of them took meanwhile is
  * drawn again and that certificate re-signed here. Then the journal lines are appended and
  * fsynced, and only then are the issued/ copies and output files written: a kill at any point
  * leaves either no record and no file, or a record whose files the next run restores.
  */
-function issueBatches(run: Run, signing: Signing): void {
+function issueBatches(run: Run, signing: SignerPool): void {
   const { files, batchSize, csrDir, ca } = run;
   let tail = readIndexFrom(ca.paths.index, 0);
   const taken = new Set(tail.events.map((e) => e.serial));
   const build = leafBuilder(ca.identity, ca.signer);
   const submit = (start: number) => {
     const slice = files.slice(start, start + batchSize);
-    const serials = slice.map(() => {
-      const serial = newSerial(taken);
-      taken.add(serial);
-      return serial;
-    });
+    const serials = newSerials(slice.length, taken);
     signing.submit(
       start,
       slice.map((f) => join(csrDir, f)),
@@ -270,7 +244,7 @@ function issueBatches(run: Run, signing: Signing): void {
       return lines;
     });
     batch.forEach((entry, i) => {
-      publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
+      publishIssued(issuedCopyPath(ca, entry.serial as string), base64ToPem("CERTIFICATE", events[i].certificate), entry.outs);
       run.done.set(entry.request.csrSha256 as string, events[i]);
     });
     run.issued += batch.length;

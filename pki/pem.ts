@@ -1,8 +1,10 @@
 import { MoatError } from "../errors";
 
 /** PEM armour: base64 in 64-character lines between BEGIN/END labels (RFC 7468). */
-export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString("base64");
+export const toPem = (label: string, der: Buffer): string => base64ToPem(label, der.toString("base64"));
+
+/** PEM armour around DER already in base64 (the journal holds each certificate so). */
+export function base64ToPem(label: string, b64: string): string {
   let body = "";
   for (let i = 0; i < b64.length; i += 64) body += b64.slice(i, i + 64) + "\n";
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
