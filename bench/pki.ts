@@ -196,10 +196,15 @@ function scale(): void {
           encoding: "utf8",
         },
       );
-      const { seconds, issued, maxRssKb } = JSON.parse(output) as { seconds: number; issued: number; maxRssKb: number };
+      const { seconds, issued, maxRssKb, cpuUs } = JSON.parse(output) as {
+        seconds: number;
+        issued: number;
+        maxRssKb: number;
+        cpuUs: number;
+      };
       if (issued !== SCALE_COUNT) throw new Error(`scale run issued ${issued} of ${SCALE_COUNT}`);
       console.log(
-        `  ${`store in ${base}`.padEnd(38)}${seconds.toFixed(1).padStart(6)} s   ${perSecond(issued / seconds)}   peak RSS ${(maxRssKb / 1024).toFixed(0)} MiB   (${before} before, ${load()} after)`,
+        `  ${`store in ${base}`.padEnd(38)}${seconds.toFixed(1).padStart(6)} s   ${perSecond(issued / seconds)}   peak RSS ${(maxRssKb / 1024).toFixed(0)} MiB   CPU per certificate ${(cpuUs / issued).toFixed(0)} us   (${before} before, ${load()} after)`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
