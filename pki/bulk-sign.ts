@@ -1,7 +1,8 @@
 // What bulk does for one CSR file before the writer decides about it: read, check, verify and
 // sign with the serial the writer drew. The same code on a worker thread (bulk-worker.ts) and on
-// the writer's own thread (bulk.ts, below PARALLEL_FROM). Free of node-forge, as is everything
-// it imports: a worker thread loads it at its start.
+// the writer's own thread (bulk-pool.ts), which does jobs whenever it would wait, and all of them
+// below PARALLEL_FROM. Free of node-forge, as is everything it imports: a worker thread loads it
+// at its start.
 import { KeyObject, sign } from "node:crypto";
 import { checkDeviceName } from "./application-name";
 import { checkCsr } from "./csr";

@@ -95,7 +95,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
   }
 }
 
-/** The state of one bulk run, shared by both ways of issuing. */
+/** The state of one bulk run. */
 interface Run {
   readonly options: BulkOptions;
   readonly ca: IssuingCa;
@@ -116,7 +116,7 @@ interface Run {
 interface Pending {
   readonly outs: string[];
   readonly request: LeafRequest;
-  /** Parallel path: the serial drawn for it and the certificate a worker signed with it. */
+  /** The serial drawn for it and the certificate signed with it. */
   serial?: string;
   der?: Buffer;
 }
