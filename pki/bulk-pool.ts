@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import type { WorkerJob, WorkerReply, WorkerResult, WorkerSetup } from "./bulk-worker";
+import { BulkResult, BulkSetup, CsrSigner } from "./bulk-sign";
+import type { WorkerJob, WorkerReply } from "./bulk-worker";
 
 /** The worker file beside this one: dist's .js when this is dist, the .ts source when this is source. */
 const ENTRY = join(__dirname, `bulk-worker${extname(__filename)}`);
@@ -54,19 +55,32 @@ function workerCode(): string {
 const STALL_MS = 300_000;
 
 /**
- * Worker threads that check and sign, driven synchronously from the writer: jobs go out on
- * message ports, replies are taken with receiveMessageOnPort while the writer sleeps on a
- * shared counter the workers bump. bulkIssue stays a plain synchronous call.
+ * CSRs per job. Small enough that the writer, which takes a job itself whenever it would
+ * otherwise wait, is soon back to its own work; large enough that messages stay few.
+ */
+const CHUNK = 32;
+/** Jobs a worker holds at once: enough to keep it busy while the writer writes a batch. */
+const IN_FLIGHT = 4;
+
+/**
+ * Checks and signs batches of CSRs on worker threads and on the calling thread, driven
+ * synchronously: jobs go out on message ports a few at a time per worker, replies are taken with
+ * receiveMessageOnPort, and whenever the caller would wait it takes the next job itself. With no
+ * worker (threads: 0) the caller does every job. bulkIssue stays a plain synchronous call.
  */
 export class SignerPool {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  private readonly chunks = new Map<number, { expected: number; got: Map<number, WorkerResult[]> }>();
-  private turn = 0;
+  private readonly inFlight: number[] = [];
+  /** Jobs not dealt yet, oldest first. */
+  private readonly queue: WorkerJob[] = [];
+  private readonly batches = new Map<number, { expected: number; got: Map<number, BulkResult[]> }>();
+  private here: CsrSigner | undefined;
 
   /** Starts the threads; they load while the caller does its own set-up, then {@link start} hands them the run. */
   constructor(threads: number) {
+    if (threads === 0) return;
     const code = workerCode();
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -78,49 +92,45 @@ export class SignerPool {
       worker.unref();
       this.workers.push(worker);
       this.ports.push(port1);
+      this.inFlight.push(0);
     }
   }
 
   /** What every certificate of the run shares, the CA key included: sent before any job. */
-  start(setup: WorkerSetup): void {
+  start(setup: BulkSetup): void {
     for (const port of this.ports) port.postMessage(setup);
+    this.here = new CsrSigner(setup);
   }
 
-  /** Queues one batch: its CSRs in chunks, dealt round the workers so each stays busy. */
+  /** Queues one batch, in jobs of {@link CHUNK} CSRs. */
   submit(batch: number, paths: readonly string[], serials: readonly string[]): void {
-    const size = Math.max(1, Math.ceil(paths.length / (this.ports.length * 4)));
-    const expected = Math.ceil(paths.length / size);
-    this.chunks.set(batch, { expected, got: new Map() });
+    const expected = Math.ceil(paths.length / CHUNK);
+    this.batches.set(batch, { expected, got: new Map() });
     for (let chunk = 0; chunk < expected; chunk++) {
-      const job: WorkerJob = {
-        batch,
-        chunk,
-        paths: paths.slice(chunk * size, (chunk + 1) * size),
-        serials: serials.slice(chunk * size, (chunk + 1) * size),
-      };
-      this.ports[this.turn++ % this.ports.length].postMessage(job);
+      const slice = (list: readonly string[]) => list.slice(chunk * CHUNK, (chunk + 1) * CHUNK);
+      this.queue.push({ batch, chunk, paths: slice(paths), serials: slice(serials) });
     }
+    this.deal();
   }
 
-  /** Blocks until every chunk of `batch` is back; its results in submission order. */
-  collect(batch: number): WorkerResult[] {
-    const state = this.chunks.get(batch);
+  /** Blocks until every job of `batch` is done, doing queued jobs meanwhile; its results in submission order. */
+  collect(batch: number): BulkResult[] {
+    const state = this.batches.get(batch);
     if (state === undefined) throw new Error(`bulk: batch ${batch} was never submitted`);
     let lastReply = Date.now();
     while (state.got.size < state.expected) {
       const seen = Atomics.load(this.signal, 0);
-      let any = false;
-      for (const port of this.ports) {
-        for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-          any = true;
-          this.accept(m.message as WorkerReply);
-        }
+      if (this.receive()) {
+        lastReply = Date.now();
+        continue;
       }
-      if (any) lastReply = Date.now();
+      const job = this.queue.shift();
+      if (job !== undefined) this.run(job);
       else if (Date.now() - lastReply > STALL_MS) throw new Error(`bulk: no worker replied in ${STALL_MS / 1000} s`);
       else Atomics.wait(this.signal, 0, seen, 1000);
     }
-    this.chunks.delete(batch);
+    this.batches.delete(batch);
+    this.deal(); // keep the workers busy while the caller writes this batch
     return [...state.got.entries()].sort(([a], [b]) => a - b).flatMap(([, results]) => results);
   }
 
@@ -129,8 +139,37 @@ export class SignerPool {
     for (const worker of this.workers) void worker.terminate();
   }
 
-  private accept(reply: WorkerReply): void {
-    if ("fatal" in reply) throw new Error(`bulk: a worker thread failed: ${reply.fatal}`);
-    this.chunks.get(reply.batch)?.got.set(reply.chunk, reply.results);
+  /** Gives each worker jobs up to {@link IN_FLIGHT}. */
+  private deal(): void {
+    for (let w = 0; w < this.ports.length; w++) {
+      while (this.inFlight[w] < IN_FLIGHT && this.queue.length > 0) {
+        this.inFlight[w]++;
+        this.ports[w].postMessage(this.queue.shift());
+      }
+    }
+  }
+
+  /** Takes every reply waiting; whether there was any. */
+  private receive(): boolean {
+    let any = false;
+    for (let w = 0; w < this.ports.length; w++) {
+      for (let m = receiveMessageOnPort(this.ports[w]); m !== undefined; m = receiveMessageOnPort(this.ports[w])) {
+        const reply = m.message as WorkerReply;
+        if ("fatal" in reply) throw new Error(`bulk: a worker thread failed: ${reply.fatal}`);
+        this.inFlight[w]--;
+        this.batches.get(reply.batch)?.got.set(reply.chunk, reply.results);
+        any = true;
+      }
+    }
+    if (any) this.deal();
+    return any;
+  }
+
+  /** One job on this thread. */
+  private run(job: WorkerJob): void {
+    if (this.here === undefined) throw new Error("bulk: job before start");
+    const signer = this.here;
+    const results = job.paths.map((path, i) => signer.checkAndSign(path, job.serials[i]));
+    this.batches.get(job.batch)?.got.set(job.chunk, results);
   }
 }

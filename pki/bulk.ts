@@ -4,15 +4,14 @@ import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
 import { IssuingCa, loadIssuingCa } from "./ca";
 import { SignerPool } from "./bulk-pool";
-import { readCsrFile } from "./csr-file";
-import { checkCsr } from "./csr";
+import { BulkSetup } from "./bulk-sign";
 import { checkDeviceClass } from "./device-class";
 import { appendIndex, IssuedEvent, readIndex, readIndexFrom } from "./index-journal";
-import { extensionsFor, issuedCopyPath, issuedEvent, issueLeaves, leafCertificate, LeafRequest } from "./issuance";
-import { newSerial } from "./serial";
+import { issuedCopyPath, issuedEvent, leafBuilder, LeafRequest, leafTemplate } from "./issuance";
+import { newSerial, newSerials } from "./serial";
 import { withStoreLock } from "./store-lock";
 import { StoreOptions } from "./issue";
-import { toPem } from "./pem";
+import { base64ToPem } from "./pem";
 import { DEFAULT_LEAF_DAYS, validityWindow, ValidityOptions } from "./validity";
 import { MoatError } from "../errors";
 
@@ -31,9 +30,10 @@ export interface BulkOptions extends StoreOptions, Omit<ValidityOptions, "notBef
   /** Called after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
-   * Worker threads that read, verify and sign (0: all in this thread). This thread stays the one
-   * writer of the journal and the files.
-   * @default every core when the directory holds at least {@link PARALLEL_FROM} CSRs, else 0
+   * Worker threads that read, verify and sign beside this thread (0: all in this thread). This
+   * thread stays the one writer of the journal and the files, and checks and signs whenever it
+   * would otherwise wait for the workers.
+   * @default every core but the one this thread uses, when the directory holds at least {@link PARALLEL_FROM} CSRs, else 0
    */
   readonly threads?: number;
 }
@@ -69,9 +69,9 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     .sort();
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
-  const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() : 0);
+  const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() - 1 : 0);
   // Started first: the threads load while the CA key is decrypted and the journal read.
-  const pool = threads > 0 ? new SignerPool(threads) : undefined;
+  const pool = new SignerPool(threads);
   try {
     const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
     const now = options.now ?? new Date();
@@ -81,15 +81,21 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     mkdirSync(outDir, { recursive: true });
     writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
     const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
-    if (pool) issueInParallel(run, pool);
-    else issueHere(run);
+    const setup: BulkSetup = {
+      key: ca.signer.privateKey,
+      template: leafTemplate(ca.identity, ca.signer, { profile: "device", deviceClass: options.deviceClass, ...validity }),
+      issuedCsrs: [...done.keys()],
+      remedy: remedyFor(csrDir),
+    };
+    pool.start(setup);
+    issueBatches(run, pool);
     return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
   } finally {
-    pool?.close();
+    pool.close();
   }
 }
 
-/** The state of one bulk run, shared by both ways of issuing. */
+/** The state of one bulk run. */
 interface Run {
   readonly options: BulkOptions;
   readonly ca: IssuingCa;
@@ -110,7 +116,7 @@ interface Run {
 interface Pending {
   readonly outs: string[];
   readonly request: LeafRequest;
-  /** Parallel path: the serial drawn for it and the certificate a worker signed with it. */
+  /** The serial drawn for it and the certificate signed with it. */
   serial?: string;
   der?: Buffer;
 }
@@ -139,7 +145,7 @@ function admit(
   } else if (earlier) {
     // A run killed between its journal line and its files left some of them out: they come from the journal.
     const copy = issuedCopyPath(run.ca, earlier.serial);
-    const pem = () => toPem("CERTIFICATE", Buffer.from(earlier.certificate, "base64"));
+    const pem = () => base64ToPem("CERTIFICATE", earlier.certificate);
     if (!existsSync(copy)) writeFileAtomic(copy, pem(), { durable: false, mode: 0o444 });
     if (!existsSync(out)) writeFileAtomic(out, pem(), { durable: false, mode: 0o444 });
     run.skipped++;
@@ -169,70 +175,28 @@ function refuse(run: Run, file: string, err: unknown): void {
   run.refused.push({ file, reason: err.message });
 }
 
-/** One thread reads, verifies, signs and writes: cheapest for a small directory. */
-function issueHere(run: Run): void {
-  const { files, batchSize, csrDir } = run;
-  for (let start = 0; start < files.length; start += batchSize) {
-    // Keyed by CSR hash: the same CSR twice in the directory gets one certificate, in both files.
-    const pending = new Map<string, Pending>();
-    for (const file of files.slice(start, start + batchSize)) {
-      try {
-        const csr = checkCsr(readCsrFile(join(csrDir, file), remedyFor(csrDir)), join(csrDir, file));
-        admit(run, pending, file, { sha256: csr.sha256, thingName: csr.thingName, spki: csr.subjectPublicKeyInfo });
-      } catch (err) {
-        refuse(run, file, err);
-      }
-    }
-    const batch = [...pending.values()];
-    // Output files are written after the journal is synced: nothing is handed out unrecorded,
-    // and a file lost in a crash is rewritten from the journal by the next run.
-    const leaves = issueLeaves(
-      run.ca,
-      batch.map((p) => p.request),
-      run.now,
-      false,
-    );
-    leaves.forEach((leaf, i) => {
-      for (const out of batch[i].outs) publishCopy(issuedCopyPath(run.ca, leaf.serial), out);
-      run.done.set(leaf.event.csrSha256 as string, leaf.event);
-    });
-    run.issued += leaves.length;
-    run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
-  }
-}
+/** A Uint8Array posted from a worker as a Buffer over the same bytes (no copy). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
- * Worker threads read, verify and sign; this thread is the one writer. It draws every serial
- * before the CSR goes out (against the journal and every serial of the run), and batch k+1 is
- * out with the workers while batch k is journaled and written. Under the store lock it reads
+ * Worker threads and this thread read, verify and sign (bulk-pool.ts); this thread is the one
+ * writer. It draws every serial before the CSR goes out (against the journal and every serial
+ * of the run), and batch k+1 is out with the workers while batch k is journaled and written. Under the store lock it reads
  * what other processes appended since it last looked; a serial one of them took meanwhile is
  * drawn again and that certificate re-signed here. Then the journal lines are appended and
  * fsynced, and only then are the issued/ copies and output files written: a kill at any point
  * leaves either no record and no file, or a record whose files the next run restores.
  */
-function issueInParallel(run: Run, pool: SignerPool): void {
+function issueBatches(run: Run, signing: SignerPool): void {
   const { files, batchSize, csrDir, ca } = run;
   let tail = readIndexFrom(ca.paths.index, 0);
   const taken = new Set(tail.events.map((e) => e.serial));
-  pool.start({
-    key: ca.signer.privateKey,
-    issuerName: ca.identity.subjectName,
-    issuerKeyId: ca.identity.keyId,
-    deviceClass: run.options.deviceClass,
-    notBefore: run.validity.notBefore.getTime(),
-    notAfter: run.validity.notAfter.getTime(),
-    issuedCsrs: [...run.done.keys()],
-    remedy: remedyFor(csrDir),
-  });
-  const extensions = extensionsFor(ca.identity.keyId);
+  const build = leafBuilder(ca.identity, ca.signer);
   const submit = (start: number) => {
     const slice = files.slice(start, start + batchSize);
-    const serials = slice.map(() => {
-      const serial = newSerial(taken);
-      taken.add(serial);
-      return serial;
-    });
-    pool.submit(
+    const serials = newSerials(slice.length, taken);
+    signing.submit(
       start,
       slice.map((f) => join(csrDir, f)),
       serials,
@@ -244,7 +208,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
   for (let start = 0; start < files.length; start += batchSize) {
     const slice = files.slice(start, start + batchSize);
     const nextSerials = start + batchSize < files.length ? submit(start + batchSize) : [];
-    const results = pool.collect(start);
+    const results = signing.collect(start);
     const pending = new Map<string, Pending>();
     results.forEach((result, i) => {
       try {
@@ -252,15 +216,12 @@ function issueInParallel(run: Run, pool: SignerPool): void {
         const entry = admit(run, pending, slice[i], {
           sha256: result.sha256,
           thingName: result.thingName,
-          spki: Buffer.from(result.spki),
+          spki: asBuffer(result.spki),
         });
         if (entry === undefined) return;
         entry.serial = serials[i];
         // Workers sign nothing issued before the run, which admit() never queues; signing here keeps that an optimisation.
-        entry.der =
-          result.der === undefined
-            ? leafCertificate(ca.identity, ca.signer, extensions, entry.request, serials[i])
-            : Buffer.from(result.der);
+        entry.der = result.der === undefined ? build(entry.request, serials[i]) : asBuffer(result.der);
       } catch (err) {
         refuse(run, slice[i], err);
       }
@@ -275,7 +236,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
         if (!theirs.has(entry.serial as string)) continue;
         entry.serial = newSerial(taken);
         taken.add(entry.serial);
-        entry.der = leafCertificate(ca.identity, ca.signer, extensions, entry.request, entry.serial);
+        entry.der = build(entry.request, entry.serial);
       }
       const lines = batch.map((entry) => issuedEvent(entry.request, entry.serial as string, entry.der as Buffer, issuedAt));
       appendIndex(ca.paths.index, lines);
@@ -283,7 +244,7 @@ function issueInParallel(run: Run, pool: SignerPool): void {
       return lines;
     });
     batch.forEach((entry, i) => {
-      publishIssued(issuedCopyPath(ca, entry.serial as string), toPem("CERTIFICATE", entry.der as Buffer), entry.outs);
+      publishIssued(issuedCopyPath(ca, entry.serial as string), base64ToPem("CERTIFICATE", events[i].certificate), entry.outs);
       run.done.set(entry.request.csrSha256 as string, events[i]);
     });
     run.issued += batch.length;

@@ -1,6 +1,6 @@
 import { Asn1, bitString, encode, contextTagged, integer, preEncoded, sequence, time } from "./asn1";
 import { childrenOf, readDer, Tag, timeOf, Tlv } from "./der-reader";
-import { attributeValuesOf, commonNamesOf } from "./distinguished-name";
+import { attributeValuesOf, commonNamesOf } from "./name-reader";
 import { OID } from "./oids";
 import { keyIdentifier, Signer } from "./signer";
 import { MoatError } from "../errors";

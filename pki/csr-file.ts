@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, Stats } from "node:fs";
 import { MoatError } from "../errors";
 
 /** A CSR is a few kilobytes; anything much larger in the directory is not one and is not read into memory. */
@@ -23,7 +23,13 @@ export function readCsrFile(path: string, remedy: string): string {
     if (!stats.isFile()) throw new MoatError(`${path}: is ${fileKind(stats)}, not a CSR file; ${remedy}`);
     if (stats.size > MAX_CSR_BYTES)
       throw new MoatError(`${path}: ${stats.size} bytes is too large for a CSR (at most ${MAX_CSR_BYTES}); ${remedy}`);
-    return readFileSync(fd, "utf8");
+    // One read into a buffer of the size fstat gave, not readFileSync's second fstat. A size of 0
+    // may be a file that does not know its size (procfs): read it to its end, within the limit.
+    const bytes = Buffer.allocUnsafe(stats.size === 0 ? MAX_CSR_BYTES + 1 : stats.size);
+    let read = 0;
+    for (let n = -1; read < bytes.length && n !== 0; read += n) n = readSync(fd, bytes, read, bytes.length - read, read);
+    if (read > MAX_CSR_BYTES) throw new MoatError(`${path}: more than ${MAX_CSR_BYTES} bytes is too large for a CSR; ${remedy}`);
+    return bytes.toString("utf8", 0, read);
   } catch (err) {
     throw unreadable(err, path, remedy);
   } finally {

@@ -1,6 +1,6 @@
 import { createHash, KeyObject, verify } from "node:crypto";
 import { childrenOf, expectTag, oidOf, readDer, Tag, Tlv } from "./der-reader";
-import { attributeName, commonNamesOf, nameAttributesOf } from "./distinguished-name";
+import { attributeName, nameAttributesOf, stringValueOf } from "./name-reader";
 import { OID } from "./oids";
 import { importSubjectPublicKey, SubjectPublicKey } from "./public-key";
 import { fromPem } from "./pem";
@@ -55,7 +55,9 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
     throw malformed(what, "CertificationRequestInfo is not version 1 with attributes");
   }
 
-  const algorithmOid = oidOf(childrenOf(algorithm, what)[0], what);
+  const [algorithmId] = childrenOf(algorithm, what);
+  if (algorithmId === undefined) throw malformed(what, "empty signature algorithm");
+  const algorithmOid = oidOf(algorithmId, what);
   const scheme = SIGNATURE_ALGORITHMS[algorithmOid];
   if (!scheme)
     throw new MoatError(
@@ -70,15 +72,20 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
     );
   }
 
-  const names = commonNamesOf(subject, what);
+  // One pass over the subject: its CNs (each a string type moat reads) and the first other attribute.
+  const names: string[] = [];
+  let other: string | undefined;
+  for (const attribute of nameAttributesOf(subject, what)) {
+    if (attribute.type === OID.commonName) names.push(stringValueOf(attribute, what));
+    else other ??= attribute.type;
+  }
   if (names.length !== 1)
     throw new MoatError(`${what}: subject has ${names.length} CNs; a device CSR needs exactly one CN, its thing name`);
   checkThingName(names[0], what);
   // The CA alone writes the rest of the subject: an OU here would let a device choose its class.
-  const other = nameAttributesOf(subject, what).find((a) => a.type !== OID.commonName);
-  if (other) {
+  if (other !== undefined) {
     throw new MoatError(
-      `${what}: subject has ${attributeName(other.type)} besides the CN; a device CSR's subject must be only its CN (the CA sets the class, OU, itself): regenerate it with -subj "/CN=${names[0]}"`,
+      `${what}: subject has ${attributeName(other)} besides the CN; a device CSR's subject must be only its CN (the CA sets the class, OU, itself): regenerate it with -subj "/CN=${names[0]}"`,
     );
   }
   refuseCaRequest(attributes, what);

@@ -30,35 +30,67 @@ export const Tag = {
 } as const;
 
 /**
+ * A TLV read from `source`: `bytes` and `contents` are views made when asked for, so walking a
+ * structure allocates no Buffer for the many TLVs whose bytes nobody reads (bulk reads every CSR).
+ */
+class DerTlv implements Tlv {
+  constructor(
+    readonly tag: number,
+    readonly source: Buffer,
+    readonly start: number,
+    readonly valueStart: number,
+    readonly end: number,
+  ) {}
+
+  get bytes(): Buffer {
+    return this.source.subarray(this.start, this.end);
+  }
+
+  get contents(): Buffer {
+    return this.source.subarray(this.valueStart, this.end);
+  }
+}
+
+/**
  * A strict DER reader over Buffers. forge's `asn1.fromDer` re-encodes what it parses
  * (so the bytes a signature covers are not the bytes received) and is slow on binary strings;
  * a CSR signature must be checked over the exact bytes the device signed.
  * `what` names the input in every error, e.g. "CSR devices/a.csr".
  */
 export function readTlv(buf: Buffer, offset: number, what: string): Tlv & { readonly end: number } {
-  const fail = (why: string): never => {
-    throw new MoatError(
-      `${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`,
-    );
-  };
-  if (offset + 2 > buf.length) fail("truncated header");
-  const tag = buf[offset];
-  if ((tag & 0x1f) === 0x1f) fail("multi-byte tag");
-  let length = buf[offset + 1];
+  return tlvAt(buf, offset, buf.length, 0, what);
+}
+
+/**
+ * The TLV at `offset` of `source`, which must end by `limit` (the end of the value holding it).
+ * Errors give the offset from `base`, the start of that value.
+ */
+function tlvAt(source: Buffer, offset: number, limit: number, base: number, what: string): DerTlv {
+  // No closure here: this runs for every TLV of every CSR in a bulk run.
+  if (offset + 2 > limit) invalidDer(what, "truncated header", offset - base);
+  const tag = source[offset];
+  if ((tag & 0x1f) === 0x1f) invalidDer(what, "multi-byte tag", offset - base);
+  let length = source[offset + 1];
   let header = 2;
   if (length & 0x80) {
     const count = length & 0x7f;
-    if (count === 0) fail("indefinite length");
-    if (count > 4) fail("length too large");
-    if (offset + 2 + count > buf.length) fail("truncated length");
+    if (count === 0) invalidDer(what, "indefinite length", offset - base);
+    if (count > 4) invalidDer(what, "length too large", offset - base);
+    if (offset + 2 + count > limit) invalidDer(what, "truncated length", offset - base);
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + buf[offset + 2 + i];
-    if (buf[offset + 2] === 0 || length < 0x80) fail("non-minimal length");
+    for (let i = 0; i < count; i++) length = length * 256 + source[offset + 2 + i];
+    if (source[offset + 2] === 0 || length < 0x80) invalidDer(what, "non-minimal length", offset - base);
     header += count;
   }
   const end = offset + header + length;
-  if (end > buf.length) fail("truncated value");
-  return { tag, bytes: buf.subarray(offset, end), contents: buf.subarray(offset + header, end), end };
+  if (end > limit) invalidDer(what, "truncated value", offset - base);
+  return new DerTlv(tag, source, offset, offset + header, end);
+}
+
+function invalidDer(what: string, why: string, offset: number): never {
+  throw new MoatError(
+    `${what}: not valid DER (${why} at byte ${offset}); supply a DER/PEM file written by a standard tool such as openssl`,
+  );
 }
 
 /** Parses a buffer that must hold exactly one TLV, nothing trailing. */
@@ -73,10 +105,11 @@ export function readDer(buf: Buffer, what: string, expectedTag?: number): Tlv {
 
 /** The TLVs inside a constructed value, in order. */
 export function childrenOf(parent: Tlv, what: string): Tlv[] {
+  const { source, valueStart, end } =
+    parent instanceof DerTlv ? parent : { source: parent.contents, valueStart: 0, end: parent.contents.length };
   const out: Tlv[] = [];
-  let offset = 0;
-  while (offset < parent.contents.length) {
-    const child = readTlv(parent.contents, offset, what);
+  for (let offset = valueStart; offset < end;) {
+    const child = tlvAt(source, offset, end, valueStart, what);
     out.push(child);
     offset = child.end;
   }
@@ -97,17 +130,21 @@ export function oidOf(tlv: Tlv, what: string): string {
   expectTag(tlv, Tag.OID, what);
   const c = tlv.contents;
   if (c.length === 0) throw new MoatError(`${what}: empty OBJECT IDENTIFIER; the file is corrupt`);
-  const parts: number[] = [];
+  let dotted = "";
   let value = 0;
-  for (const byte of c) {
+  let first = true;
+  for (let i = 0; i < c.length; i++) {
+    const byte = c[i];
     value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      parts.push(value);
-      value = 0;
-    }
+    if (byte & 0x80) continue;
+    if (first) {
+      const arc = value < 40 ? 0 : value < 80 ? 1 : 2;
+      dotted = `${arc}.${value - arc * 40}`;
+      first = false;
+    } else dotted += `.${value}`;
+    value = 0;
   }
-  const first = parts[0] < 40 ? 0 : parts[0] < 80 ? 1 : 2;
-  return [first, parts[0] - first * 40, ...parts.slice(1)].join(".");
+  return dotted;
 }
 
 /** Decodes a UTCTime (RFC 5280: years 1950-2049) or GeneralizedTime in the Zulu form X.509 uses. */

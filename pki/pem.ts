@@ -1,8 +1,10 @@
 import { MoatError } from "../errors";
 
 /** PEM armour: base64 in 64-character lines between BEGIN/END labels (RFC 7468). */
-export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString("base64");
+export const toPem = (label: string, der: Buffer): string => base64ToPem(label, der.toString("base64"));
+
+/** PEM armour around DER already in base64 (the journal holds each certificate so). */
+export function base64ToPem(label: string, b64: string): string {
   let body = "";
   for (let i = 0; i < b64.length; i += 64) body += b64.slice(i, i + 64) + "\n";
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
@@ -12,7 +14,11 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?----
 
 /** Every PEM block in `text`, in order, with its label. */
 export function pemBlocks(text: string): { label: string; der: Buffer }[] {
-  return [...text.matchAll(BLOCK)].map((m) => ({ label: m[1], der: Buffer.from(m[2].replace(/\s+/g, ""), "base64") }));
+  // Node's base64 decoder skips the line breaks itself; bulk reads every CSR through here.
+  const blocks: { label: string; der: Buffer }[] = [];
+  BLOCK.lastIndex = 0;
+  for (let m = BLOCK.exec(text); m !== null; m = BLOCK.exec(text)) blocks.push({ label: m[1], der: Buffer.from(m[2], "base64") });
+  return blocks;
 }
 
 /**

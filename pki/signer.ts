@@ -1,7 +1,8 @@
-import { createHash, generateKeyPairSync, KeyObject, sign } from "node:crypto";
+import { generateKeyPairSync, KeyObject, sign } from "node:crypto";
 import { Asn1, encode, nullValue, oid, sequence } from "./asn1";
-import { childrenOf, expectTag, readDer, Tag } from "./der-reader";
 import { OID } from "./oids";
+
+export { keyIdentifier } from "./key-identifier";
 
 /** CA key types. P-256 is the default: IoT Core accepts it and devices handle it best. */
 export type KeyType = "p256" | "rsa2048" | "rsa3072";
@@ -38,13 +39,3 @@ export function signerFor(privateKey: KeyObject): Signer {
 
 /** DER SubjectPublicKeyInfo of a public key. */
 export const spkiOf = (publicKey: KeyObject): Buffer => publicKey.export({ format: "der", type: "spki" });
-
-/**
- * The key identifier of RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING value.
- * The same function gives a certificate's SKI and, from the issuer's key, its AKI.
- */
-export function keyIdentifier(spkiDer: Buffer): Buffer {
-  const [, subjectPublicKey] = childrenOf(readDer(spkiDer, "public key", Tag.SEQUENCE), "public key");
-  expectTag(subjectPublicKey, Tag.BIT_STRING, "public key");
-  return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
-}
