@@ -10,8 +10,8 @@ module.exports = {
   testTimeout: 60000,
   // Jest's default (one worker per core but one) runs the suites one by one on two cores, and the
   // suites wait often on brokers, terraform and child processes: three workers on two cores keep
-  // both busy. Jest starts the suites that took longest last time first.
-  maxWorkers: "150%",
+  // both busy ("150%" is read as 150 workers). Jest starts the suites that took longest last time first.
+  maxWorkers: 3,
   // The slowest suites and the totals per folder, printed at the end of every run.
   reporters: ["default", "<rootDir>/test/support/jest/timing-reporter.js"],
 };
