@@ -27,14 +27,14 @@ function buildInputs(): string[] {
 export function buildPackage(outDir: string): void {
   const inputs = buildInputs();
   const key = createHash("sha256")
-    .update(ROOT)
-    .update("\0")
     .update(inputs.join("\0"))
     .update(fs.readFileSync(path.join(ROOT, "tsconfig.json")))
     .update(fs.readFileSync(path.join(ROOT, "tsconfig.build.json")))
     .digest("hex")
     .slice(0, 16);
-  const caches = path.join(ROOT, "node_modules", ".cache", "moat-test", "package-build");
+  // One folder per checkout, as npm test's caches: worktrees that share node_modules keep their own.
+  const checkout = createHash("sha1").update(ROOT).digest("hex").slice(0, 12);
+  const caches = path.join(ROOT, "node_modules", ".cache", "moat-test", checkout, "package-build");
   const cache = path.join(caches, key);
   // Only the current tree's build is kept.
   if (fs.existsSync(caches)) {
