@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildPackage } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
 
 /**
@@ -12,9 +13,7 @@ import { ROOT } from "../support/run-moat";
 test("another stack that imports the built package's constructs by package name synthesizes", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-package-"));
   const pkg = path.join(tmp, "moat");
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")], {
-    cwd: ROOT,
-  });
+  buildPackage(path.join(pkg, "dist"));
   fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"));
 

@@ -7,6 +7,7 @@ import { main } from "../../bin/moat";
 import { BROKER_USER_NAME, brokerUser, findMosquitto, labDown, labPaths, labUp, runningBroker, spawnBroker } from "../../lab";
 import { initCa, writeCrl } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
+import { TSX_NODE } from "../support/run-moat";
 import { freePort, labEnvironment, labPrerequisites, waitFor } from "./lab-harness";
 
 const lab = labPrerequisites();
@@ -318,11 +319,11 @@ lab.describe("moat lab: lifecycle against a real Mosquitto", () => {
   });
 
   test("the real CLI process exits with the same codes (tsx bin/moat.ts)", () => {
-    const tsx = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
+    const [node, ...loader] = TSX_NODE;
     const cli = join(__dirname, "..", "..", "bin", "moat.ts");
-    const status = spawnSync(tsx, [cli, "lab", "status", ...common()], { encoding: "utf8" });
+    const status = spawnSync(node, [...loader, cli, "lab", "status", ...common()], { encoding: "utf8" });
     expect(status.status).toBe(1);
-    const usage = spawnSync(tsx, [cli, "lab", "up", "--env", "lab", "--port", "x"], { encoding: "utf8" });
+    const usage = spawnSync(node, [...loader, cli, "lab", "up", "--env", "lab", "--port", "x"], { encoding: "utf8" });
     expect(usage.status).toBe(2);
     expect(usage.stderr).not.toMatch(/\n\s+at /);
   });

@@ -1,8 +1,14 @@
 import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 
 export const ROOT = path.join(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+/**
+ * Node with tsx's loader: how bin/moat-cli.cjs runs the source in a checkout. One process, where
+ * the `tsx` command starts a relaying parent and then this same command as its child.
+ */
+export const TSX_NODE: readonly [string, ...string[]] = [process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href];
 
 export interface RunResult {
   readonly code: number | null;
@@ -14,7 +20,8 @@ export interface RunResult {
 export function runMoat(args: string[], options: SpawnSyncOptions = {}): RunResult {
   // Jest gives tests a copy of process.env; a child only sees what is passed explicitly
   // (MOAT_PKI_DIR from test/setup.ts among it).
-  const result = spawnSync(TSX, [path.join(ROOT, "bin", "moat.ts"), ...args], {
+  const [node, ...loader] = TSX_NODE;
+  const result = spawnSync(node, [...loader, path.join(ROOT, "bin", "moat.ts"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 120_000,

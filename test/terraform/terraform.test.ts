@@ -68,6 +68,9 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
     });
     return;
   }
+  // The terraform runs start together in beforeAll and share the cores with the other jest
+  // workers; the first test waits for them all.
+  jest.setTimeout(240_000);
   const outdir = mkdtempSync(join(tmpdir(), "moat-tf-synth-"));
   const cli = new TerraformCli();
   const stacks: Record<string, Json> = {};
