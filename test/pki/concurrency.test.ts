@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { initCa, listIssued, pkiPaths } from "../../pki";
 import { withStoreLock } from "../../pki/store-lock";
@@ -8,11 +9,6 @@ import { TSX_NODE } from "../support/run-moat";
 import { cleanup, environmentsDir, openssl, opensslCsr, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
 const [NODE, ...TSX_LOADER] = TSX_NODE;
-// The SIGKILL test still starts its worker with the tsx command. Its SIGKILL reaches only tsx's
-// relaying parent, and the worker below it runs on; killing the worker itself (TSX_NODE) can leave
-// the store lock behind, which the resume then refuses as stale. Which behaviour the test should
-// prove is open (the h/tests report says so).
-const TSX = join(__dirname, "../../node_modules/.bin/tsx");
 const ROOT = join(__dirname, "../..");
 
 /** Starts a process and resolves with its exit code and stderr. */
@@ -124,7 +120,9 @@ describe("two issuers at once", () => {
     const pkiDir = join(dir, "store");
     const { paths } = initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
     const count = 600;
-    const child = spawn(TSX, ["test/pki/store-worker.ts", "bulk", pkiDir, dir, "kill", String(count)], { cwd: ROOT, stdio: "ignore" });
+    // node itself runs the worker (no tsx relay in between), so SIGKILL stops the issuing process and leaves its store lock behind.
+    const worker = ["test/pki/store-worker.ts", "bulk", pkiDir, dir, "kill", String(count)];
+    const child = spawn(NODE, [...TSX_LOADER, ...worker], { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     while (!existsSync(join(dir, "ready-kill"))) await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(dir, "go"), "");
@@ -215,15 +213,41 @@ describe("two issuers at once", () => {
     expect(readdirSync(pkiDir)).toEqual(["lab"]); // no staging directory left behind
   });
 
-  test("a stale lock is reported with the way out, never broken silently", () => {
+  test("a lock left by a killed process on this host is recovered, and the body runs", () => {
     const lock = join(dir, ".lock");
-    writeFileSync(lock, "999999\n");
+    for (const content of [`999999 ${hostname()}\n`, "999999\n"]) {
+      writeFileSync(lock, content);
+      expect(withStoreLock(lock, () => readFileSync(lock, "utf8"), 50)).toBe(`${process.pid} ${hostname()}\n`);
+      expect(existsSync(lock)).toBe(false);
+      expect(existsSync(`${lock}.break`)).toBe(false);
+    }
+  });
+
+  test("a lock held by a running process, by another host or being written is waited for, never broken", () => {
+    const lock = join(dir, ".lock");
+    const cases: [string, string][] = [
+      [`${process.pid} ${hostname()}\n`, `pid ${process.pid}`],
+      ["999999 another-host.example\n", "pid 999999 on host another-host.example"],
+      ["", "an unknown process"],
+    ];
+    for (const [content, who] of cases) {
+      writeFileSync(lock, content);
+      expect(() => withStoreLock(lock, () => 1, 50)).toThrow(
+        `PKI store lock ${lock} is still held by ${who} after 0.05 s; wait for it to finish and retry`,
+      );
+      expect(readFileSync(lock, "utf8")).toBe(content);
+    }
+    rmSync(lock);
+  });
+
+  test("a recovery interrupted by a crash is reported with both files to delete", () => {
+    const lock = join(dir, ".lock");
+    writeFileSync(lock, `999999 ${hostname()}\n`);
+    writeFileSync(`${lock}.break`, `999998 ${hostname()}\n`);
     expect(() => withStoreLock(lock, () => 1, 50)).toThrow(
-      `PKI store lock ${lock} is held by pid 999999, which is not running; if no 'moat pki' is running, delete the lock file and retry`,
+      `PKI store lock ${lock}.break was left by pid 999998, which stopped while recovering a stale lock; if no 'moat pki' is running, delete ${lock} and ${lock}.break and retry`,
     );
-    writeFileSync(lock, `${process.pid}\n`);
-    expect(() => withStoreLock(lock, () => 1, 50)).toThrow(
-      `PKI store lock ${lock} is still held by pid ${process.pid} after 0.05 s; wait for it to finish and retry`,
-    );
+    rmSync(lock);
+    rmSync(`${lock}.break`);
   });
 });
