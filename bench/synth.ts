@@ -16,9 +16,10 @@ import { alternatingRuns, median, ProcessRun, timeProcess } from "./process-time
  * to end on a warm machine: `npx cdktf synth` and `npm start`.
  *
  * BENCH_INSTRUCTIONS=1 also counts the instructions each app executes (valgrind's cachegrind,
- * all threads, V8 in --predictable mode): the same count on every run whatever else the machine
- * is doing, so a change's effect can be told from noise on a loaded machine. It is a proxy: wall
- * time also pays for memory, caches and I/O, which cost moat more than its instruction count.
+ * all threads, V8 in --predictable mode), which the machine's load does not change: the anchor's
+ * count repeats within 0.1%, moat's within about 2% (its runs still differ in ways not traced yet),
+ * so it tells effects larger than that from load noise. It is a proxy: wall time also pays for
+ * memory, caches and I/O, which cost moat more than its instruction count.
  */
 const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
