@@ -26,4 +26,5 @@ test("the cdktf.json app command writes what the TypeScript sources build now, f
   const inProcess = path.join(tmp, "in-process");
   buildApp({ environments: ["dev", "prod"], outdir: inProcess }).app.synth();
   for (const env of ["dev", "prod"]) expect(stackFile(fromCommand, env)).toBe(stackFile(inProcess, env));
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
