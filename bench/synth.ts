@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,6 +14,12 @@ import { alternatingRuns, median, ProcessRun, timeProcess } from "./process-time
  * constructs and review at synth add to what cdktf charges for these resources (goal <= 1.15x).
  * A one-resource app is printed for context (cdktf's cold start). Then what a user waits for end
  * to end on a warm machine: `npx cdktf synth` and `npm start`.
+ *
+ * BENCH_INSTRUCTIONS=1 also counts the instructions each app executes (valgrind's cachegrind,
+ * all threads, V8 in --predictable mode), which the machine's load does not change: the anchor's
+ * count repeats within 0.1%, moat's within about 2% (its runs still differ in ways not traced yet),
+ * so it tells effects larger than that from load noise. It is a proxy: wall time also pays for
+ * memory, caches and I/O, which cost moat more than its instruction count.
  */
 const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -97,6 +103,24 @@ const synth = alternatingRuns(
   RUNS,
 );
 
+/** Instructions executed by `node --predictable script` (GC and compilation on the main thread, so repeatable). */
+const instructions = (script: string, out: string, extra?: NodeJS.ProcessEnv): number => {
+  const result = spawnSync(
+    "valgrind",
+    ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", "node", "--predictable", path.join(build, script)],
+    { cwd: ROOT, env: env(out, extra), encoding: "utf8" },
+  );
+  const count = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? "")?.[1];
+  if (result.status !== 0 || !count) throw new Error(`valgrind ${script} exited ${result.status}:\n${result.stderr}`);
+  return Number(count.replace(/,/g, ""));
+};
+const counted = process.env.BENCH_INSTRUCTIONS
+  ? {
+      moat: instructions(path.join("stacks", "main.js"), outdir("moat-ir"), { MOAT_PKI_DIR: pkiDir }),
+      anchor: instructions(anchorJs, outdir("anchor-ir")),
+    }
+  : undefined;
+
 // End to end, as a user runs them, in the checkout (cdktf.out, .pki are git-ignored). npm start
 // makes dev's CA on its first run (the warm-up) and reuses it after, so cdktf synth finds it.
 const npm = (args: string[]) => () => timeProcess(["npm", ...args], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
@@ -127,6 +151,12 @@ process.stdout.write(
     row("context: one-resource cdktf app (cdktf's cold start)", synth.oneResource),
     ratioLine("moat / anchor", ratios(synth.moat, synth.anchor), TARGET),
     ratioLine("moat / one-resource app (context)", ratios(synth.moat, synth.oneResource)),
+    ...(counted
+      ? [
+          `  instructions (cachegrind, node --predictable): moat ${fmt(counted.moat / 1e9, 3)} G, anchor ${fmt(counted.anchor / 1e9, 3)} G, ` +
+            `moat / anchor ${fmt(counted.moat / counted.anchor, 3)}x`,
+        ]
+      : []),
     `end to end, warm, ${END_TO_END_RUNS} alternating rounds after a warm-up (CHECKPOINT_DISABLE=1), medians:`,
     row("npm start (pki init --if-missing, synth dev, review dev)", endToEnd.start),
     row("npx cdktf synth (cdktf.json app, every stack)", endToEnd.cdktfSynth),

@@ -68,7 +68,7 @@ export class BrokerEndpoint extends Construct {
     });
     this.hostedZoneId = zone.zoneId;
     new Route53Record(this, "record", {
-      zoneId: zone.zoneId,
+      zoneId: this.hostedZoneId,
       name: props.dnsName,
       type: "A",
       alias: {

@@ -47,6 +47,6 @@ export class BrokerLogging extends Construct {
       }),
     });
     this.roleArn = role.arn;
-    new IotLoggingOptions(this, "options", { defaultLogLevel: props.level, roleArn: role.arn, disableAllLogs: false });
+    new IotLoggingOptions(this, "options", { defaultLogLevel: props.level, roleArn: this.roleArn, disableAllLogs: false });
   }
 }

@@ -104,7 +104,7 @@ export class CaRegistration extends Construct {
       allowAutoRegistration: true,
       certificateMode: this.certificateMode,
       verificationCertificatePem: props.verificationCertificatePem,
-      registrationConfig: { roleArn: role.arn, templateBody: jitpTemplateBody(props.template) },
+      registrationConfig: { roleArn: this.provisioningRoleArn, templateBody: jitpTemplateBody(props.template) },
       tags: props.tags,
     });
     this.caCertificateId = registered.id;

@@ -152,7 +152,8 @@ export class IotCoreBroker extends Construct {
       throw new ValidationError(`IotCoreBroker ${id}: needs at least one device subnet and one endpoint subnet`);
     }
 
-    const account = new DataAwsCallerIdentity(this, "account");
+    // One reference token, reused: cdktf records a stack trace for every token it makes.
+    const accountId = new DataAwsCallerIdentity(this, "account").accountId;
 
     // Devices dial this configuration's name (its SNI picks it), so its TLS policy is in the plan.
     const domain = new BrokerDomainConfiguration(this, "domain", {
@@ -179,7 +180,7 @@ export class IotCoreBroker extends Construct {
     const compiled = compileIotPolicies(props.topics, {
       partition,
       region: props.region,
-      accountId: account.accountId,
+      accountId,
       sourceVpceId: endpoint.endpointId,
     });
 
@@ -215,7 +216,7 @@ export class IotCoreBroker extends Construct {
     const registration = new CaRegistration(this, "ca", {
       name: props.name,
       partition,
-      accountId: account.accountId,
+      accountId,
       caCertificatePem: props.caCertificatePem,
       verificationCertificatePem: props.verificationCertificatePem,
       sniOnlyReason: props.sniOnlyReason,
@@ -233,8 +234,8 @@ export class IotCoreBroker extends Construct {
     if (logging.enabled) {
       new BrokerLogging(this, "logging", {
         name: props.name,
-        logsArnPrefix: `arn:${partition}:logs:${props.region}:${account.accountId}`,
-        accountId: account.accountId,
+        logsArnPrefix: `arn:${partition}:logs:${props.region}:${accountId}`,
+        accountId,
         level: logging.level,
         tags: props.tags,
       });
@@ -243,7 +244,7 @@ export class IotCoreBroker extends Construct {
 
     const alarms = new AuthFailureAlarms(this, "alarms", {
       name: props.name,
-      accountId: account.accountId,
+      accountId,
       partition,
       emails: props.alarmEmails ?? [],
       threshold,

@@ -211,18 +211,19 @@ export class FlowLogQueries extends Construct {
     if (props.bucket) {
       // Literal names, not tokens: the Athena queries name the table in their text.
       const databaseName = `moat_${props.name.replace(/-/g, "_")}`;
-      const database = new GlueCatalogDatabase(this, "database", {
+      const databaseResource = new GlueCatalogDatabase(this, "database", {
         name: databaseName,
         description: `moat ${props.name}: VPC flow logs of the IoT segment`,
       });
-      this.flowTable(database.name, props.bucket);
+      const database = databaseResource.name;
+      this.flowTable(database, props.bucket);
       this.athenaTable = `${databaseName}.${TABLE_NAME}`;
       for (const q of athenaFlowQueries(props.plan, this.athenaTable)) {
         checkQuery(q, "athena", [...FLOW_COLUMNS, ...PARTITIONS.map((p) => p.name), this.athenaTable]);
         new AthenaNamedQuery(this, `athena-${q.id}`, {
           name: `moat/${props.name}/flows/${q.id}`,
           description: q.title,
-          database: database.name,
+          database,
           query: q.query,
         });
       }

@@ -112,33 +112,39 @@ export class FlowLogs extends Construct {
       policy: JSON.stringify(this.keyPolicy(logGroupName, withS3)),
     });
     new KmsAlias(this, "key-alias", { name: `alias/moat/${props.name}/flow-logs`, targetKeyId: key.keyId });
+    // Each attribute read once: every read makes a new token, and cdktf records a stack trace for each.
     this.kmsKeyArn = key.arn;
 
     if (withCloudWatch) {
-      const group = new CloudwatchLogGroup(this, "log-group", { name: logGroupName, retentionInDays: retentionDays, kmsKeyId: key.arn });
+      const group = new CloudwatchLogGroup(this, "log-group", {
+        name: logGroupName,
+        retentionInDays: retentionDays,
+        kmsKeyId: this.kmsKeyArn,
+      });
       this.logGroupName = group.name;
-      const role = this.deliveryRole(group.arn);
+      const groupArn = group.arn;
+      const role = this.deliveryRole(groupArn);
       new FlowLog(this, "to-cloudwatch", {
         vpcId: props.vpcId,
         trafficType: "ALL",
         logDestinationType: "cloud-watch-logs",
-        logDestination: group.arn,
+        logDestination: groupArn,
         iamRoleArn: role.arn,
         logFormat: FLOW_LOG_FORMAT,
         maxAggregationInterval: 60,
         tags: { Name: `${props.name}-flow-log-cloudwatch` },
       });
-      this.rejectedMqttAlarm = this.rejectedMqttAlarmOn(group, props.name);
+      this.rejectedMqttAlarm = this.rejectedMqttAlarmOn(this.logGroupName, props.name);
     }
 
     if (withS3) {
-      const { bucket, configuration } = this.logBucket(props.name, key.arn, retentionDays, archiveAfterDays);
+      const { bucket, bucketArn, configuration } = this.logBucket(props.name, this.kmsKeyArn, retentionDays, archiveAfterDays);
       this.bucketName = bucket.bucket;
       new FlowLog(this, "to-s3", {
         vpcId: props.vpcId,
         trafficType: "ALL",
         logDestinationType: "s3",
-        logDestination: bucket.arn,
+        logDestination: bucketArn,
         logFormat: FLOW_LOG_FORMAT,
         maxAggregationInterval: 60,
         destinationOptions: S3_DESTINATION_OPTIONS,
@@ -233,12 +239,12 @@ export class FlowLogs extends Construct {
     return role;
   }
 
-  private rejectedMqttAlarmOn(group: CloudwatchLogGroup, name: string): CloudwatchMetricAlarm {
+  private rejectedMqttAlarmOn(logGroupName: string, name: string): CloudwatchMetricAlarm {
     const namespace = `moat/${name}`;
     const metricName = "RejectedMqttFlows";
     new CloudwatchLogMetricFilter(this, "rejected-mqtt-filter", {
       name: `${name}-rejected-mqtt-flows`,
-      logGroupName: group.name,
+      logGroupName,
       pattern: REJECTED_MQTT_PATTERN,
       metricTransformation: { namespace, name: metricName, value: "1", defaultValue: "0" },
     });
@@ -262,26 +268,28 @@ export class FlowLogs extends Construct {
     kmsKeyArn: string,
     retentionDays: number,
     archiveAfterDays: number,
-  ): { bucket: S3Bucket; configuration: TerraformResource[] } {
+  ): { bucket: S3Bucket; bucketArn: string; configuration: TerraformResource[] } {
     const bucket = new S3Bucket(this, "bucket", { bucketPrefix: `moat-${name}-flow-logs-`, forceDestroy: false });
+    const bucketId = bucket.id;
+    const bucketArn = bucket.arn;
     const publicAccess = new S3BucketPublicAccessBlock(this, "bucket-public-access", {
-      bucket: bucket.id,
+      bucket: bucketId,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
     const ownership = new S3BucketOwnershipControls(this, "bucket-ownership", {
-      bucket: bucket.id,
+      bucket: bucketId,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
-      bucket: bucket.id,
+      bucket: bucketId,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }],
     });
-    new S3BucketVersioningA(this, "bucket-versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketVersioningA(this, "bucket-versioning", { bucket: bucketId, versioningConfiguration: { status: "Enabled" } });
     new S3BucketLifecycleConfiguration(this, "bucket-lifecycle", {
-      bucket: bucket.id,
+      bucket: bucketId,
       rule: [
         {
           id: "archive-then-expire",
@@ -296,7 +304,7 @@ export class FlowLogs extends Construct {
     });
     const deliveryConditions = this.deliveryConditions();
     const policy = new S3BucketPolicy(this, "bucket-policy", {
-      bucket: bucket.id,
+      bucket: bucketId,
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -305,7 +313,7 @@ export class FlowLogs extends Construct {
             Effect: "Deny",
             Principal: "*",
             Action: "s3:*",
-            Resource: [bucket.arn, `${bucket.arn}/*`],
+            Resource: [bucketArn, `${bucketArn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
           {
@@ -313,7 +321,7 @@ export class FlowLogs extends Construct {
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: "s3:PutObject",
-            Resource: `${bucket.arn}/${deliveryPrefix(this.account)}/*`,
+            Resource: `${bucketArn}/${deliveryPrefix(this.account)}/*`,
             Condition: {
               ...deliveryConditions,
               StringEquals: { ...deliveryConditions.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" },
@@ -324,13 +332,13 @@ export class FlowLogs extends Construct {
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: ["s3:GetBucketAcl", "s3:ListBucket"],
-            Resource: bucket.arn,
+            Resource: bucketArn,
             Condition: deliveryConditions,
           },
         ],
       }),
     });
-    return { bucket, configuration: [publicAccess, ownership, encryption, policy] };
+    return { bucket, bucketArn, configuration: [publicAccess, ownership, encryption, policy] };
   }
 
   /** The confused-deputy guard AWS documents for log delivery: this account's logs only. */
