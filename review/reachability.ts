@@ -8,13 +8,13 @@ import {
   brokerEndpoints,
   brokerSecurityGroups,
   groupAddress,
+  groupHolders,
   GroupRule,
   groupRules,
   isAllProtocols,
   Peer,
   prefixListCidrs,
   ROUTE_TARGETS,
-  SECURITY_GROUP_RULE_TYPES,
 } from "./segment";
 import { Role, ROLE_TAG } from "../core/tags";
 import { asNumber } from "./terraform-types";
@@ -193,8 +193,14 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const vpcOfGroup = new Map(model.ofType("aws_security_group").map((g) => [g.address, model.target(g.attributes.vpc_id)?.address]));
   const inVpc = (groups: readonly string[], vpc: string | undefined) =>
     vpc === undefined ? [...groups] : groups.filter((g) => vpcOfGroup.get(g) === undefined || vpcOfGroup.get(g) === vpc);
-  for (const [address, place] of subnetPlaces)
-    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: inVpc(deviceGroups, place.vpc) });
+  // The device groups of each VPC, found once per VPC: every device subnet of a VPC carries the same list.
+  const deviceGroupsOf = new Map<string | undefined, readonly string[]>();
+  for (const [address, place] of subnetPlaces) {
+    if (place.node.kind !== "device-subnet") continue;
+    let groups = deviceGroupsOf.get(place.vpc);
+    if (groups === undefined) deviceGroupsOf.set(place.vpc, (groups = inVpc(deviceGroups, place.vpc)));
+    subnetPlaces.set(address, { ...place, groups });
+  }
 
   const subnetsOf = (value: Value | undefined, fallback: readonly Resource[]): Resource[] => {
     const found = [...referencesIn(value)].map((a) => model.get(a)).filter((r): r is Resource => r?.type === "aws_subnet");
@@ -220,11 +226,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
     const groups = isBroker ? inVpc([...broker.groups, ...broker.maybe], vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
     inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups, vpc });
   }
-  const holdersOf = new Map<string, Resource[]>();
-  for (const r of model.resources) {
-    if (r.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(r.type)) continue;
-    for (const address of r.references) if (attached.has(address)) holdersOf.set(address, [...(holdersOf.get(address) ?? []), r]);
-  }
+  const holdersOf = groupHolders(model).holders;
   for (const group of attached) {
     const holders = holdersOf.get(group) ?? [];
     if (holders.every((h) => h.type === "aws_vpc_endpoint" || h.type === "aws_mq_broker")) continue;
@@ -243,11 +245,11 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const acl = aclEvaluator(model);
 
   // Inside the VPC: whole paths between places (the local route always exists).
+  const peersOf = placesByVpc(inside);
   for (const src of inside) {
     if (src.node.kind === "broker" || src.node.kind === "service" || src.node.kind === "endpoint-subnet") continue;
-    for (const dst of inside) {
+    for (const dst of peersOf(src.vpc)) {
       if (dst === src || dst.node.kind === "endpoint-subnet" || (dst.node.kind === "subnet" && src.node.kind !== "group")) continue;
-      if (src.vpc !== undefined && dst.vpc !== undefined && src.vpc !== dst.vpc) continue;
       const layers: { flows: Flow[]; via: string[]; unknown?: string }[] = [];
       const sameSubnet = src.subnets.length === 1 && dst.subnets.length === 1 && src.subnets[0] === dst.subnets[0];
       if (!sameSubnet) {
@@ -321,6 +323,35 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
     }
   }
   return { stack: model.stack, nodes: [...nodes.values()], edges };
+}
+
+/**
+ * The places a place of a VPC may reach over the local route, in the order of `inside`: those of
+ * its VPC and those whose VPC is not known (a place whose VPC is not known, every place). Looked
+ * up per VPC, so a stack of many VPCs does not pair every place with every other.
+ */
+function placesByVpc(inside: readonly Place[]): (vpc: string | undefined) => readonly Place[] {
+  const unplaced: Place[] = [];
+  const byVpc = new Map<string, Place[]>();
+  for (const place of inside) {
+    if (place.vpc === undefined) unplaced.push(place);
+    else {
+      const list = byVpc.get(place.vpc);
+      if (list) list.push(place);
+      else byVpc.set(place.vpc, [place]);
+    }
+  }
+  if (unplaced.length === 0) return (vpc) => (vpc === undefined ? inside : (byVpc.get(vpc) ?? []));
+  const merged = new Map<string, readonly Place[]>();
+  return (vpc) => {
+    if (vpc === undefined) return inside;
+    let list = merged.get(vpc);
+    if (list === undefined) {
+      const own = new Set(byVpc.get(vpc));
+      merged.set(vpc, (list = inside.filter((p) => p.vpc === undefined || own.has(p))));
+    }
+    return list;
+  };
 }
 
 // ---------- flows ----------
