@@ -193,14 +193,19 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const vpcOfGroup = new Map(model.ofType("aws_security_group").map((g) => [g.address, model.target(g.attributes.vpc_id)?.address]));
   const inVpc = (groups: readonly string[], vpc: string | undefined) =>
     vpc === undefined ? [...groups] : groups.filter((g) => vpcOfGroup.get(g) === undefined || vpcOfGroup.get(g) === vpc);
-  // The device groups of each VPC, found once per VPC: every device subnet of a VPC carries the same list.
-  const deviceGroupsOf = new Map<string | undefined, readonly string[]>();
-  for (const [address, place] of subnetPlaces) {
-    if (place.node.kind !== "device-subnet") continue;
-    let groups = deviceGroupsOf.get(place.vpc);
-    if (groups === undefined) deviceGroupsOf.set(place.vpc, (groups = inVpc(deviceGroups, place.vpc)));
-    subnetPlaces.set(address, { ...place, groups });
-  }
+  // Every device subnet of a VPC carries the same device groups, every broker endpoint the same
+  // broker groups: each list is filtered once per VPC, not once per place.
+  const perVpc = (groups: readonly string[]) => {
+    const cache = new Map<string | undefined, readonly string[]>();
+    return (vpc: string | undefined): readonly string[] => {
+      let found = cache.get(vpc);
+      if (found === undefined) cache.set(vpc, (found = inVpc(groups, vpc)));
+      return found;
+    };
+  };
+  const deviceGroupsIn = perVpc(deviceGroups);
+  for (const [address, place] of subnetPlaces)
+    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: deviceGroupsIn(place.vpc) });
 
   const subnetsOf = (value: Value | undefined, fallback: readonly Resource[]): Resource[] => {
     const found = [...referencesIn(value)].map((a) => model.get(a)).filter((r): r is Resource => r?.type === "aws_subnet");
@@ -211,6 +216,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
 
   const inside: Place[] = [...subnetPlaces.values()];
   const brokerAddresses = new Set(brokerEndpoints(model).map((e) => e.address));
+  const brokerGroupsIn = perVpc([...broker.groups, ...broker.maybe]);
   for (const endpoint of model.ofType("aws_vpc_endpoint")) {
     const isBroker = brokerAddresses.has(endpoint.address);
     const subnets = subnetsOf(endpoint.attributes.subnet_ids, isBroker ? endpointSubnets : []);
@@ -223,7 +229,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
       resource: endpoint.address,
     });
     const vpc = model.target(endpoint.attributes.vpc_id)?.address;
-    const groups = isBroker ? inVpc([...broker.groups, ...broker.maybe], vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
+    const groups = isBroker ? brokerGroupsIn(vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
     inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups, vpc });
   }
   const holdersOf = groupHolders(model).holders;
