@@ -29,9 +29,15 @@ export class LineIndex {
 
   /** 1-based line of the first of `needles` found at or after `from`, with the offset found. */
   find(needles: readonly string[], from = 0): { line: number; offset: number } | undefined {
+    const offset = this.offsetOf(needles, from);
+    return offset === undefined ? undefined : { line: this.lineOf(offset), offset };
+  }
+
+  /** Offset of the first of `needles` found at or after `from`; its line is counted only if asked for. */
+  offsetOf(needles: readonly string[], from = 0): number | undefined {
     for (const needle of needles) {
       const offset = this.text.indexOf(needle, from);
-      if (offset !== -1) return { line: this.lineOf(offset), offset };
+      if (offset !== -1) return offset;
     }
     return undefined;
   }

@@ -315,9 +315,27 @@ function cdktfLines(
   declared: readonly { mode: "managed" | "data"; type: string; name: string }[],
 ): (address: string) => number | undefined {
   let lines: LineIndex | undefined;
+  /** Offsets of each type's names, found in one forward scan per type. */
   const byType = new Map<string, Map<string, number>>();
+  // Names of each type in file order, grouped on the first lookup: a type's scan then reads only its own names.
+  let namesOf: Map<string, string[]> | undefined;
   return (wanted) => {
     lines ??= new LineIndex(text);
+    if (namesOf === undefined) {
+      namesOf = new Map();
+      // Loaders list a type's resources together: its list is looked up once per run.
+      let names: string[] | undefined;
+      let last: { mode: string; type: string } | undefined;
+      for (const d of declared) {
+        if (last === undefined || d.mode !== last.mode || d.type !== last.type) {
+          const key = `${d.mode} ${d.type}`;
+          names = namesOf.get(key);
+          if (!names) namesOf.set(key, (names = []));
+          last = d;
+        }
+        names?.push(d.name);
+      }
+    }
     const index = lines;
     const [head, ...rest] = wanted.split(".");
     if (["output", "locals", "variable", "provider"].includes(head)) return index.find([`"${head}": {`, `"${head}":{`])?.line;
@@ -326,18 +344,18 @@ function cdktfLines(
     const key = `${mode} ${type}`;
     if (!byType.has(key)) {
       const found = new Map<string, number>();
-      const section = index.find(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
-      let cursor = index.find([`"${type}": {`, `"${type}":{`], section?.offset ?? 0)?.offset ?? 0;
-      for (const d of declared) {
-        if (d.mode !== mode || d.type !== type) continue;
-        const at = index.find([`"${d.name}": {`, `"${d.name}":{`], cursor);
-        if (!at) continue;
-        found.set(d.name, at.line);
-        cursor = at.offset + 1;
+      const section = index.offsetOf(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
+      let cursor = index.offsetOf([`"${type}": {`, `"${type}":{`], section ?? 0) ?? 0;
+      for (const name of namesOf.get(key) ?? []) {
+        const at = index.offsetOf([`"${name}": {`, `"${name}":{`], cursor);
+        if (at === undefined) continue;
+        found.set(name, at);
+        cursor = at + 1;
       }
       byType.set(key, found);
     }
-    return byType.get(key)?.get(mode === "data" ? rest[1] : rest[0]);
+    const offset = byType.get(key)?.get(mode === "data" ? rest[1] : rest[0]);
+    return offset === undefined ? undefined : index.lineOf(offset);
   };
 }
 
