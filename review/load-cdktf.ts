@@ -317,6 +317,8 @@ function cdktfLines(
   let lines: LineIndex | undefined;
   /** Offsets of each type's names, found in one forward scan per type. */
   const byType = new Map<string, Map<string, number>>();
+  /** Lines counted so far, by type and name: a resource with several findings is counted once. */
+  const lineOfName = new Map<string, Map<string, number>>();
   // Names of each type in file order, grouped on the first lookup: a type's scan then reads only its own names.
   let namesOf: Map<string, string[]> | undefined;
   return (wanted) => {
@@ -354,8 +356,17 @@ function cdktfLines(
       }
       byType.set(key, found);
     }
-    const offset = byType.get(key)?.get(mode === "data" ? rest[1] : rest[0]);
-    return offset === undefined ? undefined : index.lineOf(offset);
+    const name = mode === "data" ? rest[1] : rest[0];
+    let line = lineOfName.get(key)?.get(name);
+    if (line === undefined) {
+      const offset = byType.get(key)?.get(name);
+      if (offset === undefined) return undefined;
+      line = index.lineOf(offset);
+      const known = lineOfName.get(key);
+      if (known) known.set(name, line);
+      else lineOfName.set(key, new Map([[name, line]]));
+    }
+    return line;
   };
 }
 
