@@ -196,8 +196,21 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   // Every device subnet of a VPC carries the same device groups, every broker endpoint the same
   // broker groups: each list is filtered once per VPC, not once per place.
   const perVpc = (groups: readonly string[]) => {
+    const byVpc = new Map<string, string[]>();
+    let unplaced = false;
+    for (const g of groups) {
+      const vpc = vpcOfGroup.get(g);
+      if (vpc === undefined) unplaced = true;
+      else {
+        const list = byVpc.get(vpc);
+        if (list) list.push(g);
+        else byVpc.set(vpc, [g]);
+      }
+    }
     const cache = new Map<string | undefined, readonly string[]>();
     return (vpc: string | undefined): readonly string[] => {
+      // Without a group of unknown VPC, a VPC's groups are its own, in the list's order.
+      if (vpc !== undefined && !unplaced) return byVpc.get(vpc) ?? [];
       let found = cache.get(vpc);
       if (found === undefined) cache.set(vpc, (found = inVpc(groups, vpc)));
       return found;
