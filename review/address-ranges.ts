@@ -67,6 +67,21 @@ export function intersect(a: Ranges, b: Ranges): Ranges {
   return union(out);
 }
 
+/** True when the two sets share an address: `!isEmpty(intersect(a, b))` without making the intersection. */
+export function overlaps(a: Ranges, b: Ranges): boolean {
+  if (a.length === 0 || b.length === 0) return false;
+  if (isSorted(a) && isSorted(b)) {
+    for (let i = 0, j = 0; i < a.length && j < b.length;) {
+      if (Math.max(a[i][0], b[j][0]) <= Math.min(a[i][1], b[j][1])) return true;
+      if (a[i][1] < b[j][1]) i++;
+      else j++;
+    }
+    return false;
+  }
+  for (const [af, al] of a) for (const [bf, bl] of b) if (Math.max(af, bf) <= Math.min(al, bl)) return true;
+  return false;
+}
+
 export function subtract(a: Ranges, b: Ranges): Ranges {
   let rest: [number, number][] = a.map(([f, l]) => [f, l]);
   for (const [bf, bl] of b) {

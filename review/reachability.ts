@@ -1,4 +1,4 @@
-import { EVERYWHERE, intersect, isEmpty, Ranges, rangesOf, subtract, union } from "./address-ranges";
+import { EVERYWHERE, intersect, isEmpty, overlaps, Ranges, rangesOf, subtract, union } from "./address-ranges";
 import { derived, Resource, ReviewModel, tag } from "./model";
 import { aclEntries, AclEntry, subnetAcls } from "./network-acl";
 import { MQTT_TLS_PORT } from "./ports";
@@ -151,7 +151,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const unknownNode = () => addNode({ id: "unknown", kind: "unknown", label: "unknown (known only at apply time)", cidrs: [] });
   /** The outside spaces a range set touches. */
   const outsideOf = (ranges: Ranges) =>
-    [internet, ...offices].filter((o) => !isEmpty(intersect(o.ranges, ranges))).map((o) => ({ ...o, ranges: intersect(o.ranges, ranges) }));
+    [internet, ...offices].filter((o) => overlaps(o.ranges, ranges)).map((o) => ({ ...o, ranges: intersect(o.ranges, ranges) }));
 
   // Places inside the VPC: subnets, the broker endpoint, other endpoints, groups attached to something.
   const broker = brokerSecurityGroups(model);
@@ -406,11 +406,23 @@ function intersectFlow(a: Flow, b: Flow): Flow | undefined {
 }
 
 function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
-  return normalize(a.flatMap((x) => b.map((y) => intersectFlow(x, y)).filter((f): f is Flow => f !== undefined)));
+  const out: Flow[] = [];
+  for (const x of a)
+    for (const y of b) {
+      const f = intersectFlow(x, y);
+      if (f !== undefined) out.push(f);
+    }
+  return normalize(out);
 }
 
 /** Flows merged per protocol, sorted: the same opening written twice is one flow. */
 function normalize(flows: readonly Flow[]): Flow[] {
+  // Most layers open nothing or one flow: nothing to merge or sort.
+  if (flows.length === 0) return [];
+  if (flows.length === 1) {
+    const { protocol, from, to } = flows[0];
+    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : [{ protocol, from, to }];
+  }
   if (flows.some((f) => f.protocol === "all" && f.from === 0 && f.to === 65535)) return [ALL];
   const byProtocol = new Map<string, [number, number][]>();
   for (const f of flows) {
@@ -515,9 +527,10 @@ function aclEvaluator(model: ReviewModel) {
         for (const { entry: e, flow, ranges: own, ipv6 } of numbered) {
           // IPv6 entries reach only the Internet here: the segment is IPv4.
           const ranges = ipv6 ? peerIsPublic(peer) : own;
-          let reach = intersect(peer, ranges);
-          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach, d.ranges);
-          if (isEmpty(reach)) continue;
+          // Only an earlier deny of this flow needs the overlap itself; otherwise whether there is one.
+          let reach: Ranges | undefined;
+          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ranges);
+          if (reach === undefined ? !overlaps(peer, ranges) : isEmpty(reach)) continue;
           if (e.action === "deny") denied.push({ flow, ranges });
           else if (e.action === "allow") {
             flows.push(flow);
@@ -541,7 +554,7 @@ function coversFlow(outer: Flow, inner: Flow): boolean {
 
 const PUBLIC = subtract(EVERYWHERE, PRIVATE);
 function peerIsPublic(peer: Ranges): Ranges {
-  return isEmpty(intersect(peer, PUBLIC)) ? [] : peer;
+  return overlaps(peer, PUBLIC) ? peer : [];
 }
 
 // ---------- security groups ----------
@@ -559,42 +572,16 @@ function groupLayer(
   peerGroups: readonly string[] | undefined,
   ipv6ToPeer = false,
 ): LayerResult {
-  const set = new Set(groups);
   const flows: Flow[] = [];
   const via: string[] = [];
   let unknown: string | undefined;
-  const candidates = [...groups.flatMap((g) => rules.byGroup.get(g) ?? []), ...(groups.length > 0 ? rules.unplaced : [])];
-  for (const rule of candidates) {
-    if (rule.direction !== direction) continue;
-    if (rule.group === undefined ? groups.length === 0 || !couldBe(rule.groupValue) : !set.has(rule.group)) continue;
-    const flow = flowOf(rule.protocol, rule.fromPort, rule.toPort);
-    const matches = (p: Peer): boolean | string => {
-      switch (p.kind) {
-        case "cidr": {
-          const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
-          if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
-          return !isEmpty(intersect(r, peer));
-        }
-        case "cidr6":
-          return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
-        case "prefix-list": {
-          const cidrs = prefixListCidrs(model, p.value);
-          if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
-          const ranges = cidrs.map((c) => rangesOf(c));
-          if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
-          return !isEmpty(intersect(union(...(ranges as Ranges[])), peer));
-        }
-        case "group": {
-          const target = groupAddress(model, p.value);
-          if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
-          return peerGroups?.includes(target) ?? false;
-        }
-        case "self":
-          return peerGroups?.some((g) => set.has(g)) ?? false;
-      }
-    };
+  const judge = (rule: GroupRule): void => {
+    if (rule.direction !== direction) return;
+    // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
+    if (rule.group === undefined && (groups.length === 0 || !couldBe(rule.groupValue))) return;
+    const flow = ruleFlow(rule);
     for (const p of rule.peers) {
-      const m = matches(p);
+      const m = peerMatches(model, p, direction, peer, peerGroups, groups, ipv6ToPeer);
       if (typeof m === "string" || typeof flow === "string") {
         // An unplaceable peer matters only where the rule could apply: reported once per rule.
         unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
@@ -610,8 +597,53 @@ function groupLayer(
       unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
       via.push(rule.resource);
     }
+  };
+  for (const g of groups) for (const rule of rules.byGroup.get(g) ?? []) judge(rule);
+  if (groups.length > 0) for (const rule of rules.unplaced) judge(rule);
+  return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "security-group" };
+}
+
+/** A rule's flow, read once per rule: the graph asks for it on every pair of places. */
+const ruleFlows = new WeakMap<GroupRule, Flow | string>();
+function ruleFlow(rule: GroupRule): Flow | string {
+  let flow = ruleFlows.get(rule);
+  if (flow === undefined) ruleFlows.set(rule, (flow = flowOf(rule.protocol, rule.fromPort, rule.toPort)));
+  return flow;
+}
+
+/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
+function peerMatches(
+  model: ReviewModel,
+  p: Peer,
+  direction: "ingress" | "egress",
+  peer: Ranges,
+  peerGroups: readonly string[] | undefined,
+  groups: readonly string[],
+  ipv6ToPeer: boolean,
+): boolean | string {
+  switch (p.kind) {
+    case "cidr": {
+      const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
+      if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
+      return overlaps(r, peer);
+    }
+    case "cidr6":
+      return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
+    case "prefix-list": {
+      const cidrs = prefixListCidrs(model, p.value);
+      if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
+      const ranges = cidrs.map((c) => rangesOf(c));
+      if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
+      return overlaps(union(...(ranges as Ranges[])), peer);
+    }
+    case "group": {
+      const target = groupAddress(model, p.value);
+      if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
+      return peerGroups?.includes(target) ?? false;
+    }
+    case "self":
+      return peerGroups?.some((g) => groups.includes(g)) ?? false;
   }
-  return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "security-group" };
 }
 
 function couldBe(value: Value | undefined): boolean {
