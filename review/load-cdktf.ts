@@ -278,7 +278,8 @@ class CdktfResource implements Resource {
   }
 
   get references(): ReadonlySet<string> {
-    return (this.referenced ??= referencesIn(this.attributes));
+    if (this.referenced === undefined) this.evaluate();
+    return this.referenced as ReadonlySet<string>;
   }
 
   /**
@@ -291,9 +292,11 @@ class CdktfResource implements Resource {
   }
 
   private evaluate(): Record<string, Value> {
-    const pass: Pass = { evaluateText: this.evaluator.evaluateText, holdsPem: false };
+    // References are gathered on the same pass: the graph and the closed world ask every resource for them.
+    const pass: Pass = { evaluateText: this.evaluator.evaluateText, holdsPem: false, references: new Set() };
     this.evaluated = this.evaluator.attributes(this.body, pass);
     this.pem = pass.holdsPem;
+    this.referenced = pass.references;
     return this.evaluated;
   }
 
@@ -374,6 +377,8 @@ function cdktfLines(
 interface Pass {
   readonly evaluateText: (text: string) => Value;
   holdsPem: boolean;
+  /** When set, the addresses the evaluated strings refer to, in the order {@link referencesIn} finds them. */
+  readonly references?: Set<string>;
 }
 
 /**
@@ -383,7 +388,10 @@ interface Pass {
 function evaluate(raw: unknown, pass: Pass): Value {
   if (typeof raw === "string") {
     if (holdsPemText(raw)) pass.holdsPem = true;
-    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
+    if (raw.indexOf("${") === -1 && raw.indexOf("%{") === -1) return raw;
+    const value = pass.evaluateText(raw);
+    if (pass.references !== undefined && typeof value !== "string") referencesIn(value, pass.references);
+    return value;
   }
   if (typeof raw !== "object" || raw === null) return raw as Value;
   if (Array.isArray(raw)) {
