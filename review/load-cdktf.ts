@@ -48,7 +48,9 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       const named = new Map<string, CdktfResource>();
       evaluator.index[mode].set(type, named);
       for (const name in byName) {
-        const resource = new CdktfResource(type, mode, name, byName[name], evaluator, doc.sources.get(`${key} ${type} ${name}`) ?? file);
+        // Only a stack of several files records where a block came from.
+        const source = doc.sources.size === 0 ? file : (doc.sources.get(`${key} ${type} ${name}`) ?? file);
+        const resource = new CdktfResource(type, mode, name, byName[name], evaluator, source);
         resources.push(resource);
         named.set(name, resource);
       }

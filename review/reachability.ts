@@ -469,10 +469,9 @@ function aclEvaluator(model: ReviewModel) {
   }
   const uses = new Map(subnetAcls(model).map((s) => [s.subnet.address, s.acls.length > 0 ? s.acls : s.defaultAcl ? [s.defaultAcl] : []]));
   // Each ACL's entries, in rule-number order with their flows and ranges, once per direction.
-  const prepared = new Map<string, Prepared>();
+  const prepared = { ingress: new Map<string, Prepared>(), egress: new Map<string, Prepared>() };
   const prepare = (address: string, direction: "ingress" | "egress"): Prepared => {
-    const key = `${direction} ${address}`;
-    let done = prepared.get(key);
+    let done = prepared[direction].get(address);
     if (done) return done;
     const entries = (byAcl.get(address) ?? []).filter((e) => e.egress === (direction === "egress") || e.egress === "unknown");
     const unplaceable: { resource: string; reason: string }[] = [];
@@ -500,7 +499,7 @@ function aclEvaluator(model: ReviewModel) {
     }
     numbered.sort((a, b) => (a.entry.ruleNumber as number) - (b.entry.ruleNumber as number));
     done = { numbered, unplaceable };
-    prepared.set(key, done);
+    prepared[direction].set(address, done);
     return done;
   };
   return (subnets: readonly Resource[], direction: "ingress" | "egress", peer: Ranges): LayerResult => {
@@ -524,7 +523,8 @@ function aclEvaluator(model: ReviewModel) {
           via.push(u.resource);
         }
         const denied: { flow: Flow; ranges: Ranges }[] = [];
-        for (const { entry: e, flow, ranges: own, ipv6 } of numbered) {
+        for (let n = 0; n < numbered.length; n++) {
+          const { entry: e, flow, ranges: own, ipv6 } = numbered[n];
           // IPv6 entries reach only the Internet here: the segment is IPv4.
           const ranges = ipv6 ? peerIsPublic(peer) : own;
           // Only an earlier deny of this flow needs the overlap itself; otherwise whether there is one.
@@ -539,7 +539,7 @@ function aclEvaluator(model: ReviewModel) {
         }
       }
     }
-    return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "acl" };
+    return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "acl" };
   };
 }
 
