@@ -331,35 +331,53 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from(
-      { length },
-      (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null,
-    );
+    const out: Value[] = new Array(length);
+    for (let i = 0; i < length; i++)
+      out[i] = merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null;
+    return out;
   }
-  if (isRecord(value) || isRecord(unknown)) {
+  const values = isRecord(value) ? value : undefined;
+  const marks = isRecord(unknown) ? unknown : undefined;
+  if (values !== undefined || marks !== undefined) {
     const out: Record<string, Value> = {};
-    const keys = new Set([...Object.keys(isRecord(value) ? value : {}), ...Object.keys(isRecord(unknown) ? unknown : {})]);
-    for (const child of keys) {
-      // Tags are free text: a tag value that happens to equal an id is still text.
-      const merged = merge(
-        ownEntry(value, child),
-        ownEntry(unknown, child),
-        ownEntry(expression, child),
-        context,
-        key === "tags" || key === "tags_all" ? key : child,
-      );
-      if (merged !== undefined) setEntry(out, child, merged);
-    }
+    // The value's keys, then the marks' keys it lacks: no list or set of keys is built per object.
+    if (values !== undefined) for (const child in values) mergeEntry(out, child, values, marks, expression, context, key);
+    if (marks !== undefined)
+      for (const child in marks)
+        if (values === undefined || !Object.prototype.hasOwnProperty.call(values, child))
+          mergeEntry(out, child, values, marks, expression, context, key);
     return out;
   }
   return value as Value;
+}
+
+function mergeEntry(
+  out: Record<string, Value>,
+  child: string,
+  values: unknown,
+  marks: unknown,
+  expression: unknown,
+  context: MergeContext,
+  key: string | undefined,
+): void {
+  // Tags are free text: a tag value that happens to equal an id is still text.
+  const merged = merge(
+    ownEntry(values, child),
+    ownEntry(marks, child),
+    ownEntry(expression, child),
+    context,
+    key === "tags" || key === "tags_all" ? key : child,
+  );
+  if (merged !== undefined) setEntry(out, child, merged);
 }
 
 /** Some value inside is marked unknown (`true`) in an `after_unknown` tree. */
 function marksUnknown(unknown: unknown): boolean {
   if (unknown === true) return true;
   if (Array.isArray(unknown)) return unknown.some(marksUnknown);
-  return isRecord(unknown) && Object.keys(unknown).some((k) => marksUnknown(unknown[k]));
+  if (!isRecord(unknown)) return false;
+  for (const k in unknown) if (marksUnknown(unknown[k])) return true;
+  return false;
 }
 
 /** An expression of one argument (`{constant_value, references}`), as opposed to a nested block's expressions. */
