@@ -65,30 +65,36 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     });
   }
   const addresses = new Set(after.keys());
-  const planned = new Map(
-    [...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]),
-  );
+  const planned = new Map<string, Record<string, unknown>>();
+  for (const [address, r] of after) planned.set(address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {});
   const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
   const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
   // Resources are indexed here and merged when a rule first reads one: a pack that reads a few types of a large plan does not pay for the rest.
-  const resources = [...after.entries()].map(([address, r]) => {
-    const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    return new PlanResource(
-      r.type,
-      r.mode,
-      address,
-      r.values,
-      r.unknown,
-      expressions.get(configAddress),
-      { ...shared, configured: expressions.has(configAddress) },
-      () => {
-        // Paired with its synthesized stack, a finding points at the source.
-        const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
-        return source?.line !== undefined ? source : { file };
-      },
+  const locateSource = (configAddress: string): SourceLocation => {
+    // Paired with its synthesized stack, a finding points at the source.
+    const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
+    return source?.line !== undefined ? source : { file };
+  };
+  const resources: PlanResource[] = [];
+  for (const [address, r] of after) {
+    // An instance's configuration is its resource's (`aws_x.y[0]` is configured as `aws_x.y`).
+    const configAddress = address.charCodeAt(address.length - 1) === 93 /* ] */ ? address.replace(/\[[^\]]*\]$/, "") : address;
+    resources.push(
+      new PlanResource(
+        r.type,
+        r.mode,
+        address,
+        r.values,
+        r.unknown,
+        expressions.get(configAddress),
+        shared,
+        expressions.has(configAddress),
+        configAddress,
+        locateSource,
+      ),
     );
-  });
+  }
   if (paired && !resources.some((r) => r.mode === "managed" && paired.get(r.address.replace(/\[[^\]]*\]$/, "")))) {
     throw new MoatError(
       `${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`,
@@ -177,14 +183,19 @@ class PlanResource implements Resource {
     private readonly values: unknown,
     private readonly unknown: unknown,
     private readonly expression: unknown,
-    private readonly context: Omit<MergeContext, "pass">,
-    private readonly locate: () => SourceLocation,
+    /** What merging needs of the whole plan, shared by every resource. */
+    private readonly shared: Omit<MergeContext, "pass" | "configured">,
+    private readonly configured: boolean,
+    /** The address of its configuration (an instance's resource). */
+    private readonly configAddress: string,
+    private readonly locate: (configAddress: string) => SourceLocation,
   ) {}
 
   get attributes(): Record<string, Value> {
     if (this.evaluated === undefined) {
       const pass = { holdsPem: false };
-      const merged = merge(this.values, this.unknown, this.expression, { ...this.context, pass }, undefined);
+      const context: MergeContext = { ...this.shared, configured: this.configured, pass };
+      const merged = merge(this.values, this.unknown, this.expression, context, undefined);
       this.evaluated = isRecord(merged) ? (merged as Record<string, Value>) : {};
       this.pem = pass.holdsPem;
     }
@@ -201,7 +212,7 @@ class PlanResource implements Resource {
   }
 
   get location(): SourceLocation {
-    return (this.located ??= this.locate());
+    return (this.located ??= this.locate(this.configAddress));
   }
 }
 
