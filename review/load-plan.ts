@@ -246,16 +246,54 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
   return out;
 }
 
+const ADDRESS_KEY = '"address":';
+
+/** White space as a regular expression's `\s` reads it. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /** The offset of each address's first `"address"` entry from `resource_changes` on (anywhere, if that section is missing). */
 function addressOffsets(text: string): Map<string, number> {
   const offsets = new Map<string, number>();
   const changes = text.indexOf('"resource_changes"');
-  const entry = /"address":\s*"((?:[^"\\]|\\.)*)"/g;
+  // Each `"address":`, optional white space, then a JSON string (`/"address":\s*"((?:[^"\\]|\\.)*)"/g`), found
+  // by jumping from key to key: no match object per entry.
   const scan = (from: number, to: number) => {
-    entry.lastIndex = from;
-    for (let m = entry.exec(text); m !== null && m.index < to; m = entry.exec(text)) {
-      const address = m[1].indexOf("\\") === -1 ? m[1] : (JSON.parse(`"${m[1]}"`) as string);
-      if (!offsets.has(address)) offsets.set(address, m.index);
+    for (let at = text.indexOf(ADDRESS_KEY, from); at !== -1 && at < to;) {
+      let open = at + ADDRESS_KEY.length;
+      while (isSpace(text.charCodeAt(open))) open += 1;
+      let close = open;
+      if (text.charCodeAt(open) === 34 /* " */) {
+        // A quote preceded by an odd run of backslashes is escaped.
+        for (;;) {
+          close = text.indexOf('"', close + 1);
+          if (close === -1) break;
+          let slashes = 0;
+          while (text.charCodeAt(close - 1 - slashes) === 92 /* \ */) slashes += 1;
+          if (slashes % 2 === 0) break;
+        }
+      }
+      if (close <= open) {
+        at = text.indexOf(ADDRESS_KEY, at + 1);
+        continue;
+      }
+      const raw = text.slice(open + 1, close);
+      const address = raw.indexOf("\\") === -1 ? raw : (JSON.parse(`"${raw}"`) as string);
+      if (!offsets.has(address)) offsets.set(address, at);
+      at = text.indexOf(ADDRESS_KEY, close + 1);
     }
   };
   scan(Math.max(changes, 0), text.length);
