@@ -259,7 +259,56 @@ function measure(input: { text: string; resources: number }, context: ReviewCont
   };
 }
 
-function report(label: string, m: Measured, kind = "cdk.tf.json"): void {
+/** Peak memory of one review in a fresh process, as `moat review` meets the file: read, parse, review. */
+interface Peak {
+  /** Growth of the resident set over the process before it read the file (its code loaded), bytes. */
+  rss: number;
+  /** Largest used heap during the review over the used heap before it, bytes (v8.GCProfiler). */
+  heap: number;
+}
+
+/**
+ * Measures {@link Peak} in a child process of its own (BENCH_PEAK=file, BENCH_CONTEXT=fixture|dev):
+ * in the measuring process, the warm-up reviews and the texts the bench keeps would hide it.
+ */
+function peakMemory(text: string, context: "fixture" | "dev"): Peak {
+  const dir = mkdtempSync(join(tmpdir(), "moat-bench-peak-"));
+  const file = join(dir, "input.json");
+  writeFileSync(file, text);
+  try {
+    const out = execFileSync(process.execPath, [...process.execArgv, __filename], {
+      env: { ...process.env, BENCH_INPUT: "", BENCH_PEAK: file, BENCH_CONTEXT: context },
+      encoding: "utf8",
+    });
+    return JSON.parse(out) as Peak;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function peakChild(file: string, contextName: string): void {
+  const context =
+    contextName === "fixture"
+      ? FIXTURE_CONTEXT
+      : contextFromEnvironment(loadEnvironment("dev", { dir: join(__dirname, "..", "environments") }));
+  const rssBefore = process.memoryUsage().rss;
+  const peakBefore = process.resourceUsage().maxRSS;
+  const heapBefore = getHeapStatistics().used_heap_size;
+  const profiler = new GCProfiler();
+  profiler.start();
+  const text = readFileSync(file, "utf8");
+  runRules(parseStackText(text, file, "iot-bench"), context);
+  const heapAfter = getHeapStatistics().used_heap_size;
+  let heapPeak = heapAfter;
+  for (const gc of profiler.stop().statistics) heapPeak = Math.max(heapPeak, gc.beforeGC.heapStatistics.usedHeapSize);
+  const peakAfter = process.resourceUsage().maxRSS;
+  // A review that never passed the process's earlier peak (loading its code) would read as that peak's height.
+  if (peakAfter === peakBefore) throw new Error("the review stayed under the peak of loading the code: its resident set cannot be told");
+  const peak: Peak = { rss: peakAfter * 1024 - rssBefore, heap: heapPeak - heapBefore };
+  process.stdout.write(JSON.stringify(peak));
+}
+
+function report(label: string, m: Measured, kind = "cdk.tf.json", peak?: Peak): void {
   const ratio = m.review / m.parse;
   console.log(
     `${label}: ${m.resources} resources, ${m.megabytes.toFixed(1)} MB of ${kind}; ${m.findings} findings; warm-up ${m.warmup} reviews (${m.settled})`,
@@ -279,30 +328,52 @@ function report(label: string, m: Measured, kind = "cdk.tf.json"): void {
   console.log(
     `  GC anchor, no rules at all: parse, keep the tree, allocate ${beyond.toFixed(1)} MB of small objects: ${m.gcAnchor.toFixed(1)} ms, ${(m.gcAnchor / m.parse).toFixed(2)}x the parse`,
   );
+  if (peak) {
+    const per = 10_000 / m.resources;
+    console.log(
+      `  peak memory of one review in a fresh process, per 10,000 resources: heap ${((peak.heap * per) / 1e6).toFixed(1)} MB, resident set ${((peak.rss * per) / 1e6).toFixed(1)} MB over the process before it read the file`,
+    );
+  }
+}
+
+/** BENCH_DUMP=FILE keeps the generated input, to profile it or to review it with the CLI. */
+function dump(input: { text: string }): void {
+  if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, input.text);
 }
 
 const INPUTS = {
   fixture: () => {
     const stack = repeatStack(moatStack());
-    // BENCH_DUMP=FILE keeps the generated fixture stack, to profile or to review it with the CLI.
-    if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, stack.text);
-    report("fixture stack (test/review/fixture-stack.ts, jsonencode policies) repeated", measure(stack, FIXTURE_CONTEXT));
+    dump(stack);
+    report(
+      "fixture stack (test/review/fixture-stack.ts, jsonencode policies) repeated",
+      measure(stack, FIXTURE_CONTEXT),
+      "cdk.tf.json",
+      peakMemory(stack.text, "fixture"),
+    );
   },
   dev: () => {
     const dev = synthesizedDev();
+    const stack = repeatStack(dev.stack);
+    dump(stack);
     report(
       "moat's synthesized iot-dev repeated (JSON-template policies, cdktf metadata, tags)",
-      measure(repeatStack(dev.stack), dev.context),
+      measure(stack, dev.context),
+      "cdk.tf.json",
+      peakMemory(stack.text, "dev"),
     );
   },
   plan: () => {
     const root = join(__dirname, "..");
     const plan = JSON.parse(readFileSync(join(root, "test", "fixtures", "plans", "iot-dev.first.json"), "utf8"));
     const context = contextFromEnvironment(loadEnvironment("dev", { dir: join(root, "environments") }));
+    const repeated = repeatPlan(plan);
+    dump(repeated);
     report(
       "real plan of iot-dev repeated (terraform show -json of the mirror's provider, every attribute written)",
-      measure(repeatPlan(plan), context),
+      measure(repeated, context),
       "plan JSON",
+      peakMemory(repeated.text, "dev"),
     );
   },
 };
@@ -310,7 +381,9 @@ const INPUTS = {
 // Each stack is measured in a process of its own: what one leaves in the heap (and in V8's
 // feedback) must not be charged to the other.
 const input = process.env.BENCH_INPUT as keyof typeof INPUTS | undefined;
-if (input !== undefined) {
+if (process.env.BENCH_PEAK) {
+  peakChild(process.env.BENCH_PEAK, process.env.BENCH_CONTEXT ?? "fixture");
+} else if (input !== undefined) {
   if (!(input in INPUTS)) throw new Error(`BENCH_INPUT=${input}: use one of ${Object.keys(INPUTS).join(", ")}`);
   INPUTS[input]();
 } else {

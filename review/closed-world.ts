@@ -164,6 +164,8 @@ function literalSegmentId(value: Value | undefined): string | undefined {
   return undefined;
 }
 
+const NO_BLOCKS: readonly unknown[] = [];
+
 /**
  * Meta-arguments of a resource body (as written, before evaluation) that make Terraform do what
  * the attributes do not show; read from the raw body so no resource is evaluated to ask.
@@ -172,7 +174,7 @@ export function unevaluatedMeta(body: { readonly [key: string]: unknown }): stri
   if (Object.prototype.hasOwnProperty.call(body, "provisioner"))
     return "has a provisioner: Terraform runs its command (local-exec, remote-exec), which can create anything";
   const lifecycle = body.lifecycle;
-  for (const block of Array.isArray(lifecycle) ? lifecycle : [lifecycle]) {
+  for (const block of lifecycle === undefined ? NO_BLOCKS : Array.isArray(lifecycle) ? lifecycle : [lifecycle]) {
     const ignored = typeof block === "object" && block !== null ? (block as Record<string, unknown>).ignore_changes : undefined;
     if (ignored !== undefined && ignored !== null && !(Array.isArray(ignored) && ignored.length === 0)) {
       return `ignores changes to ${JSON.stringify(ignored)}: Terraform will not undo a change made outside it, so what AWS holds may differ from what is reviewed`;

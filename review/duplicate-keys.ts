@@ -58,8 +58,64 @@ function decode(token: string): string {
   }
 }
 
-/** Refuses (exit 2) a Terraform JSON text that writes a key twice. */
-export function refuseDuplicateKeys(text: string, file: string): void {
+/**
+ * Keys written in a JSON text: strings followed by a colon. Outside a string the next quote
+ * always opens one, so the scan jumps from quote to quote and keeps no state but the count.
+ */
+function keysWritten(text: string): number {
+  let count = 0;
+  const n = text.length;
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    let end = i;
+    // A quote preceded by an odd run of backslashes is escaped.
+    for (;;) {
+      end = text.indexOf('"', end + 1);
+      if (end === -1) return count;
+      let slashes = 0;
+      while (text.charCodeAt(end - 1 - slashes) === 92 /* \ */) slashes += 1;
+      if (slashes % 2 === 0) break;
+    }
+    let j = end + 1;
+    let c = text.charCodeAt(j);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++j);
+    if (c === 58 /* : */) count += 1;
+    i = j < n ? text.indexOf('"', j) : -1;
+  }
+  return count;
+}
+
+/** Keys of every object in a parsed value; JSON.parse keeps one of each repeated key. */
+function keysParsed(value: unknown): number {
+  if (typeof value !== "object" || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) count += keysParsed(value[i]);
+    return count;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) count += 1 + keysParsed(record[key]);
+  return count;
+}
+
+/** True when the text writes no key twice in one object: as many keys written as its parse kept. */
+function noDuplicateKey(text: string, parsed: unknown): boolean {
+  try {
+    return keysWritten(text) === keysParsed(parsed);
+  } catch (err) {
+    // Nesting deeper than recursion: the scan with its own stack decides.
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Refuses (exit 2) a Terraform JSON text that writes a key twice. `parsed`, the text's own
+ * JSON.parse, lets a text without a repeated key pass on a count: only one with a repeat pays
+ * for the scan that finds it.
+ */
+export function refuseDuplicateKeys(text: string, file: string, parsed?: unknown): void {
+  if (parsed !== undefined && noDuplicateKey(text, parsed)) return;
   const found = duplicateKey(text);
   if (found) {
     throw new MoatError(

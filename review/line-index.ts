@@ -17,6 +17,10 @@ export class LineIndex {
     this.lastNewline = text.lastIndexOf("\n");
   }
 
+  /** The last offset looked up and its line: lookups in file order count on from there. */
+  private lastOffset = 0;
+  private lastLine = 1;
+
   /** 1-based line of `offset`. */
   lineOf(offset: number): number {
     const at = Math.max(0, Math.min(offset, this.text.length));
@@ -24,14 +28,26 @@ export class LineIndex {
     for (let j = this.checkpoints.length; j <= k; j++) {
       this.checkpoints.push(this.checkpoints[j - 1] + this.newlines((j - 1) * STRIDE, j * STRIDE));
     }
-    return this.checkpoints[k] + this.newlines(k * STRIDE, at);
+    const line =
+      this.lastOffset <= at && this.lastOffset >= k * STRIDE
+        ? this.lastLine + this.newlines(this.lastOffset, at)
+        : this.checkpoints[k] + this.newlines(k * STRIDE, at);
+    this.lastOffset = at;
+    this.lastLine = line;
+    return line;
   }
 
   /** 1-based line of the first of `needles` found at or after `from`, with the offset found. */
   find(needles: readonly string[], from = 0): { line: number; offset: number } | undefined {
+    const offset = this.offsetOf(needles, from);
+    return offset === undefined ? undefined : { line: this.lineOf(offset), offset };
+  }
+
+  /** Offset of the first of `needles` found at or after `from`; its line is counted only if asked for. */
+  offsetOf(needles: readonly string[], from = 0): number | undefined {
     for (const needle of needles) {
       const offset = this.text.indexOf(needle, from);
-      if (offset !== -1) return { line: this.lineOf(offset), offset };
+      if (offset !== -1) return offset;
     }
     return undefined;
   }

@@ -48,7 +48,9 @@ export function loadCdktfJson(json: unknown, file: string, stack: string, text =
       const named = new Map<string, CdktfResource>();
       evaluator.index[mode].set(type, named);
       for (const name in byName) {
-        const resource = new CdktfResource(type, mode, name, byName[name], evaluator, doc.sources.get(`${key} ${type} ${name}`) ?? file);
+        // Only a stack of several files records where a block came from.
+        const source = doc.sources.size === 0 ? file : (doc.sources.get(`${key} ${type} ${name}`) ?? file);
+        const resource = new CdktfResource(type, mode, name, byName[name], evaluator, source);
         resources.push(resource);
         named.set(name, resource);
       }
@@ -278,7 +280,8 @@ class CdktfResource implements Resource {
   }
 
   get references(): ReadonlySet<string> {
-    return (this.referenced ??= referencesIn(this.attributes));
+    if (this.referenced === undefined) this.evaluate();
+    return this.referenced as ReadonlySet<string>;
   }
 
   /**
@@ -291,9 +294,11 @@ class CdktfResource implements Resource {
   }
 
   private evaluate(): Record<string, Value> {
-    const pass: Pass = { evaluateText: this.evaluator.evaluateText, holdsPem: false };
+    // References are gathered on the same pass: the graph and the closed world ask every resource for them.
+    const pass: Pass = { evaluateText: this.evaluator.evaluateText, holdsPem: false, references: new Set() };
     this.evaluated = this.evaluator.attributes(this.body, pass);
     this.pem = pass.holdsPem;
+    this.referenced = pass.references;
     return this.evaluated;
   }
 
@@ -315,9 +320,29 @@ function cdktfLines(
   declared: readonly { mode: "managed" | "data"; type: string; name: string }[],
 ): (address: string) => number | undefined {
   let lines: LineIndex | undefined;
+  /** Offsets of each type's names, found in one forward scan per type. */
   const byType = new Map<string, Map<string, number>>();
+  /** Lines counted so far, by type and name: a resource with several findings is counted once. */
+  const lineOfName = new Map<string, Map<string, number>>();
+  // Names of each type in file order, grouped on the first lookup: a type's scan then reads only its own names.
+  let namesOf: Map<string, string[]> | undefined;
   return (wanted) => {
     lines ??= new LineIndex(text);
+    if (namesOf === undefined) {
+      namesOf = new Map();
+      // Loaders list a type's resources together: its list is looked up once per run.
+      let names: string[] | undefined;
+      let last: { mode: string; type: string } | undefined;
+      for (const d of declared) {
+        if (last === undefined || d.mode !== last.mode || d.type !== last.type) {
+          const key = `${d.mode} ${d.type}`;
+          names = namesOf.get(key);
+          if (!names) namesOf.set(key, (names = []));
+          last = d;
+        }
+        names?.push(d.name);
+      }
+    }
     const index = lines;
     const [head, ...rest] = wanted.split(".");
     if (["output", "locals", "variable", "provider"].includes(head)) return index.find([`"${head}": {`, `"${head}":{`])?.line;
@@ -326,18 +351,27 @@ function cdktfLines(
     const key = `${mode} ${type}`;
     if (!byType.has(key)) {
       const found = new Map<string, number>();
-      const section = index.find(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
-      let cursor = index.find([`"${type}": {`, `"${type}":{`], section?.offset ?? 0)?.offset ?? 0;
-      for (const d of declared) {
-        if (d.mode !== mode || d.type !== type) continue;
-        const at = index.find([`"${d.name}": {`, `"${d.name}":{`], cursor);
-        if (!at) continue;
-        found.set(d.name, at.line);
-        cursor = at.offset + 1;
+      const section = index.offsetOf(mode === "data" ? ['"data": {', '"data":{'] : ['"resource": {', '"resource":{']);
+      let cursor = index.offsetOf([`"${type}": {`, `"${type}":{`], section ?? 0) ?? 0;
+      for (const name of namesOf.get(key) ?? []) {
+        const at = index.offsetOf([`"${name}": {`, `"${name}":{`], cursor);
+        if (at === undefined) continue;
+        found.set(name, at);
+        cursor = at + 1;
       }
       byType.set(key, found);
     }
-    return byType.get(key)?.get(mode === "data" ? rest[1] : rest[0]);
+    const name = mode === "data" ? rest[1] : rest[0];
+    let line = lineOfName.get(key)?.get(name);
+    if (line === undefined) {
+      const offset = byType.get(key)?.get(name);
+      if (offset === undefined) return undefined;
+      line = index.lineOf(offset);
+      const known = lineOfName.get(key);
+      if (known) known.set(name, line);
+      else lineOfName.set(key, new Map([[name, line]]));
+    }
+    return line;
   };
 }
 
@@ -345,6 +379,8 @@ function cdktfLines(
 interface Pass {
   readonly evaluateText: (text: string) => Value;
   holdsPem: boolean;
+  /** When set, the addresses the evaluated strings refer to, in the order {@link referencesIn} finds them. */
+  readonly references?: Set<string>;
 }
 
 /**
@@ -354,7 +390,10 @@ interface Pass {
 function evaluate(raw: unknown, pass: Pass): Value {
   if (typeof raw === "string") {
     if (holdsPemText(raw)) pass.holdsPem = true;
-    return raw.indexOf("${") === -1 && raw.indexOf("%{") === -1 ? raw : pass.evaluateText(raw);
+    if (raw.indexOf("${") === -1 && raw.indexOf("%{") === -1) return raw;
+    const value = pass.evaluateText(raw);
+    if (pass.references !== undefined && typeof value !== "string") referencesIn(value, pass.references);
+    return value;
   }
   if (typeof raw !== "object" || raw === null) return raw as Value;
   if (Array.isArray(raw)) {

@@ -66,30 +66,36 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
     });
   }
   const addresses = new Set(after.keys());
-  const planned = new Map(
-    [...after.entries()].map(([address, r]) => [address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {}]),
-  );
+  const planned = new Map<string, Record<string, unknown>>();
+  for (const [address, r] of after) planned.set(address, isRecord(r.values) ? (r.values as Record<string, unknown>) : {});
   const variables = isRecord(plan.variables) ? (plan.variables as Record<string, unknown>) : {};
   const shared = { addresses, planned, identities: identities(after), resolve: planResolver(addresses, planned, after, variables) };
 
   // Resources are indexed here and merged when a rule first reads one: a pack that reads a few types of a large plan does not pay for the rest.
-  const resources = [...after.entries()].map(([address, r]) => {
-    const configAddress = address.replace(/\[[^\]]*\]$/, "");
-    return new PlanResource(
-      r.type,
-      r.mode,
-      address,
-      r.values,
-      r.unknown,
-      expressions.get(configAddress),
-      { ...shared, configured: expressions.has(configAddress) },
-      () => {
-        // Paired with its synthesized stack, a finding points at the source.
-        const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
-        return source?.line !== undefined ? source : { file };
-      },
+  const locateSource = (configAddress: string): SourceLocation => {
+    // Paired with its synthesized stack, a finding points at the source.
+    const source = paired?.get(configAddress) ? paired.locate(configAddress) : undefined;
+    return source?.line !== undefined ? source : { file };
+  };
+  const resources: PlanResource[] = [];
+  for (const [address, r] of after) {
+    // An instance's configuration is its resource's (`aws_x.y[0]` is configured as `aws_x.y`).
+    const configAddress = address.charCodeAt(address.length - 1) === 93 /* ] */ ? address.replace(/\[[^\]]*\]$/, "") : address;
+    resources.push(
+      new PlanResource(
+        r.type,
+        r.mode,
+        address,
+        r.values,
+        r.unknown,
+        expressions.get(configAddress),
+        shared,
+        expressions.has(configAddress),
+        configAddress,
+        locateSource,
+      ),
     );
-  });
+  }
   if (paired && !resources.some((r) => r.mode === "managed" && paired.get(r.address.replace(/\[[^\]]*\]$/, "")))) {
     throw new MoatError(
       `${file}: no resource of this plan is in ${paired.file}; pass with --synth the synthesized stack the plan was made from`,
@@ -178,14 +184,19 @@ class PlanResource implements Resource {
     private readonly values: unknown,
     private readonly unknown: unknown,
     private readonly expression: unknown,
-    private readonly context: Omit<MergeContext, "pass">,
-    private readonly locate: () => SourceLocation,
+    /** What merging needs of the whole plan, shared by every resource. */
+    private readonly shared: Omit<MergeContext, "pass" | "configured">,
+    private readonly configured: boolean,
+    /** The address of its configuration (an instance's resource). */
+    private readonly configAddress: string,
+    private readonly locate: (configAddress: string) => SourceLocation,
   ) {}
 
   get attributes(): Record<string, Value> {
     if (this.evaluated === undefined) {
       const pass = { holdsPem: false };
-      const merged = merge(this.values, this.unknown, this.expression, { ...this.context, pass }, undefined);
+      const context: MergeContext = { ...this.shared, configured: this.configured, pass };
+      const merged = merge(this.values, this.unknown, this.expression, context, undefined);
       this.evaluated = isRecord(merged) ? (merged as Record<string, Value>) : {};
       this.pem = pass.holdsPem;
     }
@@ -202,7 +213,7 @@ class PlanResource implements Resource {
   }
 
   get location(): SourceLocation {
-    return (this.located ??= this.locate());
+    return (this.located ??= this.locate(this.configAddress));
   }
 }
 
@@ -236,16 +247,54 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
   return out;
 }
 
+const ADDRESS_KEY = '"address":';
+
+/** White space as a regular expression's `\s` reads it. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /** The offset of each address's first `"address"` entry from `resource_changes` on (anywhere, if that section is missing). */
 function addressOffsets(text: string): Map<string, number> {
   const offsets = new Map<string, number>();
   const changes = text.indexOf('"resource_changes"');
-  const entry = /"address":\s*"((?:[^"\\]|\\.)*)"/g;
+  // Each `"address":`, optional white space, then a JSON string (`/"address":\s*"((?:[^"\\]|\\.)*)"/g`), found
+  // by jumping from key to key: no match object per entry.
   const scan = (from: number, to: number) => {
-    entry.lastIndex = from;
-    for (let m = entry.exec(text); m !== null && m.index < to; m = entry.exec(text)) {
-      const address = m[1].indexOf("\\") === -1 ? m[1] : (JSON.parse(`"${m[1]}"`) as string);
-      if (!offsets.has(address)) offsets.set(address, m.index);
+    for (let at = text.indexOf(ADDRESS_KEY, from); at !== -1 && at < to;) {
+      let open = at + ADDRESS_KEY.length;
+      while (isSpace(text.charCodeAt(open))) open += 1;
+      let close = open;
+      if (text.charCodeAt(open) === 34 /* " */) {
+        // A quote preceded by an odd run of backslashes is escaped.
+        for (;;) {
+          close = text.indexOf('"', close + 1);
+          if (close === -1) break;
+          let slashes = 0;
+          while (text.charCodeAt(close - 1 - slashes) === 92 /* \ */) slashes += 1;
+          if (slashes % 2 === 0) break;
+        }
+      }
+      if (close <= open) {
+        at = text.indexOf(ADDRESS_KEY, at + 1);
+        continue;
+      }
+      const raw = text.slice(open + 1, close);
+      const address = raw.indexOf("\\") === -1 ? raw : (JSON.parse(`"${raw}"`) as string);
+      if (!offsets.has(address)) offsets.set(address, at);
+      at = text.indexOf(ADDRESS_KEY, close + 1);
     }
   };
   scan(Math.max(changes, 0), text.length);
@@ -332,35 +381,53 @@ function merge(value: unknown, unknown: unknown, expression: unknown, context: M
     const marks = Array.isArray(unknown) ? unknown : [];
     const length = Math.max(items.length, marks.length);
     // Blocks have one expression object per element; a list attribute has one expression for the whole list.
-    return Array.from(
-      { length },
-      (_, i) => merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null,
-    );
+    const out: Value[] = new Array(length);
+    for (let i = 0; i < length; i++)
+      out[i] = merge(items[i], marks[i], Array.isArray(expression) ? expression[i] : expression, context, key) ?? null;
+    return out;
   }
-  if (isRecord(value) || isRecord(unknown)) {
+  const values = isRecord(value) ? value : undefined;
+  const marks = isRecord(unknown) ? unknown : undefined;
+  if (values !== undefined || marks !== undefined) {
     const out: Record<string, Value> = {};
-    const keys = new Set([...Object.keys(isRecord(value) ? value : {}), ...Object.keys(isRecord(unknown) ? unknown : {})]);
-    for (const child of keys) {
-      // Tags are free text: a tag value that happens to equal an id is still text.
-      const merged = merge(
-        ownEntry(value, child),
-        ownEntry(unknown, child),
-        ownEntry(expression, child),
-        context,
-        key === "tags" || key === "tags_all" ? key : child,
-      );
-      if (merged !== undefined) setEntry(out, child, merged);
-    }
+    // The value's keys, then the marks' keys it lacks: no list or set of keys is built per object.
+    if (values !== undefined) for (const child in values) mergeEntry(out, child, values, marks, expression, context, key);
+    if (marks !== undefined)
+      for (const child in marks)
+        if (values === undefined || !Object.prototype.hasOwnProperty.call(values, child))
+          mergeEntry(out, child, values, marks, expression, context, key);
     return out;
   }
   return value as Value;
+}
+
+function mergeEntry(
+  out: Record<string, Value>,
+  child: string,
+  values: unknown,
+  marks: unknown,
+  expression: unknown,
+  context: MergeContext,
+  key: string | undefined,
+): void {
+  // Tags are free text: a tag value that happens to equal an id is still text.
+  const merged = merge(
+    ownEntry(values, child),
+    ownEntry(marks, child),
+    ownEntry(expression, child),
+    context,
+    key === "tags" || key === "tags_all" ? key : child,
+  );
+  if (merged !== undefined) setEntry(out, child, merged);
 }
 
 /** Some value inside is marked unknown (`true`) in an `after_unknown` tree. */
 function marksUnknown(unknown: unknown): boolean {
   if (unknown === true) return true;
   if (Array.isArray(unknown)) return unknown.some(marksUnknown);
-  return isRecord(unknown) && Object.keys(unknown).some((k) => marksUnknown(unknown[k]));
+  if (!isRecord(unknown)) return false;
+  for (const k in unknown) if (marksUnknown(unknown[k])) return true;
+  return false;
 }
 
 /** An expression of one argument (`{constant_value, references}`), as opposed to a nested block's expressions. */

@@ -122,7 +122,7 @@ export function parseStackText(
   if (options.synth !== undefined)
     throw new MoatError(`${file}: --synth pairs a plan with its synthesized stack, and this is not a plan; pass the plan JSON`, 2);
   if (isCdktfJson(json)) {
-    refuseDuplicateKeys(text, file);
+    refuseDuplicateKeys(text, file, json);
     return refusingDeepValues(file, () => loadCdktfJson(json, file, cdktfStackName(json) ?? stack, text, directory?.()));
   }
   throw new MoatError(

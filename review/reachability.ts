@@ -1,4 +1,4 @@
-import { EVERYWHERE, intersect, isEmpty, Ranges, rangesOf, subtract, union } from "./address-ranges";
+import { EVERYWHERE, intersect, isEmpty, overlaps, Ranges, rangesOf, subtract, union } from "./address-ranges";
 import { derived, Resource, ReviewModel, tag } from "./model";
 import { aclEntries, AclEntry, subnetAcls } from "./network-acl";
 import { MQTT_TLS_PORT } from "./ports";
@@ -8,6 +8,7 @@ import {
   brokerEndpoints,
   brokerSecurityGroups,
   groupAddress,
+  groupHolders,
   GroupRule,
   groupRules,
   isAllProtocols,
@@ -15,7 +16,6 @@ import {
   prefixListCidrs,
   ROUTE_TARGETS,
   routeDestination,
-  SECURITY_GROUP_RULE_TYPES,
 } from "./segment";
 import { Role, ROLE_TAG } from "../core/tags";
 import { asNumber } from "./terraform-types";
@@ -152,7 +152,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const unknownNode = () => addNode({ id: "unknown", kind: "unknown", label: "unknown (known only at apply time)", cidrs: [] });
   /** The outside spaces a range set touches. */
   const outsideOf = (ranges: Ranges) =>
-    [internet, ...offices].filter((o) => !isEmpty(intersect(o.ranges, ranges))).map((o) => ({ ...o, ranges: intersect(o.ranges, ranges) }));
+    [internet, ...offices].filter((o) => overlaps(o.ranges, ranges)).map((o) => ({ ...o, ranges: intersect(o.ranges, ranges) }));
 
   // Places inside the VPC: subnets, the broker endpoint, other endpoints, groups attached to something.
   const broker = brokerSecurityGroups(model);
@@ -194,8 +194,32 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const vpcOfGroup = new Map(model.ofType("aws_security_group").map((g) => [g.address, model.target(g.attributes.vpc_id)?.address]));
   const inVpc = (groups: readonly string[], vpc: string | undefined) =>
     vpc === undefined ? [...groups] : groups.filter((g) => vpcOfGroup.get(g) === undefined || vpcOfGroup.get(g) === vpc);
+  // Every device subnet of a VPC carries the same device groups, every broker endpoint the same
+  // broker groups: each list is filtered once per VPC, not once per place.
+  const perVpc = (groups: readonly string[]) => {
+    const byVpc = new Map<string, string[]>();
+    let unplaced = false;
+    for (const g of groups) {
+      const vpc = vpcOfGroup.get(g);
+      if (vpc === undefined) unplaced = true;
+      else {
+        const list = byVpc.get(vpc);
+        if (list) list.push(g);
+        else byVpc.set(vpc, [g]);
+      }
+    }
+    const cache = new Map<string | undefined, readonly string[]>();
+    return (vpc: string | undefined): readonly string[] => {
+      // Without a group of unknown VPC, a VPC's groups are its own, in the list's order.
+      if (vpc !== undefined && !unplaced) return byVpc.get(vpc) ?? [];
+      let found = cache.get(vpc);
+      if (found === undefined) cache.set(vpc, (found = inVpc(groups, vpc)));
+      return found;
+    };
+  };
+  const deviceGroupsIn = perVpc(deviceGroups);
   for (const [address, place] of subnetPlaces)
-    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: inVpc(deviceGroups, place.vpc) });
+    if (place.node.kind === "device-subnet") subnetPlaces.set(address, { ...place, groups: deviceGroupsIn(place.vpc) });
 
   const subnetsOf = (value: Value | undefined, fallback: readonly Resource[]): Resource[] => {
     const found = [...referencesIn(value)].map((a) => model.get(a)).filter((r): r is Resource => r?.type === "aws_subnet");
@@ -206,6 +230,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
 
   const inside: Place[] = [...subnetPlaces.values()];
   const brokerAddresses = new Set(brokerEndpoints(model).map((e) => e.address));
+  const brokerGroupsIn = perVpc([...broker.groups, ...broker.maybe]);
   for (const endpoint of model.ofType("aws_vpc_endpoint")) {
     const isBroker = brokerAddresses.has(endpoint.address);
     const subnets = subnetsOf(endpoint.attributes.subnet_ids, isBroker ? endpointSubnets : []);
@@ -218,14 +243,10 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
       resource: endpoint.address,
     });
     const vpc = model.target(endpoint.attributes.vpc_id)?.address;
-    const groups = isBroker ? inVpc([...broker.groups, ...broker.maybe], vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
+    const groups = isBroker ? brokerGroupsIn(vpc) : [...referencesIn(endpoint.attributes.security_group_ids)];
     inside.push({ node, ranges: rangesOfSubnets(subnets), subnets, groups, vpc });
   }
-  const holdersOf = new Map<string, Resource[]>();
-  for (const r of model.resources) {
-    if (r.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(r.type)) continue;
-    for (const address of r.references) if (attached.has(address)) holdersOf.set(address, [...(holdersOf.get(address) ?? []), r]);
-  }
+  const holdersOf = groupHolders(model).holders;
   for (const group of attached) {
     const holders = holdersOf.get(group) ?? [];
     if (holders.every((h) => h.type === "aws_vpc_endpoint" || h.type === "aws_mq_broker")) continue;
@@ -244,11 +265,11 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   const acl = aclEvaluator(model);
 
   // Inside the VPC: whole paths between places (the local route always exists).
+  const peersOf = placesByVpc(inside);
   for (const src of inside) {
     if (src.node.kind === "broker" || src.node.kind === "service" || src.node.kind === "endpoint-subnet") continue;
-    for (const dst of inside) {
+    for (const dst of peersOf(src.vpc)) {
       if (dst === src || dst.node.kind === "endpoint-subnet" || (dst.node.kind === "subnet" && src.node.kind !== "group")) continue;
-      if (src.vpc !== undefined && dst.vpc !== undefined && src.vpc !== dst.vpc) continue;
       const layers: { flows: Flow[]; via: string[]; unknown?: string }[] = [];
       const sameSubnet = src.subnets.length === 1 && dst.subnets.length === 1 && src.subnets[0] === dst.subnets[0];
       if (!sameSubnet) {
@@ -324,6 +345,35 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
   return { stack: model.stack, nodes: [...nodes.values()], edges };
 }
 
+/**
+ * The places a place of a VPC may reach over the local route, in the order of `inside`: those of
+ * its VPC and those whose VPC is not known (a place whose VPC is not known, every place). Looked
+ * up per VPC, so a stack of many VPCs does not pair every place with every other.
+ */
+function placesByVpc(inside: readonly Place[]): (vpc: string | undefined) => readonly Place[] {
+  const unplaced: Place[] = [];
+  const byVpc = new Map<string, Place[]>();
+  for (const place of inside) {
+    if (place.vpc === undefined) unplaced.push(place);
+    else {
+      const list = byVpc.get(place.vpc);
+      if (list) list.push(place);
+      else byVpc.set(place.vpc, [place]);
+    }
+  }
+  if (unplaced.length === 0) return (vpc) => (vpc === undefined ? inside : (byVpc.get(vpc) ?? []));
+  const merged = new Map<string, readonly Place[]>();
+  return (vpc) => {
+    if (vpc === undefined) return inside;
+    let list = merged.get(vpc);
+    if (list === undefined) {
+      const own = new Set(byVpc.get(vpc));
+      merged.set(vpc, (list = inside.filter((p) => p.vpc === undefined || own.has(p))));
+    }
+    return list;
+  };
+}
+
 // ---------- flows ----------
 
 function protocolName(protocol: Value | undefined): string | undefined {
@@ -357,11 +407,23 @@ function intersectFlow(a: Flow, b: Flow): Flow | undefined {
 }
 
 function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
-  return normalize(a.flatMap((x) => b.map((y) => intersectFlow(x, y)).filter((f): f is Flow => f !== undefined)));
+  const out: Flow[] = [];
+  for (const x of a)
+    for (const y of b) {
+      const f = intersectFlow(x, y);
+      if (f !== undefined) out.push(f);
+    }
+  return normalize(out);
 }
 
 /** Flows merged per protocol, sorted: the same opening written twice is one flow. */
 function normalize(flows: readonly Flow[]): Flow[] {
+  // Most layers open nothing or one flow: nothing to merge or sort.
+  if (flows.length === 0) return [];
+  if (flows.length === 1) {
+    const { protocol, from, to } = flows[0];
+    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : [{ protocol, from, to }];
+  }
   if (flows.some((f) => f.protocol === "all" && f.from === 0 && f.to === 65535)) return [ALL];
   const byProtocol = new Map<string, [number, number][]>();
   for (const f of flows) {
@@ -408,10 +470,9 @@ function aclEvaluator(model: ReviewModel) {
   }
   const uses = new Map(subnetAcls(model).map((s) => [s.subnet.address, s.acls.length > 0 ? s.acls : s.defaultAcl ? [s.defaultAcl] : []]));
   // Each ACL's entries, in rule-number order with their flows and ranges, once per direction.
-  const prepared = new Map<string, Prepared>();
+  const prepared = { ingress: new Map<string, Prepared>(), egress: new Map<string, Prepared>() };
   const prepare = (address: string, direction: "ingress" | "egress"): Prepared => {
-    const key = `${direction} ${address}`;
-    let done = prepared.get(key);
+    let done = prepared[direction].get(address);
     if (done) return done;
     const entries = (byAcl.get(address) ?? []).filter((e) => e.egress === (direction === "egress") || e.egress === "unknown");
     const unplaceable: { resource: string; reason: string }[] = [];
@@ -439,7 +500,7 @@ function aclEvaluator(model: ReviewModel) {
     }
     numbered.sort((a, b) => (a.entry.ruleNumber as number) - (b.entry.ruleNumber as number));
     done = { numbered, unplaceable };
-    prepared.set(key, done);
+    prepared[direction].set(address, done);
     return done;
   };
   return (subnets: readonly Resource[], direction: "ingress" | "egress", peer: Ranges): LayerResult => {
@@ -463,12 +524,14 @@ function aclEvaluator(model: ReviewModel) {
           via.push(u.resource);
         }
         const denied: { flow: Flow; ranges: Ranges }[] = [];
-        for (const { entry: e, flow, ranges: own, ipv6 } of numbered) {
+        for (let n = 0; n < numbered.length; n++) {
+          const { entry: e, flow, ranges: own, ipv6 } = numbered[n];
           // IPv6 entries reach only the Internet here: the segment is IPv4.
           const ranges = ipv6 ? peerIsPublic(peer) : own;
-          let reach = intersect(peer, ranges);
-          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach, d.ranges);
-          if (isEmpty(reach)) continue;
+          // Only an earlier deny of this flow needs the overlap itself; otherwise whether there is one.
+          let reach: Ranges | undefined;
+          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ranges);
+          if (reach === undefined ? !overlaps(peer, ranges) : isEmpty(reach)) continue;
           if (e.action === "deny") denied.push({ flow, ranges });
           else if (e.action === "allow") {
             flows.push(flow);
@@ -477,7 +540,7 @@ function aclEvaluator(model: ReviewModel) {
         }
       }
     }
-    return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "acl" };
+    return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "acl" };
   };
 }
 
@@ -492,7 +555,7 @@ function coversFlow(outer: Flow, inner: Flow): boolean {
 
 const PUBLIC = subtract(EVERYWHERE, PRIVATE);
 function peerIsPublic(peer: Ranges): Ranges {
-  return isEmpty(intersect(peer, PUBLIC)) ? [] : peer;
+  return overlaps(peer, PUBLIC) ? peer : [];
 }
 
 // ---------- security groups ----------
@@ -510,42 +573,16 @@ function groupLayer(
   peerGroups: readonly string[] | undefined,
   ipv6ToPeer = false,
 ): LayerResult {
-  const set = new Set(groups);
   const flows: Flow[] = [];
   const via: string[] = [];
   let unknown: string | undefined;
-  const candidates = [...groups.flatMap((g) => rules.byGroup.get(g) ?? []), ...(groups.length > 0 ? rules.unplaced : [])];
-  for (const rule of candidates) {
-    if (rule.direction !== direction) continue;
-    if (rule.group === undefined ? groups.length === 0 || !couldBe(rule.groupValue) : !set.has(rule.group)) continue;
-    const flow = flowOf(rule.protocol, rule.fromPort, rule.toPort);
-    const matches = (p: Peer): boolean | string => {
-      switch (p.kind) {
-        case "cidr": {
-          const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
-          if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
-          return !isEmpty(intersect(r, peer));
-        }
-        case "cidr6":
-          return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
-        case "prefix-list": {
-          const cidrs = prefixListCidrs(model, p.value);
-          if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
-          const ranges = cidrs.map((c) => rangesOf(c));
-          if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
-          return !isEmpty(intersect(union(...(ranges as Ranges[])), peer));
-        }
-        case "group": {
-          const target = groupAddress(model, p.value);
-          if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
-          return peerGroups?.includes(target) ?? false;
-        }
-        case "self":
-          return peerGroups?.some((g) => set.has(g)) ?? false;
-      }
-    };
+  const judge = (rule: GroupRule): void => {
+    if (rule.direction !== direction) return;
+    // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
+    if (rule.group === undefined && (groups.length === 0 || !couldBe(rule.groupValue))) return;
+    const flow = ruleFlow(rule);
     for (const p of rule.peers) {
-      const m = matches(p);
+      const m = peerMatches(model, p, direction, peer, peerGroups, groups, ipv6ToPeer);
       if (typeof m === "string" || typeof flow === "string") {
         // An unplaceable peer matters only where the rule could apply: reported once per rule.
         unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
@@ -561,8 +598,53 @@ function groupLayer(
       unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
       via.push(rule.resource);
     }
+  };
+  for (const g of groups) for (const rule of rules.byGroup.get(g) ?? []) judge(rule);
+  if (groups.length > 0) for (const rule of rules.unplaced) judge(rule);
+  return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "security-group" };
+}
+
+/** A rule's flow, read once per rule: the graph asks for it on every pair of places. */
+const ruleFlows = new WeakMap<GroupRule, Flow | string>();
+function ruleFlow(rule: GroupRule): Flow | string {
+  let flow = ruleFlows.get(rule);
+  if (flow === undefined) ruleFlows.set(rule, (flow = flowOf(rule.protocol, rule.fromPort, rule.toPort)));
+  return flow;
+}
+
+/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
+function peerMatches(
+  model: ReviewModel,
+  p: Peer,
+  direction: "ingress" | "egress",
+  peer: Ranges,
+  peerGroups: readonly string[] | undefined,
+  groups: readonly string[],
+  ipv6ToPeer: boolean,
+): boolean | string {
+  switch (p.kind) {
+    case "cidr": {
+      const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
+      if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
+      return overlaps(r, peer);
+    }
+    case "cidr6":
+      return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
+    case "prefix-list": {
+      const cidrs = prefixListCidrs(model, p.value);
+      if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
+      const ranges = cidrs.map((c) => rangesOf(c));
+      if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
+      return overlaps(union(...(ranges as Ranges[])), peer);
+    }
+    case "group": {
+      const target = groupAddress(model, p.value);
+      if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
+      return peerGroups?.includes(target) ?? false;
+    }
+    case "self":
+      return peerGroups?.some((g) => groups.includes(g)) ?? false;
   }
-  return { flows: normalize(flows), via: [...new Set(via)], unknown, layer: "security-group" };
 }
 
 function couldBe(value: Value | undefined): boolean {

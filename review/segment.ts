@@ -357,16 +357,33 @@ export const SECURITY_GROUP_RULE_TYPES: ReadonlySet<string> = new Set([
  * Groups the stack puts on something (an endpoint, an instance, a function, an interface): a device group is attached by
  * the devices' own tooling, never by the stack, so such a group is not one.
  */
-export function attachedGroups(model: ReviewModel): Set<string> {
-  const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
-  const attached = new Set<string>();
-  if (groups.size === 0) return attached;
-  for (const resource of model.resources) {
-    if (resource.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(resource.type)) continue;
-    for (const address of resource.references) if (groups.has(address)) attached.add(address);
-  }
-  return attached;
+export function attachedGroups(model: ReviewModel): ReadonlySet<string> {
+  return groupHolders(model).attached;
 }
+
+/**
+ * The resources that put each attached group on something, in file order, found in the one walk
+ * of every resource's references that {@link attachedGroups} needs anyway.
+ */
+export const groupHolders = derived(
+  (model: ReviewModel): { attached: ReadonlySet<string>; holders: ReadonlyMap<string, readonly Resource[]> } => {
+    const groups = new Set(model.ofType("aws_security_group").map((g) => g.address));
+    const attached = new Set<string>();
+    const holders = new Map<string, Resource[]>();
+    if (groups.size === 0) return { attached, holders };
+    for (const resource of model.resources) {
+      if (resource.mode !== "managed" || SECURITY_GROUP_RULE_TYPES.has(resource.type)) continue;
+      for (const address of resource.references) {
+        if (!groups.has(address)) continue;
+        attached.add(address);
+        const list = holders.get(address);
+        if (list) list.push(resource);
+        else holders.set(address, [resource]);
+      }
+    }
+    return { attached, holders };
+  },
+);
 
 /** The CIDRs of a managed prefix list of this stack (its entry blocks and entry resources), or undefined when it is not one. */
 export function prefixListCidrs(model: ReviewModel, value: Value): Value[] | undefined {

@@ -1,4 +1,4 @@
-import { Resource, ReviewModel } from "./model";
+import { derived, Resource, ReviewModel } from "./model";
 import { readPolicy } from "./policy-document";
 import { knownText } from "./segment";
 import { isRecord, Value } from "./value";
@@ -97,17 +97,23 @@ function trustedOnlyBy(role: Resource, service: string): boolean {
   );
 }
 
+/** The names of the stack's IoT policies, once per model: every role policy of a large stack asks. */
+const iotPolicyNames = derived(
+  (model: ReviewModel): ReadonlySet<Value> =>
+    new Set(
+      model
+        .ofType("aws_iot_policy")
+        .map((p) => p.attributes.name)
+        .filter((n) => typeof n === "string"),
+    ),
+);
+
 function rolePolicyProblem(model: ReviewModel, policy: Resource): string | undefined {
   const role = model.target(policy.attributes.role);
   if (role?.type !== "aws_iam_role") return `is attached to ${String(policy.attributes.role)}, not a role of this stack`;
   const reading = readPolicy(model, policy.attributes.policy);
   if ("problem" in reading) return reading.problem;
-  const policyNames = new Set(
-    model
-      .ofType("aws_iot_policy")
-      .map((p) => p.attributes.name)
-      .filter((n) => typeof n === "string"),
-  );
+  const policyNames = iotPolicyNames(model);
   for (const statement of reading.statements) {
     if (statement.effect !== "Allow") continue;
     if (statement.notAction || statement.notResource) return "uses NotAction or NotResource, which no rule can bound";

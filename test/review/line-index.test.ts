@@ -30,6 +30,13 @@ describe("LineIndex", () => {
     for (const offset of offsets) expect([offset, index.lineOf(offset)]).toEqual([offset, naiveLine(text, offset)]);
   });
 
+  test("numbers lines as counting does when lookups come in file order, as a type's findings do", () => {
+    const index = new LineIndex(text);
+    for (let offset = 0; offset < text.length; offset += 997)
+      expect([offset, index.lineOf(offset)]).toEqual([offset, naiveLine(text, offset)]);
+    expect(index.lineOf(5)).toBe(naiveLine(text, 5));
+  });
+
   test("a newline belongs to the line it ends", () => {
     const index = new LineIndex("a\nb\n\nc");
     expect([0, 1, 2, 3, 4, 5].map((o) => index.lineOf(o))).toEqual([1, 1, 2, 2, 3, 4]);

@@ -66,19 +66,51 @@ export const noPrivateKeys: RuleCheck = (model) => {
   return violations;
 };
 
+interface HiddenKey {
+  readonly path: string;
+  readonly message: string;
+  readonly unknown: boolean;
+}
+
+const NO_HITS: readonly HiddenKey[] = [];
+/** The walk's trail of keys and indexes, and its hits, shared by every walk: most values have none to report. */
+const trail: (string | number)[] = [];
+let hits: HiddenKey[] | undefined;
+
 /** Keys no PEM marker shows: base64 text of one, or an apply-time value that decodes, reads or assembles one. */
-function hiddenKeys(value: Value | undefined): { path: string; message: string; unknown: boolean }[] {
-  const hits: { path: string; message: string; unknown: boolean }[] = [];
-  walkLeaves(value, (leaf, trail) => {
-    if (typeof leaf === "string") {
-      const why = encodedKey(leaf);
-      if (why) hits.push({ path: pathOf(trail), message: why, unknown: false });
-    } else {
-      const why = computedKey(leaf);
-      if (why) hits.push({ path: pathOf(trail), ...why });
+function hiddenKeys(value: Value | undefined): readonly HiddenKey[] {
+  trail.length = 0;
+  hits = undefined;
+  scanHidden(value);
+  const found = hits ?? NO_HITS;
+  hits = undefined;
+  return found;
+}
+
+/** Every string and apply-time value inside a value, as {@link walkLeaves} visits them, without a closure per value. */
+function scanHidden(v: Value | undefined): void {
+  if (typeof v === "string") {
+    const why = encodedKey(v);
+    if (why) (hits ??= []).push({ path: pathOf(trail), message: why, unknown: false });
+  } else if (v instanceof Unknown) {
+    const why = computedKey(v);
+    if (why) (hits ??= []).push({ path: pathOf(trail), ...why });
+  } else if (typeof v !== "object" || v === null || v instanceof Ref) return;
+  else if (v instanceof Encoded) scanHidden(v.value);
+  else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      trail.push(i);
+      scanHidden(v[i]);
+      trail.pop();
     }
-  });
-  return hits;
+  } else {
+    const record = v as Record<string, Value>;
+    for (const key in record) {
+      trail.push(key);
+      scanHidden(record[key]);
+      trail.pop();
+    }
+  }
 }
 
 /** Paths (`tags.key`, `[0].pem`) of the strings holding a private key; the path is built only for a hit. */

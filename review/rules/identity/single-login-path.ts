@@ -37,8 +37,11 @@ export const singleLoginPath: RuleCheck = (model, context) => {
   if (cas.length > 1) {
     for (const ca of cas) {
       const auto = ca.attributes.allow_auto_registration;
-      const others = cas.filter((c) => c !== ca).map((c) => c.address);
-      const listed = others.length > 3 ? `${others.slice(0, 3).join(", ")} and ${others.length - 3} more` : others.join(", ");
+      // The first three others by name, the rest counted: a stack of many CAs lists each once per CA.
+      const shown: string[] = [];
+      for (let i = 0; i < cas.length && shown.length < 3; i++) if (cas[i] !== ca) shown.push(cas[i].address);
+      const more = cas.length - 1 - shown.length;
+      const listed = more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
       violations.push(
         fail(
           ca.address,
