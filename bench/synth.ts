@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listEnvironments } from "../config";
+import { environmentStackName } from "../core/names";
 import { differingBlocks, writeAnchorApp } from "./anchor-app";
 import { alternatingRuns, median, ProcessRun, timeProcess } from "./process-timer";
 
@@ -71,7 +72,7 @@ const moatRun = (out = outdir("moat")) => node(path.join("stacks", "main.js"), o
 // The anchor follows moat's output: synthesize moat once, generate the app from what it wrote,
 // and refuse to time an anchor that does not write the same blocks.
 const environments = listEnvironments();
-const stackNames = environments.map((e) => `iot-${e}`);
+const stackNames = environments.map(environmentStackName);
 const reference = outdir("reference");
 moatRun(reference);
 writeAnchorApp(Object.fromEntries(stackNames.map((s) => [s, path.join(reference, "stacks", s, "cdk.tf.json")])), GEN);

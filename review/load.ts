@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { environmentStackName } from "../core/names";
 import { MoatError } from "../errors";
 import { isCdktfJson, loadCdktfJson } from "./load-cdktf";
 import { isPlanJson, loadPlanJson, planStackName } from "./load-plan";
@@ -87,7 +88,7 @@ function ownValue(value: unknown, key: string): unknown {
  * environment its configuration names, else the file's base name.
  */
 function planStack(json: unknown, fallback: string, options: LoadStackOptions, paired?: ReviewModel): string {
-  return paired?.stack ?? (options.env !== undefined ? `iot-${options.env}` : undefined) ?? planStackName(json) ?? fallback;
+  return paired?.stack ?? (options.env !== undefined ? environmentStackName(options.env) : undefined) ?? planStackName(json) ?? fallback;
 }
 
 function pairedSynth(synth: string): ReviewModel {
