@@ -15,19 +15,24 @@ export interface ProcessRun {
  * throws with the command's output when it fails, so a broken benchmark never prints numbers.
  */
 export function timeProcess(command: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ProcessRun {
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-")), "time.txt");
-  const started = process.hrtime.bigint();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, ...command], {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    encoding: "utf8",
-  });
-  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) {
-    throw new Error(`${command.join(" ")} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-time-"));
+  try {
+    const report = path.join(dir, "time.txt");
+    const started = process.hrtime.bigint();
+    const result = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, ...command], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      encoding: "utf8",
+    });
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.status !== 0) {
+      throw new Error(`${command.join(" ")} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+    }
+    const peakKiB = Number(fs.readFileSync(report, "utf8").trim().split("\n").pop());
+    return { wallSeconds, peakMiB: peakKiB / 1024 };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const peakKiB = Number(fs.readFileSync(report, "utf8").trim().split("\n").pop());
-  return { wallSeconds, peakMiB: peakKiB / 1024 };
 }
 
 export function median(values: readonly number[]): number {

@@ -26,10 +26,13 @@ const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const END_TO_END_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3);
 const TARGET = 1.15;
-// Outside the tree, so that tsc and eslint of the project never see generated code.
-const GEN = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-anchor-")), "anchor-app.ts");
+// Everything the bench writes lives under one directory, removed when the bench ends. Outside the
+// tree, so that tsc and eslint of the project never see the generated code.
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-synth-"));
+process.on("exit", () => fs.rmSync(WORK, { recursive: true, force: true }));
+const GEN = path.join(fs.mkdtempSync(path.join(WORK, "anchor-")), "anchor-app.ts");
 
-const build = fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-build-"));
+const build = fs.mkdtempSync(path.join(WORK, "build-"));
 // Only the entry points and what they import: the numbers are for what a user's synth loads.
 const compile = (files: string[], outDir = build, rootDir = ".") =>
   execFileSync(
@@ -57,7 +60,7 @@ compile(["stacks/main.ts", "bench/one-resource-app.ts"]);
 // dev reads the committed test store (public certificates only) unless MOAT_PKI_DIR says
 // otherwise. prod reads its committed certificates (pki.publicDir) either way.
 const pkiDir = process.env.MOAT_PKI_DIR ?? path.join(ROOT, "test", "fixtures", "pki");
-const outdir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `moat-bench-${name}-`));
+const outdir = (name: string) => fs.mkdtempSync(path.join(WORK, `${name}-`));
 const env = (out: string, extra: NodeJS.ProcessEnv = {}) => ({
   ...process.env,
   CHECKPOINT_DISABLE: "1",
