@@ -278,16 +278,22 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
       }
       if (src.groups) layers.push(groupLayer(model, rules, src.groups, "egress", dst.ranges, dst.groups));
       if (dst.groups) layers.push(groupLayer(model, rules, dst.groups, "ingress", src.ranges, src.groups));
-      const flows = layers.reduce<Flow[]>((acc, l) => intersectFlows(acc, l.flows), [ALL]);
-      const unknown = layers.find((l) => l.unknown)?.unknown;
-      const via = [...new Set(layers.flatMap((l) => l.via))];
-      if (flows.length > 0) addEdge({ from: src.node.id, to: dst.node.id, flows, layer: "path", via });
+      let flows: readonly Flow[] = [ALL];
+      let unknown: string | undefined;
+      const via: string[] = [];
+      for (const l of layers) {
+        flows = intersectFlows(flows, l.flows);
+        unknown ??= l.unknown;
+        for (const v of l.via) if (!via.includes(v)) via.push(v);
+      }
+      if (flows.length > 0) addEdge({ from: src.node.id, to: dst.node.id, flows: [...flows], layer: "path", via });
       else if (unknown && layers.every((l) => l.flows.length > 0 || l.unknown))
         addEdge({ from: src.node.id, to: dst.node.id, flows: [], layer: "path", via, unknown });
     }
   }
 
   // Between the segment and outside: each layer on its own.
+  const everywhere = outsideOf(EVERYWHERE);
   const routes = routesBySubnet(model);
   for (const place of inside) {
     for (const route of routes.get(place.subnets[0]?.address ?? "") ?? []) {
@@ -303,7 +309,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
         addEdge({ from: place.node.id, to: id, flows: [ALL], layer: "route", via: route.via });
       }
     }
-    for (const outside of outsideOf(EVERYWHERE)) {
+    for (const outside of everywhere) {
       const into = acl(place.subnets, "ingress", outside.ranges);
       if (place.node.kind !== "broker" && place.node.kind !== "service") {
         if (into.flows.length > 0) addEdge({ from: outside.node.id, to: place.node.id, flows: into.flows, layer: "acl", via: into.via });
@@ -406,7 +412,10 @@ function intersectFlow(a: Flow, b: Flow): Flow | undefined {
   return from <= to ? { protocol, from, to } : undefined;
 }
 
-function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
+function intersectFlows(a: readonly Flow[], b: readonly Flow[]): readonly Flow[] {
+  // Layers' flows are normalized: everything meeting them leaves them as they are.
+  if (a.length === 1 && a[0] === ALL) return b;
+  if (b.length === 1 && b[0] === ALL) return a;
   const out: Flow[] = [];
   for (const x of a)
     for (const y of b) {
@@ -417,23 +426,24 @@ function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
 }
 
 /** Flows merged per protocol, sorted: the same opening written twice is one flow. */
-function normalize(flows: readonly Flow[]): Flow[] {
-  // Most layers open nothing or one flow: nothing to merge or sort.
-  if (flows.length === 0) return [];
+function normalize(flows: Flow[]): Flow[] {
+  // Most layers open nothing or one flow: nothing to merge or sort, and the caller's own list is the answer.
+  if (flows.length === 0) return flows;
   if (flows.length === 1) {
     const { protocol, from, to } = flows[0];
-    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : [{ protocol, from, to }];
+    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : flows;
   }
   if (flows.some((f) => f.protocol === "all" && f.from === 0 && f.to === 65535)) return [ALL];
-  const byProtocol = new Map<string, [number, number][]>();
+  // One sort by protocol and first port, then one pass joining what overlaps or touches.
+  flows.sort((a, b) => (a.protocol === b.protocol ? a.from - b.from : a.protocol.localeCompare(b.protocol)));
+  const out: Flow[] = [];
+  let last: Flow | undefined;
   for (const f of flows) {
-    const list = byProtocol.get(f.protocol) ?? [];
-    list.push([f.from, f.to]);
-    byProtocol.set(f.protocol, list);
+    if (last !== undefined && last.protocol === f.protocol && f.from <= last.to + 1) {
+      if (f.to > last.to) out[out.length - 1] = last = { protocol: last.protocol, from: last.from, to: f.to };
+    } else out.push((last = f));
   }
-  return [...byProtocol.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([protocol, ranges]) => union(ranges).map(([from, to]) => ({ protocol, from, to })));
+  return out;
 }
 
 export function flowText(flow: Flow): string {
