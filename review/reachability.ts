@@ -533,16 +533,21 @@ function aclEvaluator(model: ReviewModel) {
           unknown ??= u.reason;
           via.push(u.resource);
         }
-        const denied: { flow: Flow; ranges: Ranges }[] = [];
+        // Nothing overlaps an empty peer: only the unplaceable entries above answer.
+        if (peer.length === 0) continue;
+        let denied: Prepared["numbered"][number][] | undefined;
         for (let n = 0; n < numbered.length; n++) {
-          const { entry: e, flow, ranges: own, ipv6 } = numbered[n];
+          const entry = numbered[n];
+          const { entry: e, flow, ipv6 } = entry;
           // IPv6 entries reach only the Internet here: the segment is IPv4.
-          const ranges = ipv6 ? peerIsPublic(peer) : own;
+          const ranges = ipv6 ? peerIsPublic(peer) : entry.ranges;
           // Only an earlier deny of this flow needs the overlap itself; otherwise whether there is one.
           let reach: Ranges | undefined;
-          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ranges);
+          if (denied !== undefined)
+            for (const d of denied)
+              if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ipv6 ? peerIsPublic(peer) : d.ranges);
           if (reach === undefined ? !overlaps(peer, ranges) : isEmpty(reach)) continue;
-          if (e.action === "deny") denied.push({ flow, ranges });
+          if (e.action === "deny") (denied ??= []).push(entry);
           else if (e.action === "allow") {
             flows.push(flow);
             via.push(e.resource);
@@ -583,35 +588,55 @@ function groupLayer(
   peerGroups: readonly string[] | undefined,
   ipv6ToPeer = false,
 ): LayerResult {
-  const flows: Flow[] = [];
-  const via: string[] = [];
-  let unknown: string | undefined;
-  const judge = (rule: GroupRule): void => {
-    if (rule.direction !== direction) return;
-    // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
-    if (rule.group === undefined && (groups.length === 0 || !couldBe(rule.groupValue))) return;
-    const flow = ruleFlow(rule);
-    for (const p of rule.peers) {
-      const m = peerMatches(model, p, direction, peer, peerGroups, groups, ipv6ToPeer);
-      if (typeof m === "string" || typeof flow === "string") {
-        // An unplaceable peer matters only where the rule could apply: reported once per rule.
-        unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
-        if (typeof m === "string" || m) via.push(rule.resource);
-        continue;
-      }
-      if (m) {
-        flows.push(flow);
-        via.push(rule.resource);
-      }
-    }
-    if (rule.group === undefined) {
-      unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
-      via.push(rule.resource);
-    }
-  };
-  for (const g of groups) for (const rule of rules.byGroup.get(g) ?? []) judge(rule);
-  if (groups.length > 0) for (const rule of rules.unplaced) judge(rule);
+  const judged: Judged = { flows: [], via: [], unknown: undefined };
+  const ask: PeerQuestion = { direction, peer, peerGroups, groups, ipv6ToPeer };
+  for (const g of groups) {
+    const own = rules.byGroup.get(g);
+    if (own !== undefined) for (const rule of own) judge(model, rule, ask, judged);
+  }
+  if (groups.length > 0) for (const rule of rules.unplaced) judge(model, rule, ask, judged);
+  const { flows, via, unknown } = judged;
   return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "security-group" };
+}
+
+/** What {@link groupLayer} gathers over the rules it judges. */
+interface Judged {
+  readonly flows: Flow[];
+  readonly via: string[];
+  unknown: string | undefined;
+}
+
+/** The other side of a security group layer, and the groups whose rules are judged. */
+interface PeerQuestion {
+  readonly direction: "ingress" | "egress";
+  readonly peer: Ranges;
+  readonly peerGroups: readonly string[] | undefined;
+  readonly groups: readonly string[];
+  readonly ipv6ToPeer: boolean;
+}
+
+function judge(model: ReviewModel, rule: GroupRule, ask: PeerQuestion, out: Judged): void {
+  if (rule.direction !== ask.direction) return;
+  // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
+  if (rule.group === undefined && (ask.groups.length === 0 || !couldBe(rule.groupValue))) return;
+  const flow = ruleFlow(rule);
+  for (const p of rule.peers) {
+    const m = peerMatches(model, p, ask);
+    if (typeof m === "string" || typeof flow === "string") {
+      // An unplaceable peer matters only where the rule could apply: reported once per rule.
+      out.unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
+      if (typeof m === "string" || m) out.via.push(rule.resource);
+      continue;
+    }
+    if (m) {
+      out.flows.push(flow);
+      out.via.push(rule.resource);
+    }
+  }
+  if (rule.group === undefined) {
+    out.unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
+    out.via.push(rule.resource);
+  }
 }
 
 /** A rule's flow, read once per rule: the graph asks for it on every pair of places. */
@@ -622,38 +647,53 @@ function ruleFlow(rule: GroupRule): Flow | string {
   return flow;
 }
 
-/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
-function peerMatches(
-  model: ReviewModel,
-  p: Peer,
-  direction: "ingress" | "egress",
-  peer: Ranges,
-  peerGroups: readonly string[] | undefined,
-  groups: readonly string[],
-  ipv6ToPeer: boolean,
-): boolean | string {
+/**
+ * What a rule's peer stands for, read once per peer (the graph asks on every pair of places):
+ * its address ranges, the group it names, nothing to read (`self`, an IPv6 CIDR), or why it is
+ * known only at apply time.
+ */
+type ResolvedPeer = { readonly ranges: Ranges } | { readonly group: string } | { readonly reason: string } | null;
+const resolvedPeers = new WeakMap<Peer, ResolvedPeer>();
+
+function resolvePeer(model: ReviewModel, p: Peer, direction: "ingress" | "egress"): ResolvedPeer {
   switch (p.kind) {
     case "cidr": {
       const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
-      if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
-      return overlaps(r, peer);
+      return r === undefined ? { reason: `${direction} peer ${String(p.value)} is known only at apply time` } : { ranges: r };
     }
     case "cidr6":
-      return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
+      return typeof p.value === "string" ? null : { reason: `${direction} peer ${String(p.value)} is known only at apply time` };
     case "prefix-list": {
       const cidrs = prefixListCidrs(model, p.value);
-      if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
+      if (cidrs === undefined) return { reason: `prefix list ${String(p.value)} is not one of this stack's: its entries are not known` };
       const ranges = cidrs.map((c) => rangesOf(c));
-      if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
-      return overlaps(union(...(ranges as Ranges[])), peer);
+      if (ranges.some((r) => r === undefined)) return { reason: `an entry of prefix list ${String(p.value)} is known only at apply time` };
+      return { ranges: union(...(ranges as Ranges[])) };
     }
     case "group": {
       const target = groupAddress(model, p.value);
-      if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
-      return peerGroups?.includes(target) ?? false;
+      return target === undefined ? { reason: `referenced group ${String(p.value)} is not one of this stack's` } : { group: target };
     }
     case "self":
-      return peerGroups?.some((g) => groups.includes(g)) ?? false;
+      return null;
+  }
+}
+
+/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
+function peerMatches(model: ReviewModel, p: Peer, ask: PeerQuestion): boolean | string {
+  let resolved = resolvedPeers.get(p);
+  if (resolved === undefined) resolvedPeers.set(p, (resolved = resolvePeer(model, p, ask.direction)));
+  if (resolved !== null && "reason" in resolved) return resolved.reason;
+  switch (p.kind) {
+    case "cidr":
+    case "prefix-list":
+      return overlaps((resolved as { ranges: Ranges }).ranges, ask.peer);
+    case "cidr6":
+      return ask.ipv6ToPeer;
+    case "group":
+      return ask.peerGroups?.includes((resolved as { group: string }).group) ?? false;
+    case "self":
+      return ask.peerGroups?.some((g) => ask.groups.includes(g)) ?? false;
   }
 }
 
