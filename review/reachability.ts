@@ -278,16 +278,22 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
       }
       if (src.groups) layers.push(groupLayer(model, rules, src.groups, "egress", dst.ranges, dst.groups));
       if (dst.groups) layers.push(groupLayer(model, rules, dst.groups, "ingress", src.ranges, src.groups));
-      const flows = layers.reduce<Flow[]>((acc, l) => intersectFlows(acc, l.flows), [ALL]);
-      const unknown = layers.find((l) => l.unknown)?.unknown;
-      const via = [...new Set(layers.flatMap((l) => l.via))];
-      if (flows.length > 0) addEdge({ from: src.node.id, to: dst.node.id, flows, layer: "path", via });
+      let flows: readonly Flow[] = [ALL];
+      let unknown: string | undefined;
+      const via: string[] = [];
+      for (const l of layers) {
+        flows = intersectFlows(flows, l.flows);
+        unknown ??= l.unknown;
+        for (const v of l.via) if (!via.includes(v)) via.push(v);
+      }
+      if (flows.length > 0) addEdge({ from: src.node.id, to: dst.node.id, flows: [...flows], layer: "path", via });
       else if (unknown && layers.every((l) => l.flows.length > 0 || l.unknown))
         addEdge({ from: src.node.id, to: dst.node.id, flows: [], layer: "path", via, unknown });
     }
   }
 
   // Between the segment and outside: each layer on its own.
+  const everywhere = outsideOf(EVERYWHERE);
   const routes = routesBySubnet(model);
   for (const place of inside) {
     for (const route of routes.get(place.subnets[0]?.address ?? "") ?? []) {
@@ -303,7 +309,7 @@ function build(model: ReviewModel, context: ReviewContext): ReachabilityGraph {
         addEdge({ from: place.node.id, to: id, flows: [ALL], layer: "route", via: route.via });
       }
     }
-    for (const outside of outsideOf(EVERYWHERE)) {
+    for (const outside of everywhere) {
       const into = acl(place.subnets, "ingress", outside.ranges);
       if (place.node.kind !== "broker" && place.node.kind !== "service") {
         if (into.flows.length > 0) addEdge({ from: outside.node.id, to: place.node.id, flows: into.flows, layer: "acl", via: into.via });
@@ -406,7 +412,10 @@ function intersectFlow(a: Flow, b: Flow): Flow | undefined {
   return from <= to ? { protocol, from, to } : undefined;
 }
 
-function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
+function intersectFlows(a: readonly Flow[], b: readonly Flow[]): readonly Flow[] {
+  // Layers' flows are normalized: everything meeting them leaves them as they are.
+  if (a.length === 1 && a[0] === ALL) return b;
+  if (b.length === 1 && b[0] === ALL) return a;
   const out: Flow[] = [];
   for (const x of a)
     for (const y of b) {
@@ -417,23 +426,24 @@ function intersectFlows(a: readonly Flow[], b: readonly Flow[]): Flow[] {
 }
 
 /** Flows merged per protocol, sorted: the same opening written twice is one flow. */
-function normalize(flows: readonly Flow[]): Flow[] {
-  // Most layers open nothing or one flow: nothing to merge or sort.
-  if (flows.length === 0) return [];
+function normalize(flows: Flow[]): Flow[] {
+  // Most layers open nothing or one flow: nothing to merge or sort, and the caller's own list is the answer.
+  if (flows.length === 0) return flows;
   if (flows.length === 1) {
     const { protocol, from, to } = flows[0];
-    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : [{ protocol, from, to }];
+    return protocol === "all" && from === 0 && to === 65535 ? [ALL] : flows;
   }
   if (flows.some((f) => f.protocol === "all" && f.from === 0 && f.to === 65535)) return [ALL];
-  const byProtocol = new Map<string, [number, number][]>();
+  // One sort by protocol and first port, then one pass joining what overlaps or touches.
+  flows.sort((a, b) => (a.protocol === b.protocol ? a.from - b.from : a.protocol.localeCompare(b.protocol)));
+  const out: Flow[] = [];
+  let last: Flow | undefined;
   for (const f of flows) {
-    const list = byProtocol.get(f.protocol) ?? [];
-    list.push([f.from, f.to]);
-    byProtocol.set(f.protocol, list);
+    if (last !== undefined && last.protocol === f.protocol && f.from <= last.to + 1) {
+      if (f.to > last.to) out[out.length - 1] = last = { protocol: last.protocol, from: last.from, to: f.to };
+    } else out.push((last = f));
   }
-  return [...byProtocol.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([protocol, ranges]) => union(ranges).map(([from, to]) => ({ protocol, from, to })));
+  return out;
 }
 
 export function flowText(flow: Flow): string {
@@ -523,16 +533,21 @@ function aclEvaluator(model: ReviewModel) {
           unknown ??= u.reason;
           via.push(u.resource);
         }
-        const denied: { flow: Flow; ranges: Ranges }[] = [];
+        // Nothing overlaps an empty peer: only the unplaceable entries above answer.
+        if (peer.length === 0) continue;
+        let denied: Prepared["numbered"][number][] | undefined;
         for (let n = 0; n < numbered.length; n++) {
-          const { entry: e, flow, ranges: own, ipv6 } = numbered[n];
+          const entry = numbered[n];
+          const { entry: e, flow, ipv6 } = entry;
           // IPv6 entries reach only the Internet here: the segment is IPv4.
-          const ranges = ipv6 ? peerIsPublic(peer) : own;
+          const ranges = ipv6 ? peerIsPublic(peer) : entry.ranges;
           // Only an earlier deny of this flow needs the overlap itself; otherwise whether there is one.
           let reach: Ranges | undefined;
-          for (const d of denied) if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ranges);
+          if (denied !== undefined)
+            for (const d of denied)
+              if (coversFlow(d.flow, flow)) reach = subtract(reach ?? intersect(peer, ranges), d.ipv6 ? peerIsPublic(peer) : d.ranges);
           if (reach === undefined ? !overlaps(peer, ranges) : isEmpty(reach)) continue;
-          if (e.action === "deny") denied.push({ flow, ranges });
+          if (e.action === "deny") (denied ??= []).push(entry);
           else if (e.action === "allow") {
             flows.push(flow);
             via.push(e.resource);
@@ -573,35 +588,55 @@ function groupLayer(
   peerGroups: readonly string[] | undefined,
   ipv6ToPeer = false,
 ): LayerResult {
-  const flows: Flow[] = [];
-  const via: string[] = [];
-  let unknown: string | undefined;
-  const judge = (rule: GroupRule): void => {
-    if (rule.direction !== direction) return;
-    // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
-    if (rule.group === undefined && (groups.length === 0 || !couldBe(rule.groupValue))) return;
-    const flow = ruleFlow(rule);
-    for (const p of rule.peers) {
-      const m = peerMatches(model, p, direction, peer, peerGroups, groups, ipv6ToPeer);
-      if (typeof m === "string" || typeof flow === "string") {
-        // An unplaceable peer matters only where the rule could apply: reported once per rule.
-        unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
-        if (typeof m === "string" || m) via.push(rule.resource);
-        continue;
-      }
-      if (m) {
-        flows.push(flow);
-        via.push(rule.resource);
-      }
-    }
-    if (rule.group === undefined) {
-      unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
-      via.push(rule.resource);
-    }
-  };
-  for (const g of groups) for (const rule of rules.byGroup.get(g) ?? []) judge(rule);
-  if (groups.length > 0) for (const rule of rules.unplaced) judge(rule);
+  const judged: Judged = { flows: [], via: [], unknown: undefined };
+  const ask: PeerQuestion = { direction, peer, peerGroups, groups, ipv6ToPeer };
+  for (const g of groups) {
+    const own = rules.byGroup.get(g);
+    if (own !== undefined) for (const rule of own) judge(model, rule, ask, judged);
+  }
+  if (groups.length > 0) for (const rule of rules.unplaced) judge(model, rule, ask, judged);
+  const { flows, via, unknown } = judged;
   return { flows: normalize(flows), via: via.length < 2 ? via : [...new Set(via)], unknown, layer: "security-group" };
+}
+
+/** What {@link groupLayer} gathers over the rules it judges. */
+interface Judged {
+  readonly flows: Flow[];
+  readonly via: string[];
+  unknown: string | undefined;
+}
+
+/** The other side of a security group layer, and the groups whose rules are judged. */
+interface PeerQuestion {
+  readonly direction: "ingress" | "egress";
+  readonly peer: Ranges;
+  readonly peerGroups: readonly string[] | undefined;
+  readonly groups: readonly string[];
+  readonly ipv6ToPeer: boolean;
+}
+
+function judge(model: ReviewModel, rule: GroupRule, ask: PeerQuestion, out: Judged): void {
+  if (rule.direction !== ask.direction) return;
+  // A placed rule comes from one of `groups`' own lists; one the file cannot place may be on any of them.
+  if (rule.group === undefined && (ask.groups.length === 0 || !couldBe(rule.groupValue))) return;
+  const flow = ruleFlow(rule);
+  for (const p of rule.peers) {
+    const m = peerMatches(model, p, ask);
+    if (typeof m === "string" || typeof flow === "string") {
+      // An unplaceable peer matters only where the rule could apply: reported once per rule.
+      out.unknown ??= `${rule.resource}: ${typeof flow === "string" ? flow : m}`;
+      if (typeof m === "string" || m) out.via.push(rule.resource);
+      continue;
+    }
+    if (m) {
+      out.flows.push(flow);
+      out.via.push(rule.resource);
+    }
+  }
+  if (rule.group === undefined) {
+    out.unknown ??= `${rule.resource}: its security group ${String(rule.groupValue)} is not one of this stack's`;
+    out.via.push(rule.resource);
+  }
 }
 
 /** A rule's flow, read once per rule: the graph asks for it on every pair of places. */
@@ -612,38 +647,53 @@ function ruleFlow(rule: GroupRule): Flow | string {
   return flow;
 }
 
-/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
-function peerMatches(
-  model: ReviewModel,
-  p: Peer,
-  direction: "ingress" | "egress",
-  peer: Ranges,
-  peerGroups: readonly string[] | undefined,
-  groups: readonly string[],
-  ipv6ToPeer: boolean,
-): boolean | string {
+/**
+ * What a rule's peer stands for, read once per peer (the graph asks on every pair of places):
+ * its address ranges, the group it names, nothing to read (`self`, an IPv6 CIDR), or why it is
+ * known only at apply time.
+ */
+type ResolvedPeer = { readonly ranges: Ranges } | { readonly group: string } | { readonly reason: string } | null;
+const resolvedPeers = new WeakMap<Peer, ResolvedPeer>();
+
+function resolvePeer(model: ReviewModel, p: Peer, direction: "ingress" | "egress"): ResolvedPeer {
   switch (p.kind) {
     case "cidr": {
       const r = rangesOf(p.value) ?? cidrByReference(model, p.value);
-      if (r === undefined) return `${direction} peer ${String(p.value)} is known only at apply time`;
-      return overlaps(r, peer);
+      return r === undefined ? { reason: `${direction} peer ${String(p.value)} is known only at apply time` } : { ranges: r };
     }
     case "cidr6":
-      return typeof p.value === "string" ? ipv6ToPeer : `${direction} peer ${String(p.value)} is known only at apply time`;
+      return typeof p.value === "string" ? null : { reason: `${direction} peer ${String(p.value)} is known only at apply time` };
     case "prefix-list": {
       const cidrs = prefixListCidrs(model, p.value);
-      if (cidrs === undefined) return `prefix list ${String(p.value)} is not one of this stack's: its entries are not known`;
+      if (cidrs === undefined) return { reason: `prefix list ${String(p.value)} is not one of this stack's: its entries are not known` };
       const ranges = cidrs.map((c) => rangesOf(c));
-      if (ranges.some((r) => r === undefined)) return `an entry of prefix list ${String(p.value)} is known only at apply time`;
-      return overlaps(union(...(ranges as Ranges[])), peer);
+      if (ranges.some((r) => r === undefined)) return { reason: `an entry of prefix list ${String(p.value)} is known only at apply time` };
+      return { ranges: union(...(ranges as Ranges[])) };
     }
     case "group": {
       const target = groupAddress(model, p.value);
-      if (target === undefined) return `referenced group ${String(p.value)} is not one of this stack's`;
-      return peerGroups?.includes(target) ?? false;
+      return target === undefined ? { reason: `referenced group ${String(p.value)} is not one of this stack's` } : { group: target };
     }
     case "self":
-      return peerGroups?.some((g) => groups.includes(g)) ?? false;
+      return null;
+  }
+}
+
+/** Whether a rule's peer is the other side (a range set or groups), or why that is known only at apply time. */
+function peerMatches(model: ReviewModel, p: Peer, ask: PeerQuestion): boolean | string {
+  let resolved = resolvedPeers.get(p);
+  if (resolved === undefined) resolvedPeers.set(p, (resolved = resolvePeer(model, p, ask.direction)));
+  if (resolved !== null && "reason" in resolved) return resolved.reason;
+  switch (p.kind) {
+    case "cidr":
+    case "prefix-list":
+      return overlaps((resolved as { ranges: Ranges }).ranges, ask.peer);
+    case "cidr6":
+      return ask.ipv6ToPeer;
+    case "group":
+      return ask.peerGroups?.includes((resolved as { group: string }).group) ?? false;
+    case "self":
+      return ask.peerGroups?.some((g) => ask.groups.includes(g)) ?? false;
   }
 }
 
