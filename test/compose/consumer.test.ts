@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sharedBuild } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
 
 /**
@@ -51,9 +52,14 @@ beforeAll(() => {
   }
   fs.writeFileSync(path.join(staging, "environments", "scratch-untracked.yaml"), "name: scratch\n");
   fs.symlinkSync(NODE_MODULES, path.join(staging, "node_modules"));
-  // `npm pack` runs the prepare script (the build), as it does for a publish.
+  // For a publish, `npm pack` runs the prepare script, the build. That build is made once per
+  // source tree for every test that needs it (test/support/built-package.ts runs the same
+  // `tsc -p tsconfig.build.json`), so it is placed where prepare writes it and pack skips scripts;
+  // the manifest is checked to say so, so a prepare that stops being that build is noticed.
+  expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.prepare).toBe("tsc -p tsconfig.build.json");
+  fs.cpSync(path.join(sharedBuild(), "dist"), path.join(staging, "dist"), { recursive: true });
   const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], {
+    execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], {
       cwd: staging,
       encoding: "utf8",
       env: cleanEnv(),
@@ -102,9 +108,12 @@ function consumerApp(name: string, program: string): string {
   return app;
 }
 
+/** Compiles the app (once: its main.ts does not change) and runs it. */
 function compileAndSynth(app: string, env: Record<string, string> = {}) {
-  const compiled = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
-  expect(compiled.stdout + compiled.stderr).toBe("");
+  if (!fs.existsSync(path.join(app, "main.js"))) {
+    const compiled = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
+    expect(compiled.stdout + compiled.stderr).toBe("");
+  }
   const synth = spawnSync(process.execPath, ["main.js"], { cwd: app, encoding: "utf8", env: { ...cleanEnv(), ...env } });
   return { ...synth, json: () => JSON.parse(fs.readFileSync(path.join(app, "cdktf.out", "stacks", "fleet", "cdk.tf.json"), "utf8")) };
 }
