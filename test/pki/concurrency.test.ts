@@ -5,16 +5,24 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { initCa, listIssued, pkiPaths } from "../../pki";
 import { withStoreLock } from "../../pki/store-lock";
-import { TSX_NODE } from "../support/run-moat";
+import { builtCli, TSX_NODE } from "../support/run-moat";
 import { cleanup, environmentsDir, openssl, opensslCsr, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
 const [NODE, ...TSX_LOADER] = TSX_NODE;
 const ROOT = join(__dirname, "../..");
 
+/**
+ * The command line of `node <args>`: the store worker runs through tsx, `moat` (bin/moat.ts) is
+ * the compiled CLI of the same source, which starts without compiling TypeScript.
+ */
+function nodeArgs(args: string[]): string[] {
+  return args[0] === "bin/moat.ts" ? [builtCli(), ...args.slice(1)] : [...TSX_LOADER, ...args];
+}
+
 /** Starts a process and resolves with its exit code and stderr. */
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(NODE, [...TSX_LOADER, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(NODE, nodeArgs(args), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stderr }));
@@ -138,7 +146,7 @@ describe("two issuers at once", () => {
     const resumed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const args = ["bin/moat.ts", "pki", "bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", outDir];
       const more = ["--pki-dir", pkiDir, "--environments-dir", environmentsDir(dir), "--passphrase-file", passphraseFile(dir)];
-      const cli = spawn(NODE, [...TSX_LOADER, ...args, ...more], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const cli = spawn(NODE, nodeArgs([...args, ...more]), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       cli.stdout.on("data", (d) => (stdout += d));

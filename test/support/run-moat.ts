@@ -17,6 +17,11 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** The compiled CLI of this source tree (test/support/built-package.ts), to run with plain node. */
+export function builtCli(): string {
+  return path.join(sharedBuild(), "dist", "bin", "moat.js");
+}
+
 export interface RunMoatOptions extends SpawnSyncOptions {
   /**
    * Run bin/moat.ts through tsx, as `npm start` and `npx moat` in a checkout do, instead of the
@@ -32,7 +37,7 @@ export function runMoat(args: string[], options: RunMoatOptions = {}): RunResult
   // Jest gives tests a copy of process.env; a child only sees what is passed explicitly
   // (MOAT_PKI_DIR from test/setup.ts among it).
   const [node, ...loader] = TSX_NODE;
-  const command = source ? [...loader, path.join(ROOT, "bin", "moat.ts")] : [path.join(sharedBuild(), "dist", "bin", "moat.js")];
+  const command = source ? [...loader, path.join(ROOT, "bin", "moat.ts")] : [builtCli()];
   const result = spawnSync(node, [...command, ...args], {
     cwd: ROOT,
     encoding: "utf8",
