@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import {
+  cpSync,
   chmodSync,
   existsSync,
   mkdirSync,
@@ -17,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sharedBuild } from "../support/built-package";
 import { builtCli, runMoat } from "../support/run-moat";
-import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
+import { buildCsr, bulkIssue, initCa, listIssued, pkiPaths, PkiPaths } from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
 describe("bulk issuance", () => {
@@ -30,9 +31,18 @@ describe("bulk issuance", () => {
   // threads: these small directories would stay on one thread; the parallel path is what is tested
   const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", threads: 2 });
 
+  // One CA for the describe, copied into each test's store (the store holds no absolute path):
+  // the tests are about bulk issuing, not about making a CA.
+  let template: string;
+  beforeAll(() => {
+    template = scratch();
+    initCa({ pkiDir: template, env: "lab", passphrase: PASSPHRASE });
+  });
+  afterAll(() => cleanup(template));
   beforeEach(() => {
     dir = scratch();
-    paths = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE }).paths;
+    cpSync(template, dir, { recursive: true });
+    paths = pkiPaths(dir, "lab");
     csrDir = join(dir, "csrs");
     mkdirSync(csrDir);
   });
