@@ -83,12 +83,26 @@ export async function validateStackDir(cli: TerraformCli, dir: string, name: str
   );
 }
 
+/** The module that proves the resources were validated: one resource with an argument no provider has. */
+const CANARY = "walk-canary";
+const CANARY_ARGUMENT = "moat_walk_canary";
+const CANARY_STACK: Json = {
+  terraform: { required_providers: { aws: { source: "hashicorp/aws", version: MIRROR_PROVIDER_VERSION } } },
+  resource: { aws_vpc: { canary: { cidr_block: "10.0.0.0/16", [CANARY_ARGUMENT]: true } } },
+};
+
 /**
  * Several stacks checked by one `terraform validate`: each is a module (its checkable stack in
  * its own folder, its variables set in the module call) of one root, so the provider, whose
  * schema takes most of a validate's time to load, starts once for all of them. Each key's
  * outcome is what {@link validateStackDir} gives for that stack alone: it fails with the error
  * diagnostics raised in its folder, named as in its own directory (`main.tf.json:12`).
+ *
+ * Stacks expected to fail may share the root with stacks expected to pass, because Terraform
+ * checks every resource against the provider schema in one walk and reports what each one
+ * breaks. A configuration error found before that walk would stop it and leave the other
+ * stacks unchecked, so a canary module with one unknown argument is always added: unless its
+ * error is reported, the resources were not checked and the whole call throws.
  */
 export async function validateStacksTogether(
   cli: TerraformCli,
@@ -97,32 +111,33 @@ export async function validateStacksTogether(
 ): Promise<Record<string, Promise<void>>> {
   const dir = cli.workDir(name);
   const module: Record<string, Json> = {};
-  for (const [key, stack] of Object.entries(stacks)) {
+  const files: Record<string, Json> = { ...Object.fromEntries(Object.entries(stacks).map(([k, v]) => [k, checkableStack(v)])) };
+  files[CANARY] = CANARY_STACK;
+  for (const [key, stack] of Object.entries(files)) {
     mkdirSync(join(dir, key));
-    writeFileSync(join(dir, key, "main.tf.json"), JSON.stringify(checkableStack(stack), null, 2));
+    writeFileSync(join(dir, key, "main.tf.json"), JSON.stringify(stack, null, 2));
     module[key] = { source: `./${key}`, ...checkVariables(stack) };
   }
   writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ module }, null, 2));
   await cli.expectSuccess(dir, ["init", "-input=false", "-no-color", "-backend=false"], `init of ${name}`);
   const result = await runValidate(cli, dir, name);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
+  const inFolder = (d: ValidateDiagnostic, key: string) => d.range?.filename?.startsWith(`${key}/`) ?? false;
+  const canary = errors.filter((d) => inFolder(d, CANARY));
+  if (canary.length !== 1 || !canary[0].summary.includes("Extraneous JSON object property") || !canary[0].detail?.includes(CANARY_ARGUMENT))
+    throw new Error(
+      `terraform validate of ${name} did not report the canary's one unknown argument, so it did not check the resources; ` +
+        `its diagnostics:\n${JSON.stringify(result.diagnostics, null, 2)}`,
+    );
   const outcomes: Record<string, Promise<void>> = {};
   for (const key of Object.keys(stacks)) {
     const prefix = `${key}/`;
     // An error outside every module's folder (the root itself) fails them all.
     const own = errors
-      .filter(
-        (d) =>
-          !d.range?.filename ||
-          d.range.filename.startsWith(prefix) ||
-          !Object.keys(stacks).some((k) => d.range!.filename!.startsWith(`${k}/`)),
-      )
-      .map((d) =>
-        d.range?.filename?.startsWith(prefix) ? { ...d, range: { ...d.range, filename: d.range.filename.slice(prefix.length) } } : d,
-      );
-    outcomes[key] = result.valid || own.length === 0 ? Promise.resolve() : Promise.reject(validateFailure(key, own));
+      .filter((d) => inFolder(d, key) || !Object.keys(files).some((k) => inFolder(d, k)))
+      .map((d) => (inFolder(d, key) ? { ...d, range: { ...d.range, filename: d.range!.filename!.slice(prefix.length) } } : d));
+    outcomes[key] = own.length === 0 ? Promise.resolve() : Promise.reject(validateFailure(key, own));
     outcomes[key].catch(() => undefined);
   }
-  if (!result.valid && errors.length === 0) throw new Error(`terraform validate of ${name} failed without an error diagnostic`);
   return outcomes;
 }
