@@ -87,17 +87,15 @@ function alive(pid: number): boolean {
 }
 
 /**
- * The package as `npm run build` makes it, built once per source tree and shared by every test
- * file that runs the compiled CLI or the package: a folder with dist/, a copy of package.json
- * (so the CLI reports this checkout's version) and node_modules linked to the checkout's. The
- * folder is named by a hash of the build's inputs, so an edit anywhere in them makes a new build
- * and no test ever runs a stale one. Jest's workers ask at once: the first builds under a lock
- * directory, the others wait for it (a lock whose process died is taken over).
+ * A folder made once per key and shared by every test file (every jest worker) that asks for it:
+ * `$TMPDIR/moat-test-<kind>-<checkout>/<key>`. The first to ask makes it under a lock directory,
+ * the others wait for it (a lock whose process died is taken over). Folders of earlier keys are
+ * deleted an hour after they were made: a run may still use one.
  */
-export function sharedBuild(): string {
+export function sharedOnce(kind: string, key: string, make: (dir: string) => void): string {
   const checkout = createHash("sha1").update(ROOT).digest("hex").slice(0, 12);
-  const base = path.join(os.tmpdir(), `moat-test-build-${checkout}`);
-  const dir = path.join(base, contentKey());
+  const base = path.join(os.tmpdir(), `moat-test-${kind}-${checkout}`);
+  const dir = path.join(base, key);
   const done = path.join(dir, "complete");
   const lock = `${dir}.lock`;
   fs.mkdirSync(base, { recursive: true });
@@ -114,7 +112,7 @@ export function sharedBuild(): string {
       }
       if (owner && !alive(owner)) fs.rmSync(lock, { recursive: true, force: true });
       else if (Date.now() - started > 300_000)
-        throw new Error(`sharedBuild: ${lock} held for 5 minutes; delete it if no test run is building`);
+        throw new Error(`sharedOnce: ${lock} held for 5 minutes; delete it if no test run is making it`);
       else sleep(100);
       continue;
     }
@@ -122,11 +120,9 @@ export function sharedBuild(): string {
       fs.writeFileSync(path.join(lock, "pid"), String(process.pid));
       if (fs.existsSync(done)) break;
       fs.rmSync(dir, { recursive: true, force: true });
-      buildPackage(path.join(dir, "dist"));
-      fs.copyFileSync(path.join(ROOT, "package.json"), path.join(dir, "package.json"));
-      fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+      fs.mkdirSync(dir);
+      make(dir);
       fs.writeFileSync(done, "");
-      // Builds of earlier trees are left to the next build to delete: a run may still use one.
       for (const entry of fs.readdirSync(base)) {
         const old = path.join(base, entry);
         if (old !== dir && !entry.endsWith(".lock") && Date.now() - fs.statSync(old).mtimeMs > 3_600_000)
@@ -137,4 +133,55 @@ export function sharedBuild(): string {
     }
   }
   return dir;
+}
+
+/**
+ * The package as `npm run build` makes it, built once per source tree and shared by every test
+ * file that runs the compiled CLI or the package: a folder with dist/, a copy of package.json
+ * (so the CLI reports this checkout's version) and node_modules linked to the checkout's. The
+ * folder is named by a hash of the build's inputs, so an edit anywhere in them makes a new build
+ * and no test ever runs a stale one.
+ */
+export function sharedBuild(): string {
+  return sharedOnce("build", contentKey(), (dir) => {
+    buildPackage(path.join(dir, "dist"));
+    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(dir, "package.json"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  });
+}
+
+/** Every file under `rel` (relative to the checkout), sorted. */
+function filesUnder(rel: string): string[] {
+  const full = path.join(ROOT, rel);
+  if (!fs.existsSync(full)) return [];
+  if (!fs.statSync(full).isDirectory()) return [rel];
+  return fs
+    .readdirSync(full)
+    .sort()
+    .flatMap((entry) => filesUnder(path.join(rel, entry)));
+}
+
+/**
+ * The shipped dev and prod stacks (`buildApp`, as `moat synth` makes them, with the CA store
+ * MOAT_PKI_DIR names: the committed test CA under jest), synthesized once per set of inputs for
+ * every test file that only reads them; the text of `iot-<env>`'s cdk.tf.json. The key covers
+ * the sources, the environment files, the CA store and the versions of cdktf and the provider.
+ */
+export function sharedSynth(env: "dev" | "prod"): string {
+  const pkiDir = process.env.MOAT_PKI_DIR ?? "";
+  const hash = createHash("sha256").update(contentKey()).update("\0").update(pkiDir).update("\0");
+  const pkiFiles = pkiDir && fs.existsSync(pkiDir) ? filesUnder(path.relative(ROOT, pkiDir)) : [];
+  for (const file of [...filesUnder("environments"), ...pkiFiles])
+    hash
+      .update(file)
+      .update("\0")
+      .update(fs.readFileSync(path.join(ROOT, file)));
+  for (const pkg of ["cdktf", "@cdktf/provider-aws", "constructs"]) hash.update(fs.readFileSync(require.resolve(`${pkg}/package.json`)));
+  const dir = sharedOnce("synth", hash.digest("hex").slice(0, 16), (out) => {
+    // Loaded only here: a test file whose stacks are already synthesized never loads cdktf.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildApp } = require("../../stacks/app") as typeof import("../../stacks/app");
+    buildApp({ environments: ["dev", "prod"], outdir: path.join(out, "cdktf.out") }).app.synth();
+  });
+  return fs.readFileSync(path.join(dir, "cdktf.out", "stacks", `iot-${env}`, "cdk.tf.json"), "utf8");
 }
