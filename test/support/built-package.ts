@@ -168,6 +168,11 @@ function filesUnder(rel: string): string[] {
  * the sources, the environment files, the CA store and the versions of cdktf and the provider.
  */
 export function sharedSynth(env: "dev" | "prod"): string {
+  return fs.readFileSync(path.join(sharedSynthDir(), "stacks", `iot-${env}`, "cdk.tf.json"), "utf8");
+}
+
+/** The cdktf.out folder {@link sharedSynth} reads (stacks/iot-dev, stacks/iot-prod, manifest.json): shared, so only to read. */
+export function sharedSynthDir(): string {
   const pkiDir = process.env.MOAT_PKI_DIR ?? "";
   const hash = createHash("sha256").update(contentKey()).update("\0").update(pkiDir).update("\0");
   const pkiFiles = pkiDir && fs.existsSync(pkiDir) ? filesUnder(path.relative(ROOT, pkiDir)) : [];
@@ -183,5 +188,5 @@ export function sharedSynth(env: "dev" | "prod"): string {
     const { buildApp } = require("../../stacks/app") as typeof import("../../stacks/app");
     buildApp({ environments: ["dev", "prod"], outdir: path.join(out, "cdktf.out") }).app.synth();
   });
-  return fs.readFileSync(path.join(dir, "cdktf.out", "stacks", `iot-${env}`, "cdk.tf.json"), "utf8");
+  return path.join(dir, "cdktf.out");
 }
