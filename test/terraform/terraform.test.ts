@@ -1,7 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildApp } from "../../stacks/app";
+import { readdirSync } from "node:fs";
+import { sharedSynth } from "../support/built-package";
 import { startAwsStub } from "./aws-stub";
 import { runMockTest } from "./mock-test";
 import { PLAN_CASES, planFileName } from "./plan-cases";
@@ -71,14 +69,13 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
   // The terraform runs start together in beforeAll and share the cores with the other jest
   // workers; the first test waits for them all.
   jest.setTimeout(240_000);
-  const outdir = mkdtempSync(join(tmpdir(), "moat-tf-synth-"));
   const cli = new TerraformCli();
   const stacks: Record<string, Json> = {};
   const results: Record<string, Promise<unknown>> = {};
 
   beforeAll(() => {
-    buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
-    for (const env of ["dev", "prod"]) stacks[env] = JSON.parse(readFileSync(join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), "utf8"));
+    // The shipped stacks, synthesized once for every suite that reads them.
+    for (const env of ["dev", "prod"] as const) stacks[env] = JSON.parse(sharedSynth(env));
     // Started together, awaited by the tests: each terraform run spends most of its time loading
     // the provider, so every stack that is only validated, valid or broken, shares one validate
     // (one root, one module per stack; see validateStacksTogether for why the broken ones cannot
@@ -106,7 +103,6 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
   });
   afterAll(() => {
     cli.close();
-    rmSync(outdir, { recursive: true, force: true });
   });
 
   test.each(["dev", "prod"])("terraform validate passes for iot-%s", async (env) => {
