@@ -2,20 +2,18 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildPackage } from "../support/built-package";
+import { sharedBuild } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
 
 /**
  * What a platform team does: `import { IsolatedIotNetwork, Peer, Port } from "moat"` in its own
  * cdktf stack. Builds the package as published (tsconfig.build.json + package.json exports) into
- * a temp dir and synthesizes a consumer stack against it.
+ * a temp dir (shared with the other tests that run the build) and synthesizes a consumer stack against it.
  */
 test("another stack that imports the built package's constructs by package name synthesizes", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-package-"));
-  const pkg = path.join(tmp, "moat");
-  buildPackage(path.join(pkg, "dist"));
-  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"));
+  // dist/, package.json and the checkout's node_modules: the build the CLI tests run too.
+  const pkg = sharedBuild();
 
   const consumer = path.join(tmp, "consumer");
   fs.mkdirSync(path.join(consumer, "node_modules"), { recursive: true });

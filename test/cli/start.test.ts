@@ -11,28 +11,34 @@ describe("the npm start sequence", () => {
   const env = { ...process.env, MOAT_PKI_DIR: pkiDir };
 
   test("init --if-missing run twice on no PKI store creates the CA once and keeps it", () => {
-    const first = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], { env });
+    const first = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], {
+      env,
+      source: true,
+    });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/created p256 CA for 'dev'/);
     const issuing = path.join(pkiDir, "dev", "ca", "issuing.pem");
     const before = fs.readFileSync(issuing, "utf8");
 
-    const second = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], { env });
+    const second = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--if-missing", "--pki-dir", pkiDir], {
+      env,
+      source: true,
+    });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/already exists .*; nothing to do/);
     expect(fs.readFileSync(issuing, "utf8")).toBe(before);
 
-    const withoutFlag = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env });
+    const withoutFlag = runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env, source: true });
     expect(withoutFlag.code).toBe(1);
   });
 
   test("dev then synthesizes against that CA and reviews clean", () => {
-    expect(runMoat(["synth", "--env", "dev", "--out", out], { env }).code).toBe(0);
+    expect(runMoat(["synth", "--env", "dev", "--out", out], { env, source: true }).code).toBe(0);
     const tf = fs.readFileSync(path.join(out, "stacks", "iot-dev", "cdk.tf.json"), "utf8");
     const issuing = fs.readFileSync(path.join(pkiDir, "dev", "ca", "issuing.pem"), "utf8").trim();
     expect(tf).toContain(JSON.stringify(issuing).slice(1, 60));
     expect(tf).not.toMatch(/PRIVATE KEY/);
-    const review = runMoat(["review", path.join(out, "stacks", "iot-dev")], { env });
+    const review = runMoat(["review", path.join(out, "stacks", "iot-dev")], { env, source: true });
     // The one finding is TLS-3's warning on the endpoint: iot:Data-ATS is outside every plan.
     expect(review.stdout).toMatch(/^PASS\. 1 stack, 1 finding \(0 blocking, 0 suppressed\)/m);
     expect(review.code).toBe(0);

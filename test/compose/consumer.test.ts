@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sharedBuild } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
 
 /**
@@ -33,9 +34,24 @@ function compositionExample(): string {
   return match[1];
 }
 
+/** The example without its `network` line. */
+function exampleWithoutNetwork(): string {
+  return compositionExample().replace(/\n\s*network,\n/, "\n");
+}
+
+const PEER_PROGRAM = `import { MoatError, Peer, ValidationError } from "moat";
+try {
+  Peer.ipv4("0.0.0.0/0");
+} catch (err) {
+  console.log(err instanceof ValidationError, err instanceof MoatError, (err as Error).message);
+}
+`;
+
 let tmp: string;
 let tarball: string;
 let packedFiles: string[];
+/** What `tsc` printed compiling the consumer apps (all of them in one `tsc -b`: the libraries' types are read once). */
+let compilerOutput: string;
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-consumer-"));
@@ -51,9 +67,14 @@ beforeAll(() => {
   }
   fs.writeFileSync(path.join(staging, "environments", "scratch-untracked.yaml"), "name: scratch\n");
   fs.symlinkSync(NODE_MODULES, path.join(staging, "node_modules"));
-  // `npm pack` runs the prepare script (the build), as it does for a publish.
+  // For a publish, `npm pack` runs the prepare script, the build. That build is made once per
+  // source tree for every test that needs it (test/support/built-package.ts runs the same
+  // `tsc -p tsconfig.build.json`), so it is placed where prepare writes it and pack skips scripts;
+  // the manifest is checked to say so, so a prepare that stops being that build is noticed.
+  expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.prepare).toBe("tsc -p tsconfig.build.json");
+  fs.cpSync(path.join(sharedBuild(), "dist"), path.join(staging, "dist"), { recursive: true });
   const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], {
+    execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], {
       cwd: staging,
       encoding: "utf8",
       env: cleanEnv(),
@@ -62,6 +83,11 @@ beforeAll(() => {
   ) as { filename: string; files: { path: string }[] }[];
   tarball = path.join(tmp, packed[0].filename);
   packedFiles = packed[0].files.map((f) => f.path);
+
+  const programs = [compositionExample(), exampleWithoutNetwork(), PEER_PROGRAM];
+  const apps = APPS.map((name, i) => consumerApp(name, programs[i]));
+  const compiled = spawnSync(TSC, ["-b", ...apps], { cwd: tmp, encoding: "utf8" });
+  compilerOutput = compiled.stdout + compiled.stderr;
 }, 240_000);
 
 afterAll(() => {
@@ -102,9 +128,20 @@ function consumerApp(name: string, program: string): string {
   return app;
 }
 
+const APPS = ["consumer", "consumer-no-network", "consumer-peer"];
+
+/** What the compiler said about one app: its own lines, and any that name no app (the build as a whole). */
+function compilerOutputOf(app: string): string {
+  const name = path.basename(app);
+  return compilerOutput
+    .split(/(?<=\n)/)
+    .filter((line) => line.startsWith(`${name}/`) || !APPS.some((other) => line.startsWith(`${other}/`)))
+    .join("");
+}
+
+/** Runs an app the first beforeAll compiled, after checking the compiler said nothing about it. */
 function compileAndSynth(app: string, env: Record<string, string> = {}) {
-  const compiled = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
-  expect(compiled.stdout + compiled.stderr).toBe("");
+  expect(compilerOutputOf(app)).toBe("");
   const synth = spawnSync(process.execPath, ["main.js"], { cwd: app, encoding: "utf8", env: { ...cleanEnv(), ...env } });
   return { ...synth, json: () => JSON.parse(fs.readFileSync(path.join(app, "cdktf.out", "stacks", "fleet", "cdk.tf.json"), "utf8")) };
 }
@@ -137,7 +174,7 @@ describe("moat packed with npm pack and installed from the tarball in an app out
     let app: string;
     let json: { resource: Record<string, Rules> };
     beforeAll(() => {
-      app = consumerApp("consumer", compositionExample());
+      app = path.join(tmp, "consumer");
       const synth = compileAndSynth(app);
       expect(synth.stderr).toBe("");
       expect(synth.status).toBe(0);
@@ -229,10 +266,9 @@ describe("moat packed with npm pack and installed from the tarball in an app out
   });
 
   test("an example that leaves out `network` gives the devices no egress rule, synth says so, and the review at synth stops the unwired alarm", () => {
-    const example = compositionExample();
-    const withoutNetwork = example.replace(/\n\s*network,\n/, "\n");
-    expect(withoutNetwork).not.toBe(example);
-    const app = consumerApp("consumer-no-network", withoutNetwork);
+    expect(exampleWithoutNetwork()).not.toBe(compositionExample());
+    const app = path.join(tmp, "consumer-no-network");
+    expect(fs.readFileSync(path.join(app, "main.ts"), "utf8")).toBe(exampleWithoutNetwork());
     // The flow-log alarm is wired to the broker's topic only through `network`: without it, it tells no one (LOG-5 blocks).
     const stopped = compileAndSynth(app);
     expect(stopped.status).toBe(1);
@@ -256,18 +292,8 @@ describe("moat packed with npm pack and installed from the tarball in an app out
   });
 
   test("user code that passes 0.0.0.0/0 to Peer.ipv4 gets the one ValidationError type moat exports, not a plain Error", () => {
-    const app = consumerApp(
-      "consumer-peer",
-      `import { MoatError, Peer, ValidationError } from "moat";
-try {
-  Peer.ipv4("0.0.0.0/0");
-} catch (err) {
-  console.log(err instanceof ValidationError, err instanceof MoatError, (err as Error).message);
-}
-`,
-    );
-    const compiled = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
-    expect(compiled.stdout).toBe("");
+    const app = path.join(tmp, "consumer-peer");
+    expect(compilerOutputOf(app)).toBe("");
     const run = spawnSync(process.execPath, ["main.js"], { cwd: app, encoding: "utf8" });
     expect(run.stdout).toBe('true true peer 0.0.0.0/0: "0.0.0.0/0" means the whole Internet; name the device subnets instead\n');
   });

@@ -7,7 +7,7 @@ import { main } from "../../bin/moat";
 import { BROKER_USER_NAME, brokerUser, findMosquitto, labDown, labPaths, labUp, runningBroker, spawnBroker } from "../../lab";
 import { initCa, writeCrl } from "../../pki";
 import { devDocument, environmentsDir } from "../support/environment-files";
-import { TSX_NODE } from "../support/run-moat";
+import { builtCli, TSX_NODE } from "../support/run-moat";
 import { freePort, labEnvironment, labPrerequisites, waitFor } from "./lab-harness";
 
 const lab = labPrerequisites();
@@ -361,8 +361,9 @@ lab.describe("moat lab as a normal user (not root)", () => {
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
-            join(repo, "node_modules", ".bin", "tsx"),
-            join(repo, "bin", "moat.ts"),
+            // The compiled CLI of this source (test/support/built-package.ts), readable by that user.
+            process.execPath,
+            builtCli(),
             ...args,
           ],
           {

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import {
+  cpSync,
   chmodSync,
   existsSync,
   mkdirSync,
@@ -15,8 +16,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runMoat } from "../support/run-moat";
-import { buildCsr, bulkIssue, initCa, listIssued, PkiPaths } from "../../pki";
+import { sharedBuild } from "../support/built-package";
+import { builtCli, runMoat } from "../support/run-moat";
+import { buildCsr, bulkIssue, initCa, listIssued, pkiPaths, PkiPaths } from "../../pki";
 import { cleanup, environmentsDir, moatPki, openssl, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
 describe("bulk issuance", () => {
@@ -29,9 +31,18 @@ describe("bulk issuance", () => {
   // threads: these small directories would stay on one thread; the parallel path is what is tested
   const store = () => ({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE, deviceClass: "sensor", threads: 2 });
 
+  // One CA for the describe, copied into each test's store (the store holds no absolute path):
+  // the tests are about bulk issuing, not about making a CA.
+  let template: string;
+  beforeAll(() => {
+    template = scratch();
+    initCa({ pkiDir: template, env: "lab", passphrase: PASSPHRASE });
+  });
+  afterAll(() => cleanup(template));
   beforeEach(() => {
     dir = scratch();
-    paths = initCa({ pkiDir: dir, env: "lab", passphrase: PASSPHRASE }).paths;
+    cpSync(template, dir, { recursive: true });
+    paths = pkiPaths(dir, "lab");
     csrDir = join(dir, "csrs");
     mkdirSync(csrDir);
   });
@@ -174,7 +185,7 @@ describe("bulk issuance", () => {
     chmodSync(join(csrDir, "secret.csr"), 0o000);
     const envs = environmentsDir(dir);
     const args = [
-      "bin/moat.ts",
+      builtCli(),
       "pki",
       "bulk",
       "--env",
@@ -192,14 +203,13 @@ describe("bulk issuance", () => {
       "--passphrase-file",
       passphraseFile(dir),
     ];
-    const tsx = resolve(__dirname, "../../node_modules/.bin/tsx");
-    const dropDac = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", tsx];
+    const dropDac = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", process.execPath];
     const cwd = resolve(__dirname, "../..");
 
     const result =
       process.getuid?.() === 0
         ? spawnSync("setpriv", [...dropDac, ...args], { cwd, encoding: "utf8" })
-        : spawnSync(tsx, args, { cwd, encoding: "utf8" });
+        : spawnSync(process.execPath, args, { cwd, encoding: "utf8" });
 
     expect(result.stderr).toContain(
       `moat pki bulk: refused ${join(csrDir, "secret.csr")}: cannot be read (EACCES); make it a readable CSR file or move it out of ${csrDir}, then rerun\n`,
@@ -266,18 +276,10 @@ describe("moat pki issue --csr refuses a path that is not a readable CSR file, i
 });
 
 test("the compiled package runs the parallel path with plain node: dist's worker is JavaScript, no tsx", () => {
-  const root = resolve(__dirname, "../..");
   const dir = scratch();
   try {
-    // pki/ compiled as the package build compiles it, beside the checkout's node_modules
-    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-    const config = {
-      extends: join(root, "tsconfig.build.json"),
-      compilerOptions: { outDir: join(dir, "dist"), rootDir: root },
-      include: [join(root, "pki")],
-    };
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
-    execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")]);
+    // The package build (tsconfig.build.json, beside the checkout's node_modules), shared with the other tests that run it.
+    const built = sharedBuild();
     const pkiDir = join(dir, "store");
     const { paths } = initCa({ pkiDir, env: "lab", passphrase: PASSPHRASE });
     const csrDir = join(dir, "csrs");
@@ -285,7 +287,7 @@ test("the compiled package runs the parallel path with plain node: dist's worker
     const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
     for (let i = 0; i < 30; i++) writeFileSync(join(csrDir, `d-${i}.csr`), buildCsr({ commonName: `d-${i}`, ...keys }));
     const script = `
-      const { bulkIssue } = require(${JSON.stringify(join(dir, "dist/pki/index.js"))});
+      const { bulkIssue } = require(${JSON.stringify(join(built, "dist/pki/index.js"))});
       const summary = bulkIssue({ pkiDir: ${JSON.stringify(pkiDir)}, env: "lab", passphrase: ${JSON.stringify(PASSPHRASE)}, deviceClass: "sensor",
         csrDir: ${JSON.stringify(csrDir)}, outDir: ${JSON.stringify(join(dir, "out"))}, threads: 2, batchSize: 8 });
       process.stdout.write(JSON.stringify({ summary, loaders: process.execArgv.filter((a) => a.startsWith("--")) }));`;

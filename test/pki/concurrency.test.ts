@@ -1,20 +1,56 @@
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { initCa, listIssued, pkiPaths } from "../../pki";
 import { withStoreLock } from "../../pki/store-lock";
-import { TSX_NODE } from "../support/run-moat";
+import { sharedBuild } from "../support/built-package";
+import { builtCli } from "../support/run-moat";
 import { cleanup, environmentsDir, openssl, opensslCsr, passphraseFile, PASSPHRASE, scratch } from "./pki-fixtures";
 
-const [NODE, ...TSX_LOADER] = TSX_NODE;
+const NODE = process.execPath;
 const ROOT = join(__dirname, "../..");
+
+/**
+ * store-worker.ts as JavaScript for plain node, made once per run of this file: its own code
+ * bundled by esbuild (tsx's, which pki/bulk-pool.ts uses too), pki/ required from the shared
+ * build of the same source, so the workers start without a TypeScript loader.
+ */
+let storeWorker: string;
+beforeAll(async () => {
+  const built = join(sharedBuild(), "dist", "pki", "index.js");
+  const local = createRequire(join(ROOT, "package.json"));
+  const esbuild = local(local.resolve("esbuild", { paths: [dirname(local.resolve("tsx/package.json"))] })) as typeof import("esbuild");
+  storeWorker = join(mkdtempSync(join(tmpdir(), "moat-store-worker-")), "store-worker.js");
+  await esbuild.build({
+    entryPoints: [join(__dirname, "store-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    outfile: storeWorker,
+    logLevel: "error",
+    plugins: [{ name: "built-pki", setup: (b) => b.onResolve({ filter: /^\.\.\/\.\.\/pki$/ }, () => ({ path: built, external: true })) }],
+  });
+});
+afterAll(() => rmSync(dirname(storeWorker), { recursive: true, force: true }));
+
+/**
+ * The command line of `node <args>`: the store worker and `moat` (bin/moat.ts) both run compiled
+ * from the same source, which starts without compiling TypeScript.
+ */
+function nodeArgs(args: string[]): string[] {
+  if (args[0] === "bin/moat.ts") return [builtCli(), ...args.slice(1)];
+  if (args[0] === "test/pki/store-worker.ts") return [storeWorker, ...args.slice(1)];
+  throw new Error(`concurrency.test.ts: no compiled form of ${args[0]}`);
+}
 
 /** Starts a process and resolves with its exit code and stderr. */
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(NODE, [...TSX_LOADER, ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(NODE, nodeArgs(args), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stderr }));
@@ -122,7 +158,7 @@ describe("two issuers at once", () => {
     const count = 600;
     // node itself runs the worker (no tsx relay in between), so SIGKILL stops the issuing process and leaves its store lock behind.
     const worker = ["test/pki/store-worker.ts", "bulk", pkiDir, dir, "kill", String(count)];
-    const child = spawn(NODE, [...TSX_LOADER, ...worker], { cwd: ROOT, stdio: "ignore" });
+    const child = spawn(NODE, nodeArgs(worker), { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     while (!existsSync(join(dir, "ready-kill"))) await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(dir, "go"), "");
@@ -138,7 +174,7 @@ describe("two issuers at once", () => {
     const resumed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const args = ["bin/moat.ts", "pki", "bulk", "--env", "lab", "--class", "sensor", "--csr-dir", csrDir, "--out-dir", outDir];
       const more = ["--pki-dir", pkiDir, "--environments-dir", environmentsDir(dir), "--passphrase-file", passphraseFile(dir)];
-      const cli = spawn(NODE, [...TSX_LOADER, ...args, ...more], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const cli = spawn(NODE, nodeArgs([...args, ...more]), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       cli.stdout.on("data", (d) => (stdout += d));

@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { environmentJsonSchema } from "../../config/json-schema";
@@ -106,16 +106,25 @@ describe("moat pki --class", () => {
   let dir: string;
   let ctx: { pkiDir: string; environmentsDir: string; passphraseFile: string };
   let csr: string;
-  beforeEach(async () => {
-    dir = scratch();
-    const envs = environmentsDir(dir);
+  // The two CAs are made once; each test gets its own copy of them (the store holds no absolute
+  // path), so no test sees another's certificates and only this beforeAll pays the key derivation.
+  let template: string;
+  beforeAll(async () => {
+    template = scratch();
+    const envs = environmentsDir(template);
     // A single-class environment beside lab (dev.yaml: sensor and gateway).
     const single = yaml.load(readFileSync(join(envs, "lab.yaml"), "utf8")) as { topics: { classes: Record<string, unknown> } };
     single.topics.classes = { sensor: single.topics.classes.sensor };
     writeFileSync(join(envs, "single.yaml"), yaml.dump(single));
-    ctx = { pkiDir: join(dir, "store"), environmentsDir: envs, passphraseFile: passphraseFile(dir) };
-    expect((await moatPki(["init", "--env", "lab"], ctx)).code).toBe(0);
-    expect((await moatPki(["init", "--env", "single"], ctx)).code).toBe(0);
+    const made = { pkiDir: join(template, "store"), environmentsDir: envs, passphraseFile: passphraseFile(template) };
+    expect((await moatPki(["init", "--env", "lab"], made)).code).toBe(0);
+    expect((await moatPki(["init", "--env", "single"], made)).code).toBe(0);
+  });
+  afterAll(() => cleanup(template));
+  beforeEach(() => {
+    dir = scratch();
+    cpSync(template, dir, { recursive: true });
+    ctx = { pkiDir: join(dir, "store"), environmentsDir: join(dir, "environments"), passphraseFile: join(dir, "passphrase") };
     csr = opensslCsr(dir, "dev-1", "/CN=dev-1").csr;
   });
   afterEach(() => cleanup(dir));

@@ -6,8 +6,9 @@ import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { main } from "../../bin/moat";
 
-/** The passphrase every test CA is encrypted with. */
-export const PASSPHRASE = "test passphrase, long enough";
+import { PASSPHRASE } from "./passphrase";
+
+export { PASSPHRASE };
 
 /** A scratch directory removed by {@link cleanup}. */
 export function scratch(prefix = "moat-pki-"): string {

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { buildCsr, bulkIssue, issueFromCsr, loadIssuingCa, revoke } from "../../pki";
-import { PASSPHRASE } from "./pki-fixtures";
+import { PASSPHRASE } from "./passphrase";
 
 const [mode, pkiDir, syncDir, name, arg] = process.argv.slice(2);
 const store = { pkiDir, env: "lab", passphrase: PASSPHRASE };

@@ -1,18 +1,15 @@
 /**
- * The shipped dev and prod stacks, synthesized once per test file, and a review of an edited
+ * The shipped dev and prod stacks, synthesized once for all test files (test/support/built-package.ts), and a review of an edited
  * copy the way `moat review` runs it (the environment's context and suppressions), so an
  * adversarial variant is judged by exactly what would judge a pull request.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadEnvironment } from "../../config";
 import { review, runRules } from "../../review/engine";
 import { contextFromEnvironment, suppressionsFromEnvironment } from "../../review/environment-context";
 import { Finding, isBlocking } from "../../review/finding";
 import { loadCdktfJson } from "../../review/load-cdktf";
 import { ReviewModel } from "../../review/model";
-import { buildApp } from "../../stacks/app";
+import { sharedSynth } from "../support/built-package";
 import { Json } from "./fixture-stack";
 
 export type Env = "dev" | "prod";
@@ -20,15 +17,7 @@ export type Env = "dev" | "prod";
 const texts = new Map<Env, string>();
 
 function synthesized(env: Env): string {
-  if (texts.size === 0) {
-    const outdir = mkdtempSync(join(tmpdir(), "moat-clean-"));
-    try {
-      buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
-      for (const e of ["dev", "prod"] as const) texts.set(e, readFileSync(join(outdir, "stacks", `iot-${e}`, "cdk.tf.json"), "utf8"));
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-  }
+  if (!texts.has(env)) texts.set(env, sharedSynth(env));
   return texts.get(env) as string;
 }
 

@@ -6,7 +6,7 @@ import { BASE_DEV, devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut
 import { MOAT_PACK } from "../../review/pack";
 import { moatStack } from "./fixture-stack";
 import { expectInvalidSarif, expectValidSarif } from "./sarif-validation";
-import { TSX_NODE } from "../support/run-moat";
+import { builtCli } from "../support/run-moat";
 
 /** The fixture with 8883 open to the world. */
 function openStack() {
@@ -150,8 +150,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
 
   test("holds as a real process: exit status 2, no stack trace", () => {
     const bad = tempFile("cdk.tf.json", "{ not json");
-    const [node, ...loader] = TSX_NODE;
-    const result = spawnSync(node, [...loader, "bin/moat.ts", "review", bad], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [builtCli(), "review", bad], { encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^moat review: .*cdk\.tf\.json: not JSON/);
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -16,8 +16,18 @@ const CLASSES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 const caseOf = (v: ClosedWorldVariant) => PLAN_CASES.find((c) => c.name === closedWorldPlanName(v));
 const planned = VARIANTS.filter((v) => caseOf(v) !== undefined);
 
-/** The blocking findings of a committed plan, reviewed as its environment's stack. */
+/**
+ * The blocking findings of a committed plan, reviewed as its environment's stack. Reviewed once
+ * per plan and variant: two tests read each variant's findings, and neither changes them.
+ */
+const reviewedPlans = new Map<string, ReturnType<typeof reviewPlan>>();
 function blockingOnPlan(name: string, env: Env, v?: ClosedWorldVariant) {
+  const key = `${name}\0${env}\0${v?.variant ?? ""}`;
+  if (!reviewedPlans.has(key)) reviewedPlans.set(key, reviewPlan(name, env, v));
+  return reviewedPlans.get(key)!;
+}
+
+function reviewPlan(name: string, env: Env, v?: ClosedWorldVariant) {
   const c = PLAN_CASES.find((p) => p.name === name)!;
   const text = readPlanText(c);
   const file = join(PLANS_DIR, planFileName(c));

@@ -3,10 +3,9 @@
  * insecure variants, made with the real AWS provider by `npm run plans` (test/terraform) and
  * committed under test/fixtures/plans, so these tests run where Terraform is absent.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildApp } from "../../stacks/app";
+import { sharedSynthDir } from "../support/built-package";
 import { runRules } from "../../review/engine";
 import { Finding } from "../../review/finding";
 import { loadPlanJson } from "../../review/load-plan";
@@ -34,9 +33,9 @@ const first = (name: string, type: string) => {
 };
 
 // The synthesized stacks the environment plans were made from, for --synth.
-const outdir = mkdtempSync(join(tmpdir(), "moat-plan-synth-"));
-beforeAll(() => buildApp({ environments: ["dev", "prod"], outdir }).app.synth());
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+// The shipped stacks, synthesized once for every suite that reads them (read only).
+let outdir: string;
+beforeAll(() => (outdir = sharedSynthDir()));
 
 const ENVIRONMENT_PLANS: [string, string][] = [
   ["iot-dev.first", "dev"],

@@ -1,16 +1,15 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildApp } from "../../stacks/app";
+import { sharedSynthDir } from "../support/built-package";
 import { moat, writeOut } from "./cli-support";
 import { Json } from "./fixture-stack";
 import { expectValidSarif } from "./sarif-validation";
 
 // The real environment stacks, synthesized the way `moat synth` / `cdktf synth` write them.
-const outdir = mkdtempSync(join(tmpdir(), "moat-shipped-"));
-buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+// The shipped stacks, synthesized once for every suite that reads them (read only).
+const outdir = sharedSynthDir();
 
 const devJson = (): Json => JSON.parse(readFileSync(join(outdir, "stacks", "iot-dev", "cdk.tf.json"), "utf8"));
 /** The one resource of a type (the shipped stack has exactly one of each used here). */

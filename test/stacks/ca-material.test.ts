@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { loadEnvironment, parseEnvironment } from "../../config";
@@ -30,8 +30,18 @@ describe("the CA's published certificates (pki.publicDir, moat pki publish)", ()
   const prod = () => loadEnvironment("prod", { dir: ctx.environmentsDir });
   const storeFile = (file: string) => readFileSync(join(ctx.pkiDir, "prod", file), "utf8");
 
+  // The prod CA publishedProdCa starts from is made once and copied into each test's store (the
+  // store holds no absolute path); the other CAs the tests make stay new ones, distinct from it.
+  let madeProdCa: string | undefined;
+  afterAll(() => madeProdCa && cleanup(madeProdCa));
+
   async function publishedProdCa(): Promise<void> {
-    expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], ctx)).code).toBe(0);
+    if (!madeProdCa) {
+      const made = scratch("moat-publish-ca-");
+      expect((await moatPki(["init", "--env", "prod", ...PROD_ROOT_KEY], { ...ctx, pkiDir: made })).code).toBe(0);
+      madeProdCa = made;
+    }
+    cpSync(madeProdCa, ctx.pkiDir, { recursive: true });
     expect((await moatPki(["verification-cert", "--env", "prod", "--registration-code", "0a1b2c3d"], ctx)).code).toBe(0);
     const result = await moatPki(["publish", "--env", "prod"], ctx);
     expect(result).toMatchObject({ code: 0, stderr: "" });

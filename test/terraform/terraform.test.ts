@@ -1,12 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildApp } from "../../stacks/app";
+import { readdirSync } from "node:fs";
+import { sharedSynth } from "../support/built-package";
 import { startAwsStub } from "./aws-stub";
 import { runMockTest } from "./mock-test";
 import { PLAN_CASES, planFileName } from "./plan-cases";
 import { planInputs, PLANS_DIR, REGENERATE, stalePlans } from "./plan-inputs";
-import { initStackDir, validateStackDir } from "./stack-dir";
+import { initStackDir, validateStacksTogether } from "./stack-dir";
 import { TerraformCli, terraformMissing } from "./terraform-cli";
 
 type Json = Record<string, any>;
@@ -71,35 +69,40 @@ terraformDescribe("Terraform with the real AWS provider (mirror, offline)", () =
   // The terraform runs start together in beforeAll and share the cores with the other jest
   // workers; the first test waits for them all.
   jest.setTimeout(240_000);
-  const outdir = mkdtempSync(join(tmpdir(), "moat-tf-synth-"));
   const cli = new TerraformCli();
   const stacks: Record<string, Json> = {};
-  const dirs: Record<string, Promise<string>> = {};
   const results: Record<string, Promise<unknown>> = {};
 
   beforeAll(() => {
-    buildApp({ environments: ["dev", "prod"], outdir }).app.synth();
-    for (const env of ["dev", "prod"]) stacks[env] = JSON.parse(readFileSync(join(outdir, "stacks", `iot-${env}`, "cdk.tf.json"), "utf8"));
-    // Started together, awaited by the tests: each terraform run spends most of its time loading the provider.
-    for (const env of ["dev", "prod"]) {
-      dirs[env] = initStackDir(cli, env, stacks[env]);
-      results[`validate ${env}`] = dirs[env].then((dir) => validateStackDir(cli, dir, `iot-${env}`));
-      results[`test ${env}`] = results[`validate ${env}`].then(async () => runMockTest(cli, await dirs[env], stacks[env]));
-    }
+    // The shipped stacks, synthesized once for every suite that reads them.
+    for (const env of ["dev", "prod"] as const) stacks[env] = JSON.parse(sharedSynth(env));
+    // Started together, awaited by the tests: each terraform run spends most of its time loading
+    // the provider, so every stack that is only validated, valid or broken, shares one validate
+    // (one root, one module per stack; see validateStacksTogether for why the broken ones cannot
+    // hide a problem in the others).
     const broken = (change: (stack: Json) => void) => {
       const stack = JSON.parse(JSON.stringify(stacks.dev));
       change(stack);
-      return initStackDir(cli, "broken", stack).then((dir) => validateStackDir(cli, dir, "broken iot-dev"));
+      return stack;
     };
     const firstVpc = (stack: Json) => Object.values(stack.resource.aws_vpc as Record<string, Json>)[0];
-    results.invalid = broken((s) => (firstVpc(s).not_an_aws_argument = true));
-    // Provider 6.x lets every resource name its region; 5.x does not know the argument.
-    results.untranslated = broken((s) => (firstVpc(s).region = "eu-west-1"));
+    const validated = validateStacksTogether(cli, "validate", {
+      "iot-dev": stacks.dev,
+      "iot-prod": stacks.prod,
+      invalid: broken((s) => (firstVpc(s).not_an_aws_argument = true)),
+      // Provider 6.x lets every resource name its region; 5.x does not know the argument.
+      untranslated: broken((s) => (firstVpc(s).region = "eu-west-1")),
+    });
+    for (const env of ["dev", "prod"]) {
+      results[`validate ${env}`] = validated.then((outcomes) => outcomes[`iot-${env}`]);
+      results[`test ${env}`] = initStackDir(cli, env, stacks[env]).then((dir) => runMockTest(cli, dir, stacks[env]));
+    }
+    results.invalid = validated.then((outcomes) => outcomes.invalid);
+    results.untranslated = validated.then((outcomes) => outcomes.untranslated);
     for (const p of Object.values(results)) p.catch(() => undefined);
   });
   afterAll(() => {
     cli.close();
-    rmSync(outdir, { recursive: true, force: true });
   });
 
   test.each(["dev", "prod"])("terraform validate passes for iot-%s", async (env) => {
