@@ -44,19 +44,22 @@ export function buildPackage(outDir: string): void {
     for (const entry of fs.readdirSync(caches)) if (entry !== key) fs.rmSync(path.join(caches, entry), { recursive: true, force: true });
   }
   fs.mkdirSync(cache, { recursive: true });
-  execFileSync(
-    path.join(ROOT, "node_modules", ".bin", "tsc"),
-    [
-      "-p",
-      "tsconfig.build.json",
-      "--outDir",
-      path.join(cache, "dist"),
-      "--incremental",
-      "--tsBuildInfoFile",
-      path.join(cache, "tsbuildinfo"),
-    ],
-    { cwd: ROOT },
-  );
+  const args = [
+    "-p",
+    "tsconfig.build.json",
+    "--outDir",
+    path.join(cache, "dist"),
+    "--incremental",
+    "--tsBuildInfoFile",
+    path.join(cache, "tsbuildinfo"),
+  ];
+  try {
+    execFileSync(path.join(ROOT, "node_modules", ".bin", "tsc"), args, { cwd: ROOT, encoding: "utf8" });
+  } catch (err) {
+    // tsc writes its diagnostics to stdout, which execFileSync's message leaves out.
+    const { status, signal, stdout, stderr } = err as { status: number | null; signal: string | null; stdout?: string; stderr?: string };
+    throw new Error(`tsc ${args.join(" ")} failed (status ${status}, signal ${signal}):\n${stdout ?? ""}${stderr ?? ""}`);
+  }
   fs.cpSync(path.join(cache, "dist"), outDir, { recursive: true });
 }
 
