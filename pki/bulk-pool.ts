@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -34,21 +36,42 @@ function workerCode(): string {
   if (!ENTRY.endsWith(".ts")) return guarded(`require(${JSON.stringify(ENTRY)});`);
   if (sourceBundle === undefined) {
     const local = createRequire(ENTRY);
-    const esbuild = local(local.resolve("esbuild", { paths: [dirname(local.resolve("tsx/package.json"))] })) as typeof import("esbuild");
-    const built = esbuild.buildSync({
-      entryPoints: [ENTRY],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      packages: "external",
-      write: false,
-      logLevel: "silent",
-    });
-    const code = built.outputFiles[0].text;
+    const main = local.resolve("esbuild", { paths: [dirname(local.resolve("tsx/package.json"))] });
+    const code = bundleWithBinary(join(dirname(main), "..", "bin", "esbuild")) ?? bundleWithApi(local(main) as typeof import("esbuild"));
     sourceBundle = guarded(`(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(ENTRY)}));`);
   }
   return sourceBundle;
+}
+
+const BUNDLE_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external" } as const;
+
+/**
+ * The bundle from esbuild's native executable, where the package installed one (not a JavaScript
+ * shim): loading esbuild's API costs more CPU than the bundling, and its synchronous calls start a
+ * worker thread of their own, a whole second Node thread start. Undefined when there is none.
+ */
+function bundleWithBinary(bin: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(bin, "r");
+    const magic = Buffer.alloc(4);
+    readSync(fd, magic, 0, 4, 0);
+    if (!magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && magic.readUInt16LE(0) !== 0x5a4d) return undefined; // ELF or PE
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const flags = Object.entries(BUNDLE_OPTIONS).map(([name, value]) => (value === true ? `--${name}` : `--${name}=${value}`));
+  return execFileSync(bin, [ENTRY, ...flags, "--log-level=error"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
+}
+
+function bundleWithApi(esbuild: typeof import("esbuild")): string {
+  return esbuild.buildSync({ entryPoints: [ENTRY], ...BUNDLE_OPTIONS, write: false, logLevel: "silent" }).outputFiles[0].text;
 }
 
 /** Without any reply for this long, a worker is taken to be lost (a bug, never a slow disk: workers do not write). */
