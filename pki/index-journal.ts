@@ -116,7 +116,8 @@ export function appendIndex(path: string, events: readonly IndexEvent[]): void {
   const fd = openSync(path, "a+", 0o644);
   try {
     dropTornTail(fd);
-    writeSync(fd, events.map((e) => JSON.stringify(e) + "\n").join(""));
+    // Each line encoded on its own: joining a batch into one long string first costs several times more.
+    writeSync(fd, Buffer.concat(events.map((e) => Buffer.from(JSON.stringify(e) + "\n"))));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
