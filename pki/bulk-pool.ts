@@ -126,12 +126,12 @@ export class SignerPool {
   }
 
   /** Queues one batch, in jobs of {@link CHUNK} CSRs. */
-  submit(batch: number, paths: readonly string[], serials: readonly string[]): void {
+  submit(batch: number, paths: readonly string[], serials: readonly string[], regular: readonly boolean[]): void {
     const expected = Math.ceil(paths.length / CHUNK);
     this.batches.set(batch, { expected, got: new Map() });
     for (let chunk = 0; chunk < expected; chunk++) {
-      const slice = (list: readonly string[]) => list.slice(chunk * CHUNK, (chunk + 1) * CHUNK);
-      this.queue.push({ batch, chunk, paths: slice(paths), serials: slice(serials) });
+      const slice = <T>(list: readonly T[]) => list.slice(chunk * CHUNK, (chunk + 1) * CHUNK);
+      this.queue.push({ batch, chunk, paths: slice(paths), serials: slice(serials), regular: slice(regular) });
     }
     this.deal();
   }
@@ -192,7 +192,7 @@ export class SignerPool {
   private run(job: WorkerJob): void {
     if (this.here === undefined) throw new Error("bulk: job before start");
     const signer = this.here;
-    const results = job.paths.map((path, i) => signer.checkAndSign(path, job.serials[i]));
+    const results = job.paths.map((path, i) => signer.checkAndSign(path, job.serials[i], job.regular[i]));
     this.batches.get(job.batch)?.got.set(job.chunk, results);
   }
 }

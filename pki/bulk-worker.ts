@@ -10,6 +10,8 @@ export interface WorkerJob {
   readonly chunk: number;
   readonly paths: readonly string[];
   readonly serials: readonly string[];
+  /** Whether the directory listing called each file regular (bulk-sign.ts). */
+  readonly regular: readonly boolean[];
 }
 
 export type WorkerReply = { readonly batch: number; readonly chunk: number; readonly results: BulkResult[] } | { readonly fatal: string };
@@ -32,7 +34,7 @@ port.on("message", (message: BulkSetup | WorkerJob | "close") => {
     }
     const s = signer;
     if (s === undefined) throw new Error("bulk worker: job before setup");
-    const signed = message.paths.map((path, i) => s.checkAndSign(path, message.serials[i]));
+    const signed = message.paths.map((path, i) => s.checkAndSign(path, message.serials[i], message.regular[i]));
     // Node's small Buffers are views of a shared 8 KiB pool, and posting a view copies its whole
     // buffer: the job's keys and certificates are copied into one buffer of their own, transferred
     // (one transfer per job, not two per certificate), and each result holds views of it.

@@ -64,9 +64,10 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
   const outDir = resolve(options.outDir);
   if (csrDir === outDir) throw new MoatError(`--out-dir ${outDir} is the CSR directory; write certificates to a separate directory`);
   if (!existsSync(csrDir)) throw new MoatError(`CSR directory ${csrDir} does not exist`);
-  const files = readdirSync(csrDir)
-    .filter((f) => /\.(csr|pem)$/.test(f))
-    .sort();
+  const entries = readdirSync(csrDir, { withFileTypes: true }).filter((e) => /\.(csr|pem)$/.test(e.name));
+  const files = entries.map((e) => e.name).sort();
+  // The listing's file types come free: a regular file is read without an fstat (csr-file.ts).
+  const regular = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
   const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() - 1 : 0);
@@ -83,7 +84,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
       if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, { serial: e.serial, deviceClass: e.deviceClass });
     mkdirSync(outDir, { recursive: true });
     writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
-    const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
+    const run: Run = { options, ca, csrDir, outDir, files, regular, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
     const taken = new Set(journal.events.map((e) => e.serial));
     const setup: BulkSetup = {
       key: ca.signer.privateKey,
@@ -106,6 +107,8 @@ interface Run {
   readonly csrDir: string;
   readonly outDir: string;
   readonly files: readonly string[];
+  /** The files the directory listing called regular. */
+  readonly regular: ReadonlySet<string>;
   readonly batchSize: number;
   readonly now: Date;
   readonly validity: { notBefore: Date; notAfter: Date };
@@ -233,6 +236,7 @@ function issueBatches(run: Run, signing: SignerPool, taken: Set<string>, journal
       start,
       slice.map((f) => join(csrDir, f)),
       serials,
+      slice.map((f) => run.regular.has(f)),
     );
     return serials;
   };
