@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -34,21 +36,42 @@ function workerCode(): string {
   if (!ENTRY.endsWith(".ts")) return guarded(`require(${JSON.stringify(ENTRY)});`);
   if (sourceBundle === undefined) {
     const local = createRequire(ENTRY);
-    const esbuild = local(local.resolve("esbuild", { paths: [dirname(local.resolve("tsx/package.json"))] })) as typeof import("esbuild");
-    const built = esbuild.buildSync({
-      entryPoints: [ENTRY],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      packages: "external",
-      write: false,
-      logLevel: "silent",
-    });
-    const code = built.outputFiles[0].text;
+    const main = local.resolve("esbuild", { paths: [dirname(local.resolve("tsx/package.json"))] });
+    const code = bundleWithBinary(join(dirname(main), "..", "bin", "esbuild")) ?? bundleWithApi(local(main) as typeof import("esbuild"));
     sourceBundle = guarded(`(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(ENTRY)}));`);
   }
   return sourceBundle;
+}
+
+const BUNDLE_OPTIONS = { bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external" } as const;
+
+/**
+ * The bundle from esbuild's native executable, where the package installed one (not a JavaScript
+ * shim): loading esbuild's API costs more CPU than the bundling, and its synchronous calls start a
+ * worker thread of their own, a whole second Node thread start. Undefined when there is none.
+ */
+function bundleWithBinary(bin: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(bin, "r");
+    const magic = Buffer.alloc(4);
+    readSync(fd, magic, 0, 4, 0);
+    if (!magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && magic.readUInt16LE(0) !== 0x5a4d) return undefined; // ELF or PE
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const flags = Object.entries(BUNDLE_OPTIONS).map(([name, value]) => (value === true ? `--${name}` : `--${name}=${value}`));
+  return execFileSync(bin, [ENTRY, ...flags, "--log-level=error"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
+}
+
+function bundleWithApi(esbuild: typeof import("esbuild")): string {
+  return esbuild.buildSync({ entryPoints: [ENTRY], ...BUNDLE_OPTIONS, write: false, logLevel: "silent" }).outputFiles[0].text;
 }
 
 /** Without any reply for this long, a worker is taken to be lost (a bug, never a slow disk: workers do not write). */
@@ -103,12 +126,12 @@ export class SignerPool {
   }
 
   /** Queues one batch, in jobs of {@link CHUNK} CSRs. */
-  submit(batch: number, paths: readonly string[], serials: readonly string[]): void {
+  submit(batch: number, paths: readonly string[], serials: readonly string[], regular: readonly boolean[]): void {
     const expected = Math.ceil(paths.length / CHUNK);
     this.batches.set(batch, { expected, got: new Map() });
     for (let chunk = 0; chunk < expected; chunk++) {
-      const slice = (list: readonly string[]) => list.slice(chunk * CHUNK, (chunk + 1) * CHUNK);
-      this.queue.push({ batch, chunk, paths: slice(paths), serials: slice(serials) });
+      const slice = <T>(list: readonly T[]) => list.slice(chunk * CHUNK, (chunk + 1) * CHUNK);
+      this.queue.push({ batch, chunk, paths: slice(paths), serials: slice(serials), regular: slice(regular) });
     }
     this.deal();
   }
@@ -169,7 +192,7 @@ export class SignerPool {
   private run(job: WorkerJob): void {
     if (this.here === undefined) throw new Error("bulk: job before start");
     const signer = this.here;
-    const results = job.paths.map((path, i) => signer.checkAndSign(path, job.serials[i]));
+    const results = job.paths.map((path, i) => signer.checkAndSign(path, job.serials[i], job.regular[i]));
     this.batches.get(job.batch)?.got.set(job.chunk, results);
   }
 }

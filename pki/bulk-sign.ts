@@ -6,7 +6,7 @@
 import { KeyObject, sign } from "node:crypto";
 import { checkDeviceName } from "./application-name";
 import { checkCsr } from "./csr";
-import { readCsrFile } from "./csr-file";
+import { readCsrFile, readListedCsrFile } from "./csr-file";
 import { leafDer, LeafTemplate } from "./leaf-template";
 import { MoatError } from "../errors";
 
@@ -36,10 +36,13 @@ export class CsrSigner {
     this.signTbs = (tbs) => sign("sha256", tbs, setup.key);
   }
 
-  /** One CSR file's result: its refusal line, or what the writer needs and (unless issued before the run) its certificate. */
-  checkAndSign(path: string, serial: string): BulkResult {
+  /**
+   * One CSR file's result: its refusal line, or what the writer needs and (unless issued before the
+   * run) its certificate. `regular`: the directory listing called it a regular file.
+   */
+  checkAndSign(path: string, serial: string, regular: boolean): BulkResult {
     try {
-      const csr = checkCsr(readCsrFile(path, this.setup.remedy), path);
+      const csr = checkCsr((regular ? readListedCsrFile : readCsrFile)(path, this.setup.remedy), path);
       checkDeviceName(csr.thingName);
       const checked = { sha256: csr.sha256, thingName: csr.thingName, spki: csr.subjectPublicKeyInfo };
       if (this.issued.has(csr.sha256)) return checked;

@@ -10,6 +10,8 @@ export interface WorkerJob {
   readonly chunk: number;
   readonly paths: readonly string[];
   readonly serials: readonly string[];
+  /** Whether the directory listing called each file regular (bulk-sign.ts). */
+  readonly regular: readonly boolean[];
 }
 
 export type WorkerReply = { readonly batch: number; readonly chunk: number; readonly results: BulkResult[] } | { readonly fatal: string };
@@ -32,20 +34,24 @@ port.on("message", (message: BulkSetup | WorkerJob | "close") => {
     }
     const s = signer;
     if (s === undefined) throw new Error("bulk worker: job before setup");
+    const signed = message.paths.map((path, i) => s.checkAndSign(path, message.serials[i], message.regular[i]));
     // Node's small Buffers are views of a shared 8 KiB pool, and posting a view copies its whole
-    // buffer: each key and certificate moves in a buffer of its own size, transferred, not copied.
-    const transfer: ArrayBuffer[] = [];
-    const own = (bytes: Uint8Array) => {
-      const copy = new Uint8Array(bytes);
-      transfer.push(copy.buffer);
-      return copy;
+    // buffer: the job's keys and certificates are copied into one buffer of their own, transferred
+    // (one transfer per job, not two per certificate), and each result holds views of it.
+    let size = 0;
+    for (const result of signed) if (!("refused" in result)) size += result.spki.length + (result.der?.length ?? 0);
+    const pack = new Uint8Array(size);
+    let at = 0;
+    const place = (bytes: Uint8Array) => {
+      pack.set(bytes, at);
+      at += bytes.length;
+      return pack.subarray(at - bytes.length, at);
     };
-    const results = message.paths.map((path, i): BulkResult => {
-      const result = s.checkAndSign(path, message.serials[i]);
+    const results = signed.map((result): BulkResult => {
       if ("refused" in result) return result;
-      return { ...result, spki: own(result.spki), ...(result.der === undefined ? {} : { der: own(result.der) }) };
+      return { ...result, spki: place(result.spki), ...(result.der === undefined ? {} : { der: place(result.der) }) };
     });
-    reply({ batch: message.batch, chunk: message.chunk, results }, transfer);
+    reply({ batch: message.batch, chunk: message.chunk, results }, [pack.buffer]);
   } catch (err) {
     reply({ fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }

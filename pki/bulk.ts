@@ -1,4 +1,4 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { publishCopy, writeFileAtomic } from "../core/atomic-file";
@@ -6,7 +6,7 @@ import { IssuingCa, loadIssuingCa } from "./ca";
 import { SignerPool } from "./bulk-pool";
 import { BulkSetup } from "./bulk-sign";
 import { checkDeviceClass } from "./device-class";
-import { appendIndex, IssuedEvent, readIndex, readIndexFrom } from "./index-journal";
+import { appendIndex, IndexEvent, readIndex, readIndexFrom } from "./index-journal";
 import { issuedCopyPath, issuedEvent, leafBuilder, LeafRequest, leafTemplate } from "./issuance";
 import { newSerial, newSerials } from "./serial";
 import { withStoreLock } from "./store-lock";
@@ -64,9 +64,10 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
   const outDir = resolve(options.outDir);
   if (csrDir === outDir) throw new MoatError(`--out-dir ${outDir} is the CSR directory; write certificates to a separate directory`);
   if (!existsSync(csrDir)) throw new MoatError(`CSR directory ${csrDir} does not exist`);
-  const files = readdirSync(csrDir)
-    .filter((f) => /\.(csr|pem)$/.test(f))
-    .sort();
+  const entries = readdirSync(csrDir, { withFileTypes: true }).filter((e) => /\.(csr|pem)$/.test(e.name));
+  const files = entries.map((e) => e.name).sort();
+  // The listing's file types come free: a regular file is read without an fstat (csr-file.ts).
+  const regular = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   if (files.length === 0) throw new MoatError(`CSR directory ${csrDir} has no *.csr or *.pem files`);
   const batchSize = options.batchSize ?? 500;
   const threads = options.threads ?? (files.length >= PARALLEL_FROM ? availableParallelism() - 1 : 0);
@@ -76,11 +77,15 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
     const ca = loadIssuingCa(options.pkiDir, options.env, options.passphrase);
     const now = options.now ?? new Date();
     const validity = validityWindow(options, DEFAULT_LEAF_DAYS, now, ca.identity.notAfter);
-    const done = new Map<string, IssuedEvent>();
-    for (const e of readIndex(ca.paths.index)) if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, e);
+    // One read of the journal: what was issued before the run, every serial taken, and where to follow it from.
+    const journal = readIndexFrom(ca.paths.index, 0);
+    const done = new Map<string, Known>();
+    for (const e of journal.events)
+      if (e.event === "issued" && e.csrSha256) done.set(e.csrSha256, { serial: e.serial, deviceClass: e.deviceClass });
     mkdirSync(outDir, { recursive: true });
     writeFileAtomic(join(outDir, "chain.pem"), ca.chainPem);
-    const run: Run = { options, ca, csrDir, outDir, files, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
+    const run: Run = { options, ca, csrDir, outDir, files, regular, batchSize, now, validity, done, refused: [], issued: 0, skipped: 0 };
+    const taken = new Set(journal.events.map((e) => e.serial));
     const setup: BulkSetup = {
       key: ca.signer.privateKey,
       template: leafTemplate(ca.identity, ca.signer, { profile: "device", deviceClass: options.deviceClass, ...validity }),
@@ -88,7 +93,7 @@ export function bulkIssue(options: BulkOptions): BulkSummary {
       remedy: remedyFor(csrDir),
     };
     pool.start(setup);
-    issueBatches(run, pool);
+    issueBatches(run, pool, taken, journal.end);
     return { total: files.length, issued: run.issued, skipped: run.skipped, refused: run.refused };
   } finally {
     pool.close();
@@ -102,14 +107,27 @@ interface Run {
   readonly csrDir: string;
   readonly outDir: string;
   readonly files: readonly string[];
+  /** The files the directory listing called regular. */
+  readonly regular: ReadonlySet<string>;
   readonly batchSize: number;
   readonly now: Date;
   readonly validity: { notBefore: Date; notAfter: Date };
   /** Issued CSRs by hash: from the journal at the start, then as this run issues them. */
-  readonly done: Map<string, IssuedEvent>;
+  readonly done: Map<string, Known>;
+  /** Certificates by serial, read from the journal only if a rerun finds a file to restore. */
+  certificates?: Map<string, string>;
   readonly refused: { file: string; reason: string }[];
   issued: number;
   skipped: number;
+}
+
+/**
+ * What a run keeps of an issued certificate: its class, to refuse a change, and its serial, to find
+ * its files. Not the certificate: a run of 100,000 CSRs would hold every journal line in memory.
+ */
+interface Known {
+  readonly serial: string;
+  readonly deviceClass?: string;
 }
 
 /** A checked CSR of this batch that needs a certificate, with every output file that wants it. */
@@ -143,11 +161,7 @@ function admit(
       `${join(run.csrDir, file)}: issued earlier as class '${earlier.deviceClass ?? "(none)"}' (serial ${earlier.serial}), not '${run.options.deviceClass}'; a rerun never changes a class: revoke that serial and send a new CSR`,
     );
   } else if (earlier) {
-    // A run killed between its journal line and its files left some of them out: they come from the journal.
-    const copy = issuedCopyPath(run.ca, earlier.serial);
-    const pem = () => base64ToPem("CERTIFICATE", earlier.certificate);
-    if (!existsSync(copy)) writeFileAtomic(copy, pem(), { durable: false, mode: 0o444 });
-    if (!existsSync(out)) writeFileAtomic(out, pem(), { durable: false, mode: 0o444 });
+    restoreFiles(run, earlier.serial, out);
     run.skipped++;
   } else if (queued) {
     queued.outs.push(out);
@@ -170,6 +184,29 @@ function admit(
   return undefined;
 }
 
+/**
+ * A run killed between its journal line and its files left some of them out, or its issued/ copy
+ * empty (killed between creating and writing it, see {@link publishIssued}): the copy comes back
+ * from the journal, and the output file is linked to it.
+ */
+function restoreFiles(run: Run, serial: string, out: string): void {
+  const copy = issuedCopyPath(run.ca, serial);
+  if (!statSync(copy, { throwIfNoEntry: false })?.size)
+    writeFileAtomic(copy, base64ToPem("CERTIFICATE", certificateOf(run, serial)), { durable: false, mode: 0o444 });
+  if (!existsSync(out)) publishCopy(copy, out);
+}
+
+/** A journaled certificate's base64 DER: the journal is read once, on the first file to restore. */
+function certificateOf(run: Run, serial: string): string {
+  if (run.certificates === undefined) {
+    run.certificates = new Map();
+    for (const e of readIndex(run.ca.paths.index)) if (e.event === "issued") run.certificates.set(e.serial, e.certificate);
+  }
+  const certificate = run.certificates.get(serial);
+  if (certificate === undefined) throw new Error(`bulk: serial ${serial} is not in the journal ${run.ca.paths.index}`);
+  return certificate;
+}
+
 function refuse(run: Run, file: string, err: unknown): void {
   if (!(err instanceof MoatError)) throw err;
   run.refused.push({ file, reason: err.message });
@@ -188,10 +225,9 @@ const asBuffer = (bytes: Uint8Array): Buffer =>
  * fsynced, and only then are the issued/ copies and output files written: a kill at any point
  * leaves either no record and no file, or a record whose files the next run restores.
  */
-function issueBatches(run: Run, signing: SignerPool): void {
+function issueBatches(run: Run, signing: SignerPool, taken: Set<string>, journalEnd: number): void {
   const { files, batchSize, csrDir, ca } = run;
-  let tail = readIndexFrom(ca.paths.index, 0);
-  const taken = new Set(tail.events.map((e) => e.serial));
+  let tail: { events: IndexEvent[]; end: number } = { events: [], end: journalEnd };
   const build = leafBuilder(ca.identity, ca.signer);
   const submit = (start: number) => {
     const slice = files.slice(start, start + batchSize);
@@ -200,6 +236,7 @@ function issueBatches(run: Run, signing: SignerPool): void {
       start,
       slice.map((f) => join(csrDir, f)),
       serials,
+      slice.map((f) => run.regular.has(f)),
     );
     return serials;
   };
@@ -245,7 +282,7 @@ function issueBatches(run: Run, signing: SignerPool): void {
     });
     batch.forEach((entry, i) => {
       publishIssued(issuedCopyPath(ca, entry.serial as string), base64ToPem("CERTIFICATE", events[i].certificate), entry.outs);
-      run.done.set(entry.request.csrSha256 as string, events[i]);
+      run.done.set(entry.request.csrSha256 as string, { serial: entry.serial as string, deviceClass: entry.request.deviceClass });
     });
     run.issued += batch.length;
     run.options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
@@ -255,26 +292,34 @@ function issueBatches(run: Run, signing: SignerPool): void {
 
 /**
  * Writes a journaled certificate's issued/ copy and links each output file to it, in the fewest
- * directory operations: the copy is written under a temporary name, linked as each output, then
- * renamed into place (a crash in between leaves what the next run restores from the journal).
- * An output already there (a rerun) or on another filesystem takes the slower atomic replace.
+ * file system calls: the copy is created and written in one write (never replacing a file), then
+ * linked as each output, so no output is ever seen before its bytes. A kill between creating the
+ * copy and writing it leaves it empty, and one after leaves outputs missing: the next run restores
+ * both from the journal (restoreFiles). A copy already there (a stray file: serials are never
+ * reused), an output already there (a rerun) or on another filesystem takes the slower atomic replace.
  */
 function publishIssued(copy: string, pem: string, outs: readonly string[]): void {
-  const temp = `${copy}.${process.pid}.tmp`;
-  const fd = openSync(temp, "wx", 0o444);
+  let fd: number | undefined;
   try {
-    writeSync(fd, pem);
-  } finally {
-    closeSync(fd);
+    fd = openSync(copy, "wx", 0o444);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    writeFileAtomic(copy, pem, { durable: false, mode: 0o444 });
+  }
+  if (fd !== undefined) {
+    try {
+      writeSync(fd, pem);
+    } finally {
+      closeSync(fd);
+    }
   }
   for (const out of outs) {
     try {
-      linkSync(temp, out);
+      linkSync(copy, out);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "EEXIST" && code !== "EXDEV") throw err;
-      publishCopy(temp, out);
+      publishCopy(copy, out);
     }
   }
-  renameSync(temp, copy);
 }

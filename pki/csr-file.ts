@@ -37,6 +37,30 @@ export function readCsrFile(path: string, remedy: string): string {
   }
 }
 
+/** One read's worth of the largest CSR and a byte more, reused: a thread reads one file at a time. */
+let scratch: Buffer | undefined;
+
+/**
+ * {@link readCsrFile} for a file the directory listing called regular (bulk): no fstat, one read
+ * into a buffer of the largest size allowed, since a short read of a regular file is its end.
+ * Anything unexpected (the file replaced meanwhile, too large, a read error) goes through
+ * {@link readCsrFile}, which judges the file as it is now and words the refusal.
+ */
+export function readListedCsrFile(path: string, remedy: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    scratch ??= Buffer.allocUnsafe(MAX_CSR_BYTES + 1);
+    const read = readSync(fd, scratch, 0, scratch.length, 0);
+    if (read < scratch.length) return scratch.toString("utf8", 0, read);
+  } catch {
+    // judged again below
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return readCsrFile(path, remedy);
+}
+
 /** A filesystem error on a CSR file as a refusal of that file; anything else is a bug and passes. */
 function unreadable(err: unknown, path: string, remedy: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;

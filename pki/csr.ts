@@ -1,4 +1,5 @@
-import { createHash, KeyObject, verify } from "node:crypto";
+import { KeyObject, verify } from "node:crypto";
+import { digest } from "./digest";
 import { childrenOf, expectTag, oidOf, readDer, Tag, Tlv } from "./der-reader";
 import { attributeName, nameAttributesOf, stringValueOf } from "./name-reader";
 import { OID } from "./oids";
@@ -89,7 +90,7 @@ export function checkCsr(pem: string, what: string): CheckedCsr {
     );
   }
   refuseCaRequest(attributes, what);
-  return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: createHash("sha256").update(der).digest("hex") };
+  return { thingName: names[0], subjectPublicKeyInfo: Buffer.from(spki.bytes), sha256: digest("sha256", der, "hex") };
 }
 
 function checkKey(publicKey: SubjectPublicKey, expected: "rsa" | "ec", what: string): void {

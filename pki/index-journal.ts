@@ -82,8 +82,13 @@ export function readIndexFrom(path: string, offset: number): { events: IndexEven
     readSync(fd, bytes, 0, bytes.length, offset);
     const complete = bytes.lastIndexOf(0x0a) + 1;
     const events: IndexEvent[] = [];
-    for (const line of bytes.subarray(0, complete).toString("utf8").split("\n"))
-      if (line !== "") events.push(parseLine(line, path, `line after byte ${offset}`));
+    bytes
+      .subarray(0, complete)
+      .toString("utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if (line !== "") events.push(parseLine(line, path, offset === 0 ? `line ${i + 1}` : `line ${i + 1} after byte ${offset}`));
+      });
     return { events, end: offset + complete };
   } finally {
     closeSync(fd);
@@ -111,7 +116,8 @@ export function appendIndex(path: string, events: readonly IndexEvent[]): void {
   const fd = openSync(path, "a+", 0o644);
   try {
     dropTornTail(fd);
-    writeSync(fd, events.map((e) => JSON.stringify(e) + "\n").join(""));
+    // Each line encoded on its own: joining a batch into one long string first costs several times more.
+    writeSync(fd, Buffer.concat(events.map((e) => Buffer.from(JSON.stringify(e) + "\n"))));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { digest } from "./digest";
 import { childrenOf, expectTag, readDer, Tag } from "./der-reader";
 
 /**
@@ -8,5 +8,5 @@ import { childrenOf, expectTag, readDer, Tag } from "./der-reader";
 export function keyIdentifier(spkiDer: Buffer): Buffer {
   const [, subjectPublicKey] = childrenOf(readDer(spkiDer, "public key", Tag.SEQUENCE), "public key");
   expectTag(subjectPublicKey, Tag.BIT_STRING, "public key");
-  return createHash("sha1").update(subjectPublicKey.contents.subarray(1)).digest();
+  return digest("sha1", subjectPublicKey.contents.subarray(1), "buffer");
 }

@@ -88,18 +88,28 @@ describe("bulk issuance", () => {
     expect(out.mode & 0o777).toBe(0o444);
   });
 
-  test("is resumable: a rerun skips what was issued, issues what is new, and restores a lost output file from the index", () => {
+  test("is resumable: a rerun skips what was issued, issues what is new, and restores lost output files and issued/ copies from the index", () => {
     writeCsrs(["a", "b", "c"]);
     const outDir = join(dir, "out");
     bulkIssue({ ...store(), csrDir, outDir });
-    const firstB = readFileSync(join(outDir, "b.cert.pem"), "utf8");
+    const first = Object.fromEntries(["a", "b", "c"].map((n) => [n, readFileSync(join(outDir, `${n}.cert.pem`), "utf8")]));
+    const copyOf = (name: string) =>
+      join(paths.issuedDir, `${listIssued({ pkiDir: dir, env: "lab" }).find((c) => c.subject === name)?.serial}.pem`);
     rmSync(join(outDir, "b.cert.pem"));
+    // What a kill leaves between creating an issued/ copy and writing it: the copy empty, no output file.
+    truncateSync(copyOf("c"), 0);
+    rmSync(join(outDir, "c.cert.pem"));
+    rmSync(copyOf("a"));
     writeCsrs(["d"]);
 
     const summary = bulkIssue({ ...store(), csrDir, outDir });
 
     expect(summary).toEqual({ total: 4, issued: 1, skipped: 3, refused: [] });
-    expect(readFileSync(join(outDir, "b.cert.pem"), "utf8")).toBe(firstB); // the same certificate, not a new one
+    // the same certificates, not new ones
+    for (const name of ["a", "b", "c"]) {
+      expect(readFileSync(join(outDir, `${name}.cert.pem`), "utf8")).toBe(first[name]);
+      expect(readFileSync(copyOf(name), "utf8")).toBe(first[name]);
+    }
     expect(listIssued({ pkiDir: dir, env: "lab" }).map((c) => c.subject)).toEqual(["a", "b", "c", "d"]);
   });
 
@@ -109,6 +119,15 @@ describe("bulk issuance", () => {
     const outDir = join(dir, "out");
     expect(bulkIssue({ ...store(), csrDir, outDir })).toEqual({ total: 2, issued: 1, skipped: 1, refused: [] });
     expect(readFileSync(join(outDir, "twin-copy.cert.pem"), "utf8")).toBe(readFileSync(join(outDir, "twin.cert.pem"), "utf8"));
+  });
+
+  test("the same CSR in two batches of one run gets one certificate, written for both files", () => {
+    writeCsrs(["twin"]);
+    writeFileSync(join(csrDir, "twin-copy.csr"), readFileSync(join(csrDir, "twin.csr")));
+    const outDir = join(dir, "out");
+    expect(bulkIssue({ ...store(), csrDir, outDir, batchSize: 1 })).toEqual({ total: 2, issued: 1, skipped: 1, refused: [] });
+    expect(readFileSync(join(outDir, "twin-copy.cert.pem"), "utf8")).toBe(readFileSync(join(outDir, "twin.cert.pem"), "utf8"));
+    expect(listIssued({ pkiDir: dir, env: "lab" })).toHaveLength(1);
   });
 
   test("a refused CSR does not stop the run; it is listed with its reason and nothing is issued for it", () => {

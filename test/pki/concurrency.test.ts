@@ -196,6 +196,8 @@ describe("two issuers at once", () => {
     expect(new Set(events.map((e) => e.csrSha256)).size).toBe(count);
     const copies = readdirSync(paths.issuedDir).filter((f) => f.endsWith(".pem"));
     expect(copies.sort()).toEqual(events.map((e) => `${e.serial}.pem`).sort());
+    // a copy the kill left empty (created, not yet written) was restored from the journal
+    for (const copy of copies) expect(`${new X509Certificate(readFileSync(join(paths.issuedDir, copy))).serialNumber}.pem`).toBe(copy);
     const outs = readdirSync(outDir)
       .filter((f) => f.endsWith(".cert.pem"))
       .map((f) => join(outDir, f));
