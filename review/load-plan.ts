@@ -115,7 +115,11 @@ export function loadPlanJson(json: unknown, file: string, stack: string, text = 
   let offsets: Map<string, number> | undefined;
   // A resource's entry in resource_changes (a data source's in prior_state, which follows), where a
   // reader of the plan looks for it; every address is located in one scan the first time one is asked for.
+  let oneLine: boolean | undefined;
   const lineOf = (address: string) => {
+    // A plan as Terraform writes it is one line: a resource read from it is on line 1, and the text is not scanned.
+    oneLine ??= isOneLine(text);
+    if (oneLine) return after.has(address) ? 1 : undefined;
     lines ??= new LineIndex(text);
     offsets ??= addressOffsets(text);
     const offset = offsets.get(address);
@@ -245,6 +249,12 @@ function plannedResources(plannedValues: unknown, file: string): ResourceJson[] 
   };
   visit((plannedValues as { root_module?: unknown }).root_module);
   return out;
+}
+
+/** Text with no line break but trailing white space. */
+function isOneLine(text: string): boolean {
+  const newline = text.indexOf("\n");
+  return text.length > 0 && (newline === -1 || text.slice(newline).trim() === "");
 }
 
 const ADDRESS_KEY = '"address":';
@@ -516,12 +526,13 @@ function planResolver(
  * `arn` it is. Undefined when it names no resource of the plan.
  */
 function literalReference(value: string, expression: unknown, context: MergeContext, key: string | undefined): Ref | undefined {
-  const references =
-    isRecord(expression) && Array.isArray(expression.references)
-      ? (expression.references as unknown[]).filter((r): r is string => typeof r === "string")
-      : [];
+  const references = isRecord(expression) && Array.isArray(expression.references) ? (expression.references as unknown[]) : undefined;
+  if (references === undefined || references.length === 0) {
+    return key !== undefined && ID_ATTRIBUTE.test(key) ? context.identities.get(value) : undefined;
+  }
   const matches = new Map<string, Ref>();
   for (const reference of references) {
+    if (typeof reference !== "string") continue;
     const target = resourceOf(reference, context.addresses);
     if (!target || !/^[a-z0-9_]+$/.test(target.attribute)) continue;
     if (context.planned.get(target.address)?.[target.attribute] === value)

@@ -205,6 +205,22 @@ describe("what a real plan means", () => {
       }
     }
   });
+
+  test("a plan on one line, as terraform show -json writes it, gives the same findings, each at line 1", () => {
+    for (const c of PLAN_CASES.filter((p) => !p.compressed)) {
+      const pretty = readFileSync(planFile(c.name), "utf8");
+      const oneLine = JSON.stringify(JSON.parse(pretty)) + "\n";
+      const review = (text: string) => runRules(loadPlanJson(JSON.parse(text), planFile(c.name), "iot-test", text), FIXTURE_CONTEXT);
+      const onPretty = review(pretty);
+      const onOneLine = review(oneLine);
+      const verdicts = (findings: Finding[]) => findings.map((f) => [f.rule, f.resource, f.status, f.message]);
+      expect({ plan: c.name, findings: verdicts(onOneLine) }).toEqual({ plan: c.name, findings: verdicts(onPretty) });
+      for (const f of onOneLine) {
+        const wanted = onPretty.find((p) => p.rule === f.rule && p.resource === f.resource)?.location.line === undefined ? undefined : 1;
+        expect({ plan: c.name, resource: f.resource, line: f.location.line }).toEqual({ plan: c.name, resource: f.resource, line: wanted });
+      }
+    }
+  });
 });
 
 describe("same verdict on a cdk.tf.json and on its real plan", () => {
