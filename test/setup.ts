@@ -2,6 +2,7 @@
 // a type-only import, so no suite loads cdktf for it.
 import type {} from "cdktf/lib/testing/adapters/jest";
 import * as path from "node:path";
+import { removeScratchDirs } from "./support/scratch";
 
 // Environment stacks read the broker CA's public PEM from the PKI store: tests use the
 // committed test CA (public certificates only, see test/fixtures/pki/README.md).
@@ -55,3 +56,6 @@ expect.extend(
     ]),
   ),
 );
+
+// Directories the suite made with scratchDir() go when its last test has run.
+afterAll(removeScratchDirs);

@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { loadEnvironment } from "../../config";
@@ -7,6 +6,7 @@ import { main } from "../../bin/moat";
 import { buildApp } from "../../stacks/app";
 import { IotEnvironmentStack } from "../../stacks/environment-stack";
 import { readPolicyExpression } from "./policy-expression";
+import { scratchDir } from "../support/scratch";
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -19,7 +19,7 @@ type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 // What the segment promises, checked on the files `cdktf synth` writes for each environment (not on an in-memory stack).
 describe.each(["dev", "prod"])("the synthesized %s environment, as written to cdktf.out", (name) => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-synthesized-environments-"));
+  const outdir = scratchDir("moat-synthesized-environments-");
   buildApp({ environments: [name], outdir }).app.synth();
   const stackFile = path.join(outdir, "stacks", `iot-${name}`, "cdk.tf.json");
   const resources = (JSON.parse(fs.readFileSync(stackFile, "utf8")) as { resource: Resources }).resource;
@@ -97,7 +97,7 @@ describe.each(["dev", "prod"])("the synthesized %s environment, as written to cd
 });
 
 describe("the environment stack's broker wiring", () => {
-  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "moat-pki-empty-"));
+  const dir = () => scratchDir("moat-pki-empty-");
   test("with no CA in the PKI store, synthesis stops on one line naming moat pki init --env", () => {
     const empty = dir();
     expect(() => new IotEnvironmentStack(Testing.app(), "iot-dev", { environment: loadEnvironment("dev"), pkiDir: empty })).toThrow(

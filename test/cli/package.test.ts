@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { sharedBuild } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 
 /**
  * What a platform team does: `import { IsolatedIotNetwork, Peer, Port } from "moat"` in its own
@@ -11,7 +11,7 @@ import { ROOT } from "../support/run-moat";
  * a temp dir (shared with the other tests that run the build) and synthesizes a consumer stack against it.
  */
 test("another stack that imports the built package's constructs by package name synthesizes", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-package-"));
+  const tmp = scratchDir("moat-package-");
   // dist/, package.json and the checkout's node_modules: the build the CLI tests run too.
   const pkg = sharedBuild();
 

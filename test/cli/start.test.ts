@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, runMoat } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 
 /** `npm start` on a fresh clone: create the dev CA once, synthesize dev, review it. */
 describe("the npm start sequence", () => {
-  const pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-pki-"));
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-out-"));
+  const pkiDir = scratchDir("moat-start-pki-");
+  const out = scratchDir("moat-start-out-");
   const env = { ...process.env, MOAT_PKI_DIR: pkiDir };
 
   test("init --if-missing run twice on no PKI store creates the CA once and keeps it", () => {
@@ -45,7 +45,7 @@ describe("the npm start sequence", () => {
   });
 
   test("cdktf's own `cdktf synth` then writes iot-dev and iot-prod offline: dev from that store, prod from its committed certificates", () => {
-    const cdktfOut = fs.mkdtempSync(path.join(os.tmpdir(), "moat-start-cdktf-"));
+    const cdktfOut = scratchDir("moat-start-cdktf-");
     const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", cdktfOut], {
       cwd: ROOT,
       encoding: "utf8",

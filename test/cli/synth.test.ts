@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { devDocument, environmentsDir } from "../support/environment-files";
 import { runMoat, STACK_TRACE } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "moat-out-"));
+  return scratchDir("moat-out-");
 }
 
 describe("moat synth", () => {

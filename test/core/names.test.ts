@@ -1,11 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnvironment } from "../../config";
 import { environmentNameProblem, environmentStackName, stackEnvironment } from "../../core/names";
 import { pkiPaths } from "../../pki/paths";
 import { planStackName } from "../../review/load-plan";
 import { devDocument, environmentsDir } from "../support/environment-files";
+import { scratchDir } from "../support/scratch";
 
 const VALID = ["dev", "prod-eu-2", "a", "a" + "b".repeat(30)];
 const INVALID = ["Dev", "dev_1", "1dev", "-dev", "../x", "", "a" + "b".repeat(31), "dev.yaml", "dev prod"];
@@ -28,7 +27,7 @@ function thrown(action: () => unknown): string | undefined {
 
 describe("environment names: one rule for the loader, the PKI store and the review's stack names", () => {
   const envs = environmentsDir(Object.fromEntries(VALID.map((name) => [name, devDocument()])));
-  const pkiDir = mkdtempSync(join(tmpdir(), "moat-names-"));
+  const pkiDir = scratchDir("moat-names-");
 
   test.each(VALID)("%j is an environment name everywhere", (name) => {
     expect(environmentNameProblem(name)).toBeUndefined();

@@ -5,7 +5,6 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -14,7 +13,6 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sharedBuild } from "../support/built-package";
 import { builtCli, runMoat } from "../support/run-moat";
@@ -280,7 +278,7 @@ describe("moat pki issue --csr refuses a path that is not a readable CSR file, i
     ],
     ["a directory", () => "/tmp", /\/tmp: is a directory, not a CSR file/],
   ])("%s", (_name, csr, expected) => {
-    const pkiDir = mkdtempSync(join(tmpdir(), "moat-issue-input-"));
+    const pkiDir = scratch("moat-issue-input-");
     const env = { ...process.env, MOAT_CA_PASSPHRASE: "" };
     expect(runMoat(["pki", "init", "--env", "dev", "--unencrypted-dev-key", "--pki-dir", pkiDir], { env }).code).toBe(0);
     const result = runMoat(

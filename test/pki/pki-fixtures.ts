@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { scratchDir } from "../support/scratch";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { main } from "../../bin/moat";
@@ -12,7 +12,7 @@ export { PASSPHRASE };
 
 /** A scratch directory removed by {@link cleanup}. */
 export function scratch(prefix = "moat-pki-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
 export const cleanup = (dir: string) => rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, Aspects, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -10,6 +9,7 @@ import { loadEnvironment } from "../../config";
 import { IsolatedIotNetwork } from "../../constructs/network";
 import { contextFromEnvironment } from "../../review";
 import { ReviewAspect } from "../../constructs/review/review-aspect";
+import { scratchDir } from "../support/scratch";
 
 /** A stack with the real isolated network of dev.yaml, reviewed by the aspect. */
 function devNetworkStack(app: App, aspect: ReviewAspect) {
@@ -32,7 +32,7 @@ function devNetworkStack(app: App, aspect: ReviewAspect) {
  */
 const devNetworkOnly = () => ({ ...loadEnvironment("dev"), review: { suppressions: [] } });
 
-const outdir = () => mkdtempSync(join(tmpdir(), "moat-aspect-"));
+const outdir = () => scratchDir("moat-aspect-");
 const messages = (stack: TerraformStack, level: string) =>
   stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === level).map((m) => `${c.node.path} ${String(m.data)}`));
 

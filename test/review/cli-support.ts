@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
 import { main } from "../../bin/moat";
 import { Json } from "./fixture-stack";
+import { scratchDir } from "../support/scratch";
 
 /** Runs `moat ...` in-process; returns the exit code and both streams. */
 export async function moat(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -15,7 +15,7 @@ export async function moat(...argv: string[]): Promise<{ code: number; stdout: s
 
 /** A fresh cdktf.out-like directory holding the given stacks as stacks/<name>/cdk.tf.json. */
 export function writeOut(stacks: Record<string, Json | string>): string {
-  const out = mkdtempSync(join(tmpdir(), "moat-review-"));
+  const out = scratchDir("moat-review-");
   for (const [name, json] of Object.entries(stacks)) {
     mkdirSync(join(out, "stacks", name), { recursive: true });
     // Text as given: a test of hostile input may hold JSON that JSON.stringify cannot write.
@@ -32,7 +32,7 @@ function named(json: Json, name: string): Json {
 }
 
 export function tempFile(name: string, content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "moat-review-"));
+  const dir = scratchDir("moat-review-");
   writeFileSync(join(dir, name), content);
   return join(dir, name);
 }
@@ -49,7 +49,7 @@ export function devWithoutSuppressions(): string {
 
 /** `--env dev` for fixture stacks: dev's network, log and topic settings, none of its suppressions. */
 export const FIXTURE_DEV: readonly string[] = (() => {
-  const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
+  const dir = scratchDir("moat-envs-");
   writeFileSync(join(dir, "dev.yaml"), devWithoutSuppressions());
   return ["--env", "dev", "--environments-dir", dir];
 })();

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BASE_DEV, devWithoutSuppressions, FIXTURE_DEV, moat, tempFile, writeOut } from "./cli-support";
@@ -7,6 +7,7 @@ import { MOAT_PACK } from "../../review/pack";
 import { moatStack } from "./fixture-stack";
 import { expectInvalidSarif, expectValidSarif } from "./sarif-validation";
 import { builtCli } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 
 /** The fixture with 8883 open to the world. */
 function openStack() {
@@ -63,7 +64,7 @@ describe("moat review: exit codes", () => {
   });
 
   test("writes the report atomically with --out", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "moat-out-")), "review.sarif");
+    const file = join(scratchDir("moat-out-"), "review.sarif");
     const run = await moat("review", writeOut({ "iot-test": openStack() }), ...FIXTURE_DEV, "--format", "sarif", "--out", file);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
@@ -116,7 +117,7 @@ describe("moat review: malformed input is one line and exit 2", () => {
     ],
     [
       "an empty directory",
-      () => [mkdtempSync(join(tmpdir(), "moat-empty-"))],
+      () => [scratchDir("moat-empty-")],
       /no cdk\.tf\.json in it or in its stacks\/\*\/ directories; run 'npx cdktf synth' first/,
     ],
     ["a path that does not exist", () => [join(tmpdir(), "moat-does-not-exist")], /no such file or directory/],
@@ -278,7 +279,7 @@ describe("moat review: suppressions", () => {
   });
 
   test("reads review.suppressions from the environment file, for that environment's stack", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moat-envs-"));
+    const dir = scratchDir("moat-envs-");
     writeFileSync(
       join(dir, "dev.yaml"),
       `${devWithoutSuppressions()}\nreview:\n  suppressions:\n    - rule: FW-2\n      resource: aws_vpc_security_group_ingress_rule.broker_mqtt\n      reason: ${fw2.reason}\n`,
@@ -362,13 +363,7 @@ describe("moat review --base: what a pull request changes", () => {
   });
 
   test("refuses an empty base directory with exit 2", async () => {
-    const run = await moat(
-      "review",
-      writeOut({ "iot-test": moatStack() }),
-      ...FIXTURE_DEV,
-      "--base",
-      mkdtempSync(join(tmpdir(), "moat-empty-")),
-    );
+    const run = await moat("review", writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV, "--base", scratchDir("moat-empty-"));
     expect(run.code).toBe(2);
   });
 });

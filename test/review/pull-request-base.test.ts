@@ -1,12 +1,12 @@
 // --base compares the pull request with its base branch: each side against its own environment files.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_DEV, devWithoutSuppressions, FIXTURE_DEV, moat, writeOut } from "./cli-support";
 import { moatStack } from "./fixture-stack";
+import { scratchDir } from "../support/scratch";
 
 /** An environments/ directory holding dev.yaml (no suppressions) with `retentionDays`. */
-function environments(retentionDays: number, under = mkdtempSync(join(tmpdir(), "moat-envs-"))): string {
+function environments(retentionDays: number, under = scratchDir("moat-envs-")): string {
   mkdirSync(under, { recursive: true });
   writeFileSync(join(under, "dev.yaml"), devWithoutSuppressions().replace(/retentionDays: 365/, `retentionDays: ${retentionDays}`));
   return under;
@@ -54,7 +54,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
   });
 
   test("a base checked out beside its cdktf.out (as the workflow does) has its environments/ found without a flag", async () => {
-    const checkout = mkdtempSync(join(tmpdir(), "moat-base-"));
+    const checkout = scratchDir("moat-base-");
     cpSync(base, join(checkout, "cdktf.out"), { recursive: true });
     environments(365, join(checkout, "environments"));
     const { diff } = JSON.parse(
@@ -75,7 +75,7 @@ describe("moat review --base: the base branch is reviewed against its own enviro
 describe("moat review --base: stacks are known by the stackName cdktf writes", () => {
   test("a head reviewed from a differently named directory is the same stack as its base, not an added one", async () => {
     const base = writeOut({ "iot-test": moatStack() });
-    const copy = mkdtempSync(join(tmpdir(), "moat-copy-"));
+    const copy = scratchDir("moat-copy-");
     mkdirSync(join(copy, "renamed"));
     writeFileSync(join(copy, "renamed", "cdk.tf.json"), JSON.stringify(moatStack()));
     const { diff } = JSON.parse(
@@ -97,7 +97,7 @@ describe("moat review --base: stacks are known by the stackName cdktf writes", (
   });
 
   test("two files that claim one stack name are refused with exit 2, naming both", async () => {
-    const copy = mkdtempSync(join(tmpdir(), "moat-copy-"));
+    const copy = scratchDir("moat-copy-");
     mkdirSync(join(copy, "a"));
     writeFileSync(join(copy, "a", "cdk.tf.json"), JSON.stringify(moatStack()));
     const run = await moat("review", join(copy, "a"), writeOut({ "iot-test": moatStack() }), ...FIXTURE_DEV);

@@ -1,9 +1,9 @@
 // What a pull request's report shows for what it adds: the flows an added resource opens, long lists collapsed, a suppressed finding once.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_DEV, FIXTURE_DEV, moat, writeOut } from "./cli-support";
 import { moatStack } from "./fixture-stack";
+import { scratchDir } from "../support/scratch";
 
 /** The fixture stack plus an SSH rule on the devices' group, a network ACL allow and a route. */
 function withOpenings() {
@@ -79,7 +79,7 @@ describe("moat review --base: added resources show what they open", () => {
 
 describe("moat review --format markdown: a suppressed finding is printed once", () => {
   test("a suppression matching a finding in two stacks is left out of the finding tables and counted twice in the Suppressions table", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moat-suppressions-"));
+    const dir = scratchDir("moat-suppressions-");
     const reason = "The lab VPC keeps its flow logs for thirty days only, which the security team accepted in review.";
     writeFileSync(
       join(dir, "review.yaml"),

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sharedSynthDir } from "../support/built-package";
 import { moat, writeOut } from "./cli-support";
 import { Json } from "./fixture-stack";
 import { expectValidSarif } from "./sarif-validation";
+import { scratchDir } from "../support/scratch";
 
 // The real environment stacks, synthesized the way `moat synth` / `cdktf synth` write them.
 // The shipped stacks, synthesized once for every suite that reads them (read only).
@@ -176,7 +176,7 @@ test("all seven breaks at once are all reported", async () => {
   const expected = BREAKS.map((b) => ({ rule: b.rule, resource: b.apply(stack) }))
     // Without a flow log there is no flow-log group left to judge: LOG-1 reports the VPC instead.
     .filter((e) => e.rule !== "LOG-2");
-  const file = join(mkdtempSync(join(tmpdir(), "moat-broken-")), "cdk.tf.json");
+  const file = join(scratchDir("moat-broken-"), "cdk.tf.json");
   writeFileSync(file, JSON.stringify(stack));
   const run = await moat("review", file, "--env", "dev", "--format", "json");
   expect(run.code).toBe(1);

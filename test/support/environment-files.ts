@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { scratchDir } from "./scratch";
 
 /** The shipped dev environment as a plain object, to derive broken variants from. */
 export function devDocument(): Record<string, any> {
@@ -10,7 +10,7 @@ export function devDocument(): Record<string, any> {
 
 /** Writes `files` (name -> YAML object or raw text) into a fresh directory and returns it. */
 export function environmentsDir(files: Record<string, unknown>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-envs-"));
+  const dir = scratchDir("moat-envs-");
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, `${name}.yaml`), typeof content === "string" ? content : yaml.dump(content));
   }
