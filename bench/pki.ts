@@ -17,7 +17,7 @@
 // busy disk can cost more system time than the whole floor, and tmpfs shows the CPU work alone.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import * as forge from "node-forge";
@@ -62,6 +62,28 @@ function cpuPer(count: number, work: (i: number) => void): number {
   for (let i = 0; i < count; i++) work(i);
   const used = process.cpuUsage(before);
   return (used.user + used.system) / count;
+}
+
+/**
+ * CPU microseconds per file to create BULK_COUNT files of a certificate's size in a fresh directory
+ * under `base` (open with O_CREAT|O_EXCL, write, close): what the store's one file per certificate
+ * costs beyond the ceiling, which counts no disk.
+ */
+function fileCreateCpu(base: string): number {
+  const dir = mkdtempSync(join(base, "moat-bench-create-"));
+  const pem = "x".repeat(700);
+  try {
+    return cpuPer(BULK_COUNT, (i) => {
+      const fd = openSync(join(dir, `${i}.pem`), "wx", 0o444);
+      try {
+        writeSync(fd, pem);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** CPU microseconds (all threads) per certificate of the last timedBulk. */
@@ -126,6 +148,8 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     const bulkTmpfs = onTmpfs === undefined ? undefined : timedBulk(onTmpfs);
     const workersTmpfsCpu = bulkCpu;
     const bulkTmpfsLoad = load();
+    const createDisk = fileCreateCpu(os.tmpdir());
+    const createTmpfs = TMPFS === undefined ? undefined : fileCreateCpu(TMPFS);
     const signAfter = rate(signCount, () => sign("sha256", tbsLike, caKey));
     const native = (signBefore + signAfter) / 2;
     const floor = 1 / (1 / native + 1 / csrVerify);
@@ -164,6 +188,9 @@ function benchKeyType(keyType: KeyType, csrs: readonly string[]): void {
     );
     if (oneThreadTmpfsCpu !== undefined)
       console.log(`  ${"".padEnd(38)}floor ${us(floorCpu)}; ${cpuLine(TMPFS as string, oneThreadTmpfsCpu, workersTmpfsCpu)}`);
+    console.log(
+      `  ${`creating a file (${BULK_COUNT}), CPU`.padEnd(38)}${us(createDisk)} per file in ${os.tmpdir()}${createTmpfs === undefined ? "" : `, ${us(createTmpfs)} in ${TMPFS}`}: bulk creates one per certificate (its issued/ copy), a cost the ceiling does not count`,
+    );
     const verdict = (bulk: number) => `${bulk >= ceiling / 2 ? "met" : "NOT met"} (${pct(bulk / ceiling)})`;
     console.log(
       `  goal bulk >= 50% of the ceiling: on disk ${verdict(bulkDisk)}${bulkTmpfs === undefined ? "" : `, on tmpfs ${verdict(bulkTmpfs)}`}`,
