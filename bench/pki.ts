@@ -13,8 +13,9 @@
 // SCALE_COUNT (default 100000; 0 skips) CSRs for the scale run: time and peak RSS of one bulk
 // process (bench/pki-scale.ts) on disk and on tmpfs.
 // Other processes on the machine slow every figure: the 1-minute load average is printed with each.
-// CPU time per certificate is printed for the store on disk and on tmpfs: creating a file on a
-// busy disk can cost more system time than the whole floor, and tmpfs shows the CPU work alone.
+// CPU time per certificate is printed for the store on disk and on tmpfs: creating a file on
+// disk can cost more system time than the whole floor, and tmpfs shows the CPU work alone. The
+// CPU time of creating a file on each store, measured in the same run, is printed beside them.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";

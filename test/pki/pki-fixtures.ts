@@ -1,16 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { scratchDir } from "../support/scratch";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
+import { scratchDir } from "../support/scratch";
 import { main } from "../../bin/moat";
 
 import { PASSPHRASE } from "./passphrase";
 
 export { PASSPHRASE };
 
-/** A scratch directory removed by {@link cleanup}. */
+/** A scratch directory, removed by {@link cleanup} or, at the latest, after the suite's last test. */
 export function scratch(prefix = "moat-pki-"): string {
   return scratchDir(prefix);
 }
