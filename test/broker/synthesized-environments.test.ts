@@ -24,7 +24,6 @@ describe.each(["dev", "prod"])("the synthesized %s environment, as written to cd
   const stackFile = path.join(outdir, "stacks", `iot-${name}`, "cdk.tf.json");
   const resources = (JSON.parse(fs.readFileSync(stackFile, "utf8")) as { resource: Resources }).resource;
   const env = loadEnvironment(name);
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test("no IoT policy has *, # or + in an action or resource", () => {
     const policies = Object.values(resources.aws_iot_policy ?? {});
