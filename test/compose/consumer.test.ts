@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { sharedBuild } from "../support/built-package";
 import { ROOT } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 
 /**
  * What a platform team does: `npm pack` moat, install the tarball in its own cdktf app outside
@@ -54,7 +54,7 @@ let packedFiles: string[];
 let compilerOutput: string;
 
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moat-consumer-"));
+  tmp = scratchDir("moat-consumer-");
   // The repository's files as git knows them (a stray local file must not be packed), plus one
   // untracked environment file that `files` must leave out.
   const staging = path.join(tmp, "moat-src");
@@ -89,10 +89,6 @@ beforeAll(() => {
   const compiled = spawnSync(TSC, ["-b", ...apps], { cwd: tmp, encoding: "utf8" });
   compilerOutput = compiled.stdout + compiled.stderr;
 }, 240_000);
-
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** A consumer app: its node_modules links the shared install, and moat is the extracted tarball. */
 function consumerApp(name: string, program: string): string {

@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { main } from "../../bin/moat";
 import { loadEnvironment } from "../../config";
 import { FLOW_FIELDS, MAX_BREACH_GROUPS, reviewFlowFiles } from "../../flows";
 import { runMoat, STACK_TRACE } from "../support/run-moat";
+import { scratchDir } from "../support/scratch";
 import { benignLines, FLOW_TIME, hostileFlows, hostOf, mqttFlow, recordLine } from "./flow-records";
 
 const dev = loadEnvironment("dev");
 const plan = dev.network;
-const work = mkdtempSync(join(tmpdir(), "moat-flows-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = scratchDir("moat-flows-");
 
 let files = 0;
 function file(lines: readonly string[] | string, gzip = false): string {
